@@ -1,0 +1,35 @@
+package dev.llmbudget.store;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+
+/**
+ * Money inside stores is a {@code long} count of picodollars (10^-12 USD): exact for every price
+ * in the LiteLLM table, lock-free to add, and good for sums up to about 9.2 million dollars.
+ */
+public final class Picodollars {
+  /** The largest amount a budget or a spend may reach, in US dollars. */
+  public static final BigDecimal MAX_DOLLARS = BigDecimal.valueOf(Long.MAX_VALUE).movePointLeft(12);
+
+  private Picodollars() {}
+
+  /**
+   * Converts dollars to picodollars, rounding up anything finer than a picodollar so that no cost
+   * is ever rounded down to free.
+   *
+   * @throws IllegalArgumentException when the amount is beyond {@link #MAX_DOLLARS}
+   */
+  public static long of(BigDecimal dollars) {
+    BigDecimal pico = dollars.movePointRight(12).setScale(0, RoundingMode.CEILING);
+    if (pico.abs().compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+      throw new IllegalArgumentException("amount $" + dollars.toPlainString()
+          + " is beyond the largest supported amount of $" + MAX_DOLLARS.toPlainString());
+    }
+    return pico.longValueExact();
+  }
+
+  /** Converts picodollars to dollars, exactly. */
+  public static BigDecimal toDollars(long pico) {
+    return BigDecimal.valueOf(pico, 12);
+  }
+}
