@@ -119,7 +119,8 @@ final class Ledger {
         }
         next = new State(Math.addExact(s.spent, spent), s.reserved, s.periodStart, s.nextReset, s.models);
       } while (!state.compareAndSet(s, next));
-      models.forEach((m, v) -> next.models.computeIfAbsent(m, k -> new AtomicLong()).addAndGet(v));
+      ConcurrentHashMap<String, AtomicLong> target = next.models;
+      models.forEach((m, v) -> target.computeIfAbsent(m, k -> new AtomicLong()).addAndGet(v));
       mutations.increment();
     }
 
