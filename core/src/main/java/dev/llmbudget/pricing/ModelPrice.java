@@ -1,0 +1,269 @@
+package dev.llmbudget.pricing;
+
+import dev.llmbudget.Usage;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+
+/**
+ * The per-token prices of one price-table entry, in US dollars, and the exact cost of a call's
+ * {@link Usage} at those prices. Immutable.
+ *
+ * <p>Every rate accessor returns the <em>effective</em> rate, after the fallbacks that
+ * {@link #cost(Usage)} applies: a missing cache-read or cache-write price is the input price, a
+ * missing one-hour cache-write price is the five-minute one, a missing reasoning price is the
+ * output price. See {@code docs/pricing.md} for the tier rules.
+ */
+public final class ModelPrice {
+
+  /**
+   * The rates that apply when a call's prompt tokens ({@link Usage#promptTokens()}) are above
+   * {@code aboveTokens}; the base rates are the tier with {@code aboveTokens == 0}. Every rate is
+   * effective: a kind the table does not price in this tier falls back to its base rate.
+   */
+  public record Tier(
+      long aboveTokens,
+      BigDecimal input,
+      BigDecimal output,
+      BigDecimal reasoning,
+      BigDecimal cacheRead,
+      BigDecimal cacheWrite5m,
+      BigDecimal cacheWrite1h) {
+
+    public Tier {
+      Objects.requireNonNull(input, "input");
+      Objects.requireNonNull(output, "output");
+      Objects.requireNonNull(reasoning, "reasoning");
+      Objects.requireNonNull(cacheRead, "cacheRead");
+      Objects.requireNonNull(cacheWrite5m, "cacheWrite5m");
+      Objects.requireNonNull(cacheWrite1h, "cacheWrite1h");
+    }
+
+    BigDecimal highestInputSideRate() {
+      return input.max(cacheRead).max(cacheWrite5m).max(cacheWrite1h);
+    }
+  }
+
+  static final String INPUT = "input_cost_per_token";
+  static final String OUTPUT = "output_cost_per_token";
+  static final String REASONING = "output_cost_per_reasoning_token";
+  static final String CACHE_READ = "cache_read_input_token_cost";
+  static final String CACHE_WRITE_5M = "cache_creation_input_token_cost";
+  static final String CACHE_WRITE_1H = "cache_creation_input_token_cost_above_1hr";
+  private static final List<String> TIERED_KINDS =
+      List.of(INPUT, OUTPUT, CACHE_READ, CACHE_WRITE_5M, CACHE_WRITE_1H);
+  private static final String ABOVE = "_above_";
+  private static final String K_TOKENS = "k_tokens";
+
+  private final String name;
+  private final String provider;
+  private final String mode;
+  private final long maxInputTokens;
+  private final long maxOutputTokens;
+  private final Tier base;
+  /** Ascending by threshold; never contains the base tier. */
+  private final List<Tier> tiers;
+  private final boolean inclusiveThresholds;
+  private final BigDecimal maxPerTokenInputRate;
+
+  private ModelPrice(String name, String provider, String mode, long maxInputTokens,
+      long maxOutputTokens, Tier base, List<Tier> tiers) {
+    this.name = name;
+    this.provider = provider;
+    this.mode = mode;
+    this.maxInputTokens = maxInputTokens;
+    this.maxOutputTokens = maxOutputTokens;
+    this.base = base;
+    this.tiers = List.copyOf(tiers);
+    // LiteLLM bills xAI's higher tier once the prompt reaches the threshold, everyone else's once
+    // it passes it.
+    this.inclusiveThresholds = "xai".equals(provider);
+    BigDecimal highest = base.highestInputSideRate();
+    for (Tier tier : tiers) {
+      highest = highest.max(tier.highestInputSideRate());
+    }
+    this.maxPerTokenInputRate = highest;
+  }
+
+  /** True for the JSON fields this class reads: the token prices and their tiers. */
+  static boolean isPriceField(String field) {
+    switch (field) {
+      case INPUT: case OUTPUT: case REASONING: case CACHE_READ: case CACHE_WRITE_5M:
+      case CACHE_WRITE_1H:
+        return true;
+      default:
+        return tierThreshold(field) > 0;
+    }
+  }
+
+  /** The N*1000 of a {@code <kind>_above_<N>k_tokens} field, or -1 if it is not one. */
+  private static long tierThreshold(String field) {
+    if (!field.endsWith(K_TOKENS)) {
+      return -1;
+    }
+    int above = field.lastIndexOf(ABOVE);
+    if (above < 0 || !TIERED_KINDS.contains(field.substring(0, above))) {
+      return -1;
+    }
+    String digits = field.substring(above + ABOVE.length(), field.length() - K_TOKENS.length());
+    if (digits.isEmpty() || digits.length() > 9 || !digits.chars().allMatch(Character::isDigit)) {
+      return -1;
+    }
+    return Long.parseLong(digits) * 1000;
+  }
+
+  /**
+   * Builds a price from the fields {@link #isPriceField} accepted, all non-negative. An absent
+   * input or output price is zero.
+   */
+  static ModelPrice of(String name, String provider, String mode, long maxInputTokens,
+      long maxOutputTokens, Map<String, BigDecimal> prices) {
+    BigDecimal input = prices.getOrDefault(INPUT, BigDecimal.ZERO);
+    BigDecimal output = prices.getOrDefault(OUTPUT, BigDecimal.ZERO);
+    BigDecimal reasoningPrice = prices.get(REASONING);
+    BigDecimal cacheRead = prices.getOrDefault(CACHE_READ, input);
+    BigDecimal cacheWrite5m = prices.getOrDefault(CACHE_WRITE_5M, input);
+    BigDecimal cacheWrite1h = prices.getOrDefault(CACHE_WRITE_1H, cacheWrite5m);
+    Tier base = new Tier(0, input, output, reasoningPrice != null ? reasoningPrice : output,
+        cacheRead, cacheWrite5m, cacheWrite1h);
+
+    TreeMap<Long, Map<String, BigDecimal>> byThreshold = new TreeMap<>();
+    prices.forEach((field, price) -> {
+      long threshold = tierThreshold(field);
+      if (threshold > 0) {
+        String kind = field.substring(0, field.lastIndexOf(ABOVE));
+        byThreshold.computeIfAbsent(threshold, t -> new HashMap<>()).put(kind, price);
+      }
+    });
+    List<Tier> tiers = new ArrayList<>(byThreshold.size());
+    byThreshold.forEach((threshold, kinds) -> {
+      BigDecimal tierOutput = kinds.getOrDefault(OUTPUT, output);
+      tiers.add(new Tier(threshold,
+          kinds.getOrDefault(INPUT, input),
+          tierOutput,
+          // Like LiteLLM: a dedicated reasoning price is not tiered; without one, reasoning is
+          // output and pays the tier's output rate.
+          reasoningPrice != null ? reasoningPrice : tierOutput,
+          kinds.getOrDefault(CACHE_READ, cacheRead),
+          kinds.getOrDefault(CACHE_WRITE_5M, cacheWrite5m),
+          kinds.getOrDefault(CACHE_WRITE_1H, cacheWrite1h)));
+    });
+    return new ModelPrice(name, provider, mode, maxInputTokens, maxOutputTokens, base, tiers);
+  }
+
+  /**
+   * The exact cost of a call in US dollars. Reasoning tokens, which are part of the output tokens,
+   * pay the reasoning rate; the rest pay the output rate. All kinds pay the rates of the highest
+   * tier whose threshold the call's prompt tokens exceed.
+   */
+  public BigDecimal cost(Usage usage) {
+    Tier t = tierFor(usage.promptTokens());
+    long plainOutput = usage.outputTokens() - usage.reasoningTokens();
+    return times(t.input(), usage.inputTokens())
+        .add(times(t.output(), plainOutput))
+        .add(times(t.reasoning(), usage.reasoningTokens()))
+        .add(times(t.cacheRead(), usage.cacheReadTokens()))
+        .add(times(t.cacheWrite5m(), usage.cacheWrite5mTokens()))
+        .add(times(t.cacheWrite1h(), usage.cacheWrite1hTokens()));
+  }
+
+  /** Tokens at the base input rate, for estimates made before a call. */
+  public BigDecimal inputCost(long tokens) {
+    return times(base.input(), tokens);
+  }
+
+  /** Tokens at the base output rate, for estimates made before a call. */
+  public BigDecimal outputCost(long tokens) {
+    return times(base.output(), tokens);
+  }
+
+  /** The highest input-side rate (input, cache read or write) in any tier: a cheap upper bound. */
+  public BigDecimal maxPerTokenInputRate() {
+    return maxPerTokenInputRate;
+  }
+
+  /** The tier whose rates a call with this many prompt tokens pays. */
+  public Tier tierFor(long promptTokens) {
+    for (int i = tiers.size() - 1; i >= 0; i--) {
+      Tier tier = tiers.get(i);
+      if (promptTokens > tier.aboveTokens()
+          || (inclusiveThresholds && promptTokens == tier.aboveTokens())) {
+        return tier;
+      }
+    }
+    return base;
+  }
+
+  private static BigDecimal times(BigDecimal rate, long tokens) {
+    return tokens == 0 ? BigDecimal.ZERO : rate.multiply(BigDecimal.valueOf(tokens));
+  }
+
+  /** The price-table key this price came from. */
+  public String name() {
+    return name;
+  }
+
+  /** The table's {@code litellm_provider}, e.g. {@code openai}; empty if the entry has none. */
+  public String provider() {
+    return provider;
+  }
+
+  /** The table's {@code mode}, e.g. {@code chat} or {@code embedding}; empty if none. */
+  public String mode() {
+    return mode;
+  }
+
+  /** {@code max_input_tokens}, if the table gives it. */
+  public OptionalLong maxInputTokens() {
+    return maxInputTokens < 0 ? OptionalLong.empty() : OptionalLong.of(maxInputTokens);
+  }
+
+  /** {@code max_output_tokens}, else the legacy {@code max_tokens}, if the table gives one. */
+  public OptionalLong maxOutputTokens() {
+    return maxOutputTokens < 0 ? OptionalLong.empty() : OptionalLong.of(maxOutputTokens);
+  }
+
+  public BigDecimal inputCostPerToken() {
+    return base.input();
+  }
+
+  public BigDecimal outputCostPerToken() {
+    return base.output();
+  }
+
+  public BigDecimal reasoningCostPerToken() {
+    return base.reasoning();
+  }
+
+  public BigDecimal cacheReadCostPerToken() {
+    return base.cacheRead();
+  }
+
+  public BigDecimal cacheWrite5mCostPerToken() {
+    return base.cacheWrite5m();
+  }
+
+  public BigDecimal cacheWrite1hCostPerToken() {
+    return base.cacheWrite1h();
+  }
+
+  /** The base rates followed by the higher tiers, ascending by threshold. */
+  public List<Tier> tiers() {
+    List<Tier> all = new ArrayList<>(tiers.size() + 1);
+    all.add(base);
+    all.addAll(tiers);
+    return List.copyOf(all);
+  }
+
+  @Override
+  public String toString() {
+    return "ModelPrice[" + name + ", " + provider + ", input " + base.input().toPlainString()
+        + " $/token, output " + base.output().toPlainString() + " $/token"
+        + (tiers.isEmpty() ? "" : ", " + tiers.size() + " higher tier(s)") + "]";
+  }
+}

@@ -1,0 +1,244 @@
+package dev.llmbudget.pricing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Per-token prices of LLM models, read from a table in LiteLLM's
+ * {@code model_prices_and_context_window.json} format, and the rules that map the model name a
+ * call gives to one of its entries. Immutable and thread-safe; see {@code docs/pricing.md}.
+ */
+public final class PriceTable {
+
+  static final String DEFAULT_RESOURCE =
+      "/dev/llmbudget/pricing/model_prices_and_context_window.json";
+  /** Beyond this many distinct names, answers are computed but no longer remembered. */
+  static final int MAX_CACHED_NAMES = 10_000;
+  private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(10);
+
+  private final String source;
+  private final Map<String, ModelPrice> byKey;
+  private final Map<String, ModelPrice> byLowerCaseKey;
+  private final Map<String, ModelPrice> byLowerCaseBareName;
+  private final Map<String, ModelPrice> aliases;
+  private final ConcurrentHashMap<String, Optional<ModelPrice>> resolved =
+      new ConcurrentHashMap<>();
+
+  private PriceTable(String source, Map<String, ModelPrice> byKey) {
+    this.source = source;
+    this.byKey = Collections.unmodifiableMap(byKey);
+    Map<String, ModelPrice> lowerCase = new HashMap<>(byKey.size() * 2);
+    Map<String, ModelPrice> bareNames = new HashMap<>(byKey.size() * 2);
+    byKey.forEach((key, price) -> {
+      lowerCase.putIfAbsent(key.toLowerCase(Locale.ROOT), price);
+      if (key.indexOf('/') >= 0 && key.indexOf('*') < 0) {
+        bareNames.merge(ModelNameForms.bareName(key).toLowerCase(Locale.ROOT), price,
+            PriceTable::dearer);
+      }
+    });
+    this.byLowerCaseKey = lowerCase;
+    this.byLowerCaseBareName = bareNames;
+    this.aliases = Map.of();
+  }
+
+  private PriceTable(PriceTable table, Map<String, ModelPrice> aliases) {
+    this.source = table.source;
+    this.byKey = table.byKey;
+    this.byLowerCaseKey = table.byLowerCaseKey;
+    this.byLowerCaseBareName = table.byLowerCaseBareName;
+    this.aliases = aliases;
+  }
+
+  /** The table bundled with llm-budget: LiteLLM's, as of the release. Parsed once, on first use. */
+  public static PriceTable defaultTable() {
+    return DefaultHolder.TABLE;
+  }
+
+  private static final class DefaultHolder {
+    static final PriceTable TABLE = loadDefault();
+
+    private static PriceTable loadDefault() {
+      // Class#getResourceAsStream with an absolute name also works when the agent puts core on
+      // the bootstrap class path, where there is no class loader to ask.
+      InputStream in = PriceTable.class.getResourceAsStream(DEFAULT_RESOURCE);
+      if (in == null) {
+        throw new PriceTableException("The bundled price table " + DEFAULT_RESOURCE
+            + " is missing from the llm-budget jar");
+      }
+      return parse(in, "bundled " + DEFAULT_RESOURCE.substring(1));
+    }
+  }
+
+  /** Reads a table from a file. */
+  public static PriceTable load(Path file) {
+    String source = file.toAbsolutePath().toString();
+    try (InputStream in = Files.newInputStream(file)) {
+      return parse(in, source);
+    } catch (NoSuchFileException e) {
+      throw new PriceTableException(source + ": no such price table file", e);
+    } catch (IOException e) {
+      throw new PriceTableException(source + ": could not read the price table: " + e, e);
+    }
+  }
+
+  /** Reads a table from an {@code http:}, {@code https:} (10 s timeout) or {@code file:} URI. */
+  public static PriceTable load(URI uri) {
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    switch (scheme) {
+      case "file":
+        return load(Path.of(uri));
+      case "http":
+      case "https":
+        return download(uri);
+      default:
+        throw new PriceTableException(uri + ": a price table URI must be http:, https: or file:");
+    }
+  }
+
+  /** Reads the table that {@code llmbudget.prices} names: a file path or a URL. */
+  public static PriceTable fromLocation(String fileOrUrl) {
+    String location = Objects.requireNonNull(fileOrUrl, "fileOrUrl").trim();
+    String lower = location.toLowerCase(Locale.ROOT);
+    if (lower.startsWith("http://") || lower.startsWith("https://") || lower.startsWith("file:")) {
+      return load(URI.create(location));
+    }
+    return load(Path.of(location));
+  }
+
+  /** Reads a table from a stream, which it does not close; {@code sourceName} goes in errors. */
+  public static PriceTable parse(InputStream in, String sourceName) {
+    return new PriceTable(sourceName, PriceTableParser.parse(in, sourceName));
+  }
+
+  private static PriceTable download(URI uri) {
+    HttpClient client = HttpClient.newBuilder()
+        .connectTimeout(HTTP_TIMEOUT)
+        .followRedirects(HttpClient.Redirect.NORMAL)
+        .build();
+    HttpRequest request = HttpRequest.newBuilder(uri).timeout(HTTP_TIMEOUT).GET().build();
+    try {
+      HttpResponse<InputStream> response =
+          client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      try (InputStream body = response.body()) {
+        if (response.statusCode() / 100 != 2) {
+          throw new PriceTableException(
+              uri + ": fetching the price table answered HTTP " + response.statusCode());
+        }
+        return parse(body, uri.toString());
+      }
+    } catch (IOException e) {
+      throw new PriceTableException(uri + ": could not fetch the price table: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PriceTableException(uri + ": interrupted while fetching the price table", e);
+    }
+  }
+
+  /**
+   * A table in which each alias (an Azure deployment name, say) prices as the model it names.
+   * Aliases are matched exactly or ignoring case, before any other rule.
+   *
+   * @throws IllegalArgumentException if a target model does not resolve in this table
+   */
+  public PriceTable withAliases(Map<String, String> aliasToModel) {
+    Map<String, ModelPrice> merged = new HashMap<>(aliases);
+    aliasToModel.forEach((alias, model) -> {
+      ModelPrice target = resolveByName(model).orElseThrow(() -> new IllegalArgumentException(
+          "alias '" + alias + "' names model '" + model + "', which is not in the price table ("
+              + source + ")"));
+      merged.put(alias.toLowerCase(Locale.ROOT), target);
+    });
+    return new PriceTable(this, Map.copyOf(merged));
+  }
+
+  /**
+   * The price of a model, found by the rules in {@code docs/pricing.md}: alias, exact key, key
+   * ignoring case, provider prefix and snapshot or version suffix stripped, Bedrock region
+   * stripped, provider prefix added. Empty when no rule finds it.
+   */
+  public Optional<ModelPrice> resolve(String model) {
+    if (model == null) {
+      return Optional.empty();
+    }
+    Optional<ModelPrice> known = resolved.get(model);
+    if (known != null) {
+      return known;
+    }
+    ModelPrice alias = aliases.isEmpty() ? null : aliases.get(model.toLowerCase(Locale.ROOT));
+    Optional<ModelPrice> answer = alias != null ? Optional.of(alias) : resolveByName(model);
+    if (resolved.size() < MAX_CACHED_NAMES) {
+      resolved.putIfAbsent(model, answer);
+    }
+    return answer;
+  }
+
+  /**
+   * Like {@link #resolve} but for callers that must have a price.
+   *
+   * @throws UnknownModelException naming the model and this table
+   */
+  public ModelPrice require(String model) {
+    return resolve(model).orElseThrow(() -> new UnknownModelException(model, source));
+  }
+
+  private Optional<ModelPrice> resolveByName(String model) {
+    String name = model.trim();
+    ModelPrice exact = byKey.get(name);
+    if (exact != null) {
+      return Optional.of(exact);
+    }
+    var forms = ModelNameForms.of(name.toLowerCase(Locale.ROOT));
+    for (String form : forms) {
+      ModelPrice price = byLowerCaseKey.get(form);
+      if (price != null) {
+        return Optional.of(price);
+      }
+    }
+    for (String form : forms) {
+      ModelPrice price = byLowerCaseBareName.get(form);
+      if (price != null) {
+        return Optional.of(price);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** When providers share a bare name, the dearer price: a budget should err on the safe side. */
+  private static ModelPrice dearer(ModelPrice a, ModelPrice b) {
+    BigDecimal costA = a.inputCostPerToken().add(a.outputCostPerToken());
+    BigDecimal costB = b.inputCostPerToken().add(b.outputCostPerToken());
+    return costB.compareTo(costA) > 0 ? b : a;
+  }
+
+  /** Where the table came from: a file path, a URL or the bundled resource. */
+  public String source() {
+    return source;
+  }
+
+  /** How many priced models the table holds. */
+  public int size() {
+    return byKey.size();
+  }
+
+  @Override
+  public String toString() {
+    return "PriceTable[" + source + ", " + byKey.size() + " models"
+        + (aliases.isEmpty() ? "" : ", " + aliases.size() + " aliases") + "]";
+  }
+}

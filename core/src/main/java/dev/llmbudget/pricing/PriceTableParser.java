@@ -1,0 +1,168 @@
+package dev.llmbudget.pricing;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Streams a LiteLLM-format price table into {@link ModelPrice}s, reading only the fields pricing
+ * needs and skipping the rest unparsed: the bundled table is 1.6 MB and start-up time matters.
+ */
+final class PriceTableParser {
+
+  private static final JsonFactory JSON = JsonFactory.builder().build();
+
+  private final String source;
+  private JsonParser parser;
+  /** The entry being read, so that every error can name it. */
+  private String model;
+
+  private PriceTableParser(String source) {
+    this.source = source;
+  }
+
+  /** Entries in file order. Entries with no token price (images, audio seconds...) are left out. */
+  static Map<String, ModelPrice> parse(InputStream in, String source) {
+    PriceTableParser reader = new PriceTableParser(source);
+    try (JsonParser parser = JSON.createParser(in)) {
+      reader.parser = parser;
+      return reader.table();
+    } catch (JsonProcessingException e) {
+      throw new PriceTableException(where(source, reader.model, null, e.getLocation())
+          + "not valid JSON: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new PriceTableException(source + ": could not read the price table: " + e, e);
+    }
+  }
+
+  private Map<String, ModelPrice> table() throws IOException {
+    if (parser.nextToken() != JsonToken.START_OBJECT) {
+      throw fail(null, "the top level must be a JSON object of model name to prices");
+    }
+    Map<String, ModelPrice> models = new LinkedHashMap<>(4096);
+    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      model = parser.currentName();
+      JsonToken value = parser.nextToken();
+      if (value == JsonToken.START_OBJECT
+          && !"sample_spec".equals(model) && !"fallback_generalizations".equals(model)) {
+        ModelPrice price = entry();
+        if (price != null) {
+          models.put(model, price);
+        }
+      } else {
+        parser.skipChildren();
+      }
+    }
+    model = null;
+    if (models.isEmpty()) {
+      throw new PriceTableException(source + ": the price table has no model with a token price");
+    }
+    return models;
+  }
+
+  private ModelPrice entry() throws IOException {
+    Map<String, BigDecimal> prices = new HashMap<>();
+    String provider = "";
+    String mode = "";
+    long maxInput = -1;
+    long maxOutput = -1;
+    long maxTokens = -1;
+    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      String field = parser.currentName();
+      JsonToken value = parser.nextToken();
+      if (ModelPrice.isPriceField(field)) {
+        BigDecimal price = price(field, value);
+        if (price != null) {
+          prices.put(field, price);
+        }
+      } else if (value == JsonToken.VALUE_STRING && "litellm_provider".equals(field)) {
+        provider = parser.getText();
+      } else if (value == JsonToken.VALUE_STRING && "mode".equals(field)) {
+        mode = parser.getText();
+      } else if (value.isNumeric() && "max_input_tokens".equals(field)) {
+        maxInput = tokenLimit();
+      } else if (value.isNumeric() && "max_output_tokens".equals(field)) {
+        maxOutput = tokenLimit();
+      } else if (value.isNumeric() && "max_tokens".equals(field)) {
+        maxTokens = tokenLimit();
+      } else {
+        // Capabilities, per-image prices, limits of an odd type: nothing pricing needs.
+        parser.skipChildren();
+      }
+    }
+    if (!prices.containsKey(ModelPrice.INPUT) && !prices.containsKey(ModelPrice.OUTPUT)) {
+      return null;
+    }
+    return ModelPrice.of(model, provider, mode, maxInput,
+        maxOutput >= 0 ? maxOutput : maxTokens, prices);
+  }
+
+  /** A price from the JSON text, never through a double; null (JSON null) means absent. */
+  private BigDecimal price(String field, JsonToken value) throws IOException {
+    BigDecimal price;
+    if (value.isNumeric()) {
+      price = new BigDecimal(parser.getText());
+    } else if (value == JsonToken.VALUE_NULL) {
+      return null;
+    } else if (value == JsonToken.VALUE_STRING) {
+      // LiteLLM accepts numbers written as strings ("3e-7"), so a hand-edited table may have them.
+      String text = parser.getText().trim();
+      try {
+        price = new BigDecimal(text);
+      } catch (NumberFormatException e) {
+        throw fail(field, "expected a price in US dollars per token, got \"" + text + "\"");
+      }
+    } else {
+      throw fail(field, "expected a price in US dollars per token, got " + describe(value));
+    }
+    if (price.signum() < 0) {
+      throw fail(field, "a price cannot be negative, got " + price.toPlainString());
+    }
+    return price;
+  }
+
+  private long tokenLimit() throws IOException {
+    // Some entries write limits as 2000000.0; anything absurd is just not a usable limit.
+    BigDecimal limit = parser.getDecimalValue();
+    return limit.signum() < 0 || limit.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0
+        ? -1 : limit.longValue();
+  }
+
+  private PriceTableException fail(String field, String problem) {
+    return new PriceTableException(
+        where(source, model, field, parser.currentTokenLocation()) + problem);
+  }
+
+  private static String where(String source, String model, String field, JsonLocation at) {
+    StringBuilder s = new StringBuilder(source);
+    if (at != null && at.getLineNr() > 0) {
+      s.append(':').append(at.getLineNr()).append(':').append(at.getColumnNr());
+    }
+    s.append(": ");
+    if (model != null) {
+      s.append("model '").append(model).append('\'');
+      if (field != null) {
+        s.append(", field '").append(field).append('\'');
+      }
+      s.append(": ");
+    }
+    return s.toString();
+  }
+
+  private static String describe(JsonToken token) {
+    switch (token) {
+      case START_OBJECT: return "an object";
+      case START_ARRAY: return "an array";
+      case VALUE_TRUE: case VALUE_FALSE: return "a boolean";
+      default: return token.asString() != null ? token.asString() : token.name();
+    }
+  }
+}

@@ -1,0 +1,23 @@
+package dev.llmbudget.pricing;
+
+/**
+ * A call named a model that the price table cannot price, and the unknown-model policy is
+ * {@code block}. The message says which table was searched and how to fix it.
+ */
+public final class UnknownModelException extends RuntimeException {
+
+  private final String model;
+
+  public UnknownModelException(String model, String tableSource) {
+    super("Model '" + model + "' is not in the price table (" + tableSource + "). Point "
+        + "llmbudget.prices at a newer or your own table (a path or URL in LiteLLM's "
+        + "model_prices_and_context_window.json format), add an alias for it, or set "
+        + "llmbudget.unknown_model=warn or allow to let unpriced calls through.");
+    this.model = model;
+  }
+
+  /** The model name as the call gave it. */
+  public String model() {
+    return model;
+  }
+}
