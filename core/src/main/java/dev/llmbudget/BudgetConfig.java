@@ -1,0 +1,249 @@
+package dev.llmbudget;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * The process-wide settings, read from agent arguments, then system properties ({@code
+ * llmbudget.max_budget}), then environment variables ({@code LLMBUDGET_MAX_BUDGET}), first one
+ * wins. Every value is validated when the config is built; a bad one fails with a message that
+ * names its key.
+ */
+public final class BudgetConfig {
+
+  /** Every key this project reads, with its default ({@code null}: unset). */
+  public static final Map<String, String> KEYS;
+
+  static {
+    Map<String, String> k = new LinkedHashMap<>();
+    k.put("llmbudget.max_budget", null);
+    k.put("llmbudget.max_budget_duration", null);
+    k.put("llmbudget.user.max_budget", null);
+    k.put("llmbudget.user.budget_duration", null);
+    k.put("llmbudget.project", "default");
+    k.put("llmbudget.store", "local");
+    k.put("llmbudget.store.path", "user_cost.json");
+    k.put("llmbudget.store.flush_interval", "1s");
+    k.put("llmbudget.api_base", null);
+    k.put("llmbudget.api_timeout", "10s");
+    k.put("llmbudget.mdc_key", "userId");
+    k.put("llmbudget.prices", null);
+    k.put("llmbudget.unknown_model", "warn");
+    k.put("llmbudget.timezone", "UTC");
+    k.put("llmbudget.enabled", "true");
+    k.put("llmbudget.azure.deployments", null);
+    KEYS = Collections.unmodifiableMap(k);
+  }
+
+  private final BigDecimal maxBudget;
+  private final BudgetDuration maxBudgetDuration;
+  private final BigDecimal userMaxBudget;
+  private final BudgetDuration userBudgetDuration;
+  private final String project;
+  private final String store;
+  private final Path storePath;
+  private final Duration flushInterval;
+  private final String apiBase;
+  private final Duration apiTimeout;
+  private final String mdcKey;
+  private final String prices;
+  private final UnknownModelPolicy unknownModel;
+  private final ZoneId zone;
+  private final boolean enabled;
+  private final Map<String, String> azureDeployments;
+
+  private BudgetConfig(Function<String, String> source) {
+    maxBudget = money(source, "llmbudget.max_budget");
+    maxBudgetDuration = duration(source, "llmbudget.max_budget_duration");
+    userMaxBudget = money(source, "llmbudget.user.max_budget");
+    userBudgetDuration = duration(source, "llmbudget.user.budget_duration");
+    project = nonBlank(source, "llmbudget.project");
+    store = choice(source, "llmbudget.store", "local", "memory", "hosted");
+    storePath = Path.of(nonBlank(source, "llmbudget.store.path"));
+    flushInterval = span(source, "llmbudget.store.flush_interval");
+    apiBase = value(source, "llmbudget.api_base");
+    apiTimeout = span(source, "llmbudget.api_timeout");
+    mdcKey = nonBlank(source, "llmbudget.mdc_key");
+    prices = value(source, "llmbudget.prices");
+    unknownModel = parse(source, "llmbudget.unknown_model", UnknownModelPolicy::parse);
+    zone = parse(source, "llmbudget.timezone", ZoneId::of);
+    enabled = Boolean.parseBoolean(choice(source, "llmbudget.enabled", "true", "false"));
+    azureDeployments = parse(source, "llmbudget.azure.deployments", BudgetConfig::pairs);
+    if ("hosted".equals(store) && apiBase == null) {
+      throw new IllegalArgumentException(
+          "llmbudget.store=hosted needs llmbudget.api_base (the budget server's URL)");
+    }
+  }
+
+  /** Settings from system properties and environment variables. */
+  public static BudgetConfig fromEnvironment() {
+    return from(Map.of(), System.getenv());
+  }
+
+  /** Settings from agent arguments first, then system properties, then {@code env}. */
+  public static BudgetConfig from(Map<String, String> agentArgs, Map<String, String> env) {
+    Objects.requireNonNull(agentArgs, "agentArgs");
+    Objects.requireNonNull(env, "env");
+    return new BudgetConfig(key -> {
+      String v = agentArgs.get(key);
+      if (v == null) {
+        v = System.getProperty(key);
+      }
+      if (v == null) {
+        v = env.get(envName(key));
+      }
+      return v == null ? KEYS.get(key) : v;
+    });
+  }
+
+  /** Settings from exactly these values; absent keys take their defaults. */
+  public static BudgetConfig of(Map<String, String> values) {
+    return new BudgetConfig(key -> values.getOrDefault(key, KEYS.get(key)));
+  }
+
+  /** {@code llmbudget.user.max_budget} → {@code LLMBUDGET_USER_MAX_BUDGET}. */
+  public static String envName(String key) {
+    return key.toUpperCase(Locale.ROOT).replace('.', '_');
+  }
+
+  /**
+   * Parses agent arguments {@code key=value,key=value}; keys may omit the {@code llmbudget.}
+   * prefix.
+   */
+  public static Map<String, String> parseAgentArgs(String args) {
+    if (args == null || args.isBlank()) {
+      return Map.of();
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String part : args.split(",")) {
+      if (part.isBlank()) {
+        continue;
+      }
+      int eq = part.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("agent argument '" + part.trim()
+            + "' is not key=value (e.g. -javaagent:llm-budget-agent.jar=max_budget=5.00,store=memory)");
+      }
+      String key = part.substring(0, eq).trim();
+      if (!key.startsWith("llmbudget.")) {
+        key = "llmbudget." + key;
+      }
+      if (!KEYS.containsKey(key)) {
+        throw new IllegalArgumentException("unknown agent argument '" + key + "'; known keys: " + KEYS.keySet());
+      }
+      out.put(key, part.substring(eq + 1).trim());
+    }
+    return out;
+  }
+
+  public BigDecimal maxBudget() { return maxBudget; }
+  public BudgetDuration maxBudgetDuration() { return maxBudgetDuration; }
+  public BigDecimal userMaxBudget() { return userMaxBudget; }
+  public BudgetDuration userBudgetDuration() { return userBudgetDuration; }
+  public String project() { return project; }
+  public String store() { return store; }
+  public Path storePath() { return storePath; }
+  public Duration flushInterval() { return flushInterval; }
+  public String apiBase() { return apiBase; }
+  public Duration apiTimeout() { return apiTimeout; }
+  public String mdcKey() { return mdcKey; }
+  public String prices() { return prices; }
+  public UnknownModelPolicy unknownModel() { return unknownModel; }
+  public ZoneId zone() { return zone; }
+  public boolean enabled() { return enabled; }
+  /** Azure OpenAI deployment name → model name, from {@code llmbudget.azure.deployments=dep:model;dep2:model2}. */
+  public Map<String, String> azureDeployments() { return azureDeployments; }
+
+  private static String value(Function<String, String> source, String key) {
+    String v = source.apply(key);
+    return v == null || v.isBlank() ? null : v.trim();
+  }
+
+  private static String nonBlank(Function<String, String> source, String key) {
+    String v = value(source, key);
+    if (v == null) {
+      throw new IllegalArgumentException(key + " must not be blank");
+    }
+    return v;
+  }
+
+  private static <T> T parse(Function<String, String> source, String key, Function<String, T> parser) {
+    String v = value(source, key);
+    if (v == null) {
+      return null;
+    }
+    try {
+      return parser.apply(v);
+    } catch (IllegalArgumentException | DateTimeException e) {
+      throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static BigDecimal money(Function<String, String> source, String key) {
+    return parse(source, key, v -> Money.parseBudget(v, key));
+  }
+
+  private static BudgetDuration duration(Function<String, String> source, String key) {
+    return parse(source, key, BudgetDuration::parse);
+  }
+
+  private static Duration span(Function<String, String> source, String key) {
+    return parse(source, key, v -> {
+      String t = v.toLowerCase(Locale.ROOT);
+      long n;
+      Duration d;
+      try {
+        if (t.endsWith("ms")) {
+          d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+        } else if (t.endsWith("s")) {
+          d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
+        } else if (t.endsWith("m")) {
+          d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+        } else {
+          n = Long.parseLong(t);
+          d = Duration.ofSeconds(n);
+        }
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("'" + v + "' is not a time span like 500ms, 1s or 2m");
+      }
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("'" + v + "' must be a positive time span");
+      }
+      return d;
+    });
+  }
+
+  private static String choice(Function<String, String> source, String key, String... allowed) {
+    String v = nonBlank(source, key).toLowerCase(Locale.ROOT);
+    for (String a : allowed) {
+      if (a.equals(v)) {
+        return a;
+      }
+    }
+    throw new IllegalArgumentException(key + " must be one of " + String.join(", ", allowed) + ", was '" + v + "'");
+  }
+
+  private static Map<String, String> pairs(String v) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String pair : v.split(";")) {
+      if (pair.isBlank()) {
+        continue;
+      }
+      int colon = pair.indexOf(':');
+      if (colon <= 0 || colon == pair.length() - 1) {
+        throw new IllegalArgumentException("'" + pair + "' is not deployment:model");
+      }
+      out.put(pair.substring(0, colon).trim(), pair.substring(colon + 1).trim());
+    }
+    return Collections.unmodifiableMap(out);
+  }
+}

@@ -1,0 +1,43 @@
+package dev.llmbudget;
+
+import dev.llmbudget.internal.BudgetRuntime;
+import dev.llmbudget.store.BudgetSnapshot;
+import dev.llmbudget.store.BudgetStore;
+import java.math.BigDecimal;
+import java.time.Instant;
+
+/**
+ * The process-wide budget, LiteLLM's {@code litellm.max_budget} and {@code _current_cost}: every
+ * LLM call in the JVM is checked against it. Set by {@code llmbudget.max_budget} (and
+ * {@code llmbudget.max_budget_duration}) or here; its spend lives in the default store, so a
+ * restart does not reset it unless that store is {@code memory}.
+ */
+public final class GlobalBudget {
+  private GlobalBudget() {}
+
+  /** Sets the limit ({@code null}: none, spend is still tracked) and how often it resets ({@code null}: never). */
+  public static void set(BigDecimal maxBudget, String duration) {
+    if (maxBudget != null) {
+      Money.checkBudget(maxBudget, "maxBudget");
+    }
+    BudgetDuration d = duration == null ? null : BudgetDuration.parse(duration);
+    BudgetRuntime.get().engine().store().putBudget(BudgetStore.GLOBAL_KEY, maxBudget, d, Instant.now());
+  }
+
+  /** The limit, or {@code null} when none is set. */
+  public static BigDecimal maxBudget() {
+    return snapshot().totalBudget();
+  }
+
+  /** What the process has spent in the current period, across all users. */
+  public static BigDecimal currentCost() {
+    return snapshot().currentCost();
+  }
+
+  /** The global budget as the store holds it. */
+  public static BudgetSnapshot snapshot() {
+    BudgetRuntime r = BudgetRuntime.get();
+    return r.engine().store().snapshot(BudgetStore.GLOBAL_KEY, r.engine().now())
+        .orElseThrow(() -> new IllegalStateException("the global budget entry is missing from the store"));
+  }
+}

@@ -1,0 +1,224 @@
+package dev.llmbudget.internal;
+
+import dev.llmbudget.BudgetDuration;
+import dev.llmbudget.BudgetExceededError;
+import dev.llmbudget.Reservation;
+import dev.llmbudget.UnknownModelPolicy;
+import dev.llmbudget.Usage;
+import dev.llmbudget.pricing.ModelPrice;
+import dev.llmbudget.pricing.PriceTable;
+import dev.llmbudget.pricing.UnknownModelException;
+import dev.llmbudget.store.BudgetStore;
+import dev.llmbudget.store.Picodollars;
+import dev.llmbudget.store.ReserveResult;
+import dev.llmbudget.tokens.TokenCounter;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.function.Supplier;
+
+/**
+ * Prices, reserves and charges LLM calls against one store: the global budget and, when a user is
+ * known, the user's. This is what both {@code BudgetManager} and the agent's advice call into.
+ */
+public final class BudgetEngine {
+
+  /** Tokens OpenAI adds to every chat message, and to prime the reply (as LiteLLM counts). */
+  static final int TOKENS_PER_MESSAGE = 3;
+  static final int TOKENS_PER_REPLY = 3;
+
+  private final BudgetStore store;
+  private final Supplier<PriceTable> prices;
+  private final UnknownModelPolicy unknownModel;
+  private final Clock clock;
+  private final BigDecimal userDefaultBudget;
+  private final BudgetDuration userDefaultDuration;
+
+  public BudgetEngine(BudgetStore store, Supplier<PriceTable> prices, UnknownModelPolicy unknownModel,
+      Clock clock, BigDecimal userDefaultBudget, BudgetDuration userDefaultDuration) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.prices = Objects.requireNonNull(prices, "prices");
+    this.unknownModel = unknownModel == null ? UnknownModelPolicy.WARN : unknownModel;
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.userDefaultBudget = userDefaultBudget;
+    this.userDefaultDuration = userDefaultDuration;
+  }
+
+  public BudgetStore store() {
+    return store;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  public Instant now() {
+    return clock.instant();
+  }
+
+  public PriceTable prices() {
+    return prices.get();
+  }
+
+  /**
+   * The price of {@code model}, or {@code null} when the table lacks it and the policy lets the
+   * call go on; with {@link UnknownModelPolicy#BLOCK} an unknown model throws.
+   */
+  public ModelPrice priceOf(String model) {
+    ModelPrice price = model == null ? null : prices.get().resolve(model).orElse(null);
+    if (price == null) {
+      onUnknown(model);
+    }
+    return price;
+  }
+
+  /** What {@code usage} costs, exactly; zero for an unknown model the policy lets through. */
+  public BigDecimal cost(Usage usage) {
+    ModelPrice price = priceOf(usage.model());
+    return price == null ? BigDecimal.ZERO : price.cost(usage);
+  }
+
+  /** Reserves {@code amount} for {@code user} (and the global budget), or throws {@link BudgetExceededError}. */
+  public Reservation reserve(String user, BigDecimal amount) {
+    return reserve(user, Picodollars.of(amount), null);
+  }
+
+  /**
+   * Reserves what a chat call may cost: its prompt and, when the request caps it, its output. A
+   * cheap upper bound from the prompt's byte length is tried first; the prompt is only tokenized
+   * when that bound does not fit, so calls with ample headroom never pay for a full count.
+   */
+  public Reservation reserveForCall(String user, String model, CharSequence prompt, int messages,
+      long maxOutputTokens) {
+    ModelPrice price = priceOf(model);
+    String[] keys = keysFor(user);
+    if (price == null) {
+      return reserveKeys(keys, user, 0, model);
+    }
+    long overhead = messages <= 0 ? 0 : (long) messages * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
+    long output = Math.max(0, maxOutputTokens);
+    long bound = TokenCounter.upperBoundTokens(prompt) + overhead;
+    long boundCost = Picodollars.of(price.cost(Usage.of(model, bound, output)));
+    Instant now = clock.instant();
+    if (store.reserve(keys, boundCost, now).isOk()) {
+      return new Held(this, keys, user, boundCost, model);
+    }
+    long exact = TokenCounter.forModel(model).count(prompt == null ? "" : prompt.toString()) + overhead;
+    long exactCost = Picodollars.of(price.cost(Usage.of(model, exact, output)));
+    return reserveKeys(keys, user, exactCost, model);
+  }
+
+  /** Charges {@code usage} to {@code user} (and the global budget) without a reservation; returns the cost. */
+  public BigDecimal charge(String user, Usage usage) {
+    BigDecimal cost = cost(usage);
+    store.settle(keysFor(user), 0, Picodollars.of(cost), usage.model(), clock.instant());
+    return cost;
+  }
+
+  Reservation reserve(String user, long amount, String model) {
+    return reserveKeys(keysFor(user), user, amount, model);
+  }
+
+  private Reservation reserveKeys(String[] keys, String user, long amount, String model) {
+    ReserveResult r = store.reserve(keys, amount, clock.instant());
+    if (!r.isOk()) {
+      throw new BudgetExceededError(Picodollars.toDollars(r.spentPico()), Picodollars.toDollars(r.limitPico()),
+          BudgetStore.GLOBAL_KEY.equals(r.exhaustedKey()) ? null : r.exhaustedKey(), Picodollars.toDollars(amount));
+    }
+    return new Held(this, keys, user, amount, model);
+  }
+
+  /** The budget keys a call by {@code user} is checked against; creates the user's default budget if configured. */
+  public String[] keysFor(String user) {
+    if (user == null) {
+      return new String[] {BudgetStore.GLOBAL_KEY};
+    }
+    if (userDefaultBudget != null) {
+      store.putBudgetIfAbsent(user, userDefaultBudget, userDefaultDuration, clock.instant());
+    }
+    return new String[] {BudgetStore.GLOBAL_KEY, user};
+  }
+
+  private void onUnknown(String model) {
+    switch (unknownModel) {
+      case BLOCK:
+        throw new UnknownModelException(model, prices.get().source());
+      case WARN:
+        Log.warnOnce("unknown-model:" + model, "llm-budget: model '" + model
+            + "' is not in the price table (" + prices.get().source() + "); its calls are charged $0. "
+            + "Point llmbudget.prices at a table that has it, or set llmbudget.unknown_model=block to refuse such calls.", null);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** A live reservation; settled at most once, whichever of commit/release/close comes first. */
+  static final class Held implements Reservation {
+    private static final AtomicIntegerFieldUpdater<Held> SETTLED =
+        AtomicIntegerFieldUpdater.newUpdater(Held.class, "settled");
+
+    private final BudgetEngine engine;
+    private final String[] keys;
+    private final String user;
+    private final long amount;
+    private final String model;
+    private volatile int settled;
+
+    Held(BudgetEngine engine, String[] keys, String user, long amount, String model) {
+      this.engine = engine;
+      this.keys = keys;
+      this.user = user;
+      this.amount = amount;
+      this.model = model;
+    }
+
+    @Override
+    public String user() {
+      return user;
+    }
+
+    @Override
+    public BigDecimal amount() {
+      return Picodollars.toDollars(amount);
+    }
+
+    /** The model the call was reserved for, if known. */
+    String model() {
+      return model;
+    }
+
+    @Override
+    public BigDecimal commit(Usage usage) {
+      BigDecimal cost = engine.cost(usage);
+      settle(Picodollars.of(cost), usage.model());
+      return cost;
+    }
+
+    @Override
+    public void commit(BigDecimal cost, String model) {
+      if (cost.signum() < 0) {
+        throw new IllegalArgumentException("cost must not be negative, was " + cost.toPlainString());
+      }
+      settle(Picodollars.of(cost), model);
+    }
+
+    @Override
+    public void release() {
+      settle(0, null);
+    }
+
+    @Override
+    public void close() {
+      release();
+    }
+
+    private void settle(long actual, String bookedModel) {
+      if (SETTLED.compareAndSet(this, 0, 1)) {
+        engine.store.settle(keys, amount, actual, bookedModel, engine.clock.instant());
+      }
+    }
+  }
+}

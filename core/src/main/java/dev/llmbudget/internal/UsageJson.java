@@ -1,0 +1,112 @@
+package dev.llmbudget.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmbudget.Usage;
+
+/**
+ * Reads token usage out of a provider's response JSON: OpenAI chat completions, completions,
+ * embeddings and Responses; Anthropic messages; Google GenAI {@code usageMetadata}; Bedrock
+ * Converse; Ollama. Each provider's counts are mapped onto {@link Usage}'s non-overlapping fields.
+ */
+public final class UsageJson {
+
+  private UsageJson() {}
+
+  /** The usage in {@code root}, or {@code null} when it reports none. */
+  public static Usage fromResponse(JsonNode root, String fallbackModel) {
+    if (root == null || !root.isObject()) {
+      return null;
+    }
+    String model = text(root, "model");
+    if (model == null) {
+      model = text(root, "modelVersion");
+    }
+    if (model == null) {
+      model = fallbackModel;
+    }
+    if (model == null) {
+      model = "unknown";
+    }
+    JsonNode usage = root.get("usage");
+    if (usage != null && usage.isObject()) {
+      if (usage.has("prompt_tokens")) {
+        return openAiChat(model, usage);
+      }
+      if (usage.has("input_tokens") || usage.has("output_tokens")) {
+        return usage.has("input_tokens_details") || usage.has("output_tokens_details") || usage.has("total_tokens")
+            ? openAiResponses(model, usage) : anthropic(model, usage);
+      }
+      if (usage.has("inputTokens") || usage.has("outputTokens")) {
+        return bedrock(model, usage);
+      }
+    }
+    JsonNode meta = root.get("usageMetadata");
+    if (meta != null && meta.isObject()) {
+      return gemini(model, meta);
+    }
+    if (root.has("prompt_eval_count") || root.has("eval_count")) {
+      return Usage.of(model, num(root, "prompt_eval_count"), num(root, "eval_count"));
+    }
+    return null;
+  }
+
+  /** OpenAI chat/completions/embeddings: prompt_tokens include cached reads; completion_tokens include reasoning. */
+  static Usage openAiChat(String model, JsonNode u) {
+    long prompt = num(u, "prompt_tokens");
+    long cached = num(u.path("prompt_tokens_details"), "cached_tokens");
+    long output = num(u, "completion_tokens");
+    long reasoning = Math.min(output, num(u.path("completion_tokens_details"), "reasoning_tokens"));
+    return new Usage(model, Math.max(0, prompt - cached), output, Math.min(cached, prompt), 0, 0, reasoning, false);
+  }
+
+  /** OpenAI Responses: input_tokens include cached reads; output_tokens include reasoning. */
+  static Usage openAiResponses(String model, JsonNode u) {
+    long input = num(u, "input_tokens");
+    long cached = num(u.path("input_tokens_details"), "cached_tokens");
+    long output = num(u, "output_tokens");
+    long reasoning = Math.min(output, num(u.path("output_tokens_details"), "reasoning_tokens"));
+    return new Usage(model, Math.max(0, input - cached), output, Math.min(cached, input), 0, 0, reasoning, false);
+  }
+
+  /** Anthropic: input_tokens exclude cache reads and writes, which are reported beside them. */
+  static Usage anthropic(String model, JsonNode u) {
+    long write5m;
+    long write1h;
+    JsonNode split = u.get("cache_creation");
+    if (split != null && split.isObject()
+        && (split.has("ephemeral_5m_input_tokens") || split.has("ephemeral_1h_input_tokens"))) {
+      write5m = num(split, "ephemeral_5m_input_tokens");
+      write1h = num(split, "ephemeral_1h_input_tokens");
+    } else {
+      write5m = num(u, "cache_creation_input_tokens");
+      write1h = 0;
+    }
+    return new Usage(model, num(u, "input_tokens"), num(u, "output_tokens"),
+        num(u, "cache_read_input_tokens"), write5m, write1h, 0, false);
+  }
+
+  /** Bedrock Converse: inputTokens exclude cache reads and writes. */
+  static Usage bedrock(String model, JsonNode u) {
+    return new Usage(model, num(u, "inputTokens"), num(u, "outputTokens"),
+        num(u, "cacheReadInputTokens"), num(u, "cacheWriteInputTokens"), 0, 0, false);
+  }
+
+  /** Gemini: promptTokenCount includes cached content; thoughts are billed as output. */
+  static Usage gemini(String model, JsonNode m) {
+    long prompt = num(m, "promptTokenCount") + num(m, "toolUsePromptTokenCount");
+    long cached = Math.min(prompt, num(m, "cachedContentTokenCount"));
+    long thoughts = num(m, "thoughtsTokenCount");
+    long output = num(m, "candidatesTokenCount") + thoughts;
+    return new Usage(model, prompt - cached, output, cached, 0, 0, thoughts, false);
+  }
+
+  public static String text(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    return v != null && v.isTextual() && !v.asText().isBlank() ? v.asText() : null;
+  }
+
+  public static long num(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    return v != null && v.isNumber() ? Math.max(0, v.asLong()) : 0;
+  }
+}
