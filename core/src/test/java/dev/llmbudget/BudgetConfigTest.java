@@ -1,0 +1,90 @@
+package dev.llmbudget;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class BudgetConfigTest {
+
+  @Test
+  void agentArgumentsWinOverSystemPropertiesWhichWinOverEnvironment() {
+    System.setProperty("llmbudget.user.max_budget", "0.50");
+    System.setProperty("llmbudget.project", "from-property");
+    try {
+      BudgetConfig c = BudgetConfig.from(BudgetConfig.parseAgentArgs("max_budget=5.00,llmbudget.project=from-arg"),
+          Map.of("LLMBUDGET_MAX_BUDGET", "9", "LLMBUDGET_USER_MAX_BUDGET", "7", "LLMBUDGET_MDC_KEY", "tenant"));
+      assertThat(c.maxBudget()).isEqualByComparingTo("5.00");
+      assertThat(c.project()).isEqualTo("from-arg");
+      assertThat(c.userMaxBudget()).isEqualByComparingTo("0.50");
+      assertThat(c.mdcKey()).isEqualTo("tenant");
+    } finally {
+      System.clearProperty("llmbudget.user.max_budget");
+      System.clearProperty("llmbudget.project");
+    }
+  }
+
+  @Test
+  void defaultsAreDocumentedValues() {
+    BudgetConfig c = BudgetConfig.of(Map.of());
+    assertThat(c.maxBudget()).isNull();
+    assertThat(c.store()).isEqualTo("local");
+    assertThat(c.storePath().toString()).isEqualTo("user_cost.json");
+    assertThat(c.flushInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.mdcKey()).isEqualTo("userId");
+    assertThat(c.unknownModel()).isEqualTo(UnknownModelPolicy.WARN);
+    assertThat(c.zone()).isEqualTo(ZoneId.of("UTC"));
+    assertThat(c.enabled()).isTrue();
+    assertThat(c.azureDeployments()).isEmpty();
+  }
+
+  @Test
+  void parsesEveryKind() {
+    BudgetConfig c = BudgetConfig.of(Map.of(
+        "llmbudget.max_budget_duration", "monthly",
+        "llmbudget.store", "HOSTED",
+        "llmbudget.api_base", "http://127.0.0.1:4000",
+        "llmbudget.store.flush_interval", "250ms",
+        "llmbudget.unknown_model", "block",
+        "llmbudget.timezone", "Europe/Berlin",
+        "llmbudget.azure.deployments", "prod-chat:gpt-4o;cheap:gpt-4o-mini"));
+    assertThat(c.maxBudgetDuration()).isEqualTo(BudgetDuration.MONTHLY);
+    assertThat(c.store()).isEqualTo("hosted");
+    assertThat(c.flushInterval()).isEqualTo(Duration.ofMillis(250));
+    assertThat(c.unknownModel()).isEqualTo(UnknownModelPolicy.BLOCK);
+    assertThat(c.zone()).isEqualTo(ZoneId.of("Europe/Berlin"));
+    assertThat(c.azureDeployments()).containsEntry("prod-chat", "gpt-4o").containsEntry("cheap", "gpt-4o-mini");
+  }
+
+  @Test
+  void aBadValueNamesItsKey() {
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.max_budget", "five")))
+        .hasMessageContaining("llmbudget.max_budget").hasMessageContaining("five");
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.user.max_budget", "-1")))
+        .hasMessageContaining("llmbudget.user.max_budget").hasMessageContaining("negative");
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.max_budget_duration", "sometimes")))
+        .hasMessageContaining("llmbudget.max_budget_duration");
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.store", "redis")))
+        .hasMessageContaining("llmbudget.store").hasMessageContaining("local, memory, hosted");
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.store", "hosted")))
+        .hasMessageContaining("llmbudget.api_base");
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.unknown_model", "maybe")))
+        .hasMessageContaining("llmbudget.unknown_model");
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.timezone", "Mars/Olympus")))
+        .hasMessageContaining("llmbudget.timezone");
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.store.flush_interval", "0s")))
+        .hasMessageContaining("llmbudget.store.flush_interval");
+    assertThatThrownBy(() -> BudgetConfig.parseAgentArgs("max_budget"))
+        .hasMessageContaining("key=value");
+    assertThatThrownBy(() -> BudgetConfig.parseAgentArgs("max_buget=5"))
+        .hasMessageContaining("llmbudget.max_buget");
+  }
+
+  @Test
+  void environmentNamesAreUpperSnakeCase() {
+    assertThat(BudgetConfig.envName("llmbudget.user.max_budget")).isEqualTo("LLMBUDGET_USER_MAX_BUDGET");
+  }
+}
