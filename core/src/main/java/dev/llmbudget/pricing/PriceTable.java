@@ -231,6 +231,11 @@ public final class PriceTable {
     return source;
   }
 
+  /** How many names have a remembered answer; for tests of the cache bound. */
+  int cachedNameCount() {
+    return resolved.size();
+  }
+
   /** How many priced models the table holds. */
   public int size() {
     return byKey.size();

@@ -75,6 +75,7 @@ final class PriceTableParser {
     long maxInput = -1;
     long maxOutput = -1;
     long maxTokens = -1;
+    boolean pricedInOtherUnits = false;
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       String field = parser.currentName();
       JsonToken value = parser.nextToken();
@@ -93,16 +94,28 @@ final class PriceTableParser {
         maxOutput = tokenLimit();
       } else if (value.isNumeric() && "max_tokens".equals(field)) {
         maxTokens = tokenLimit();
+      } else if (value.isNumeric() && isOtherUnitPrice(field)) {
+        pricedInOtherUnits |= parser.getDecimalValue().signum() > 0;
       } else {
-        // Capabilities, per-image prices, limits of an odd type: nothing pricing needs.
+        // Capabilities, limits of an odd type, nested objects: nothing pricing needs.
         parser.skipChildren();
       }
     }
     if (!prices.containsKey(ModelPrice.INPUT) && !prices.containsKey(ModelPrice.OUTPUT)) {
       return null;
     }
+    if (pricedInOtherUnits && prices.values().stream().allMatch(p -> p.signum() == 0)) {
+      // Image, rerank and similar entries write 0.0 token prices next to their real price per
+      // pixel or query; answering "free" for them would silently un-budget the call.
+      return null;
+    }
     return ModelPrice.of(model, provider, mode, maxInput,
         maxOutput >= 0 ? maxOutput : maxTokens, prices);
+  }
+
+  /** A price per image, pixel, second, character, query...: a unit this table cannot charge. */
+  private static boolean isOtherUnitPrice(String field) {
+    return field.contains("cost_per_") && !field.contains("token");
   }
 
   /** A price from the JSON text, never through a double; null (JSON null) means absent. */
