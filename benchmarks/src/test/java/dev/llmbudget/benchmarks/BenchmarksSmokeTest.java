@@ -28,7 +28,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 class BenchmarksSmokeTest {
 
   static Stream<Class<?>> benchmarkClasses() {
-    return Stream.of(StoreThroughputBenchmark.class, TokenCountingBenchmark.class);
+    return Stream.of(StoreThroughputBenchmark.class, EngineReserveCommitBenchmark.class,
+        TokenCountingBenchmark.class);
   }
 
   @ParameterizedTest
