@@ -33,11 +33,13 @@ rm -f "$results"/round-*.json "$results"/round-*.txt
 } | tee "$results/machine.txt"
 
 for round in $(seq 1 "$rounds"); do
-  echo "=== round $round of $rounds"
+  # Other work on the machine is the main source of spread: record how busy it was.
+  echo "round $round start $(date -u +%H:%M:%S) loadavg $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$results/machine.txt"
   java -jar "$jar" -f 1 -wi "$warmup" -w 1s -i "$measure" -r 1s -prof gc \
     -rf json -rff "$results/round-$round.json" -o "$results/round-$round.txt" "$@"
   tail -n +"$(grep -n '^Benchmark .*Mode' "$results/round-$round.txt" | tail -1 | cut -d: -f1)" \
     "$results/round-$round.txt" | grep -v 'gc\.' || true
+  echo "round $round end $(date -u +%H:%M:%S) loadavg $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$results/machine.txt"
 done
 
 jsons=()
