@@ -217,7 +217,8 @@ public final class BudgetManager {
         "user '" + user + "' has no budget in " + store.describe() + "; create one with createBudget"));
   }
 
-  static Usage usageOf(Object completion) {
+  /** The token usage reported in {@code completion} (anything {@link #updateCost(Object, String)} accepts). */
+  public static Usage usageOf(Object completion) {
     if (completion == null) {
       throw new IllegalArgumentException("completion must not be null");
     }
