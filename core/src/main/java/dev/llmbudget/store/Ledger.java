@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -122,6 +123,31 @@ final class Ledger {
       ConcurrentHashMap<String, AtomicLong> target = next.models;
       models.forEach((m, v) -> target.computeIfAbsent(m, k -> new AtomicLong()).addAndGet(v));
       mutations.increment();
+    }
+
+    /**
+     * Replaces the spend with a newer period learned from elsewhere (a reset made by another JVM),
+     * keeping this JVM's in-flight reservations.
+     */
+    void adoptPeriod(StoredBudget stored) {
+      long start = stored.periodStart().toEpochMilli();
+      long next = nextResetAfter(stored.periodStart(), terms.duration);
+      ConcurrentHashMap<String, AtomicLong> m = new ConcurrentHashMap<>();
+      stored.models().forEach((k, v) -> m.put(k, new AtomicLong(v)));
+      State s;
+      do {
+        s = state.get();
+      } while (!state.compareAndSet(s, new State(stored.spent(), s.reserved, start, next, m)));
+      mutations.increment();
+    }
+
+    /** What persistence writes: terms and the settled spend of the period as it stands (no reset applied). */
+    StoredBudget stored() {
+      Terms t = terms;
+      State s = state.get();
+      Map<String, Long> models = new HashMap<>();
+      s.models.forEach((m, v) -> models.put(m, v.get()));
+      return new StoredBudget(t.limit, t.duration, t.createdAt, Instant.ofEpochMilli(s.periodStart), s.spent, models);
     }
 
     void resetNow(long now) {
@@ -257,6 +283,20 @@ final class Ledger {
     entries.put(key, new Entry(key, new Terms(limit, duration, createdAt), new State(spent, 0, start, next, m)));
   }
 
+  /** Loads a persisted entry unless {@code key} already has one; true when it did. */
+  boolean restoreIfAbsent(String key, StoredBudget b) {
+    ConcurrentHashMap<String, AtomicLong> m = new ConcurrentHashMap<>();
+    b.models().forEach((k, v) -> m.put(k, new AtomicLong(v)));
+    State initial = new State(b.spent(), 0, b.periodStart().toEpochMilli(),
+        nextResetAfter(b.periodStart(), b.duration()), m);
+    boolean added = entries.putIfAbsent(key,
+        new Entry(key, new Terms(b.limit(), b.duration(), b.createdAt()), initial)) == null;
+    if (added) {
+      mutations.increment();
+    }
+    return added;
+  }
+
   void resetCost(String key, Instant now) {
     Entry e = entries.get(key);
     if (e != null) {
@@ -276,6 +316,10 @@ final class Ledger {
     Instant start = duration == null ? createdAt : duration.currentPeriodStart(createdAt, now, zone);
     long next = duration == null ? Long.MAX_VALUE : duration.nextReset(start, zone).toEpochMilli();
     return new Entry(key, terms, new State(0, 0, start.toEpochMilli(), next, new ConcurrentHashMap<>()));
+  }
+
+  private long nextResetAfter(Instant periodStart, BudgetDuration duration) {
+    return duration == null ? Long.MAX_VALUE : duration.nextReset(periodStart, zone).toEpochMilli();
   }
 
   private State resetState(State s, BudgetDuration duration, long now) {
