@@ -61,9 +61,7 @@ public final class LocalFileStore extends LedgerStore {
     this.file = file.toAbsolutePath().normalize();
     this.lockFile = this.file.resolveSibling(this.file.getFileName() + ".lock");
     this.clock = Objects.requireNonNull(clock, "clock");
-    if (flushInterval.isNegative() || flushInterval.isZero()) {
-      throw new IllegalArgumentException("flush interval must be positive, was " + flushInterval);
-    }
+    PeriodicFlusher.requirePositive(flushInterval);
     synchronized (flushLock) {
       if (Files.isDirectory(this.file.getParent())) {
         underFileLock(() -> {

@@ -20,13 +20,17 @@ final class PeriodicFlusher {
   private final Thread thread;
 
   PeriodicFlusher(String storeName, Duration interval, BooleanSupplier dirty, Runnable flush) {
-    long base = interval.toNanos();
-    if (base <= 0) {
-      throw new IllegalArgumentException("flush interval must be positive, was " + interval);
-    }
+    long base = requirePositive(interval).toNanos();
     thread = new Thread(() -> run(storeName, base, dirty, flush), "llm-budget-flush");
     thread.setDaemon(true);
     thread.start();
+  }
+
+  static Duration requirePositive(Duration interval) {
+    if (interval.isNegative() || interval.isZero()) {
+      throw new IllegalArgumentException("flush interval must be positive, was " + interval);
+    }
+    return interval;
   }
 
   private void run(String storeName, long base, BooleanSupplier dirty, Runnable flush) {
