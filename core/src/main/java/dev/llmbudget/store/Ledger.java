@@ -126,27 +126,60 @@ final class Ledger {
     }
 
     /**
-     * Replaces the spend with a newer period learned from elsewhere (a reset made by another JVM),
-     * keeping this JVM's in-flight reservations.
+     * Moves to a newer period learned from elsewhere (a reset made by another JVM), keeping this
+     * JVM's reservations and whatever it charged above {@code keepAbove} (its spend not yet synced).
      */
-    void adoptPeriod(StoredBudget stored) {
-      long start = stored.periodStart().toEpochMilli();
-      long next = nextResetAfter(stored.periodStart(), terms.duration);
-      ConcurrentHashMap<String, AtomicLong> m = new ConcurrentHashMap<>();
-      stored.models().forEach((k, v) -> m.put(k, new AtomicLong(v)));
+    void adoptPeriod(StoredBudget theirs, long keepAbove, Map<String, Long> keepModelsAbove) {
+      long start = theirs.periodStart().toEpochMilli();
+      long next = nextResetAfter(theirs.periodStart(), terms.duration);
       State s;
+      State next0;
       do {
         s = state.get();
-      } while (!state.compareAndSet(s, new State(stored.spent(), s.reserved, start, next, m)));
+        ConcurrentHashMap<String, AtomicLong> m = new ConcurrentHashMap<>();
+        theirs.models().forEach((k, v) -> m.put(k, new AtomicLong(v)));
+        s.models.forEach((k, v) -> {
+          long mine = v.get() - keepModelsAbove.getOrDefault(k, 0L);
+          if (mine > 0) {
+            m.computeIfAbsent(k, x -> new AtomicLong()).addAndGet(mine);
+          }
+        });
+        long spent = Math.addExact(theirs.spent(), Math.max(0, s.spent - keepAbove));
+        next0 = new State(spent, s.reserved, start, next, m);
+      } while (!state.compareAndSet(s, next0));
+      mutations.increment();
+    }
+
+    /** Moves the current period's start to {@code periodStart}, keeping the spend and adding {@code spent}. */
+    void rebase(long periodStart, long spent, Map<String, Long> models) {
+      long next = nextResetAfter(Instant.ofEpochMilli(periodStart), terms.duration);
+      State s;
+      State moved;
+      do {
+        s = state.get();
+        moved = new State(Math.addExact(s.spent, spent), s.reserved, periodStart, next, s.models);
+      } while (!state.compareAndSet(s, moved));
+      ConcurrentHashMap<String, AtomicLong> target = moved.models;
+      models.forEach((m, v) -> target.computeIfAbsent(m, k -> new AtomicLong()).addAndGet(v));
       mutations.increment();
     }
 
     /** What persistence writes: terms and the settled spend of the period as it stands (no reset applied). */
     StoredBudget stored() {
       Terms t = terms;
-      State s = state.get();
+      State s;
       Map<String, Long> models = new HashMap<>();
-      s.models.forEach((m, v) -> models.put(m, v.get()));
+      // settle books the model after the spend, so reading the models first keeps their sum at or
+      // below the spend; a reset in between swaps the map, and then we read again.
+      do {
+        models.clear();
+        State before = state.get();
+        before.models.forEach((m, v) -> models.put(m, v.get()));
+        s = state.get();
+        if (s.models == before.models) {
+          break;
+        }
+      } while (true);
       return new StoredBudget(t.limit, t.duration, t.createdAt, Instant.ofEpochMilli(s.periodStart), s.spent, models);
     }
 
@@ -318,7 +351,7 @@ final class Ledger {
     return new Entry(key, terms, new State(0, 0, start.toEpochMilli(), next, new ConcurrentHashMap<>()));
   }
 
-  private long nextResetAfter(Instant periodStart, BudgetDuration duration) {
+  long nextResetAfter(Instant periodStart, BudgetDuration duration) {
     return duration == null ? Long.MAX_VALUE : duration.nextReset(periodStart, zone).toEpochMilli();
   }
 

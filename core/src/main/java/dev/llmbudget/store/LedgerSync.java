@@ -22,9 +22,11 @@ final class LedgerSync {
 
   /**
    * Folds what others added to {@code shared} since the last sync into {@code ledger}: new keys are
-   * imported, changed terms adopted, a newer period (another writer's reset) adopted, and spend in
-   * the same period added as a delta. Afterwards {@code shared} is the baseline, so a write that
-   * then fails does not count the same delta twice.
+   * imported, changed terms adopted, and spend in the same period added as a delta. A newer period
+   * (another writer's reset) is adopted together with this JVM's charges not yet synced; a budget
+   * that two writers created independently keeps the shared copy's period and the sum of both
+   * spends. Afterwards {@code shared} is the baseline, so a write that then fails does not count
+   * the same delta twice.
    */
   void merge(Ledger ledger, Map<String, StoredBudget> shared, Instant now) {
     long t = now.toEpochMilli();
@@ -37,28 +39,38 @@ final class LedgerSync {
       if (base != null && !base.sameTerms(theirs)) {
         ledger.putBudget(key, theirs.limit(), theirs.duration(), ours.terms.createdAt(), now);
       }
-      long ourStart = ours.state.get().periodStart;
       long theirStart = theirs.periodStart().toEpochMilli();
-      if (theirStart > ourStart) {
-        ours.adoptPeriod(theirs);
-      } else if (theirStart == ourStart) {
-        boolean samePeriod = base != null && base.periodStart().equals(theirs.periodStart());
-        long delta = theirs.spent() - (samePeriod ? base.spent() : 0);
-        Map<String, Long> models = new HashMap<>();
-        theirs.models().forEach((m, v) -> {
-          long d = v - (samePeriod ? base.models().getOrDefault(m, 0L) : 0L);
-          if (d != 0) {
-            models.put(m, d);
-          }
-        });
+      if (ledger.nextResetAfter(theirs.periodStart(), theirs.duration()) <= t) {
+        return; // their spend belongs to a period that is over
+      }
+      Ledger.State cur = ours.current(t);
+      boolean theirBaseIsOld = base == null || !base.periodStart().equals(theirs.periodStart());
+      if (theirStart == cur.periodStart) {
+        long delta = theirs.spent() - (theirBaseIsOld ? 0 : base.spent());
+        Map<String, Long> models = minus(theirs.models(), theirBaseIsOld ? Map.of() : base.models());
         if (delta != 0 || !models.isEmpty()) {
           ours.addExternal(theirStart, delta, models, t);
         }
+      } else if (base == null) {
+        ours.rebase(theirStart, theirs.spent(), theirs.models());
+      } else if (theirStart > cur.periodStart) {
+        boolean synced = base.periodStart().toEpochMilli() == cur.periodStart;
+        ours.adoptPeriod(theirs, synced ? base.spent() : 0, synced ? base.models() : Map.of());
       }
-      // An older period in theirs: this JVM has reset since, so that spend belongs to a period that is over.
-      // A period of ours that is due to reset is reset inside addExternal, which then drops their old spend.
+      // Otherwise this JVM reset more recently than the other writer did: its spend is of an older period.
     });
     baseline = Map.copyOf(shared);
+  }
+
+  private static Map<String, Long> minus(Map<String, Long> a, Map<String, Long> b) {
+    Map<String, Long> out = new HashMap<>();
+    a.forEach((m, v) -> {
+      long d = v - b.getOrDefault(m, 0L);
+      if (d != 0) {
+        out.put(m, d);
+      }
+    });
+    return out;
   }
 
   /** The ledger as it should be written now; call {@link #written} once the write has succeeded. */
