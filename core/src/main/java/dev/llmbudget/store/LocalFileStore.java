@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -67,6 +68,7 @@ public final class LocalFileStore extends LedgerStore {
         underFileLock(() -> {
           sync.load(ledger, read());
           fileStamp = stamp();
+          deleteTempFilesOfCrashedWriters();
         });
       }
       flushedCount = ledger.mutationCount();
@@ -175,6 +177,17 @@ public final class LocalFileStore extends LedgerStore {
       d.force(true);
     } catch (IOException | UnsupportedOperationException e) {
       // Some systems (Windows) cannot open or sync a directory; the rename is still atomic there.
+    }
+  }
+
+  /** Every writer holds the lock while its temp file exists, so one found under the lock is a crash's leftover. */
+  private void deleteTempFilesOfCrashedWriters() throws IOException {
+    String prefix = file.getFileName() + ".";
+    try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(file.getParent(),
+        p -> p.getFileName().toString().startsWith(prefix) && p.getFileName().toString().endsWith(".tmp"))) {
+      for (Path p : leftovers) {
+        Files.deleteIfExists(p);
+      }
     }
   }
 

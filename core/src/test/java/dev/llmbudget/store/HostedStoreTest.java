@@ -99,8 +99,11 @@ class HostedStoreTest extends BudgetStoreContract {
   BudgetServer server;
 
   HostedStore open(Duration flushInterval) {
-    return new HostedStore(server.base(), "proj", ZoneOffset.UTC, Duration.ofMillis(500), flushInterval,
-        Clock.fixed(T0, ZoneOffset.UTC));
+    return open(flushInterval, Duration.ofSeconds(10));
+  }
+
+  HostedStore open(Duration flushInterval, Duration timeout) {
+    return new HostedStore(server.base(), "proj", ZoneOffset.UTC, timeout, flushInterval, Clock.fixed(T0, ZoneOffset.UTC));
   }
 
   @Override
@@ -163,7 +166,7 @@ class HostedStoreTest extends BudgetStoreContract {
     }
     URI down = URI.create("http://127.0.0.1:" + closedPort);
 
-    assertThatThrownBy(() -> new HostedStore(down, "proj", ZoneOffset.UTC, Duration.ofMillis(500), Duration.ofHours(1)))
+    assertThatThrownBy(() -> new HostedStore(down, "proj", ZoneOffset.UTC, Duration.ofSeconds(5), Duration.ofHours(1)))
         .isInstanceOf(BudgetStoreException.class)
         .hasMessageContaining(down + "/get_budget")
         .hasMessageContaining("cannot connect");
@@ -176,7 +179,7 @@ class HostedStoreTest extends BudgetStoreContract {
       BudgetServer.reply(ex, 200, "{}");
     };
 
-    assertThatThrownBy(() -> open(Duration.ofHours(1)))
+    assertThatThrownBy(() -> open(Duration.ofHours(1), Duration.ofMillis(500)))
         .isInstanceOf(BudgetStoreException.class)
         .hasMessageContaining(server.base() + "/get_budget")
         .hasMessageContaining("did not answer within 500 ms");
