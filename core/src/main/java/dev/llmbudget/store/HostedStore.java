@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Budgets kept on a server that speaks LiteLLM's hosted budget protocol ({@code POST /get_budget},
@@ -36,7 +37,7 @@ public final class HostedStore extends LedgerStore {
   private final LedgerSync sync = new LedgerSync();
   private final PeriodicFlusher flusher;
   private volatile long flushedCount;
-  private volatile boolean closed;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   /**
    * Loads the project's budgets from {@code apiBase} and starts pushing changes at most every
@@ -100,10 +101,9 @@ public final class HostedStore extends LedgerStore {
   /** Stops the flush thread and pushes a last time. */
   @Override
   public void close() {
-    if (closed) {
+    if (!closed.compareAndSet(false, true)) {
       return;
     }
-    closed = true;
     flusher.stop();
     try {
       flush();

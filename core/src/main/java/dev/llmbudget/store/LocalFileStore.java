@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -40,7 +41,7 @@ public final class LocalFileStore extends LedgerStore {
   private final PeriodicFlusher flusher;
   private volatile long flushedCount;
   private volatile List<Object> fileStamp;
-  private volatile boolean closed;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   /** A store on {@code file} in UTC that flushes at most every second. */
   public LocalFileStore(Path file) {
@@ -112,10 +113,9 @@ public final class LocalFileStore extends LedgerStore {
   /** Stops the flush thread and writes a last time. */
   @Override
   public void close() {
-    if (closed) {
+    if (!closed.compareAndSet(false, true)) {
       return;
     }
-    closed = true;
     flusher.stop();
     try {
       flush();

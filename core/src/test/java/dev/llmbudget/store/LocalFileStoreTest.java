@@ -256,6 +256,25 @@ class LocalFileStoreTest extends BudgetStoreContract {
   }
 
   @Test
+  void aBudgetTwoJvmsCreatedBeforeEitherFlushedAddsUpBothSpends() {
+    LocalFileStore other = open(file());
+    store.putBudgetIfAbsent("alice", usd("10"), null, T0);
+    other.putBudgetIfAbsent("alice", usd("10"), null, T0.plusSeconds(5));
+    store.settle(keys("alice"), 0, 2 * DOLLAR, "gpt-4o", T0);
+    other.settle(keys("alice"), 0, 3 * DOLLAR, "gpt-4o", T0);
+
+    store.flush();
+    other.flush();
+    store.flush();
+    other.close();
+
+    BudgetSnapshot alice = store.snapshot("alice", T0).orElseThrow();
+    assertThat(alice.currentCost()).isEqualByComparingTo("5");
+    assertThat(alice.modelCost().get("gpt-4o")).isEqualByComparingTo("5");
+    assertThat(alice.periodStart()).isEqualTo(T0);
+  }
+
+  @Test
   void chargesFromAnotherJvmAreSeenAfterAFlushAndEnforced() {
     store.putBudget("alice", usd("5"), null, T0);
     store.flush();
