@@ -134,9 +134,13 @@ public final class LocalFileStore extends LedgerStore {
 
   private void underFileLock(IoAction action) {
     synchronized (IN_JVM_LOCKS.computeIfAbsent(file, k -> new Object())) {
-      try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-          FileLock lock = ch.lock()) {
-        action.run();
+      try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        FileLock lock = ch.lock();
+        try {
+          action.run();
+        } finally {
+          lock.release();
+        }
       } catch (IOException e) {
         throw new BudgetStoreException(describe() + ": " + e, e);
       }

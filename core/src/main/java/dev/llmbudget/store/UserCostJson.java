@@ -12,7 +12,6 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -51,9 +50,7 @@ final class UserCostJson {
           + (root == null || root.isMissingNode() ? "nothing" : root.getNodeType().toString().toLowerCase()));
     }
     Map<String, StoredBudget> out = new HashMap<>();
-    Iterator<Map.Entry<String, JsonNode>> it = root.fields();
-    while (it.hasNext()) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : root.properties()) {
       out.put(e.getKey(), entry(e.getKey(), e.getValue(), source + ": user '" + e.getKey() + "'", now));
     }
     return out;
@@ -102,8 +99,9 @@ final class UserCostJson {
       if (!modelNode.isObject()) {
         throw new BudgetStoreException(where + ": model_cost must be an object of model -> dollars");
       }
-      modelNode.fields().forEachRemaining(m ->
-          models.put(m.getKey(), money(m.getValue(), where, "model_cost." + m.getKey())));
+      for (Map.Entry<String, JsonNode> m : modelNode.properties()) {
+        models.put(m.getKey(), money(m.getValue(), where, "model_cost." + m.getKey()));
+      }
     }
     BudgetDuration duration = duration(node.get("duration"), where);
     Instant created = instant(node.get("created_at"), where, "created_at");
