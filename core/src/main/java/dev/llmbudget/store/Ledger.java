@@ -133,7 +133,7 @@ final class Ledger {
       long start = theirs.periodStart().toEpochMilli();
       long next = nextResetAfter(theirs.periodStart(), terms.duration);
       State s;
-      State next0;
+      State adopted;
       do {
         s = state.get();
         ConcurrentHashMap<String, AtomicLong> m = new ConcurrentHashMap<>();
@@ -145,8 +145,8 @@ final class Ledger {
           }
         });
         long spent = Math.addExact(theirs.spent(), Math.max(0, s.spent - keepAbove));
-        next0 = new State(spent, s.reserved, start, next, m);
-      } while (!state.compareAndSet(s, next0));
+        adopted = new State(spent, s.reserved, start, next, m);
+      } while (!state.compareAndSet(s, adopted));
       mutations.increment();
     }
 
@@ -167,20 +167,17 @@ final class Ledger {
     /** What persistence writes: terms and the settled spend of the period as it stands (no reset applied). */
     StoredBudget stored() {
       Terms t = terms;
-      State s;
-      Map<String, Long> models = new HashMap<>();
       // settle books the model after the spend, so reading the models first keeps their sum at or
       // below the spend; a reset in between swaps the map, and then we read again.
-      do {
-        models.clear();
+      while (true) {
         State before = state.get();
+        Map<String, Long> models = new HashMap<>();
         before.models.forEach((m, v) -> models.put(m, v.get()));
-        s = state.get();
+        State s = state.get();
         if (s.models == before.models) {
-          break;
+          return new StoredBudget(t.limit, t.duration, t.createdAt, Instant.ofEpochMilli(s.periodStart), s.spent, models);
         }
-      } while (true);
-      return new StoredBudget(t.limit, t.duration, t.createdAt, Instant.ofEpochMilli(s.periodStart), s.spent, models);
+      }
     }
 
     void resetNow(long now) {
@@ -318,6 +315,9 @@ final class Ledger {
 
   /** Loads a persisted entry unless {@code key} already has one; true when it did. */
   boolean restoreIfAbsent(String key, StoredBudget b) {
+    if (entries.containsKey(key)) {
+      return false;
+    }
     ConcurrentHashMap<String, AtomicLong> m = new ConcurrentHashMap<>();
     b.models().forEach((k, v) -> m.put(k, new AtomicLong(v)));
     State initial = new State(b.spent(), 0, b.periodStart().toEpochMilli(),
