@@ -56,6 +56,15 @@ public final class BudgetManager {
         config.userMaxBudget(), config.userBudgetDuration());
   }
 
+  /**
+   * A manager on the store that the {@code llmbudget.*} settings name ({@code llmbudget.store},
+   * {@code llmbudget.project}, {@code llmbudget.api_base}): the one the agent charges.
+   */
+  public static BudgetManager configured() {
+    BudgetConfig config = BudgetRuntime.config();
+    return new BudgetManager(config.project(), config.store(), config.apiBase());
+  }
+
   public String projectName() {
     return projectName;
   }
@@ -217,7 +226,8 @@ public final class BudgetManager {
         "user '" + user + "' has no budget in " + store.describe() + "; create one with createBudget"));
   }
 
-  static Usage usageOf(Object completion) {
+  /** The token usage reported in {@code completion} (anything {@link #updateCost(Object, String)} accepts). */
+  public static Usage usageOf(Object completion) {
     if (completion == null) {
       throw new IllegalArgumentException("completion must not be null");
     }

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -122,6 +123,61 @@ final class Ledger {
       ConcurrentHashMap<String, AtomicLong> target = next.models;
       models.forEach((m, v) -> target.computeIfAbsent(m, k -> new AtomicLong()).addAndGet(v));
       mutations.increment();
+    }
+
+    /**
+     * Moves to a newer period learned from elsewhere (a reset made by another JVM), keeping this
+     * JVM's reservations and whatever it charged above {@code keepAbove} (its spend not yet synced).
+     */
+    void adoptPeriod(StoredBudget theirs, long keepAbove, Map<String, Long> keepModelsAbove) {
+      long start = theirs.periodStart().toEpochMilli();
+      long next = nextResetAfter(theirs.periodStart(), terms.duration);
+      State s;
+      State adopted;
+      do {
+        s = state.get();
+        ConcurrentHashMap<String, AtomicLong> m = new ConcurrentHashMap<>();
+        theirs.models().forEach((k, v) -> m.put(k, new AtomicLong(v)));
+        s.models.forEach((k, v) -> {
+          long mine = v.get() - keepModelsAbove.getOrDefault(k, 0L);
+          if (mine > 0) {
+            m.computeIfAbsent(k, x -> new AtomicLong()).addAndGet(mine);
+          }
+        });
+        long spent = Math.addExact(theirs.spent(), Math.max(0, s.spent - keepAbove));
+        adopted = new State(spent, s.reserved, start, next, m);
+      } while (!state.compareAndSet(s, adopted));
+      mutations.increment();
+    }
+
+    /** Moves the current period's start to {@code periodStart}, keeping the spend and adding {@code spent}. */
+    void rebase(long periodStart, long spent, Map<String, Long> models) {
+      long next = nextResetAfter(Instant.ofEpochMilli(periodStart), terms.duration);
+      State s;
+      State moved;
+      do {
+        s = state.get();
+        moved = new State(Math.addExact(s.spent, spent), s.reserved, periodStart, next, s.models);
+      } while (!state.compareAndSet(s, moved));
+      ConcurrentHashMap<String, AtomicLong> target = moved.models;
+      models.forEach((m, v) -> target.computeIfAbsent(m, k -> new AtomicLong()).addAndGet(v));
+      mutations.increment();
+    }
+
+    /** What persistence writes: terms and the settled spend of the period as it stands (no reset applied). */
+    StoredBudget stored() {
+      Terms t = terms;
+      // settle books the model after the spend, so reading the models first keeps their sum at or
+      // below the spend; a reset in between swaps the map, and then we read again.
+      while (true) {
+        State before = state.get();
+        Map<String, Long> models = new HashMap<>();
+        before.models.forEach((m, v) -> models.put(m, v.get()));
+        State s = state.get();
+        if (s.models == before.models) {
+          return new StoredBudget(t.limit, t.duration, t.createdAt, Instant.ofEpochMilli(s.periodStart), s.spent, models);
+        }
+      }
     }
 
     void resetNow(long now) {
@@ -257,6 +313,23 @@ final class Ledger {
     entries.put(key, new Entry(key, new Terms(limit, duration, createdAt), new State(spent, 0, start, next, m)));
   }
 
+  /** Loads a persisted entry unless {@code key} already has one; true when it did. */
+  boolean restoreIfAbsent(String key, StoredBudget b) {
+    if (entries.containsKey(key)) {
+      return false;
+    }
+    ConcurrentHashMap<String, AtomicLong> m = new ConcurrentHashMap<>();
+    b.models().forEach((k, v) -> m.put(k, new AtomicLong(v)));
+    State initial = new State(b.spent(), 0, b.periodStart().toEpochMilli(),
+        nextResetAfter(b.periodStart(), b.duration()), m);
+    boolean added = entries.putIfAbsent(key,
+        new Entry(key, new Terms(b.limit(), b.duration(), b.createdAt()), initial)) == null;
+    if (added) {
+      mutations.increment();
+    }
+    return added;
+  }
+
   void resetCost(String key, Instant now) {
     Entry e = entries.get(key);
     if (e != null) {
@@ -276,6 +349,10 @@ final class Ledger {
     Instant start = duration == null ? createdAt : duration.currentPeriodStart(createdAt, now, zone);
     long next = duration == null ? Long.MAX_VALUE : duration.nextReset(start, zone).toEpochMilli();
     return new Entry(key, terms, new State(0, 0, start.toEpochMilli(), next, new ConcurrentHashMap<>()));
+  }
+
+  long nextResetAfter(Instant periodStart, BudgetDuration duration) {
+    return duration == null ? Long.MAX_VALUE : duration.nextReset(periodStart, zone).toEpochMilli();
   }
 
   private State resetState(State s, BudgetDuration duration, long now) {

@@ -1,16 +1,81 @@
 package dev.llmbudget.store;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** Placeholder until the stores branch lands: keeps budgets in memory only. */
+/**
+ * Budgets kept in a JSON file of the shape of LiteLLM's {@code user_cost.json}, so an existing
+ * LiteLLM file loads as is. Charges stay in memory and a daemon thread writes the file atomically
+ * at most every flush interval, so a {@code kill -9} loses at most that window; JVMs on one host
+ * may share the file, and each sees the others' spend as fresh as the flush interval.
+ */
 public final class LocalFileStore extends LedgerStore {
-  private final Path file;
 
+  /** Serializes flushes of stores in this JVM that share a file: a JVM cannot lock one file twice. */
+  private static final ConcurrentHashMap<Path, Object> IN_JVM_LOCKS = new ConcurrentHashMap<>();
+
+  private final Path file;
+  private final Path lockFile;
+  private final Clock clock;
+  private final Object flushLock = new Object();
+  private final LedgerSync sync = new LedgerSync();
+  private final PeriodicFlusher flusher;
+  private volatile long flushedCount;
+  private volatile List<Object> fileStamp;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  /** A store on {@code file} in UTC that flushes at most every second. */
+  public LocalFileStore(Path file) {
+    this(file, ZoneId.of("UTC"), Duration.ofSeconds(1));
+  }
+
+  /**
+   * Opens {@code file} (a missing one is an empty store, created with its directories on the first
+   * flush) and starts flushing at most every {@code flushInterval}.
+   *
+   * @throws BudgetStoreException when the file cannot be read or is not a valid user dict
+   */
   public LocalFileStore(Path file, ZoneId zone, Duration flushInterval) {
+    this(file, zone, flushInterval, Clock.system(zone));
+  }
+
+  LocalFileStore(Path file, ZoneId zone, Duration flushInterval, Clock clock) {
     super(zone);
-    this.file = file;
+    this.file = file.toAbsolutePath().normalize();
+    this.lockFile = this.file.resolveSibling(this.file.getFileName() + ".lock");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    PeriodicFlusher.requirePositive(flushInterval);
+    synchronized (flushLock) {
+      if (Files.isDirectory(this.file.getParent())) {
+        underFileLock(() -> {
+          sync.load(ledger, read());
+          fileStamp = stamp();
+          deleteTempFilesOfCrashedWriters();
+        });
+      }
+      flushedCount = ledger.mutationCount();
+    }
+    flusher = new PeriodicFlusher(describe(), flushInterval, this::isDirty, this::flush);
+    ExitFlush.register(this);
   }
 
   @Override
@@ -18,9 +83,125 @@ public final class LocalFileStore extends LedgerStore {
     return "local file " + file;
   }
 
+  /**
+   * Writes now: under an exclusive lock on {@code <file>.lock} it re-reads the file, adds what
+   * other JVMs charged since the last sync, and atomically replaces the file with the merged state.
+   *
+   * @throws BudgetStoreException when the file cannot be written or has become corrupt; nothing in
+   *     memory is dropped and the next flush retries
+   */
   @Override
-  public void flush() {}
+  public void flush() {
+    synchronized (flushLock) {
+      try {
+        Files.createDirectories(file.getParent());
+      } catch (IOException e) {
+        throw new BudgetStoreException(describe() + ": cannot create its directory: " + e, e);
+      }
+      underFileLock(() -> {
+        sync.merge(ledger, read(), clock.instant());
+        long count = ledger.mutationCount();
+        Map<String, StoredBudget> exported = sync.export(ledger);
+        writeAtomically(UserCostJson.write(exported));
+        sync.written(exported);
+        flushedCount = count;
+        fileStamp = stamp();
+      });
+    }
+  }
 
+  /** Stops the flush thread and writes a last time. */
   @Override
-  public void close() {}
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    flusher.stop();
+    try {
+      flush();
+    } finally {
+      ExitFlush.unregister(this);
+    }
+  }
+
+  private boolean isDirty() {
+    return ledger.mutationCount() != flushedCount || !Objects.equals(stamp(), fileStamp);
+  }
+
+  private interface IoAction {
+    void run() throws IOException;
+  }
+
+  private void underFileLock(IoAction action) {
+    synchronized (IN_JVM_LOCKS.computeIfAbsent(file, k -> new Object())) {
+      try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        FileLock lock = ch.lock();
+        try {
+          action.run();
+        } finally {
+          lock.release();
+        }
+      } catch (IOException e) {
+        throw new BudgetStoreException(describe() + ": " + e, e);
+      }
+    }
+  }
+
+  private Map<String, StoredBudget> read() throws IOException {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      return Map.of();
+    }
+    return UserCostJson.parse(bytes, describe(), clock.instant());
+  }
+
+  /** Temp file, fsync, rename over, fsync the directory: a crash leaves the old or the new file. */
+  private void writeAtomically(byte[] bytes) throws IOException {
+    Path dir = file.getParent();
+    Path tmp = Files.createTempFile(dir, file.getFileName() + ".", ".tmp");
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      try {
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        throw new IOException("the file system of " + dir + " cannot replace files atomically", e);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      // Some systems (Windows) cannot open or sync a directory; the rename is still atomic there.
+    }
+  }
+
+  /** Every writer holds the lock while its temp file exists, so one found under the lock is a crash's leftover. */
+  private void deleteTempFilesOfCrashedWriters() throws IOException {
+    String prefix = file.getFileName() + ".";
+    try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(file.getParent(),
+        p -> p.getFileName().toString().startsWith(prefix) && p.getFileName().toString().endsWith(".tmp"))) {
+      for (Path p : leftovers) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  /** Identifies the file's current version; a rename gives a new file key, a write a new time. */
+  private List<Object> stamp() {
+    try {
+      BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+      return Arrays.asList(a.fileKey(), a.lastModifiedTime(), a.size());
+    } catch (IOException e) {
+      return null;
+    }
+  }
 }

@@ -1,0 +1,44 @@
+package dev.llmbudget.store;
+
+import java.lang.System.Logger.Level;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One JVM shutdown hook, registered on first use, that flushes every store still open at exit, so a
+ * normal exit loses nothing even when the application never closes its stores.
+ */
+final class ExitFlush {
+
+  private static final Set<BudgetStore> OPEN = ConcurrentHashMap.newKeySet();
+
+  private ExitFlush() {}
+
+  private static final class Hook {
+    static {
+      Runtime.getRuntime().addShutdownHook(new Thread(ExitFlush::flushAll, "llm-budget-exit-flush"));
+    }
+
+    static void ensure() {}
+  }
+
+  static void register(BudgetStore store) {
+    Hook.ensure();
+    OPEN.add(store);
+  }
+
+  static void unregister(BudgetStore store) {
+    OPEN.remove(store);
+  }
+
+  private static void flushAll() {
+    for (BudgetStore store : OPEN) {
+      try {
+        store.flush();
+      } catch (RuntimeException e) {
+        System.getLogger("dev.llmbudget").log(Level.WARNING,
+            "llm-budget: could not flush " + store.describe() + " at exit", e);
+      }
+    }
+  }
+}

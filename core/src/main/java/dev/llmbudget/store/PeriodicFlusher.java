@@ -1,0 +1,73 @@
+package dev.llmbudget.store;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The daemon thread {@code llm-budget-flush} that makes a store durable off the hot path: every
+ * interval it flushes if the store is dirty; after a failure it logs and waits twice as long each
+ * time (up to a minute, or the interval if longer) before retrying.
+ */
+final class PeriodicFlusher {
+
+  private static final System.Logger LOG = System.getLogger("dev.llmbudget");
+  private static final long MAX_BACKOFF_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+  private final CountDownLatch stop = new CountDownLatch(1);
+  private final Thread thread;
+
+  PeriodicFlusher(String storeName, Duration interval, BooleanSupplier dirty, Runnable flush) {
+    long base = requirePositive(interval).toNanos();
+    thread = new Thread(() -> run(storeName, base, dirty, flush), "llm-budget-flush");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  static Duration requirePositive(Duration interval) {
+    if (interval.isNegative() || interval.isZero()) {
+      throw new IllegalArgumentException("flush interval must be positive, was " + interval);
+    }
+    return interval;
+  }
+
+  private void run(String storeName, long base, BooleanSupplier dirty, Runnable flush) {
+    long wait = base;
+    int failures = 0;
+    try {
+      while (!stop.await(wait, TimeUnit.NANOSECONDS)) {
+        try {
+          if (dirty.getAsBoolean()) {
+            flush.run();
+          }
+          if (failures > 0) {
+            LOG.log(Level.INFO, "llm-budget: {0} is durable again after {1} failed flushes", storeName, failures);
+          }
+          failures = 0;
+          wait = base;
+        } catch (RuntimeException e) {
+          failures++;
+          wait = Math.min(Math.max(base, MAX_BACKOFF_NANOS), wait * 2);
+          LOG.log(Level.WARNING, "llm-budget: flushing " + storeName + " failed (attempt " + failures
+              + "); keeping the spend in memory and retrying in " + Duration.ofNanos(wait).toMillis() + " ms", e);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Stops the thread and waits for a flush in progress to finish. */
+  void stop() {
+    stop.countDown();
+    if (Thread.currentThread() != thread) {
+      try {
+        thread.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

@@ -1,0 +1,296 @@
+package dev.llmbudget.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmbudget.BudgetDuration;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class LocalFileStoreTest extends BudgetStoreContract {
+
+  @TempDir
+  Path dir;
+
+  Path file() {
+    return dir.resolve("user_cost.json");
+  }
+
+  LocalFileStore open(Path file) {
+    return new LocalFileStore(file, ZoneOffset.UTC, Duration.ofMillis(50), Clock.fixed(T0, ZoneOffset.UTC));
+  }
+
+  @Override
+  BudgetStore openStore() {
+    return open(file());
+  }
+
+  @Test
+  void reloadAfterCloseGivesTheSameStateExactly() {
+    store.putBudget("alice", usd("12.345678901234"), BudgetDuration.DAILY, Instant.parse("2026-03-10T09:15:30.123456789Z"));
+    store.putBudget("bob", usd("100"), BudgetDuration.parse("12h"), T0);
+    store.putBudget(BudgetStore.GLOBAL_KEY, usd("1000"), BudgetDuration.MONTHLY, T0);
+    store.settle(keys("alice", BudgetStore.GLOBAL_KEY), 0, Picodollars.of(usd("0.000000000007")), "gpt-4o", T0);
+    store.settle(keys("alice", "bob", "carol"), 0, Picodollars.of(usd("3.5")), "claude-3-5-sonnet", T0);
+    store.resetCost("bob", T0.plusMillis(1234));
+    List<BudgetSnapshot> before = snapshots(store);
+
+    store.close();
+    store = open(file());
+
+    assertThat(snapshots(store)).isEqualTo(before);
+  }
+
+  @Test
+  void writesTheLiteLlmShapeWithPlainExactNumbersAndTextDurations() throws Exception {
+    store.putBudget("alice", usd("10"), BudgetDuration.DAILY, T0);
+    store.settle(keys("alice"), 0, Picodollars.of(usd("0.000001234")), "gpt-4o", T0);
+    store.flush();
+
+    String text = Files.readString(file());
+    JsonNode alice = UserCostJson.MAPPER.readTree(text).get("alice");
+
+    assertThat(text).doesNotContainIgnoringCase("e-").doesNotContain("E+");
+    assertThat(alice.get("total_budget").decimalValue()).isEqualByComparingTo("10");
+    assertThat(alice.get("current_cost").decimalValue()).isEqualByComparingTo("0.000001234");
+    assertThat(alice.get("model_cost").get("gpt-4o").decimalValue()).isEqualByComparingTo("0.000001234");
+    assertThat(alice.get("duration").textValue()).isEqualTo("daily");
+    assertThat(alice.get("created_at").decimalValue()).isEqualByComparingTo(String.valueOf(T0.getEpochSecond()));
+    assertThat(alice.get("last_updated_at").decimalValue())
+        .isEqualByComparingTo(String.valueOf(Instant.parse("2026-03-10T00:00:00Z").getEpochSecond()));
+  }
+
+  @Test
+  void loadsAFileWrittenByLiteLlm() throws Exception {
+    store.close();
+    Files.writeString(file(), "{\"ishaan\": {\"total_budget\": 10.0, \"current_cost\": 7.3e-05,"
+        + " \"model_cost\": {\"gpt-3.5-turbo\": 7.3e-05}, \"duration\": 30,"
+        + " \"created_at\": 1773136800.5, \"last_updated_at\": 1773136800.5},"
+        + " \"krrish\": {\"total_budget\": 5},"
+        + " \"$global\": {\"current_cost\": 0.25},"
+        + " \"weekly\": {\"total_budget\": 1, \"duration\": 7, \"created_at\": 1773136800}}");
+
+    store = open(file());
+
+    BudgetSnapshot ishaan = store.snapshot("ishaan", T0).orElseThrow();
+    assertThat(ishaan.totalBudget()).isEqualByComparingTo("10");
+    assertThat(ishaan.currentCost()).isEqualByComparingTo("0.000073");
+    assertThat(ishaan.modelCost().get("gpt-3.5-turbo")).isEqualByComparingTo("0.000073");
+    assertThat(ishaan.duration()).isEqualTo(BudgetDuration.MONTHLY);
+    assertThat(ishaan.createdAt()).isEqualTo(Instant.ofEpochSecond(1773136800L, 500_000_000));
+    BudgetSnapshot krrish = store.snapshot("krrish", T0).orElseThrow();
+    assertThat(krrish.totalBudget()).isEqualByComparingTo("5");
+    assertThat(krrish.currentCost()).isZero();
+    assertThat(krrish.duration()).isNull();
+    assertThat(store.snapshot(BudgetStore.GLOBAL_KEY, T0).orElseThrow().totalBudget()).isNull();
+    assertThat(store.snapshot("weekly", T0).orElseThrow().duration()).isEqualTo(BudgetDuration.WEEKLY);
+    assertThat(store.reserve(keys("krrish"), 5 * DOLLAR, T0).isOk()).isTrue();
+  }
+
+  static Stream<Arguments> corruptFiles() {
+    return Stream.of(
+        Arguments.of("not JSON", "{\"alice\": {\"total_budget\": 1", "not valid JSON"),
+        Arguments.of("wrong top-level type", "[1, 2, 3]", "expected a JSON object"),
+        Arguments.of("entry not an object", "{\"alice\": 5}", "user 'alice'"),
+        Arguments.of("negative budget", "{\"alice\": {\"total_budget\": -1}}", "total_budget"),
+        Arguments.of("non-numeric budget", "{\"alice\": {\"total_budget\": \"ten\"}}", "total_budget"),
+        Arguments.of("unknown duration", "{\"alice\": {\"total_budget\": 1, \"duration\": \"fortnightly\"}}", "duration"),
+        Arguments.of("model_cost not an object", "{\"alice\": {\"current_cost\": 1, \"model_cost\": [1]}}", "model_cost"),
+        Arguments.of("empty file", "", "expected a JSON object"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("corruptFiles")
+  void aCorruptFileFailsToOpenNamingTheFileAndIsLeftUntouched(String name, String content, String detail)
+      throws Exception {
+    store.close();
+    store = null;
+    Files.writeString(file(), content);
+    byte[] before = Files.readAllBytes(file());
+
+    assertThatThrownBy(() -> open(file()))
+        .isInstanceOf(BudgetStoreException.class)
+        .hasMessageContaining(file().toString())
+        .hasMessageContaining(detail);
+    assertThat(Files.readAllBytes(file())).isEqualTo(before);
+  }
+
+  @Test
+  void aFileCorruptedWhileOpenIsNeverOverwrittenAndNothingIsDropped() throws Exception {
+    store.putBudget("alice", usd("10"), null, T0);
+    store.flush();
+    Files.writeString(file(), "garbage");
+
+    store.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+    assertThatThrownBy(store::flush).isInstanceOf(BudgetStoreException.class).hasMessageContaining(file().toString());
+
+    assertThat(Files.readString(file())).isEqualTo("garbage");
+    assertThat(store.snapshot("alice", T0).orElseThrow().currentCost()).isEqualByComparingTo("1");
+    Files.delete(file());
+    store.flush();
+    assertThat(Files.readString(file())).contains("\"alice\"");
+  }
+
+  @Test
+  void aMissingFileIsAnEmptyStoreCreatedWithItsDirectoriesOnFlush() throws Exception {
+    Path nested = dir.resolve("a/b/costs.json");
+    try (LocalFileStore s = open(nested)) {
+      assertThat(s.keys()).isEmpty();
+      assertThat(nested).doesNotExist();
+      s.putBudget("alice", usd("1"), null, T0);
+    }
+    assertThat(nested).exists();
+    try (LocalFileStore s = open(nested)) {
+      assertThat(s.keys()).containsExactly("alice");
+    }
+  }
+
+  @Test
+  void theAtomicWriteLeavesNoTempFilesBehind() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      store.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+      store.flush();
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("user_cost.json", "user_cost.json.lock");
+    }
+  }
+
+  @Test
+  void theBackgroundThreadFlushesChargesWithoutAnExplicitFlush() throws Exception {
+    store.settle(keys("alice"), 0, 3 * DOLLAR, "gpt-4o", T0);
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    String text = "";
+    while (System.nanoTime() < deadline && !text.contains("\"current_cost\" : 3")) {
+      Thread.sleep(20);
+      text = Files.exists(file()) ? Files.readString(file()) : "";
+    }
+    assertThat(text).contains("\"current_cost\" : 3");
+    assertThat(Thread.getAllStackTraces().keySet()).anyMatch(t -> t.getName().equals("llm-budget-flush") && t.isDaemon());
+  }
+
+  @Test
+  void twoStoresOnOneFileConcurrentlyLoseNoCharges() throws Exception {
+    store.putBudget("alice", usd("1000"), BudgetDuration.DAILY, T0);
+    store.flush();
+    LocalFileStore other = open(file());
+    int threadsPerStore = 4;
+    int charges = 2_000;
+    long cost = Picodollars.of(usd("0.0001"));
+    ExecutorService pool = Executors.newFixedThreadPool(2 * threadsPerStore);
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<?>> done = new ArrayList<>();
+    try {
+      for (BudgetStore s : List.of(store, other)) {
+        for (int t = 0; t < threadsPerStore; t++) {
+          String model = "model-" + t;
+          done.add(pool.submit(() -> {
+            start.await();
+            for (int i = 0; i < charges; i++) {
+              s.settle(keys("alice", BudgetStore.GLOBAL_KEY), 0, cost, model, T0);
+              if (i % 500 == 0) {
+                s.flush();
+              }
+            }
+            return null;
+          }));
+        }
+      }
+      start.countDown();
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    other.close();
+    store.close();
+
+    store = open(file());
+    BudgetSnapshot alice = store.snapshot("alice", T0).orElseThrow();
+    long expected = 2L * threadsPerStore * charges * cost;
+    assertThat(Picodollars.of(alice.currentCost())).isEqualTo(expected);
+    assertThat(Picodollars.of(store.snapshot(BudgetStore.GLOBAL_KEY, T0).orElseThrow().currentCost())).isEqualTo(expected);
+    assertThat(alice.modelCost().get("model-0")).isEqualByComparingTo(Picodollars.toDollars(2L * charges * cost));
+  }
+
+  @Test
+  void anotherJvmsNewBudgetsChangedTermsAndResetsAreAdopted() {
+    store.putBudget("alice", usd("10"), BudgetDuration.MONTHLY, T0);
+    store.settle(keys("alice"), 0, 4 * DOLLAR, "gpt-4o", T0);
+    store.flush();
+    try (LocalFileStore other = open(file())) {
+      other.putBudget("alice", usd("20"), BudgetDuration.MONTHLY, T0);
+      other.putBudget("bob", usd("3"), null, T0);
+      other.resetCost("alice", T0.plusSeconds(60));
+      other.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0.plusSeconds(60));
+    }
+
+    store.flush();
+
+    BudgetSnapshot alice = store.snapshot("alice", T0.plusSeconds(60)).orElseThrow();
+    assertThat(alice.totalBudget()).isEqualByComparingTo("20");
+    assertThat(alice.currentCost()).isEqualByComparingTo("1");
+    assertThat(alice.periodStart()).isEqualTo(T0.plusSeconds(60));
+    assertThat(store.snapshot("bob", T0).orElseThrow().totalBudget()).isEqualByComparingTo("3");
+  }
+
+  @Test
+  void aBudgetTwoJvmsCreatedBeforeEitherFlushedAddsUpBothSpends() {
+    LocalFileStore other = open(file());
+    store.putBudgetIfAbsent("alice", usd("10"), null, T0);
+    other.putBudgetIfAbsent("alice", usd("10"), null, T0.plusSeconds(5));
+    store.settle(keys("alice"), 0, 2 * DOLLAR, "gpt-4o", T0);
+    other.settle(keys("alice"), 0, 3 * DOLLAR, "gpt-4o", T0);
+
+    store.flush();
+    other.flush();
+    store.flush();
+    other.close();
+
+    BudgetSnapshot alice = store.snapshot("alice", T0).orElseThrow();
+    assertThat(alice.currentCost()).isEqualByComparingTo("5");
+    assertThat(alice.modelCost().get("gpt-4o")).isEqualByComparingTo("5");
+    assertThat(alice.periodStart()).isEqualTo(T0);
+  }
+
+  @Test
+  void chargesFromAnotherJvmAreSeenAfterAFlushAndEnforced() {
+    store.putBudget("alice", usd("5"), null, T0);
+    store.flush();
+    try (LocalFileStore other = open(file())) {
+      other.settle(keys("alice"), 0, 5 * DOLLAR, "gpt-4o", T0);
+    }
+    assertThat(store.reserve(keys("alice"), DOLLAR, T0).isOk()).isTrue();
+    store.settle(keys("alice"), DOLLAR, 0, null, T0);
+
+    store.flush();
+
+    assertThat(store.reserve(keys("alice"), DOLLAR, T0).isOk()).isFalse();
+    assertThat(store.snapshot("alice", T0).orElseThrow().currentCost()).isEqualByComparingTo("5");
+  }
+
+  private static List<BudgetSnapshot> snapshots(BudgetStore s) {
+    return s.keys().stream().sorted().map(k -> s.snapshot(k, T0).orElseThrow()).toList();
+  }
+}
