@@ -77,7 +77,8 @@ public final class BudgetConfig {
     unknownModel = parse(source, "llmbudget.unknown_model", UnknownModelPolicy::parse);
     zone = parse(source, "llmbudget.timezone", ZoneId::of);
     enabled = Boolean.parseBoolean(choice(source, "llmbudget.enabled", "true", "false"));
-    azureDeployments = parse(source, "llmbudget.azure.deployments", BudgetConfig::pairs);
+    Map<String, String> deployments = parse(source, "llmbudget.azure.deployments", BudgetConfig::pairs);
+    azureDeployments = deployments == null ? Map.of() : deployments;
     if ("hosted".equals(store) && apiBase == null) {
       throw new IllegalArgumentException(
           "llmbudget.store=hosted needs llmbudget.api_base (the budget server's URL)");
