@@ -1,7 +1,7 @@
 package dev.llmbudget.agent.internal;
 
-import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
-import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.isDefaultFinalizer;
+import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 
 import dev.llmbudget.BudgetConfig;
@@ -13,11 +13,12 @@ import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.tokens.TokenCounter;
 import java.lang.instrument.Instrumentation;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
+import net.bytebuddy.dynamic.scaffold.TypeValidation;
 import net.bytebuddy.utility.JavaModule;
 
 /**
@@ -63,19 +64,27 @@ public final class AgentInstaller {
   }
 
   static AgentBuilder builder(boolean attached) {
-    ElementMatcher.Junction<TypeDescription> seams = null;
+    List<String> names = new ArrayList<>();
     for (StainlessSdk sdk : SDKS) {
-      seams = seams == null ? named(sdk.retryingClientName()) : seams.or(named(sdk.retryingClientName()));
+      names.add(sdk.retryingClientName());
+      names.add(sdk.prepareRequestName());
     }
-    AgentBuilder builder = new AgentBuilder.Default()
+    // Validation off: Kotlin's file-level @JvmName on PrepareRequest fails Byte Buddy's
+    // Java-only annotation-target check, though the class is untouched apart from the advice.
+    // Synthetic methods not ignored: Kotlin marks prepareAsync @JvmSynthetic.
+    ByteBuddy byteBuddy = new ByteBuddy().with(TypeValidation.DISABLED).ignore(isDefaultFinalizer());
+    AgentBuilder builder = new AgentBuilder.Default(byteBuddy)
         .disableClassFormatChanges()
         .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
         .with(AgentBuilder.TypeStrategy.Default.REDEFINE)
         .with(new FailureLog())
-        // Everything outside the SDKs' http packages is ignored by one prefix test per class.
-        .ignore(not(nameStartsWith("com.openai.core.http.").or(nameStartsWith("com.anthropic.core.http."))));
+        // Every class but the few SDK seams is ignored by one hash lookup of its name.
+        .ignore(not(namedOneOf(names.toArray(new String[0]))));
+    if (Boolean.getBoolean("llmbudget.debug.transform")) {
+      builder = builder.with(AgentBuilder.Listener.StreamWriting.toSystemError().withTransformationsOnly());
+    }
     for (StainlessSdk sdk : SDKS) {
-      builder = builder.type(named(sdk.retryingClientName())).transform(sdk.transformer());
+      builder = builder.type(namedOneOf(sdk.retryingClientName(), sdk.prepareRequestName())).transform(sdk.transformer());
     }
     return builder;
   }

@@ -9,6 +9,7 @@ import dev.llmbudget.internal.Log;
 import dev.llmbudget.pricing.UnknownModelException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What the advice calls. Every failure of ours is logged once and the call goes on unmetered; the
@@ -18,6 +19,9 @@ import java.util.concurrent.CompletableFuture;
 public final class HttpSeam {
 
   private static volatile List<StainlessSdk> sdks = List.of();
+  /** The user of each prepared async request until it is sent; "" for none. */
+  private static final ConcurrentHashMap<RequestKey, String> ASYNC_CALLERS = new ConcurrentHashMap<>();
+  private static final int MAX_PENDING_ASYNC = 10_000;
 
   private HttpSeam() {}
 
@@ -30,11 +34,37 @@ public final class HttpSeam {
     return sdks;
   }
 
+  /**
+   * Tags the request an async call is preparing with the caller's user: the SDK sends it from a
+   * pool thread. The tag is set before the returned future completes, so before the send.
+   */
+  @SuppressWarnings("unchecked")
+  public static Object rememberCaller(Object future) {
+    if (!(future instanceof CompletableFuture)) {
+      return future;
+    }
+    try {
+      String user = BudgetContext.currentUser();
+      String tag = user == null ? "" : user;
+      return ((CompletableFuture<Object>) future).thenApply(request -> {
+        if (request != null && ASYNC_CALLERS.size() < MAX_PENDING_ASYNC) {
+          ASYNC_CALLERS.put(new RequestKey(request), tag);
+        }
+        return request;
+      });
+    } catch (Throwable t) {
+      Log.warnOnce("prepare:" + t.getClass().getName(), "llm-budget: could not capture the user of an async call ("
+          + t + "); it is charged to the thread that sends it", t);
+      return future;
+    }
+  }
+
   /** Reserves the call's worst-case cost; returns its state, or {@code null} when it is not metered. */
   public static Object enter(Object request) {
     if (request == null) {
       return null;
     }
+    String asyncCaller = ASYNC_CALLERS.isEmpty() ? null : ASYNC_CALLERS.remove(new RequestKey(request));
     SdkHandles handles;
     LlmRequest llm;
     BudgetEngine engine;
@@ -57,7 +87,7 @@ public final class HttpSeam {
         return null;
       }
       engine = BudgetRuntime.get().engine();
-      user = BudgetContext.currentUser();
+      user = asyncCaller == null ? BudgetContext.currentUser() : asyncCaller.isEmpty() ? null : asyncCaller;
     } catch (Throwable t) {
       Log.warnOnce("enter:" + t.getClass().getName(), "llm-budget: could not read an LLM request ("
           + t + "); the call goes on unmetered", t);
@@ -133,4 +163,24 @@ public final class HttpSeam {
     });
     return metered;
   }
+
+  /** Identity of an SDK request object, whatever its equals says. */
+  private static final class RequestKey {
+    private final Object request;
+
+    RequestKey(Object request) {
+      this.request = request;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof RequestKey && ((RequestKey) o).request == request;
+    }
+
+    @Override
+    public int hashCode() {
+      return System.identityHashCode(request);
+    }
+  }
 }
+

@@ -4,7 +4,7 @@ import net.bytebuddy.asm.Advice;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
 
 /**
- * Advice inlined into a Stainless SDK's {@code RetryingHttpClient}. It only delegates to {@link
+ * Advice inlined into a Stainless SDK's {@code RetryingHttpClient} and {@code PrepareRequest}. It only delegates to {@link
  * HttpSeam}; SDK types are seen as {@code Object} so nothing of ours links against an SDK.
  */
 public final class RetryingHttpClientAdvice {
@@ -44,6 +44,16 @@ public final class RetryingHttpClientAdvice {
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object future,
         @Advice.Thrown Throwable thrown) {
       future = HttpSeam.exitAsync(call, future, thrown);
+    }
+  }
+
+  /** {@code static CompletableFuture<HttpRequest> PrepareRequest.prepareAsync(...)}, on the caller's thread. */
+  public static final class PrepareAsync {
+    private PrepareAsync() {}
+
+    @Advice.OnMethodExit(suppress = Throwable.class)
+    static void exit(@Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object future) {
+      future = HttpSeam.rememberCaller(future);
     }
   }
 }

@@ -85,7 +85,7 @@ final class SdkHandles {
 
   @SuppressWarnings("unchecked")
   List<String> pathSegments(Object request) throws Throwable {
-    return (List<String>) pathSegments.invokeExact(request);
+    return (List<String>) (Object) pathSegments.invokeExact(request);
   }
 
   /** The request's JSON body, or {@code null} when it has none or reading it would consume it. */

@@ -43,7 +43,18 @@ public final class StainlessSdk {
     return endpoints.classify(httpMethod, pathSegments);
   }
 
-  /** Adds the metering advice to {@code execute} and {@code executeAsync}. */
+  /**
+   * Prepares async requests on the caller's thread; the SDK then sends them from a pool thread,
+   * where the caller's {@code BudgetContext} and MDC are gone.
+   */
+  public String prepareRequestName() {
+    return httpPackage.substring(0, httpPackage.length() - ".http".length()) + ".PrepareRequest";
+  }
+
+  /**
+   * Adds the metering advice to {@code RetryingHttpClient.execute/executeAsync} and the
+   * user-capturing advice to {@code PrepareRequest.prepareAsync}; each matches only in its class.
+   */
   public AgentBuilder.Transformer transformer() {
     // The advice classes live in the bootstrap loader; read their bytes from the agent jar,
     // which the JVM also put on the system class path.
@@ -51,9 +62,11 @@ public final class StainlessSdk {
         ClassFileLocator.ForClassLoader.ofSystemLoader(), ClassFileLocator.ForClassLoader.ofBootLoader());
     Advice execute = Advice.to(RetryingHttpClientAdvice.Execute.class, locator);
     Advice executeAsync = Advice.to(RetryingHttpClientAdvice.ExecuteAsync.class, locator);
+    Advice prepareAsync = Advice.to(RetryingHttpClientAdvice.PrepareAsync.class, locator);
     return (builder, type, loader, module, protectionDomain) -> builder
         .visit(execute.on(named("execute").and(takesArguments(2))))
-        .visit(executeAsync.on(named("executeAsync").and(takesArguments(2))));
+        .visit(executeAsync.on(named("executeAsync").and(takesArguments(2))))
+        .visit(prepareAsync.on(named("prepareAsync").and(takesArguments(3).or(takesArguments(4)))));
   }
 
   /** Paths end with these segments, whatever base URL or deployment prefix precedes them. */
