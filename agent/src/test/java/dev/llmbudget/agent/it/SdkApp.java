@@ -27,8 +27,9 @@ public final class SdkApp {
 
   public static void main(String[] args) throws Exception {
     if (args[0].equals("nosdk")) {
-      System.out.println("APP OK without SDK, agent core loader="
+      System.out.println("APP OK without SDK, core loader="
           + (BudgetContext.class.getClassLoader() == null ? "bootstrap" : "app"));
+      System.out.println("TOKENS " + dev.llmbudget.tokens.TokenCounter.forModel("gpt-4o").count("hello world"));
       return;
     }
     LlmCalls calls = args[0].equals("openai")
@@ -42,6 +43,24 @@ public final class SdkApp {
       String user = at < 0 ? null : step.substring(at + 1);
       if (user != null) {
         users.add(user);
+      }
+      if (action.startsWith("budget:")) {
+        // budget:bob=1.00 gives bob his own budget, as an app would with BudgetManager.createBudget.
+        String[] kv = action.substring("budget:".length()).split("=");
+        new dev.llmbudget.BudgetManager("default", "memory", null).createBudget(Double.parseDouble(kv[1]), kv[0], null);
+        continue;
+      }
+      if (action.startsWith("attach:")) {
+        // attach:<agent jar> loads the agent into this running JVM, after the SDK classes are loaded.
+        String self = Long.toString(ProcessHandle.current().pid());
+        com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(self);
+        try {
+          vm.loadAgent(action.substring("attach:".length()), System.getProperty("it.attach.args", ""));
+        } finally {
+          vm.detach();
+        }
+        System.out.println("ATTACHED");
+        continue;
       }
       if (action.startsWith("concurrent")) {
         concurrent(calls, Integer.parseInt(action.substring("concurrent".length())), user);
@@ -77,11 +96,21 @@ public final class SdkApp {
       }
       System.out.println("STEP " + step + " " + result);
     }
+    if (Boolean.getBoolean("it.unmetered")) {
+      System.exit(0);
+    }
     BudgetEngine engine = BudgetRuntime.get().engine();
     System.out.println("SPENT global " + GlobalSpend.of(engine));
     for (String u : users) {
       System.out.println("SPENT " + u + " " + engine.store().snapshot(u, Instant.now())
           .map(s -> s.currentCost().toPlainString()).orElse("0"));
+    }
+    if (Boolean.getBoolean("it.manager")) {
+      dev.llmbudget.BudgetManager manager = new dev.llmbudget.BudgetManager("default", "memory", null);
+      for (String u : users) {
+        System.out.println("MANAGER " + u + " " + manager.getCurrentCost(u).toPlainString()
+            + " loader=" + (manager.getClass().getClassLoader() == null ? "bootstrap" : "app"));
+      }
     }
     engine.store().flush();
     System.exit(0);
