@@ -1,0 +1,2 @@
+/** openai-java: the type it instruments and which of its requests are priced. */
+package dev.llmbudget.agent.instrumentation.openai;

@@ -1,0 +1,99 @@
+package dev.llmbudget.agent.instrumentation.stainless;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmbudget.internal.SdkJson;
+import java.io.IOException;
+
+/** Reads model, prompt text, message count and output cap from a request's JSON body. */
+final class RequestReader {
+
+  /** Fields under which request JSON holds text that is sent to the model as prompt. */
+  private static final String[] TEXT_FIELDS = {"text", "content", "input_text", "arguments", "output", "thinking"};
+
+  private RequestReader() {}
+
+  /** The request, or {@code null} when the body is not JSON with a model. */
+  static LlmRequest read(Endpoint endpoint, byte[] body) throws IOException {
+    JsonNode root = SdkJson.MAPPER.readTree(body);
+    if (root == null || !root.isObject()) {
+      return null;
+    }
+    JsonNode model = root.get("model");
+    if (model == null || !model.isTextual()) {
+      return null;
+    }
+    StringBuilder prompt = new StringBuilder(256);
+    int messages = 0;
+    switch (endpoint) {
+      case CHAT_COMPLETIONS:
+      case MESSAGES:
+        JsonNode list = root.path("messages");
+        for (JsonNode m : list) {
+          appendText(m, prompt);
+          messages++;
+        }
+        appendText(root.get("system"), prompt);
+        break;
+      case RESPONSES:
+        appendText(root.get("instructions"), prompt);
+        appendText(root.get("input"), prompt);
+        break;
+      case EMBEDDINGS:
+        appendText(root.get("input"), prompt);
+        break;
+      case COMPLETIONS:
+        appendText(root.get("prompt"), prompt);
+        break;
+      default:
+        break;
+    }
+    JsonNode tools = root.get("tools");
+    if (tools != null && tools.isArray() && tools.size() > 0) {
+      prompt.append('\n').append(tools);
+    }
+    return new LlmRequest(model.asText(), prompt, messages, maxOutput(root));
+  }
+
+  private static long maxOutput(JsonNode root) {
+    for (String field : new String[] {"max_tokens", "max_completion_tokens", "max_output_tokens"}) {
+      JsonNode v = root.get(field);
+      if (v != null && v.isNumber()) {
+        return Math.max(0, v.asLong());
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * Appends the prompt text under {@code node}: strings, part lists, tool results and tool-call
+   * arguments. Images, audio and file data are skipped: their bytes are not text tokens.
+   */
+  static void appendText(JsonNode node, StringBuilder out) {
+    if (node == null) {
+      return;
+    }
+    if (node.isTextual()) {
+      out.append(node.asText()).append('\n');
+    } else if (node.isArray()) {
+      for (JsonNode item : node) {
+        appendText(item, out);
+      }
+    } else if (node.isObject()) {
+      for (String field : TEXT_FIELDS) {
+        appendText(node.get(field), out);
+      }
+      JsonNode input = node.get("input");
+      if (input != null && input.isObject()) {
+        out.append(input).append('\n');
+      }
+      JsonNode function = node.get("function");
+      if (function != null) {
+        appendText(function.get("arguments"), out);
+      }
+      JsonNode calls = node.get("tool_calls");
+      if (calls != null) {
+        appendText(calls, out);
+      }
+    }
+  }
+}

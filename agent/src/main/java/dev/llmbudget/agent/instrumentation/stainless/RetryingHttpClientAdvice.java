@@ -1,0 +1,59 @@
+package dev.llmbudget.agent.instrumentation.stainless;
+
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.implementation.bytecode.assign.Assigner;
+
+/**
+ * Advice inlined into a Stainless SDK's {@code RetryingHttpClient} and {@code PrepareRequest}. It only delegates to {@link
+ * HttpSeam}; SDK types are seen as {@code Object} so nothing of ours links against an SDK.
+ */
+public final class RetryingHttpClientAdvice {
+
+  private RetryingHttpClientAdvice() {}
+
+  /** {@code HttpResponse execute(HttpRequest, RequestOptions)}. */
+  public static final class Execute {
+    private Execute() {}
+
+    /** Throws {@code BudgetExceededError} before anything is sent; nothing else escapes. */
+    @Advice.OnMethodEnter
+    static Object enter(@Advice.Argument(0) Object request) {
+      return HttpSeam.enter(request);
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    static void exit(@Advice.Enter Object call,
+        @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object response,
+        @Advice.Thrown Throwable thrown) {
+      response = HttpSeam.exit(call, response, thrown);
+    }
+  }
+
+  /** {@code CompletableFuture<HttpResponse> executeAsync(HttpRequest, RequestOptions)}. */
+  public static final class ExecuteAsync {
+    private ExecuteAsync() {}
+
+    /** A refused call skips the SDK method; exit then returns the failed future. */
+    @Advice.OnMethodEnter(skipOn = Refusal.class)
+    static Object enter(@Advice.Argument(0) Object request) {
+      return HttpSeam.enterAsync(request);
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    static void exit(@Advice.Enter Object call,
+        @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object future,
+        @Advice.Thrown Throwable thrown) {
+      future = HttpSeam.exitAsync(call, future, thrown);
+    }
+  }
+
+  /** {@code static CompletableFuture<HttpRequest> PrepareRequest.prepareAsync(...)}, on the caller's thread. */
+  public static final class PrepareAsync {
+    private PrepareAsync() {}
+
+    @Advice.OnMethodExit(suppress = Throwable.class)
+    static void exit(@Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object future) {
+      future = HttpSeam.rememberCaller(future);
+    }
+  }
+}

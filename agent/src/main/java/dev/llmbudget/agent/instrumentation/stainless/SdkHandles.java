@@ -1,0 +1,116 @@
+package dev.llmbudget.agent.instrumentation.stainless;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Method handles on one SDK's {@code HttpRequest}, {@code HttpRequestBody} and {@code
+ * HttpResponse}, looked up once per request class. Accessors differ across SDK versions only in
+ * {@code body()}, which anthropic-java 3.x wraps in an {@code Optional}.
+ */
+final class SdkHandles {
+
+  private static final MethodType GETTER = MethodType.methodType(Object.class, Object.class);
+
+  private static final ClassValue<SdkHandles> BY_REQUEST_CLASS = new ClassValue<>() {
+    @Override
+    protected SdkHandles computeValue(Class<?> type) {
+      for (StainlessSdk sdk : HttpSeam.sdks()) {
+        if (type.getName().equals(sdk.httpPackage() + ".HttpRequest")) {
+          try {
+            return new SdkHandles(sdk, type);
+          } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            dev.llmbudget.internal.Log.warnOnce("handles:" + type.getName(), "llm-budget: "
+                + type.getName() + " does not have the shape the agent knows; its calls are not metered", e);
+            return null;
+          }
+        }
+      }
+      return null;
+    }
+  };
+
+  final StainlessSdk sdk;
+  final Class<?> responseType;
+  private final MethodHandle method;
+  private final MethodHandle pathSegments;
+  private final MethodHandle body;
+  private final MethodHandle bodyRepeatable;
+  private final MethodHandle bodyWriteTo;
+  private final MethodHandle statusCode;
+  private final MethodHandle responseBody;
+  private final MethodHandle responseClose;
+
+  private SdkHandles(StainlessSdk sdk, Class<?> requestType) throws ReflectiveOperationException {
+    this.sdk = sdk;
+    ClassLoader loader = requestType.getClassLoader();
+    MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+    Class<?> bodyType = Class.forName(sdk.httpPackage() + ".HttpRequestBody", false, loader);
+    responseType = Class.forName(sdk.httpPackage() + ".HttpResponse", false, loader);
+    method = getter(lookup, requestType, "method");
+    pathSegments = getter(lookup, requestType, "pathSegments");
+    body = getter(lookup, requestType, "body");
+    bodyRepeatable = lookup.unreflect(bodyType.getMethod("repeatable"))
+        .asType(MethodType.methodType(boolean.class, Object.class));
+    bodyWriteTo = lookup.unreflect(bodyType.getMethod("writeTo", OutputStream.class))
+        .asType(MethodType.methodType(void.class, Object.class, OutputStream.class));
+    statusCode = lookup.unreflect(responseType.getMethod("statusCode"))
+        .asType(MethodType.methodType(int.class, Object.class));
+    responseBody = lookup.unreflect(responseType.getMethod("body"))
+        .asType(MethodType.methodType(InputStream.class, Object.class));
+    responseClose = lookup.unreflect(responseType.getMethod("close"))
+        .asType(MethodType.methodType(void.class, Object.class));
+  }
+
+  private static MethodHandle getter(MethodHandles.Lookup lookup, Class<?> type, String name)
+      throws ReflectiveOperationException {
+    return lookup.unreflect(type.getMethod(name)).asType(GETTER);
+  }
+
+  /** The handles for {@code request}'s SDK, or {@code null} when it is no SDK we know. */
+  static SdkHandles of(Object request) {
+    return BY_REQUEST_CLASS.get(request.getClass());
+  }
+
+  String httpMethod(Object request) throws Throwable {
+    Object m = method.invokeExact(request);
+    return m instanceof Enum ? ((Enum<?>) m).name() : String.valueOf(m);
+  }
+
+  @SuppressWarnings("unchecked")
+  List<String> pathSegments(Object request) throws Throwable {
+    return (List<String>) (Object) pathSegments.invokeExact(request);
+  }
+
+  /** The request's JSON body, or {@code null} when it has none or reading it would consume it. */
+  byte[] bodyBytes(Object request) throws Throwable {
+    Object b = body.invokeExact(request);
+    if (b instanceof Optional) {
+      b = ((Optional<?>) b).orElse(null);
+    }
+    if (b == null || !(boolean) bodyRepeatable.invokeExact(b)) {
+      return null;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+    bodyWriteTo.invokeExact(b, (OutputStream) out);
+    return out.toByteArray();
+  }
+
+  int statusCode(Object response) throws Throwable {
+    return (int) statusCode.invokeExact(response);
+  }
+
+  InputStream body(Object response) throws Throwable {
+    return (InputStream) responseBody.invokeExact(response);
+  }
+
+  void close(Object response) throws Throwable {
+    responseClose.invokeExact(response);
+  }
+}

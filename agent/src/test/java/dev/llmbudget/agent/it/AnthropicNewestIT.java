@@ -1,0 +1,42 @@
+package dev.llmbudget.agent.it;
+
+import dev.llmbudget.Usage;
+import dev.llmbudget.testkit.FakeLlmServer;
+
+/** anthropic-java 3.x, as on the test class path. */
+class AnthropicNewestIT extends SdkAgentContract {
+  @Override
+  String sdk() {
+    return "anthropic";
+  }
+
+  @Override
+  String model() {
+    return AnthropicCalls.MODEL;
+  }
+
+  @Override
+  String classPath() {
+    return ChildJvm.newestSdkClassPath();
+  }
+
+  @Override
+  String llmPath() {
+    return "/v1/messages";
+  }
+
+  @Override
+  void reportCacheTokens(FakeLlmServer server) {
+    server.cache(4, 6);
+  }
+
+  @Override
+  Usage reportedUsage() {
+    return new Usage(model(), 20, 10, 4, 6, 0, 0, false);
+  }
+
+  @Override
+  String[] otherExactCalls() {
+    return new String[] {"raw", "beta"};
+  }
+}

@@ -1,0 +1,171 @@
+package dev.llmbudget.agent.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmbudget.Usage;
+import dev.llmbudget.pricing.PriceTable;
+import dev.llmbudget.testkit.FakeLlmServer;
+import java.math.BigDecimal;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the agent guarantees for every supported SDK version, shown with real JVMs running the real
+ * SDK against a loopback server. Each SDK version is one subclass.
+ */
+abstract class SdkAgentContract {
+
+  static FakeLlmServer server;
+
+  /** {@code openai} or {@code anthropic}: which {@link LlmCalls} the child uses. */
+  abstract String sdk();
+
+  abstract String model();
+
+  abstract String classPath();
+
+  /** The path the server counts this SDK's priced calls on. */
+  abstract String llmPath();
+
+  /** Makes the server report cache and reasoning tokens the way this provider does. */
+  abstract void reportCacheTokens(FakeLlmServer server);
+
+  /** The usage the server's answers report, as core reads it. */
+  abstract Usage reportedUsage();
+
+  /** SDK-specific calls that must be charged exactly like a plain one (e.g. raw, beta, responses). */
+  abstract String[] otherExactCalls();
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    server = FakeLlmServer.start();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    server.close();
+  }
+
+  @BeforeEach
+  void resetServer() {
+    server.resetCounts();
+    server.usage(20, 10).cache(0, 0).reasoning(0).failNext(0);
+  }
+
+  BigDecimal price(Usage usage) {
+    return PriceTable.defaultTable().resolve(usage.model()).orElseThrow().cost(usage);
+  }
+
+  ChildJvm child() {
+    return new ChildJvm().classPath(classPath());
+  }
+
+  ChildJvm.Result run(ChildJvm jvm, long maxTokens, String... steps) throws Exception {
+    String[] args = new String[steps.length + 3];
+    args[0] = sdk();
+    args[1] = server.baseUrl();
+    args[2] = Long.toString(maxTokens);
+    System.arraycopy(steps, 0, args, 3, steps.length);
+    ChildJvm.Result r = jvm.run(SdkApp.class.getName(), args);
+    assertThat(r.exitCode).as(r.output).isZero();
+    return r;
+  }
+
+  @Test
+  void syncAsyncStreamingAndRawCallsAreChargedThePriceOfTheirUsageExactly() throws Exception {
+    reportCacheTokens(server);
+    String[] other = otherExactCalls();
+    String[] steps = new String[3 + other.length];
+    steps[0] = "sync@alice";
+    steps[1] = "async@alice";
+    steps[2] = "stream@alice";
+    for (int i = 0; i < other.length; i++) {
+      steps[3 + i] = other[i] + "@alice";
+    }
+    ChildJvm.Result r = run(child().agentArgs("store=memory,max_budget=10"), 100, steps);
+
+    for (String step : steps) {
+      assertThat(r.step(step)).isEqualTo("OK");
+    }
+    BigDecimal one = price(reportedUsage());
+    assertThat(one).isPositive();
+    assertThat(r.spent("alice")).isEqualByComparingTo(one.multiply(BigDecimal.valueOf(steps.length)));
+    assertThat(r.spent("global")).isEqualByComparingTo(r.spent("alice"));
+    assertThat(server.requests(llmPath())).isEqualTo(steps.length);
+  }
+
+  @Test
+  void aStreamClosedEarlyIsChargedForWhatWasReceived() throws Exception {
+    ChildJvm.Result r = run(child().agentArgs("store=memory,max_budget=10"), 100, "early@bob");
+
+    assertThat(r.step("early@bob")).isEqualTo("OK");
+    assertThat(r.spent("bob")).isPositive().isLessThanOrEqualTo(price(Usage.of(model(), 20, 100)));
+  }
+
+  @Test
+  void theUserComesFromBudgetContextTheMdcAndAWrappedExecutor() throws Exception {
+    ChildJvm.Result r = run(child().agentArgs("store=memory,max_budget=10"), 100,
+        "sync@carol", "sync%dave", "sync^erin", "async%frank");
+
+    BigDecimal one = price(Usage.of(model(), 20, 10));
+    for (String user : new String[] {"carol", "dave", "erin", "frank"}) {
+      assertThat(r.spent(user)).as(user).isEqualByComparingTo(one);
+    }
+  }
+
+  @Test
+  void aUserOverBudgetIsBlockedBeforeAnythingIsSentWhileAnotherIsNot() throws Exception {
+    ChildJvm.Result r = run(child().agentArgs("store=memory,max_budget=10,user.max_budget=0.000001"), 100,
+        "budget:bob=1", "sync@alice", "async@alice", "stream@alice", "sync@bob");
+
+    assertThat(r.step("sync@alice")).isEqualTo("BLOCKED user:alice");
+    assertThat(r.step("async@alice")).isEqualTo("BLOCKED user:alice");
+    assertThat(r.step("stream@alice")).isEqualTo("BLOCKED user:alice");
+    assertThat(r.step("sync@bob")).isEqualTo("OK");
+    assertThat(r.spent("alice")).isZero();
+    assertThat(server.requests(llmPath())).isEqualTo(1);
+  }
+
+  @Test
+  void theGlobalBudgetBlocksEveryone() throws Exception {
+    ChildJvm.Result r = run(child().agentArgs("store=memory,max_budget=0.000001"), 100,
+        "sync", "sync@alice", "async@bob", "stream@carol");
+
+    for (String step : new String[] {"sync", "sync@alice", "async@bob", "stream@carol"}) {
+      assertThat(r.step(step)).isEqualTo("BLOCKED global");
+    }
+    assertThat(server.totalRequests()).isZero();
+  }
+
+  @Test
+  void sixteenThreadsAtOnceNeverSpendMoreThanTheBudget() throws Exception {
+    // Each reservation (prompt + max_tokens) covers what the server then reports, so a budget
+    // worth exactly five answers can let at most five requests out.
+    server.usage(5, 10);
+    int n = 5;
+    BigDecimal budget = price(Usage.of(model(), 5, 10)).multiply(BigDecimal.valueOf(n));
+    ChildJvm.Result r = run(child().agentArgs("store=memory,max_budget=" + budget.toPlainString()), 10,
+        "concurrent16");
+
+    String line = r.value("CONCURRENT ");
+    assertThat(line).endsWith("errors=[]");
+    int ok = Integer.parseInt(line.replaceAll(".*ok=(\\d+).*", "$1"));
+    int blocked = Integer.parseInt(line.replaceAll(".*blocked=(\\d+).*", "$1"));
+    assertThat(ok + blocked).isEqualTo(16);
+    assertThat(ok).isBetween(1, n);
+    assertThat(server.requests(llmPath())).isEqualTo(ok).isLessThanOrEqualTo(n);
+    assertThat(r.spent("global")).isLessThanOrEqualTo(budget);
+  }
+
+  @Test
+  void aRequestRetriedAfterA500IsChargedOnce() throws Exception {
+    server.failNext(1);
+    ChildJvm.Result r = run(child().agentArgs("store=memory,max_budget=10"), 100, "sync@alice");
+
+    assertThat(r.step("sync@alice")).isEqualTo("OK");
+    assertThat(server.requests(llmPath())).isEqualTo(2);
+    assertThat(r.spent("alice")).isEqualByComparingTo(price(Usage.of(model(), 20, 10)));
+  }
+}

@@ -1,0 +1,208 @@
+package dev.llmbudget.agent.it;
+
+import dev.llmbudget.BudgetContext;
+import dev.llmbudget.BudgetExceededError;
+import dev.llmbudget.internal.BudgetEngine;
+import dev.llmbudget.internal.BudgetRuntime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The application the ITs run in a child JVM with the agent attached. It makes SDK calls as told by
+ * its arguments and prints one line per result:
+ * {@code SdkApp <openai|anthropic> <baseUrl> <maxTokens> <step>...}, a step being
+ * {@code action[@user]} (user bound with BudgetContext), {@code action[%user]} (user in the MDC)
+ * or {@code action[^user]} (bound, then handed to a wrapped executor).
+ */
+public final class SdkApp {
+
+  public static void main(String[] args) throws Exception {
+    if (args[0].equals("nosdk")) {
+      System.out.println("APP OK without SDK, core loader="
+          + (BudgetContext.class.getClassLoader() == null ? "bootstrap" : "app"));
+      System.out.println("TOKENS " + dev.llmbudget.tokens.TokenCounter.forModel("gpt-4o").count("hello world"));
+      return;
+    }
+    LlmCalls calls = args[0].equals("openai")
+        ? new OpenAiCalls(args[1], Long.parseLong(args[2]))
+        : new AnthropicCalls(args[1], Long.parseLong(args[2]));
+    Set<String> users = new LinkedHashSet<>();
+    for (int i = 3; i < args.length; i++) {
+      String step = args[i];
+      int at = firstOf(step, "@%^");
+      String action = at < 0 ? step : step.substring(0, at);
+      String user = at < 0 ? null : step.substring(at + 1);
+      if (user != null) {
+        users.add(user);
+      }
+      if (action.startsWith("budget:")) {
+        // budget:bob=1.00 gives bob his own budget, as an app would with BudgetManager.createBudget.
+        String[] kv = action.substring("budget:".length()).split("=");
+        new dev.llmbudget.BudgetManager("default", "memory", null).createBudget(Double.parseDouble(kv[1]), kv[0], null);
+        continue;
+      }
+      if (action.startsWith("attach:")) {
+        // attach:<agent jar> loads the agent into this running JVM, after the SDK classes are loaded.
+        String self = Long.toString(ProcessHandle.current().pid());
+        com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(self);
+        try {
+          vm.loadAgent(action.substring("attach:".length()), System.getProperty("it.attach.args", ""));
+        } finally {
+          vm.detach();
+        }
+        System.out.println("ATTACHED");
+        continue;
+      }
+      if (action.startsWith("concurrent")) {
+        concurrent(calls, Integer.parseInt(action.substring("concurrent".length())), user);
+        continue;
+      }
+      Callable0 call = () -> run(calls, action);
+      String result;
+      if (at < 0) {
+        result = outcome(call);
+      } else if (step.charAt(at) == '@') {
+        result = BudgetContext.call(user, () -> outcome(call));
+      } else if (step.charAt(at) == '%') {
+        org.slf4j.MDC.put("userId", user);
+        try {
+          result = outcome(call);
+        } finally {
+          org.slf4j.MDC.remove("userId");
+        }
+      } else {
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+          String[] box = new String[1];
+          CountDownLatch done = new CountDownLatch(1);
+          BudgetContext.run(user, () -> BudgetContext.wrap((java.util.concurrent.Executor) pool).execute(() -> {
+            box[0] = outcome(call);
+            done.countDown();
+          }));
+          done.await(60, TimeUnit.SECONDS);
+          result = box[0];
+        } finally {
+          pool.shutdownNow();
+        }
+      }
+      System.out.println("STEP " + step + " " + result);
+    }
+    if (Boolean.getBoolean("it.unmetered")) {
+      System.exit(0);
+    }
+    BudgetEngine engine = BudgetRuntime.get().engine();
+    System.out.println("SPENT global " + GlobalSpend.of(engine));
+    for (String u : users) {
+      System.out.println("SPENT " + u + " " + engine.store().snapshot(u, Instant.now())
+          .map(s -> s.currentCost().toPlainString()).orElse("0"));
+    }
+    if (Boolean.getBoolean("it.manager")) {
+      dev.llmbudget.BudgetManager manager = new dev.llmbudget.BudgetManager("default", "memory", null);
+      for (String u : users) {
+        System.out.println("MANAGER " + u + " " + manager.getCurrentCost(u).toPlainString()
+            + " loader=" + (manager.getClass().getClassLoader() == null ? "bootstrap" : "app"));
+      }
+    }
+    engine.store().flush();
+    System.exit(0);
+  }
+
+  interface Callable0 {
+    void call() throws Exception;
+  }
+
+  private static void run(LlmCalls calls, String action) throws Exception {
+    switch (action) {
+      case "sync":
+        calls.sync();
+        break;
+      case "async":
+        calls.async();
+        break;
+      case "stream":
+        calls.stream();
+        break;
+      case "early":
+        calls.streamEarly();
+        break;
+      default:
+        calls.other(action);
+    }
+  }
+
+  private static String outcome(Callable0 call) {
+    try {
+      call.call();
+      return "OK";
+    } catch (Throwable t) {
+      Throwable cause = t instanceof ExecutionException && t.getCause() != null ? t.getCause() : t;
+      if (cause instanceof BudgetExceededError) {
+        BudgetExceededError e = (BudgetExceededError) cause;
+        return "BLOCKED " + (e.isGlobal() ? "global" : "user:" + e.user().orElse("?"));
+      }
+      return "ERROR " + cause;
+    }
+  }
+
+  private static void concurrent(LlmCalls calls, int threads, String user) throws InterruptedException {
+    AtomicInteger ok = new AtomicInteger();
+    AtomicInteger blocked = new AtomicInteger();
+    List<String> errors = new ArrayList<>();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> all = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      Thread t = new Thread(() -> {
+        try {
+          start.await();
+          String r = user == null ? outcome(calls::sync) : BudgetContext.call(user, () -> outcome(calls::sync));
+          if (r.equals("OK")) {
+            ok.incrementAndGet();
+          } else if (r.startsWith("BLOCKED")) {
+            blocked.incrementAndGet();
+          } else {
+            synchronized (errors) {
+              errors.add(r);
+            }
+          }
+        } catch (Exception e) {
+          synchronized (errors) {
+            errors.add(e.toString());
+          }
+        }
+      });
+      t.start();
+      all.add(t);
+    }
+    start.countDown();
+    for (Thread t : all) {
+      t.join(120_000);
+    }
+    System.out.println("CONCURRENT ok=" + ok + " blocked=" + blocked + " errors=" + errors);
+  }
+
+  private static int firstOf(String s, String chars) {
+    for (int i = 0; i < s.length(); i++) {
+      if (chars.indexOf(s.charAt(i)) >= 0) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The global spend as the agent's store holds it. */
+  static final class GlobalSpend {
+    static String of(BudgetEngine engine) {
+      return engine.store().snapshot(dev.llmbudget.store.BudgetStore.GLOBAL_KEY, Instant.now())
+          .map(s -> s.currentCost().toPlainString()).orElse("0");
+    }
+  }
+}

@@ -1,0 +1,391 @@
+package dev.llmbudget.testkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An OpenAI- and Anthropic-compatible server on 127.0.0.1 that answers chat completions, the
+ * Responses API, embeddings and Anthropic messages (JSON and server-sent events) with a fixed,
+ * configurable usage, and counts the requests it receives per path.
+ */
+public final class FakeLlmServer implements AutoCloseable {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+  private final AtomicInteger failNext = new AtomicInteger();
+  private final AtomicLong ids = new AtomicLong();
+  private volatile long inputTokens = 20;
+  private volatile long outputTokens = 10;
+  private volatile long cachedTokens;
+  private volatile long cacheCreationTokens;
+  private volatile long reasoningTokens;
+  private volatile String reply = "Hello from the fake LLM server.";
+  private volatile int chunks = 4;
+
+  private FakeLlmServer() throws IOException {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+    executor = Executors.newFixedThreadPool(32, r -> {
+      Thread t = new Thread(r, "fake-llm");
+      t.setDaemon(true);
+      return t;
+    });
+    server.setExecutor(executor);
+    server.createContext("/", this::handle);
+  }
+
+  /** Starts a server on a free loopback port. */
+  public static FakeLlmServer start() throws IOException {
+    FakeLlmServer s = new FakeLlmServer();
+    s.server.start();
+    return s;
+  }
+
+  /** Runs a server until the process is stopped; prints its base URL. */
+  public static void main(String[] args) throws Exception {
+    FakeLlmServer s = start();
+    System.out.println(s.baseUrl());
+    Thread.currentThread().join();
+  }
+
+  /** E.g. {@code http://127.0.0.1:43121}; OpenAI clients use {@link #openAiBaseUrl()}. */
+  public String baseUrl() {
+    return "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  /** The base URL with {@code /v1}, as openai-java expects it. */
+  public String openAiBaseUrl() {
+    return baseUrl() + "/v1";
+  }
+
+  /** Usage of every answer: plain input (cached and cache-creation tokens come on top), output (reasoning is part of it). */
+  public FakeLlmServer usage(long input, long output) {
+    this.inputTokens = input;
+    this.outputTokens = output;
+    return this;
+  }
+
+  public FakeLlmServer cache(long cachedRead, long cacheCreation) {
+    this.cachedTokens = cachedRead;
+    this.cacheCreationTokens = cacheCreation;
+    return this;
+  }
+
+  public FakeLlmServer reasoning(long reasoning) {
+    this.reasoningTokens = reasoning;
+    return this;
+  }
+
+  /** The text of every answer, and in how many pieces a stream sends it. */
+  public FakeLlmServer reply(String text, int streamChunks) {
+    this.reply = text;
+    this.chunks = Math.max(1, streamChunks);
+    return this;
+  }
+
+  /** The next {@code n} requests get a 500, as an overloaded provider would answer. */
+  public FakeLlmServer failNext(int n) {
+    failNext.set(n);
+    return this;
+  }
+
+  /** Requests received on {@code path}, e.g. {@code /v1/chat/completions}, failed ones included. */
+  public int requests(String path) {
+    AtomicInteger n = requests.get(path);
+    return n == null ? 0 : n.get();
+  }
+
+  /** Requests received on every path. */
+  public int totalRequests() {
+    return requests.values().stream().mapToInt(AtomicInteger::get).sum();
+  }
+
+  public void resetCounts() {
+    requests.clear();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    try (ex) {
+      String path = ex.getRequestURI().getPath();
+      requests.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+      JsonNode body;
+      try (InputStream in = ex.getRequestBody()) {
+        byte[] bytes = in.readAllBytes();
+        body = bytes.length == 0 ? JSON.createObjectNode() : JSON.readTree(bytes);
+      }
+      if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        send(ex, 500, "application/json", "{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}");
+        return;
+      }
+      String model = body.path("model").asText("unknown");
+      boolean stream = body.path("stream").asBoolean(false);
+      if (path.endsWith("/chat/completions")) {
+        boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
+        if (stream) {
+          sendEvents(ex, chatEvents(model, includeUsage));
+        } else {
+          send(ex, 200, "application/json", chatCompletion(model));
+        }
+      } else if (path.endsWith("/responses")) {
+        if (stream) {
+          sendEvents(ex, responseEvents(model));
+        } else {
+          send(ex, 200, "application/json", response(model, "completed").toString());
+        }
+      } else if (path.endsWith("/embeddings")) {
+        send(ex, 200, "application/json", embeddings(model, body.get("input")));
+      } else if (path.endsWith("/messages")) {
+        if (stream) {
+          sendEvents(ex, messageEvents(model));
+        } else {
+          send(ex, 200, "application/json", message(model, outputTokens).toString());
+        }
+      } else {
+        send(ex, 404, "application/json", "{\"error\":{\"message\":\"no such path " + path + "\"}}");
+      }
+    }
+  }
+
+  private String id(String prefix) {
+    return prefix + ids.incrementAndGet();
+  }
+
+  private String[] pieces() {
+    String text = reply;
+    int n = Math.min(chunks, Math.max(1, text.length()));
+    String[] out = new String[n];
+    int step = (text.length() + n - 1) / n;
+    for (int i = 0; i < n; i++) {
+      int from = Math.min(text.length(), i * step);
+      out[i] = text.substring(from, Math.min(text.length(), from + step));
+    }
+    return out;
+  }
+
+  private ObjectNode openAiUsage() {
+    ObjectNode u = JSON.createObjectNode();
+    u.put("prompt_tokens", inputTokens + cachedTokens);
+    u.put("completion_tokens", outputTokens);
+    u.put("total_tokens", inputTokens + cachedTokens + outputTokens);
+    u.putObject("prompt_tokens_details").put("cached_tokens", cachedTokens).put("audio_tokens", 0);
+    u.putObject("completion_tokens_details").put("reasoning_tokens", reasoningTokens).put("audio_tokens", 0)
+        .put("accepted_prediction_tokens", 0).put("rejected_prediction_tokens", 0);
+    return u;
+  }
+
+  private String chatCompletion(String model) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("id", id("chatcmpl-")).put("object", "chat.completion").put("created", 1_700_000_000L).put("model", model);
+    ObjectNode choice = root.putArray("choices").addObject();
+    choice.put("index", 0).put("finish_reason", "stop").putNull("logprobs");
+    choice.putObject("message").put("role", "assistant").put("content", reply).putNull("refusal");
+    root.set("usage", openAiUsage());
+    root.put("service_tier", "default").put("system_fingerprint", "fp_fake");
+    return root.toString();
+  }
+
+  private String[] chatEvents(String model, boolean includeUsage) {
+    String id = id("chatcmpl-");
+    String[] parts = pieces();
+    String[] events = new String[parts.length + (includeUsage ? 3 : 2)];
+    int i = 0;
+    events[i++] = chatChunk(id, model, JSON.createObjectNode().put("role", "assistant").put("content", ""), null, includeUsage);
+    for (String p : parts) {
+      events[i++] = chatChunk(id, model, JSON.createObjectNode().put("content", p), null, includeUsage);
+    }
+    events[i - 1] = chatChunk(id, model, JSON.createObjectNode().put("content", parts[parts.length - 1]), "stop", includeUsage);
+    if (includeUsage) {
+      ObjectNode last = chunkBase(id, model);
+      last.putArray("choices");
+      last.set("usage", openAiUsage());
+      events[i++] = last.toString();
+    }
+    events[i++] = "[DONE]";
+    return java.util.Arrays.copyOf(events, i);
+  }
+
+  private ObjectNode chunkBase(String id, String model) {
+    ObjectNode c = JSON.createObjectNode();
+    c.put("id", id).put("object", "chat.completion.chunk").put("created", 1_700_000_000L).put("model", model)
+        .put("system_fingerprint", "fp_fake");
+    return c;
+  }
+
+  private String chatChunk(String id, String model, ObjectNode delta, String finish, boolean includeUsage) {
+    ObjectNode c = chunkBase(id, model);
+    ObjectNode choice = c.putArray("choices").addObject();
+    choice.put("index", 0).set("delta", delta);
+    if (finish == null) {
+      choice.putNull("finish_reason");
+    } else {
+      choice.put("finish_reason", finish);
+    }
+    if (includeUsage) {
+      c.putNull("usage");
+    }
+    return c.toString();
+  }
+
+  private ObjectNode response(String model, String status) {
+    ObjectNode r = JSON.createObjectNode();
+    r.put("id", id("resp_")).put("object", "response").put("created_at", 1_700_000_000L).put("status", status)
+        .put("model", model).putNull("error").putNull("incomplete_details").putNull("instructions")
+        .put("parallel_tool_calls", true).put("tool_choice", "auto").putArray("tools");
+    r.putObject("metadata");
+    r.put("temperature", 1.0).put("top_p", 1.0);
+    ArrayNode output = r.putArray("output");
+    if ("completed".equals(status)) {
+      ObjectNode msg = output.addObject();
+      msg.put("type", "message").put("id", id("msg_")).put("status", "completed").put("role", "assistant");
+      msg.putArray("content").addObject().put("type", "output_text").put("text", reply).putArray("annotations");
+      ObjectNode u = r.putObject("usage");
+      u.put("input_tokens", inputTokens + cachedTokens);
+      u.putObject("input_tokens_details").put("cached_tokens", cachedTokens);
+      u.put("output_tokens", outputTokens);
+      u.putObject("output_tokens_details").put("reasoning_tokens", reasoningTokens);
+      u.put("total_tokens", inputTokens + cachedTokens + outputTokens);
+    } else {
+      r.putNull("usage");
+    }
+    return r;
+  }
+
+  private String[] responseEvents(String model) {
+    String[] parts = pieces();
+    String[] events = new String[parts.length + 2];
+    int seq = 0;
+    int i = 0;
+    ObjectNode created = JSON.createObjectNode().put("type", "response.created").put("sequence_number", seq++);
+    created.set("response", response(model, "in_progress"));
+    events[i++] = created.toString();
+    for (String p : parts) {
+      events[i++] = JSON.createObjectNode().put("type", "response.output_text.delta").put("sequence_number", seq++)
+          .put("item_id", "msg_1").put("output_index", 0).put("content_index", 0).put("delta", p).toString();
+    }
+    ObjectNode done = JSON.createObjectNode().put("type", "response.completed").put("sequence_number", seq);
+    done.set("response", response(model, "completed"));
+    events[i] = done.toString();
+    return events;
+  }
+
+  private String embeddings(String model, JsonNode input) {
+    int n = input != null && input.isArray() ? input.size() : 1;
+    ObjectNode root = JSON.createObjectNode();
+    root.put("object", "list").put("model", model);
+    ArrayNode data = root.putArray("data");
+    for (int i = 0; i < n; i++) {
+      ObjectNode e = data.addObject().put("object", "embedding").put("index", i);
+      ArrayNode v = e.putArray("embedding");
+      for (int k = 0; k < 8; k++) {
+        v.add(0.125 * k);
+      }
+    }
+    root.putObject("usage").put("prompt_tokens", inputTokens).put("total_tokens", inputTokens);
+    return root.toString();
+  }
+
+  private ObjectNode anthropicUsage(long output) {
+    ObjectNode u = JSON.createObjectNode();
+    u.put("input_tokens", inputTokens).put("cache_creation_input_tokens", cacheCreationTokens)
+        .put("cache_read_input_tokens", cachedTokens).put("output_tokens", output);
+    return u;
+  }
+
+  private ObjectNode message(String model, long output) {
+    ObjectNode m = JSON.createObjectNode();
+    m.put("id", id("msg_")).put("type", "message").put("role", "assistant").put("model", model);
+    ArrayNode content = m.putArray("content");
+    if (output == outputTokens) {
+      content.addObject().put("type", "text").put("text", reply);
+      m.put("stop_reason", "end_turn");
+    } else {
+      m.putNull("stop_reason");
+    }
+    m.putNull("stop_sequence");
+    m.set("usage", anthropicUsage(output));
+    return m;
+  }
+
+  private String[] messageEvents(String model) {
+    String[] parts = pieces();
+    String[] events = new String[parts.length + 5];
+    int i = 0;
+    ObjectNode start = JSON.createObjectNode().put("type", "message_start");
+    start.set("message", message(model, Math.min(1, outputTokens)));
+    events[i++] = start.toString();
+    ObjectNode blockStart = JSON.createObjectNode().put("type", "content_block_start").put("index", 0);
+    blockStart.putObject("content_block").put("type", "text").put("text", "");
+    events[i++] = blockStart.toString();
+    for (String p : parts) {
+      ObjectNode d = JSON.createObjectNode().put("type", "content_block_delta").put("index", 0);
+      d.putObject("delta").put("type", "text_delta").put("text", p);
+      events[i++] = d.toString();
+    }
+    events[i++] = JSON.createObjectNode().put("type", "content_block_stop").put("index", 0).toString();
+    ObjectNode delta = JSON.createObjectNode().put("type", "message_delta");
+    delta.putObject("delta").put("stop_reason", "end_turn").putNull("stop_sequence");
+    delta.putObject("usage").put("output_tokens", outputTokens);
+    events[i++] = delta.toString();
+    events[i] = JSON.createObjectNode().put("type", "message_stop").toString();
+    return events;
+  }
+
+  private static void send(HttpExchange ex, int status, String contentType, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", contentType);
+    ex.getResponseHeaders().set("x-request-id", "req_fake");
+    ex.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  /** Writes events one by one, flushing each, as a provider streams them. */
+  private static void sendEvents(HttpExchange ex, String[] dataLines) throws IOException {
+    ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+    ex.getResponseHeaders().set("Cache-Control", "no-cache");
+    ex.sendResponseHeaders(200, 0);
+    try (OutputStream out = ex.getResponseBody()) {
+      for (String data : dataLines) {
+        String eventName = eventName(data);
+        String frame = (eventName == null ? "" : "event: " + eventName + "\n") + "data: " + data + "\n\n";
+        out.write(frame.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+      }
+    } catch (IOException e) {
+      // The client closed the stream early; that is a case the tests exercise.
+    }
+  }
+
+  private static String eventName(String data) {
+    if (!data.startsWith("{\"type\":\"")) {
+      return null;
+    }
+    int end = data.indexOf('"', 9);
+    return end < 0 ? null : data.substring(9, end);
+  }
+}
