@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
  * bytes would measure a worst case nobody sends; words drawn from a fixed list of common English
  * words, in sentences and paragraphs, tokenize like a real prompt (about 4-5 bytes a token).
  */
-final class EnglishText {
+public final class EnglishText {
 
   private static final String[] WORDS = (
       "the of and to a in is that it for was on are as with his they at be this from have or by "
@@ -33,7 +33,7 @@ final class EnglishText {
   private EnglishText() {}
 
   /** Exactly {@code bytes} bytes of ASCII prose (so as many chars), the same for the same size. */
-  static String ofBytes(int bytes) {
+  public static String ofBytes(int bytes) {
     SplittableRandom random = new SplittableRandom(42);
     StringBuilder text = new StringBuilder(bytes + 32);
     boolean sentenceStart = true;
