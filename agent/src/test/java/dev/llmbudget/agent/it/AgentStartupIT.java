@@ -90,6 +90,24 @@ class AgentStartupIT {
   }
 
   @Test
+  void anUnknownModelIsRefusedUnderBlockAndChargedNothingUnderWarn() throws Exception {
+    ChildJvm.Result blocked = openAi(new ChildJvm().agentArgs("store=memory,max_budget=10,unknown_model=block")
+        .jvmArg("-Dit.model=no-such-model"), "sync", "async");
+
+    assertThat(blocked.step("sync")).startsWith("ERROR dev.llmbudget.pricing.UnknownModelException");
+    assertThat(blocked.step("async")).startsWith("ERROR dev.llmbudget.pricing.UnknownModelException");
+    assertThat(server.totalRequests()).isZero();
+
+    ChildJvm.Result warned = openAi(new ChildJvm().agentArgs("store=memory,max_budget=10")
+        .jvmArg("-Dit.model=no-such-model"), "sync");
+
+    assertThat(warned.step("sync")).isEqualTo("OK");
+    assertThat(warned.output).contains("'no-such-model' is not in the price table");
+    assertThat(warned.spent("global")).isZero();
+    assertThat(server.totalRequests()).isEqualTo(1);
+  }
+
+  @Test
   void responsesEmbeddingsAndStreamsWithoutUsageAreCharged() throws Exception {
     ChildJvm.Result r = openAi(new ChildJvm().agentArgs("store=memory,max_budget=10"),
         "responses@alice", "embeddings@bob", "stream-nousage@carol");
