@@ -1,9 +1,5 @@
 package dev.llmbudget.agent.internal;
 
-import static net.bytebuddy.matcher.ElementMatchers.isDefaultFinalizer;
-import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
-import static net.bytebuddy.matcher.ElementMatchers.not;
-
 import dev.llmbudget.BudgetConfig;
 import dev.llmbudget.agent.instrumentation.anthropic.AnthropicInstrumentation;
 import dev.llmbudget.agent.instrumentation.openai.OpenAiInstrumentation;
@@ -16,10 +12,6 @@ import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import net.bytebuddy.ByteBuddy;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.dynamic.scaffold.TypeValidation;
-import net.bytebuddy.utility.JavaModule;
 
 /**
  * Configures core from the agent arguments and installs the SDK instrumentations. Loaded by the
@@ -36,7 +28,7 @@ public final class AgentInstaller {
    * Installs the agent. A bad configuration throws (the JVM then refuses to start, which is the
    * documented behaviour); any other failure is logged and leaves the host running unmetered.
    */
-  public static void install(String args, Instrumentation inst, boolean attached) {
+  public static void install(String args, Instrumentation inst) {
     long started = System.nanoTime();
     BudgetConfig config;
     try {
@@ -52,7 +44,9 @@ public final class AgentInstaller {
     }
     try {
       HttpSeam.register(SDKS);
-      builder(attached).installOn(inst);
+      SeamTransformer transformer = new SeamTransformer(SDKS);
+      inst.addTransformer(transformer, true);
+      retransformLoadedSeams(inst, transformer);
     } catch (Throwable t) {
       Log.error("llm-budget: could not install the agent; LLM calls are not metered", t);
       return;
@@ -63,30 +57,22 @@ public final class AgentInstaller {
     warmUp();
   }
 
-  static AgentBuilder builder(boolean attached) {
-    List<String> names = new ArrayList<>();
-    for (StainlessSdk sdk : SDKS) {
-      names.add(sdk.retryingClientName());
-      names.add(sdk.prepareRequestName());
+  /** SDK classes loaded before the agent (attach, or another agent's doing) are woven now. */
+  private static void retransformLoadedSeams(Instrumentation inst, SeamTransformer transformer) {
+    List<Class<?>> loaded = new ArrayList<>();
+    for (Class<?> type : inst.getAllLoadedClasses()) {
+      if (transformer.isSeam(type) && inst.isModifiableClass(type)) {
+        loaded.add(type);
+      }
     }
-    // Validation off: Kotlin's file-level @JvmName on PrepareRequest fails Byte Buddy's
-    // Java-only annotation-target check, though the class is untouched apart from the advice.
-    // Synthetic methods not ignored: Kotlin marks prepareAsync @JvmSynthetic.
-    ByteBuddy byteBuddy = new ByteBuddy().with(TypeValidation.DISABLED).ignore(isDefaultFinalizer());
-    AgentBuilder builder = new AgentBuilder.Default(byteBuddy)
-        .disableClassFormatChanges()
-        .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-        .with(AgentBuilder.TypeStrategy.Default.REDEFINE)
-        .with(new FailureLog())
-        // Every class but the few SDK seams is ignored by one hash lookup of its name.
-        .ignore(not(namedOneOf(names.toArray(new String[0]))));
-    if (Boolean.getBoolean("llmbudget.debug.transform")) {
-      builder = builder.with(AgentBuilder.Listener.StreamWriting.toSystemError().withTransformationsOnly());
+    if (loaded.isEmpty()) {
+      return;
     }
-    for (StainlessSdk sdk : SDKS) {
-      builder = builder.type(namedOneOf(sdk.retryingClientName(), sdk.prepareRequestName())).transform(sdk.transformer());
+    try {
+      inst.retransformClasses(loaded.toArray(new Class<?>[0]));
+    } catch (Throwable t) {
+      Log.warn("llm-budget: could not instrument the SDK classes already loaded; their calls are not metered", t);
     }
-    return builder;
   }
 
   /** Loads the price table, the token encoding and the store now, so the first call is fast and a store problem shows early. */
@@ -101,14 +87,5 @@ public final class AgentInstaller {
     }, "llm-budget-warmup");
     t.setDaemon(true);
     t.start();
-  }
-
-  /** Logs a failed transformation once per type; the class then runs unmetered. */
-  static final class FailureLog extends AgentBuilder.Listener.Adapter {
-    @Override
-    public void onError(String typeName, ClassLoader classLoader, JavaModule module, boolean loaded, Throwable throwable) {
-      Log.warnOnce("transform:" + typeName, "llm-budget: could not instrument " + typeName
-          + "; its LLM calls are not metered", throwable);
-    }
   }
 }

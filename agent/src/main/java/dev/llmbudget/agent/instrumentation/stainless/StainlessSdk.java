@@ -1,12 +1,6 @@
 package dev.llmbudget.agent.instrumentation.stainless;
 
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
-
 import java.util.List;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.Advice;
-import net.bytebuddy.dynamic.ClassFileLocator;
 
 /**
  * One Stainless-generated Java SDK: the package of its HTTP layer and which of its requests are
@@ -51,22 +45,18 @@ public final class StainlessSdk {
     return httpPackage.substring(0, httpPackage.length() - ".http".length()) + ".PrepareRequest";
   }
 
+  /** The classes the agent weaves, by their JVM-internal names (as a ClassFileTransformer sees them). */
+  public List<String> seamInternalNames() {
+    return List.of(retryingClientName().replace('.', '/'), prepareRequestName().replace('.', '/'));
+  }
+
   /**
-   * Adds the metering advice to {@code RetryingHttpClient.execute/executeAsync} and the
-   * user-capturing advice to {@code PrepareRequest.prepareAsync}; each matches only in its class.
+   * The class file of {@code typeName} with the metering advice woven into {@code
+   * RetryingHttpClient.execute/executeAsync} and the user-capturing advice into {@code
+   * PrepareRequest.prepareAsync}; each matches only in its own class.
    */
-  public AgentBuilder.Transformer transformer() {
-    // The advice classes live in the bootstrap loader; read their bytes from the agent jar,
-    // which the JVM also put on the system class path.
-    ClassFileLocator locator = new ClassFileLocator.Compound(
-        ClassFileLocator.ForClassLoader.ofSystemLoader(), ClassFileLocator.ForClassLoader.ofBootLoader());
-    Advice execute = Advice.to(RetryingHttpClientAdvice.Execute.class, locator);
-    Advice executeAsync = Advice.to(RetryingHttpClientAdvice.ExecuteAsync.class, locator);
-    Advice prepareAsync = Advice.to(RetryingHttpClientAdvice.PrepareAsync.class, locator);
-    return (builder, type, loader, module, protectionDomain) -> builder
-        .visit(execute.on(named("execute").and(takesArguments(2))))
-        .visit(executeAsync.on(named("executeAsync").and(takesArguments(2))))
-        .visit(prepareAsync.on(named("prepareAsync").and(takesArguments(3).or(takesArguments(4)))));
+  public byte[] weave(String typeName, ClassLoader loader, byte[] classFile) {
+    return SeamWeaver.weave(typeName, loader, classFile);
   }
 
   /** Paths end with these segments, whatever base URL or deployment prefix precedes them. */
