@@ -54,6 +54,11 @@ public final class FakeLlmServer implements AutoCloseable {
 
   /** Starts a server on a free loopback port. */
   public static FakeLlmServer start() throws IOException {
+    // The JDK's HttpServer leaves Nagle's algorithm on unless told otherwise: every small answer
+    // then waits ~40 ms for a delayed ACK, which would swamp any latency measured through it.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
     FakeLlmServer s = new FakeLlmServer();
     s.server.start();
     return s;

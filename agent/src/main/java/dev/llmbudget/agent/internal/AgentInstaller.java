@@ -7,7 +7,6 @@ import dev.llmbudget.agent.instrumentation.stainless.HttpSeam;
 import dev.llmbudget.agent.instrumentation.stainless.StainlessSdk;
 import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.Log;
-import dev.llmbudget.tokens.TokenCounter;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,12 +74,13 @@ public final class AgentInstaller {
     }
   }
 
-  /** Loads the price table, the token encoding and the store now, so the first call is fast and a store problem shows early. */
+  /** Loads the price table and opens the store now, so the first call is fast and a store problem shows early. */
   private static void warmUp() {
     Thread t = new Thread(() -> {
       try {
+        // The token vocabularies (o200k: ~1.5 s of CPU and tens of MB) are not warmed: the
+        // byte-length bound spares the count on calls with headroom, so many apps never need them.
         BudgetRuntime.get().engine().prices();
-        TokenCounter.forModel("gpt-4o").count("warm up");
       } catch (Throwable e) {
         Log.warn("llm-budget: could not load the price table or open the budget store: " + e.getMessage(), e);
       }
