@@ -18,8 +18,11 @@ import java.util.Map;
  */
 public final class AgentInstaller {
 
-  /** Every SDK the agent meters; a new Stainless-generated SDK is one more entry. */
+  /** The Stainless-generated SDKs, metered at their shared HTTP seam; a new one is one more entry. */
   static final List<StainlessSdk> SDKS = List.of(OpenAiInstrumentation.SDK, AnthropicInstrumentation.SDK);
+
+  /** Every seam the agent weaves; a new SDK or framework is one more entry. */
+  static final List<Seam> SEAMS = List.of(OpenAiInstrumentation.SDK, AnthropicInstrumentation.SDK);
 
   private AgentInstaller() {}
 
@@ -43,7 +46,7 @@ public final class AgentInstaller {
     }
     try {
       HttpSeam.register(SDKS);
-      SeamTransformer transformer = new SeamTransformer(SDKS);
+      SeamTransformer transformer = new SeamTransformer(SEAMS);
       inst.addTransformer(transformer, true);
       retransformLoadedSeams(inst, transformer);
     } catch (Throwable t) {

@@ -1,43 +1,56 @@
 package dev.llmbudget.agent.internal;
 
-import dev.llmbudget.agent.instrumentation.stainless.StainlessSdk;
 import dev.llmbudget.internal.Log;
 import java.lang.instrument.ClassFileTransformer;
 import java.security.ProtectionDomain;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Hands the few SDK seam classes to their weaver and every other class straight back: one hash
- * lookup of the class name per class the JVM loads.
+ * Hands the few seam classes to their weaver and every other class straight back: one hash lookup
+ * of the class name per class the JVM loads, plus a prefix test for the seams that need one.
  */
 final class SeamTransformer implements ClassFileTransformer {
 
-  private final Map<String, StainlessSdk> seams = new HashMap<>();
+  private final Map<String, Seam> byName = new HashMap<>();
+  private final List<String> prefixes = new ArrayList<>();
+  private final List<Seam> prefixSeams = new ArrayList<>();
 
-  SeamTransformer(List<StainlessSdk> sdks) {
-    for (StainlessSdk sdk : sdks) {
-      for (String name : sdk.seamInternalNames()) {
-        seams.put(name, sdk);
+  SeamTransformer(List<? extends Seam> seams) {
+    for (Seam seam : seams) {
+      for (String name : seam.internalNames()) {
+        byName.put(name, seam);
+      }
+      for (String prefix : seam.packagePrefixes()) {
+        prefixes.add(prefix);
+        prefixSeams.add(seam);
       }
     }
   }
 
   boolean isSeam(Class<?> type) {
-    return seams.containsKey(type.getName().replace('.', '/'));
+    String name = type.getName().replace('.', '/');
+    return byName.containsKey(name) || prefixed(name) != null;
   }
 
   @Override
   public byte[] transform(Module module, ClassLoader loader, String className, Class<?> redefined,
       ProtectionDomain domain, byte[] classFile) {
-    StainlessSdk sdk = className == null ? null : seams.get(className);
-    if (sdk == null) {
+    if (className == null) {
       return null;
     }
+    Seam seam = byName.get(className);
+    if (seam == null) {
+      seam = prefixed(className);
+      if (seam == null) {
+        return null;
+      }
+    }
     try {
-      byte[] woven = sdk.weave(className.replace('/', '.'), loader, classFile);
-      if (Boolean.getBoolean("llmbudget.debug.transform")) {
+      byte[] woven = seam.weave(className.replace('/', '.'), loader, classFile);
+      if (woven != null && Boolean.getBoolean("llmbudget.debug.transform")) {
         System.err.println("llm-budget: instrumented " + className.replace('/', '.'));
       }
       return woven;
@@ -46,5 +59,14 @@ final class SeamTransformer implements ClassFileTransformer {
           + "; its LLM calls are not metered", t);
       return null;
     }
+  }
+
+  private Seam prefixed(String internalName) {
+    for (int i = 0; i < prefixes.size(); i++) {
+      if (internalName.startsWith(prefixes.get(i))) {
+        return prefixSeams.get(i);
+      }
+    }
+    return null;
   }
 }

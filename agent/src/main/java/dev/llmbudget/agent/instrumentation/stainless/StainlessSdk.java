@@ -1,12 +1,28 @@
 package dev.llmbudget.agent.instrumentation.stainless;
 
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import dev.llmbudget.agent.internal.AdviceWeaver;
+import dev.llmbudget.agent.internal.Seam;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.asm.AsmVisitorWrapper;
+
 import java.util.List;
 
 /**
  * One Stainless-generated Java SDK: the package of its HTTP layer and which of its requests are
  * priced LLM calls. The SDKs share everything else, down to the retrying client's method names.
  */
-public final class StainlessSdk {
+public final class StainlessSdk implements Seam {
+
+  private static final AsmVisitorWrapper ADVICE = new AsmVisitorWrapper.Compound(
+      Advice.to(RetryingHttpClientAdvice.Execute.class, AdviceWeaver.AGENT_CLASSES)
+          .on(named("execute").and(takesArguments(2))),
+      Advice.to(RetryingHttpClientAdvice.ExecuteAsync.class, AdviceWeaver.AGENT_CLASSES)
+          .on(named("executeAsync").and(takesArguments(2))),
+      Advice.to(RetryingHttpClientAdvice.PrepareAsync.class, AdviceWeaver.AGENT_CLASSES)
+          .on(named("prepareAsync").and(takesArguments(3).or(takesArguments(4)))));
 
   /** Decides from the HTTP method and path whether a request is a priced LLM call. */
   @FunctionalInterface
@@ -46,7 +62,8 @@ public final class StainlessSdk {
   }
 
   /** The classes the agent weaves, by their JVM-internal names (as a ClassFileTransformer sees them). */
-  public List<String> seamInternalNames() {
+  @Override
+  public List<String> internalNames() {
     return List.of(retryingClientName().replace('.', '/'), prepareRequestName().replace('.', '/'));
   }
 
@@ -55,8 +72,9 @@ public final class StainlessSdk {
    * RetryingHttpClient.execute/executeAsync} and the user-capturing advice into {@code
    * PrepareRequest.prepareAsync}; each matches only in its own class.
    */
+  @Override
   public byte[] weave(String typeName, ClassLoader loader, byte[] classFile) {
-    return SeamWeaver.weave(typeName, loader, classFile);
+    return AdviceWeaver.weave(typeName, loader, classFile, ADVICE);
   }
 
   /** Paths end with these segments, whatever base URL or deployment prefix precedes them. */
