@@ -6,6 +6,7 @@ import static net.bytebuddy.matcher.ElementMatchers.not;
 
 import dev.llmbudget.BudgetConfig;
 import dev.llmbudget.agent.instrumentation.anthropic.AnthropicInstrumentation;
+import dev.llmbudget.agent.instrumentation.bedrock.BedrockInstrumentation;
 import dev.llmbudget.agent.instrumentation.openai.OpenAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.stainless.HttpSeam;
 import dev.llmbudget.agent.instrumentation.stainless.StainlessSdk;
@@ -29,6 +30,9 @@ public final class AgentInstaller {
 
   /** Every SDK the agent meters; a new Stainless-generated SDK is one more entry. */
   static final List<StainlessSdk> SDKS = List.of(OpenAiInstrumentation.SDK, AnthropicInstrumentation.SDK);
+
+  /** Every SDK metered at its own client classes; a new one is one more entry. */
+  static final List<TypeInstrumentation> INSTRUMENTATIONS = List.of(BedrockInstrumentation.INSTANCE);
 
   private AgentInstaller() {}
 
@@ -69,6 +73,9 @@ public final class AgentInstaller {
       names.add(sdk.retryingClientName());
       names.add(sdk.prepareRequestName());
     }
+    for (TypeInstrumentation i : INSTRUMENTATIONS) {
+      names.addAll(i.typeNames());
+    }
     // Validation off: Kotlin's file-level @JvmName on PrepareRequest fails Byte Buddy's
     // Java-only annotation-target check, though the class is untouched apart from the advice.
     // Synthetic methods not ignored: Kotlin marks prepareAsync @JvmSynthetic.
@@ -85,6 +92,9 @@ public final class AgentInstaller {
     }
     for (StainlessSdk sdk : SDKS) {
       builder = builder.type(namedOneOf(sdk.retryingClientName(), sdk.prepareRequestName())).transform(sdk.transformer());
+    }
+    for (TypeInstrumentation i : INSTRUMENTATIONS) {
+      builder = builder.type(namedOneOf(i.typeNames().toArray(new String[0]))).transform(i.transformer());
     }
     return builder;
   }
