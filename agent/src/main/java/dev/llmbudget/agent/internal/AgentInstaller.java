@@ -2,6 +2,7 @@ package dev.llmbudget.agent.internal;
 
 import dev.llmbudget.BudgetConfig;
 import dev.llmbudget.agent.instrumentation.anthropic.AnthropicInstrumentation;
+import dev.llmbudget.agent.instrumentation.bedrock.BedrockInstrumentation;
 import dev.llmbudget.agent.instrumentation.openai.OpenAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.stainless.HttpSeam;
 import dev.llmbudget.agent.instrumentation.stainless.StainlessSdk;
@@ -22,7 +23,8 @@ public final class AgentInstaller {
   static final List<StainlessSdk> SDKS = List.of(OpenAiInstrumentation.SDK, AnthropicInstrumentation.SDK);
 
   /** Every seam the agent weaves; a new SDK or framework is one more entry. */
-  static final List<Seam> SEAMS = List.of(OpenAiInstrumentation.SDK, AnthropicInstrumentation.SDK);
+  static final List<Seam> SEAMS = List.of(OpenAiInstrumentation.SDK, AnthropicInstrumentation.SDK,
+      BedrockInstrumentation.INSTANCE);
 
   private AgentInstaller() {}
 

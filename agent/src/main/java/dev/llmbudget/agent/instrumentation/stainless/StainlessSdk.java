@@ -16,13 +16,7 @@ import java.util.List;
  */
 public final class StainlessSdk implements Seam {
 
-  private static final AsmVisitorWrapper ADVICE = new AsmVisitorWrapper.Compound(
-      Advice.to(RetryingHttpClientAdvice.Execute.class, AdviceWeaver.AGENT_CLASSES)
-          .on(named("execute").and(takesArguments(2))),
-      Advice.to(RetryingHttpClientAdvice.ExecuteAsync.class, AdviceWeaver.AGENT_CLASSES)
-          .on(named("executeAsync").and(takesArguments(2))),
-      Advice.to(RetryingHttpClientAdvice.PrepareAsync.class, AdviceWeaver.AGENT_CLASSES)
-          .on(named("prepareAsync").and(takesArguments(3).or(takesArguments(4)))));
+
 
   /** Decides from the HTTP method and path whether a request is a priced LLM call. */
   @FunctionalInterface
@@ -74,7 +68,7 @@ public final class StainlessSdk implements Seam {
    */
   @Override
   public byte[] weave(String typeName, ClassLoader loader, byte[] classFile) {
-    return AdviceWeaver.weave(typeName, loader, classFile, ADVICE);
+    return AdviceWeaver.weave(typeName, loader, classFile, Woven.ADVICE);
   }
 
   /** Paths end with these segments, whatever base URL or deployment prefix precedes them. */
@@ -89,5 +83,16 @@ public final class StainlessSdk implements Seam {
       }
     }
     return true;
+  }
+
+  /** The advice, built on the first SDK class so that a JVM without an SDK never loads Byte Buddy. */
+  private static final class Woven {
+    static final AsmVisitorWrapper ADVICE = new AsmVisitorWrapper.Compound(
+      Advice.to(RetryingHttpClientAdvice.Execute.class, AdviceWeaver.AGENT_CLASSES)
+          .on(named("execute").and(takesArguments(2))),
+      Advice.to(RetryingHttpClientAdvice.ExecuteAsync.class, AdviceWeaver.AGENT_CLASSES)
+          .on(named("executeAsync").and(takesArguments(2))),
+      Advice.to(RetryingHttpClientAdvice.PrepareAsync.class, AdviceWeaver.AGENT_CLASSES)
+          .on(named("prepareAsync").and(takesArguments(3).or(takesArguments(4)))));
   }
 }
