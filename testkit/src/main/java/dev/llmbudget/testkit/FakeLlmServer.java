@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -33,6 +34,8 @@ public final class FakeLlmServer implements AutoCloseable {
   private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
   private final AtomicInteger failNext = new AtomicInteger();
   private final AtomicLong ids = new AtomicLong();
+  /** Provider APIs beyond OpenAI and Anthropic, each in its own class; the first that takes a path answers it. */
+  private final List<FakeApi> apis = List.of(new GeminiApi(this), new AzureOpenAiApi(this));
   private volatile long inputTokens = 20;
   private volatile long outputTokens = 10;
   private volatile long cachedTokens;
@@ -94,6 +97,36 @@ public final class FakeLlmServer implements AutoCloseable {
     return this;
   }
 
+  long inputTokens() {
+    return inputTokens;
+  }
+
+  long outputTokens() {
+    return outputTokens;
+  }
+
+  long cachedTokens() {
+    return cachedTokens;
+  }
+
+  long reasoningTokens() {
+    return reasoningTokens;
+  }
+
+  String reply() {
+    return reply;
+  }
+
+  /** The Gemini API's settings and answers (generateContent, streamGenerateContent, embedContent). */
+  public GeminiApi gemini() {
+    return (GeminiApi) apis.get(0);
+  }
+
+  /** The Azure OpenAI service's settings and answers (deployments' chat completions and embeddings). */
+  public AzureOpenAiApi azure() {
+    return (AzureOpenAiApi) apis.get(1);
+  }
+
   /** The text of every answer, and in how many pieces a stream sends it. */
   public FakeLlmServer reply(String text, int streamChunks) {
     this.reply = text;
@@ -141,6 +174,11 @@ public final class FakeLlmServer implements AutoCloseable {
         send(ex, 500, "application/json", "{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}");
         return;
       }
+      for (FakeApi api : apis) {
+        if (api.answer(ex, path, body)) {
+          return;
+        }
+      }
       String model = body.path("model").asText("unknown");
       boolean stream = body.path("stream").asBoolean(false);
       if (path.endsWith("/chat/completions")) {
@@ -170,11 +208,11 @@ public final class FakeLlmServer implements AutoCloseable {
     }
   }
 
-  private String id(String prefix) {
+  String id(String prefix) {
     return prefix + ids.incrementAndGet();
   }
 
-  private String[] pieces() {
+  String[] pieces() {
     String text = reply;
     int n = Math.min(chunks, Math.max(1, text.length()));
     String[] out = new String[n];
@@ -197,7 +235,7 @@ public final class FakeLlmServer implements AutoCloseable {
     return u;
   }
 
-  private String chatCompletion(String model) {
+  String chatCompletion(String model) {
     ObjectNode root = JSON.createObjectNode();
     root.put("id", id("chatcmpl-")).put("object", "chat.completion").put("created", 1_700_000_000L).put("model", model);
     ObjectNode choice = root.putArray("choices").addObject();
@@ -208,7 +246,7 @@ public final class FakeLlmServer implements AutoCloseable {
     return root.toString();
   }
 
-  private String[] chatEvents(String model, boolean includeUsage) {
+  String[] chatEvents(String model, boolean includeUsage) {
     String id = id("chatcmpl-");
     String[] parts = pieces();
     String[] events = new String[parts.length + (includeUsage ? 3 : 2)];
@@ -292,7 +330,7 @@ public final class FakeLlmServer implements AutoCloseable {
     return events;
   }
 
-  private String embeddings(String model, JsonNode input) {
+  String embeddings(String model, JsonNode input) {
     int n = input != null && input.isArray() ? input.size() : 1;
     ObjectNode root = JSON.createObjectNode();
     root.put("object", "list").put("model", model);
@@ -354,7 +392,7 @@ public final class FakeLlmServer implements AutoCloseable {
     return events;
   }
 
-  private static void send(HttpExchange ex, int status, String contentType, String body) throws IOException {
+  static void send(HttpExchange ex, int status, String contentType, String body) throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders().set("Content-Type", contentType);
     ex.getResponseHeaders().set("x-request-id", "req_fake");
@@ -365,7 +403,7 @@ public final class FakeLlmServer implements AutoCloseable {
   }
 
   /** Writes events one by one, flushing each, as a provider streams them. */
-  private static void sendEvents(HttpExchange ex, String[] dataLines) throws IOException {
+  static void sendEvents(HttpExchange ex, String[] dataLines) throws IOException {
     ex.getResponseHeaders().set("Content-Type", "text/event-stream");
     ex.getResponseHeaders().set("Cache-Control", "no-cache");
     ex.sendResponseHeaders(200, 0);
