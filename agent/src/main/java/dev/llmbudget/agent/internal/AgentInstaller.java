@@ -6,6 +6,8 @@ import static net.bytebuddy.matcher.ElementMatchers.not;
 
 import dev.llmbudget.BudgetConfig;
 import dev.llmbudget.agent.instrumentation.anthropic.AnthropicInstrumentation;
+import dev.llmbudget.agent.instrumentation.azure.AzureOpenAiInstrumentation;
+import dev.llmbudget.agent.instrumentation.genai.GenAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.openai.OpenAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.stainless.HttpSeam;
 import dev.llmbudget.agent.instrumentation.stainless.StainlessSdk;
@@ -29,6 +31,10 @@ public final class AgentInstaller {
 
   /** Every SDK the agent meters; a new Stainless-generated SDK is one more entry. */
   static final List<StainlessSdk> SDKS = List.of(OpenAiInstrumentation.SDK, AnthropicInstrumentation.SDK);
+
+  /** Every SDK the agent meters at seams of its own; a new one is one more entry. */
+  static final List<TypeInstrumentation> OTHER_SDKS = List.of(GenAiInstrumentation.INSTANCE,
+      AzureOpenAiInstrumentation.INSTANCE);
 
   private AgentInstaller() {}
 
@@ -69,6 +75,9 @@ public final class AgentInstaller {
       names.add(sdk.retryingClientName());
       names.add(sdk.prepareRequestName());
     }
+    for (TypeInstrumentation sdk : OTHER_SDKS) {
+      names.addAll(sdk.typeNames());
+    }
     // Validation off: Kotlin's file-level @JvmName on PrepareRequest fails Byte Buddy's
     // Java-only annotation-target check, though the class is untouched apart from the advice.
     // Synthetic methods not ignored: Kotlin marks prepareAsync @JvmSynthetic.
@@ -85,6 +94,9 @@ public final class AgentInstaller {
     }
     for (StainlessSdk sdk : SDKS) {
       builder = builder.type(namedOneOf(sdk.retryingClientName(), sdk.prepareRequestName())).transform(sdk.transformer());
+    }
+    for (TypeInstrumentation sdk : OTHER_SDKS) {
+      builder = builder.type(namedOneOf(sdk.typeNames().toArray(new String[0]))).transform(sdk.transformer());
     }
     return builder;
   }
