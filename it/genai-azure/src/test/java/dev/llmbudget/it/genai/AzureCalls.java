@@ -7,12 +7,11 @@ import com.azure.ai.openai.models.ChatCompletionsOptions;
 import com.azure.ai.openai.models.ChatRequestMessage;
 import com.azure.ai.openai.models.ChatRequestUserMessage;
 import com.azure.ai.openai.models.EmbeddingsOptions;
-import com.azure.core.credential.AzureKeyCredential;
 import com.azure.core.util.IterableStream;
 import java.util.Iterator;
 import java.util.List;
 
-/** azure-ai-openai against the fake server: an Azure endpoint with a key, calling deployment {@link #DEPLOYMENT}. */
+/** azure-ai-openai against the fake server: an Azure endpoint with an api-key header, calling deployment {@link #DEPLOYMENT}. */
 final class AzureCalls implements LlmCalls {
 
   static final String DEPLOYMENT = "team-mini";
@@ -22,7 +21,13 @@ final class AzureCalls implements LlmCalls {
   private final long maxTokens;
 
   AzureCalls(String baseUrl, long maxTokens) {
-    client = new OpenAIClientBuilder().endpoint(baseUrl).credential(new AzureKeyCredential("test-azure-key"))
+    // The key goes in the api-key header as AzureKeyCredential would send it; azure-core refuses
+    // that credential on plain HTTP, and the fake server listens on plain HTTP.
+    client = new OpenAIClientBuilder().endpoint(baseUrl)
+        .addPolicy((context, next) -> {
+          context.getHttpRequest().setHeader("api-key", "test-azure-key");
+          return next.process();
+        })
         .buildClient();
     this.maxTokens = maxTokens;
   }
