@@ -67,14 +67,6 @@ final class ChatRequest {
     }
   }
 
-  static boolean isStream(byte[] body) {
-    try {
-      return SdkJson.MAPPER.readTree(body).path("stream").asBoolean(false);
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
   /** OpenAI chat completions, chunks and completions: usage via core, text from the choices. */
   static final class Reader extends ChunkReader {
     Reader(String model) {

@@ -60,6 +60,16 @@ abstract class AzureContract extends AgentContract {
   }
 
   @Test
+  void aRequestRetriedByAzureCoreAfterA500IsChargedOnce() throws Exception {
+    server.failNext(1);
+    ChildJvm.Result r = run("store=memory,max_budget=10", 100, "sync@alice");
+
+    assertThat(r.step("sync@alice")).isEqualTo("OK");
+    assertThat(server.requests(llmPath())).isEqualTo(2);
+    assertThat(r.spent("alice")).isEqualByComparingTo(price(plainUsage()));
+  }
+
+  @Test
   void aStreamIsChargedForItsText() throws Exception {
     ChildJvm.Result r = run("store=memory,max_budget=10", 100, "stream@alice");
 
