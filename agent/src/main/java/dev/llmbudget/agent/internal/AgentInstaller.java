@@ -2,7 +2,9 @@ package dev.llmbudget.agent.internal;
 
 import dev.llmbudget.BudgetConfig;
 import dev.llmbudget.agent.instrumentation.anthropic.AnthropicInstrumentation;
+import dev.llmbudget.agent.instrumentation.azure.AzureOpenAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.bedrock.BedrockInstrumentation;
+import dev.llmbudget.agent.instrumentation.genai.GenAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.openai.OpenAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.stainless.HttpSeam;
 import dev.llmbudget.agent.instrumentation.stainless.StainlessSdk;
@@ -24,7 +26,7 @@ public final class AgentInstaller {
 
   /** Every seam the agent weaves; a new SDK or framework is one more entry. */
   static final List<Seam> SEAMS = List.of(OpenAiInstrumentation.SDK, AnthropicInstrumentation.SDK,
-      BedrockInstrumentation.INSTANCE);
+      BedrockInstrumentation.INSTANCE, GenAiInstrumentation.INSTANCE, AzureOpenAiInstrumentation.INSTANCE);
 
   private AgentInstaller() {}
 
