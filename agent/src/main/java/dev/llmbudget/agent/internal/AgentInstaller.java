@@ -2,10 +2,12 @@ package dev.llmbudget.agent.internal;
 
 import static net.bytebuddy.matcher.ElementMatchers.isDefaultFinalizer;
 import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
+import static net.bytebuddy.matcher.ElementMatchers.none;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 
 import dev.llmbudget.BudgetConfig;
 import dev.llmbudget.agent.instrumentation.anthropic.AnthropicInstrumentation;
+import dev.llmbudget.agent.instrumentation.langchain4j.LangChain4jInstrumentation;
 import dev.llmbudget.agent.instrumentation.openai.OpenAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.stainless.HttpSeam;
 import dev.llmbudget.agent.instrumentation.stainless.StainlessSdk;
@@ -18,7 +20,9 @@ import java.util.List;
 import java.util.Map;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.scaffold.TypeValidation;
+import net.bytebuddy.matcher.ElementMatcher;
 import net.bytebuddy.utility.JavaModule;
 
 /**
@@ -29,6 +33,9 @@ public final class AgentInstaller {
 
   /** Every SDK the agent meters; a new Stainless-generated SDK is one more entry. */
   static final List<StainlessSdk> SDKS = List.of(OpenAiInstrumentation.SDK, AnthropicInstrumentation.SDK);
+
+  /** Every framework or SDK matched by type; a new one is one more entry. */
+  static final List<TypeInstrumentation> BY_TYPE = List.of(LangChain4jInstrumentation.INSTANCE);
 
   private AgentInstaller() {}
 
@@ -78,15 +85,27 @@ public final class AgentInstaller {
         .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
         .with(AgentBuilder.TypeStrategy.Default.REDEFINE)
         .with(new FailureLog())
-        // Every class but the few SDK seams is ignored by one hash lookup of its name.
-        .ignore(not(namedOneOf(names.toArray(new String[0]))));
+        // Every class but the few SDK seams is ignored by one hash lookup of its name, or by a
+        // name-prefix test for the instrumentations matched by type.
+        .ignore(not(namedOneOf(names.toArray(new String[0])).or(candidatesByType())));
     if (Boolean.getBoolean("llmbudget.debug.transform")) {
       builder = builder.with(AgentBuilder.Listener.StreamWriting.toSystemError().withTransformationsOnly());
     }
     for (StainlessSdk sdk : SDKS) {
       builder = builder.type(namedOneOf(sdk.retryingClientName(), sdk.prepareRequestName())).transform(sdk.transformer());
     }
+    for (TypeInstrumentation t : BY_TYPE) {
+      builder = builder.type(t.candidates().and(t.types())).transform(t.transformer());
+    }
     return builder;
+  }
+
+  private static ElementMatcher.Junction<TypeDescription> candidatesByType() {
+    ElementMatcher.Junction<TypeDescription> any = none();
+    for (TypeInstrumentation t : BY_TYPE) {
+      any = any.or(t.candidates());
+    }
+    return any;
   }
 
   /** Loads the price table, the token encoding and the store now, so the first call is fast and a store problem shows early. */
