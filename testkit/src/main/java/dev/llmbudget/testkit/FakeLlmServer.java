@@ -208,6 +208,8 @@ public final class FakeLlmServer implements AutoCloseable {
         } else {
           send(ex, 200, "application/json", message(model, outputTokens).toString());
         }
+      } else if (path.equals("/api/chat")) {
+        OllamaApi.chat(ex, body, inputTokens, outputTokens, pieces());
       } else {
         send(ex, 404, "application/json", "{\"error\":{\"message\":\"no such path " + path + "\"}}");
       }
