@@ -1,10 +1,11 @@
 package dev.llmbudget.agent.it;
 
+import static dev.llmbudget.testkit.DefaultPrices.price;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.llmbudget.Usage;
-import dev.llmbudget.pricing.PriceTable;
+import dev.llmbudget.testkit.ChildClassPath;
+import dev.llmbudget.testkit.ChildJvm;
 import dev.llmbudget.testkit.FakeLlmServer;
 import java.io.File;
 import java.math.BigDecimal;
@@ -37,10 +38,6 @@ class AgentStartupIT {
     server.usage(20, 10).cache(0, 0).reasoning(0).failNext(0);
   }
 
-  static BigDecimal price(String model, long input, long output) {
-    return PriceTable.defaultTable().resolve(model).orElseThrow().cost(Usage.of(model, input, output));
-  }
-
   private ChildJvm.Result openAi(ChildJvm jvm, String... steps) throws Exception {
     String[] args = new String[steps.length + 3];
     args[0] = "openai";
@@ -55,29 +52,29 @@ class AgentStartupIT {
     ChildJvm.Result r = openAi(new ChildJvm().agentArgs("store=memory").jvmArg("-Dllmbudget.debug.startup=true"),
         "sync", "async", "stream");
 
-    assertThat(r.exitCode).isZero();
+    assertThat(r.exitCode()).isZero();
     assertThat(r.step("sync")).isEqualTo("OK");
     assertThat(r.step("async")).isEqualTo("OK");
     assertThat(r.step("stream")).isEqualTo("OK");
     assertThat(r.spent("global")).isEqualByComparingTo(price(OpenAiCalls.MODEL, 20, 10).multiply(BigDecimal.valueOf(3)));
-    assertThat(r.output).contains("llm-budget: agent installed in");
+    assertThat(r.output()).contains("llm-budget: agent installed in");
   }
 
   @Test
   void withoutTheSdkTheAppWorksAndCoreAndRelocatedJtokkitLoadFromTheAgent() throws Exception {
-    ChildJvm.Result r = new ChildJvm().classPath(ChildJvm.testClassesOnly()).agentArgs("store=memory,max_budget=1")
+    ChildJvm.Result r = new ChildJvm().classPath(ChildClassPath.testClassesOnly()).agentArgs("store=memory,max_budget=1")
         .run(SdkApp.class.getName(), "nosdk");
 
-    assertThat(r.exitCode).isZero();
-    assertThat(r.output).contains("APP OK without SDK, core loader=bootstrap").contains("TOKENS 2");
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.output()).contains("APP OK without SDK, core loader=bootstrap").contains("TOKENS 2");
   }
 
   @Test
   void aBadValueStopsStartUpNamingItsKey() throws Exception {
     ChildJvm.Result r = openAi(new ChildJvm().agentArgs("max_budget=lots"), "sync");
 
-    assertThat(r.exitCode).isNotZero();
-    assertThat(r.output).contains("llmbudget.max_budget").doesNotContain("STEP sync");
+    assertThat(r.exitCode()).isNotZero();
+    assertThat(r.output()).contains("llmbudget.max_budget").doesNotContain("STEP sync");
     assertThat(server.totalRequests()).isZero();
   }
 
@@ -102,7 +99,7 @@ class AgentStartupIT {
         .jvmArg("-Dit.model=no-such-model"), "sync");
 
     assertThat(warned.step("sync")).isEqualTo("OK");
-    assertThat(warned.output).contains("'no-such-model' is not in the price table");
+    assertThat(warned.output()).contains("'no-such-model' is not in the price table");
     assertThat(warned.spent("global")).isZero();
     assertThat(server.totalRequests()).isEqualTo(1);
   }
@@ -120,13 +117,13 @@ class AgentStartupIT {
 
   @Test
   void anAppWithItsOwnCoreInAChildClassLoaderSharesTheAgentsState() throws Exception {
-    String childClassPath = ChildJvm.newestSdkClassPath() + File.pathSeparator + ChildJvm.coreJar();
-    ChildJvm.Result r = new ChildJvm().classPath(ChildJvm.testClassesOnly()).agentArgs("store=memory,max_budget=10")
+    String childClassPath = ChildClassPath.newest() + File.pathSeparator + System.getProperty("llmbudget.it.coreJar");
+    ChildJvm.Result r = new ChildJvm().classPath(ChildClassPath.testClassesOnly()).agentArgs("store=memory,max_budget=10")
         .jvmArg("-Dit.child.classpath=" + childClassPath).jvmArg("-Dit.manager=true")
         .run(ChildLoaderApp.class.getName(), "openai", server.baseUrl(), "100", "sync@alice", "async@alice");
 
-    assertThat(r.exitCode).as(r.output).isZero();
-    assertThat(r.output).contains("APP loader=child sdk loader=child");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(r.output()).contains("APP loader=child sdk loader=child");
     BigDecimal two = price(OpenAiCalls.MODEL, 20, 10).multiply(BigDecimal.valueOf(2));
     assertThat(r.spent("alice")).isEqualByComparingTo(two);
     assertThat(new BigDecimal(r.value("MANAGER alice ").split(" ")[0])).isEqualByComparingTo(two);
@@ -138,10 +135,10 @@ class AgentStartupIT {
     ChildJvm.Result r = openAi(new ChildJvm().withoutAgent()
             .jvmArg("-Djdk.attach.allowAttachSelf=true")
             .jvmArg("-Dit.attach.args=store=memory,max_budget=0.000001"),
-        "sync", "attach:" + ChildJvm.AGENT_JAR.toAbsolutePath(), "sync@alice");
+        "sync", "attach:" + ChildJvm.AGENT_JAR, "sync@alice");
 
     assertThat(r.step("sync")).isEqualTo("OK");
-    assertThat(r.output).contains("ATTACHED");
+    assertThat(r.output()).contains("ATTACHED");
     assertThat(r.step("sync@alice")).isEqualTo("BLOCKED global");
     assertThat(server.totalRequests()).isEqualTo(1);
   }

@@ -1,6 +1,7 @@
 package dev.llmbudget.agent.it;
 
 import dev.llmbudget.Usage;
+import dev.llmbudget.testkit.ChildClassPath;
 import dev.llmbudget.testkit.FakeLlmServer;
 
 /** anthropic-java 2.0.0, the oldest supported. */
@@ -17,7 +18,7 @@ class AnthropicOldestIT extends SdkAgentContract {
 
   @Override
   String classPath() {
-    return ChildJvm.classPathFrom("llmbudget.it.classpath.anthropic-oldest");
+    return ChildClassPath.fromFile("llmbudget.it.classpath.anthropic-oldest", "slf4j");
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.llmbudget.agent.it;
 
 import dev.llmbudget.Usage;
+import dev.llmbudget.testkit.ChildClassPath;
 import dev.llmbudget.testkit.FakeLlmServer;
 
 /** openai-java 4.x, as on the test class path. */
@@ -17,7 +18,7 @@ class OpenAiNewestIT extends SdkAgentContract {
 
   @Override
   String classPath() {
-    return ChildJvm.newestSdkClassPath();
+    return ChildClassPath.newest();
   }
 
   @Override

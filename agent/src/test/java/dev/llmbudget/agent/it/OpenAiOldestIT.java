@@ -1,6 +1,7 @@
 package dev.llmbudget.agent.it;
 
 import dev.llmbudget.Usage;
+import dev.llmbudget.testkit.ChildClassPath;
 import dev.llmbudget.testkit.FakeLlmServer;
 
 /** openai-java 1.6.1, the oldest supported. */
@@ -17,7 +18,7 @@ class OpenAiOldestIT extends SdkAgentContract {
 
   @Override
   String classPath() {
-    return ChildJvm.classPathFrom("llmbudget.it.classpath.openai-oldest");
+    return ChildClassPath.fromFile("llmbudget.it.classpath.openai-oldest", "slf4j");
   }
 
   @Override

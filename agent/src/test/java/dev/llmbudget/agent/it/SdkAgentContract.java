@@ -1,9 +1,10 @@
 package dev.llmbudget.agent.it;
 
+import static dev.llmbudget.testkit.DefaultPrices.price;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmbudget.Usage;
-import dev.llmbudget.pricing.PriceTable;
+import dev.llmbudget.testkit.ChildJvm;
 import dev.llmbudget.testkit.FakeLlmServer;
 import java.math.BigDecimal;
 import org.junit.jupiter.api.AfterAll;
@@ -54,10 +55,6 @@ abstract class SdkAgentContract {
     server.usage(20, 10).cache(0, 0).reasoning(0).failNext(0);
   }
 
-  BigDecimal price(Usage usage) {
-    return PriceTable.defaultTable().resolve(usage.model()).orElseThrow().cost(usage);
-  }
-
   ChildJvm child() {
     return new ChildJvm().classPath(classPath());
   }
@@ -69,7 +66,7 @@ abstract class SdkAgentContract {
     args[2] = Long.toString(maxTokens);
     System.arraycopy(steps, 0, args, 3, steps.length);
     ChildJvm.Result r = jvm.run(SdkApp.class.getName(), args);
-    assertThat(r.exitCode).as(r.output).isZero();
+    assertThat(r.exitCode()).as(r.output()).isZero();
     return r;
   }
 

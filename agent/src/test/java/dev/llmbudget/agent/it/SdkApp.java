@@ -1,16 +1,13 @@
 package dev.llmbudget.agent.it;
 
 import dev.llmbudget.BudgetContext;
-import dev.llmbudget.BudgetExceededError;
-import dev.llmbudget.internal.BudgetEngine;
 import dev.llmbudget.internal.BudgetRuntime;
-import java.time.Instant;
+import dev.llmbudget.testkit.ChildApp;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -45,9 +42,7 @@ public final class SdkApp {
         users.add(user);
       }
       if (action.startsWith("budget:")) {
-        // budget:bob=1.00 gives bob his own budget, as an app would with BudgetManager.createBudget.
-        String[] kv = action.substring("budget:".length()).split("=");
-        new dev.llmbudget.BudgetManager("default", "memory", null).createBudget(Double.parseDouble(kv[1]), kv[0], null);
+        ChildApp.createBudget(action.substring("budget:".length()));
         continue;
       }
       if (action.startsWith("attach:")) {
@@ -66,16 +61,16 @@ public final class SdkApp {
         concurrent(calls, Integer.parseInt(action.substring("concurrent".length())), user);
         continue;
       }
-      Callable0 call = () -> run(calls, action);
+      ChildApp.Call call = () -> run(calls, action);
       String result;
       if (at < 0) {
-        result = outcome(call);
+        result = ChildApp.outcome(call);
       } else if (step.charAt(at) == '@') {
-        result = BudgetContext.call(user, () -> outcome(call));
+        result = BudgetContext.call(user, () -> ChildApp.outcome(call));
       } else if (step.charAt(at) == '%') {
         org.slf4j.MDC.put("userId", user);
         try {
-          result = outcome(call);
+          result = ChildApp.outcome(call);
         } finally {
           org.slf4j.MDC.remove("userId");
         }
@@ -85,7 +80,7 @@ public final class SdkApp {
           String[] box = new String[1];
           CountDownLatch done = new CountDownLatch(1);
           BudgetContext.run(user, () -> BudgetContext.wrap((java.util.concurrent.Executor) pool).execute(() -> {
-            box[0] = outcome(call);
+            box[0] = ChildApp.outcome(call);
             done.countDown();
           }));
           done.await(60, TimeUnit.SECONDS);
@@ -94,17 +89,12 @@ public final class SdkApp {
           pool.shutdownNow();
         }
       }
-      System.out.println("STEP " + step + " " + result);
+      ChildApp.printStep(step, result);
     }
     if (Boolean.getBoolean("it.unmetered")) {
       System.exit(0);
     }
-    BudgetEngine engine = BudgetRuntime.get().engine();
-    System.out.println("SPENT global " + GlobalSpend.of(engine));
-    for (String u : users) {
-      System.out.println("SPENT " + u + " " + engine.store().snapshot(u, Instant.now())
-          .map(s -> s.currentCost().toPlainString()).orElse("0"));
-    }
+    ChildApp.printSpent(users);
     if (Boolean.getBoolean("it.manager")) {
       dev.llmbudget.BudgetManager manager = new dev.llmbudget.BudgetManager("default", "memory", null);
       for (String u : users) {
@@ -112,12 +102,8 @@ public final class SdkApp {
             + " loader=" + (manager.getClass().getClassLoader() == null ? "bootstrap" : "app"));
       }
     }
-    engine.store().flush();
+    BudgetRuntime.get().engine().store().flush();
     System.exit(0);
-  }
-
-  interface Callable0 {
-    void call() throws Exception;
   }
 
   private static void run(LlmCalls calls, String action) throws Exception {
@@ -139,20 +125,6 @@ public final class SdkApp {
     }
   }
 
-  private static String outcome(Callable0 call) {
-    try {
-      call.call();
-      return "OK";
-    } catch (Throwable t) {
-      Throwable cause = t instanceof ExecutionException && t.getCause() != null ? t.getCause() : t;
-      if (cause instanceof BudgetExceededError) {
-        BudgetExceededError e = (BudgetExceededError) cause;
-        return "BLOCKED " + (e.isGlobal() ? "global" : "user:" + e.user().orElse("?"));
-      }
-      return "ERROR " + cause;
-    }
-  }
-
   private static void concurrent(LlmCalls calls, int threads, String user) throws InterruptedException {
     AtomicInteger ok = new AtomicInteger();
     AtomicInteger blocked = new AtomicInteger();
@@ -163,7 +135,8 @@ public final class SdkApp {
       Thread t = new Thread(() -> {
         try {
           start.await();
-          String r = user == null ? outcome(calls::sync) : BudgetContext.call(user, () -> outcome(calls::sync));
+          String r = user == null ? ChildApp.outcome(calls::sync)
+              : BudgetContext.call(user, () -> ChildApp.outcome(calls::sync));
           if (r.equals("OK")) {
             ok.incrementAndGet();
           } else if (r.startsWith("BLOCKED")) {
@@ -196,13 +169,5 @@ public final class SdkApp {
       }
     }
     return -1;
-  }
-
-  /** The global spend as the agent's store holds it. */
-  static final class GlobalSpend {
-    static String of(BudgetEngine engine) {
-      return engine.store().snapshot(dev.llmbudget.store.BudgetStore.GLOBAL_KEY, Instant.now())
-          .map(s -> s.currentCost().toPlainString()).orElse("0");
-    }
   }
 }

@@ -1,17 +1,10 @@
 package dev.llmbudget.it.bedrock;
 
-import dev.llmbudget.BudgetContext;
-import dev.llmbudget.BudgetExceededError;
-import dev.llmbudget.internal.BudgetEngine;
-import dev.llmbudget.internal.BudgetRuntime;
-import dev.llmbudget.store.BudgetStore;
+import dev.llmbudget.testkit.ChildApp;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.LinkedHashSet;
-import java.util.Set;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -69,55 +62,14 @@ public final class BedrockApp {
 
   public static void main(String[] args) throws Exception {
     BedrockApp app = new BedrockApp(args[0], Integer.parseInt(args[1]));
-    Set<String> users = new LinkedHashSet<>();
-    for (int i = 2; i < args.length; i++) {
-      String step = args[i];
-      int at = step.indexOf('@');
-      String user = at < 0 ? null : step.substring(at + 1);
-      String call = at < 0 ? step : step.substring(0, at);
-      if (call.startsWith("budget:")) {
-        // budget:bob=1.00 gives bob his own budget, as an app would with BudgetManager.createBudget.
-        String[] kv = call.substring("budget:".length()).split("=");
-        new dev.llmbudget.BudgetManager("default", "memory", null).createBudget(Double.parseDouble(kv[1]), kv[0], null);
-        continue;
-      }
-      int eq = call.indexOf('=');
-      String action = eq < 0 ? call : call.substring(0, eq);
-      String model = eq < 0 ? "anthropic.claude-3-haiku-20240307-v1:0" : call.substring(eq + 1);
-      if (user != null) {
-        users.add(user);
-      }
-      String result = user == null ? app.outcome(action, model)
-          : BudgetContext.call(user, () -> app.outcome(action, model));
-      System.out.println("STEP " + step + " " + result);
-    }
-    BudgetEngine engine = BudgetRuntime.get().engine();
-    System.out.println("SPENT global " + spent(engine, BudgetStore.GLOBAL_KEY));
-    for (String u : users) {
-      System.out.println("SPENT " + u + " " + spent(engine, u));
-    }
+    ChildApp.runSteps(app::runStep, Arrays.copyOfRange(args, 2, args.length));
     System.exit(0);
   }
 
-  private static String spent(BudgetEngine engine, String key) {
-    return engine.store().snapshot(key, Instant.now()).map(s -> s.currentCost().toPlainString()).orElse("0");
-  }
-
-  private String outcome(String action, String model) {
-    try {
-      run(action, model);
-      return "OK";
-    } catch (Throwable t) {
-      Throwable cause = t;
-      while ((cause instanceof ExecutionException || cause instanceof CompletionException) && cause.getCause() != null) {
-        cause = cause.getCause();
-      }
-      if (cause instanceof BudgetExceededError) {
-        BudgetExceededError e = (BudgetExceededError) cause;
-        return "BLOCKED " + (e.isGlobal() ? "global" : "user:" + e.user().orElse("?"));
-      }
-      return "ERROR " + cause;
-    }
+  /** {@code action[=modelId]}. */
+  private void runStep(String call) throws Exception {
+    int eq = call.indexOf('=');
+    run(eq < 0 ? call : call.substring(0, eq), eq < 0 ? "anthropic.claude-3-haiku-20240307-v1:0" : call.substring(eq + 1));
   }
 
   private void run(String action, String model) throws Exception {

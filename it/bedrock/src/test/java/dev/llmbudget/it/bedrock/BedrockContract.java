@@ -1,9 +1,10 @@
 package dev.llmbudget.it.bedrock;
 
+import static dev.llmbudget.testkit.DefaultPrices.price;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmbudget.Usage;
-import dev.llmbudget.pricing.PriceTable;
+import dev.llmbudget.testkit.ChildJvm;
 import dev.llmbudget.testkit.FakeLlmServer;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ abstract class BedrockContract {
 
   static FakeLlmServer server;
 
+  /** A child on this SDK version's class path. */
   abstract ChildJvm child();
 
   /** Converse's TokenUsage has cache read/write counts only from SDK 2.30 on. */
@@ -53,17 +55,13 @@ abstract class BedrockContract {
     server.usage(20, 10).cache(0, 0).failNext(0);
   }
 
-  static BigDecimal price(Usage usage) {
-    return PriceTable.defaultTable().resolve(usage.model()).orElseThrow().cost(usage);
-  }
-
   ChildJvm.Result run(String agentArgs, int maxTokens, String... steps) throws Exception {
     String[] args = new String[steps.length + 2];
     args[0] = server.baseUrl();
     args[1] = Integer.toString(maxTokens);
     System.arraycopy(steps, 0, args, 2, steps.length);
-    ChildJvm.Result r = child().agentArgs(agentArgs).run(args);
-    assertThat(r.exitCode).as(r.output).isZero();
+    ChildJvm.Result r = child().agentArgs(agentArgs).run(BedrockApp.class.getName(), args);
+    assertThat(r.exitCode()).as(r.output()).isZero();
     return r;
   }
 
@@ -169,6 +167,6 @@ abstract class BedrockContract {
     assertThat(r.step("converse=acme.unknown-model-v1:0@zed")).isEqualTo("OK");
     assertThat(r.step("stream=acme.unknown-model-v1:0@zed")).isEqualTo("OK");
     assertThat(r.spent("zed")).isZero();
-    assertThat(r.output).contains("acme.unknown-model-v1:0");
+    assertThat(r.output()).contains("acme.unknown-model-v1:0");
   }
 }

@@ -1,10 +1,13 @@
 package dev.llmbudget.it.bedrock;
 
+import dev.llmbudget.testkit.ChildClassPath;
+import dev.llmbudget.testkit.ChildJvm;
+
 /** Bedrock Runtime 2.26.0, the oldest supported: the first 2.x line with Converse and ConverseStream. */
 class BedrockOldestIT extends BedrockContract {
   @Override
   ChildJvm child() {
-    return ChildJvm.fromClassPathFile("llmbudget.it.classpath.bedrock-oldest");
+    return new ChildJvm().classPath(ChildClassPath.fromFile("llmbudget.it.classpath.bedrock-oldest"));
   }
 
   @Override

@@ -1,9 +1,10 @@
 package dev.llmbudget.it.genai;
 
+import static dev.llmbudget.testkit.DefaultPrices.price;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmbudget.Usage;
-import dev.llmbudget.pricing.PriceTable;
+import dev.llmbudget.testkit.ChildJvm;
 import dev.llmbudget.testkit.FakeLlmServer;
 import java.math.BigDecimal;
 import org.junit.jupiter.api.AfterAll;
@@ -62,10 +63,6 @@ abstract class AgentContract {
     server.usage(20, 10).cache(0, 0).reasoning(0).failNext(0);
   }
 
-  static BigDecimal price(Usage usage) {
-    return PriceTable.defaultTable().resolve(usage.model()).orElseThrow().cost(usage);
-  }
-
   ChildJvm.Result run(String agentArgs, long maxTokens, String... steps) throws Exception {
     String args = sdkAgentArgs().isEmpty() ? agentArgs : agentArgs + "," + sdkAgentArgs();
     String[] all = new String[steps.length + 3];
@@ -74,7 +71,7 @@ abstract class AgentContract {
     all[2] = Long.toString(maxTokens);
     System.arraycopy(steps, 0, all, 3, steps.length);
     ChildJvm.Result r = new ChildJvm().classPath(classPath()).agentArgs(args).run(CallsApp.class.getName(), all);
-    assertThat(r.exitCode).as(r.output).isZero();
+    assertThat(r.exitCode()).as(r.output()).isZero();
     return r;
   }
 

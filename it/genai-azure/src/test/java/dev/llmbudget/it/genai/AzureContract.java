@@ -1,8 +1,10 @@
 package dev.llmbudget.it.genai;
 
+import static dev.llmbudget.testkit.DefaultPrices.price;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmbudget.Usage;
+import dev.llmbudget.testkit.ChildJvm;
 import dev.llmbudget.testkit.AzureOpenAiApi;
 import java.math.BigDecimal;
 import org.junit.jupiter.api.AfterEach;

@@ -1,8 +1,10 @@
 package dev.llmbudget.it.langchain4j;
 
+import static dev.llmbudget.testkit.DefaultPrices.price;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmbudget.Usage;
+import dev.llmbudget.testkit.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 /** The contract for LangChain4j's Anthropic models on the newest LangChain4j 1.x modules served here (core, open-ai, anthropic 1.19.0; ollama 1.18.1). */
@@ -15,7 +17,7 @@ class AnthropicNewestIT extends LangChain4jContract {
 
   @Override
   String classPath() {
-    return ChildJvm.newestClassPath();
+    return newestClassPath();
   }
 
   @Override

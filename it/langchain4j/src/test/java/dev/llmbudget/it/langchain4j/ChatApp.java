@@ -15,15 +15,8 @@ import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.langchain4j.model.openaiofficial.OpenAiOfficialChatModel;
 import dev.langchain4j.model.openaiofficial.OpenAiOfficialStreamingChatModel;
-import dev.llmbudget.BudgetContext;
-import dev.llmbudget.BudgetExceededError;
-import dev.llmbudget.BudgetManager;
-import dev.llmbudget.internal.BudgetEngine;
-import dev.llmbudget.internal.BudgetRuntime;
-import dev.llmbudget.store.BudgetStore;
-import java.time.Instant;
-import java.util.LinkedHashSet;
-import java.util.Set;
+import dev.llmbudget.testkit.ChildApp;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -42,34 +35,8 @@ public final class ChatApp {
     int maxTokens = Integer.parseInt(args[2]);
     ChatModel chat = chatModel(provider, baseUrl, maxTokens);
     StreamingChatModel streaming = streamingModel(provider, baseUrl, maxTokens);
-    Set<String> users = new LinkedHashSet<>();
-    for (int i = 3; i < args.length; i++) {
-      String step = args[i];
-      if (step.startsWith("budget:")) {
-        String[] kv = step.substring("budget:".length()).split("=");
-        new BudgetManager("default", "memory", null).createBudget(Double.parseDouble(kv[1]), kv[0], null);
-        continue;
-      }
-      int at = step.indexOf('@');
-      String action = at < 0 ? step : step.substring(0, at);
-      String user = at < 0 ? null : step.substring(at + 1);
-      if (user != null) {
-        users.add(user);
-      }
-      String result = user == null ? outcome(chat, streaming, action)
-          : BudgetContext.call(user, () -> outcome(chat, streaming, action));
-      System.out.println("STEP " + step + " " + result);
-    }
-    BudgetEngine engine = BudgetRuntime.get().engine();
-    System.out.println("SPENT global " + spent(engine, BudgetStore.GLOBAL_KEY));
-    for (String u : users) {
-      System.out.println("SPENT " + u + " " + spent(engine, u));
-    }
+    ChildApp.runSteps(action -> run(chat, streaming, action), Arrays.copyOfRange(args, 3, args.length));
     System.exit(0);
-  }
-
-  private static String spent(BudgetEngine engine, String key) {
-    return engine.store().snapshot(key, Instant.now()).map(s -> s.currentCost().toPlainString()).orElse("0");
   }
 
   static ChatModel chatModel(String provider, String baseUrl, int maxTokens) {
@@ -105,23 +72,6 @@ public final class ChatApp {
             .modelName("gpt-4o-mini").maxCompletionTokens(maxTokens).build();
       default:
         throw new IllegalArgumentException(provider);
-    }
-  }
-
-  private static String outcome(ChatModel chat, StreamingChatModel streaming, String action) {
-    try {
-      run(chat, streaming, action);
-      return "OK";
-    } catch (Throwable t) {
-      Throwable cause = t;
-      while (!(cause instanceof BudgetExceededError) && cause.getCause() != null && cause.getCause() != cause) {
-        cause = cause.getCause();
-      }
-      if (cause instanceof BudgetExceededError) {
-        BudgetExceededError e = (BudgetExceededError) cause;
-        return "BLOCKED " + (e.isGlobal() ? "global" : "user:" + e.user().orElse("?"));
-      }
-      return "ERROR " + t;
     }
   }
 

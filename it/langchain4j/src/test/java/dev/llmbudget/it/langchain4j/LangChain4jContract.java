@@ -1,9 +1,11 @@
 package dev.llmbudget.it.langchain4j;
 
+import static dev.llmbudget.testkit.DefaultPrices.price;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmbudget.Usage;
-import dev.llmbudget.pricing.PriceTable;
+import dev.llmbudget.testkit.ChildClassPath;
+import dev.llmbudget.testkit.ChildJvm;
 import dev.llmbudget.testkit.FakeLlmServer;
 import java.math.BigDecimal;
 import org.junit.jupiter.api.AfterAll;
@@ -51,8 +53,12 @@ abstract class LangChain4jContract {
     server.usage(20, 10).cache(0, 0).reasoning(0).failNext(0).reply("Hello from the fake LLM server.", 4);
   }
 
-  static BigDecimal price(Usage usage) {
-    return PriceTable.defaultTable().resolve(usage.model()).orElseThrow().cost(usage);
+  /**
+   * The newest LangChain4j modules as the test class path has them, without the official OpenAI module
+   * and the openai-java under it, which the agent would meter at their own seam; OfficialOpenAiLayeredIT has them.
+   */
+  static String newestClassPath() {
+    return ChildClassPath.newest("langchain4j-open-ai-official", "openai-java");
   }
 
   ChildJvm.Result run(String agentArgs, String... steps) throws Exception {
@@ -61,8 +67,8 @@ abstract class LangChain4jContract {
     args[1] = server.baseUrl();
     args[2] = "100";
     System.arraycopy(steps, 0, args, 3, steps.length);
-    ChildJvm.Result r = ChildJvm.run(classPath(), agentArgs, args);
-    assertThat(r.exitCode).as(r.output).isZero();
+    ChildJvm.Result r = new ChildJvm().classPath(classPath()).agentArgs(agentArgs).run(ChatApp.class.getName(), args);
+    assertThat(r.exitCode()).as(r.output()).isZero();
     return r;
   }
 

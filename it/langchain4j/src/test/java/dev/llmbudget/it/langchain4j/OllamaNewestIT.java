@@ -12,7 +12,7 @@ class OllamaNewestIT extends LangChain4jContract {
 
   @Override
   String classPath() {
-    return ChildJvm.newestClassPath();
+    return newestClassPath();
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.llmbudget.it.langchain4j;
 
 import dev.llmbudget.Usage;
+import dev.llmbudget.testkit.ChildClassPath;
 
 /** The contract for LangChain4j's Ollama models on LangChain4j 1.0.1 (open-ai 1.0.1; anthropic and ollama 1.0.1-beta6). */
 class OllamaOldestIT extends LangChain4jContract {
@@ -12,7 +13,7 @@ class OllamaOldestIT extends LangChain4jContract {
 
   @Override
   String classPath() {
-    return ChildJvm.classPathFrom("llmbudget.it.classpath.oldest");
+    return ChildClassPath.fromFile("llmbudget.it.classpath.oldest");
   }
 
   @Override
