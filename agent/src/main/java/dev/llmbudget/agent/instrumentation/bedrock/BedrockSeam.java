@@ -100,31 +100,16 @@ public final class BedrockSeam {
       call.release();
       return future;
     }
-    CompletableFuture<Object> source = (CompletableFuture<Object>) future;
-    CompletableFuture<Object> metered = new CompletableFuture<>();
-    source.whenComplete((response, failure) -> {
-      try {
-        if (stream) {
-          // Normally settled already by the stream's end; this covers a handler that never subscribed.
-          call.finish(failure != null);
-        } else if (failure != null || response == null) {
-          call.release();
-        } else {
-          call.settle(response);
-        }
-      } finally {
-        if (failure != null) {
-          metered.completeExceptionally(failure);
-        } else {
-          metered.complete(response);
-        }
+    return MeteredCall.whenDone((CompletableFuture<Object>) future, (response, failure) -> {
+      if (stream) {
+        // Normally settled already by the stream's end; this covers a handler that never subscribed.
+        call.finish(failure != null);
+      } else if (failure != null || response == null) {
+        call.release();
+      } else {
+        call.settle(response);
       }
+      return response;
     });
-    metered.whenComplete((r, t) -> {
-      if (metered.isCancelled()) {
-        source.cancel(false);
-      }
-    });
-    return metered;
   }
 }

@@ -11,6 +11,7 @@ import dev.llmbudget.tokens.TokenCounter;
 import java.io.InputStream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.function.BiFunction;
 
 /**
  * One LLM call between its reservation and its settlement, which happens once: a commit or a
@@ -119,26 +120,40 @@ public final class MeteredCall {
       call.release();
       return future;
     }
-    CompletableFuture<Object> source = (CompletableFuture<Object>) future;
-    CompletableFuture<Object> metered = new CompletableFuture<>();
-    source.whenComplete((response, failure) -> {
+    return whenDone((CompletableFuture<Object>) future, (response, failure) -> {
       if (failure != null || response == null) {
         call.release();
+        return response;
+      }
+      return call.wrap(response, wrapper);
+    });
+  }
+
+  /**
+   * A future that completes as {@code source} does, after {@code settle} saw how it completed: with
+   * the value {@code settle} returns, or {@code source}'s failure. Cancelling it cancels {@code source}.
+   */
+  public static CompletableFuture<Object> whenDone(CompletableFuture<Object> source,
+      BiFunction<Object, Throwable, Object> settle) {
+    CompletableFuture<Object> done = new CompletableFuture<>();
+    source.whenComplete((response, failure) -> {
+      Object value = response;
+      try {
+        value = settle.apply(response, failure);
+      } finally {
         if (failure != null) {
-          metered.completeExceptionally(failure);
+          done.completeExceptionally(failure);
         } else {
-          metered.complete(null);
+          done.complete(value);
         }
-      } else {
-        metered.complete(call.wrap(response, wrapper));
       }
     });
-    metered.whenComplete((r, t) -> {
-      if (metered.isCancelled()) {
+    done.whenComplete((r, t) -> {
+      if (done.isCancelled()) {
         source.cancel(false);
       }
     });
-    return metered;
+    return done;
   }
 
   private Object wrap(Object response, ResponseWrapper wrapper) {
