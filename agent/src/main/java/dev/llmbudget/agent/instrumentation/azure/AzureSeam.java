@@ -27,7 +27,7 @@ public final class AzureSeam {
           + t + "); the call goes on unmetered", t);
       return null;
     }
-    return MeteredCall.reserve(MeteredCall.currentUser(), request, ChatRequest.Reader::new);
+    return MeteredCall.reserve(MeteredCall.currentUser(), request);
   }
 
   static LlmRequest read(Object deployment, Object body) throws Throwable {
@@ -40,52 +40,36 @@ public final class AzureSeam {
 
   /** Settles or meters {@code response} ({@code Response<BinaryData>}); a failed call is released. */
   public static Object exit(Object call, Object response, Throwable thrown) {
-    if (!(call instanceof MeteredCall)) {
-      return response;
-    }
-    MeteredCall c = (MeteredCall) call;
-    if (thrown != null || response == null) {
-      c.release();
-      return response;
-    }
-    return meter(c, response);
+    return MeteredCall.exit(call, response, thrown, AzureSeam::meter);
   }
 
-  static Object meter(MeteredCall call, Object response) {
-    try {
-      AzureHandles h = AzureHandles.of(response);
-      Object data = h == null ? null : h.value(response);
-      if (h == null || !h.isBinaryData(data)) {
-        call.release();
-        return response;
-      }
-      int status = h.status(response);
-      if (h.replayable(data)) {
-        // The SDK holds the whole answer already: read it now, hand it on untouched.
-        call.settle(h.bytes(data), status);
-        return response;
-      }
-      Object metered = h.fromStream(call.meter(h.stream(data), status));
-      Object original = response;
-      return Proxy.newProxyInstance(h.responseType.getClassLoader(), new Class<?>[] {h.responseType},
-          (InvocationHandler) (proxy, m, args) -> {
-            if (m.getName().equals("getValue") && (args == null || args.length == 0)) {
-              return metered;
-            }
-            if (m.isDefault()) {
-              return InvocationHandler.invokeDefault(proxy, m, args);
-            }
-            try {
-              return m.invoke(original, args);
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
-            }
-          });
-    } catch (Throwable t) {
-      Log.warnOnce("azure-response:" + t.getClass().getName(), "llm-budget: could not meter an Azure OpenAI answer ("
-          + t + "); the call is not charged", t);
+  static Object meter(MeteredCall call, Object response) throws Throwable {
+    AzureHandles h = AzureHandles.of(response);
+    Object data = h == null ? null : h.value(response);
+    if (h == null || !h.isBinaryData(data)) {
       call.release();
       return response;
     }
+    int status = h.status(response);
+    if (h.replayable(data)) {
+      // The SDK holds the whole answer already: read it now, hand it on untouched.
+      call.settle(h.bytes(data), status);
+      return response;
+    }
+    Object metered = h.fromStream(call.meter(h.stream(data), status));
+    return Proxy.newProxyInstance(h.responseType.getClassLoader(), new Class<?>[] {h.responseType},
+        (InvocationHandler) (proxy, m, args) -> {
+          if (m.getName().equals("getValue") && (args == null || args.length == 0)) {
+            return metered;
+          }
+          if (m.isDefault()) {
+            return InvocationHandler.invokeDefault(proxy, m, args);
+          }
+          try {
+            return m.invoke(response, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
   }
 }

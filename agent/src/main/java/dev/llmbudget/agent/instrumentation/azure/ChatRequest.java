@@ -1,7 +1,6 @@
 package dev.llmbudget.agent.instrumentation.azure;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmbudget.agent.instrumentation.meter.ChunkReader;
 import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import dev.llmbudget.internal.SdkJson;
 import java.io.IOException;
@@ -64,27 +63,6 @@ final class ChatRequest {
       }
     } else if (node.isObject()) {
       appendText(node.get("text"), out);
-    }
-  }
-
-  /** OpenAI chat completions, chunks and completions: usage via core, text from the choices. */
-  static final class Reader extends ChunkReader {
-    Reader(String model) {
-      super(model);
-    }
-
-    @Override
-    protected void collectText(JsonNode chunk) {
-      for (JsonNode choice : chunk.path("choices")) {
-        JsonNode delta = choice.get("delta");
-        if (delta != null) {
-          text(delta.get("content"));
-        } else if (choice.has("message")) {
-          text(choice.path("message").get("content"));
-        } else {
-          text(choice.get("text"));
-        }
-      }
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.llmbudget.agent.instrumentation.bedrock;
 
+import dev.llmbudget.agent.instrumentation.meter.Refusal;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
 

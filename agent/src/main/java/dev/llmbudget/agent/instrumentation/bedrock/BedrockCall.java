@@ -1,12 +1,11 @@
 package dev.llmbudget.agent.instrumentation.bedrock;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmbudget.Reservation;
 import dev.llmbudget.Usage;
+import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.internal.SdkJson;
 import dev.llmbudget.internal.UsageJson;
-import dev.llmbudget.tokens.TokenCounter;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -16,13 +15,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class BedrockCall {
 
-  /** Tokens added per chat message and to prime the reply, as core counts them. */
-  private static final int TOKENS_PER_MESSAGE = 3;
-  private static final int TOKENS_PER_REPLY = 3;
   private static final int MAX_TEXT_CHARS = 1 << 20;
 
-  private final BedrockRequest request;
-  private final Reservation reservation;
+  private final MeteredCall call;
   private final AtomicBoolean settled = new AtomicBoolean();
 
   // Stream state, guarded by this.
@@ -33,13 +28,12 @@ final class BedrockCall {
   private Usage metrics;
   private boolean received;
 
-  BedrockCall(BedrockRequest request, Reservation reservation) {
-    this.request = request;
-    this.reservation = reservation;
+  BedrockCall(MeteredCall call) {
+    this.call = call;
   }
 
   String model() {
-    return request.model();
+    return call.model();
   }
 
   /** A whole answer: {@code ConverseResponse} or {@code InvokeModelResponse}. */
@@ -49,11 +43,11 @@ final class BedrockCall {
     }
     try {
       Usage usage = usageOf(response);
-      reservation.commit(usage != null ? usage : estimate(answerText(response)));
+      call.commit(usage != null ? usage : estimate(answerText(response)));
     } catch (Throwable t) {
       Log.warnOnce("bedrock-settle:" + t.getClass().getName(), "llm-budget: could not charge a Bedrock call (" + t
           + "); its reservation is released", t);
-      reservation.release();
+      call.release();
     }
   }
 
@@ -193,23 +187,23 @@ final class BedrockCall {
         usage = metrics;
       }
       if (usage != null) {
-        reservation.commit(usage);
+        call.commit(usage);
       } else if (failed && !received) {
-        reservation.release();
+        call.release();
       } else {
-        reservation.commit(estimate(text == null ? "" : text));
+        call.commit(estimate(text == null ? "" : text));
       }
     } catch (Throwable t) {
       Log.warnOnce("bedrock-settle:" + t.getClass().getName(), "llm-budget: could not charge a Bedrock stream (" + t
           + "); its reservation is released", t);
-      reservation.release();
+      call.release();
     }
   }
 
   /** A failed call that reported nothing is charged nothing. */
   void release() {
     if (settled.compareAndSet(false, true)) {
-      reservation.release();
+      call.release();
     }
   }
 
@@ -224,11 +218,6 @@ final class BedrockCall {
   }
 
   private Usage estimate(CharSequence answer) {
-    TokenCounter counter = TokenCounter.forModel(model());
-    long overhead = request.messageCount() <= 0 ? 0
-        : (long) request.messageCount() * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
-    long input = counter.count(request.prompt().toString()) + overhead;
-    long output = answer.length() == 0 ? 0 : counter.count(answer.toString());
-    return new Usage(model(), input, output, 0, 0, 0, 0, true);
+    return call.estimate(model(), answer);
   }
 }

@@ -1,17 +1,18 @@
 package dev.llmbudget.agent.instrumentation.bedrock;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import dev.llmbudget.internal.SdkJson;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * What the agent needs from a Bedrock request before it goes out: the model id as the caller gave
- * it (the price table resolves region prefixes, versions and inference-profile ARNs), the prompt
- * text for token counting, the number of chat messages and the output cap (0 when none).
+ * Reads what the agent needs from a Bedrock request before it goes out: the model id as the caller
+ * gave it (the price table resolves region prefixes, versions and inference-profile ARNs), the
+ * prompt text for token counting, the number of chat messages and the output cap (0 when none).
  */
-record BedrockRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens) {
+final class BedrockRequest {
 
   /** Keys under which the model-native JSON of {@code InvokeModel} holds prompt text, across families. */
   private static final Set<String> TEXT_KEYS = Set.of("text", "content", "prompt", "inputText", "system", "message");
@@ -19,8 +20,10 @@ record BedrockRequest(String model, CharSequence prompt, int messageCount, long 
   private static final Set<String> MAX_KEYS = Set.of("max_tokens", "max_gen_len", "maxTokenCount", "max_new_tokens",
       "maxTokens");
 
+  private BedrockRequest() {}
+
   /** {@code ConverseRequest} or {@code ConverseStreamRequest}, read through their getters. */
-  static BedrockRequest fromConverse(Object request) {
+  static LlmRequest fromConverse(Object request) {
     String model = Accessors.text(request, "modelId");
     if (model == null) {
       return null;
@@ -41,7 +44,7 @@ record BedrockRequest(String model, CharSequence prompt, int messageCount, long 
       prompt.append('\n').append(tools);
     }
     long max = Accessors.count(Accessors.get(request, "inferenceConfig"), "maxTokens");
-    return new BedrockRequest(model, prompt, messages, max);
+    return new LlmRequest(model, prompt, messages, max);
   }
 
   private static void appendBlock(Object block, StringBuilder prompt) {
@@ -60,18 +63,18 @@ record BedrockRequest(String model, CharSequence prompt, int messageCount, long 
   }
 
   /** {@code InvokeModelRequest} or {@code InvokeModelWithResponseStreamRequest}: the body is the model's own JSON. */
-  static BedrockRequest fromInvoke(Object request) throws IOException {
+  static LlmRequest fromInvoke(Object request) throws IOException {
     String model = Accessors.text(request, "modelId");
     if (model == null) {
       return null;
     }
     byte[] body = Accessors.bytes(Accessors.get(request, "body"));
     if (body == null || body.length == 0) {
-      return new BedrockRequest(model, "", 0, 0);
+      return new LlmRequest(model, "", 0, 0);
     }
     JsonNode root = SdkJson.MAPPER.readTree(body);
     if (root == null || !root.isObject()) {
-      return new BedrockRequest(model, "", 0, 0);
+      return new LlmRequest(model, "", 0, 0);
     }
     StringBuilder prompt = new StringBuilder(256);
     collectText(root, prompt);
@@ -81,7 +84,7 @@ record BedrockRequest(String model, CharSequence prompt, int messageCount, long 
     }
     JsonNode messages = root.get("messages");
     int count = messages != null && messages.isArray() ? messages.size() : 0;
-    return new BedrockRequest(model, prompt, count, maxOutput(root, 2));
+    return new LlmRequest(model, prompt, count, maxOutput(root, 2));
   }
 
   /** Appends every text value found under a prompt-text key, however deep the family nests it. */

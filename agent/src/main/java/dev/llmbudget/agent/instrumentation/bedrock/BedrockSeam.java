@@ -1,10 +1,9 @@
 package dev.llmbudget.agent.instrumentation.bedrock;
 
-import dev.llmbudget.BudgetContext;
 import dev.llmbudget.BudgetExceededError;
-import dev.llmbudget.Reservation;
-import dev.llmbudget.internal.BudgetEngine;
-import dev.llmbudget.internal.BudgetRuntime;
+import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
+import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
+import dev.llmbudget.agent.instrumentation.meter.Refusal;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.pricing.UnknownModelException;
 import java.util.concurrent.CompletableFuture;
@@ -24,43 +23,26 @@ public final class BedrockSeam {
    * state, or {@code null} when it is not metered.
    */
   public static Object enter(String operation, Object request) {
-    if (request == null) {
-      return null;
-    }
-    BedrockRequest llm;
-    BudgetEngine engine;
-    String user;
-    try {
-      llm = operation.startsWith("converse") ? BedrockRequest.fromConverse(request) : BedrockRequest.fromInvoke(request);
-      if (llm == null) {
-        return null;
-      }
-      engine = BudgetRuntime.get().engine();
-      user = BudgetContext.currentUser();
-    } catch (Throwable t) {
-      Log.warnOnce("bedrock-enter:" + t.getClass().getName(), "llm-budget: could not read a Bedrock request ("
-          + t + "); the call goes on unmetered", t);
-      return null;
-    }
-    Reservation reservation;
-    try {
-      reservation = engine.reserveForCall(user, llm.model(), llm.prompt(), llm.messageCount(), llm.maxOutputTokens());
-    } catch (BudgetExceededError | UnknownModelException e) {
-      throw e;
-    } catch (Throwable t) {
-      Log.warnOnce("bedrock-reserve:" + t.getClass().getName(), "llm-budget: could not reserve the cost of a Bedrock "
-          + "call (" + t + "); the call goes on unmetered", t);
-      return null;
-    }
-    return new BedrockCall(llm, reservation);
+    MeteredCall call = MeteredCall.reserve(MeteredCall.currentUser(), read(operation, request));
+    return call == null ? null : new BedrockCall(call);
   }
 
   /** As {@link #enter}, but a refused call becomes a {@link Refusal} so the advice can skip the SDK method. */
   public static Object enterAsync(String operation, Object request) {
+    Object state = MeteredCall.reserveOrRefuse(MeteredCall.currentUser(), read(operation, request));
+    return state instanceof MeteredCall ? new BedrockCall((MeteredCall) state) : state;
+  }
+
+  private static LlmRequest read(String operation, Object request) {
+    if (request == null) {
+      return null;
+    }
     try {
-      return enter(operation, request);
-    } catch (BudgetExceededError | UnknownModelException e) {
-      return new Refusal(e);
+      return operation.startsWith("converse") ? BedrockRequest.fromConverse(request) : BedrockRequest.fromInvoke(request);
+    } catch (Throwable t) {
+      Log.warnOnce("bedrock-enter:" + t.getClass().getName(), "llm-budget: could not read a Bedrock request ("
+          + t + "); the call goes on unmetered", t);
+      return null;
     }
   }
 
@@ -118,31 +100,16 @@ public final class BedrockSeam {
       call.release();
       return future;
     }
-    CompletableFuture<Object> source = (CompletableFuture<Object>) future;
-    CompletableFuture<Object> metered = new CompletableFuture<>();
-    source.whenComplete((response, failure) -> {
-      try {
-        if (stream) {
-          // Normally settled already by the stream's end; this covers a handler that never subscribed.
-          call.finish(failure != null);
-        } else if (failure != null || response == null) {
-          call.release();
-        } else {
-          call.settle(response);
-        }
-      } finally {
-        if (failure != null) {
-          metered.completeExceptionally(failure);
-        } else {
-          metered.complete(response);
-        }
+    return MeteredCall.whenDone((CompletableFuture<Object>) future, (response, failure) -> {
+      if (stream) {
+        // Normally settled already by the stream's end; this covers a handler that never subscribed.
+        call.finish(failure != null);
+      } else if (failure != null || response == null) {
+        call.release();
+      } else {
+        call.settle(response);
       }
+      return response;
     });
-    metered.whenComplete((r, t) -> {
-      if (metered.isCancelled()) {
-        source.cancel(false);
-      }
-    });
-    return metered;
   }
 }

@@ -1,7 +1,6 @@
 package dev.llmbudget.agent.instrumentation.genai;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmbudget.agent.instrumentation.meter.ChunkReader;
 import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import dev.llmbudget.internal.SdkJson;
 import java.io.IOException;
@@ -67,22 +66,6 @@ final class GeminiRequest {
       JsonNode result = part.get("functionResponse");
       if (result != null) {
         out.append(result).append('\n');
-      }
-    }
-  }
-
-  /** Reads {@code usageMetadata} (via core) and the candidates' text from each answer chunk. */
-  static final class Reader extends ChunkReader {
-    Reader(String model) {
-      super(model);
-    }
-
-    @Override
-    protected void collectText(JsonNode chunk) {
-      for (JsonNode candidate : chunk.path("candidates")) {
-        for (JsonNode part : candidate.path("content").path("parts")) {
-          text(part.get("text"));
-        }
       }
     }
   }

@@ -49,19 +49,14 @@ final class GenAiResponses {
 
   private GenAiResponses() {}
 
-  /** {@code response} with its body metered by {@code call}; the response itself (call released) when that fails. */
-  static Object wrap(MeteredCall call, Object response) {
-    try {
-      Rebuilder r = BY_RESPONSE_CLASS.get(response.getClass());
-      if (r != null) {
-        return r.rebuild(call, response);
-      }
-    } catch (Throwable t) {
-      Log.warnOnce("genai-wrap:" + t.getClass().getName(), "llm-budget: could not meter a Gemini response (" + t
-          + "); the call is not charged", t);
+  /** {@code response} with its body metered by {@code call}; the response itself (call released) when it has an unknown shape. */
+  static Object wrap(MeteredCall call, Object response) throws Throwable {
+    Rebuilder r = BY_RESPONSE_CLASS.get(response.getClass());
+    if (r == null) {
+      call.release();
+      return response;
     }
-    call.release();
-    return response;
+    return r.rebuild(call, response);
   }
 
   private abstract static class Rebuilder {
@@ -147,6 +142,8 @@ final class GenAiResponses {
     private final Class<?> entityType;
     private final Method statusLine;
     private final Method statusCode;
+    private final Method getEntity;
+    private final Method getContent;
 
     Apache(Field field, Constructor<?> constructor) throws ReflectiveOperationException {
       super(field, constructor);
@@ -155,18 +152,19 @@ final class GenAiResponses {
       entityType = Class.forName("org.apache.http.HttpEntity", false, loader);
       statusLine = responseType.getMethod("getStatusLine");
       statusCode = Class.forName("org.apache.http.StatusLine", false, loader).getMethod("getStatusCode");
+      getEntity = responseType.getMethod("getEntity");
+      getContent = entityType.getMethod("getContent");
     }
 
     @Override
     Object metered(MeteredCall call, Object http) throws Throwable {
       int status = (int) statusCode.invoke(statusLine.invoke(http));
-      Method getEntity = responseType.getMethod("getEntity");
       Object entity = getEntity.invoke(http);
       if (entity == null) {
         call.release();
         return http;
       }
-      InputStream in = call.meter((InputStream) entityType.getMethod("getContent").invoke(entity), status);
+      InputStream in = call.meter((InputStream) getContent.invoke(entity), status);
       ClassLoader loader = responseType.getClassLoader();
       Object meteredEntity = Proxy.newProxyInstance(loader, new Class<?>[] {entityType}, (proxy, m, args) -> {
         switch (m.getName()) {

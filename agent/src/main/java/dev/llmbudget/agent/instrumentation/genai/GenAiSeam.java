@@ -1,9 +1,9 @@
 package dev.llmbudget.agent.instrumentation.genai;
 
+import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
 import dev.llmbudget.agent.instrumentation.meter.Refusal;
 import dev.llmbudget.internal.Log;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * What the Google GenAI advice calls. A priced request is reserved before it is sent and its
@@ -23,15 +23,15 @@ public final class GenAiSeam {
 
   /** Reserves a priced request; {@code null} when it is not one or cannot be metered. */
   public static MeteredCall enter(String path, String body) {
-    return MeteredCall.reserve(user(), request(path, body), GeminiRequest.Reader::new);
+    return MeteredCall.reserve(user(), request(path, body));
   }
 
   /** As {@link #enter}, but a refused call becomes a {@link Refusal}, so the advice can skip the send. */
   public static Object enterAsync(String path, String body) {
-    return MeteredCall.reserveOrRefuse(user(), request(path, body), GeminiRequest.Reader::new);
+    return MeteredCall.reserveOrRefuse(user(), request(path, body));
   }
 
-  private static dev.llmbudget.agent.instrumentation.meter.LlmRequest request(String path, String body) {
+  private static LlmRequest request(String path, String body) {
     try {
       return GeminiRequest.read(path, body);
     } catch (Throwable t) {
@@ -51,51 +51,12 @@ public final class GenAiSeam {
 
   /** Releases a failed call; gives back {@code response} with its body metered. */
   public static Object exit(Object call, Object response, Throwable thrown) {
-    if (!(call instanceof MeteredCall)) {
-      return response;
-    }
-    MeteredCall c = (MeteredCall) call;
-    if (thrown != null || response == null) {
-      c.release();
-      return response;
-    }
-    return GenAiResponses.wrap(c, response);
+    return MeteredCall.exit(call, response, thrown, GenAiResponses::wrap);
   }
 
   /** The async form of {@link #exit}: a refused call's future fails with the budget's error. */
-  @SuppressWarnings("unchecked")
   public static Object exitAsync(Object call, Object future, Throwable thrown) {
-    if (call instanceof Refusal) {
-      return CompletableFuture.failedFuture(((Refusal) call).error);
-    }
-    if (!(call instanceof MeteredCall)) {
-      return future;
-    }
-    MeteredCall c = (MeteredCall) call;
-    if (thrown != null || !(future instanceof CompletableFuture)) {
-      c.release();
-      return future;
-    }
-    CompletableFuture<Object> source = (CompletableFuture<Object>) future;
-    CompletableFuture<Object> metered = new CompletableFuture<>();
-    source.whenComplete((response, failure) -> {
-      if (failure != null || response == null) {
-        c.release();
-        if (failure != null) {
-          metered.completeExceptionally(failure);
-        } else {
-          metered.complete(null);
-        }
-      } else {
-        metered.complete(GenAiResponses.wrap(c, response));
-      }
-    });
-    metered.whenComplete((r, t) -> {
-      if (metered.isCancelled()) {
-        source.cancel(false);
-      }
-    });
-    return metered;
+    return MeteredCall.exitAsync(call, future, thrown, GenAiResponses::wrap);
   }
 
   /** 1.x {@code AsyncModels}: remembers whose call this content list is before a pool thread runs it. */

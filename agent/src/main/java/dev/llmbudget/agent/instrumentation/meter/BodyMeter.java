@@ -3,6 +3,7 @@ package dev.llmbudget.agent.instrumentation.meter;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.internal.SdkJson;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -10,9 +11,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Reads the usage of one response from its bytes as they flow past and settles its call once, at
  * the end of the body or when it is closed. A body that starts with {@code {} or {@code [} is one
  * JSON document, buffered and parsed at its end; anything else is read as server-sent events,
- * line by line, keeping only the {@code data:} lines.
+ * line by line, keeping only the {@code data:} lines. The kind is told by the first byte, so the
+ * error body of a streaming call is read as the JSON it is.
  */
-final class BodyMeter {
+public final class BodyMeter {
 
   /** Beyond this a JSON body is passed through without being parsed; the call is estimated. */
   private static final int MAX_JSON_BYTES = 64 << 20;
@@ -28,11 +30,26 @@ final class BodyMeter {
   private byte kind = UNKNOWN;
   private byte[] buf = new byte[512];
   private int len;
+  private final byte[] one = new byte[1];
 
-  BodyMeter(MeteredCall call, ChunkReader reader, int status) {
+  BodyMeter(MeteredCall call, int status) {
     this.call = call;
-    this.reader = reader;
+    this.reader = new ChunkReader(call.model());
     this.status = status;
+  }
+
+  /**
+   * {@code body}, passed through unchanged while this meter reads it; its end or close settles
+   * the call. {@code owner} is kept reachable while the stream is, for a caller that settles an
+   * abandoned response when its owner is collected; {@code null} for none.
+   */
+  public InputStream stream(InputStream body, Object owner) {
+    return new MeteringInputStream(body, this, owner);
+  }
+
+  void accept(int b) {
+    one[0] = (byte) b;
+    accept(one, 0, 1);
   }
 
   void accept(byte[] bytes, int off, int n) {
@@ -111,7 +128,7 @@ final class BodyMeter {
   }
 
   /** Settles the call, once: with the reported usage, else an estimate, else (failed call) nothing. */
-  void finish() {
+  public void finish() {
     if (!settled.compareAndSet(false, true)) {
       return;
     }

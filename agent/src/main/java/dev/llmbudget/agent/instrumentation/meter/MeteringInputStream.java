@@ -11,10 +11,14 @@ final class MeteringInputStream extends InputStream {
 
   private final InputStream in;
   private final BodyMeter meter;
+  /** E.g. a proxied response: while its body is read, it must not look abandoned to a cleaner. */
+  @SuppressWarnings("unused")
+  private final Object owner;
 
-  MeteringInputStream(InputStream in, BodyMeter meter) {
+  MeteringInputStream(InputStream in, BodyMeter meter, Object owner) {
     this.in = in;
     this.meter = meter;
+    this.owner = owner;
   }
 
   @Override
@@ -23,7 +27,7 @@ final class MeteringInputStream extends InputStream {
     if (b < 0) {
       meter.finish();
     } else {
-      meter.accept(new byte[] {(byte) b}, 0, 1);
+      meter.accept(b);
     }
     return b;
   }

@@ -1,9 +1,12 @@
 /**
- * Metering shared by the SDK seams that are not Stainless-generated (Google GenAI, Azure OpenAI):
- * a call reserved before it goes out ({@link dev.llmbudget.agent.instrumentation.meter.MeteredCall}),
- * then settled from the response body as its bytes flow past, whether the body is one JSON
- * document or server-sent events. What differs per provider (where the text and the usage are in
- * a JSON chunk) is a {@link dev.llmbudget.agent.instrumentation.meter.ChunkReader}. Nothing here
- * links against an SDK.
+ * Metering shared by every seam that sees an LLM call's HTTP body (Stainless-generated SDKs,
+ * Google GenAI, Azure OpenAI) and, for its reservation, Bedrock: a call reserved before it goes
+ * out ({@link dev.llmbudget.agent.instrumentation.meter.MeteredCall}, from the request's facts in
+ * an {@link dev.llmbudget.agent.instrumentation.meter.LlmRequest}) and settled exactly once, from
+ * the response body as its bytes flow past ({@link dev.llmbudget.agent.instrumentation.meter.BodyMeter}),
+ * whether the body is one JSON document or server-sent events, in any provider's shape. An async
+ * call refused on entry is a {@link dev.llmbudget.agent.instrumentation.meter.Refusal}. What differs
+ * per SDK (which requests are priced, how to reach a response's body) stays in the SDK's package.
+ * Nothing here links against an SDK.
  */
 package dev.llmbudget.agent.instrumentation.meter;

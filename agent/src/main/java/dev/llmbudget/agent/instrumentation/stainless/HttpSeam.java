@@ -2,9 +2,9 @@ package dev.llmbudget.agent.instrumentation.stainless;
 
 import dev.llmbudget.BudgetContext;
 import dev.llmbudget.BudgetExceededError;
-import dev.llmbudget.Reservation;
-import dev.llmbudget.internal.BudgetEngine;
-import dev.llmbudget.internal.BudgetRuntime;
+import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
+import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
+import dev.llmbudget.agent.instrumentation.meter.Refusal;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.pricing.UnknownModelException;
 import java.util.List;
@@ -61,16 +61,31 @@ public final class HttpSeam {
 
   /** Reserves the call's worst-case cost; returns its state, or {@code null} when it is not metered. */
   public static Object enter(Object request) {
+    return enter(request, false);
+  }
+
+  /** As {@link #enter}, but a refused call becomes a {@link Refusal} so the advice can skip the method. */
+  public static Object enterAsync(Object request) {
+    return enter(request, true);
+  }
+
+  private static Object enter(Object request, boolean async) {
     if (request == null) {
       return null;
     }
     String asyncCaller = ASYNC_CALLERS.isEmpty() ? null : ASYNC_CALLERS.remove(new RequestKey(request));
-    SdkHandles handles;
-    LlmRequest llm;
-    BudgetEngine engine;
-    String user;
+    LlmRequest llm = read(request);
+    if (llm == null) {
+      return null;
+    }
+    String user = asyncCaller == null ? MeteredCall.currentUser() : asyncCaller.isEmpty() ? null : asyncCaller;
+    return async ? MeteredCall.reserveOrRefuse(user, llm) : MeteredCall.reserve(user, llm);
+  }
+
+  /** The priced request {@code request} is, or {@code null} when it is none or cannot be read. */
+  private static LlmRequest read(Object request) {
     try {
-      handles = SdkHandles.of(request);
+      SdkHandles handles = SdkHandles.of(request);
       if (handles == null) {
         return null;
       }
@@ -79,89 +94,22 @@ public final class HttpSeam {
         return null;
       }
       byte[] body = handles.bodyBytes(request);
-      if (body == null) {
-        return null;
-      }
-      llm = RequestReader.read(endpoint, body);
-      if (llm == null) {
-        return null;
-      }
-      engine = BudgetRuntime.get().engine();
-      user = asyncCaller == null ? BudgetContext.currentUser() : asyncCaller.isEmpty() ? null : asyncCaller;
+      return body == null ? null : RequestReader.read(endpoint, body);
     } catch (Throwable t) {
       Log.warnOnce("enter:" + t.getClass().getName(), "llm-budget: could not read an LLM request ("
           + t + "); the call goes on unmetered", t);
       return null;
     }
-    Reservation reservation;
-    try {
-      reservation = engine.reserveForCall(user, llm.model(), llm.prompt(), llm.messageCount(), llm.maxOutputTokens());
-    } catch (BudgetExceededError | UnknownModelException e) {
-      throw e;
-    } catch (Throwable t) {
-      Log.warnOnce("reserve:" + t.getClass().getName(), "llm-budget: could not reserve the cost of an LLM call ("
-          + t + "); the call goes on unmetered", t);
-      return null;
-    }
-    return new MeteredCall(handles, reservation, llm);
-  }
-
-  /** As {@link #enter}, but a refused call becomes a {@link Refusal} so the advice can skip the method. */
-  public static Object enterAsync(Object request) {
-    try {
-      return enter(request);
-    } catch (BudgetExceededError | UnknownModelException e) {
-      return new Refusal(e);
-    }
   }
 
   /** Settles a failed call at once; wraps a response so its body is metered as it is read. */
-  public static Object exit(Object state, Object response, Throwable thrown) {
-    if (!(state instanceof MeteredCall)) {
-      return response;
-    }
-    MeteredCall call = (MeteredCall) state;
-    if (thrown != null || response == null) {
-      call.release();
-      return response;
-    }
-    return call.wrap(response);
+  public static Object exit(Object state, Object request, Object response, Throwable thrown) {
+    return MeteredCall.exit(state, response, thrown, state instanceof MeteredCall ? SdkHandles.of(request) : null);
   }
 
   /** The async form of {@link #exit}: a refused call's future fails with the budget error. */
-  @SuppressWarnings("unchecked")
-  public static Object exitAsync(Object state, Object future, Throwable thrown) {
-    if (state instanceof Refusal) {
-      return CompletableFuture.failedFuture(((Refusal) state).error);
-    }
-    if (!(state instanceof MeteredCall)) {
-      return future;
-    }
-    MeteredCall call = (MeteredCall) state;
-    if (thrown != null || !(future instanceof CompletableFuture)) {
-      call.release();
-      return future;
-    }
-    CompletableFuture<Object> source = (CompletableFuture<Object>) future;
-    CompletableFuture<Object> metered = new CompletableFuture<>();
-    source.whenComplete((response, failure) -> {
-      if (failure != null || response == null) {
-        call.release();
-        if (failure != null) {
-          metered.completeExceptionally(failure);
-        } else {
-          metered.complete(null);
-        }
-      } else {
-        metered.complete(call.wrap(response));
-      }
-    });
-    metered.whenComplete((r, t) -> {
-      if (metered.isCancelled()) {
-        source.cancel(false);
-      }
-    });
-    return metered;
+  public static Object exitAsync(Object state, Object request, Object future, Throwable thrown) {
+    return MeteredCall.exitAsync(state, future, thrown, state instanceof MeteredCall ? SdkHandles.of(request) : null);
   }
 
   /** Identity of an SDK request object, whatever its equals says. */

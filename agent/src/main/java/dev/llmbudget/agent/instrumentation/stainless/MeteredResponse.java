@@ -1,6 +1,9 @@
 package dev.llmbudget.agent.instrumentation.stainless;
 
+import dev.llmbudget.agent.instrumentation.meter.BodyMeter;
+import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
 import java.io.InputStream;
+import java.lang.ref.Cleaner;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -12,15 +15,30 @@ import java.lang.reflect.Method;
  */
 final class MeteredResponse implements InvocationHandler {
 
+  private static final Cleaner ABANDONED = Cleaner.create(r -> {
+    Thread t = new Thread(r, "llm-budget-abandoned-responses");
+    t.setDaemon(true);
+    return t;
+  });
+
   private final SdkHandles handles;
   private final Object response;
-  private final ResponseMeter meter;
-  private MeteringInputStream body;
+  private final BodyMeter meter;
+  private InputStream body;
 
-  MeteredResponse(SdkHandles handles, Object response, ResponseMeter meter) {
+  private MeteredResponse(SdkHandles handles, Object response, BodyMeter meter) {
     this.handles = handles;
     this.response = response;
     this.meter = meter;
+  }
+
+  /** A proxy of the SDK's {@code HttpResponse} whose body is metered by {@code call}. */
+  static Object wrap(SdkHandles handles, MeteredCall call, Object response) throws Throwable {
+    BodyMeter meter = call.body(handles.statusCode(response));
+    Object proxy = handles.responseProxy(new MeteredResponse(handles, response, meter));
+    // A response dropped unread and unclosed would hold its reservation for ever.
+    ABANDONED.register(proxy, meter::finish);
+    return proxy;
   }
 
   @Override
@@ -58,7 +76,7 @@ final class MeteredResponse implements InvocationHandler {
 
   private synchronized InputStream body(Object proxy) throws Throwable {
     if (body == null) {
-      body = new MeteringInputStream(handles.body(response), meter, proxy);
+      body = meter.stream(handles.body(response), proxy);
     }
     return body;
   }

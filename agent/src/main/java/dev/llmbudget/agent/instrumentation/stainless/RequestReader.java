@@ -1,6 +1,7 @@
 package dev.llmbudget.agent.instrumentation.stainless;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import dev.llmbudget.internal.SdkJson;
 import java.io.IOException;
 

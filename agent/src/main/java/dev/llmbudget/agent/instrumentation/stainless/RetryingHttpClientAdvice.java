@@ -1,5 +1,6 @@
 package dev.llmbudget.agent.instrumentation.stainless;
 
+import dev.llmbudget.agent.instrumentation.meter.Refusal;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
 
@@ -22,10 +23,10 @@ public final class RetryingHttpClientAdvice {
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-    static void exit(@Advice.Enter Object call,
+    static void exit(@Advice.Enter Object call, @Advice.Argument(0) Object request,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object response,
         @Advice.Thrown Throwable thrown) {
-      response = HttpSeam.exit(call, response, thrown);
+      response = HttpSeam.exit(call, request, response, thrown);
     }
   }
 
@@ -40,10 +41,10 @@ public final class RetryingHttpClientAdvice {
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-    static void exit(@Advice.Enter Object call,
+    static void exit(@Advice.Enter Object call, @Advice.Argument(0) Object request,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object future,
         @Advice.Thrown Throwable thrown) {
-      future = HttpSeam.exitAsync(call, future, thrown);
+      future = HttpSeam.exitAsync(call, request, future, thrown);
     }
   }
 

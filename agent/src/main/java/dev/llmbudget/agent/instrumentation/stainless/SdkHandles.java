@@ -1,5 +1,6 @@
 package dev.llmbudget.agent.instrumentation.stainless;
 
+import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,9 +15,10 @@ import java.util.Optional;
 /**
  * Method handles on one SDK's {@code HttpRequest}, {@code HttpRequestBody} and {@code
  * HttpResponse}, looked up once per request class. Accessors differ across SDK versions only in
- * {@code body()}, which anthropic-java 3.x wraps in an {@code Optional}.
+ * {@code body()}, which anthropic-java 3.x wraps in an {@code Optional}. They are also how a metered
+ * call hands back that SDK's response (see {@link MeteredResponse}).
  */
-final class SdkHandles {
+final class SdkHandles implements MeteredCall.ResponseWrapper {
 
   private static final MethodType GETTER = MethodType.methodType(Object.class, Object.class);
 
@@ -73,6 +75,11 @@ final class SdkHandles {
     Class<?> proxyType = Proxy.newProxyInstance(loader, new Class<?>[] {responseType}, (p, m, a) -> null).getClass();
     newResponseProxy = lookup.findConstructor(proxyType, MethodType.methodType(void.class, InvocationHandler.class))
         .asType(MethodType.methodType(Object.class, InvocationHandler.class));
+  }
+
+  @Override
+  public Object wrap(MeteredCall call, Object response) throws Throwable {
+    return MeteredResponse.wrap(this, call, response);
   }
 
   /** A proxy of the SDK's {@code HttpResponse}, defined in the SDK's loader, calling {@code handler}. */

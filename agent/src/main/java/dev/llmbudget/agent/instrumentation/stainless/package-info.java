@@ -3,10 +3,13 @@
  * {@code RetryingHttpClient.execute/executeAsync}, above the retry loop, so each call is seen once.
  * Before the call it reads the JSON request and reserves its worst-case cost; after, it wraps the
  * response so the body's bytes pass through untouched while the usage is read from them, and
- * settles the reservation at end of body or close. Nothing here links against an SDK: SDK objects
- * are reached through method handles cached per class ({@link java.lang.ClassValue}).
+ * settles the reservation at end of body or close, through the shared metering of
+ * {@code dev.llmbudget.agent.instrumentation.meter}. What is Stainless's own is here: which
+ * requests are priced, how their JSON reads, and how the SDK's {@code HttpResponse} is proxied.
+ * Nothing here links against an SDK: SDK objects are reached through method handles cached per
+ * class ({@link java.lang.ClassValue}).
  *
- * <p>{@code HttpSeam}, {@code Refusal} and the advice classes are public only because the advice
- * is inlined into SDK classes in other packages, which must be able to call them.
+ * <p>{@code HttpSeam} and the advice classes are public only because the advice is inlined into
+ * SDK classes in other packages, which must be able to call them.
  */
 package dev.llmbudget.agent.instrumentation.stainless;

@@ -2,6 +2,7 @@ package dev.llmbudget.agent.instrumentation.stainless;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.llmbudget.agent.instrumentation.stainless;
+package dev.llmbudget.agent.instrumentation.meter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class ResponseMeterTest {
+class BodyMeterTest {
 
   /** Records how the call was settled. */
   static final class RecordingReservation implements Reservation {
@@ -52,13 +52,13 @@ class ResponseMeterTest {
 
   private final RecordingReservation reservation = new RecordingReservation();
 
-  private ResponseMeter meter(int status, String model) {
-    MeteredCall call = new MeteredCall(null, reservation, new LlmRequest(model, "Say hello to the budget.", 1, 100));
-    return new ResponseMeter(call, status);
+  private BodyMeter meter(int status, String model) {
+    MeteredCall call = new MeteredCall(reservation, new LlmRequest(model, "Say hello to the budget.", 1, 100));
+    return new BodyMeter(call, status);
   }
 
   /** Feeds the body in pieces of {@code step} bytes, as a socket would, then ends it. */
-  private static void feed(ResponseMeter meter, String body, int step) {
+  private static void feed(BodyMeter meter, String body, int step) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     for (int i = 0; i < bytes.length; i += step) {
       meter.accept(bytes, i, Math.min(step, bytes.length - i));
@@ -83,8 +83,7 @@ class ResponseMeterTest {
         "[DONE]");
     for (int step : new int[] {1, 7, 64, body.length()}) {
       RecordingReservation r = new RecordingReservation();
-      ResponseMeter meter = new ResponseMeter(
-          new MeteredCall(null, r, new LlmRequest("gpt-4o-mini", "hi", 1, 100)), 200);
+      BodyMeter meter = new BodyMeter(new MeteredCall(r, new LlmRequest("gpt-4o-mini", "hi", 1, 100)), 200);
       feed(meter, body, step);
       assertThat(r.commits).as("step %d", step)
           .containsExactly(new Usage("gpt-4o-mini", 20, 10, 4, 0, 0, 3, false));
@@ -93,7 +92,7 @@ class ResponseMeterTest {
 
   @Test
   void anthropicStreamsCombineTheStartAndTheFinalDelta() {
-    ResponseMeter meter = meter(200, "claude-sonnet-4-5");
+    BodyMeter meter = meter(200, "claude-sonnet-4-5");
     feed(meter, "event: message_start\n" + sse("{'type':'message_start','message':{'model':'claude-sonnet-4-5',"
             + "'usage':{'input_tokens':20,'cache_read_input_tokens':4,'cache_creation_input_tokens':6,'output_tokens':1}}}")
         + "event: content_block_delta\n" + sse("{'type':'content_block_delta','index':0,'delta':{'type':'text_delta','text':'Hi'}}")
@@ -105,7 +104,7 @@ class ResponseMeterTest {
 
   @Test
   void responsesStreamsReportUsageInResponseCompleted() {
-    ResponseMeter meter = meter(200, "gpt-5");
+    BodyMeter meter = meter(200, "gpt-5");
     feed(meter, sse("{'type':'response.output_text.delta','delta':'Hi'}",
         "{'type':'response.completed','response':{'model':'gpt-5','usage':{'input_tokens':20,"
             + "'input_tokens_details':{'cached_tokens':0},'output_tokens':10,'output_tokens_details':{'reasoning_tokens':2},"
@@ -116,7 +115,7 @@ class ResponseMeterTest {
 
   @Test
   void aStreamWithoutUsageIsEstimatedFromThePromptAndTheStreamedText() {
-    ResponseMeter meter = meter(200, "gpt-4o-mini");
+    BodyMeter meter = meter(200, "gpt-4o-mini");
     feed(meter, sse("{'model':'gpt-4o-mini','choices':[{'delta':{'content':'Hello there, '}}]}",
         "{'model':'gpt-4o-mini','choices':[{'delta':{'content':'budget.'}}]}", "[DONE]"), 9);
 
@@ -127,7 +126,7 @@ class ResponseMeterTest {
 
   @Test
   void anAnthropicStreamClosedBeforeItsEndIsChargedItsInputAndTheTextSoFar() {
-    ResponseMeter meter = meter(200, "claude-sonnet-4-5");
+    BodyMeter meter = meter(200, "claude-sonnet-4-5");
     byte[] part = sse("{'type':'message_start','message':{'model':'claude-sonnet-4-5','usage':{'input_tokens':20,'output_tokens':1}}}",
         "{'type':'content_block_delta','index':0,'delta':{'type':'text_delta','text':'Hello there, budget.'}}")
         .getBytes(StandardCharsets.UTF_8);
@@ -140,7 +139,7 @@ class ResponseMeterTest {
 
   @Test
   void aJsonResponseIsReadAtItsEnd() {
-    ResponseMeter meter = meter(200, "gpt-4o-mini");
+    BodyMeter meter = meter(200, "gpt-4o-mini");
     feed(meter, "{\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[],\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":10}}", 13);
 
     assertThat(reservation.commits).containsExactly(Usage.of("gpt-4o-mini-2024-07-18", 20, 10));
@@ -148,7 +147,7 @@ class ResponseMeterTest {
 
   @Test
   void aFailedCallWithoutUsageIsChargedNothing() {
-    ResponseMeter meter = meter(429, "gpt-4o-mini");
+    BodyMeter meter = meter(429, "gpt-4o-mini");
     feed(meter, "{\"error\":{\"message\":\"rate limited\"}}", 100);
 
     assertThat(reservation.commits).isEmpty();
@@ -157,7 +156,7 @@ class ResponseMeterTest {
 
   @Test
   void endOfStreamAndCloseSettleOnce() {
-    ResponseMeter meter = meter(200, "gpt-4o-mini");
+    BodyMeter meter = meter(200, "gpt-4o-mini");
     feed(meter, "{\"model\":\"gpt-4o-mini\",\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":10}}", 100);
     meter.finish();
     meter.finish();
