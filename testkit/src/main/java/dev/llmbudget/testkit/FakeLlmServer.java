@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -21,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An OpenAI- and Anthropic-compatible server on 127.0.0.1 that answers chat completions, the
- * Responses API, embeddings and Anthropic messages (JSON and server-sent events) with a fixed,
+ * Responses API, embeddings and Anthropic messages (JSON and server-sent events), plus the provider
+ * APIs registered in {@code apis} (AWS Bedrock Runtime: {@link BedrockApi}), with a fixed,
  * configurable usage, and counts the requests it receives per path.
  */
 public final class FakeLlmServer implements AutoCloseable {
@@ -40,6 +42,8 @@ public final class FakeLlmServer implements AutoCloseable {
   private volatile long reasoningTokens;
   private volatile String reply = "Hello from the fake LLM server.";
   private volatile int chunks = 4;
+  /** Provider APIs beyond OpenAI's and Anthropic's, each in its own class: one entry per API. */
+  private final List<ProviderApi> apis = List.of(new BedrockApi(this));
 
   private FakeLlmServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
@@ -132,15 +136,21 @@ public final class FakeLlmServer implements AutoCloseable {
     try (ex) {
       String path = ex.getRequestURI().getPath();
       requests.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
-      JsonNode body;
+      byte[] bytes;
       try (InputStream in = ex.getRequestBody()) {
-        byte[] bytes = in.readAllBytes();
-        body = bytes.length == 0 ? JSON.createObjectNode() : JSON.readTree(bytes);
+        bytes = in.readAllBytes();
       }
       if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         send(ex, 500, "application/json", "{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}");
         return;
       }
+      for (ProviderApi api : apis) {
+        if (api.serves(path)) {
+          api.answer(ex, bytes);
+          return;
+        }
+      }
+      JsonNode body = bytes.length == 0 ? JSON.createObjectNode() : JSON.readTree(bytes);
       String model = body.path("model").asText("unknown");
       boolean stream = body.path("stream").asBoolean(false);
       if (path.endsWith("/chat/completions")) {
@@ -170,11 +180,32 @@ public final class FakeLlmServer implements AutoCloseable {
     }
   }
 
-  private String id(String prefix) {
+  long inputTokens() {
+    return inputTokens;
+  }
+
+  long outputTokens() {
+    return outputTokens;
+  }
+
+  long cachedTokens() {
+    return cachedTokens;
+  }
+
+  long cacheCreationTokens() {
+    return cacheCreationTokens;
+  }
+
+  String reply() {
+    return reply;
+  }
+
+  String id(String prefix) {
     return prefix + ids.incrementAndGet();
   }
 
-  private String[] pieces() {
+  /** The reply cut into the configured number of stream pieces. */
+  String[] pieces() {
     String text = reply;
     int n = Math.min(chunks, Math.max(1, text.length()));
     String[] out = new String[n];
@@ -354,7 +385,7 @@ public final class FakeLlmServer implements AutoCloseable {
     return events;
   }
 
-  private static void send(HttpExchange ex, int status, String contentType, String body) throws IOException {
+  static void send(HttpExchange ex, int status, String contentType, String body) throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders().set("Content-Type", contentType);
     ex.getResponseHeaders().set("x-request-id", "req_fake");
