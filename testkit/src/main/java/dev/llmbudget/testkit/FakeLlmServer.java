@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * An OpenAI- and Anthropic-compatible server on 127.0.0.1 that answers chat completions, the
  * Responses API, embeddings and Anthropic messages (JSON and server-sent events), plus the provider
- * APIs registered in {@code apis} (AWS Bedrock Runtime: {@link BedrockApi}), with a fixed,
+ * APIs registered in {@code apis} (AWS Bedrock Runtime: {@link BedrockApi}; Ollama: {@link OllamaApi}), with a fixed,
  * configurable usage, and counts the requests it receives per path.
  */
 public final class FakeLlmServer implements AutoCloseable {
@@ -43,7 +43,7 @@ public final class FakeLlmServer implements AutoCloseable {
   private volatile String reply = "Hello from the fake LLM server.";
   private volatile int chunks = 4;
   /** Provider APIs beyond OpenAI's and Anthropic's, each in its own class: one entry per API. */
-  private final List<ProviderApi> apis = List.of(new BedrockApi(this));
+  private final List<ProviderApi> apis = List.of(new BedrockApi(this), new OllamaApi(this));
 
   private FakeLlmServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);

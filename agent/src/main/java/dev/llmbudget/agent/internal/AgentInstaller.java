@@ -7,6 +7,7 @@ import static net.bytebuddy.matcher.ElementMatchers.not;
 import dev.llmbudget.BudgetConfig;
 import dev.llmbudget.agent.instrumentation.anthropic.AnthropicInstrumentation;
 import dev.llmbudget.agent.instrumentation.openai.OpenAiInstrumentation;
+import dev.llmbudget.agent.instrumentation.springai.SpringAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.stainless.HttpSeam;
 import dev.llmbudget.agent.instrumentation.stainless.StainlessSdk;
 import dev.llmbudget.internal.BudgetRuntime;
@@ -79,13 +80,14 @@ public final class AgentInstaller {
         .with(AgentBuilder.TypeStrategy.Default.REDEFINE)
         .with(new FailureLog())
         // Every class but the few SDK seams is ignored by one hash lookup of its name.
-        .ignore(not(namedOneOf(names.toArray(new String[0]))));
+        .ignore(not(namedOneOf(names.toArray(new String[0])).or(SpringAiInstrumentation.CANDIDATES)));
     if (Boolean.getBoolean("llmbudget.debug.transform")) {
       builder = builder.with(AgentBuilder.Listener.StreamWriting.toSystemError().withTransformationsOnly());
     }
     for (StainlessSdk sdk : SDKS) {
       builder = builder.type(namedOneOf(sdk.retryingClientName(), sdk.prepareRequestName())).transform(sdk.transformer());
     }
+    builder = SpringAiInstrumentation.install(builder);
     return builder;
   }
 
