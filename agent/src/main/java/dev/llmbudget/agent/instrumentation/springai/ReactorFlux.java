@@ -4,12 +4,13 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * Reactor's {@code Flux} as seen from one class loader, through method handles typed with
- * {@code java.util.function} types only: {@code error}, {@code defer}, {@code doOnNext} and
- * {@code doFinally}. Looked up once per chat model class.
+ * {@code java.util.function} types only: {@code error}, {@code defer}, {@code doOnNext},
+ * {@code doFinally} and {@code onErrorMap}. Looked up once per chat model class.
  */
 final class ReactorFlux {
 
@@ -30,6 +31,7 @@ final class ReactorFlux {
   private final MethodHandle defer;
   private final MethodHandle doOnNext;
   private final MethodHandle doFinally;
+  private final MethodHandle onErrorMap;
 
   private ReactorFlux(ClassLoader loader) throws ReflectiveOperationException {
     Class<?> flux = Class.forName(FLUX, false, loader);
@@ -42,6 +44,8 @@ final class ReactorFlux {
         .asType(MethodType.methodType(Object.class, Object.class, Consumer.class));
     doFinally = lookup.unreflect(flux.getMethod("doFinally", Consumer.class))
         .asType(MethodType.methodType(Object.class, Object.class, Consumer.class));
+    onErrorMap = lookup.unreflect(flux.getMethod("onErrorMap", Function.class))
+        .asType(MethodType.methodType(Object.class, Object.class, Function.class));
   }
 
   /** Reactor as {@code chatModel}'s class loader sees it; throws what the lookup threw. */
@@ -67,5 +71,9 @@ final class ReactorFlux {
 
   Object doFinally(Object flux, Consumer<Object> onFinally) throws Throwable {
     return doFinally.invokeExact(flux, onFinally);
+  }
+
+  Object onErrorMap(Object flux, Function<Throwable, Throwable> mapper) throws Throwable {
+    return onErrorMap.invokeExact(flux, mapper);
   }
 }

@@ -49,6 +49,9 @@ public final class SpringAiSeam {
   /** As {@link #enterCall}, but a refused stream becomes a {@link StreamRefusal} so the advice skips the method. */
   public static Object enterStream(Object model, Object prompt) {
     try {
+      if (model != null && MeteredBelow.isMeteredBelow(model)) {
+        return new MeteredBelowStream(model);
+      }
       return reserve(model, prompt);
     } catch (BudgetExceededError | UnknownModelException e) {
       return new StreamRefusal(e, model);
@@ -66,6 +69,9 @@ public final class SpringAiSeam {
             + t + "); the refused stream returns nothing", t);
         return flux;
       }
+    }
+    if (state instanceof MeteredBelowStream) {
+      return thrown != null || flux == null ? flux : ((MeteredBelowStream) state).unwrapBudgetErrors(flux);
     }
     if (!(state instanceof MeteredChat)) {
       return flux;

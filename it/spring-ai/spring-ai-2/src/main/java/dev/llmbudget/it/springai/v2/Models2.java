@@ -3,10 +3,10 @@ package dev.llmbudget.it.springai.v2;
 import org.springframework.ai.anthropic.AnthropicChatModel;
 import org.springframework.ai.anthropic.AnthropicChatOptions;
 import org.springframework.ai.chat.model.ChatModel;
-import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.ai.ollama.OllamaChatModel;
 import org.springframework.ai.ollama.api.OllamaApi;
+import org.springframework.ai.ollama.api.OllamaChatOptions;
 import org.springframework.ai.openai.OpenAiChatModel;
 import org.springframework.ai.openai.OpenAiChatOptions;
 
@@ -27,17 +27,15 @@ public final class Models2 {
         return AnthropicChatModel.builder().options(AnthropicChatOptions.builder().baseUrl(baseUrl).apiKey("test-key")
             .model(model).maxTokens(maxTokens).build()).build();
       case "ollama":
-        return OllamaChatModel.builder().ollamaApi(OllamaApi.builder().baseUrl(baseUrl).build()).build();
+        return OllamaChatModel.builder().ollamaApi(OllamaApi.builder().baseUrl(baseUrl).build())
+            .options(OllamaChatOptions.builder().model(model).numPredict(maxTokens).build()).build();
       default:
         throw new IllegalArgumentException(provider);
     }
   }
 
-  /** Ollama's model and cap travel in the prompt's options, the way a caller may override the defaults. */
+  /** Model and cap come from each model's default options (2.x's Ollama takes only its own options class in a prompt). */
   public static Prompt prompt(String provider, String text, String model, int maxTokens) {
-    if (provider.equals("ollama")) {
-      return new Prompt(text, ChatOptions.builder().model(model).maxTokens(maxTokens).build());
-    }
     return new Prompt(text);
   }
 }
