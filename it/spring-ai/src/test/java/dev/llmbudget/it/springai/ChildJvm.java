@@ -44,6 +44,13 @@ final class ChildJvm {
         + File.pathSeparator + read("llmbudget.it.classpath.spring-ai-2");
   }
 
+  /** {@code cp} plus llm-budget-core, as an app that uses BudgetContext ships it (needed without the agent). */
+  static String withCore(String cp) {
+    return cp + File.pathSeparator + TEST_CLASS_PATH.stream()
+        .filter(e -> e.contains("llm-budget-core") || e.replace('\\', '/').contains("/core/target/") || e.contains("jtokkit"))
+        .collect(Collectors.joining(File.pathSeparator));
+  }
+
   private static String own() {
     return TEST_CLASS_PATH.stream().filter(e -> e.endsWith("test-classes") || e.contains("slf4j"))
         .collect(Collectors.joining(File.pathSeparator));
