@@ -18,19 +18,19 @@ public final class LlmBudgetAgent {
   private LlmBudgetAgent() {}
 
   public static void premain(String args, Instrumentation inst) throws Exception {
-    start(args, inst, false);
+    start(args, inst);
   }
 
+  /** Attach to a running JVM: SDK classes already loaded are retransformed. */
   public static void agentmain(String args, Instrumentation inst) throws Exception {
-    start(args, inst, true);
+    start(args, inst);
   }
 
-  private static void start(String args, Instrumentation inst, boolean attached) throws Exception {
+  private static void start(String args, Instrumentation inst) throws Exception {
     inst.appendToBootstrapClassLoaderSearch(new JarFile(agentJar()));
     Class<?> installer = Class.forName(INSTALLER, true, null);
     try {
-      installer.getMethod("install", String.class, Instrumentation.class, boolean.class)
-          .invoke(null, args, inst, attached);
+      installer.getMethod("install", String.class, Instrumentation.class).invoke(null, args, inst);
     } catch (java.lang.reflect.InvocationTargetException e) {
       // A bad configuration must stop start-up with its own message, not a reflection wrapper.
       Throwable cause = e.getCause();

@@ -80,6 +80,21 @@ public final class BudgetEngine {
     return price == null ? BigDecimal.ZERO : price.cost(usage);
   }
 
+  /**
+   * As {@link #cost(Usage)}, but a response naming a model the table lacks (a deployment alias, a
+   * snapshot newer than the table) is priced as the model the call was reserved for.
+   */
+  BigDecimal cost(Usage usage, String reservedModel) {
+    if (reservedModel != null && !reservedModel.equals(usage.model())
+        && usage.model() != null && prices.get().resolve(usage.model()).isEmpty()) {
+      ModelPrice fallback = prices.get().resolve(reservedModel).orElse(null);
+      if (fallback != null) {
+        return fallback.cost(usage);
+      }
+    }
+    return cost(usage);
+  }
+
   /** Reserves {@code amount} for {@code user} (and the global budget), or throws {@link BudgetExceededError}. */
   public Reservation reserve(String user, BigDecimal amount) {
     return reserve(user, Picodollars.of(amount), null);
@@ -192,7 +207,13 @@ public final class BudgetEngine {
 
     @Override
     public BigDecimal commit(Usage usage) {
-      BigDecimal cost = engine.cost(usage);
+      BigDecimal cost;
+      try {
+        cost = engine.cost(usage, model);
+      } catch (RuntimeException e) {
+        release();
+        throw e;
+      }
       settle(Picodollars.of(cost), usage.model());
       return cost;
     }

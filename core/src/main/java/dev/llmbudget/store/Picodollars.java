@@ -28,8 +28,9 @@ public final class Picodollars {
     return pico.longValueExact();
   }
 
-  /** Converts picodollars to dollars, exactly. */
+  /** Converts picodollars to dollars, exactly, without trailing zeros ({@code 0.000855}, not {@code 0.000855000000}). */
   public static BigDecimal toDollars(long pico) {
-    return BigDecimal.valueOf(pico, 12);
+    BigDecimal d = BigDecimal.valueOf(pico, 12).stripTrailingZeros();
+    return d.scale() < 0 ? d.setScale(0) : d;
   }
 }

@@ -77,4 +77,14 @@ class BudgetEngineTest {
     r.release();
     assertThat(store.snapshot("once", Clock.systemUTC().instant()).orElseThrow().currentCost()).isEqualByComparingTo("0.25");
   }
+
+  @Test
+  void aResponseNamingAnUnknownModelIsPricedAsTheReservedModel() {
+    BudgetEngine e = engine(UnknownModelPolicy.BLOCK, null);
+    Reservation r = e.reserveForCall("alias-user", "gpt-4o-mini", "hi", 1, 10);
+    BigDecimal cost = r.commit(Usage.of("my-azure-deployment", 100, 10));
+    assertThat(cost).isEqualByComparingTo(PriceTable.defaultTable().resolve("gpt-4o-mini").orElseThrow()
+        .cost(Usage.of("gpt-4o-mini", 100, 10)));
+    assertThat(store.snapshot("alias-user", Clock.systemUTC().instant()).orElseThrow().reserved()).isZero();
+  }
 }

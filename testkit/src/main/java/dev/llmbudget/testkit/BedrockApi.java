@@ -2,6 +2,7 @@ package dev.llmbudget.testkit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,7 +22,9 @@ import java.util.zip.CRC32;
  * family (Anthropic, Amazon Nova, Amazon Titan, Meta Llama; others carry no usage in the body) and
  * sets the {@code X-Amzn-Bedrock-*-Token-Count} headers, as Bedrock does for every model.
  */
-final class BedrockApi implements ProviderApi {
+final class BedrockApi implements FakeApi {
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON_BYTES = new com.fasterxml.jackson.databind.ObjectMapper();
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String EVENT_STREAM = "application/vnd.amazon.eventstream";
@@ -33,12 +36,19 @@ final class BedrockApi implements ProviderApi {
   }
 
   @Override
-  public boolean serves(String path) {
+  public boolean answer(HttpExchange ex, String path, JsonNode body) throws IOException {
+    if (!serves(path)) {
+      return false;
+    }
+    answer(ex, JSON_BYTES.writeValueAsBytes(body));
+    return true;
+  }
+
+  boolean serves(String path) {
     return path.startsWith("/model/");
   }
 
-  @Override
-  public void answer(HttpExchange ex, byte[] body) throws IOException {
+  private void answer(HttpExchange ex, byte[] body) throws IOException {
     // The raw path keeps an ARN's encoded slashes inside the model id.
     String raw = ex.getRequestURI().getRawPath();
     int last = raw.lastIndexOf('/');

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * An OpenAI- and Anthropic-compatible server on 127.0.0.1 that answers chat completions, the
  * Responses API, embeddings and Anthropic messages (JSON and server-sent events), plus the provider
- * APIs registered in {@code apis} (AWS Bedrock Runtime: {@link BedrockApi}; Ollama: {@link OllamaApi}), with a fixed,
+ * APIs registered in {@code apis} (Gemini, Azure OpenAI, AWS Bedrock Runtime: one {@link FakeApi} each), with a fixed,
  * configurable usage, and counts the requests it receives per path.
  */
 public final class FakeLlmServer implements AutoCloseable {
@@ -35,6 +35,8 @@ public final class FakeLlmServer implements AutoCloseable {
   private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
   private final AtomicInteger failNext = new AtomicInteger();
   private final AtomicLong ids = new AtomicLong();
+  /** Provider APIs beyond OpenAI and Anthropic, each in its own class; the first that takes a path answers it. */
+  private final List<FakeApi> apis = List.of(new GeminiApi(this), new AzureOpenAiApi(this), new BedrockApi(this));
   private volatile long inputTokens = 20;
   private volatile long outputTokens = 10;
   private volatile long cachedTokens;
@@ -42,8 +44,6 @@ public final class FakeLlmServer implements AutoCloseable {
   private volatile long reasoningTokens;
   private volatile String reply = "Hello from the fake LLM server.";
   private volatile int chunks = 4;
-  /** Provider APIs beyond OpenAI's and Anthropic's, each in its own class: one entry per API. */
-  private final List<ProviderApi> apis = List.of(new BedrockApi(this), new OllamaApi(this));
 
   private FakeLlmServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
@@ -58,6 +58,11 @@ public final class FakeLlmServer implements AutoCloseable {
 
   /** Starts a server on a free loopback port. */
   public static FakeLlmServer start() throws IOException {
+    // The JDK's HttpServer leaves Nagle's algorithm on unless told otherwise: every small answer
+    // then waits ~40 ms for a delayed ACK, which would swamp any latency measured through it.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
     FakeLlmServer s = new FakeLlmServer();
     s.server.start();
     return s;
@@ -96,6 +101,36 @@ public final class FakeLlmServer implements AutoCloseable {
   public FakeLlmServer reasoning(long reasoning) {
     this.reasoningTokens = reasoning;
     return this;
+  }
+
+  long inputTokens() {
+    return inputTokens;
+  }
+
+  long outputTokens() {
+    return outputTokens;
+  }
+
+  long cachedTokens() {
+    return cachedTokens;
+  }
+
+  long reasoningTokens() {
+    return reasoningTokens;
+  }
+
+  String reply() {
+    return reply;
+  }
+
+  /** The Gemini API's settings and answers (generateContent, streamGenerateContent, embedContent). */
+  public GeminiApi gemini() {
+    return (GeminiApi) apis.get(0);
+  }
+
+  /** The Azure OpenAI service's settings and answers (deployments' chat completions and embeddings). */
+  public AzureOpenAiApi azure() {
+    return (AzureOpenAiApi) apis.get(1);
   }
 
   /** The text of every answer, and in how many pieces a stream sends it. */
@@ -144,13 +179,12 @@ public final class FakeLlmServer implements AutoCloseable {
         send(ex, 500, "application/json", "{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}");
         return;
       }
-      for (ProviderApi api : apis) {
-        if (api.serves(path)) {
-          api.answer(ex, bytes);
+      JsonNode body = bytes.length == 0 ? JSON.createObjectNode() : JSON.readTree(bytes);
+      for (FakeApi api : apis) {
+        if (api.answer(ex, path, body)) {
           return;
         }
       }
-      JsonNode body = bytes.length == 0 ? JSON.createObjectNode() : JSON.readTree(bytes);
       String model = body.path("model").asText("unknown");
       boolean stream = body.path("stream").asBoolean(false);
       if (path.endsWith("/chat/completions")) {
@@ -174,31 +208,21 @@ public final class FakeLlmServer implements AutoCloseable {
         } else {
           send(ex, 200, "application/json", message(model, outputTokens).toString());
         }
+      } else if (path.equals("/api/chat")) {
+        OllamaApi.chat(ex, body, inputTokens, outputTokens, pieces());
       } else {
         send(ex, 404, "application/json", "{\"error\":{\"message\":\"no such path " + path + "\"}}");
       }
     }
   }
 
-  long inputTokens() {
-    return inputTokens;
-  }
 
-  long outputTokens() {
-    return outputTokens;
-  }
 
-  long cachedTokens() {
-    return cachedTokens;
-  }
 
   long cacheCreationTokens() {
     return cacheCreationTokens;
   }
 
-  String reply() {
-    return reply;
-  }
 
   String id(String prefix) {
     return prefix + ids.incrementAndGet();
@@ -228,7 +252,7 @@ public final class FakeLlmServer implements AutoCloseable {
     return u;
   }
 
-  private String chatCompletion(String model) {
+  String chatCompletion(String model) {
     ObjectNode root = JSON.createObjectNode();
     root.put("id", id("chatcmpl-")).put("object", "chat.completion").put("created", 1_700_000_000L).put("model", model);
     ObjectNode choice = root.putArray("choices").addObject();
@@ -239,7 +263,7 @@ public final class FakeLlmServer implements AutoCloseable {
     return root.toString();
   }
 
-  private String[] chatEvents(String model, boolean includeUsage) {
+  String[] chatEvents(String model, boolean includeUsage) {
     String id = id("chatcmpl-");
     String[] parts = pieces();
     String[] events = new String[parts.length + (includeUsage ? 3 : 2)];
@@ -323,7 +347,7 @@ public final class FakeLlmServer implements AutoCloseable {
     return events;
   }
 
-  private String embeddings(String model, JsonNode input) {
+  String embeddings(String model, JsonNode input) {
     int n = input != null && input.isArray() ? input.size() : 1;
     ObjectNode root = JSON.createObjectNode();
     root.put("object", "list").put("model", model);
@@ -396,7 +420,7 @@ public final class FakeLlmServer implements AutoCloseable {
   }
 
   /** Writes events one by one, flushing each, as a provider streams them. */
-  private static void sendEvents(HttpExchange ex, String[] dataLines) throws IOException {
+  static void sendEvents(HttpExchange ex, String[] dataLines) throws IOException {
     ex.getResponseHeaders().set("Content-Type", "text/event-stream");
     ex.getResponseHeaders().set("Cache-Control", "no-cache");
     ex.sendResponseHeaders(200, 0);

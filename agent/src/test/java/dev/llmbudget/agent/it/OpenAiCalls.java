@@ -12,6 +12,7 @@ import com.openai.models.responses.ResponseCreateParams;
 /** openai-java calls, written against the API that 1.x and 4.x share. */
 final class OpenAiCalls implements LlmCalls {
   static final String MODEL = "gpt-4o-mini";
+  private final String model = System.getProperty("it.model", MODEL);
   private final OpenAIClient client;
   private final long maxTokens;
 
@@ -21,7 +22,7 @@ final class OpenAiCalls implements LlmCalls {
   }
 
   private ChatCompletionCreateParams params() {
-    return ChatCompletionCreateParams.builder().model(MODEL).addUserMessage("Say hello to the budget.")
+    return ChatCompletionCreateParams.builder().model(model).addUserMessage("Say hello to the budget.")
         .maxCompletionTokens(maxTokens).build();
   }
 

@@ -4,7 +4,7 @@ import dev.llmbudget.Reservation;
 import dev.llmbudget.Usage;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.tokens.TokenCounter;
-import java.lang.reflect.Proxy;
+import java.lang.ref.Cleaner;
 
 /** One metered LLM call between its reservation and its settlement. */
 final class MeteredCall {
@@ -12,6 +12,12 @@ final class MeteredCall {
   /** Tokens OpenAI adds per chat message and to prime the reply, as core counts them. */
   private static final int TOKENS_PER_MESSAGE = 3;
   private static final int TOKENS_PER_REPLY = 3;
+
+  private static final Cleaner ABANDONED = Cleaner.create(r -> {
+    Thread t = new Thread(r, "llm-budget-abandoned-responses");
+    t.setDaemon(true);
+    return t;
+  });
 
   final SdkHandles handles;
   private final Reservation reservation;
@@ -31,9 +37,10 @@ final class MeteredCall {
   Object wrap(Object response) {
     try {
       ResponseMeter meter = new ResponseMeter(this, handles.statusCode(response));
-      Class<?> type = handles.responseType;
-      return Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
-          new MeteredResponse(handles, response, meter));
+      Object proxy = handles.responseProxy(new MeteredResponse(handles, response, meter));
+      // A response dropped unread and unclosed would hold its reservation for ever.
+      ABANDONED.register(proxy, meter::finish);
+      return proxy;
     } catch (Throwable t) {
       Log.warnOnce("wrap:" + t.getClass().getName(), "llm-budget: could not meter an LLM response (" + t
           + "); the call is not charged", t);

@@ -28,7 +28,7 @@ final class MeteredResponse implements InvocationHandler {
     if (args == null || args.length == 0) {
       switch (method.getName()) {
         case "body":
-          return body();
+          return body(proxy);
         case "close":
           try {
             handles.close(response);
@@ -56,9 +56,9 @@ final class MeteredResponse implements InvocationHandler {
     }
   }
 
-  private synchronized InputStream body() throws Throwable {
+  private synchronized InputStream body(Object proxy) throws Throwable {
     if (body == null) {
-      body = new MeteringInputStream(handles.body(response), meter);
+      body = new MeteringInputStream(handles.body(response), meter, proxy);
     }
     return body;
   }

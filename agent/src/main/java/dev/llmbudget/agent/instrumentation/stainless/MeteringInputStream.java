@@ -11,10 +11,14 @@ final class MeteringInputStream extends InputStream {
 
   private final InputStream in;
   private final ResponseMeter meter;
+  /** The proxied response: while its body is read, it must not look abandoned to the cleaner. */
+  @SuppressWarnings("unused")
+  private final Object response;
 
-  MeteringInputStream(InputStream in, ResponseMeter meter) {
+  MeteringInputStream(InputStream in, ResponseMeter meter, Object response) {
     this.in = in;
     this.meter = meter;
+    this.response = response;
   }
 
   @Override

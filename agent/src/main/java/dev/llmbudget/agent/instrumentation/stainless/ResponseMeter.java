@@ -36,6 +36,7 @@ final class ResponseMeter {
   private Usage anthropicStart;
   private JsonNode anthropicDelta;
   private StringBuilder text;
+  private final byte[] one = new byte[1];
 
   ResponseMeter(MeteredCall call, int status) {
     this.call = call;
@@ -44,7 +45,7 @@ final class ResponseMeter {
   }
 
   void accept(int b) {
-    byte[] one = {(byte) b};
+    one[0] = (byte) b;
     accept(one, 0, 1);
   }
 

@@ -6,6 +6,8 @@ import java.io.OutputStream;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Optional;
 
@@ -46,6 +48,7 @@ final class SdkHandles {
   private final MethodHandle statusCode;
   private final MethodHandle responseBody;
   private final MethodHandle responseClose;
+  private final MethodHandle newResponseProxy;
 
   private SdkHandles(StainlessSdk sdk, Class<?> requestType) throws ReflectiveOperationException {
     this.sdk = sdk;
@@ -66,6 +69,15 @@ final class SdkHandles {
         .asType(MethodType.methodType(InputStream.class, Object.class));
     responseClose = lookup.unreflect(responseType.getMethod("close"))
         .asType(MethodType.methodType(void.class, Object.class));
+    // The proxy class is made once; each call then costs one constructor call.
+    Class<?> proxyType = Proxy.newProxyInstance(loader, new Class<?>[] {responseType}, (p, m, a) -> null).getClass();
+    newResponseProxy = lookup.findConstructor(proxyType, MethodType.methodType(void.class, InvocationHandler.class))
+        .asType(MethodType.methodType(Object.class, InvocationHandler.class));
+  }
+
+  /** A proxy of the SDK's {@code HttpResponse}, defined in the SDK's loader, calling {@code handler}. */
+  Object responseProxy(InvocationHandler handler) throws Throwable {
+    return newResponseProxy.invokeExact(handler);
   }
 
   private static MethodHandle getter(MethodHandles.Lookup lookup, Class<?> type, String name)

@@ -3,16 +3,20 @@ package dev.llmbudget.agent.instrumentation.stainless;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
-import java.util.List;
-import net.bytebuddy.agent.builder.AgentBuilder;
+import dev.llmbudget.agent.internal.AdviceWeaver;
+import dev.llmbudget.agent.internal.Seam;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.dynamic.ClassFileLocator;
+import net.bytebuddy.asm.AsmVisitorWrapper;
+
+import java.util.List;
 
 /**
  * One Stainless-generated Java SDK: the package of its HTTP layer and which of its requests are
  * priced LLM calls. The SDKs share everything else, down to the retrying client's method names.
  */
-public final class StainlessSdk {
+public final class StainlessSdk implements Seam {
+
+
 
   /** Decides from the HTTP method and path whether a request is a priced LLM call. */
   @FunctionalInterface
@@ -51,22 +55,20 @@ public final class StainlessSdk {
     return httpPackage.substring(0, httpPackage.length() - ".http".length()) + ".PrepareRequest";
   }
 
+  /** The classes the agent weaves, by their JVM-internal names (as a ClassFileTransformer sees them). */
+  @Override
+  public List<String> internalNames() {
+    return List.of(retryingClientName().replace('.', '/'), prepareRequestName().replace('.', '/'));
+  }
+
   /**
-   * Adds the metering advice to {@code RetryingHttpClient.execute/executeAsync} and the
-   * user-capturing advice to {@code PrepareRequest.prepareAsync}; each matches only in its class.
+   * The class file of {@code typeName} with the metering advice woven into {@code
+   * RetryingHttpClient.execute/executeAsync} and the user-capturing advice into {@code
+   * PrepareRequest.prepareAsync}; each matches only in its own class.
    */
-  public AgentBuilder.Transformer transformer() {
-    // The advice classes live in the bootstrap loader; read their bytes from the agent jar,
-    // which the JVM also put on the system class path.
-    ClassFileLocator locator = new ClassFileLocator.Compound(
-        ClassFileLocator.ForClassLoader.ofSystemLoader(), ClassFileLocator.ForClassLoader.ofBootLoader());
-    Advice execute = Advice.to(RetryingHttpClientAdvice.Execute.class, locator);
-    Advice executeAsync = Advice.to(RetryingHttpClientAdvice.ExecuteAsync.class, locator);
-    Advice prepareAsync = Advice.to(RetryingHttpClientAdvice.PrepareAsync.class, locator);
-    return (builder, type, loader, module, protectionDomain) -> builder
-        .visit(execute.on(named("execute").and(takesArguments(2))))
-        .visit(executeAsync.on(named("executeAsync").and(takesArguments(2))))
-        .visit(prepareAsync.on(named("prepareAsync").and(takesArguments(3).or(takesArguments(4)))));
+  @Override
+  public byte[] weave(String typeName, ClassLoader loader, byte[] classFile) {
+    return AdviceWeaver.weave(typeName, loader, classFile, Woven.ADVICE);
   }
 
   /** Paths end with these segments, whatever base URL or deployment prefix precedes them. */
@@ -81,5 +83,16 @@ public final class StainlessSdk {
       }
     }
     return true;
+  }
+
+  /** The advice, built on the first SDK class so that a JVM without an SDK never loads Byte Buddy. */
+  private static final class Woven {
+    static final AsmVisitorWrapper ADVICE = new AsmVisitorWrapper.Compound(
+      Advice.to(RetryingHttpClientAdvice.Execute.class, AdviceWeaver.AGENT_CLASSES)
+          .on(named("execute").and(takesArguments(2))),
+      Advice.to(RetryingHttpClientAdvice.ExecuteAsync.class, AdviceWeaver.AGENT_CLASSES)
+          .on(named("executeAsync").and(takesArguments(2))),
+      Advice.to(RetryingHttpClientAdvice.PrepareAsync.class, AdviceWeaver.AGENT_CLASSES)
+          .on(named("prepareAsync").and(takesArguments(3).or(takesArguments(4)))));
   }
 }

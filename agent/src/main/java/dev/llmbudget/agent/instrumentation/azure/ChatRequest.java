@@ -1,0 +1,90 @@
+package dev.llmbudget.agent.instrumentation.azure;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmbudget.agent.instrumentation.meter.ChunkReader;
+import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
+import dev.llmbudget.internal.SdkJson;
+import java.io.IOException;
+
+/**
+ * An Azure OpenAI request body (chat completions, completions, embeddings): the OpenAI wire format
+ * without a {@code model}, since the deployment in the path names it. The deployment name is the
+ * model name here; {@code llmbudget.azure.deployments} makes it resolve to its model's price.
+ */
+final class ChatRequest {
+
+  private ChatRequest() {}
+
+  static LlmRequest read(String deployment, byte[] body) throws IOException {
+    JsonNode root = SdkJson.MAPPER.readTree(body);
+    if (root == null || !root.isObject()) {
+      return null;
+    }
+    JsonNode named = root.get("model");
+    String model = named != null && named.isTextual() && !named.asText().isBlank() ? named.asText() : deployment;
+    if (model == null || model.isBlank()) {
+      return null;
+    }
+    StringBuilder prompt = new StringBuilder(256);
+    int messages = 0;
+    for (JsonNode m : root.path("messages")) {
+      appendText(m.get("content"), prompt);
+      for (JsonNode call : m.path("tool_calls")) {
+        appendText(call.path("function").get("arguments"), prompt);
+      }
+      messages++;
+    }
+    appendText(root.get("prompt"), prompt);
+    appendText(root.get("input"), prompt);
+    JsonNode tools = root.get("tools");
+    if (tools != null && tools.isArray() && tools.size() > 0) {
+      prompt.append(tools).append('\n');
+    }
+    long maxOutput = 0;
+    for (String field : new String[] {"max_tokens", "max_completion_tokens"}) {
+      JsonNode v = root.get(field);
+      if (v != null && v.isNumber()) {
+        maxOutput = Math.max(0, v.asLong());
+        break;
+      }
+    }
+    return new LlmRequest(model, prompt, messages, maxOutput);
+  }
+
+  /** Strings, arrays of strings and content parts' text; images are not text tokens. */
+  private static void appendText(JsonNode node, StringBuilder out) {
+    if (node == null) {
+      return;
+    }
+    if (node.isTextual()) {
+      out.append(node.asText()).append('\n');
+    } else if (node.isArray()) {
+      for (JsonNode item : node) {
+        appendText(item, out);
+      }
+    } else if (node.isObject()) {
+      appendText(node.get("text"), out);
+    }
+  }
+
+  /** OpenAI chat completions, chunks and completions: usage via core, text from the choices. */
+  static final class Reader extends ChunkReader {
+    Reader(String model) {
+      super(model);
+    }
+
+    @Override
+    protected void collectText(JsonNode chunk) {
+      for (JsonNode choice : chunk.path("choices")) {
+        JsonNode delta = choice.get("delta");
+        if (delta != null) {
+          text(delta.get("content"));
+        } else if (choice.has("message")) {
+          text(choice.path("message").get("content"));
+        } else {
+          text(choice.get("text"));
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package dev.llmbudget.agent.instrumentation.bedrock;
+
+import dev.llmbudget.internal.Log;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The no-argument getters of SDK model objects ({@code modelId()}, {@code usage()},
+ * {@code inputTokens()}...), reached by name through method handles cached per class, so nothing of
+ * ours links against the SDK. A getter a version lacks reads as {@code null}: fields the SDK added
+ * later (cache token counts) simply read as absent on older versions.
+ */
+final class Accessors {
+
+  private static final MethodType GETTER = MethodType.methodType(Object.class, Object.class);
+  private static final MethodHandle ABSENT =
+      MethodHandles.dropArguments(MethodHandles.constant(Object.class, null), 0, Object.class);
+
+  private static final ClassValue<Map<String, MethodHandle>> GETTERS = new ClassValue<>() {
+    @Override
+    protected Map<String, MethodHandle> computeValue(Class<?> type) {
+      return new ConcurrentHashMap<>();
+    }
+  };
+
+  private Accessors() {}
+
+  /** {@code target.name()}, or {@code null} when target is null, has no such getter, or it fails. */
+  static Object get(Object target, String name) {
+    if (target == null) {
+      return null;
+    }
+    Class<?> type = target.getClass();
+    MethodHandle getter = GETTERS.get(type).computeIfAbsent(name, n -> find(type, n));
+    try {
+      return getter.invokeExact(target);
+    } catch (Throwable t) {
+      Log.warnOnce("bedrock-get:" + type.getName() + "." + name, "llm-budget: could not read " + type.getName()
+          + "." + name + "() (" + t + "); the call is metered without it", t);
+      return null;
+    }
+  }
+
+  static String text(Object target, String name) {
+    Object v = get(target, name);
+    return v instanceof String ? (String) v : null;
+  }
+
+  /** A count, 0 when absent. */
+  static long count(Object target, String name) {
+    Object v = get(target, name);
+    return v instanceof Number ? Math.max(0, ((Number) v).longValue()) : 0;
+  }
+
+  static List<?> list(Object target, String name) {
+    Object v = get(target, name);
+    return v instanceof List ? (List<?>) v : List.of();
+  }
+
+  /** The bytes of an {@code SdkBytes}, or {@code null}. */
+  static byte[] bytes(Object sdkBytes) {
+    Object v = get(sdkBytes, "asByteArrayUnsafe");
+    if (v == null) {
+      v = get(sdkBytes, "asByteArray");
+    }
+    return v instanceof byte[] ? (byte[]) v : null;
+  }
+
+  private static MethodHandle find(Class<?> type, String name) {
+    try {
+      Method m = publicDeclaration(type, name);
+      return m == null ? ABSENT : MethodHandles.publicLookup().unreflect(m).asType(GETTER);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return ABSENT;
+    }
+  }
+
+  /** The getter as a public type declares it: an implementation class may itself be package-private. */
+  private static Method publicDeclaration(Class<?> type, String name) {
+    for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+      if (Modifier.isPublic(c.getModifiers())) {
+        try {
+          Method m = c.getMethod(name);
+          if (m.getReturnType() != void.class && Modifier.isPublic(m.getDeclaringClass().getModifiers())) {
+            return m;
+          }
+        } catch (NoSuchMethodException e) {
+          return null;
+        }
+      }
+      for (Class<?> i : c.getInterfaces()) {
+        Method m = publicDeclaration(i, name);
+        if (m != null) {
+          return m;
+        }
+      }
+    }
+    return null;
+  }
+}

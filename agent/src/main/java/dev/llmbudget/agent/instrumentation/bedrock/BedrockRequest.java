@@ -1,0 +1,138 @@
+package dev.llmbudget.agent.instrumentation.bedrock;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmbudget.internal.SdkJson;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the agent needs from a Bedrock request before it goes out: the model id as the caller gave
+ * it (the price table resolves region prefixes, versions and inference-profile ARNs), the prompt
+ * text for token counting, the number of chat messages and the output cap (0 when none).
+ */
+record BedrockRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens) {
+
+  /** Keys under which the model-native JSON of {@code InvokeModel} holds prompt text, across families. */
+  private static final Set<String> TEXT_KEYS = Set.of("text", "content", "prompt", "inputText", "system", "message");
+  /** Output caps of the model families: Anthropic/Mistral, Llama, Titan, Nova, Converse-shaped. */
+  private static final Set<String> MAX_KEYS = Set.of("max_tokens", "max_gen_len", "maxTokenCount", "max_new_tokens",
+      "maxTokens");
+
+  /** {@code ConverseRequest} or {@code ConverseStreamRequest}, read through their getters. */
+  static BedrockRequest fromConverse(Object request) {
+    String model = Accessors.text(request, "modelId");
+    if (model == null) {
+      return null;
+    }
+    StringBuilder prompt = new StringBuilder(256);
+    int messages = 0;
+    for (Object message : Accessors.list(request, "messages")) {
+      messages++;
+      for (Object block : Accessors.list(message, "content")) {
+        appendBlock(block, prompt);
+      }
+    }
+    for (Object block : Accessors.list(request, "system")) {
+      append(Accessors.text(block, "text"), prompt);
+    }
+    Object tools = Accessors.get(request, "toolConfig");
+    if (tools != null) {
+      prompt.append('\n').append(tools);
+    }
+    long max = Accessors.count(Accessors.get(request, "inferenceConfig"), "maxTokens");
+    return new BedrockRequest(model, prompt, messages, max);
+  }
+
+  private static void appendBlock(Object block, StringBuilder prompt) {
+    append(Accessors.text(block, "text"), prompt);
+    Object toolUse = Accessors.get(block, "toolUse");
+    if (toolUse != null) {
+      append(String.valueOf(Accessors.get(toolUse, "input")), prompt);
+    }
+    for (Object part : Accessors.list(Accessors.get(block, "toolResult"), "content")) {
+      append(Accessors.text(part, "text"), prompt);
+      Object json = Accessors.get(part, "json");
+      if (json != null) {
+        append(json.toString(), prompt);
+      }
+    }
+  }
+
+  /** {@code InvokeModelRequest} or {@code InvokeModelWithResponseStreamRequest}: the body is the model's own JSON. */
+  static BedrockRequest fromInvoke(Object request) throws IOException {
+    String model = Accessors.text(request, "modelId");
+    if (model == null) {
+      return null;
+    }
+    byte[] body = Accessors.bytes(Accessors.get(request, "body"));
+    if (body == null || body.length == 0) {
+      return new BedrockRequest(model, "", 0, 0);
+    }
+    JsonNode root = SdkJson.MAPPER.readTree(body);
+    if (root == null || !root.isObject()) {
+      return new BedrockRequest(model, "", 0, 0);
+    }
+    StringBuilder prompt = new StringBuilder(256);
+    collectText(root, prompt);
+    JsonNode tools = root.get("tools");
+    if (tools != null && tools.isArray() && !tools.isEmpty()) {
+      prompt.append('\n').append(tools);
+    }
+    JsonNode messages = root.get("messages");
+    int count = messages != null && messages.isArray() ? messages.size() : 0;
+    return new BedrockRequest(model, prompt, count, maxOutput(root, 2));
+  }
+
+  /** Appends every text value found under a prompt-text key, however deep the family nests it. */
+  static void collectText(JsonNode node, StringBuilder out) {
+    if (node.isArray()) {
+      for (JsonNode n : node) {
+        collectText(n, out);
+      }
+      return;
+    }
+    if (!node.isObject()) {
+      return;
+    }
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      JsonNode v = e.getValue();
+      if (v.isTextual()) {
+        if (TEXT_KEYS.contains(e.getKey())) {
+          append(v.asText(), out);
+        }
+      } else if (v.isContainerNode()) {
+        collectText(v, out);
+      }
+    }
+  }
+
+  /** The first output cap at the top level or in a nested config ({@code textGenerationConfig}, {@code inferenceConfig}). */
+  private static long maxOutput(JsonNode node, int depth) {
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      if (MAX_KEYS.contains(e.getKey()) && e.getValue().isNumber()) {
+        return Math.max(0, e.getValue().asLong());
+      }
+    }
+    if (depth > 1) {
+      for (Map.Entry<String, JsonNode> e : node.properties()) {
+        if (e.getValue().isObject()) {
+          long m = maxOutput(e.getValue(), depth - 1);
+          if (m > 0) {
+            return m;
+          }
+        }
+      }
+    }
+    return 0;
+  }
+
+  private static void append(String text, StringBuilder out) {
+    if (text != null && !text.isEmpty()) {
+      if (out.length() > 0) {
+        out.append('\n');
+      }
+      out.append(text);
+    }
+  }
+}

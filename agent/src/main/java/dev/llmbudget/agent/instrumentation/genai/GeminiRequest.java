@@ -1,0 +1,89 @@
+package dev.llmbudget.agent.instrumentation.genai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmbudget.agent.instrumentation.meter.ChunkReader;
+import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
+import dev.llmbudget.internal.SdkJson;
+import java.io.IOException;
+
+/**
+ * Which Gemini API requests are priced, and what they say: {@code models/{model}:generateContent}
+ * and {@code :streamGenerateContent} (Gemini API and Vertex AI paths alike), read from the path
+ * and the JSON body exactly as the SDK sends them.
+ */
+final class GeminiRequest {
+
+  private GeminiRequest() {}
+
+  /** The priced request, or {@code null} when {@code path} is no generate call. */
+  static LlmRequest read(String path, String body) throws IOException {
+    if (path == null || body == null) {
+      return null;
+    }
+    int query = path.indexOf('?');
+    String p = query < 0 ? path : path.substring(0, query);
+    if (!p.endsWith(":generateContent") && !p.endsWith(":streamGenerateContent")) {
+      return null;
+    }
+    int colon = p.lastIndexOf(':');
+    int models = p.lastIndexOf("models/", colon);
+    String model = p.substring(models < 0 ? 0 : models + "models/".length(), colon);
+    if (model.isEmpty()) {
+      return null;
+    }
+    JsonNode root = SdkJson.MAPPER.readTree(body);
+    if (root == null || !root.isObject()) {
+      return null;
+    }
+    StringBuilder prompt = new StringBuilder(256);
+    for (JsonNode content : root.path("contents")) {
+      appendParts(content, prompt);
+    }
+    appendParts(root.get("systemInstruction"), prompt);
+    JsonNode tools = root.get("tools");
+    if (tools != null && tools.isArray() && tools.size() > 0) {
+      prompt.append(tools).append('\n');
+    }
+    JsonNode max = root.path("generationConfig").get("maxOutputTokens");
+    long maxOutput = max != null && max.isNumber() ? Math.max(0, max.asLong()) : 0;
+    // Gemini adds no per-message tokens the way OpenAI does.
+    return new LlmRequest(model, prompt, 0, maxOutput);
+  }
+
+  /** Text, function calls and function results count as prompt; inline images and files are not text. */
+  private static void appendParts(JsonNode content, StringBuilder out) {
+    if (content == null) {
+      return;
+    }
+    for (JsonNode part : content.path("parts")) {
+      JsonNode text = part.get("text");
+      if (text != null && text.isTextual()) {
+        out.append(text.asText()).append('\n');
+      }
+      JsonNode call = part.get("functionCall");
+      if (call != null) {
+        out.append(call).append('\n');
+      }
+      JsonNode result = part.get("functionResponse");
+      if (result != null) {
+        out.append(result).append('\n');
+      }
+    }
+  }
+
+  /** Reads {@code usageMetadata} (via core) and the candidates' text from each answer chunk. */
+  static final class Reader extends ChunkReader {
+    Reader(String model) {
+      super(model);
+    }
+
+    @Override
+    protected void collectText(JsonNode chunk) {
+      for (JsonNode candidate : chunk.path("candidates")) {
+        for (JsonNode part : candidate.path("content").path("parts")) {
+          text(part.get("text"));
+        }
+      }
+    }
+  }
+}

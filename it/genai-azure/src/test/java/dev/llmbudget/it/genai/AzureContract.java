@@ -1,0 +1,92 @@
+package dev.llmbudget.it.genai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmbudget.Usage;
+import dev.llmbudget.testkit.AzureOpenAiApi;
+import java.math.BigDecimal;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** azure-ai-openai: an Azure endpoint with a key; deployments named to the agent by llmbudget.azure.deployments. */
+abstract class AzureContract extends AgentContract {
+
+  /** The model Azure names in its answers for the deployment. */
+  static final String ANSWER_MODEL = "gpt-4o-mini-2024-07-18";
+
+  @Override
+  String sdk() {
+    return "azure";
+  }
+
+  @Override
+  String sdkAgentArgs() {
+    return "azure.deployments=" + AzureCalls.DEPLOYMENT + ":gpt-4o-mini;" + AzureCalls.EMBEDDING_DEPLOYMENT
+        + ":text-embedding-3-small";
+  }
+
+  @Override
+  String llmPath() {
+    return AzureOpenAiApi.chatPath(AzureCalls.DEPLOYMENT);
+  }
+
+  @Override
+  Usage reportedUsage() {
+    return new Usage(ANSWER_MODEL, 20, 10, 4, 0, 0, 3, false);
+  }
+
+  @Override
+  Usage plainUsage() {
+    return Usage.of(ANSWER_MODEL, 20, 10);
+  }
+
+  @Override
+  String[] exactSteps() {
+    return new String[] {"sync@alice"};
+  }
+
+  @AfterEach
+  void answerWithTheModelAgain() {
+    server.azure().model(ANSWER_MODEL);
+  }
+
+  @Test
+  void anAnswerWithoutAModelIsChargedAsTheDeploymentsModel() throws Exception {
+    server.azure().model(null);
+    ChildJvm.Result r = run("store=memory,max_budget=10", 100, "sync@alice");
+
+    assertThat(r.step("sync@alice")).isEqualTo("OK");
+    assertThat(r.spent("alice")).isEqualByComparingTo(price(Usage.of("gpt-4o-mini", 20, 10)));
+  }
+
+  @Test
+  void aRequestRetriedByAzureCoreAfterA500IsChargedOnce() throws Exception {
+    server.failNext(1);
+    ChildJvm.Result r = run("store=memory,max_budget=10", 100, "sync@alice");
+
+    assertThat(r.step("sync@alice")).isEqualTo("OK");
+    assertThat(server.requests(llmPath())).isEqualTo(2);
+    assertThat(r.spent("alice")).isEqualByComparingTo(price(plainUsage()));
+  }
+
+  @Test
+  void aStreamIsChargedForItsText() throws Exception {
+    ChildJvm.Result r = run("store=memory,max_budget=10", 100, "stream@alice");
+
+    assertThat(r.step("stream@alice")).isEqualTo("OK");
+    assertThat(server.requests(llmPath())).isEqualTo(1);
+    // The SDK does not ask for usage in streams by default: the text is counted instead.
+    assertThat(r.spent("alice")).isPositive().isLessThanOrEqualTo(price(Usage.of(ANSWER_MODEL, 100, 100)));
+  }
+
+  @Test
+  void embeddingsAreChargedTheirReportedUsage() throws Exception {
+    server.azure().model("text-embedding-3-small");
+    ChildJvm.Result r = run("store=memory,max_budget=10", 100, "embeddings@alice");
+
+    assertThat(r.step("embeddings@alice")).isEqualTo("OK");
+    assertThat(server.requests(AzureOpenAiApi.embeddingsPath(AzureCalls.EMBEDDING_DEPLOYMENT))).isEqualTo(1);
+    assertThat(r.spent("alice")).isEqualByComparingTo(price(Usage.of("text-embedding-3-small", 20, 0)))
+        .isGreaterThan(BigDecimal.ZERO);
+  }
+}

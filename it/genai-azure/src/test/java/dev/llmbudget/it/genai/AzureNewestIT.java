@@ -1,0 +1,9 @@
+package dev.llmbudget.it.genai;
+
+/** azure-ai-openai 1.0.0-beta.16, the newest. */
+class AzureNewestIT extends AzureContract {
+  @Override
+  String classPath() {
+    return ChildJvm.newestSdkClassPath();
+  }
+}

@@ -1,0 +1,56 @@
+package dev.llmbudget.it.genai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmbudget.Usage;
+import dev.llmbudget.testkit.GeminiApi;
+import java.math.BigDecimal;
+import org.junit.jupiter.api.Test;
+
+/** google-genai: Gemini API key, endpoint override to the fake server. */
+abstract class GenAiContract extends AgentContract {
+
+  @Override
+  String sdk() {
+    return "genai";
+  }
+
+  @Override
+  String llmPath() {
+    return GeminiApi.generatePath(GenAiCalls.API_VERSION, GenAiCalls.MODEL);
+  }
+
+  @Override
+  String streamPath() {
+    return GeminiApi.streamPath(GenAiCalls.API_VERSION, GenAiCalls.MODEL);
+  }
+
+  /** 20 plain input + 4 cached, 10 output of which 3 thoughts: Gemini reports 24 prompt, 7 candidates, 3 thoughts. */
+  @Override
+  Usage reportedUsage() {
+    return new Usage(GenAiCalls.MODEL, 20, 10, 4, 0, 0, 3, false);
+  }
+
+  @Override
+  Usage plainUsage() {
+    return Usage.of(GenAiCalls.MODEL, 20, 10);
+  }
+
+  @Override
+  String[] exactSteps() {
+    return new String[] {"sync@alice", "async@alice", "stream@alice", "asyncstream@alice"};
+  }
+
+  @Test
+  void anAsyncCallIsChargedToTheCallerAndRefusedTheWayTheSdkReportsFailures() throws Exception {
+    ChildJvm.Result r = run("store=memory,max_budget=10,user.max_budget=0.000001", 100,
+        "budget:dave=1", "async@dave", "async@erin", "asyncstream@erin");
+
+    assertThat(r.step("async@dave")).isEqualTo("OK");
+    assertThat(r.spent("dave")).isEqualByComparingTo(price(plainUsage()));
+    assertThat(r.step("async@erin")).isEqualTo("BLOCKED user:erin");
+    assertThat(r.step("asyncstream@erin")).isEqualTo("BLOCKED user:erin");
+    assertThat(r.spent("erin")).isEqualByComparingTo(BigDecimal.ZERO);
+    assertThat(server.totalRequests()).isEqualTo(1);
+  }
+}

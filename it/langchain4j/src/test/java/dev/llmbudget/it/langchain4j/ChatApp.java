@@ -1,0 +1,211 @@
+package dev.llmbudget.it.langchain4j;
+
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.anthropic.AnthropicChatModel;
+import dev.langchain4j.model.anthropic.AnthropicStreamingChatModel;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.ollama.OllamaChatModel;
+import dev.langchain4j.model.ollama.OllamaStreamingChatModel;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+import dev.langchain4j.model.openaiofficial.OpenAiOfficialChatModel;
+import dev.langchain4j.model.openaiofficial.OpenAiOfficialStreamingChatModel;
+import dev.llmbudget.BudgetContext;
+import dev.llmbudget.BudgetExceededError;
+import dev.llmbudget.BudgetManager;
+import dev.llmbudget.internal.BudgetEngine;
+import dev.llmbudget.internal.BudgetRuntime;
+import dev.llmbudget.store.BudgetStore;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The LangChain4j application the ITs run in a child JVM with the agent attached:
+ * {@code ChatApp <openai|anthropic|ollama|official> <baseUrl> <maxTokens> <step>...}, a step being
+ * {@code sync}, {@code text} (the {@code chat(String)} overload), {@code stream} or {@code early}
+ * (a stream the consumer stops after its first piece), optionally {@code @user}, or
+ * {@code budget:user=dollars}. Prints {@code STEP <step> OK|BLOCKED ...|ERROR ...} and the spend.
+ */
+public final class ChatApp {
+
+  public static void main(String[] args) throws Exception {
+    String provider = args[0];
+    String baseUrl = args[1];
+    int maxTokens = Integer.parseInt(args[2]);
+    ChatModel chat = chatModel(provider, baseUrl, maxTokens);
+    StreamingChatModel streaming = streamingModel(provider, baseUrl, maxTokens);
+    Set<String> users = new LinkedHashSet<>();
+    for (int i = 3; i < args.length; i++) {
+      String step = args[i];
+      if (step.startsWith("budget:")) {
+        String[] kv = step.substring("budget:".length()).split("=");
+        new BudgetManager("default", "memory", null).createBudget(Double.parseDouble(kv[1]), kv[0], null);
+        continue;
+      }
+      int at = step.indexOf('@');
+      String action = at < 0 ? step : step.substring(0, at);
+      String user = at < 0 ? null : step.substring(at + 1);
+      if (user != null) {
+        users.add(user);
+      }
+      String result = user == null ? outcome(chat, streaming, action)
+          : BudgetContext.call(user, () -> outcome(chat, streaming, action));
+      System.out.println("STEP " + step + " " + result);
+    }
+    BudgetEngine engine = BudgetRuntime.get().engine();
+    System.out.println("SPENT global " + spent(engine, BudgetStore.GLOBAL_KEY));
+    for (String u : users) {
+      System.out.println("SPENT " + u + " " + spent(engine, u));
+    }
+    System.exit(0);
+  }
+
+  private static String spent(BudgetEngine engine, String key) {
+    return engine.store().snapshot(key, Instant.now()).map(s -> s.currentCost().toPlainString()).orElse("0");
+  }
+
+  static ChatModel chatModel(String provider, String baseUrl, int maxTokens) {
+    switch (provider) {
+      case "openai":
+        return OpenAiChatModel.builder().baseUrl(baseUrl + "/v1").apiKey("sk-test").modelName("gpt-4o-mini")
+            .maxTokens(maxTokens).build();
+      case "anthropic":
+        return AnthropicChatModel.builder().baseUrl(baseUrl + "/v1/").apiKey("sk-ant-test")
+            .modelName("claude-3-5-haiku-20241022").maxTokens(maxTokens).build();
+      case "ollama":
+        return OllamaChatModel.builder().baseUrl(baseUrl).modelName("llama3.1").numPredict(maxTokens).build();
+      case "official":
+        return OpenAiOfficialChatModel.builder().baseUrl(baseUrl + "/v1").apiKey("sk-test").modelName("gpt-4o-mini")
+            .maxCompletionTokens(maxTokens).build();
+      default:
+        throw new IllegalArgumentException(provider);
+    }
+  }
+
+  static StreamingChatModel streamingModel(String provider, String baseUrl, int maxTokens) {
+    switch (provider) {
+      case "openai":
+        return OpenAiStreamingChatModel.builder().baseUrl(baseUrl + "/v1").apiKey("sk-test").modelName("gpt-4o-mini")
+            .maxTokens(maxTokens).build();
+      case "anthropic":
+        return AnthropicStreamingChatModel.builder().baseUrl(baseUrl + "/v1/").apiKey("sk-ant-test")
+            .modelName("claude-3-5-haiku-20241022").maxTokens(maxTokens).build();
+      case "ollama":
+        return OllamaStreamingChatModel.builder().baseUrl(baseUrl).modelName("llama3.1").numPredict(maxTokens).build();
+      case "official":
+        return OpenAiOfficialStreamingChatModel.builder().baseUrl(baseUrl + "/v1").apiKey("sk-test")
+            .modelName("gpt-4o-mini").maxCompletionTokens(maxTokens).build();
+      default:
+        throw new IllegalArgumentException(provider);
+    }
+  }
+
+  private static String outcome(ChatModel chat, StreamingChatModel streaming, String action) {
+    try {
+      run(chat, streaming, action);
+      return "OK";
+    } catch (Throwable t) {
+      Throwable cause = t;
+      while (!(cause instanceof BudgetExceededError) && cause.getCause() != null && cause.getCause() != cause) {
+        cause = cause.getCause();
+      }
+      if (cause instanceof BudgetExceededError) {
+        BudgetExceededError e = (BudgetExceededError) cause;
+        return "BLOCKED " + (e.isGlobal() ? "global" : "user:" + e.user().orElse("?"));
+      }
+      return "ERROR " + t;
+    }
+  }
+
+  private static ChatRequest request() {
+    return ChatRequest.builder()
+        .messages(SystemMessage.from("You are terse."), UserMessage.from("Say hello to the budget."))
+        .build();
+  }
+
+  private static void run(ChatModel chat, StreamingChatModel streaming, String action) throws Exception {
+    switch (action) {
+      case "sync": {
+        ChatResponse r = chat.chat(request());
+        require(r.aiMessage().text() != null, "no text");
+        break;
+      }
+      case "text":
+        require(chat.chat("Say hello to the budget.") != null, "no text");
+        break;
+      case "stream": {
+        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+        streaming.chat(request(), new StreamingChatResponseHandler() {
+          @Override
+          public void onPartialResponse(String partial) {}
+
+          @Override
+          public void onCompleteResponse(ChatResponse response) {
+            done.complete(response);
+          }
+
+          @Override
+          public void onError(Throwable error) {
+            done.completeExceptionally(error);
+          }
+        });
+        done.get(60, TimeUnit.SECONDS);
+        break;
+      }
+      case "early":
+        if (hasStreamingHandle()) {
+          CancellingHandler.runOn(streaming, request());
+        } else {
+          stopByThrowing(streaming);
+        }
+        break;
+      default:
+        throw new IllegalArgumentException(action);
+    }
+  }
+
+  /** LangChain4j 1.0.x has no way to cancel a stream; a consumer that gives up throws from its callback. */
+  private static void stopByThrowing(StreamingChatModel streaming) throws Exception {
+    CompletableFuture<Object> ended = new CompletableFuture<>();
+    streaming.chat(request(), new StreamingChatResponseHandler() {
+      @Override
+      public void onPartialResponse(String partial) {
+        throw new IllegalStateException("the consumer has seen enough");
+      }
+
+      @Override
+      public void onCompleteResponse(ChatResponse response) {
+        ended.complete(response);
+      }
+
+      @Override
+      public void onError(Throwable error) {
+        ended.complete(error);
+      }
+    });
+    ended.get(60, TimeUnit.SECONDS);
+  }
+
+  private static boolean hasStreamingHandle() {
+    try {
+      Class.forName("dev.langchain4j.model.chat.response.StreamingHandle");
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
+  }
+
+  private static void require(boolean ok, String what) {
+    if (!ok) {
+      throw new IllegalStateException(what);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package dev.llmbudget.it.langchain4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmbudget.Usage;
+import dev.llmbudget.pricing.PriceTable;
+import dev.llmbudget.testkit.FakeLlmServer;
+import java.math.BigDecimal;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the agent guarantees for a LangChain4j chat model, shown in real JVMs running the real
+ * LangChain4j modules against a loopback server. One subclass per provider and version.
+ */
+abstract class LangChain4jContract {
+
+  static FakeLlmServer server;
+
+  /** {@code openai}, {@code anthropic} or {@code ollama}: which models {@link ChatApp} builds. */
+  abstract String provider();
+
+  abstract String classPath();
+
+  /** The path the server counts this provider's calls on. */
+  abstract String llmPath();
+
+  /** The usage the server's answers report, as the price table reads it. */
+  abstract Usage reportedUsage();
+
+  /** The usage LangChain4j reports for a streamed answer; the same unless a version miscounts. */
+  Usage streamedUsage() {
+    return reportedUsage();
+  }
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    server = FakeLlmServer.start();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    server.close();
+  }
+
+  @BeforeEach
+  void resetServer() {
+    server.resetCounts();
+    server.usage(20, 10).cache(0, 0).reasoning(0).failNext(0).reply("Hello from the fake LLM server.", 4);
+  }
+
+  static BigDecimal price(Usage usage) {
+    return PriceTable.defaultTable().resolve(usage.model()).orElseThrow().cost(usage);
+  }
+
+  ChildJvm.Result run(String agentArgs, String... steps) throws Exception {
+    String[] args = new String[steps.length + 3];
+    args[0] = provider();
+    args[1] = server.baseUrl();
+    args[2] = "100";
+    System.arraycopy(steps, 0, args, 3, steps.length);
+    ChildJvm.Result r = ChildJvm.run(classPath(), agentArgs, args);
+    assertThat(r.exitCode).as(r.output).isZero();
+    return r;
+  }
+
+  @Test
+  void syncAndStreamingCallsAreChargedThePriceOfTheirUsageExactly() throws Exception {
+    ChildJvm.Result r = run("store=memory,max_budget=10", "sync@alice", "text@alice", "stream@alice");
+
+    assertThat(r.step("sync@alice")).isEqualTo("OK");
+    assertThat(r.step("text@alice")).isEqualTo("OK");
+    assertThat(r.step("stream@alice")).isEqualTo("OK");
+    BigDecimal one = price(reportedUsage());
+    assertThat(r.spent("alice")).isEqualByComparingTo(one.multiply(BigDecimal.valueOf(2)).add(price(streamedUsage())));
+    assertThat(r.spent("global")).isEqualByComparingTo(r.spent("alice"));
+    assertThat(server.requests(llmPath())).isEqualTo(3);
+  }
+
+  @Test
+  void aUserOverBudgetIsBlockedBeforeAnythingIsSentWhileAnotherIsNot() throws Exception {
+    ChildJvm.Result r = run("store=memory,max_budget=10,user.max_budget=0",
+        "budget:bob=1", "sync@alice", "stream@alice", "sync@bob");
+
+    assertThat(r.step("sync@alice")).isEqualTo("BLOCKED user:alice");
+    assertThat(r.step("stream@alice")).isEqualTo("BLOCKED user:alice");
+    assertThat(r.step("sync@bob")).isEqualTo("OK");
+    assertThat(r.spent("alice")).isZero();
+    assertThat(server.requests(llmPath())).isEqualTo(1);
+  }
+
+  @Test
+  void theGlobalBudgetBlocksEveryone() throws Exception {
+    ChildJvm.Result r = run("store=memory,max_budget=0", "sync", "sync@alice", "stream@carol");
+
+    for (String step : new String[] {"sync", "sync@alice", "stream@carol"}) {
+      assertThat(r.step(step)).isEqualTo("BLOCKED global");
+    }
+    assertThat(server.totalRequests()).isZero();
+  }
+
+  @Test
+  void aStreamTheConsumerStopsEarlyIsChargedForWhatWasReceived() throws Exception {
+    server.reply("one two three four five six seven eight nine ten eleven twelve", 6);
+    ChildJvm.Result r = run("store=memory,max_budget=10", "early@bob");
+
+    assertThat(r.step("early@bob")).isEqualTo("OK");
+    assertThat(server.requests(llmPath())).isEqualTo(1);
+    BigDecimal ceiling = price(new Usage(reportedUsage().model(), 200, 100, 0, 0, 0, 0, false));
+    if (ceiling.signum() > 0) {
+      assertThat(r.spent("bob")).isPositive().isLessThanOrEqualTo(ceiling);
+    } else {
+      assertThat(r.spent("bob")).isZero();
+    }
+  }
+}

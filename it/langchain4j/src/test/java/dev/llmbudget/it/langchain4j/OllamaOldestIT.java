@@ -1,0 +1,27 @@
+package dev.llmbudget.it.langchain4j;
+
+import dev.llmbudget.Usage;
+
+/** The contract for LangChain4j's Ollama models on LangChain4j 1.0.1 (open-ai 1.0.1; anthropic and ollama 1.0.1-beta6). */
+class OllamaOldestIT extends LangChain4jContract {
+
+  @Override
+  String provider() {
+    return "ollama";
+  }
+
+  @Override
+  String classPath() {
+    return ChildJvm.classPathFrom("llmbudget.it.classpath.oldest");
+  }
+
+  @Override
+  String llmPath() {
+    return "/api/chat";
+  }
+
+  @Override
+  Usage reportedUsage() {
+    return Usage.of("ollama/llama3.1", 20, 10);
+  }
+}
