@@ -19,7 +19,8 @@ class SpringAi11OpenAiIT extends OpenAiCase {
   @Test
   void theAppRunsUnchangedWithoutTheAgentAndWithAModelThePriceTableLacks() throws Exception {
     String[] args = {factory(), provider(), baseUrl(), "my-private-finetune", "100", "sync@alice", "stream@alice"};
-    ChildJvm.Result without = new ChildJvm().classPath(ChildJvm.withCore(classPath())).withoutAgent().run(args);
+    ChildJvm.Result without = new ChildJvm().classPath(ChildJvm.withCore(classPath())).withoutAgent()
+        .jvmArg("-Dllmbudget.store=memory").run(args);
     assertThat(without.exitCode).as(without.output).isZero();
     assertThat(without.step("sync@alice")).startsWith("OK Hello");
     assertThat(without.step("stream@alice")).isEqualTo("OK Hello from the fake LLM server.");
