@@ -6,6 +6,7 @@ import dev.llmbudget.agent.instrumentation.azure.AzureOpenAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.bedrock.BedrockInstrumentation;
 import dev.llmbudget.agent.instrumentation.genai.GenAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.langchain4j.LangChain4jInstrumentation;
+import dev.llmbudget.agent.instrumentation.springai.SpringAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.openai.OpenAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.stainless.HttpSeam;
 import dev.llmbudget.agent.instrumentation.stainless.StainlessSdk;
@@ -28,7 +29,7 @@ public final class AgentInstaller {
   /** Every seam the agent weaves; a new SDK or framework is one more entry. */
   static final List<Seam> SEAMS = List.of(OpenAiInstrumentation.SDK, AnthropicInstrumentation.SDK,
       BedrockInstrumentation.INSTANCE, GenAiInstrumentation.INSTANCE, AzureOpenAiInstrumentation.INSTANCE,
-      LangChain4jInstrumentation.INSTANCE);
+      LangChain4jInstrumentation.INSTANCE, SpringAiInstrumentation.INSTANCE);
 
   private AgentInstaller() {}
 

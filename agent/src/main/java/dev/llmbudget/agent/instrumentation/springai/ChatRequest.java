@@ -1,0 +1,48 @@
+package dev.llmbudget.agent.instrumentation.springai;
+
+import java.util.List;
+
+/**
+ * What the agent reads from a {@code Prompt} before the call: the model (the prompt's options,
+ * else the chat model's defaults), the messages' text, their number, and the output cap, 0 when
+ * neither sets one.
+ */
+record ChatRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens) {
+
+  static ChatRequest read(Object chatModel, Object prompt) throws ReflectiveOperationException {
+    StringBuilder text = new StringBuilder();
+    int count = 0;
+    Object instructions = Accessors.get(prompt, "getInstructions");
+    if (instructions instanceof List) {
+      for (Object message : (List<?>) instructions) {
+        String t = Accessors.string(message, "getText");
+        if (t != null) {
+          if (text.length() > 0) {
+            text.append('\n');
+          }
+          text.append(t);
+        }
+        count++;
+      }
+    }
+    Object options = Accessors.get(prompt, "getOptions");
+    String model = Accessors.string(options, "getModel");
+    long maxTokens = maxTokens(options);
+    if (model == null || maxTokens == 0) {
+      Object defaults = Accessors.get(chatModel, "getDefaultOptions");
+      if (model == null) {
+        model = Accessors.string(defaults, "getModel");
+      }
+      if (maxTokens == 0) {
+        maxTokens = maxTokens(defaults);
+      }
+    }
+    return new ChatRequest(model, text, count, maxTokens);
+  }
+
+  /** {@code getMaxTokens()}, or OpenAI's {@code getMaxCompletionTokens()} for reasoning models. */
+  private static long maxTokens(Object options) throws ReflectiveOperationException {
+    long max = Accessors.number(options, "getMaxTokens");
+    return max > 0 ? max : Accessors.number(options, "getMaxCompletionTokens");
+  }
+}

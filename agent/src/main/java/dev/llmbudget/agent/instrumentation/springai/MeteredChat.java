@@ -1,0 +1,119 @@
+package dev.llmbudget.agent.instrumentation.springai;
+
+import dev.llmbudget.Reservation;
+import dev.llmbudget.Usage;
+import dev.llmbudget.internal.BudgetEngine;
+import dev.llmbudget.internal.BudgetRuntime;
+import dev.llmbudget.internal.Log;
+import dev.llmbudget.tokens.TokenCounter;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** One metered Spring AI call, from its reservation to its settlement. */
+final class MeteredChat {
+
+  /** Tokens OpenAI adds per chat message and to prime the reply, as core counts them. */
+  private static final int TOKENS_PER_MESSAGE = 3;
+  private static final int TOKENS_PER_REPLY = 3;
+
+  final Object model;
+  private final String user;
+  private final ChatRequest request;
+  /** Held for the call, or for a stream's first subscription; later subscriptions reserve anew. */
+  private final AtomicReference<Reservation> reserved;
+
+  MeteredChat(Object model, String user, ChatRequest request, Reservation reservation) {
+    this.model = model;
+    this.user = user;
+    this.request = request;
+    this.reserved = new AtomicReference<>(reservation);
+  }
+
+  /** The reservation of one subscription: the one taken before the call, then new ones (which may be refused). */
+  Reservation reservationForSubscription() {
+    Reservation first = reserved.getAndSet(null);
+    if (first != null) {
+      return first;
+    }
+    return BudgetRuntime.get().engine().reserveForCall(user, request.model(), request.prompt(),
+        request.messageCount(), request.maxOutputTokens());
+  }
+
+  void release() {
+    Reservation r = reserved.getAndSet(null);
+    if (r != null) {
+      r.release();
+    }
+  }
+
+  /** Charges a blocking call's response. */
+  void settle(Object response) {
+    Reservation r = reserved.getAndSet(null);
+    if (r == null) {
+      return;
+    }
+    try {
+      Object metadata = Accessors.get(response, "getMetadata");
+      String model = chargedModel(Accessors.string(metadata, "getModel"));
+      Usage usage = UsageReader.read(model, Accessors.get(metadata, "getUsage"));
+      if (usage == null) {
+        usage = estimate(model, text(response));
+      }
+      r.commit(usage);
+    } catch (Throwable t) {
+      Log.warnOnce("springai-usage:" + t.getClass().getName(), "llm-budget: could not read the usage of a Spring AI "
+          + "response (" + t + "); the call is charged what was reserved", t);
+      chargeReserved(r);
+    }
+  }
+
+  /** Where the usage cannot be read, the reserved worst case is the honest charge. */
+  void chargeReserved(Reservation r) {
+    try {
+      r.commit(r.amount(), request.model());
+    } catch (RuntimeException e) {
+      r.release();
+    }
+  }
+
+  /** The response's model when the price table knows it (a dated snapshot), else the requested one. */
+  String chargedModel(String responseModel) {
+    if (responseModel != null && !responseModel.isBlank() && !responseModel.equals(request.model())) {
+      try {
+        BudgetEngine engine = BudgetRuntime.get().engine();
+        if (engine.prices().resolve(responseModel).isPresent()) {
+          return responseModel;
+        }
+      } catch (RuntimeException e) {
+        // fall back to the requested model
+      }
+    }
+    return request.model();
+  }
+
+  /** The provider reported no usage: the prompt as counted and the text received, marked estimated. */
+  Usage estimate(String model, CharSequence received) {
+    long overhead = request.messageCount() <= 0 ? 0
+        : (long) request.messageCount() * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
+    TokenCounter counter = TokenCounter.forModel(model);
+    long input = counter.count(request.prompt().toString()) + overhead;
+    long output = received.length() == 0 ? 0 : counter.count(received.toString());
+    return Usage.of(model, input, output).asEstimated();
+  }
+
+  /** The text of every generation in a response (or stream chunk). */
+  static String text(Object response) throws ReflectiveOperationException {
+    Object results = Accessors.get(response, "getResults");
+    if (!(results instanceof List)) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder();
+    for (Object generation : (List<?>) results) {
+      String t = Accessors.string(Accessors.get(generation, "getOutput"), "getText");
+      if (t != null) {
+        sb.append(t);
+      }
+    }
+    return sb.toString();
+  }
+}

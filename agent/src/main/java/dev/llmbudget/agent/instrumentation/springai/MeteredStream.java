@@ -1,0 +1,122 @@
+package dev.llmbudget.agent.instrumentation.springai;
+
+import dev.llmbudget.BudgetExceededError;
+import dev.llmbudget.Reservation;
+import dev.llmbudget.Usage;
+import dev.llmbudget.internal.Log;
+import dev.llmbudget.pricing.UnknownModelException;
+
+/**
+ * One subscription to a metered {@code stream(Prompt)}: it watches the chunks go by and settles
+ * when the stream completes, fails or is cancelled. The usage is the largest each chunk reported
+ * (providers report it cumulatively, often only in the last chunk); without any, the prompt and
+ * the text received are counted and the charge is marked estimated.
+ */
+final class MeteredStream {
+
+  private final MeteredChat call;
+  private final Reservation reservation;
+  private final StringBuilder text = new StringBuilder();
+  private Usage usage;
+  private String responseModel;
+  private boolean settled;
+
+  private MeteredStream(MeteredChat call, Reservation reservation) {
+    this.call = call;
+    this.reservation = reservation;
+  }
+
+  /**
+   * {@code Flux.defer(() -> flux.doOnNext(..).doFinally(..))}: each subscription sends the request
+   * again, so each is reserved (the first one uses the reservation taken before the call) and
+   * settled on its own.
+   */
+  static Object wrap(MeteredChat call, Object flux) {
+    ReactorFlux reactor;
+    try {
+      reactor = ReactorFlux.of(call.model);
+    } catch (Throwable t) {
+      Log.warnOnce("springai-stream:" + t.getClass().getName(), "llm-budget: could not meter a Spring AI stream ("
+          + t + "); it goes on unmetered", t);
+      call.release();
+      return flux;
+    }
+    try {
+      return reactor.defer(() -> subscribe(reactor, call, flux));
+    } catch (Throwable t) {
+      Log.warnOnce("springai-defer:" + t.getClass().getName(), "llm-budget: could not meter a Spring AI stream ("
+          + t + "); it goes on unmetered", t);
+      call.release();
+      return flux;
+    }
+  }
+
+  private static Object subscribe(ReactorFlux reactor, MeteredChat call, Object flux) {
+    Reservation reservation;
+    try {
+      reservation = call.reservationForSubscription();
+    } catch (BudgetExceededError | UnknownModelException e) {
+      try {
+        return reactor.error(e);
+      } catch (Throwable t) {
+        throw e;
+      }
+    } catch (Throwable t) {
+      Log.warnOnce("springai-resubscribe:" + t.getClass().getName(), "llm-budget: could not reserve the cost of a "
+          + "Spring AI stream (" + t + "); it goes on unmetered", t);
+      return flux;
+    }
+    MeteredStream meter = new MeteredStream(call, reservation);
+    try {
+      return reactor.doFinally(reactor.doOnNext(flux, meter::onNext), meter::onFinally);
+    } catch (Throwable t) {
+      Log.warnOnce("springai-wrap:" + t.getClass().getName(), "llm-budget: could not meter a Spring AI stream ("
+          + t + "); it goes on unmetered", t);
+      reservation.release();
+      return flux;
+    }
+  }
+
+  /** Never throws: an exception here would fail the host's stream. */
+  synchronized void onNext(Object chunk) {
+    try {
+      Object metadata = Accessors.get(chunk, "getMetadata");
+      String model = Accessors.string(metadata, "getModel");
+      if (model != null && !model.isBlank()) {
+        responseModel = model;
+      }
+      usage = UsageReader.max(usage, UsageReader.read(call.chargedModel(responseModel), Accessors.get(metadata, "getUsage")));
+      text.append(MeteredChat.text(chunk));
+    } catch (Throwable t) {
+      Log.warnOnce("springai-chunk:" + t.getClass().getName(), "llm-budget: could not read a Spring AI stream chunk ("
+          + t + "); the stream is charged from what could be read", t);
+    }
+  }
+
+  /** Called once with Reactor's {@code SignalType}: on completion, error or cancellation. */
+  synchronized void onFinally(Object signal) {
+    if (settled) {
+      return;
+    }
+    settled = true;
+    try {
+      String model = call.chargedModel(responseModel);
+      if (usage != null) {
+        reservation.commit(withModel(usage, model));
+      } else if (text.length() > 0 || "ON_COMPLETE".equals(String.valueOf(signal))) {
+        reservation.commit(call.estimate(model, text));
+      } else {
+        reservation.release();
+      }
+    } catch (Throwable t) {
+      Log.warnOnce("springai-settle:" + t.getClass().getName(), "llm-budget: could not charge a Spring AI stream ("
+          + t + "); it is charged what was reserved", t);
+      call.chargeReserved(reservation);
+    }
+  }
+
+  private static Usage withModel(Usage u, String model) {
+    return model.equals(u.model()) ? u : new Usage(model, u.inputTokens(), u.outputTokens(), u.cacheReadTokens(),
+        u.cacheWrite5mTokens(), u.cacheWrite1hTokens(), u.reasoningTokens(), u.estimated());
+  }
+}

@@ -1,0 +1,55 @@
+package dev.llmbudget.agent.instrumentation.springai;
+
+import dev.llmbudget.Usage;
+
+/**
+ * Turns a Spring AI {@code Usage} into core's {@link Usage}. The provider's own usage object,
+ * when Spring AI keeps it ({@code getNativeUsage()}), gives cache and reasoning tokens: Anthropic's
+ * reports cache reads and writes beside the input tokens, OpenAI's inside the prompt tokens. Any
+ * other provider is charged its prompt and completion tokens.
+ */
+final class UsageReader {
+
+  private UsageReader() {}
+
+  /** The usage, or {@code null} when it reports no tokens at all. */
+  static Usage read(String model, Object springUsage) throws ReflectiveOperationException {
+    if (springUsage == null) {
+      return null;
+    }
+    Object nativeUsage = Accessors.get(springUsage, "getNativeUsage");
+    Usage usage = null;
+    if (Accessors.has(nativeUsage, "cacheReadInputTokens") || Accessors.has(nativeUsage, "cacheCreationInputTokens")) {
+      usage = new Usage(model, Accessors.number(nativeUsage, "inputTokens"), Accessors.number(nativeUsage, "outputTokens"),
+          Accessors.number(nativeUsage, "cacheReadInputTokens"), Accessors.number(nativeUsage, "cacheCreationInputTokens"),
+          0, 0, false);
+    } else if (Accessors.has(nativeUsage, "promptTokensDetails")) {
+      long prompt = Accessors.number(nativeUsage, "promptTokens");
+      long output = Accessors.number(nativeUsage, "completionTokens");
+      long cached = Math.min(prompt, Accessors.number(Accessors.get(nativeUsage, "promptTokensDetails"), "cachedTokens"));
+      long reasoning = Math.min(output,
+          Accessors.number(Accessors.get(nativeUsage, "completionTokenDetails"), "reasoningTokens"));
+      usage = new Usage(model, prompt - cached, output, cached, 0, 0, reasoning, false);
+    }
+    if (usage == null || usage.promptTokens() + usage.outputTokens() == 0) {
+      usage = Usage.of(model, Accessors.number(springUsage, "getPromptTokens"),
+          Accessors.number(springUsage, "getCompletionTokens"));
+    }
+    return usage.promptTokens() + usage.outputTokens() == 0 ? null : usage;
+  }
+
+  /** The larger of each count: providers report usage cumulatively across a stream's chunks. */
+  static Usage max(Usage a, Usage b) {
+    if (a == null) {
+      return b;
+    }
+    if (b == null) {
+      return a;
+    }
+    long output = Math.max(a.outputTokens(), b.outputTokens());
+    return new Usage(b.model(), Math.max(a.inputTokens(), b.inputTokens()), output,
+        Math.max(a.cacheReadTokens(), b.cacheReadTokens()), Math.max(a.cacheWrite5mTokens(), b.cacheWrite5mTokens()),
+        Math.max(a.cacheWrite1hTokens(), b.cacheWrite1hTokens()),
+        Math.min(output, Math.max(a.reasoningTokens(), b.reasoningTokens())), false);
+  }
+}

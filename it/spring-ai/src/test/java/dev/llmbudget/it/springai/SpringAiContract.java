@@ -1,0 +1,142 @@
+package dev.llmbudget.it.springai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmbudget.Usage;
+import dev.llmbudget.pricing.PriceTable;
+import dev.llmbudget.testkit.FakeLlmServer;
+import java.math.BigDecimal;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the agent guarantees for a Spring AI chat model, shown with a real JVM running the real
+ * Spring AI jars against a loopback server. Each Spring AI version and provider is one subclass.
+ */
+abstract class SpringAiContract {
+
+  static FakeLlmServer server;
+
+  /** {@code openai}, {@code anthropic} or {@code ollama}. */
+  abstract String provider();
+
+  abstract String model();
+
+  abstract String classPath();
+
+  /** The factory class of the Spring AI version on {@link #classPath()}. */
+  abstract String factory();
+
+  /** The path the server counts this provider's chat calls on. */
+  abstract String llmPath();
+
+  /** The base URL this provider's client is given. */
+  String baseUrl() {
+    return server.baseUrl();
+  }
+
+  /** Agent arguments every run adds, e.g. a price table. */
+  String extraAgentArgs() {
+    return "";
+  }
+
+  /** Makes the server report the cache and reasoning tokens this provider reports. */
+  void reportCacheTokens(FakeLlmServer s) {}
+
+  /** The usage the server's answers report, as the agent should read it. */
+  Usage reportedUsage() {
+    return Usage.of(model(), 20, 10);
+  }
+
+  /** True where the model talks through an SDK client the agent meters itself (Spring AI 2.x OpenAI, Anthropic). */
+  boolean meteredBelow() {
+    return false;
+  }
+
+  PriceTable prices() {
+    return PriceTable.defaultTable();
+  }
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    server = FakeLlmServer.start();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    server.close();
+  }
+
+  @BeforeEach
+  void resetServer() {
+    server.resetCounts();
+    server.usage(20, 10).cache(0, 0).reasoning(0).failNext(0).reply("Hello from the fake LLM server.", 4);
+  }
+
+  BigDecimal price(Usage usage) {
+    return prices().resolve(usage.model()).orElseThrow().cost(usage);
+  }
+
+  ChildJvm.Result run(String agentArgs, int maxTokens, String... steps) throws Exception {
+    String[] args = new String[steps.length + 5];
+    args[0] = factory();
+    args[1] = provider();
+    args[2] = baseUrl();
+    args[3] = model();
+    args[4] = Integer.toString(maxTokens);
+    System.arraycopy(steps, 0, args, 5, steps.length);
+    String all = extraAgentArgs().isEmpty() ? agentArgs : agentArgs + "," + extraAgentArgs();
+    ChildJvm.Result r = new ChildJvm().classPath(classPath()).agentArgs(all).run(args);
+    assertThat(r.exitCode).as(r.output).isZero();
+    return r;
+  }
+
+  @Test
+  void callsAndStreamsAreChargedThePriceOfTheirUsageExactlyToTheRightUser() throws Exception {
+    reportCacheTokens(server);
+    ChildJvm.Result r = run("store=memory,max_budget=10", 100, "sync@alice", "stream@alice", "sync%dave");
+
+    // Charged once: by this seam, or (meteredBelow) by the SDK's own seam and not again here.
+    assertThat(r.value("MODEL ")).endsWith(" meteredBelow=" + meteredBelow());
+    assertThat(r.step("sync@alice")).startsWith("OK Hello");
+    assertThat(r.step("stream@alice")).isEqualTo("OK Hello from the fake LLM server.");
+    assertThat(r.step("sync%dave")).startsWith("OK");
+    BigDecimal one = price(reportedUsage());
+    assertThat(r.spent("alice")).isEqualByComparingTo(one.multiply(BigDecimal.valueOf(2)));
+    assertThat(r.spent("dave")).isEqualByComparingTo(one);
+    assertThat(r.spent("global")).isEqualByComparingTo(one.multiply(BigDecimal.valueOf(3)));
+    assertThat(server.requests(llmPath())).isEqualTo(3);
+  }
+
+  @Test
+  void aStreamCancelledAfterItsFirstChunkIsChargedForWhatWasReceived() throws Exception {
+    server.reply("One two three four five six seven eight nine ten eleven twelve.", 6);
+    ChildJvm.Result r = run("store=memory,max_budget=10", 100, "early@bob");
+
+    assertThat(r.step("early@bob")).startsWith("OK");
+    assertThat(server.requests(llmPath())).isEqualTo(1);
+    // Not the whole answer's usage was seen: the prompt as counted plus the text received.
+    assertThat(r.spent("bob")).isPositive().isLessThan(price(Usage.of(model(), 200, 100)));
+  }
+
+  @Test
+  void aUserOverBudgetIsBlockedBeforeAnythingIsSentWhileAnotherIsNotAndTheGlobalBudgetBlocksEveryone() throws Exception {
+    ChildJvm.Result r = run("store=memory,max_budget=10,user.max_budget=0.000000001", 100,
+        "budget:bob=1", "sync@alice", "stream@alice", "early@alice", "sync@bob");
+
+    assertThat(r.step("sync@alice")).isEqualTo("BLOCKED user:alice");
+    assertThat(r.step("stream@alice")).isEqualTo("BLOCKED user:alice");
+    assertThat(r.step("early@alice")).isEqualTo("BLOCKED user:alice");
+    assertThat(r.step("sync@bob")).startsWith("OK");
+    assertThat(r.spent("alice")).isZero();
+    assertThat(server.requests(llmPath())).isEqualTo(1);
+
+    server.resetCounts();
+    ChildJvm.Result global = run("store=memory,max_budget=0.000000001", 100, "sync", "stream@carol");
+    assertThat(global.step("sync")).isEqualTo("BLOCKED global");
+    assertThat(global.step("stream@carol")).isEqualTo("BLOCKED global");
+    assertThat(server.totalRequests()).isZero();
+  }
+}
