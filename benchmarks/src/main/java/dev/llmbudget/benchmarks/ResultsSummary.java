@@ -58,6 +58,9 @@ public final class ResultsSummary {
     Map<String, Row> rows = new LinkedHashMap<>();
     for (String file : files) {
       for (JsonNode run : json.readTree(Path.of(file).toFile())) {
+        if (run.path("mode").asText().equals("sample")) {
+          continue; // latency distributions (AgentOverheadBenchmark): AgentOverheadSummary's table
+        }
         String benchmark = run.path("benchmark").asText().replaceFirst("^.*\\.([^.]+\\.[^.]+)$", "$1");
         Map<String, String> sorted = new TreeMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = run.path("params").fields(); it.hasNext(); ) {

@@ -27,9 +27,13 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  */
 class BenchmarksSmokeTest {
 
+  /**
+   * In-process runs cannot attach an agent, so of the agent-overhead pair only the baseline is
+   * here; {@code AgentOverheadWithAgentBenchmark} differs from it by its fork's options alone.
+   */
   static Stream<Class<?>> benchmarkClasses() {
     return Stream.of(StoreThroughputBenchmark.class, EngineReserveCommitBenchmark.class,
-        TokenCountingBenchmark.class);
+        TokenCountingBenchmark.class, AgentOverheadNoAgentBenchmark.class);
   }
 
   @ParameterizedTest

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The agent's per-call overhead through openai-java under JMH (AgentOverheadBenchmark): one fork
+# without and one with -javaagent per call type, 3x2 s warm-up and 5x2 s measured, SampleTime
+# (every call timed) with -prof gc, then the table of agent minus no-agent. About 3-5 minutes.
+#
+#   benchmarks/run-overhead.sh
+#
+# Runs from the repository root: the agent fork's -javaagent path is relative to it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+results=benchmarks/results
+jar=benchmarks/target/benchmarks.jar
+
+mvn -q -B -DskipTests -pl agent,benchmarks -am package
+mkdir -p "$results"
+echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ) commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  | tee "$results/overhead-machine.txt"
+echo "start: $(uptime)" | tee -a "$results/overhead-machine.txt"
+java -jar "$jar" 'AgentOverhead(NoAgent|WithAgent)Benchmark' -prof gc \
+  -rf json -rff "$results/overhead.json" -o "$results/overhead.txt"
+echo "end: $(uptime)" | tee -a "$results/overhead-machine.txt"
+java -cp "$jar" dev.llmbudget.benchmarks.AgentOverheadSummary "$results/overhead.json" | tee "$results/overhead.md"
