@@ -10,6 +10,7 @@ import net.bytebuddy.dynamic.scaffold.InstrumentedType;
 import net.bytebuddy.dynamic.scaffold.MethodGraph;
 import net.bytebuddy.dynamic.scaffold.TypeValidation;
 import net.bytebuddy.implementation.Implementation;
+import net.bytebuddy.matcher.ElementMatcher;
 import net.bytebuddy.pool.TypePool;
 
 /**
@@ -35,16 +36,24 @@ public final class AdviceWeaver {
 
   private AdviceWeaver() {}
 
-  /** A type pool over {@code classFile} and its loader, for seams that look at a class before weaving it. */
-  public static TypePool pool(String typeName, ClassLoader loader, byte[] classFile) {
-    return TypePool.Default.of(locator(typeName, loader, classFile));
-  }
-
   /** {@code classFile} with {@code advice} woven in. */
   public static byte[] weave(String typeName, ClassLoader loader, byte[] classFile, AsmVisitorWrapper advice) {
+    return weaveIf(typeName, loader, classFile, null, advice);
+  }
+
+  /**
+   * {@code classFile} with {@code advice} woven in when its type matches {@code types}, else
+   * {@code null}: for seams that must look at a class's hierarchy before weaving it. One type pool
+   * serves the look and the weave.
+   */
+  public static byte[] weaveIf(String typeName, ClassLoader loader, byte[] classFile,
+      ElementMatcher<? super TypeDescription> types, AsmVisitorWrapper advice) {
     ClassFileLocator locator = locator(typeName, loader, classFile);
     TypePool pool = TypePool.Default.of(locator);
     TypeDescription type = pool.describe(typeName).resolve();
+    if (types != null && !types.matches(type)) {
+      return null;
+    }
     return BYTE_BUDDY.redefine(type, locator).visit(advice).make(pool).getBytes();
   }
 

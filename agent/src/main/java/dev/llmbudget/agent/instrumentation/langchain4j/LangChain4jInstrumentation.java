@@ -53,11 +53,7 @@ public final class LangChain4jInstrumentation implements Seam {
     if (!typeName.endsWith("ChatModel")) {
       return null;
     }
-    TypeDescription type = AdviceWeaver.pool(typeName, loader, classFile).describe(typeName).resolve();
-    if (!Woven.TYPES.matches(type)) {
-      return null;
-    }
-    return AdviceWeaver.weave(typeName, loader, classFile, Woven.ADVICE);
+    return AdviceWeaver.weaveIf(typeName, loader, classFile, Woven.TYPES, Woven.ADVICE);
   }
 
   /** The matchers and advice, built on the first LangChain4j chat model. */

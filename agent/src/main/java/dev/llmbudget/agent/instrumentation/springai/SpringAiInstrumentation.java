@@ -53,11 +53,7 @@ public final class SpringAiInstrumentation implements Seam {
     if (!typeName.endsWith("ChatModel") || loader == null) {
       return null;
     }
-    TypeDescription type = AdviceWeaver.pool(typeName, loader, classFile).describe(typeName).resolve();
-    if (!Woven.TYPES.matches(type)) {
-      return null;
-    }
-    return AdviceWeaver.weave(typeName, loader, classFile, Woven.ADVICE);
+    return AdviceWeaver.weaveIf(typeName, loader, classFile, Woven.TYPES, Woven.ADVICE);
   }
 
   /** The matchers and advice, built on the first Spring AI chat model. */
