@@ -5,11 +5,14 @@ import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -41,8 +44,13 @@ public final class BudgetConfig {
     k.put("llmbudget.timezone", "UTC");
     k.put("llmbudget.enabled", "true");
     k.put("llmbudget.azure.deployments", null);
+    k.put("llmbudget.debug", "false");
+    k.put("llmbudget.quiet", "false");
     KEYS = Collections.unmodifiableMap(k);
   }
+
+  /** System properties under these prefixes are switches of our test harness and diagnostics, not settings. */
+  private static final String[] NOT_SETTINGS = {"llmbudget.it.", "llmbudget.debug."};
 
   private final BigDecimal maxBudget;
   private final BudgetDuration maxBudgetDuration;
@@ -59,6 +67,8 @@ public final class BudgetConfig {
   private final UnknownModelPolicy unknownModel;
   private final ZoneId zone;
   private final boolean enabled;
+  private final boolean debug;
+  private final boolean quiet;
   private final Map<String, String> azureDeployments;
 
   private BudgetConfig(Function<String, String> source) {
@@ -77,6 +87,8 @@ public final class BudgetConfig {
     unknownModel = parse(source, "llmbudget.unknown_model", UnknownModelPolicy::parse);
     zone = parse(source, "llmbudget.timezone", ZoneId::of);
     enabled = Boolean.parseBoolean(choice(source, "llmbudget.enabled", "true", "false"));
+    debug = Boolean.parseBoolean(choice(source, "llmbudget.debug", "true", "false"));
+    quiet = Boolean.parseBoolean(choice(source, "llmbudget.quiet", "true", "false"));
     Map<String, String> deployments = parse(source, "llmbudget.azure.deployments", BudgetConfig::pairs);
     azureDeployments = deployments == null ? Map.of() : deployments;
     if ("hosted".equals(store) && apiBase == null) {
@@ -146,6 +158,74 @@ public final class BudgetConfig {
     return out;
   }
 
+  /**
+   * One warning for every {@code llmbudget.*} system property and {@code LLMBUDGET_*} environment
+   * variable that is not a known key, naming the closest known one: a misspelled key would
+   * otherwise be ignored without a sound and leave a budget the operator believes is on, off.
+   * (Agent arguments are stricter: {@link #parseAgentArgs} rejects an unknown key.)
+   */
+  public static List<String> unknownKeyWarnings(Map<?, ?> systemProperties, Map<String, String> env) {
+    List<String> out = new ArrayList<>();
+    for (Object name : new TreeSet<>(systemProperties.keySet().stream().map(String::valueOf).toList())) {
+      String key = (String) name;
+      if (key.startsWith("llmbudget.") && !KEYS.containsKey(key) && !notSetting(key)) {
+        out.add("llm-budget: unknown system property '" + key + "' is ignored; did you mean "
+            + closest(key, KEYS.keySet()) + "?");
+      }
+    }
+    Map<String, String> envNames = new LinkedHashMap<>();
+    KEYS.keySet().forEach(k -> envNames.put(envName(k), k));
+    for (String name : new TreeSet<>(env.keySet())) {
+      if (name.startsWith("LLMBUDGET_") && !envNames.containsKey(name) && !notSetting(name)) {
+        out.add("llm-budget: unknown environment variable '" + name + "' is ignored; did you mean "
+            + closest(name, envNames.keySet()) + "?");
+      }
+    }
+    return out;
+  }
+
+  private static boolean notSetting(String name) {
+    for (String prefix : NOT_SETTINGS) {
+      if (name.startsWith(prefix) || name.startsWith(envName(prefix))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The known name at the smallest edit distance from {@code name}. */
+  static String closest(String name, Iterable<String> known) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String k : known) {
+      int d = editDistance(name, k);
+      if (d < bestDistance) {
+        best = k;
+        bestDistance = d;
+      }
+    }
+    return best;
+  }
+
+  private static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitute = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(substitute, Math.min(prev[j] + 1, cur[j - 1] + 1));
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
   public BigDecimal maxBudget() { return maxBudget; }
   public BudgetDuration maxBudgetDuration() { return maxBudgetDuration; }
   public BigDecimal userMaxBudget() { return userMaxBudget; }
@@ -161,6 +241,10 @@ public final class BudgetConfig {
   public UnknownModelPolicy unknownModel() { return unknownModel; }
   public ZoneId zone() { return zone; }
   public boolean enabled() { return enabled; }
+  /** {@code llmbudget.debug=true}: stack traces with configuration errors. */
+  public boolean debug() { return debug; }
+  /** {@code llmbudget.quiet=true}: no start-up line saying what is enforced. */
+  public boolean quiet() { return quiet; }
   /** Azure OpenAI deployment name → model name, from {@code llmbudget.azure.deployments=dep:model;dep2:model2}. */
   public Map<String, String> azureDeployments() { return azureDeployments; }
 

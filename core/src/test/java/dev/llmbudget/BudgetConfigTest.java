@@ -87,4 +87,27 @@ class BudgetConfigTest {
   void environmentNamesAreUpperSnakeCase() {
     assertThat(BudgetConfig.envName("llmbudget.user.max_budget")).isEqualTo("LLMBUDGET_USER_MAX_BUDGET");
   }
+
+  @Test
+  void aMisspelledPropertyOrVariableIsNamedWithTheClosestKnownKey() {
+    Map<String, String> props = Map.of("llmbudget.maxbudget", "0.002", "llmbudget.max_budget", "1",
+        "llmbudget.it.agentJar", "/x.jar", "llmbudget.debug.startup", "true", "other.key", "x");
+    Map<String, String> env = Map.of("LLMBUDGET_MAXBUDGET", "0.002", "LLMBUDGET_USER_MAX_BUDGET", "1",
+        "LLMBUDGET_STORE_PATHS", "x", "PATH", "/bin");
+    assertThat(BudgetConfig.unknownKeyWarnings(props, env)).containsExactly(
+        "llm-budget: unknown system property 'llmbudget.maxbudget' is ignored; did you mean llmbudget.max_budget?",
+        "llm-budget: unknown environment variable 'LLMBUDGET_MAXBUDGET' is ignored; did you mean LLMBUDGET_MAX_BUDGET?",
+        "llm-budget: unknown environment variable 'LLMBUDGET_STORE_PATHS' is ignored; did you mean LLMBUDGET_STORE_PATH?");
+  }
+
+  @Test
+  void knownKeysRaiseNoWarning() {
+    Map<String, String> props = new java.util.HashMap<>();
+    Map<String, String> env = new java.util.HashMap<>();
+    for (String key : BudgetConfig.KEYS.keySet()) {
+      props.put(key, "x");
+      env.put(BudgetConfig.envName(key), "x");
+    }
+    assertThat(BudgetConfig.unknownKeyWarnings(props, env)).isEmpty();
+  }
 }

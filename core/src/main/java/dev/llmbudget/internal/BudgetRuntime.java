@@ -44,6 +44,9 @@ public final class BudgetRuntime {
     BudgetConfig c = BudgetConfig.from(agentArgs, System.getenv());
     config = c;
     MdcUser.setKey(c.mdcKey());
+    for (String warning : BudgetConfig.unknownKeyWarnings(System.getProperties(), System.getenv())) {
+      Log.warnOnce(warning, warning, null);
+    }
     return c;
   }
 
