@@ -44,10 +44,14 @@ public final class BudgetConfig {
     k.put("llmbudget.timezone", "UTC");
     k.put("llmbudget.enabled", "true");
     k.put("llmbudget.azure.deployments", null);
+    k.put("llmbudget.model_aliases", null);
     k.put("llmbudget.debug", "false");
     k.put("llmbudget.quiet", "false");
     KEYS = Collections.unmodifiableMap(k);
   }
+
+  /** Keys whose value is a comma-separated list, which an agent argument may spell with its own commas. */
+  private static final java.util.Set<String> LIST_KEYS = java.util.Set.of("llmbudget.model_aliases");
 
   /** System properties under these prefixes are switches of our test harness and diagnostics, not settings. */
   private static final String[] NOT_SETTINGS = {"llmbudget.it.", "llmbudget.debug."};
@@ -70,6 +74,7 @@ public final class BudgetConfig {
   private final boolean debug;
   private final boolean quiet;
   private final Map<String, String> azureDeployments;
+  private final Map<String, String> modelAliases;
 
   private BudgetConfig(Function<String, String> source) {
     maxBudget = money(source, "llmbudget.max_budget");
@@ -89,8 +94,10 @@ public final class BudgetConfig {
     enabled = Boolean.parseBoolean(choice(source, "llmbudget.enabled", "true", "false"));
     debug = Boolean.parseBoolean(choice(source, "llmbudget.debug", "true", "false"));
     quiet = Boolean.parseBoolean(choice(source, "llmbudget.quiet", "true", "false"));
-    Map<String, String> deployments = parse(source, "llmbudget.azure.deployments", BudgetConfig::pairs);
+    Map<String, String> deployments = parse(source, "llmbudget.azure.deployments", v -> pairs(v, ";", "deployment:model"));
     azureDeployments = deployments == null ? Map.of() : deployments;
+    Map<String, String> aliases = parse(source, "llmbudget.model_aliases", v -> pairs(v, "[,;]", "alias:model"));
+    modelAliases = aliases == null ? Map.of() : aliases;
     if ("hosted".equals(store) && apiBase == null) {
       throw new IllegalArgumentException(
           "llmbudget.store=hosted needs llmbudget.api_base (the budget server's URL)");
@@ -137,11 +144,17 @@ public final class BudgetConfig {
       return Map.of();
     }
     Map<String, String> out = new LinkedHashMap<>();
+    String last = null;
     for (String part : args.split(",")) {
       if (part.isBlank()) {
         continue;
       }
       int eq = part.indexOf('=');
+      if (eq < 0 && last != null && LIST_KEYS.contains(last)) {
+        // model_aliases=a:b,c:d: the agent argument separator also separates list items.
+        out.merge(last, part.trim(), (a, b) -> a + "," + b);
+        continue;
+      }
       if (eq <= 0) {
         throw new IllegalArgumentException("agent argument '" + part.trim()
             + "' is not key=value (e.g. -javaagent:llm-budget-agent.jar=max_budget=5.00,store=memory)");
@@ -154,6 +167,7 @@ public final class BudgetConfig {
         throw new IllegalArgumentException("unknown agent argument '" + key + "'; known keys: " + KEYS.keySet());
       }
       out.put(key, part.substring(eq + 1).trim());
+      last = key;
     }
     return out;
   }
@@ -247,6 +261,22 @@ public final class BudgetConfig {
   public boolean quiet() { return quiet; }
   /** Azure OpenAI deployment name → model name, from {@code llmbudget.azure.deployments=dep:model;dep2:model2}. */
   public Map<String, String> azureDeployments() { return azureDeployments; }
+  /**
+   * Model name as the SDK sends it → model name in the price table, from {@code
+   * llmbudget.model_aliases=my-finetune:gpt-4o-mini,prod-chat:gpt-4o}; a fine-tune or a gateway's
+   * name then prices as the model it runs on.
+   */
+  public Map<String, String> modelAliases() { return modelAliases; }
+
+  /** Every alias the price table applies: Azure deployments and model aliases (an alias wins). */
+  public Map<String, String> priceAliases() {
+    if (modelAliases.isEmpty()) {
+      return azureDeployments;
+    }
+    Map<String, String> all = new LinkedHashMap<>(azureDeployments);
+    all.putAll(modelAliases);
+    return Collections.unmodifiableMap(all);
+  }
 
   private static String value(Function<String, String> source, String key) {
     String v = source.apply(key);
@@ -317,15 +347,15 @@ public final class BudgetConfig {
     throw new IllegalArgumentException(key + " must be one of " + String.join(", ", allowed) + ", was '" + v + "'");
   }
 
-  private static Map<String, String> pairs(String v) {
+  private static Map<String, String> pairs(String v, String separator, String shape) {
     Map<String, String> out = new LinkedHashMap<>();
-    for (String pair : v.split(";")) {
+    for (String pair : v.split(separator)) {
       if (pair.isBlank()) {
         continue;
       }
       int colon = pair.indexOf(':');
       if (colon <= 0 || colon == pair.length() - 1) {
-        throw new IllegalArgumentException("'" + pair + "' is not deployment:model");
+        throw new IllegalArgumentException("'" + pair.trim() + "' is not " + shape);
       }
       out.put(pair.substring(0, colon).trim(), pair.substring(colon + 1).trim());
     }

@@ -110,4 +110,22 @@ class BudgetConfigTest {
     }
     assertThat(BudgetConfig.unknownKeyWarnings(props, env)).isEmpty();
   }
+
+  @Test
+  void modelAliasesComeFromAPropertyOrAgentArgumentsWithTheirOwnCommas() {
+    BudgetConfig c = BudgetConfig.of(Map.of("llmbudget.model_aliases", "my-finetune:gpt-4o-mini, gw/chat:gpt-4o",
+        "llmbudget.azure.deployments", "prod-chat:gpt-4o;gw/chat:o1"));
+    assertThat(c.modelAliases()).containsExactly(Map.entry("my-finetune", "gpt-4o-mini"), Map.entry("gw/chat", "gpt-4o"));
+    assertThat(c.priceAliases()).containsEntry("prod-chat", "gpt-4o").containsEntry("gw/chat", "gpt-4o")
+        .containsEntry("my-finetune", "gpt-4o-mini");
+
+    Map<String, String> args = BudgetConfig.parseAgentArgs("max_budget=1,model_aliases=a:gpt-4o,b:o1,store=memory");
+    assertThat(args).containsEntry("llmbudget.model_aliases", "a:gpt-4o,b:o1").containsEntry("llmbudget.store", "memory");
+    assertThat(BudgetConfig.of(args).modelAliases()).containsEntry("b", "o1");
+
+    assertThatThrownBy(() -> BudgetConfig.parseAgentArgs("max_budget=1,b:o1"))
+        .hasMessageContaining("'b:o1' is not key=value");
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.model_aliases", "just-a-name")))
+        .hasMessageContaining("llmbudget.model_aliases").hasMessageContaining("'just-a-name' is not alias:model");
+  }
 }

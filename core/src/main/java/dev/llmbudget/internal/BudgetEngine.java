@@ -163,7 +163,8 @@ public final class BudgetEngine {
       case WARN:
         Log.warnOnce("unknown-model:" + model, "llm-budget: model '" + model
             + "' is not in the price table (" + prices.get().source() + "); its calls are charged $0. "
-            + "Point llmbudget.prices at a table that has it, or set llmbudget.unknown_model=block to refuse such calls.", null);
+            + "Price it as a known model with llmbudget.model_aliases=" + model + ":<model in the table>, point "
+            + "llmbudget.prices at a table that has it, or set llmbudget.unknown_model=block to refuse such calls.", null);
         break;
       default:
         break;

@@ -20,7 +20,7 @@ public final class BudgetRuntime {
   private static final Supplier<PriceTable> PRICES = new Lazy<>(() -> {
     BudgetConfig cfg = config();
     PriceTable table = cfg.prices() == null ? PriceTable.defaultTable() : PriceTable.fromLocation(cfg.prices());
-    return cfg.azureDeployments().isEmpty() ? table : table.withAliases(cfg.azureDeployments());
+    return cfg.priceAliases().isEmpty() ? table : table.withAliases(cfg.priceAliases());
   });
 
   private final BudgetConfig cfg;

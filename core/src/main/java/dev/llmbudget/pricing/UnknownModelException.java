@@ -11,7 +11,8 @@ public final class UnknownModelException extends RuntimeException {
   public UnknownModelException(String model, String tableSource) {
     super("Model '" + model + "' is not in the price table (" + tableSource + "). Point "
         + "llmbudget.prices at a newer or your own table (a path or URL in LiteLLM's "
-        + "model_prices_and_context_window.json format), add an alias for it, or set "
+        + "model_prices_and_context_window.json format), price it as a model the table has with "
+        + "llmbudget.model_aliases=" + model + ":<model in the table>, or set "
         + "llmbudget.unknown_model=warn or allow to let unpriced calls through.");
     this.model = model;
   }

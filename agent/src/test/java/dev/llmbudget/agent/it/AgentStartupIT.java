@@ -102,6 +102,12 @@ class AgentStartupIT {
     assertThat(warned.output()).contains("'no-such-model' is not in the price table");
     assertThat(warned.spent("global")).isZero();
     assertThat(server.totalRequests()).isEqualTo(1);
+
+    ChildJvm.Result aliased = openAi(new ChildJvm().agentArgs("store=memory,max_budget=10,unknown_model=block,"
+        + "model_aliases=no-such-model:" + OpenAiCalls.MODEL + ",other:gpt-4o").jvmArg("-Dit.model=no-such-model"), "sync");
+
+    assertThat(aliased.step("sync")).isEqualTo("OK");
+    assertThat(aliased.spent("global")).isEqualByComparingTo(price(OpenAiCalls.MODEL, 20, 10));
   }
 
   @Test
