@@ -1,19 +1,17 @@
 package dev.llmbudget.internal;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-
 /**
  * Reads the user id from the host application's own {@code org.slf4j.MDC}. This class may live in
  * the bootstrap class loader (agent) where SLF4J is invisible, so MDC is found through the
- * thread's context class loader and cached per loader; no SLF4J class is ever linked directly.
+ * thread's context class loader (else the system loader) and cached per loader; it is read only
+ * once the host has initialised SLF4J itself, so an app that never used SLF4J sees no SLF4J
+ * start-up warnings because of us.
  */
 public final class MdcUser {
 
   private static volatile String key = "userId";
-  private static volatile Cached cached = new Cached(null, null);
-  private static final MethodHandle ABSENT = MethodHandles.constant(String.class, null);
+  private static volatile HostSlf4j cached = HostSlf4j.absent(null);
+  private static volatile HostSlf4j system;
 
   private MdcUser() {}
 
@@ -27,43 +25,42 @@ public final class MdcUser {
 
   /** The MDC value under the configured key, or {@code null} when SLF4J or the value is absent. */
   public static String read() {
-    MethodHandle get = handleFor(Thread.currentThread().getContextClassLoader());
-    if (get == ABSENT) {
-      return null;
+    HostSlf4j slf4j = slf4j();
+    String v = slf4j.mdc(key);
+    if (v == null && slf4j.mdcKeepsNothing() && userBudgetConfigured()) {
+      Log.warnOnce("mdc-keeps-nothing", "llm-budget: a user budget is configured, but this application's SLF4J "
+          + (slf4j.nopFallback() ? "has no provider" : "provider's MDC keeps nothing (slf4j-simple, slf4j-nop)")
+          + ", so users bound only through the MDC (key '" + key + "') get no user budget; bind them with "
+          + "BudgetContext.run(user, ...) or use a provider whose MDC stores values (logback, log4j2, slf4j-jdk14)", null);
     }
+    return v == null || v.isBlank() ? null : v;
+  }
+
+  /** The SLF4J this thread's code sees; for logging too. */
+  static HostSlf4j slf4j() {
+    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+    HostSlf4j c = cached;
+    if (c.loader() != loader) {
+      c = HostSlf4j.in(loader);
+      cached = c;
+    }
+    return c.present() ? c : system();
+  }
+
+  private static HostSlf4j system() {
+    HostSlf4j s = system;
+    if (s == null) {
+      s = HostSlf4j.in(ClassLoader.getSystemClassLoader());
+      system = s;
+    }
+    return s;
+  }
+
+  private static boolean userBudgetConfigured() {
     try {
-      String v = (String) get.invokeExact(key);
-      return v == null || v.isBlank() ? null : v;
-    } catch (Throwable t) {
-      return null;
+      return BudgetRuntime.config().userMaxBudget() != null;
+    } catch (RuntimeException e) {
+      return false;
     }
-  }
-
-  private static MethodHandle handleFor(ClassLoader loader) {
-    Cached c = cached;
-    if (c.get != null && c.loader == loader) {
-      return c.get;
-    }
-    MethodHandle get = lookup(loader);
-    cached = new Cached(loader, get);
-    return get;
-  }
-
-  private record Cached(ClassLoader loader, MethodHandle get) {}
-
-  private static MethodHandle lookup(ClassLoader loader) {
-    for (ClassLoader cl : new ClassLoader[] {loader, ClassLoader.getSystemClassLoader()}) {
-      if (cl == null) {
-        continue;
-      }
-      try {
-        Class<?> mdc = Class.forName("org.slf4j.MDC", false, cl);
-        return MethodHandles.publicLookup().findStatic(mdc, "get",
-            MethodType.methodType(String.class, String.class));
-      } catch (ReflectiveOperationException | LinkageError e) {
-        // SLF4J is optional: no MDC means no MDC user.
-      }
-    }
-    return ABSENT;
   }
 }

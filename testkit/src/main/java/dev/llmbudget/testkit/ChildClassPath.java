@@ -21,7 +21,9 @@ public final class ChildClassPath {
       System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")).split(File.pathSeparator));
   /** Our own build and the test framework, which a host application would not have. */
   private static final List<String> NOT_THE_APP = List.of("/core/target/", "/agent/target/", "/testkit/target/",
-      "byte-buddy", "junit", "opentest4j", "apiguardian", "assertj", "surefire", "failsafe");
+      "byte-buddy", "junit", "opentest4j", "apiguardian", "assertj", "surefire", "failsafe",
+      // A second SLF4J provider beside slf4j-jdk14; only children that ask for it get it (see plus).
+      "logback");
 
   private ChildClassPath() {
   }
@@ -55,6 +57,13 @@ public final class ChildClassPath {
     List<String> also = Arrays.asList(alsoFromTestClassPath);
     String own = join(TEST_CLASS_PATH.stream().filter(e -> isTestClasses(e) || also.stream().anyMatch(e::contains)));
     return own + File.pathSeparator + sdk;
+  }
+
+  /** {@code classPath} plus the test class path's entries whose path contains any of {@code fragments}. */
+  public static String plus(String classPath, String... fragments) {
+    List<String> wanted = Arrays.asList(fragments);
+    String more = join(TEST_CLASS_PATH.stream().filter(e -> wanted.stream().anyMatch(slashed(e)::contains)));
+    return more.isEmpty() ? classPath : classPath + File.pathSeparator + more;
   }
 
   /** The test classes alone: an application without any SDK. */
