@@ -4,6 +4,7 @@ import dev.llmbudget.BudgetContext;
 import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.BudgetManager;
 import dev.llmbudget.GlobalBudget;
+import dev.llmbudget.store.BudgetSnapshot;
 import dev.llmbudget.testkit.FakeLlmServer;
 import java.math.BigDecimal;
 import java.util.List;
@@ -92,7 +93,8 @@ public class SpringAiDemo {
     }
   }
 
-  private static void printSpend() {
+  private static void printSpend() throws InterruptedException {
+    awaitSettled();
     BudgetManager budgets = BudgetManager.configured();
     System.out.println();
     System.out.printf("%-8s %-28s %14s %12s%n", "user", "model", "spent ($)", "budget ($)");
@@ -114,6 +116,27 @@ public class SpringAiDemo {
     if (total.signum() == 0) {
       System.out.println("Nothing was charged: is the agent attached (-javaagent:agent/target/llm-budget-agent.jar)?");
     }
+  }
+
+  /**
+   * A stream's last chunk reaches the app a moment before the agent has charged it; the table is
+   * printed once no call holds a reservation, so its rows add up to the total.
+   */
+  private static void awaitSettled() throws InterruptedException {
+    BudgetManager budgets = BudgetManager.configured();
+    for (int i = 0; i < 100 && !settled(budgets); i++) {
+      Thread.sleep(50);
+    }
+  }
+
+  private static boolean settled(BudgetManager budgets) {
+    for (String user : budgets.getUsers()) {
+      BudgetSnapshot s = budgets.snapshot(user);
+      if (s != null && s.reserved().signum() != 0) {
+        return false;
+      }
+    }
+    return GlobalBudget.snapshot().reserved().signum() == 0;
   }
 
   private static String plain(BigDecimal d) {
