@@ -18,12 +18,37 @@ public final class LlmBudgetAgent {
   private LlmBudgetAgent() {}
 
   public static void premain(String args, Instrumentation inst) throws Exception {
+    try {
+      start(args, inst);
+    } catch (IllegalArgumentException badConfiguration) {
+      // The installer printed the one line that names the key. A stack trace and the JVM's
+      // "FATAL ERROR in native method: processing of -javaagent failed" would read like a crash.
+      if (debug(args)) {
+        badConfiguration.printStackTrace();
+      }
+      System.exit(1);
+    }
+  }
+
+  /**
+   * Attach to a running JVM: SDK classes already loaded are retransformed. A bad configuration
+   * fails the attach (the attaching tool sees it) and leaves the running JVM as it was.
+   */
+  public static void agentmain(String args, Instrumentation inst) throws Exception {
     start(args, inst);
   }
 
-  /** Attach to a running JVM: SDK classes already loaded are retransformed. */
-  public static void agentmain(String args, Instrumentation inst) throws Exception {
-    start(args, inst);
+  /** {@code llmbudget.debug=true} from the agent arguments, a system property or the environment. */
+  private static boolean debug(String args) {
+    if (args != null) {
+      for (String part : args.split(",")) {
+        String p = part.trim();
+        if (p.equals("debug=true") || p.equals("llmbudget.debug=true")) {
+          return true;
+        }
+      }
+    }
+    return Boolean.parseBoolean(System.getProperty("llmbudget.debug", System.getenv("LLMBUDGET_DEBUG")));
   }
 
   private static void start(String args, Instrumentation inst) throws Exception {

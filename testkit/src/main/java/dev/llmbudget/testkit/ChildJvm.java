@@ -30,6 +30,7 @@ public final class ChildJvm {
   private String agentArgs = "";
   private boolean attachAgent = true;
   private Duration timeout = Duration.ofSeconds(180);
+  private final java.util.Map<String, String> environment = new java.util.LinkedHashMap<>();
 
   /** A child on {@link ChildClassPath#newest()} with the agent and no agent arguments. */
   public ChildJvm() {
@@ -56,6 +57,12 @@ public final class ChildJvm {
   /** One more JVM option, after the agent's. */
   public ChildJvm jvmArg(String arg) {
     jvmArgs.add(Objects.requireNonNull(arg, "arg"));
+    return this;
+  }
+
+  /** An environment variable of the child, beside this JVM's. */
+  public ChildJvm environment(String name, String value) {
+    environment.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
     return this;
   }
 
@@ -101,7 +108,9 @@ public final class ChildJvm {
     Path out = Files.createTempFile("child-jvm", ".out");
     Process p = null;
     try {
-      p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+      ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+      builder.environment().putAll(environment);
+      p = builder.start();
       boolean finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (!finished) {
         kill(p);

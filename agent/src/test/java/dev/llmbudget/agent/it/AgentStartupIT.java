@@ -70,12 +70,41 @@ class AgentStartupIT {
   }
 
   @Test
-  void aBadValueStopsStartUpNamingItsKey() throws Exception {
-    ChildJvm.Result r = openAi(new ChildJvm().agentArgs("max_budget=lots"), "sync");
+  void aBadValueStopsStartUpWithOneLineNamingItsKeyAndExitStatus1() throws Exception {
+    String expected = "llm-budget: bad configuration, the agent cannot start: "
+        + "llmbudget.max_budget: '5$' is not a dollar amount (e.g. 5.00)\n";
+    for (ChildJvm jvm : new ChildJvm[] {new ChildJvm().agentArgs("max_budget=5$"),
+        new ChildJvm().systemProperty("llmbudget.max_budget", "5$")}) {
+      ChildJvm.Result r = openAi(jvm, "sync");
 
-    assertThat(r.exitCode()).isNotZero();
-    assertThat(r.output()).contains("llmbudget.max_budget").doesNotContain("STEP sync");
+      assertThat(r.exitCode()).isEqualTo(1);
+      assertThat(r.output()).isEqualTo(expected);
+    }
     assertThat(server.totalRequests()).isZero();
+
+    ChildJvm.Result debug = openAi(new ChildJvm().agentArgs("max_budget=5$,debug=true"), "sync");
+    assertThat(debug.exitCode()).isEqualTo(1);
+    assertThat(debug.output()).startsWith(expected).contains("java.lang.IllegalArgumentException")
+        .doesNotContain("FATAL ERROR");
+  }
+
+  @Test
+  void misspelledKeysAreNamedWithTheClosestKnownOneFromEverySource() throws Exception {
+    ChildJvm.Result property = openAi(new ChildJvm().agentArgs("store=memory")
+        .systemProperty("llmbudget.maxbudget", "0.002"), "sync");
+    assertThat(property.step("sync")).isEqualTo("OK");
+    assertThat(property.output()).containsOnlyOnce(
+        "unknown system property 'llmbudget.maxbudget' is ignored; did you mean llmbudget.max_budget?");
+
+    ChildJvm.Result env = openAi(new ChildJvm().agentArgs("store=memory").environment("LLMBUDGET_MAXBUDGET", "0.002"), "sync");
+    assertThat(env.step("sync")).isEqualTo("OK");
+    assertThat(env.output()).containsOnlyOnce(
+        "unknown environment variable 'LLMBUDGET_MAXBUDGET' is ignored; did you mean LLMBUDGET_MAX_BUDGET?");
+
+    ChildJvm.Result arg = openAi(new ChildJvm().agentArgs("store=memory,maxbudget=0.002"), "sync");
+    assertThat(arg.exitCode()).isEqualTo(1);
+    assertThat(arg.output()).startsWith("llm-budget: bad configuration, the agent cannot start: "
+        + "unknown agent argument 'llmbudget.maxbudget'");
   }
 
   @Test
