@@ -25,18 +25,31 @@ public final class MdcUser {
     return key;
   }
 
-  /** The MDC value under the configured key, or {@code null} when SLF4J or the value is absent. */
+  /**
+   * The MDC value under the configured key, or {@code null} when SLF4J or the value is absent, or
+   * the value is no usable user id (warned once: the call counts against the global budget only).
+   */
   public static String read() {
     MethodHandle get = handleFor(Thread.currentThread().getContextClassLoader());
     if (get == ABSENT) {
       return null;
     }
+    String v;
     try {
-      String v = (String) get.invokeExact(key);
-      return v == null || v.isBlank() ? null : v;
+      v = (String) get.invokeExact(key);
     } catch (Throwable t) {
       return null;
     }
+    if (v == null || v.isEmpty()) {
+      return null;
+    }
+    String problem = UserIds.problem(v);
+    if (problem != null) {
+      Log.warnOnce("mdc-user", "llm-budget: the MDC value under '" + key + "' is not a usable user id (" + problem
+          + "); such calls are charged to the global budget only. This is logged once.", null);
+      return null;
+    }
+    return v;
   }
 
   private static MethodHandle handleFor(ClassLoader loader) {
