@@ -41,6 +41,7 @@ public final class BudgetConfig {
     k.put("llmbudget.timezone", "UTC");
     k.put("llmbudget.enabled", "true");
     k.put("llmbudget.azure.deployments", null);
+    k.put("llmbudget.on_error", null);
     KEYS = Collections.unmodifiableMap(k);
   }
 
@@ -60,6 +61,7 @@ public final class BudgetConfig {
   private final ZoneId zone;
   private final boolean enabled;
   private final Map<String, String> azureDeployments;
+  private final String onError;
 
   private BudgetConfig(Function<String, String> source) {
     maxBudget = money(source, "llmbudget.max_budget");
@@ -79,6 +81,7 @@ public final class BudgetConfig {
     enabled = Boolean.parseBoolean(choice(source, "llmbudget.enabled", "true", "false"));
     Map<String, String> deployments = parse(source, "llmbudget.azure.deployments", BudgetConfig::pairs);
     azureDeployments = deployments == null ? Map.of() : deployments;
+    onError = value(source, "llmbudget.on_error") == null ? null : choice(source, "llmbudget.on_error", "block", "allow");
     if ("hosted".equals(store) && apiBase == null) {
       throw new IllegalArgumentException(
           "llmbudget.store=hosted needs llmbudget.api_base (the budget server's URL)");
@@ -163,6 +166,25 @@ public final class BudgetConfig {
   public boolean enabled() { return enabled; }
   /** Azure OpenAI deployment name → model name, from {@code llmbudget.azure.deployments=dep:model;dep2:model2}. */
   public Map<String, String> azureDeployments() { return azureDeployments; }
+
+  /**
+   * What an LLM call does when the budget cannot be checked (store or price table unavailable):
+   * {@code block} or {@code allow}. Unset, it is {@code block} when a budget is configured, else
+   * {@code allow}.
+   */
+  public String onError() {
+    return onError != null ? onError : budgetConfigured() ? "block" : "allow";
+  }
+
+  /** True when {@code llmbudget.on_error} is set rather than derived from {@link #budgetConfigured()}. */
+  public boolean onErrorExplicit() {
+    return onError != null;
+  }
+
+  /** True when configuration sets any limit (global or per-user), so a failure must not lift it silently. */
+  public boolean budgetConfigured() {
+    return maxBudget != null || userMaxBudget != null;
+  }
 
   private static String value(Function<String, String> source, String key) {
     String v = source.apply(key);

@@ -2,7 +2,6 @@ package dev.llmbudget.agent.instrumentation.azure;
 
 import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
-import dev.llmbudget.internal.Log;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -23,9 +22,7 @@ public final class AzureSeam {
     try {
       request = read(deployment, body);
     } catch (Throwable t) {
-      Log.warnOnce("azure-request:" + t.getClass().getName(), "llm-budget: could not read an Azure OpenAI request ("
-          + t + "); the call goes on unmetered", t);
-      return null;
+      request = MeteredCall.unreadable("an Azure OpenAI call (reading its request)", t);
     }
     return MeteredCall.reserve(MeteredCall.currentUser(), request);
   }

@@ -28,16 +28,18 @@ public final class GenAiSeam {
 
   /** As {@link #enter}, but a refused call becomes a {@link Refusal}, so the advice can skip the send. */
   public static Object enterAsync(String path, String body) {
-    return MeteredCall.reserveOrRefuse(user(), request(path, body));
+    try {
+      return MeteredCall.reserveOrRefuse(user(), request(path, body));
+    } catch (dev.llmbudget.BudgetExceededError e) {
+      return MeteredCall.refusal(e); // the failure policy refused a request it could not read
+    }
   }
 
   private static LlmRequest request(String path, String body) {
     try {
       return GeminiRequest.read(path, body);
     } catch (Throwable t) {
-      Log.warnOnce("genai-request:" + t.getClass().getName(), "llm-budget: could not read a Gemini request ("
-          + t + "); the call goes on unmetered", t);
-      return null;
+      return MeteredCall.unreadable("a Gemini call (reading its request)", t);
     }
   }
 

@@ -5,6 +5,7 @@ import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.Reservation;
 import dev.llmbudget.agent.internal.MeteredBelow;
 import dev.llmbudget.internal.BudgetRuntime;
+import dev.llmbudget.internal.FailurePolicy;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.pricing.UnknownModelException;
 
@@ -53,7 +54,7 @@ public final class SpringAiSeam {
         return new MeteredBelowStream(model);
       }
       return reserve(model, prompt);
-    } catch (BudgetExceededError | UnknownModelException e) {
+    } catch (BudgetExceededError e) {
       return new StreamRefusal(e, model);
     }
   }
@@ -102,19 +103,15 @@ public final class SpringAiSeam {
       }
       user = BudgetContext.currentUser();
     } catch (Throwable t) {
-      Log.warnOnce("springai-enter:" + t.getClass().getName(), "llm-budget: could not read a Spring AI prompt ("
-          + t + "); the call goes on unmetered", t);
+      FailurePolicy.get().onMeteringFailure("a Spring AI call (reading its prompt)", t);
       return null;
     }
     Reservation reservation;
     try {
       reservation = BudgetRuntime.get().engine().reserveForCall(user, request.model(), request.prompt(),
           request.messageCount(), request.maxOutputTokens());
-    } catch (BudgetExceededError | UnknownModelException e) {
-      throw e;
     } catch (Throwable t) {
-      Log.warnOnce("springai-reserve:" + t.getClass().getName(), "llm-budget: could not reserve the cost of an LLM call ("
-          + t + "); the call goes on unmetered", t);
+      FailurePolicy.get().onMeteringFailure("a Spring AI call", t);
       return null;
     }
     return new MeteredChat(model, user, request, reservation);
