@@ -80,6 +80,18 @@ public final class FailurePolicy {
     return null;
   }
 
+  /** What happens to LLM calls while the budget cannot be checked, for a message about the failure. */
+  public String consequence() {
+    BudgetConfig cfg = currentConfig();
+    if (cfg == null || "block".equals(cfg.onError())) {
+      return "LLM calls are refused until it is fixed (llmbudget.on_error=block); it is retried with back-off";
+    }
+    if (!cfg.budgetConfigured() && !cfg.onErrorExplicit()) {
+      return "no budget is configured, so LLM calls go on and only spend tracking is lost";
+    }
+    return "LLM calls go on unmetered and are counted (llmbudget.on_error=allow); it is retried with back-off";
+  }
+
   /** How many LLM calls went out unmetered under {@code llmbudget.on_error=allow} in this JVM. */
   public long unmeteredCalls() {
     return unmetered.get();
