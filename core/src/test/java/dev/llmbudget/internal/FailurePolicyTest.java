@@ -10,7 +10,12 @@ import dev.llmbudget.BudgetUnavailableError;
 import dev.llmbudget.pricing.PriceTableException;
 import dev.llmbudget.store.BudgetStoreException;
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 class FailurePolicyTest {
@@ -50,11 +55,38 @@ class FailurePolicyTest {
   void allowLetsTheCallGoOnAndCountsIt() {
     FailurePolicy p = policy(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "allow"));
 
-    for (int i = 0; i < 20; i++) {
-      assertThat(p.refusalFor("an LLM call", corruptFile)).isNull();
-      clock.advanceMillis(10_000); // crosses the once-a-minute report a few times
+    List<String> logged = new CopyOnWriteArrayList<>();
+    Handler capture = new Handler() {
+      @Override
+      public void publish(LogRecord r) {
+        logged.add(r.getMessage());
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    Logger jul = Logger.getLogger("dev.llmbudget");
+    jul.addHandler(capture);
+    try {
+      for (int i = 0; i < 20; i++) {
+        assertThat(p.refusalFor("an LLM call", corruptFile)).isNull();
+        clock.advanceMillis(10_000); // 190 s in all: the running count is reported at 60, 120 and 180 s
+      }
+    } finally {
+      jul.removeHandler(capture);
     }
     assertThat(p.unmeteredCalls()).isEqualTo(20);
+    assertThat(logged).filteredOn(m -> m.contains("it goes on unmetered")).hasSizeLessThanOrEqualTo(1);
+    assertThat(logged).filteredOn(m -> m.contains("LLM calls have gone out unmetered so far")).containsExactly(
+        "llm-budget: 7 LLM calls have gone out unmetered so far (llmbudget.on_error=allow); last cause: "
+            + corruptFile.getMessage(),
+        "llm-budget: 13 LLM calls have gone out unmetered so far (llmbudget.on_error=allow); last cause: "
+            + corruptFile.getMessage(),
+        "llm-budget: 19 LLM calls have gone out unmetered so far (llmbudget.on_error=allow); last cause: "
+            + corruptFile.getMessage());
   }
 
   @Test
