@@ -9,8 +9,9 @@ import java.lang.reflect.Proxy;
 /**
  * What the Azure OpenAI advice calls. The request body is read before it is sent and its cost
  * reserved; the answer's body is read for its usage: at once when the SDK already holds all of it
- * (a plain answer), else as the caller reads it (a stream). Anything of ours that fails is logged
- * once and the call goes on unmetered; only the budget's errors reach the host.
+ * (a plain answer), else as the caller reads it (a stream). Anything of ours that fails before the
+ * call goes out is decided by the failure policy ({@code llmbudget.on_error}); only the budget's
+ * errors reach the host.
  */
 public final class AzureSeam {
 

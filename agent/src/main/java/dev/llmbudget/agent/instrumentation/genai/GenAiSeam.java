@@ -7,8 +7,9 @@ import dev.llmbudget.internal.Log;
 
 /**
  * What the Google GenAI advice calls. A priced request is reserved before it is sent and its
- * response is handed back with a metered body; anything of ours that fails is logged once and the
- * call goes on unmetered. The only errors that reach the host on purpose are the budget's.
+ * response is handed back with a metered body; anything of ours that fails before the call goes out
+ * is decided by the failure policy ({@code llmbudget.on_error}). The only errors that reach the host
+ * on purpose are the budget's.
  */
 public final class GenAiSeam {
 

@@ -12,9 +12,11 @@ import dev.llmbudget.pricing.UnknownModelException;
 import java.lang.reflect.Method;
 
 /**
- * What the LangChain4j advice calls. Every failure of ours is logged once and the call goes on
- * unmetered; the only exceptions that reach the host on purpose are {@link BudgetExceededError}
- * and, when the unknown-model policy is {@code block}, {@link UnknownModelException}.
+ * What the LangChain4j advice calls.
+ * Every failure of ours before the call goes out is decided by the failure policy
+ * ({@code llmbudget.on_error}: refused or counted as unmetered); the only exceptions that reach the
+ * host on purpose are {@link BudgetExceededError} and its subclasses ({@link UnknownModelException},
+ * {@code BudgetUnavailableError}).
  */
 public final class ChatSeam {
 
