@@ -47,6 +47,7 @@ public final class BudgetConfig {
     k.put("llmbudget.model_aliases", null);
     k.put("llmbudget.debug", "false");
     k.put("llmbudget.quiet", "false");
+    k.put("llmbudget.on_error", null);
     KEYS = Collections.unmodifiableMap(k);
   }
 
@@ -75,6 +76,7 @@ public final class BudgetConfig {
   private final boolean quiet;
   private final Map<String, String> azureDeployments;
   private final Map<String, String> modelAliases;
+  private final String onError;
 
   private BudgetConfig(Function<String, String> source) {
     maxBudget = money(source, "llmbudget.max_budget");
@@ -98,6 +100,7 @@ public final class BudgetConfig {
     azureDeployments = deployments == null ? Map.of() : deployments;
     Map<String, String> aliases = parse(source, "llmbudget.model_aliases", v -> pairs(v, "[,;]", "alias:model"));
     modelAliases = aliases == null ? Map.of() : aliases;
+    onError = value(source, "llmbudget.on_error") == null ? null : choice(source, "llmbudget.on_error", "block", "allow");
     if ("hosted".equals(store) && apiBase == null) {
       throw new IllegalArgumentException(
           "llmbudget.store=hosted needs llmbudget.api_base (the budget server's URL)");
@@ -276,6 +279,25 @@ public final class BudgetConfig {
     Map<String, String> all = new LinkedHashMap<>(azureDeployments);
     all.putAll(modelAliases);
     return Collections.unmodifiableMap(all);
+  }
+
+  /**
+   * What an LLM call does when the budget cannot be checked (store or price table unavailable):
+   * {@code block} or {@code allow}. Unset, it is {@code block} when a budget is configured, else
+   * {@code allow}.
+   */
+  public String onError() {
+    return onError != null ? onError : budgetConfigured() ? "block" : "allow";
+  }
+
+  /** True when {@code llmbudget.on_error} is set rather than derived from {@link #budgetConfigured()}. */
+  public boolean onErrorExplicit() {
+    return onError != null;
+  }
+
+  /** True when configuration sets any limit (global or per-user), so a failure must not lift it silently. */
+  public boolean budgetConfigured() {
+    return maxBudget != null || userMaxBudget != null;
   }
 
   private static String value(Function<String, String> source, String key) {

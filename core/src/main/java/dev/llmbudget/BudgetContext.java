@@ -1,6 +1,7 @@
 package dev.llmbudget;
 
 import dev.llmbudget.internal.MdcUser;
+import dev.llmbudget.internal.UserIds;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
@@ -16,7 +17,12 @@ public final class BudgetContext {
 
   private BudgetContext() {}
 
-  /** Runs {@code work} with {@code user} bound; the previous binding is restored afterwards. */
+  /**
+   * Runs {@code work} with {@code user} bound; the previous binding is restored afterwards.
+   *
+   * @throws IllegalArgumentException when {@code user} is blank, longer than 256 chars, has control
+   *     characters or is the global budget's key
+   */
   public static void run(String user, Runnable work) {
     Objects.requireNonNull(work, "work");
     String previous = bind(requireUser(user));
@@ -84,10 +90,7 @@ public final class BudgetContext {
   }
 
   private static String requireUser(String user) {
-    if (user == null || user.isBlank()) {
-      throw new IllegalArgumentException("user must be a non-blank id, was " + (user == null ? "null" : "'" + user + "'"));
-    }
-    return user;
+    return UserIds.check(user);
   }
 
   private static String bind(String user) {

@@ -5,10 +5,11 @@ import java.util.Optional;
 
 /**
  * Thrown before an LLM call goes out when the global budget or the current user's budget cannot
- * cover it. It is unchecked so that it crosses SDK code unchanged; it is the one exception the
- * agent lets escape into the host on purpose.
+ * cover it. It is unchecked so that it crosses SDK code unchanged; it and its subclasses (a budget
+ * that cannot be checked, a model that cannot be priced) are the only exceptions the agent lets
+ * escape into the host on purpose.
  */
-public final class BudgetExceededError extends RuntimeException {
+public class BudgetExceededError extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final BigDecimal currentCost;
@@ -20,6 +21,17 @@ public final class BudgetExceededError extends RuntimeException {
     this.currentCost = currentCost;
     this.budget = budget;
     this.user = user;
+  }
+
+  /**
+   * For a subclass that refuses a call for another reason than spend; its {@link #currentCost()}
+   * and {@link #budget()} are {@code null}.
+   */
+  protected BudgetExceededError(String message, Throwable cause) {
+    super(message, cause, false, true);
+    this.currentCost = null;
+    this.budget = null;
+    this.user = null;
   }
 
   private static String message(BigDecimal spent, BigDecimal budget, String user, BigDecimal needed) {

@@ -7,6 +7,7 @@ import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.SdkJson;
 import dev.llmbudget.internal.StoreRegistry;
 import dev.llmbudget.internal.UsageJson;
+import dev.llmbudget.internal.UserIds;
 import dev.llmbudget.pricing.ModelPrice;
 import dev.llmbudget.store.BudgetSnapshot;
 import dev.llmbudget.store.BudgetStore;
@@ -256,13 +257,7 @@ public final class BudgetManager {
   }
 
   static String requireUser(String user) {
-    if (user == null || user.isBlank()) {
-      throw new IllegalArgumentException("user must be a non-blank id, was " + (user == null ? "null" : "'" + user + "'"));
-    }
-    if (BudgetStore.GLOBAL_KEY.equals(user)) {
-      throw new IllegalArgumentException("'" + BudgetStore.GLOBAL_KEY + "' names the global budget, not a user; use GlobalBudget");
-    }
-    return user;
+    return UserIds.check(user);
   }
 
   private static String requireText(String value, String name) {

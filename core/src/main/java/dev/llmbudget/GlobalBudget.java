@@ -1,10 +1,13 @@
 package dev.llmbudget;
 
 import dev.llmbudget.internal.BudgetRuntime;
+import dev.llmbudget.internal.FailurePolicy;
+import dev.llmbudget.internal.StoreRegistry;
 import dev.llmbudget.store.BudgetSnapshot;
 import dev.llmbudget.store.BudgetStore;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * The process-wide budget, LiteLLM's {@code litellm.max_budget} and {@code _current_cost}: every
@@ -21,7 +24,7 @@ public final class GlobalBudget {
       Money.checkBudget(maxBudget, "maxBudget");
     }
     BudgetDuration d = duration == null ? null : BudgetDuration.parse(duration);
-    BudgetRuntime.get().engine().store().putBudget(BudgetStore.GLOBAL_KEY, maxBudget, d, Instant.now());
+    StoreRegistry.setGlobalBudget(BudgetRuntime.get().engine().store(), maxBudget, d, "GlobalBudget.set", Instant.now());
   }
 
   /** The limit, or {@code null} when none is set. */
@@ -34,10 +37,19 @@ public final class GlobalBudget {
     return snapshot().currentCost();
   }
 
-  /** The global budget as the store holds it. */
+  /** The global budget as the store holds it; without a limit or spend yet, one with neither. */
   public static BudgetSnapshot snapshot() {
     BudgetRuntime r = BudgetRuntime.get();
-    return r.engine().store().snapshot(BudgetStore.GLOBAL_KEY, r.engine().now())
-        .orElseThrow(() -> new IllegalStateException("the global budget entry is missing from the store"));
+    Instant now = r.engine().now();
+    return r.engine().store().snapshot(BudgetStore.GLOBAL_KEY, now).orElseGet(() -> new BudgetSnapshot(
+        BudgetStore.GLOBAL_KEY, null, BigDecimal.ZERO, BigDecimal.ZERO, Map.of(), null, now, now, null));
+  }
+
+  /**
+   * How many LLM calls went out unmetered in this JVM because the budget could not be checked and
+   * {@code llmbudget.on_error=allow}; always 0 under {@code block}, where such calls are refused.
+   */
+  public static long unmeteredCalls() {
+    return FailurePolicy.get().unmeteredCalls();
   }
 }

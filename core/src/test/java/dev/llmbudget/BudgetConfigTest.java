@@ -11,6 +11,19 @@ import org.junit.jupiter.api.Test;
 class BudgetConfigTest {
 
   @Test
+  void onErrorBlocksByDefaultOnlyWhenABudgetIsConfigured() {
+    assertThat(BudgetConfig.of(Map.of()).onError()).isEqualTo("allow");
+    assertThat(BudgetConfig.of(Map.of("llmbudget.max_budget", "1")).onError()).isEqualTo("block");
+    assertThat(BudgetConfig.of(Map.of("llmbudget.user.max_budget", "1")).onError()).isEqualTo("block");
+    assertThat(BudgetConfig.of(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "ALLOW")).onError())
+        .isEqualTo("allow");
+    assertThat(BudgetConfig.of(Map.of("llmbudget.on_error", "block")).onError()).isEqualTo("block");
+    assertThatThrownBy(() -> BudgetConfig.from(BudgetConfig.parseAgentArgs("on_error=ignore"), Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("llmbudget.on_error must be one of block, allow, was 'ignore'");
+  }
+
+  @Test
   void agentArgumentsWinOverSystemPropertiesWhichWinOverEnvironment() {
     System.setProperty("llmbudget.user.max_budget", "0.50");
     System.setProperty("llmbudget.project", "from-property");

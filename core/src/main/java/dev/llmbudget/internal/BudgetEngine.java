@@ -150,6 +150,7 @@ public final class BudgetEngine {
     if (user == null) {
       return new String[] {BudgetStore.GLOBAL_KEY};
     }
+    UserIds.check(user);
     if (userDefaultBudget != null) {
       store.putBudgetIfAbsent(user, userDefaultBudget, userDefaultDuration, clock.instant());
     }

@@ -15,20 +15,32 @@ public final class BudgetRuntime {
 
   private static volatile Map<String, String> agentArgs = Map.of();
   private static volatile BudgetConfig config;
-  private static volatile BudgetRuntime instance;
+  /** Opened on first use; after a failure re-opened with back-off, never under a lock callers queue on. */
+  private static final Retrying<BudgetRuntime> INSTANCE =
+      new Retrying<>(() -> new BudgetRuntime(config()), Clock.systemUTC());
 
-  private static final Supplier<PriceTable> PRICES = new Lazy<>(() -> {
+  private static final Supplier<PriceTable> PRICES = new Retrying<>(() -> {
     BudgetConfig cfg = config();
-    PriceTable table = cfg.prices() == null ? PriceTable.defaultTable() : PriceTable.fromLocation(cfg.prices());
+    PriceTable table;
+    try {
+      table = cfg.prices() == null ? PriceTable.defaultTable() : PriceTable.fromLocation(cfg.prices());
+    } catch (RuntimeException | LinkageError e) {
+      throw new Unavailable("price table " + (cfg.prices() == null ? "(bundled)" : cfg.prices() + " (llmbudget.prices)"), e);
+    }
     return cfg.priceAliases().isEmpty() ? table : table.withAliases(cfg.priceAliases());
-  });
+  }, Clock.systemUTC());
 
   private final BudgetConfig cfg;
   private final BudgetEngine engine;
 
   private BudgetRuntime(BudgetConfig cfg) {
     this.cfg = cfg;
-    BudgetStore store = StoreRegistry.open(cfg.store(), cfg.project(), cfg.apiBase(), cfg);
+    BudgetStore store;
+    try {
+      store = StoreRegistry.open(cfg.store(), cfg.project(), cfg.apiBase(), cfg);
+    } catch (RuntimeException | LinkageError e) {
+      throw new Unavailable("budget store " + StoreRegistry.describe(cfg.store(), cfg.project(), cfg.apiBase(), cfg), e);
+    }
     this.engine = new BudgetEngine(store, PRICES, cfg.unknownModel(), Clock.systemUTC(),
         cfg.userMaxBudget(), cfg.userBudgetDuration());
   }
@@ -64,19 +76,13 @@ public final class BudgetRuntime {
     return c;
   }
 
-  /** The runtime, opening the default store and setting the global budget on first use. */
+  /**
+   * The runtime, opening the default store and setting the global budget on first use. When the
+   * store cannot be opened this throws at once with the last cause until the back-off lets one
+   * caller try again.
+   */
   public static BudgetRuntime get() {
-    BudgetRuntime r = instance;
-    if (r == null) {
-      synchronized (BudgetRuntime.class) {
-        r = instance;
-        if (r == null) {
-          r = new BudgetRuntime(config());
-          instance = r;
-        }
-      }
-    }
-    return r;
+    return INSTANCE.get();
   }
 
   public BudgetConfig settings() {
@@ -90,30 +96,5 @@ public final class BudgetRuntime {
 
   public BudgetEngine engine() {
     return engine;
-  }
-
-  /** A supplier that computes its value once, on first use. */
-  static final class Lazy<T> implements Supplier<T> {
-    private final Supplier<T> init;
-    private volatile T value;
-
-    Lazy(Supplier<T> init) {
-      this.init = init;
-    }
-
-    @Override
-    public T get() {
-      T v = value;
-      if (v == null) {
-        synchronized (this) {
-          v = value;
-          if (v == null) {
-            v = init.get();
-            value = v;
-          }
-        }
-      }
-      return v;
-    }
   }
 }

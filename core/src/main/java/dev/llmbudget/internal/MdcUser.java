@@ -23,7 +23,10 @@ public final class MdcUser {
     return key;
   }
 
-  /** The MDC value under the configured key, or {@code null} when SLF4J or the value is absent. */
+  /**
+   * The MDC value under the configured key, or {@code null} when SLF4J or the value is absent, or
+   * the value is no usable user id (warned once: the call counts against the global budget only).
+   */
   public static String read() {
     HostSlf4j slf4j = slf4j();
     String v = slf4j.mdc(key);
@@ -33,7 +36,16 @@ public final class MdcUser {
           + ", so users bound only through the MDC (key '" + key + "') get no user budget; bind them with "
           + "BudgetContext.run(user, ...) or use a provider whose MDC stores values (logback, log4j2, slf4j-jdk14)", null);
     }
-    return v == null || v.isBlank() ? null : v;
+    if (v == null || v.isEmpty()) {
+      return null;
+    }
+    String problem = UserIds.problem(v);
+    if (problem != null) {
+      Log.warnOnce("mdc-user", "llm-budget: the MDC value under '" + key + "' is not a usable user id (" + problem
+          + "); such calls are charged to the global budget only. This is logged once.", null);
+      return null;
+    }
+    return v;
   }
 
   /** The SLF4J this thread's code sees; for logging too. */

@@ -1,15 +1,19 @@
 package dev.llmbudget.internal;
 
 import dev.llmbudget.BudgetConfig;
+import dev.llmbudget.BudgetDuration;
+import dev.llmbudget.store.BudgetSnapshot;
 import dev.llmbudget.store.BudgetStore;
 import dev.llmbudget.store.HostedStore;
 import dev.llmbudget.store.LocalFileStore;
 import dev.llmbudget.store.MemoryStore;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -36,12 +40,53 @@ public final class StoreRegistry {
       store = STORES.get(key);
       if (store == null) {
         store = create(clientType, project, apiBase, config);
-        if (key.equals(key(config.store(), config.project(), config.apiBase(), config))) {
-          store.putBudget(BudgetStore.GLOBAL_KEY, config.maxBudget(), config.maxBudgetDuration(), Instant.now());
+        if (key.equals(key(config.store(), config.project(), config.apiBase(), config)) && config.maxBudget() != null) {
+          // Only a JVM told a limit writes one: a reader (no max_budget) must not wipe the limit others set.
+          setGlobalBudget(store, config.maxBudget(), config.maxBudgetDuration(), "llmbudget.max_budget", Instant.now());
         }
         STORES.put(key, store);
       }
       return store;
+    }
+  }
+
+  /**
+   * Sets the global limit on {@code store} because {@code source} says so. The last explicit
+   * setting wins between JVMs sharing a store; replacing a different limit is logged, so the
+   * conflict is never silent.
+   */
+  public static void setGlobalBudget(BudgetStore store, BigDecimal limit, BudgetDuration duration, String source,
+      Instant now) {
+    BudgetSnapshot held = store.snapshot(BudgetStore.GLOBAL_KEY, now).orElse(null);
+    if (held != null && held.totalBudget() != null
+        && (limit == null || held.totalBudget().compareTo(limit) != 0 || !Objects.equals(held.duration(), duration))) {
+      Log.warn("llm-budget: " + source + " sets the global limit to " + limitText(limit, duration) + ", replacing "
+          + limitText(held.totalBudget(), held.duration()) + " held by " + store.describe()
+          + " (the last explicit setting wins for every JVM sharing it)");
+    }
+    store.putBudget(BudgetStore.GLOBAL_KEY, limit, duration, now);
+  }
+
+  private static String limitText(BigDecimal limit, BudgetDuration duration) {
+    return limit == null ? "none" : "$" + limit.stripTrailingZeros().toPlainString()
+        + (duration == null ? "" : " per " + duration);
+  }
+
+  /** Names the store {@link #open} would open, as its {@code describe()} will, for messages about it failing. */
+  public static String describe(String clientType, String project, String apiBase, BudgetConfig config) {
+    try {
+      switch (type(clientType)) {
+        case "local":
+          return "local file " + config.storePath().toAbsolutePath().normalize();
+        case "memory":
+          return "memory store '" + project + "'";
+        case "hosted":
+          return "budget server " + apiUri(apiBase, config) + " project '" + project + "'";
+        default:
+          return "'" + clientType + "'";
+      }
+    } catch (RuntimeException e) {
+      return "'" + clientType + "'";
     }
   }
 

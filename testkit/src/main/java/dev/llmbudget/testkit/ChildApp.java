@@ -71,7 +71,8 @@ public final class ChildApp {
 
   /**
    * What a call came to, as a user would see it: {@code OK}, {@code BLOCKED global},
-   * {@code BLOCKED user:<user>} when a {@link BudgetExceededError} is anywhere in what it threw,
+   * {@code BLOCKED user:<user>} when a {@link BudgetExceededError} is anywhere in what it threw
+   * ({@code BLOCKED <SimpleName> <message>} for a subclass, e.g. {@code BudgetUnavailableError}),
    * else {@code ERROR <exception>} (unwrapped from the executor's or future's wrapper).
    */
   public static String outcome(Call call) {
@@ -83,6 +84,9 @@ public final class ChildApp {
       for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
         if (c instanceof BudgetExceededError) {
           BudgetExceededError e = (BudgetExceededError) c;
+          if (e.getClass() != BudgetExceededError.class) {
+            return "BLOCKED " + e.getClass().getSimpleName() + " " + String.valueOf(e.getMessage()).replace('\n', ' ');
+          }
           return "BLOCKED " + (e.isGlobal() ? "global" : "user:" + e.user().orElse("?"));
         }
       }

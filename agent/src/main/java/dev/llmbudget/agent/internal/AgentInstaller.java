@@ -11,6 +11,7 @@ import dev.llmbudget.agent.instrumentation.openai.OpenAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.stainless.HttpSeam;
 import dev.llmbudget.agent.instrumentation.stainless.StainlessSdk;
 import dev.llmbudget.internal.BudgetRuntime;
+import dev.llmbudget.internal.FailurePolicy;
 import dev.llmbudget.internal.Log;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
@@ -92,7 +93,8 @@ public final class AgentInstaller {
         // byte-length bound spares the count on calls with headroom, so many apps never need them.
         BudgetRuntime.get().engine().prices();
       } catch (Throwable e) {
-        Log.warn("llm-budget: could not load the price table or open the budget store: " + e.getMessage(), e);
+        Log.warn("llm-budget: could not load the price table or open the budget store: " + e.getMessage()
+            + "; " + FailurePolicy.get().consequence(), e);
       }
     }, "llm-budget-warmup");
     t.setDaemon(true);

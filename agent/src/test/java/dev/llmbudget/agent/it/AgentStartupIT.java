@@ -120,8 +120,9 @@ class AgentStartupIT {
     ChildJvm.Result blocked = openAi(new ChildJvm().agentArgs("store=memory,max_budget=10,unknown_model=block")
         .jvmArg("-Dit.model=no-such-model"), "sync", "async");
 
-    assertThat(blocked.step("sync")).startsWith("ERROR dev.llmbudget.pricing.UnknownModelException");
-    assertThat(blocked.step("async")).startsWith("ERROR dev.llmbudget.pricing.UnknownModelException");
+    // A refusal like any other budget refusal: only BudgetExceededError and its subclasses reach the host.
+    assertThat(blocked.step("sync")).startsWith("BLOCKED UnknownModelException Model 'no-such-model'");
+    assertThat(blocked.step("async")).startsWith("BLOCKED UnknownModelException Model 'no-such-model'");
     assertThat(server.totalRequests()).isZero();
 
     ChildJvm.Result warned = openAi(new ChildJvm().agentArgs("store=memory,max_budget=10")

@@ -92,6 +92,7 @@ public final class SdkApp {
       ChildApp.printStep(step, result);
     }
     if (Boolean.getBoolean("it.unmetered")) {
+      System.out.println("UNMETERED " + dev.llmbudget.GlobalBudget.unmeteredCalls());
       System.exit(0);
     }
     ChildApp.printSpent(users);

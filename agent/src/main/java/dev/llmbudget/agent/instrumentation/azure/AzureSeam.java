@@ -2,7 +2,6 @@ package dev.llmbudget.agent.instrumentation.azure;
 
 import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
-import dev.llmbudget.internal.Log;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -10,8 +9,9 @@ import java.lang.reflect.Proxy;
 /**
  * What the Azure OpenAI advice calls. The request body is read before it is sent and its cost
  * reserved; the answer's body is read for its usage: at once when the SDK already holds all of it
- * (a plain answer), else as the caller reads it (a stream). Anything of ours that fails is logged
- * once and the call goes on unmetered; only the budget's errors reach the host.
+ * (a plain answer), else as the caller reads it (a stream). Anything of ours that fails before the
+ * call goes out is decided by the failure policy ({@code llmbudget.on_error}); only the budget's
+ * errors reach the host.
  */
 public final class AzureSeam {
 
@@ -23,9 +23,7 @@ public final class AzureSeam {
     try {
       request = read(deployment, body);
     } catch (Throwable t) {
-      Log.warnOnce("azure-request:" + t.getClass().getName(), "llm-budget: could not read an Azure OpenAI request ("
-          + t + "); the call goes on unmetered", t);
-      return null;
+      request = MeteredCall.unreadable("an Azure OpenAI call (reading its request)", t);
     }
     return MeteredCall.reserve(MeteredCall.currentUser(), request);
   }

@@ -9,9 +9,11 @@ import dev.llmbudget.pricing.UnknownModelException;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * What the Bedrock advice calls. Every failure of ours is logged once and the call goes on
- * unmetered; the only exceptions that reach the host on purpose are {@link BudgetExceededError}
- * and, when the unknown-model policy is {@code block}, {@link UnknownModelException}.
+ * What the Bedrock advice calls.
+ * Every failure of ours before the call goes out is decided by the failure policy
+ * ({@code llmbudget.on_error}: refused or counted as unmetered); the only exceptions that reach the
+ * host on purpose are {@link BudgetExceededError} and its subclasses ({@link UnknownModelException},
+ * {@code BudgetUnavailableError}).
  */
 public final class BedrockSeam {
 
@@ -29,7 +31,12 @@ public final class BedrockSeam {
 
   /** As {@link #enter}, but a refused call becomes a {@link Refusal} so the advice can skip the SDK method. */
   public static Object enterAsync(String operation, Object request) {
-    Object state = MeteredCall.reserveOrRefuse(MeteredCall.currentUser(), read(operation, request));
+    Object state;
+    try {
+      state = MeteredCall.reserveOrRefuse(MeteredCall.currentUser(), read(operation, request));
+    } catch (BudgetExceededError e) {
+      state = MeteredCall.refusal(e); // the failure policy refused a request it could not read
+    }
     return state instanceof MeteredCall ? new BedrockCall((MeteredCall) state) : state;
   }
 
@@ -40,9 +47,7 @@ public final class BedrockSeam {
     try {
       return operation.startsWith("converse") ? BedrockRequest.fromConverse(request) : BedrockRequest.fromInvoke(request);
     } catch (Throwable t) {
-      Log.warnOnce("bedrock-enter:" + t.getClass().getName(), "llm-budget: could not read a Bedrock request ("
-          + t + "); the call goes on unmetered", t);
-      return null;
+      return MeteredCall.unreadable("a Bedrock call (reading its request)", t);
     }
   }
 

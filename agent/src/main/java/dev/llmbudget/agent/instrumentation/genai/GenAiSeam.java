@@ -7,8 +7,9 @@ import dev.llmbudget.internal.Log;
 
 /**
  * What the Google GenAI advice calls. A priced request is reserved before it is sent and its
- * response is handed back with a metered body; anything of ours that fails is logged once and the
- * call goes on unmetered. The only errors that reach the host on purpose are the budget's.
+ * response is handed back with a metered body; anything of ours that fails before the call goes out
+ * is decided by the failure policy ({@code llmbudget.on_error}). The only errors that reach the host
+ * on purpose are the budget's.
  */
 public final class GenAiSeam {
 
@@ -28,16 +29,18 @@ public final class GenAiSeam {
 
   /** As {@link #enter}, but a refused call becomes a {@link Refusal}, so the advice can skip the send. */
   public static Object enterAsync(String path, String body) {
-    return MeteredCall.reserveOrRefuse(user(), request(path, body));
+    try {
+      return MeteredCall.reserveOrRefuse(user(), request(path, body));
+    } catch (dev.llmbudget.BudgetExceededError e) {
+      return MeteredCall.refusal(e); // the failure policy refused a request it could not read
+    }
   }
 
   private static LlmRequest request(String path, String body) {
     try {
       return GeminiRequest.read(path, body);
     } catch (Throwable t) {
-      Log.warnOnce("genai-request:" + t.getClass().getName(), "llm-budget: could not read a Gemini request ("
-          + t + "); the call goes on unmetered", t);
-      return null;
+      return MeteredCall.unreadable("a Gemini call (reading its request)", t);
     }
   }
 

@@ -6,14 +6,17 @@ import dev.llmbudget.Reservation;
 import dev.llmbudget.agent.internal.MeteredBelow;
 import dev.llmbudget.internal.BudgetEngine;
 import dev.llmbudget.internal.BudgetRuntime;
+import dev.llmbudget.internal.FailurePolicy;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.pricing.UnknownModelException;
 import java.lang.reflect.Method;
 
 /**
- * What the LangChain4j advice calls. Every failure of ours is logged once and the call goes on
- * unmetered; the only exceptions that reach the host on purpose are {@link BudgetExceededError}
- * and, when the unknown-model policy is {@code block}, {@link UnknownModelException}.
+ * What the LangChain4j advice calls.
+ * Every failure of ours before the call goes out is decided by the failure policy
+ * ({@code llmbudget.on_error}: refused or counted as unmetered); the only exceptions that reach the
+ * host on purpose are {@link BudgetExceededError} and its subclasses ({@link UnknownModelException},
+ * {@code BudgetUnavailableError}).
  */
 public final class ChatSeam {
 
@@ -46,18 +49,14 @@ public final class ChatSeam {
       engine = BudgetRuntime.get().engine();
       user = BudgetContext.currentUser();
     } catch (Throwable t) {
-      Log.warnOnce("lc4j-enter:" + t.getClass().getName(), "llm-budget: could not read a LangChain4j request ("
-          + t + "); the call goes on unmetered", t);
+      FailurePolicy.get().onMeteringFailure("a LangChain4j call (reading its request)", t);
       return null;
     }
     Reservation reservation;
     try {
       reservation = engine.reserveForCall(user, read.model, read.prompt, read.messageCount, read.maxOutputTokens);
-    } catch (BudgetExceededError | UnknownModelException e) {
-      throw e;
     } catch (Throwable t) {
-      Log.warnOnce("lc4j-reserve:" + t.getClass().getName(), "llm-budget: could not reserve the cost of a "
-          + "LangChain4j call (" + t + "); the call goes on unmetered", t);
+      FailurePolicy.get().onMeteringFailure("a LangChain4j call", t);
       return null;
     }
     MeteredChat call = new MeteredChat(chatModel, reservation, read);
@@ -86,7 +85,7 @@ public final class ChatSeam {
     }
     try {
       return enter(chatModel, args[0]);
-    } catch (BudgetExceededError | UnknownModelException e) {
+    } catch (BudgetExceededError e) {
       return new StreamRefusal(e);
     }
   }

@@ -5,6 +5,7 @@ import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.Reservation;
 import dev.llmbudget.Usage;
 import dev.llmbudget.internal.BudgetRuntime;
+import dev.llmbudget.internal.FailurePolicy;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.pricing.UnknownModelException;
 import dev.llmbudget.tokens.TokenCounter;
@@ -16,9 +17,8 @@ import java.util.function.BiFunction;
 /**
  * One LLM call between its reservation and its settlement, which happens once: a commit or a
  * release, whichever comes first. {@link #reserve} is the only method that lets an exception
- * reach the host, and only {@link BudgetExceededError} and (policy {@code block}) {@link
- * UnknownModelException}; every other failure of ours is logged once and the call goes on
- * unmetered.
+ * reach the host, and only {@link BudgetExceededError} (which {@link UnknownModelException} and
+ * the failure policy's refusal are); every other failure of ours goes to {@link FailurePolicy}.
  */
 public final class MeteredCall {
 
@@ -56,21 +56,32 @@ public final class MeteredCall {
     try {
       reservation = BudgetRuntime.get().engine().reserveForCall(user, request.model(), request.prompt(),
           request.messageCount(), request.maxOutputTokens());
-    } catch (BudgetExceededError | UnknownModelException e) {
-      throw e;
     } catch (Throwable t) {
-      Log.warnOnce("reserve:" + t.getClass().getName(), "llm-budget: could not reserve the cost of an LLM call ("
-          + t + "); the call goes on unmetered", t);
+      FailurePolicy.get().onMeteringFailure("an LLM call", t);
       return null;
     }
     return new MeteredCall(reservation, request);
+  }
+
+  /**
+   * What a seam returns for a request it could not read: {@code null} (the call goes on unmetered)
+   * when the failure policy allows it, else the policy's {@link BudgetExceededError} is thrown.
+   */
+  public static LlmRequest unreadable(String what, Throwable cause) {
+    FailurePolicy.get().onMeteringFailure(what, cause);
+    return null;
+  }
+
+  /** The {@link Refusal} an async SDK method reports for {@code error}. */
+  public static Refusal refusal(BudgetExceededError error) {
+    return new Refusal(error);
   }
 
   /** As {@link #reserve}, but a refused call becomes a {@link Refusal} for an async SDK method to report. */
   public static Object reserveOrRefuse(String user, LlmRequest request) {
     try {
       return reserve(user, request);
-    } catch (BudgetExceededError | UnknownModelException e) {
+    } catch (BudgetExceededError e) {
       return new Refusal(e);
     }
   }

@@ -3,8 +3,8 @@ package dev.llmbudget.agent.instrumentation.springai;
 import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.Reservation;
 import dev.llmbudget.Usage;
+import dev.llmbudget.internal.FailurePolicy;
 import dev.llmbudget.internal.Log;
-import dev.llmbudget.pricing.UnknownModelException;
 
 /**
  * One subscription to a metered {@code stream(Prompt)}: it watches the chunks go by and settles
@@ -55,16 +55,16 @@ final class MeteredStream {
     Reservation reservation;
     try {
       reservation = call.reservationForSubscription();
-    } catch (BudgetExceededError | UnknownModelException e) {
-      try {
-        return reactor.error(e);
-      } catch (Throwable t) {
-        throw e;
-      }
     } catch (Throwable t) {
-      Log.warnOnce("springai-resubscribe:" + t.getClass().getName(), "llm-budget: could not reserve the cost of a "
-          + "Spring AI stream (" + t + "); it goes on unmetered", t);
-      return flux;
+      BudgetExceededError refused = FailurePolicy.get().refusalFor("a Spring AI stream", t);
+      if (refused == null) {
+        return flux;
+      }
+      try {
+        return reactor.error(refused);
+      } catch (Throwable x) {
+        throw refused;
+      }
     }
     MeteredStream meter = new MeteredStream(call, reservation);
     try {

@@ -5,13 +5,16 @@ import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.Reservation;
 import dev.llmbudget.agent.internal.MeteredBelow;
 import dev.llmbudget.internal.BudgetRuntime;
+import dev.llmbudget.internal.FailurePolicy;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.pricing.UnknownModelException;
 
 /**
- * What the advice calls. Every failure of ours is logged once and the call goes on unmetered; the
- * only exceptions that reach the host on purpose are {@link BudgetExceededError} and, when the
- * unknown-model policy is {@code block}, {@link UnknownModelException}.
+ * What the advice calls.
+ * Every failure of ours before the call goes out is decided by the failure policy
+ * ({@code llmbudget.on_error}: refused or counted as unmetered); the only exceptions that reach the
+ * host on purpose are {@link BudgetExceededError} and its subclasses ({@link UnknownModelException},
+ * {@code BudgetUnavailableError}).
  */
 public final class SpringAiSeam {
 
@@ -53,7 +56,7 @@ public final class SpringAiSeam {
         return new MeteredBelowStream(model);
       }
       return reserve(model, prompt);
-    } catch (BudgetExceededError | UnknownModelException e) {
+    } catch (BudgetExceededError e) {
       return new StreamRefusal(e, model);
     }
   }
@@ -102,19 +105,15 @@ public final class SpringAiSeam {
       }
       user = BudgetContext.currentUser();
     } catch (Throwable t) {
-      Log.warnOnce("springai-enter:" + t.getClass().getName(), "llm-budget: could not read a Spring AI prompt ("
-          + t + "); the call goes on unmetered", t);
+      FailurePolicy.get().onMeteringFailure("a Spring AI call (reading its prompt)", t);
       return null;
     }
     Reservation reservation;
     try {
       reservation = BudgetRuntime.get().engine().reserveForCall(user, request.model(), request.prompt(),
           request.messageCount(), request.maxOutputTokens());
-    } catch (BudgetExceededError | UnknownModelException e) {
-      throw e;
     } catch (Throwable t) {
-      Log.warnOnce("springai-reserve:" + t.getClass().getName(), "llm-budget: could not reserve the cost of an LLM call ("
-          + t + "); the call goes on unmetered", t);
+      FailurePolicy.get().onMeteringFailure("a Spring AI call", t);
       return null;
     }
     return new MeteredChat(model, user, request, reservation);

@@ -12,9 +12,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What the advice calls. Every failure of ours is logged once and the call goes on unmetered; the
- * only exceptions that reach the host on purpose are {@link BudgetExceededError} and, when the
- * unknown-model policy is {@code block}, {@link UnknownModelException}.
+ * What the advice calls. Every failure of ours goes to the failure policy ({@code llmbudget.on_error});
+ * the only exceptions that reach the host on purpose are {@link BudgetExceededError} and its
+ * subclasses ({@link UnknownModelException}, {@code BudgetUnavailableError}).
  */
 public final class HttpSeam {
 
@@ -74,7 +74,15 @@ public final class HttpSeam {
       return null;
     }
     String asyncCaller = ASYNC_CALLERS.isEmpty() ? null : ASYNC_CALLERS.remove(new RequestKey(request));
-    LlmRequest llm = read(request);
+    LlmRequest llm;
+    try {
+      llm = read(request);
+    } catch (BudgetExceededError e) {
+      if (async) {
+        return MeteredCall.refusal(e);
+      }
+      throw e;
+    }
     if (llm == null) {
       return null;
     }
@@ -96,9 +104,7 @@ public final class HttpSeam {
       byte[] body = handles.bodyBytes(request);
       return body == null ? null : RequestReader.read(endpoint, body);
     } catch (Throwable t) {
-      Log.warnOnce("enter:" + t.getClass().getName(), "llm-budget: could not read an LLM request ("
-          + t + "); the call goes on unmetered", t);
-      return null;
+      return MeteredCall.unreadable("an LLM call (reading its request)", t);
     }
   }
 

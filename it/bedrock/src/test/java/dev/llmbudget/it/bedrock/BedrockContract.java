@@ -7,6 +7,8 @@ import dev.llmbudget.Usage;
 import dev.llmbudget.testkit.ChildJvm;
 import dev.llmbudget.testkit.FakeLlmServer;
 import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -135,6 +137,20 @@ abstract class BedrockContract {
     assertThat(r.spent("alice")).isZero();
     assertThat(r.spent("bob")).isEqualByComparingTo(price(Usage.of(HAIKU, 20, 10)));
     assertThat(server.totalRequests()).isEqualTo(1);
+  }
+
+  @Test
+  void aPriceTableThatCannotLoadRefusesEveryOperationAndNothingIsSent() throws Exception {
+    Path prices = Files.createTempFile("bad-prices", ".json");
+    Files.writeString(prices, "{\"gpt-4o-mini\": {\"input_cost_per_token\": 1.5e-07,},}");
+    String[] steps = {"converse", "aconverse@alice", "stream@bob", "invoke=" + NOVA_LITE, "ainvoke@carol",
+        "istream=" + LLAMA3 + "@dave"};
+    ChildJvm.Result r = run("store=memory,max_budget=10,prices=" + prices, 100, steps);
+
+    for (String step : steps) {
+      assertThat(r.step(step)).as(step).startsWith("BLOCKED BudgetUnavailableError llm-budget: price table " + prices);
+    }
+    assertThat(server.totalRequests()).isZero();
   }
 
   @Test

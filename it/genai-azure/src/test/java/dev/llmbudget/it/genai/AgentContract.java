@@ -7,6 +7,8 @@ import dev.llmbudget.Usage;
 import dev.llmbudget.testkit.ChildJvm;
 import dev.llmbudget.testkit.FakeLlmServer;
 import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -125,6 +127,18 @@ abstract class AgentContract {
 
     for (String step : new String[] {"sync", "sync@alice", "stream@carol"}) {
       assertThat(r.step(step)).isEqualTo("BLOCKED global");
+    }
+    assertThat(server.totalRequests()).isZero();
+  }
+
+  @Test
+  void aPriceTableThatCannotLoadRefusesEveryCallAndNothingIsSent() throws Exception {
+    Path prices = Files.createTempFile("bad-prices", ".json");
+    Files.writeString(prices, "{\"gpt-4o-mini\": {\"input_cost_per_token\": 1.5e-07,},}");
+    ChildJvm.Result r = run("store=memory,max_budget=10,prices=" + prices, 100, "sync", "sync@alice", "stream@carol");
+
+    for (String step : new String[] {"sync", "sync@alice", "stream@carol"}) {
+      assertThat(r.step(step)).startsWith("BLOCKED BudgetUnavailableError llm-budget: price table " + prices);
     }
     assertThat(server.totalRequests()).isZero();
   }

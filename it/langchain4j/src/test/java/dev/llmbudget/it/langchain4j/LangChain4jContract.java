@@ -8,6 +8,8 @@ import dev.llmbudget.testkit.ChildClassPath;
 import dev.llmbudget.testkit.ChildJvm;
 import dev.llmbudget.testkit.FakeLlmServer;
 import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -95,6 +97,18 @@ abstract class LangChain4jContract {
     assertThat(r.step("sync@bob")).isEqualTo("OK");
     assertThat(r.spent("alice")).isZero();
     assertThat(server.requests(llmPath())).isEqualTo(1);
+  }
+
+  @Test
+  void aPriceTableThatCannotLoadRefusesEveryCallAndNothingIsSent() throws Exception {
+    Path prices = Files.createTempFile("bad-prices", ".json");
+    Files.writeString(prices, "{\"gpt-4o-mini\": {\"input_cost_per_token\": 1.5e-07,},}");
+    ChildJvm.Result r = run("store=memory,max_budget=10,prices=" + prices, "sync", "sync@alice", "stream@carol");
+
+    for (String step : new String[] {"sync", "sync@alice", "stream@carol"}) {
+      assertThat(r.step(step)).startsWith("BLOCKED BudgetUnavailableError llm-budget: price table " + prices);
+    }
+    assertThat(server.totalRequests()).isZero();
   }
 
   @Test

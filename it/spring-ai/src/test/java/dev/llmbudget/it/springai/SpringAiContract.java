@@ -6,6 +6,8 @@ import dev.llmbudget.Usage;
 import dev.llmbudget.pricing.PriceTable;
 import dev.llmbudget.testkit.FakeLlmServer;
 import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -87,7 +89,8 @@ abstract class SpringAiContract {
     args[3] = model();
     args[4] = Integer.toString(maxTokens);
     System.arraycopy(steps, 0, args, 5, steps.length);
-    String all = extraAgentArgs().isEmpty() ? agentArgs : agentArgs + "," + extraAgentArgs();
+    // The test's own arguments come last so they win, e.g. a prices file over the case's table.
+    String all = extraAgentArgs().isEmpty() ? agentArgs : extraAgentArgs() + "," + agentArgs;
     ChildJvm.Result r = new ChildJvm().classPath(classPath()).agentArgs(all).run(args);
     assertThat(r.exitCode).as(r.output).isZero();
     return r;
@@ -137,6 +140,19 @@ abstract class SpringAiContract {
     ChildJvm.Result global = run("store=memory,max_budget=0.000000001", 100, "sync", "stream@carol");
     assertThat(global.step("sync")).isEqualTo("BLOCKED global");
     assertThat(global.step("stream@carol")).isEqualTo("BLOCKED global");
+    assertThat(server.totalRequests()).isZero();
+  }
+
+  @Test
+  void aPriceTableThatCannotLoadRefusesEveryCallAndNothingIsSent() throws Exception {
+    Path prices = Files.createTempFile("bad-prices", ".json");
+    Files.writeString(prices, "{\"gpt-4o-mini\": {\"input_cost_per_token\": 1.5e-07,},}");
+    ChildJvm.Result r = run("store=memory,max_budget=10,prices=" + prices, 100, "sync", "stream@alice", "early@bob");
+
+    // SpringAiApp names every BudgetExceededError 'BLOCKED global|user'; the refusal here is BudgetUnavailableError.
+    assertThat(r.step("sync")).startsWith("BLOCKED");
+    assertThat(r.step("stream@alice")).startsWith("BLOCKED");
+    assertThat(r.step("early@bob")).startsWith("BLOCKED");
     assertThat(server.totalRequests()).isZero();
   }
 }
