@@ -12,10 +12,6 @@ import dev.llmbudget.store.BudgetStoreException;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 class FailurePolicyTest {
@@ -55,28 +51,13 @@ class FailurePolicyTest {
   void allowLetsTheCallGoOnAndCountsIt() {
     FailurePolicy p = policy(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "allow"));
 
-    List<String> logged = new CopyOnWriteArrayList<>();
-    Handler capture = new Handler() {
-      @Override
-      public void publish(LogRecord r) {
-        logged.add(r.getMessage());
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    Logger jul = Logger.getLogger("dev.llmbudget");
-    jul.addHandler(capture);
-    try {
+    List<String> logged;
+    try (LogCapture capture = new LogCapture()) {
+      logged = capture.messages();
       for (int i = 0; i < 20; i++) {
         assertThat(p.refusalFor("an LLM call", corruptFile)).isNull();
         clock.advanceMillis(10_000); // 190 s in all: the running count is reported at 60, 120 and 180 s
       }
-    } finally {
-      jul.removeHandler(capture);
     }
     assertThat(p.unmeteredCalls()).isEqualTo(20);
     assertThat(logged).filteredOn(m -> m.contains("it goes on unmetered")).hasSizeLessThanOrEqualTo(1);
