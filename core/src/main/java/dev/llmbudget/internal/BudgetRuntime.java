@@ -1,6 +1,12 @@
 package dev.llmbudget.internal;
 
 import dev.llmbudget.BudgetConfig;
+import dev.llmbudget.BudgetDuration;
+import dev.llmbudget.store.BudgetSnapshot;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.util.Properties;
 import dev.llmbudget.pricing.PriceTable;
 import dev.llmbudget.store.BudgetStore;
 import java.time.Clock;
@@ -96,5 +102,46 @@ public final class BudgetRuntime {
 
   public BudgetEngine engine() {
     return engine;
+  }
+
+  /**
+   * What this process enforces, in one line, e.g. {@code llm-budget 0.2.0: global $5 monthly
+   * (spent $1.23), users $0.1 each daily, store local file /srv/user_cost.json, on_error=block}.
+   */
+  public String enforcement() {
+    StringBuilder line = new StringBuilder("llm-budget ").append(version()).append(": ");
+    BudgetStore store = engine.store();
+    BudgetSnapshot global = store.snapshot(BudgetStore.GLOBAL_KEY, engine.now()).orElse(null);
+    if (global != null && global.totalBudget() != null) {
+      line.append("global $").append(plain(global.totalBudget())).append(every(global.duration()))
+          .append(" (spent $").append(plain(global.currentCost())).append(")");
+    } else {
+      line.append("no global budget");
+    }
+    if (cfg.userMaxBudget() != null) {
+      line.append(", users $").append(plain(cfg.userMaxBudget())).append(" each").append(every(cfg.userBudgetDuration()));
+    }
+    return line.append(", store ").append(store.describe()).append(", on_error=").append(cfg.onError()).toString();
+  }
+
+  private static String every(BudgetDuration d) {
+    return d == null ? "" : " " + d;
+  }
+
+  private static String plain(BigDecimal d) {
+    return d.stripTrailingZeros().toPlainString();
+  }
+
+  /** This build's version, as Maven wrote it into {@code dev/llmbudget/version.properties}. */
+  public static String version() {
+    try (InputStream in = BudgetRuntime.class.getResourceAsStream("/dev/llmbudget/version.properties")) {
+      Properties p = new Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      return p.getProperty("version", "(unknown version)");
+    } catch (IOException e) {
+      return "(unknown version)";
+    }
   }
 }

@@ -64,7 +64,7 @@ public final class AgentInstaller {
     if (Boolean.getBoolean("llmbudget.debug.startup")) {
       System.err.printf("llm-budget: agent installed in %.1f ms%n", (System.nanoTime() - started) / 1e6);
     }
-    warmUp();
+    warmUp(config.quiet());
   }
 
   /** SDK classes loaded before the agent (attach, or another agent's doing) are woven now. */
@@ -86,12 +86,17 @@ public final class AgentInstaller {
   }
 
   /** Loads the price table and opens the store now, so the first call is fast and a store problem shows early. */
-  private static void warmUp() {
+  private static void warmUp(boolean quiet) {
     Thread t = new Thread(() -> {
       try {
         // The token vocabularies (o200k: ~1.5 s of CPU and tens of MB) are not warmed: the
         // byte-length bound spares the count on calls with headroom, so many apps never need them.
-        BudgetRuntime.get().engine().prices();
+        BudgetRuntime runtime = BudgetRuntime.get();
+        runtime.engine().prices();
+        if (!quiet) {
+          // One line on stderr, not a logger's two: at start the host's logging is not set up yet.
+          System.err.println(runtime.enforcement());
+        }
       } catch (Throwable e) {
         Log.warn("llm-budget: could not load the price table or open the budget store: " + e.getMessage()
             + "; " + FailurePolicy.get().consequence(), e);

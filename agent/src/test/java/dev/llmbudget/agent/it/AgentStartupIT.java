@@ -191,4 +191,21 @@ class AgentStartupIT {
 
     assertThat(second.spent("alice")).isEqualByComparingTo(price(OpenAiCalls.MODEL, 20, 10).multiply(BigDecimal.valueOf(2)));
   }
+
+  @Test
+  void oneLineAtStartSaysWhatIsEnforcedUnlessQuiet(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("user_cost.json");
+    Files.writeString(file, "{\"$global\": {\"total_budget\": 5.0, \"current_cost\": 1.23, \"duration\": \"monthly\","
+        + " \"created_at\": 1767225600.0, \"last_updated_at\": " + (System.currentTimeMillis() / 1000 - 60) + ".0}}");
+    ChildJvm.Result r = openAi(new ChildJvm().systemProperty("llmbudget.store.path", file.toString())
+        .agentArgs("max_budget=5.00,max_budget_duration=monthly,user.max_budget=0.10,user.budget_duration=daily"), "sync");
+
+    assertThat(r.step("sync")).isEqualTo("OK");
+    assertThat(r.lines()).containsOnlyOnce("llm-budget " + System.getProperty("llmbudget.it.version") + ": global $5 monthly"
+        + " (spent $1.23), users $0.1 each daily, store local file " + file.toAbsolutePath().normalize() + ", on_error=block");
+
+    ChildJvm.Result quiet = openAi(new ChildJvm().systemProperty("llmbudget.store.path", file.toString())
+        .agentArgs("max_budget=5.00,max_budget_duration=monthly,quiet=true"), "sync");
+    assertThat(quiet.output()).doesNotContain("llm-budget " + System.getProperty("llmbudget.it.version"));
+  }
 }
