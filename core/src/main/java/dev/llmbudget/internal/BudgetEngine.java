@@ -32,6 +32,8 @@ public final class BudgetEngine {
   /** Tokens OpenAI adds to every chat message, and to prime the reply (as LiteLLM counts). */
   static final int TOKENS_PER_MESSAGE = 3;
   static final int TOKENS_PER_REPLY = 3;
+  /** The role of a chat message: {@code user}, {@code system}, {@code assistant}... one token each. */
+  static final int TOKENS_PER_ROLE = 1;
   static final long DEFAULT_MAX_OUTPUT_TOKENS = 4096;
   static final long DEFAULT_MIN_OUTPUT_TOKENS = 16;
   /** Reserve attempts of a clamped call before it settles for the least useful output. */
@@ -175,7 +177,10 @@ public final class BudgetEngine {
       return new CallReservation(new Held(this, keys, user, boundCost, model), output, addCap);
     }
     TokenCounter counter = TokenCounter.forModel(model);
-    long input = counter.exact() ? counter.count(prompt == null ? "" : prompt.toString()) + overhead : bound;
+    // The prompt text holds the messages' content, not their roles, which OpenAI counts too (one
+    // token each); the byte bound covers them with the newline that ends each message's text.
+    long input = counter.exact() ? counter.count(prompt == null ? "" : prompt.toString()) + overhead
+        + Math.max(0, messages) * TOKENS_PER_ROLE : bound;
     if (mode != OutputReserve.CLAMP) {
       return new CallReservation(reserveKeys(keys, user, boundCost(price, input, output), model), output, false);
     }

@@ -48,7 +48,8 @@ class BudgetEngineTest {
   @Test
   void tightHeadroomFallsBackToTheExactCount() {
     String prompt = "hello world ".repeat(200);
-    long exact = TokenCounter.forModel("gpt-4o").count(prompt) + 6;
+    // 3 per message, 3 to prime the reply, and the message's role (1 token), as OpenAI counts.
+    long exact = TokenCounter.forModel("gpt-4o").count(prompt) + 6 + 1;
     BigDecimal exactCost = PriceTable.defaultTable().resolve("gpt-4o").orElseThrow().cost(Usage.of("gpt-4o", exact, 0));
     store.putBudget(BudgetStore.GLOBAL_KEY, exactCost, null, Clock.systemUTC().instant());
     // Reserving the prompt alone for an uncapped call is the request mode; model_max adds 16384.

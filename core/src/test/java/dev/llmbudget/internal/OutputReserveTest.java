@@ -119,7 +119,7 @@ class OutputReserveTest {
   @Test
   void clampLowersTheCapToWhatTheRemainingBudgetPaysForAndReservesExactlyThat() {
     ModelPrice gpt = price("gpt-4o");
-    long prompt = TokenCounter.forModel("gpt-4o").count(PROMPT) + 6;
+    long prompt = TokenCounter.forModel("gpt-4o").count(PROMPT) + 7;
     // Room for the exact prompt and 300 output tokens, not for the byte bound and 16384.
     BigDecimal limit = gpt.cost(Usage.of("gpt-4o", prompt, 300));
     limit("alice", limit);
@@ -139,7 +139,7 @@ class OutputReserveTest {
   @Test
   void clampRefusesOnlyWhenThePromptAndTheLeastUsefulOutputDoNotFit() {
     ModelPrice gpt = price("gpt-4o");
-    long prompt = TokenCounter.forModel("gpt-4o").count(PROMPT) + 6;
+    long prompt = TokenCounter.forModel("gpt-4o").count(PROMPT) + 7;
     limit("bob", gpt.cost(Usage.of("gpt-4o", prompt, 16)));
     BudgetEngine e = engine(OutputReserve.CLAMP);
     CallReservation r = e.reserveCall("bob", "gpt-4o", PROMPT, 1, 0, true);
@@ -154,7 +154,7 @@ class OutputReserveTest {
   @Test
   void clampWithoutAWayToRewriteTheRequestReservesTheModelMaximum() {
     ModelPrice gpt = price("gpt-4o");
-    long prompt = TokenCounter.forModel("gpt-4o").count(PROMPT) + 6;
+    long prompt = TokenCounter.forModel("gpt-4o").count(PROMPT) + 7;
     limit("carol", gpt.cost(Usage.of("gpt-4o", prompt, 300)));
     assertThatThrownBy(() -> engine(OutputReserve.CLAMP).reserveForCall("carol", "gpt-4o", PROMPT, 1, 0))
         .isInstanceOf(BudgetExceededError.class);
@@ -194,7 +194,7 @@ class OutputReserveTest {
   @Test
   void concurrentClampedCallsNeverReserveTheSameRemainderTwice() throws Exception {
     ModelPrice gpt = price("gpt-4o-mini");
-    long prompt = TokenCounter.forModel("gpt-4o-mini").count(PROMPT) + 6;
+    long prompt = TokenCounter.forModel("gpt-4o-mini").count(PROMPT) + 7;
     BigDecimal limit = gpt.cost(Usage.of("gpt-4o-mini", prompt, 1000)).multiply(BigDecimal.valueOf(3));
     limit(BudgetStore.GLOBAL_KEY, limit);
     BudgetEngine e = engine(OutputReserve.CLAMP);
