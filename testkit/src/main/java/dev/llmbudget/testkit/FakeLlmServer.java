@@ -210,6 +210,10 @@ public final class FakeLlmServer implements AutoCloseable {
         }
       }
     }
+    if (path.contains("/openai/deployments/") && azure().model() != null) {
+      // Azure's tokenizer is that of the model behind the deployment.
+      model = azure().model();
+    }
     Object[] cap = cap(body);
     long limit = cap == null ? Long.MAX_VALUE : (Long) cap[1];
     long configured = inputTokens;
