@@ -1,5 +1,6 @@
 package dev.llmbudget.agent.instrumentation.azure;
 
+import dev.llmbudget.agent.instrumentation.meter.CapRewriter;
 import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
 import dev.llmbudget.internal.Log;
@@ -27,7 +28,37 @@ public final class AzureSeam {
           + t + "); the call goes on unmetered", t);
       return null;
     }
-    return MeteredCall.reserve(MeteredCall.currentUser(), request);
+    String user = MeteredCall.currentUser();
+    byte[] bytes = request == null ? null : bytesOf(body);
+    MeteredCall call = MeteredCall.reserve(user, request, ChatRequest.hasOutput(bytes));
+    if (call == null || call.capToSend() <= 0) {
+      return call;
+    }
+    try {
+      // Azure's older API versions know only max_tokens: a request without a cap gets that one.
+      byte[] capped = ChatRequest.capField(bytes) == null ? CapRewriter.withCap(bytes, call.capToSend(), "max_tokens")
+          : CapRewriter.withCap(bytes, call.capToSend(), "max_completion_tokens", "max_tokens");
+      call.sendInstead(AzureHandles.of(body).fromBytes(capped));
+      return call;
+    } catch (Throwable t) {
+      Log.warnOnce("azure-cap:" + t.getClass().getName(), "llm-budget: could not write the output cap into an "
+          + "Azure OpenAI request (" + t + "); its model's maximum output is reserved instead", t);
+      call.release();
+      return MeteredCall.reserve(user, request, false);
+    }
+  }
+
+  /** The body the advice sends: the one with the cap the budget can pay for, else {@code body}. */
+  public static Object sent(Object call, Object body) {
+    return call instanceof MeteredCall ? ((MeteredCall) call).requestToSend(body) : body;
+  }
+
+  private static byte[] bytesOf(Object body) {
+    try {
+      return AzureHandles.of(body).bytes(body);
+    } catch (Throwable t) {
+      return null;
+    }
   }
 
   static LlmRequest read(Object deployment, Object body) throws Throwable {
