@@ -3,6 +3,7 @@ package dev.llmbudget.agent.instrumentation.azure;
 import dev.llmbudget.agent.instrumentation.meter.CapRewriter;
 import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
+import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.Log;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -35,9 +36,11 @@ public final class AzureSeam {
       return call;
     }
     try {
-      // Azure's older API versions know only max_tokens: a request without a cap gets that one.
-      byte[] capped = ChatRequest.capField(bytes) == null ? CapRewriter.withCap(bytes, call.capToSend(), "max_tokens")
-          : CapRewriter.withCap(bytes, call.capToSend(), "max_completion_tokens", "max_tokens");
+      // A request without a cap gets max_tokens, which every Azure API version knows, unless the
+      // deployment runs a reasoning model, which takes only max_completion_tokens.
+      String existing = ChatRequest.capField(bytes);
+      String field = existing != null ? existing : reasoningModel(request.model()) ? "max_completion_tokens" : "max_tokens";
+      byte[] capped = CapRewriter.withCap(bytes, call.capToSend(), field);
       call.sendInstead(AzureHandles.of(body).fromBytes(capped));
       return call;
     } catch (Throwable t) {
@@ -46,6 +49,13 @@ public final class AzureSeam {
       call.release();
       return MeteredCall.reserve(user, request, false);
     }
+  }
+
+  /** True for o-series and GPT-5 models, by the deployment's model name ({@code llmbudget.azure.deployments}) or its own. */
+  static boolean reasoningModel(String deployment) {
+    String model = BudgetRuntime.config().azureDeployments().getOrDefault(deployment, deployment);
+    String name = model == null ? "" : model.toLowerCase(java.util.Locale.ROOT);
+    return name.startsWith("gpt-5") || name.length() >= 2 && name.charAt(0) == 'o' && Character.isDigit(name.charAt(1));
   }
 
   /** The body the advice sends: the one with the cap the budget can pay for, else {@code body}. */
