@@ -10,6 +10,7 @@ import dev.llmbudget.pricing.PriceTable;
 import java.math.BigDecimal;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -106,6 +107,22 @@ abstract class SdkAgentContract {
       couldBill = couldBill.add(price(Usage.of(model(), bill.input(), bill.cap())));
     }
     assertThat(couldBill).as("the most the provider could have billed").isLessThanOrEqualTo(budget);
+  }
+
+  /**
+   * The behaviour before output reserves, kept as {@code request}: the same eight uncapped calls
+   * reserve their prompts alone, all go out, and the budget is overshot. This is what the two
+   * tests above guard against.
+   */
+  @Test
+  void requestModeReservesThePromptAloneSoUncappedCallsOvershoot() throws Exception {
+    Assumptions.assumeTrue(uncapped() == 0, "only where a request can leave out its cap");
+    server.countedUsage(modelMaxOutput(model()));
+    BigDecimal budget = budgetOfThreeAndAHalfAnswers();
+    ChildJvm.Result r = run(child().agentArgs("store=memory,output_reserve=request,max_budget=" + budget.toPlainString()),
+        0, "concurrent8");
+    assertThat(okCalls(r)).isGreaterThanOrEqualTo(4);
+    assertThat(r.spent("global")).isGreaterThan(budget);
   }
 
   @Test
