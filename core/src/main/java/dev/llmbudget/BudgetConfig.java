@@ -48,6 +48,9 @@ public final class BudgetConfig {
     k.put("llmbudget.debug", "false");
     k.put("llmbudget.quiet", "false");
     k.put("llmbudget.on_error", null);
+    k.put("llmbudget.output_reserve", "model_max");
+    k.put("llmbudget.default_max_output_tokens", "4096");
+    k.put("llmbudget.min_output_tokens", "16");
     KEYS = Collections.unmodifiableMap(k);
   }
 
@@ -77,6 +80,9 @@ public final class BudgetConfig {
   private final Map<String, String> azureDeployments;
   private final Map<String, String> modelAliases;
   private final String onError;
+  private final OutputReserve outputReserve;
+  private final long defaultMaxOutputTokens;
+  private final long minOutputTokens;
 
   private BudgetConfig(Function<String, String> source) {
     maxBudget = money(source, "llmbudget.max_budget");
@@ -101,6 +107,10 @@ public final class BudgetConfig {
     Map<String, String> aliases = parse(source, "llmbudget.model_aliases", v -> pairs(v, "[,;]", "alias:model"));
     modelAliases = aliases == null ? Map.of() : aliases;
     onError = value(source, "llmbudget.on_error") == null ? null : choice(source, "llmbudget.on_error", "block", "allow");
+    OutputReserve reserve = parse(source, "llmbudget.output_reserve", OutputReserve::parse);
+    outputReserve = reserve == null ? OutputReserve.MODEL_MAX : reserve;
+    defaultMaxOutputTokens = tokens(source, "llmbudget.default_max_output_tokens");
+    minOutputTokens = tokens(source, "llmbudget.min_output_tokens");
     if ("hosted".equals(store) && apiBase == null) {
       throw new IllegalArgumentException(
           "llmbudget.store=hosted needs llmbudget.api_base (the budget server's URL)");
@@ -299,6 +309,12 @@ public final class BudgetConfig {
   public boolean budgetConfigured() {
     return maxBudget != null || userMaxBudget != null;
   }
+  /** What a call reserves for its output: {@code model_max}, {@code clamp} or {@code request}. */
+  public OutputReserve outputReserve() { return outputReserve; }
+  /** The output an uncapped call reserves when the price table gives no maximum for its model. */
+  public long defaultMaxOutputTokens() { return defaultMaxOutputTokens; }
+  /** The least output worth sending a clamped call for; below it the call is refused. */
+  public long minOutputTokens() { return minOutputTokens; }
 
   private static String value(Function<String, String> source, String key) {
     String v = source.apply(key);
@@ -331,6 +347,25 @@ public final class BudgetConfig {
 
   private static BudgetDuration duration(Function<String, String> source, String key) {
     return parse(source, key, BudgetDuration::parse);
+  }
+
+  private static long tokens(Function<String, String> source, String key) {
+    Long n = parse(source, key, v -> {
+      long t;
+      try {
+        t = Long.parseLong(v);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("'" + v + "' is not a whole number of tokens");
+      }
+      if (t < 1) {
+        throw new IllegalArgumentException("'" + v + "' must be at least 1 token");
+      }
+      return t;
+    });
+    if (n == null) {
+      throw new IllegalArgumentException(key + " must not be blank");
+    }
+    return n;
   }
 
   private static Duration span(Function<String, String> source, String key) {

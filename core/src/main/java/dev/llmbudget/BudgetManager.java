@@ -54,7 +54,8 @@ public final class BudgetManager {
     BudgetConfig config = BudgetRuntime.config();
     this.store = StoreRegistry.open(clientType, projectName, apiBase, config);
     this.engine = new BudgetEngine(store, BudgetRuntime.prices(), config.unknownModel(), clock,
-        config.userMaxBudget(), config.userBudgetDuration());
+        config.userMaxBudget(), config.userBudgetDuration(), config.outputReserve(), config.defaultMaxOutputTokens(),
+        config.minOutputTokens());
   }
 
   /**

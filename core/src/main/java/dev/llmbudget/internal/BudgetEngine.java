@@ -2,20 +2,24 @@ package dev.llmbudget.internal;
 
 import dev.llmbudget.BudgetDuration;
 import dev.llmbudget.BudgetExceededError;
+import dev.llmbudget.OutputReserve;
 import dev.llmbudget.Reservation;
 import dev.llmbudget.UnknownModelPolicy;
 import dev.llmbudget.Usage;
 import dev.llmbudget.pricing.ModelPrice;
 import dev.llmbudget.pricing.PriceTable;
 import dev.llmbudget.pricing.UnknownModelException;
+import dev.llmbudget.store.BudgetSnapshot;
 import dev.llmbudget.store.BudgetStore;
 import dev.llmbudget.store.Picodollars;
 import dev.llmbudget.store.ReserveResult;
 import dev.llmbudget.tokens.TokenCounter;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Supplier;
 
@@ -28,6 +32,12 @@ public final class BudgetEngine {
   /** Tokens OpenAI adds to every chat message, and to prime the reply (as LiteLLM counts). */
   static final int TOKENS_PER_MESSAGE = 3;
   static final int TOKENS_PER_REPLY = 3;
+  /** The role of a chat message: {@code user}, {@code system}, {@code assistant}... one token each. */
+  static final int TOKENS_PER_ROLE = 1;
+  static final long DEFAULT_MAX_OUTPUT_TOKENS = 4096;
+  static final long DEFAULT_MIN_OUTPUT_TOKENS = 16;
+  /** Reserve attempts of a clamped call before it settles for the least useful output. */
+  private static final int CLAMP_ATTEMPTS = 4;
 
   private final BudgetStore store;
   private final Supplier<PriceTable> prices;
@@ -35,9 +45,24 @@ public final class BudgetEngine {
   private final Clock clock;
   private final BigDecimal userDefaultBudget;
   private final BudgetDuration userDefaultDuration;
+  private final OutputReserve outputReserve;
+  private final long defaultMaxOutputTokens;
+  private final long minOutputTokens;
 
+  /** An engine that reserves the model's maximum output for uncapped calls (the default mode). */
   public BudgetEngine(BudgetStore store, Supplier<PriceTable> prices, UnknownModelPolicy unknownModel,
       Clock clock, BigDecimal userDefaultBudget, BudgetDuration userDefaultDuration) {
+    this(store, prices, unknownModel, clock, userDefaultBudget, userDefaultDuration, OutputReserve.MODEL_MAX,
+        DEFAULT_MAX_OUTPUT_TOKENS, DEFAULT_MIN_OUTPUT_TOKENS);
+  }
+
+  /** As the short form, with {@code llmbudget.output_reserve} and its two token settings. */
+  public BudgetEngine(BudgetStore store, Supplier<PriceTable> prices, UnknownModelPolicy unknownModel,
+      Clock clock, BigDecimal userDefaultBudget, BudgetDuration userDefaultDuration,
+      OutputReserve outputReserve, long defaultMaxOutputTokens, long minOutputTokens) {
+    this.outputReserve = Objects.requireNonNull(outputReserve, "outputReserve");
+    this.defaultMaxOutputTokens = defaultMaxOutputTokens;
+    this.minOutputTokens = minOutputTokens;
     this.store = Objects.requireNonNull(store, "store");
     this.prices = Objects.requireNonNull(prices, "prices");
     this.unknownModel = unknownModel == null ? UnknownModelPolicy.WARN : unknownModel;
@@ -95,34 +120,165 @@ public final class BudgetEngine {
     return cost(usage);
   }
 
+  /** What this engine reserves for an uncapped call's output. */
+  public OutputReserve outputReserve() {
+    return outputReserve;
+  }
+
   /** Reserves {@code amount} for {@code user} (and the global budget), or throws {@link BudgetExceededError}. */
   public Reservation reserve(String user, BigDecimal amount) {
     return reserve(user, Picodollars.of(amount), null);
   }
 
   /**
-   * Reserves what a chat call may cost: its prompt and, when the request caps it, its output. A
-   * cheap upper bound from the prompt's byte length is tried first; the prompt is only tokenized
-   * when that bound does not fit, so calls with ample headroom never pay for a full count.
+   * Reserves what a chat call may cost when its request cannot be changed: {@code clamp} is then
+   * treated as {@code model_max}, so the reservation still bounds the call.
    */
   public Reservation reserveForCall(String user, String model, CharSequence prompt, int messages,
       long maxOutputTokens) {
+    return reserveCall(user, model, prompt, messages, maxOutputTokens, false).reservation();
+  }
+
+  /**
+   * A reservation and the output cap it pays for. When {@code rewrite} is true the request must go
+   * out with {@code outputCap} as its output cap (the cap was lowered or added); otherwise it goes
+   * out unchanged. {@code outputCap} is 0 when the reservation pays for no output.
+   */
+  public record CallReservation(Reservation reservation, long outputCap, boolean rewrite) {}
+
+  /**
+   * Reserves what a chat call may cost: an upper bound of its prompt and the output that
+   * {@code llmbudget.output_reserve} says ({@code canRewrite}: the caller can write a new cap into
+   * the request, which {@code clamp} needs). A cheap byte bound of the prompt is tried first; an
+   * OpenAI model's prompt is only tokenized when that bound does not fit, so calls with ample
+   * headroom never pay for a full count. Other vendors' prompts are always bounded by bytes: we do
+   * not have their tokenizers, and a {@code cl100k_base} count can be below what they bill.
+   *
+   * <p>Clamping never races: it reserves atomically, and only reads the remaining budget after a
+   * refusal, to compute a smaller cap that it then tries to reserve, again atomically (a concurrent
+   * call may take the remainder first, so it retries, smaller each time).
+   */
+  public CallReservation reserveCall(String user, String model, CharSequence prompt, int messages,
+      long maxOutputTokens, boolean canRewrite) {
     ModelPrice price = priceOf(model);
     String[] keys = keysFor(user);
+    long requested = Math.max(0, maxOutputTokens);
     if (price == null) {
-      return reserveKeys(keys, user, 0, model);
+      return new CallReservation(reserveKeys(keys, user, 0, model), requested, false);
     }
+    OutputReserve mode = outputReserve == OutputReserve.CLAMP && !canRewrite ? OutputReserve.MODEL_MAX : outputReserve;
+    long output = requested > 0 ? requested : mode == OutputReserve.REQUEST ? 0 : modelMaxOutput(price);
+    boolean addCap = mode == OutputReserve.CLAMP && requested == 0;
     long overhead = messages <= 0 ? 0 : (long) messages * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
-    long output = Math.max(0, maxOutputTokens);
     long bound = TokenCounter.upperBoundTokens(prompt) + overhead;
-    long boundCost = Picodollars.of(price.cost(Usage.of(model, bound, output)));
+    long boundCost = boundCost(price, bound, output);
     Instant now = clock.instant();
     if (store.reserve(keys, boundCost, now).isOk()) {
-      return new Held(this, keys, user, boundCost, model);
+      return new CallReservation(new Held(this, keys, user, boundCost, model), output, addCap);
     }
-    long exact = TokenCounter.forModel(model).count(prompt == null ? "" : prompt.toString()) + overhead;
-    long exactCost = Picodollars.of(price.cost(Usage.of(model, exact, output)));
-    return reserveKeys(keys, user, exactCost, model);
+    TokenCounter counter = TokenCounter.forModel(model);
+    // The prompt text holds the messages' content, not their roles, which OpenAI counts too (one
+    // token each); the byte bound covers them with the newline that ends each message's text.
+    long input = counter.exact() ? counter.count(prompt == null ? "" : prompt.toString()) + overhead
+        + Math.max(0, messages) * TOKENS_PER_ROLE : bound;
+    if (mode != OutputReserve.CLAMP) {
+      return new CallReservation(reserveKeys(keys, user, boundCost(price, input, output), model), output, false);
+    }
+    return clamp(keys, user, model, price, input, output, requested);
+  }
+
+  private CallReservation clamp(String[] keys, String user, String model, ModelPrice price, long input,
+      long output, long requested) {
+    long least = requested > 0 ? Math.min(requested, minOutputTokens) : minOutputTokens;
+    long cap = output;
+    for (int attempt = 0; attempt < CLAMP_ATTEMPTS && cap >= least; attempt++) {
+      long cost = boundCost(price, input, cap);
+      Instant now = clock.instant();
+      if (store.reserve(keys, cost, now).isOk()) {
+        return clamped(keys, user, model, cost, cap, output, requested);
+      }
+      long affordable = affordableOutput(price, input, headroom(keys, now));
+      cap = Math.min(affordable, cap - 1);
+    }
+    // The prompt and the least useful output: refused with the budget's error unless it now fits.
+    long cost = boundCost(price, input, least);
+    return clamped(keys, user, model, cost, least, output, requested, reserveKeys(keys, user, cost, model));
+  }
+
+  private CallReservation clamped(String[] keys, String user, String model, long cost, long cap, long output,
+      long requested) {
+    return clamped(keys, user, model, cost, cap, output, requested, new Held(this, keys, user, cost, model));
+  }
+
+  private CallReservation clamped(String[] keys, String user, String model, long cost, long cap, long output,
+      long requested, Reservation held) {
+    if (cap < output) {
+      BudgetSnapshot period = store.snapshot(keys[keys.length - 1], clock.instant()).orElse(null);
+      Log.warnOnce("clamp:" + (user == null ? "" : user) + ":" + (period == null ? "" : period.periodStart()),
+          "llm-budget: calls " + (user == null ? "" : "of user '" + user + "' ") + "are being clamped to what the "
+              + "remaining budget can pay for (this one to " + cap + " output tokens of " + model
+              + "); their answers may end early (finish_reason length / stop_reason max_tokens)", null);
+    }
+    return new CallReservation(held, cap, cap != requested);
+  }
+
+  /** The least any of {@code keys} has left to reserve, in picodollars; {@link Long#MAX_VALUE} if none is limited. */
+  private long headroom(String[] keys, Instant now) {
+    long least = Long.MAX_VALUE;
+    for (String key : keys) {
+      BudgetSnapshot s = store.snapshot(key, now).orElse(null);
+      if (s != null && s.totalBudget() != null) {
+        long left = Picodollars.of(s.totalBudget()) - Picodollars.of(s.currentCost()) - Picodollars.of(s.reserved());
+        least = Math.min(least, left);
+      }
+    }
+    return least;
+  }
+
+  /** The most output tokens that {@code headroom} picodollars pay for after {@code input} prompt tokens. */
+  static long affordableOutput(ModelPrice price, long input, long headroom) {
+    long left = headroom - boundCost(price, input, 0);
+    if (left <= 0) {
+      return 0;
+    }
+    BigDecimal perToken = outputRate(price, input).movePointRight(12);
+    if (perToken.signum() == 0) {
+      return Long.MAX_VALUE;
+    }
+    return BigDecimal.valueOf(left).divide(perToken, 0, RoundingMode.FLOOR).min(BigDecimal.valueOf(Long.MAX_VALUE))
+        .longValue();
+  }
+
+  /** The output an uncapped call may produce: the table's maximum for the model, else the configured default. */
+  long modelMaxOutput(ModelPrice price) {
+    OptionalLong max = price.maxOutputTokens();
+    return max.isPresent() && max.getAsLong() > 0 ? max.getAsLong() : defaultMaxOutputTokens;
+  }
+
+  /**
+   * What {@code input} prompt tokens and {@code output} output tokens can cost at most, in
+   * picodollars: every prompt token at the dearest input-side rate (a cache write may cost more than
+   * plain input), every output token at the dearer of output and reasoning (a reasoning model's cap
+   * covers its reasoning), at the rates of the tier the bound falls in or the base, whichever is dearer.
+   */
+  static long boundCost(ModelPrice price, long input, long output) {
+    ModelPrice.Tier base = price.tierFor(0);
+    ModelPrice.Tier tier = price.tierFor(input);
+    BigDecimal in = inputRate(base).max(inputRate(tier));
+    BigDecimal cost = in.multiply(BigDecimal.valueOf(input));
+    if (output > 0) {
+      cost = cost.add(outputRate(price, input).multiply(BigDecimal.valueOf(output)));
+    }
+    return Picodollars.of(cost);
+  }
+
+  private static BigDecimal inputRate(ModelPrice.Tier t) {
+    return t.input().max(t.cacheRead()).max(t.cacheWrite5m()).max(t.cacheWrite1h());
+  }
+
+  private static BigDecimal outputRate(ModelPrice price, long input) {
+    ModelPrice.Tier tier = price.tierFor(input);
+    return tier.output().max(tier.reasoning()).max(price.outputCostPerToken()).max(price.reasoningCostPerToken());
   }
 
   /** Charges {@code usage} to {@code user} (and the global budget) without a reservation; returns the cost. */

@@ -48,7 +48,8 @@ public final class BudgetRuntime {
       throw new Unavailable("budget store " + StoreRegistry.describe(cfg.store(), cfg.project(), cfg.apiBase(), cfg), e);
     }
     this.engine = new BudgetEngine(store, PRICES, cfg.unknownModel(), Clock.systemUTC(),
-        cfg.userMaxBudget(), cfg.userBudgetDuration());
+        cfg.userMaxBudget(), cfg.userBudgetDuration(), cfg.outputReserve(), cfg.defaultMaxOutputTokens(),
+        cfg.minOutputTokens());
   }
 
   /**
@@ -121,7 +122,8 @@ public final class BudgetRuntime {
     if (cfg.userMaxBudget() != null) {
       line.append(", users $").append(plain(cfg.userMaxBudget())).append(" each").append(every(cfg.userBudgetDuration()));
     }
-    return line.append(", store ").append(store.describe()).append(", on_error=").append(cfg.onError()).toString();
+    return line.append(", store ").append(store.describe()).append(", on_error=").append(cfg.onError())
+        .append(", output_reserve=").append(cfg.outputReserve().name().toLowerCase(java.util.Locale.ROOT)).toString();
   }
 
   private static String every(BudgetDuration d) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.llmbudget.BudgetExceededError;
+import dev.llmbudget.OutputReserve;
 import dev.llmbudget.Reservation;
 import dev.llmbudget.UnknownModelPolicy;
 import dev.llmbudget.Usage;
@@ -47,10 +48,13 @@ class BudgetEngineTest {
   @Test
   void tightHeadroomFallsBackToTheExactCount() {
     String prompt = "hello world ".repeat(200);
-    long exact = TokenCounter.forModel("gpt-4o").count(prompt) + 6;
+    // 3 per message, 3 to prime the reply, and the message's role (1 token), as OpenAI counts.
+    long exact = TokenCounter.forModel("gpt-4o").count(prompt) + 6 + 1;
     BigDecimal exactCost = PriceTable.defaultTable().resolve("gpt-4o").orElseThrow().cost(Usage.of("gpt-4o", exact, 0));
     store.putBudget(BudgetStore.GLOBAL_KEY, exactCost, null, Clock.systemUTC().instant());
-    BudgetEngine e = engine(UnknownModelPolicy.WARN, null);
+    // Reserving the prompt alone for an uncapped call is the request mode; model_max adds 16384.
+    BudgetEngine e = new BudgetEngine(store, PriceTable::defaultTable, UnknownModelPolicy.WARN, Clock.systemUTC(),
+        null, null, OutputReserve.REQUEST, 4096, 16);
     try (Reservation r = e.reserveForCall(null, "gpt-4o", prompt, 1, 0)) {
       assertThat(r.amount()).isEqualByComparingTo(exactCost);
     }

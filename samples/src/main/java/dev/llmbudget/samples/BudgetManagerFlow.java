@@ -21,7 +21,7 @@ public final class BudgetManagerFlow {
 
   public static void main(String[] args) throws Exception {
     String key = System.getenv("OPENAI_API_KEY");
-    try (FakeLlmServer local = key == null || key.isBlank() ? FakeLlmServer.start().usage(900, 250) : null) {
+    try (FakeLlmServer local = key == null || key.isBlank() ? FakeLlmServer.start().countedUsage(250) : null) {
       OpenAIClient client = local == null
           ? OpenAIOkHttpClient.builder().apiKey(key).build()
           : OpenAIOkHttpClient.builder().apiKey("demo-key").baseUrl(local.openAiBaseUrl()).build();

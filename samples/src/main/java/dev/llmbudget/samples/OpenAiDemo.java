@@ -36,7 +36,7 @@ public final class OpenAiDemo {
     FakeLlmServer local = null;
     OpenAIOkHttpClient.Builder builder = OpenAIOkHttpClient.builder();
     if (apiKey == null || apiKey.isBlank()) {
-      local = FakeLlmServer.start().usage(420, 180).reply("Here is a short, helpful answer from the local model.", 4);
+      local = FakeLlmServer.start().countedUsage(180).reply("Here is a short, helpful answer from the local model.", 4);
       builder.apiKey("demo-key").baseUrl(local.openAiBaseUrl());
       System.out.println("No OPENAI_API_KEY set: using the OpenAI-compatible endpoint at " + local.openAiBaseUrl());
     } else {
@@ -91,6 +91,14 @@ public final class OpenAiDemo {
       for (Map.Entry<String, BigDecimal> e : budgets.getModelCost(user).entrySet()) {
         System.out.printf("%-8s %-28s %14s %12s%n", user, e.getKey(), plain(e.getValue()),
             limit == null ? "-" : plain(limit));
+      }
+    }
+    for (String user : budgets.getUsers()) {
+      BigDecimal limit = budgets.getTotalBudget(user);
+      BigDecimal spent = budgets.getCurrentCost(user);
+      if (limit != null) {
+        System.out.printf("%-8s spent $%s of $%s: %s%n", user, plain(spent), plain(limit),
+            spent.compareTo(limit) <= 0 ? "the budget held" : "BUDGET EXCEEDED");
       }
     }
     BigDecimal total = GlobalBudget.currentCost();

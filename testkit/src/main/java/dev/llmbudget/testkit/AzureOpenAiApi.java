@@ -21,6 +21,11 @@ public final class AzureOpenAiApi implements FakeApi {
     this.server = server;
   }
 
+  /** The model behind every deployment, as the answers name it; {@code null} when they name none. */
+  String model() {
+    return model;
+  }
+
   /** The model every answer names; {@code null} sends an empty one, so only the deployment tells the model. */
   public AzureOpenAiApi model(String reportedModel) {
     this.model = reportedModel;

@@ -44,7 +44,9 @@ public final class ChildApp {
   /**
    * Runs each step in turn and prints its {@code STEP} line, then the {@code SPENT} lines of the global
    * budget and every user named. A step is {@code action}, {@code action@user} (the call runs with
-   * {@code user} bound by {@link BudgetContext}) or {@code budget:user=dollars} (gives the user a budget).
+   * {@code user} bound by {@link BudgetContext}) or {@code budget:user=dollars} (gives the user a budget);
+   * an action {@code <n>x<action>} runs on {@code n} threads at once and reports
+   * {@code ok=<n> blocked=<n> errors=[...]}.
    */
   public static void runSteps(Action action, String... steps) throws Exception {
     Set<String> users = new LinkedHashSet<>();
@@ -56,17 +58,51 @@ public final class ChildApp {
       int at = step.indexOf('@');
       String name = at < 0 ? step : step.substring(0, at);
       String user = at < 0 ? null : step.substring(at + 1);
-      Call call = () -> action.run(name);
-      String result;
-      if (user == null) {
-        result = outcome(call);
-      } else {
+      if (user != null) {
         users.add(user);
-        result = BudgetContext.call(user, () -> outcome(call));
       }
+      java.util.regex.Matcher times = TIMES.matcher(name);
+      String result = times.matches()
+          ? concurrently(Integer.parseInt(times.group(1)), times.group(2), action, user)
+          : once(name, action, user);
       printStep(step, result);
     }
     printSpent(users);
+  }
+
+  /** {@code 8xsync}: eight threads make a {@code sync} call at once. */
+  private static final java.util.regex.Pattern TIMES = java.util.regex.Pattern.compile("(\\d+)x(.+)");
+
+  private static String once(String name, Action action, String user) throws Exception {
+    Call call = () -> action.run(name);
+    return user == null ? outcome(call) : BudgetContext.call(user, () -> outcome(call));
+  }
+
+  /** {@code n} threads released at once, each making the call once: {@code ok=<n> blocked=<n> errors=[...]}. */
+  private static String concurrently(int n, String name, Action action, String user) throws InterruptedException {
+    java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+    java.util.List<String> results = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    java.util.List<Thread> threads = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Thread t = new Thread(() -> {
+        try {
+          start.await();
+          results.add(once(name, action, user));
+        } catch (Exception e) {
+          results.add("ERROR " + e);
+        }
+      });
+      t.start();
+      threads.add(t);
+    }
+    start.countDown();
+    for (Thread t : threads) {
+      t.join(120_000);
+    }
+    long ok = results.stream().filter("OK"::equals).count();
+    long blocked = results.stream().filter(r -> r.startsWith("BLOCKED")).count();
+    return "ok=" + ok + " blocked=" + blocked + " errors="
+        + results.stream().filter(r -> r.startsWith("ERROR")).collect(java.util.stream.Collectors.toList());
   }
 
   /**

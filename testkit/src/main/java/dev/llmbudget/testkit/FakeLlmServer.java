@@ -37,8 +37,12 @@ public final class FakeLlmServer implements AutoCloseable {
   private final AtomicLong ids = new AtomicLong();
   /** Provider APIs beyond OpenAI and Anthropic, each in its own class; the first that takes a path answers it. */
   private final List<FakeApi> apis = List.of(new GeminiApi(this), new AzureOpenAiApi(this), new BedrockApi(this));
-  private volatile long inputTokens = 20;
+  /** Reported input tokens; {@link #COUNTED}: the prompt each request sends, counted. */
+  private volatile long inputTokens = COUNTED;
   private volatile long outputTokens = 10;
+  /** The usage of the request this handler thread answers: what the per-API classes report. */
+  private final ThreadLocal<Bill> answering = new ThreadLocal<>();
+  private final java.util.Queue<Bill> bills = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private volatile long cachedTokens;
   private volatile long cacheCreationTokens;
   private volatile long reasoningTokens;
@@ -85,11 +89,137 @@ public final class FakeLlmServer implements AutoCloseable {
     return baseUrl() + "/v1";
   }
 
-  /** Usage of every answer: plain input (cached and cache-creation tokens come on top), output (reasoning is part of it). */
+  private static final long COUNTED = -1;
+
+  /**
+   * Usage of every answer: plain input (cached and cache-creation tokens come on top), output
+   * (reasoning is part of it). Like a real provider, an answer never has more output tokens than
+   * its request's cap allows.
+   */
   public FakeLlmServer usage(long input, long output) {
     this.inputTokens = input;
     this.outputTokens = output;
     return this;
+  }
+
+  /**
+   * Answers as a real provider would: the input tokens are the prompt each request sent, counted
+   * (see {@link #countPrompt}), and the output is {@code output} or the request's cap, whichever is
+   * less. This is the default, with 10 output tokens.
+   */
+  public FakeLlmServer countedUsage(long output) {
+    return usage(COUNTED, output);
+  }
+
+  /**
+   * What the server billed one request: the cap the request allowed (0: none; {@code capField}
+   * names where it was, e.g. {@code max_completion_tokens} or {@code inferenceConfig.maxTokens}),
+   * the input tokens it reported and the output tokens it answered with.
+   */
+  public record Bill(String path, String model, String capField, long cap, long input, long output) {}
+
+  /** Every request answered since the last {@link #resetCounts()}, in arrival order. */
+  public List<Bill> bills() {
+    return List.copyOf(bills);
+  }
+
+  /**
+   * The prompt tokens of a request body, as the fake's tokenizer ({@code cl100k_base}, or the OpenAI
+   * model's own) counts them: every text under {@code content}, {@code text}, {@code input}, {@code
+   * prompt}, {@code instructions}, {@code system} and {@code inputText}, plus 3 per message and 3
+   * for the reply. For an OpenAI chat request that is OpenAI's own count.
+   */
+  public static long countPrompt(String model, JsonNode body) {
+    try {
+      return Tokenizer.count(model, body);
+    } catch (LinkageError noCore) {
+      // A JVM without llm-budget-core (a benchmark's baseline run): about 4 bytes a token.
+      long[] tokens = {3 + 3L * (body.path("messages").size() + body.path("contents").size())};
+      countText(text -> (text.getBytes(StandardCharsets.UTF_8).length + 3) / 4, null, body, tokens);
+      return tokens[0];
+    }
+  }
+
+  /** Counting with core's tokenizer, in its own class so that a JVM without core never links it. */
+  private static final class Tokenizer {
+    static long count(String model, JsonNode body) {
+      dev.llmbudget.tokens.TokenCounter counter = dev.llmbudget.tokens.TokenCounter.forModel(model);
+      JsonNode messages = body.path("messages");
+      if (messages.isArray() && !body.has("system") && counter.exact()) {
+        try {
+          return counter.countMessages(messages);
+        } catch (IllegalArgumentException notChat) {
+          // counted below
+        }
+      }
+      long[] tokens = {3 + 3L * (body.path("messages").size() + body.path("contents").size())};
+      countText(counter::count, null, body, tokens);
+      return tokens[0];
+    }
+  }
+
+  private static void countText(java.util.function.ToLongFunction<String> counter, String field, JsonNode node,
+      long[] tokens) {
+    if (node.isTextual()) {
+      if (field != null && PROMPT_FIELDS.contains(field)) {
+        tokens[0] += counter.applyAsLong(node.textValue());
+      }
+    } else if (node.isArray()) {
+      for (JsonNode item : node) {
+        countText(counter, field, item, tokens);
+      }
+    } else if (node.isObject()) {
+      node.properties().forEach(e -> countText(counter, e.getKey(), e.getValue(), tokens));
+    }
+  }
+
+  private static final java.util.Set<String> PROMPT_FIELDS =
+      java.util.Set.of("content", "text", "input", "prompt", "instructions", "system", "inputText");
+
+  /** The output cap a request body sets, and where: {@code {field, value}}, or {@code null} for none. */
+  static Object[] cap(JsonNode body) {
+    for (String field : new String[] {"max_completion_tokens", "max_tokens", "max_output_tokens",
+        "max_tokens_to_sample", "max_gen_len"}) {
+      if (body.path(field).isNumber()) {
+        return new Object[] {field, body.path(field).asLong()};
+      }
+    }
+    if (body.path("inferenceConfig").path("maxTokens").isNumber()) {
+      return new Object[] {"inferenceConfig.maxTokens", body.path("inferenceConfig").path("maxTokens").asLong()};
+    }
+    if (body.path("generationConfig").path("maxOutputTokens").isNumber()) {
+      return new Object[] {"generationConfig.maxOutputTokens",
+          body.path("generationConfig").path("maxOutputTokens").asLong()};
+    }
+    if (body.path("textGenerationConfig").path("maxTokenCount").isNumber()) {
+      return new Object[] {"textGenerationConfig.maxTokenCount",
+          body.path("textGenerationConfig").path("maxTokenCount").asLong()};
+    }
+    return null;
+  }
+
+  /** What this request is billed: the configured usage, made consistent with what it sent. */
+  private Bill bill(String path, JsonNode body) {
+    String model = body.path("model").asText(null);
+    if (model == null) {
+      // Gemini, Azure and Bedrock name the model (or deployment) in the path.
+      String[] parts = path.split("/");
+      for (int i = 0; i + 1 < parts.length; i++) {
+        if (parts[i].equals("models") || parts[i].equals("model") || parts[i].equals("deployments")) {
+          model = parts[i + 1].split(":")[0];
+        }
+      }
+    }
+    if (path.contains("/openai/deployments/") && azure().model() != null) {
+      // Azure's tokenizer is that of the model behind the deployment.
+      model = azure().model();
+    }
+    Object[] cap = cap(body);
+    long limit = cap == null ? Long.MAX_VALUE : (Long) cap[1];
+    long configured = inputTokens;
+    long input = configured == COUNTED ? countPrompt(model, body) : configured;
+    return new Bill(path, model, cap == null ? null : (String) cap[0], cap == null ? 0 : limit, input,
+        Math.min(outputTokens, limit));
   }
 
   public FakeLlmServer cache(long cachedRead, long cacheCreation) {
@@ -104,11 +234,13 @@ public final class FakeLlmServer implements AutoCloseable {
   }
 
   long inputTokens() {
-    return inputTokens;
+    Bill b = answering.get();
+    return b != null ? b.input() : inputTokens == COUNTED ? 0 : inputTokens;
   }
 
   long outputTokens() {
-    return outputTokens;
+    Bill b = answering.get();
+    return b != null ? b.output() : outputTokens;
   }
 
   long cachedTokens() {
@@ -116,7 +248,7 @@ public final class FakeLlmServer implements AutoCloseable {
   }
 
   long reasoningTokens() {
-    return reasoningTokens;
+    return Math.min(reasoningTokens, outputTokens());
   }
 
   String reply() {
@@ -159,6 +291,7 @@ public final class FakeLlmServer implements AutoCloseable {
 
   public void resetCounts() {
     requests.clear();
+    bills.clear();
   }
 
   @Override
@@ -180,6 +313,19 @@ public final class FakeLlmServer implements AutoCloseable {
         return;
       }
       JsonNode body = bytes.length == 0 ? JSON.createObjectNode() : JSON.readTree(bytes);
+      Bill bill = bill(path, body);
+      bills.add(bill);
+      answering.set(bill);
+      try {
+        answer(ex, path, body);
+      } finally {
+        answering.remove();
+      }
+    }
+  }
+
+  private void answer(HttpExchange ex, String path, JsonNode body) throws IOException {
+    {
       for (FakeApi api : apis) {
         if (api.answer(ex, path, body)) {
           return;
@@ -206,10 +352,10 @@ public final class FakeLlmServer implements AutoCloseable {
         if (stream) {
           sendEvents(ex, messageEvents(model));
         } else {
-          send(ex, 200, "application/json", message(model, outputTokens).toString());
+          send(ex, 200, "application/json", message(model, outputTokens()).toString());
         }
       } else if (path.equals("/api/chat")) {
-        OllamaApi.chat(ex, body, inputTokens, outputTokens, pieces());
+        OllamaApi.chat(ex, body, inputTokens(), outputTokens(), pieces());
       } else {
         send(ex, 404, "application/json", "{\"error\":{\"message\":\"no such path " + path + "\"}}");
       }
@@ -243,11 +389,11 @@ public final class FakeLlmServer implements AutoCloseable {
 
   private ObjectNode openAiUsage() {
     ObjectNode u = JSON.createObjectNode();
-    u.put("prompt_tokens", inputTokens + cachedTokens);
-    u.put("completion_tokens", outputTokens);
-    u.put("total_tokens", inputTokens + cachedTokens + outputTokens);
+    u.put("prompt_tokens", inputTokens() + cachedTokens);
+    u.put("completion_tokens", outputTokens());
+    u.put("total_tokens", inputTokens() + cachedTokens + outputTokens());
     u.putObject("prompt_tokens_details").put("cached_tokens", cachedTokens).put("audio_tokens", 0);
-    u.putObject("completion_tokens_details").put("reasoning_tokens", reasoningTokens).put("audio_tokens", 0)
+    u.putObject("completion_tokens_details").put("reasoning_tokens", reasoningTokens()).put("audio_tokens", 0)
         .put("accepted_prediction_tokens", 0).put("rejected_prediction_tokens", 0);
     return u;
   }
@@ -318,11 +464,11 @@ public final class FakeLlmServer implements AutoCloseable {
       msg.put("type", "message").put("id", id("msg_")).put("status", "completed").put("role", "assistant");
       msg.putArray("content").addObject().put("type", "output_text").put("text", reply).putArray("annotations");
       ObjectNode u = r.putObject("usage");
-      u.put("input_tokens", inputTokens + cachedTokens);
+      u.put("input_tokens", inputTokens() + cachedTokens);
       u.putObject("input_tokens_details").put("cached_tokens", cachedTokens);
-      u.put("output_tokens", outputTokens);
-      u.putObject("output_tokens_details").put("reasoning_tokens", reasoningTokens);
-      u.put("total_tokens", inputTokens + cachedTokens + outputTokens);
+      u.put("output_tokens", outputTokens());
+      u.putObject("output_tokens_details").put("reasoning_tokens", reasoningTokens());
+      u.put("total_tokens", inputTokens() + cachedTokens + outputTokens());
     } else {
       r.putNull("usage");
     }
@@ -359,13 +505,13 @@ public final class FakeLlmServer implements AutoCloseable {
         v.add(0.125 * k);
       }
     }
-    root.putObject("usage").put("prompt_tokens", inputTokens).put("total_tokens", inputTokens);
+    root.putObject("usage").put("prompt_tokens", inputTokens()).put("total_tokens", inputTokens());
     return root.toString();
   }
 
   private ObjectNode anthropicUsage(long output) {
     ObjectNode u = JSON.createObjectNode();
-    u.put("input_tokens", inputTokens).put("cache_creation_input_tokens", cacheCreationTokens)
+    u.put("input_tokens", inputTokens()).put("cache_creation_input_tokens", cacheCreationTokens)
         .put("cache_read_input_tokens", cachedTokens).put("output_tokens", output);
     return u;
   }
@@ -374,7 +520,7 @@ public final class FakeLlmServer implements AutoCloseable {
     ObjectNode m = JSON.createObjectNode();
     m.put("id", id("msg_")).put("type", "message").put("role", "assistant").put("model", model);
     ArrayNode content = m.putArray("content");
-    if (output == outputTokens) {
+    if (output == outputTokens()) {
       content.addObject().put("type", "text").put("text", reply);
       m.put("stop_reason", "end_turn");
     } else {
@@ -390,7 +536,7 @@ public final class FakeLlmServer implements AutoCloseable {
     String[] events = new String[parts.length + 5];
     int i = 0;
     ObjectNode start = JSON.createObjectNode().put("type", "message_start");
-    start.set("message", message(model, Math.min(1, outputTokens)));
+    start.set("message", message(model, Math.min(1, outputTokens())));
     events[i++] = start.toString();
     ObjectNode blockStart = JSON.createObjectNode().put("type", "content_block_start").put("index", 0);
     blockStart.putObject("content_block").put("type", "text").put("text", "");
@@ -403,7 +549,7 @@ public final class FakeLlmServer implements AutoCloseable {
     events[i++] = JSON.createObjectNode().put("type", "content_block_stop").put("index", 0).toString();
     ObjectNode delta = JSON.createObjectNode().put("type", "message_delta");
     delta.putObject("delta").put("stop_reason", "end_turn").putNull("stop_sequence");
-    delta.putObject("usage").put("output_tokens", outputTokens);
+    delta.putObject("usage").put("output_tokens", outputTokens());
     events[i++] = delta.toString();
     events[i] = JSON.createObjectNode().put("type", "message_stop").toString();
     return events;

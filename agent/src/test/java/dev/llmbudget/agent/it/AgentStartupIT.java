@@ -202,7 +202,7 @@ class AgentStartupIT {
 
     assertThat(r.step("sync")).isEqualTo("OK");
     assertThat(r.lines()).containsOnlyOnce("llm-budget " + System.getProperty("llmbudget.it.version") + ": global $5 monthly"
-        + " (spent $1.23), users $0.1 each daily, store local file " + file.toAbsolutePath().normalize() + ", on_error=block");
+        + " (spent $1.23), users $0.1 each daily, store local file " + file.toAbsolutePath().normalize() + ", on_error=block, output_reserve=model_max");
 
     ChildJvm.Result quiet = openAi(new ChildJvm().systemProperty("llmbudget.store.path", file.toString())
         .agentArgs("max_budget=5.00,max_budget_duration=monthly,quiet=true"), "sync");

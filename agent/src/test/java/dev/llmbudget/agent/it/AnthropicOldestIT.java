@@ -40,4 +40,14 @@ class AnthropicOldestIT extends SdkAgentContract {
   String[] otherExactCalls() {
     return new String[] {"raw", "beta"};
   }
+
+  @Override
+  String capField() {
+    return "max_tokens";
+  }
+
+  @Override
+  long uncapped() {
+    return modelMaxOutput(model());
+  }
 }

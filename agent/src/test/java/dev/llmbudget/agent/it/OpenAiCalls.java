@@ -21,9 +21,11 @@ final class OpenAiCalls implements LlmCalls {
     this.maxTokens = maxTokens;
   }
 
+  /** A chat request; with {@code maxTokens} 0 it sets no output cap at all, as most application code does. */
   private ChatCompletionCreateParams params() {
-    return ChatCompletionCreateParams.builder().model(model).addUserMessage("Say hello to the budget.")
-        .maxCompletionTokens(maxTokens).build();
+    ChatCompletionCreateParams.Builder b = ChatCompletionCreateParams.builder().model(model)
+        .addUserMessage("Say hello to the budget.");
+    return maxTokens > 0 ? b.maxCompletionTokens(maxTokens).build() : b.build();
   }
 
   @Override
@@ -64,8 +66,8 @@ final class OpenAiCalls implements LlmCalls {
         client.chat().completions().withRawResponse().create(params()).parse();
         break;
       case "responses":
-        client.responses().create(ResponseCreateParams.builder().model(MODEL).input("Say hello.")
-            .maxOutputTokens(maxTokens).build());
+        ResponseCreateParams.Builder responses = ResponseCreateParams.builder().model(MODEL).input("Say hello.");
+        client.responses().create(maxTokens > 0 ? responses.maxOutputTokens(maxTokens).build() : responses.build());
         break;
       case "embeddings":
         client.embeddings().create(EmbeddingCreateParams.builder().model("text-embedding-3-small")

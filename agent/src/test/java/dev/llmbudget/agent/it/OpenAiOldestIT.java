@@ -40,4 +40,9 @@ class OpenAiOldestIT extends SdkAgentContract {
   String[] otherExactCalls() {
     return new String[] {"raw"};
   }
+
+  @Override
+  String capField() {
+    return "max_completion_tokens";
+  }
 }

@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.llmbudget.Usage;
 import dev.llmbudget.testkit.ChildJvm;
 import dev.llmbudget.testkit.FakeLlmServer;
+import dev.llmbudget.pricing.PriceTable;
 import java.math.BigDecimal;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,6 +41,108 @@ abstract class SdkAgentContract {
 
   /** SDK-specific calls that must be charged exactly like a plain one (e.g. raw, beta, responses). */
   abstract String[] otherExactCalls();
+
+  /**
+   * The {@code maxTokens} of a call without an output cap: 0 where the SDK lets a request omit it
+   * (OpenAI), else (Anthropic requires {@code max_tokens}) the model's maximum, a cap the budget
+   * cannot pay for.
+   */
+  long uncapped() {
+    return 0;
+  }
+
+  /** The field the fake must find the cap in when the agent clamps. */
+  abstract String capField();
+
+  static long modelMaxOutput(String model) {
+    return PriceTable.defaultTable().resolve(model).orElseThrow().maxOutputTokens().orElseThrow();
+  }
+
+  /**
+   * Eight threads at once, requests without an output cap, a budget worth three and a half answers
+   * of the model's maximum length, which is what the fake answers: never more spent than the budget.
+   */
+  ChildJvm.Result eightUncappedThreads(String mode, BigDecimal budget) throws Exception {
+    server.countedUsage(modelMaxOutput(model()));
+    ChildJvm.Result r = run(child().agentArgs("store=memory,output_reserve=" + mode + ",max_budget=" + budget.toPlainString())
+        .systemProperty("llmbudget.test.check_reservations", "true"), uncapped(), "concurrent8");
+    assertThat(r.value("CONCURRENT ")).endsWith("errors=[]");
+    assertThat(r.output()).doesNotContain("LLMBUDGET RESERVATION EXCEEDED");
+    assertThat(r.spent("global")).isLessThanOrEqualTo(budget);
+    BigDecimal billed = BigDecimal.ZERO;
+    for (FakeLlmServer.Bill bill : server.bills()) {
+      billed = billed.add(price(Usage.of(model(), bill.input(), bill.output())));
+    }
+    assertThat(billed).as("what the provider billed").isEqualByComparingTo(r.spent("global"));
+    return r;
+  }
+
+  BigDecimal budgetOfThreeAndAHalfAnswers() {
+    return price(Usage.of(model(), 40, modelMaxOutput(model()))).multiply(new BigDecimal("3.5"));
+  }
+
+  static int okCalls(ChildJvm.Result r) {
+    return Integer.parseInt(r.value("CONCURRENT ").replaceAll(".*ok=(\\d+).*", "$1"));
+  }
+
+  @Test
+  void uncappedCallsReserveTheModelsMaximumOutputSoEightThreadsStayWithinTheBudget() throws Exception {
+    BigDecimal budget = budgetOfThreeAndAHalfAnswers();
+    ChildJvm.Result r = eightUncappedThreads("model_max", budget);
+    assertThat(okCalls(r)).isBetween(1, 3);
+    assertThat(server.requests(llmPath())).isEqualTo(okCalls(r));
+  }
+
+  @Test
+  void clampWritesTheCapTheBudgetCanPayForIntoTheRequestAndEightThreadsStayWithinTheBudget() throws Exception {
+    BigDecimal budget = budgetOfThreeAndAHalfAnswers();
+    ChildJvm.Result r = eightUncappedThreads("clamp", budget);
+    List<FakeLlmServer.Bill> bills = server.bills();
+    assertThat(bills).isNotEmpty().allSatisfy(b -> assertThat(b.capField()).isEqualTo(capField()));
+    long max = modelMaxOutput(model());
+    assertThat(bills).as("calls clamped below the model's maximum").anySatisfy(b -> assertThat(b.cap()).isLessThan(max));
+    assertThat(okCalls(r)).as(r.output()).isGreaterThanOrEqualTo(4);
+    BigDecimal couldBill = BigDecimal.ZERO;
+    for (FakeLlmServer.Bill bill : bills) {
+      couldBill = couldBill.add(price(Usage.of(model(), bill.input(), bill.cap())));
+    }
+    assertThat(couldBill).as("the most the provider could have billed").isLessThanOrEqualTo(budget);
+  }
+
+  /**
+   * The behaviour before output reserves, kept as {@code request}: the same eight uncapped calls
+   * reserve their prompts alone, all go out, and the budget is overshot. This is what the two
+   * tests above guard against.
+   */
+  @Test
+  void requestModeReservesThePromptAloneSoUncappedCallsOvershoot() throws Exception {
+    Assumptions.assumeTrue(uncapped() == 0, "only where a request can leave out its cap");
+    server.countedUsage(modelMaxOutput(model()));
+    BigDecimal budget = budgetOfThreeAndAHalfAnswers();
+    ChildJvm.Result r = run(child().agentArgs("store=memory,output_reserve=request,max_budget=" + budget.toPlainString()),
+        0, "concurrent8");
+    assertThat(okCalls(r)).isGreaterThanOrEqualTo(4);
+    assertThat(r.spent("global")).isGreaterThan(budget);
+  }
+
+  @Test
+  void clampAppliesToAsyncAndStreamingCallsToo() throws Exception {
+    server.countedUsage(modelMaxOutput(model()));
+    BigDecimal budget = price(Usage.of(model(), 40, 300));
+    ChildJvm.Result r = run(child().agentArgs("store=memory,output_reserve=clamp,max_budget=10,user.max_budget="
+        + budget.toPlainString()).systemProperty("llmbudget.test.check_reservations", "true"), uncapped(),
+        "async@alice", "stream@bob");
+    assertThat(r.step("async@alice")).isEqualTo("OK");
+    assertThat(r.step("stream@bob")).isEqualTo("OK");
+    assertThat(r.output()).doesNotContain("LLMBUDGET RESERVATION EXCEEDED");
+    assertThat(server.bills()).hasSize(2).allSatisfy(b -> {
+      assertThat(b.capField()).isEqualTo(capField());
+      assertThat(b.cap()).isBetween(16L, 400L);
+      assertThat(price(Usage.of(model(), b.input(), b.cap()))).isLessThanOrEqualTo(budget);
+    });
+    assertThat(r.spent("alice")).isLessThanOrEqualTo(budget);
+    assertThat(r.spent("bob")).isLessThanOrEqualTo(budget);
+  }
 
   @BeforeAll
   static void startServer() throws Exception {

@@ -17,8 +17,11 @@ public final class AzureAdvice {
 
     /** Throws the budget's error before anything is sent; nothing else escapes. */
     @Advice.OnMethodEnter
-    static Object enter(@Advice.Argument(0) Object deployment, @Advice.Argument(1) Object body) {
-      return AzureSeam.enter(deployment, body);
+    static Object enter(@Advice.Argument(0) Object deployment,
+        @Advice.Argument(value = 1, readOnly = false, typing = Assigner.Typing.DYNAMIC) Object body) {
+      Object call = AzureSeam.enter(deployment, body);
+      body = AzureSeam.sent(call, body);
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

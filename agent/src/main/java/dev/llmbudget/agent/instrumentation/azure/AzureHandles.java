@@ -30,6 +30,7 @@ final class AzureHandles {
   private final MethodHandle toStream;
   private final MethodHandle isReplayable;
   private final MethodHandle fromStream;
+  private final MethodHandle fromBytes;
   private final MethodHandle statusCode;
   private final MethodHandle value;
 
@@ -46,6 +47,8 @@ final class AzureHandles {
         .asType(MethodType.methodType(boolean.class, Object.class));
     fromStream = lookup.unreflect(binaryData.getMethod("fromStream", InputStream.class))
         .asType(MethodType.methodType(Object.class, InputStream.class));
+    fromBytes = lookup.unreflect(binaryData.getMethod("fromBytes", byte[].class))
+        .asType(MethodType.methodType(Object.class, byte[].class));
     statusCode = lookup.unreflect(responseType.getMethod("getStatusCode"))
         .asType(MethodType.methodType(int.class, Object.class));
     value = lookup.unreflect(responseType.getMethod("getValue")).asType(MethodType.methodType(Object.class, Object.class));
@@ -74,6 +77,11 @@ final class AzureHandles {
 
   Object fromStream(InputStream in) throws Throwable {
     return fromStream.invokeExact(in);
+  }
+
+  /** A replayable {@code BinaryData} of {@code bytes}. */
+  Object fromBytes(byte[] bytes) throws Throwable {
+    return fromBytes.invokeExact(bytes);
   }
 
   int status(Object response) throws Throwable {

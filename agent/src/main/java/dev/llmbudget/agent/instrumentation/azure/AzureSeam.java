@@ -1,7 +1,10 @@
 package dev.llmbudget.agent.instrumentation.azure;
 
+import dev.llmbudget.agent.instrumentation.meter.CapRewriter;
 import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
+import dev.llmbudget.internal.BudgetRuntime;
+import dev.llmbudget.internal.Log;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -25,7 +28,46 @@ public final class AzureSeam {
     } catch (Throwable t) {
       request = MeteredCall.unreadable("an Azure OpenAI call (reading its request)", t);
     }
-    return MeteredCall.reserve(MeteredCall.currentUser(), request);
+    String user = MeteredCall.currentUser();
+    byte[] bytes = request == null ? null : bytesOf(body);
+    MeteredCall call = MeteredCall.reserve(user, request, ChatRequest.hasOutput(bytes));
+    if (call == null || call.capToSend() <= 0) {
+      return call;
+    }
+    try {
+      // A request without a cap gets max_tokens, which every Azure API version knows, unless the
+      // deployment runs a reasoning model, which takes only max_completion_tokens.
+      String existing = ChatRequest.capField(bytes);
+      String field = existing != null ? existing : reasoningModel(request.model()) ? "max_completion_tokens" : "max_tokens";
+      byte[] capped = CapRewriter.withCap(bytes, call.capToSend(), field);
+      call.sendInstead(AzureHandles.of(body).fromBytes(capped));
+      return call;
+    } catch (Throwable t) {
+      Log.warnOnce("azure-cap:" + t.getClass().getName(), "llm-budget: could not write the output cap into an "
+          + "Azure OpenAI request (" + t + "); its model's maximum output is reserved instead", t);
+      call.release();
+      return MeteredCall.reserve(user, request, false);
+    }
+  }
+
+  /** True for o-series and GPT-5 models, by the deployment's model name ({@code llmbudget.azure.deployments}) or its own. */
+  static boolean reasoningModel(String deployment) {
+    String model = BudgetRuntime.config().azureDeployments().getOrDefault(deployment, deployment);
+    String name = model == null ? "" : model.toLowerCase(java.util.Locale.ROOT);
+    return name.startsWith("gpt-5") || name.length() >= 2 && name.charAt(0) == 'o' && Character.isDigit(name.charAt(1));
+  }
+
+  /** The body the advice sends: the one with the cap the budget can pay for, else {@code body}. */
+  public static Object sent(Object call, Object body) {
+    return call instanceof MeteredCall ? ((MeteredCall) call).requestToSend(body) : body;
+  }
+
+  private static byte[] bytesOf(Object body) {
+    try {
+      return AzureHandles.of(body).bytes(body);
+    } catch (Throwable t) {
+      return null;
+    }
   }
 
   static LlmRequest read(Object deployment, Object body) throws Throwable {

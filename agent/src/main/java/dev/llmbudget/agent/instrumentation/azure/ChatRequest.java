@@ -50,6 +50,27 @@ final class ChatRequest {
     return new LlmRequest(model, prompt, messages, maxOutput);
   }
 
+  /** True for a chat or completions body, whose output a cap bounds; false for embeddings and the unreadable. */
+  static boolean hasOutput(byte[] body) {
+    try {
+      JsonNode root = body == null ? null : SdkJson.MAPPER.readTree(body);
+      return root != null && (root.has("messages") || root.has("prompt"));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The output cap field the body already has, or {@code null}. */
+  static String capField(byte[] body) throws IOException {
+    JsonNode root = SdkJson.MAPPER.readTree(body);
+    for (String field : new String[] {"max_completion_tokens", "max_tokens"}) {
+      if (root.path(field).isNumber()) {
+        return field;
+      }
+    }
+    return null;
+  }
+
   /** Strings, arrays of strings and content parts' text; images are not text tokens. */
   private static void appendText(JsonNode node, StringBuilder out) {
     if (node == null) {

@@ -19,8 +19,11 @@ public final class BedrockAdvice {
 
     /** Throws {@code BudgetExceededError} before anything is sent; nothing else escapes. */
     @Advice.OnMethodEnter
-    static Object enter(@Advice.Origin("#m") String operation, @Advice.Argument(0) Object request) {
-      return BedrockSeam.enter(operation, request);
+    static Object enter(@Advice.Origin("#m") String operation,
+        @Advice.Argument(value = 0, readOnly = false, typing = Assigner.Typing.DYNAMIC) Object request) {
+      Object call = BedrockSeam.enter(operation, request);
+      request = BedrockSeam.sent(call, request);
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -36,8 +39,11 @@ public final class BedrockAdvice {
 
     /** A refused call skips the SDK method; exit then returns the failed future. */
     @Advice.OnMethodEnter(skipOn = Refusal.class)
-    static Object enter(@Advice.Origin("#m") String operation, @Advice.Argument(0) Object request) {
-      return BedrockSeam.enterAsync(operation, request);
+    static Object enter(@Advice.Origin("#m") String operation,
+        @Advice.Argument(value = 0, readOnly = false, typing = Assigner.Typing.DYNAMIC) Object request) {
+      Object call = BedrockSeam.enterAsync(operation, request);
+      request = BedrockSeam.sent(call, request);
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -54,9 +60,10 @@ public final class BedrockAdvice {
 
     @Advice.OnMethodEnter(skipOn = Refusal.class)
     static Object enter(@Advice.This Object client, @Advice.Origin("#m") String operation,
-        @Advice.Argument(0) Object request,
+        @Advice.Argument(value = 0, readOnly = false, typing = Assigner.Typing.DYNAMIC) Object request,
         @Advice.Argument(value = 1, readOnly = false, typing = Assigner.Typing.DYNAMIC) Object handler) {
       Object call = BedrockSeam.enterStream(operation, request, handler);
+      request = BedrockSeam.sent(call, request);
       handler = BedrockSeam.handler(call, client, handler, operation);
       return call;
     }

@@ -36,6 +36,11 @@ final class BedrockCall {
     return call.model();
   }
 
+  /** The request to send: the copy with a clamped cap, if the call has one, else {@code original}. */
+  Object requestToSend(Object original) {
+    return call.requestToSend(original);
+  }
+
   /** A whole answer: {@code ConverseResponse} or {@code InvokeModelResponse}. */
   void settle(Object response) {
     if (!settled.compareAndSet(false, true)) {

@@ -25,19 +25,59 @@ public final class BedrockSeam {
    * state, or {@code null} when it is not metered.
    */
   public static Object enter(String operation, Object request) {
-    MeteredCall call = MeteredCall.reserve(MeteredCall.currentUser(), read(operation, request));
+    String user = MeteredCall.currentUser();
+    LlmRequest llm = read(operation, request);
+    MeteredCall call = MeteredCall.reserve(user, llm, llm != null && rewritable(operation, request));
+    call = (MeteredCall) withCap(call, operation, request, user, llm, false);
     return call == null ? null : new BedrockCall(call);
   }
 
   /** As {@link #enter}, but a refused call becomes a {@link Refusal} so the advice can skip the SDK method. */
   public static Object enterAsync(String operation, Object request) {
-    Object state;
+    String user = MeteredCall.currentUser();
+    LlmRequest llm;
     try {
-      state = MeteredCall.reserveOrRefuse(MeteredCall.currentUser(), read(operation, request));
+      llm = read(operation, request);
     } catch (BudgetExceededError e) {
-      state = MeteredCall.refusal(e); // the failure policy refused a request it could not read
+      return MeteredCall.refusal(e); // the failure policy refused a request it could not read
     }
+    Object state = MeteredCall.reserveOrRefuse(user, llm, llm != null && rewritable(operation, request));
+    state = withCap(state, operation, request, user, llm, true);
     return state instanceof MeteredCall ? new BedrockCall((MeteredCall) state) : state;
+  }
+
+  /** The request the advice sends: the copy with the cap the budget can pay for, else {@code request}. */
+  public static Object sent(Object state, Object request) {
+    return state instanceof BedrockCall ? ((BedrockCall) state).requestToSend(request) : request;
+  }
+
+  private static boolean rewritable(String operation, Object request) {
+    try {
+      return BedrockCaps.canRewrite(operation, request);
+    } catch (Throwable t) {
+      return false;
+    }
+  }
+
+  /**
+   * Makes a clamped call's request carry its cap; if it cannot, the call is reserved again as
+   * {@code model_max} would, so it stays bounded.
+   */
+  private static Object withCap(Object state, String operation, Object request, String user, LlmRequest llm,
+      boolean async) {
+    if (!(state instanceof MeteredCall) || ((MeteredCall) state).capToSend() <= 0) {
+      return state;
+    }
+    MeteredCall call = (MeteredCall) state;
+    try {
+      call.sendInstead(BedrockCaps.withCap(operation, request, call.capToSend()));
+      return call;
+    } catch (Throwable t) {
+      Log.warnOnce("bedrock-cap:" + t.getClass().getName(), "llm-budget: could not write the output cap into a "
+          + "Bedrock request (" + t + "); its model's maximum output is reserved instead", t);
+      call.release();
+      return async ? MeteredCall.reserveOrRefuse(user, llm, false) : MeteredCall.reserve(user, llm, false);
+    }
   }
 
   private static LlmRequest read(String operation, Object request) {

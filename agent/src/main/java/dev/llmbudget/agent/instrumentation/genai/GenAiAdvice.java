@@ -18,8 +18,10 @@ public final class GenAiAdvice {
 
     /** Throws the budget's error before anything is sent; nothing else escapes. */
     @Advice.OnMethodEnter
-    static Object enter(@Advice.Argument(1) String path, @Advice.Argument(2) String body) {
-      return GenAiSeam.enter(path, body);
+    static Object enter(@Advice.Argument(1) String path, @Advice.Argument(value = 2, readOnly = false) String body) {
+      Object call = GenAiSeam.enter(path, body);
+      body = GenAiSeam.sent(call, body);
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -35,8 +37,10 @@ public final class GenAiAdvice {
     private AsyncRequest() {}
 
     @Advice.OnMethodEnter(skipOn = Refusal.class)
-    static Object enter(@Advice.Argument(1) String path, @Advice.Argument(2) String body) {
-      return GenAiSeam.enterAsync(path, body);
+    static Object enter(@Advice.Argument(1) String path, @Advice.Argument(value = 2, readOnly = false) String body) {
+      Object call = GenAiSeam.enterAsync(path, body);
+      body = GenAiSeam.sent(call, body);
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

@@ -1,9 +1,11 @@
 package dev.llmbudget.agent.instrumentation.genai;
 
+import dev.llmbudget.agent.instrumentation.meter.CapRewriter;
 import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
 import dev.llmbudget.agent.instrumentation.meter.Refusal;
 import dev.llmbudget.internal.Log;
+import java.nio.charset.StandardCharsets;
 
 /**
  * What the Google GenAI advice calls. A priced request is reserved before it is sent and its
@@ -24,15 +26,47 @@ public final class GenAiSeam {
 
   /** Reserves a priced request; {@code null} when it is not one or cannot be metered. */
   public static MeteredCall enter(String path, String body) {
-    return MeteredCall.reserve(user(), request(path, body));
+    String user = user();
+    LlmRequest request = request(path, body);
+    return (MeteredCall) withCap(MeteredCall.reserve(user, request, true), user, request, body, false);
   }
 
   /** As {@link #enter}, but a refused call becomes a {@link Refusal}, so the advice can skip the send. */
   public static Object enterAsync(String path, String body) {
+    String user = user();
+    LlmRequest request;
     try {
-      return MeteredCall.reserveOrRefuse(user(), request(path, body));
+      request = request(path, body);
     } catch (dev.llmbudget.BudgetExceededError e) {
       return MeteredCall.refusal(e); // the failure policy refused a request it could not read
+    }
+    return withCap(MeteredCall.reserveOrRefuse(user, request, true), user, request, body, true);
+  }
+
+  /** The body the advice sends: the one with the cap the budget can pay for, else {@code body}. */
+  public static String sent(Object call, String body) {
+    return call instanceof MeteredCall ? (String) ((MeteredCall) call).requestToSend(body) : body;
+  }
+
+  /**
+   * Makes a clamped call's body carry {@code generationConfig.maxOutputTokens}; if it cannot, the
+   * call is reserved again as {@code model_max} would, so it stays bounded.
+   */
+  private static Object withCap(Object state, String user, LlmRequest request, String body, boolean async) {
+    if (!(state instanceof MeteredCall) || ((MeteredCall) state).capToSend() <= 0) {
+      return state;
+    }
+    MeteredCall call = (MeteredCall) state;
+    try {
+      byte[] capped = CapRewriter.withCap(body.getBytes(StandardCharsets.UTF_8), call.capToSend(),
+          "generationConfig.maxOutputTokens");
+      call.sendInstead(new String(capped, StandardCharsets.UTF_8));
+      return call;
+    } catch (Throwable t) {
+      Log.warnOnce("genai-cap:" + t.getClass().getName(), "llm-budget: could not write the output cap into a "
+          + "Gemini request (" + t + "); its model's maximum output is reserved instead", t);
+      call.release();
+      return async ? MeteredCall.reserveOrRefuse(user, request, false) : MeteredCall.reserve(user, request, false);
     }
   }
 

@@ -17,8 +17,11 @@ public final class ChatModelAdvice {
 
     /** Throws {@code BudgetExceededError} before the provider is called; nothing else escapes. */
     @Advice.OnMethodEnter
-    static Object enter(@Advice.This Object model, @Advice.Argument(0) Object request) {
-      return ChatSeam.enter(model, request);
+    static Object enter(@Advice.This Object model,
+        @Advice.Argument(value = 0, readOnly = false, typing = Assigner.Typing.DYNAMIC) Object request) {
+      Object call = ChatSeam.enter(model, request);
+      request = ChatSeam.sent(call, request);
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

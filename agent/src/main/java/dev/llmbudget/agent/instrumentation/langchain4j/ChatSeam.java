@@ -53,15 +53,34 @@ public final class ChatSeam {
       return null;
     }
     Reservation reservation;
+    Object capped = null;
     try {
-      reservation = engine.reserveForCall(user, read.model, read.prompt, read.messageCount, read.maxOutputTokens);
+      BudgetEngine.CallReservation held = engine.reserveCall(user, read.model, read.prompt, read.messageCount,
+          read.maxOutputTokens, ChatRequestCaps.supports(chatModel));
+      reservation = held.reservation();
+      if (held.rewrite()) {
+        try {
+          capped = ChatRequestCaps.withCap(request, held.outputCap());
+        } catch (Throwable t) {
+          Log.warnOnce("lc4j-cap:" + t.getClass().getName(), "llm-budget: could not set the output cap on a "
+              + "LangChain4j request (" + t + "); its model's maximum output is reserved instead", t);
+          reservation.release();
+          reservation = engine.reserveForCall(user, read.model, read.prompt, read.messageCount, read.maxOutputTokens);
+        }
+      }
     } catch (Throwable t) {
       FailurePolicy.get().onMeteringFailure("a LangChain4j call", t);
       return null;
     }
     MeteredChat call = new MeteredChat(chatModel, reservation, read);
+    call.sendInstead(capped);
     IN_CALL.set(call);
     return call;
+  }
+
+  /** The request the advice passes on: the one with the cap the budget can pay for, else {@code request}. */
+  public static Object sent(Object state, Object request) {
+    return state instanceof MeteredChat ? ((MeteredChat) state).requestToSend(request) : request;
   }
 
   /** Charges a finished call, or settles a failed one. */
@@ -105,6 +124,7 @@ public final class ChatSeam {
         return args;
       }
       Object[] out = args.clone();
+      out[0] = call.requestToSend(out[0]);
       out[last] = MeteredHandler.wrap(handlerType, handler, call);
       return out;
     } catch (Throwable t) {

@@ -21,6 +21,8 @@ final class MeteredChat {
   private final ChatRequests.Request request;
   private final AtomicBoolean settled = new AtomicBoolean();
   private final StringBuilder received = new StringBuilder();
+  /** The {@code ChatRequest} passed on in place of the caller's, with a clamped cap; null: the caller's. */
+  private Object sentRequest;
 
   MeteredChat(Object chatModel, Reservation reservation, ChatRequests.Request request) {
     this.chatModel = chatModel;
@@ -29,6 +31,14 @@ final class MeteredChat {
   }
 
   /** Text a stream delivered so far, for the estimate if it never completes. */
+  void sendInstead(Object request) {
+    this.sentRequest = request;
+  }
+
+  Object requestToSend(Object original) {
+    return sentRequest == null ? original : sentRequest;
+  }
+
   void received(String text) {
     if (text != null && !text.isEmpty()) {
       synchronized (received) {

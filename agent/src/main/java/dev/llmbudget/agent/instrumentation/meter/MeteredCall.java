@@ -4,6 +4,7 @@ import dev.llmbudget.BudgetContext;
 import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.Reservation;
 import dev.llmbudget.Usage;
+import dev.llmbudget.internal.BudgetEngine;
 import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.FailurePolicy;
 import dev.llmbudget.internal.Log;
@@ -35,9 +36,20 @@ public final class MeteredCall {
     Object wrap(MeteredCall call, Object response) throws Throwable;
   }
 
+  /**
+   * Test-only ({@code -Dllmbudget.test.check_reservations=true}): every charge is compared with its
+   * reservation, and one above it is printed as a line starting {@code LLMBUDGET RESERVATION
+   * EXCEEDED}, for the ITs to find.
+   */
+  private static final boolean CHECK_RESERVATIONS = Boolean.getBoolean("llmbudget.test.check_reservations");
+
   private final Reservation reservation;
   private final LlmRequest request;
   private volatile int settled;
+  /** The output cap the request must go out with; 0: as it is. */
+  private long capToSend;
+  /** The SDK request sent in place of the caller's, carrying {@link #capToSend}; null: the caller's. */
+  private Object sentRequest;
 
   MeteredCall(Reservation reservation, LlmRequest request) {
     this.reservation = reservation;
@@ -49,18 +61,28 @@ public final class MeteredCall {
    * budget only); returns {@code null} when there is no request or the call cannot be metered.
    */
   public static MeteredCall reserve(String user, LlmRequest request) {
+    return reserve(user, request, false);
+  }
+
+  /**
+   * As {@link #reserve(String, LlmRequest)}; {@code canRewrite}: the seam can send the request
+   * with the cap {@link #capToSend()} says, which {@code llmbudget.output_reserve=clamp} needs.
+   */
+  public static MeteredCall reserve(String user, LlmRequest request, boolean canRewrite) {
     if (request == null) {
       return null;
     }
-    Reservation reservation;
+    BudgetEngine.CallReservation reservation;
     try {
-      reservation = BudgetRuntime.get().engine().reserveForCall(user, request.model(), request.prompt(),
-          request.messageCount(), request.maxOutputTokens());
+      reservation = BudgetRuntime.get().engine().reserveCall(user, request.model(), request.prompt(),
+          request.messageCount(), request.maxOutputTokens(), canRewrite);
     } catch (Throwable t) {
       FailurePolicy.get().onMeteringFailure("an LLM call", t);
       return null;
     }
-    return new MeteredCall(reservation, request);
+    MeteredCall call = new MeteredCall(reservation.reservation(), request);
+    call.capToSend = reservation.rewrite() ? reservation.outputCap() : 0;
+    return call;
   }
 
   /**
@@ -79,8 +101,13 @@ public final class MeteredCall {
 
   /** As {@link #reserve}, but a refused call becomes a {@link Refusal} for an async SDK method to report. */
   public static Object reserveOrRefuse(String user, LlmRequest request) {
+    return reserveOrRefuse(user, request, false);
+  }
+
+  /** As {@link #reserveOrRefuse(String, LlmRequest)}, with {@link #reserve(String, LlmRequest, boolean)}'s {@code canRewrite}. */
+  public static Object reserveOrRefuse(String user, LlmRequest request, boolean canRewrite) {
     try {
-      return reserve(user, request);
+      return reserve(user, request, canRewrite);
     } catch (BudgetExceededError e) {
       return new Refusal(e);
     }
@@ -178,6 +205,24 @@ public final class MeteredCall {
     }
   }
 
+  /**
+   * The output cap the request must be sent with (lowered, or added where it had none), or 0 when
+   * it goes out as it is. A seam that cannot write it must {@link #release()} the call and refuse.
+   */
+  public long capToSend() {
+    return capToSend;
+  }
+
+  /** Records the SDK request that goes out in place of the caller's, carrying {@link #capToSend()}. */
+  public void sendInstead(Object rewrittenRequest) {
+    this.sentRequest = rewrittenRequest;
+  }
+
+  /** The request to send: the rewritten one, if any, else {@code original}. */
+  public Object requestToSend(Object original) {
+    return sentRequest == null ? original : sentRequest;
+  }
+
   /** The model the request named. */
   public String model() {
     return request.model();
@@ -206,7 +251,12 @@ public final class MeteredCall {
       return;
     }
     try {
-      reservation.commit(usage);
+      java.math.BigDecimal charged = reservation.commit(usage);
+      if (CHECK_RESERVATIONS && charged.compareTo(reservation.amount()) > 0) {
+        System.out.println("LLMBUDGET RESERVATION EXCEEDED reserved=" + reservation.amount().toPlainString()
+            + " charged=" + charged.toPlainString() + " usage=" + usage + " request=" + request.model()
+            + " maxOutputTokens=" + request.maxOutputTokens() + " capToSend=" + capToSend);
+      }
     } catch (Throwable t) {
       Log.warnOnce("settle:" + t.getClass().getName(), "llm-budget: could not charge an LLM call (" + t
           + "); its reservation is released", t);

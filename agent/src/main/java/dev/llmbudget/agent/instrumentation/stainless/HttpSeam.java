@@ -74,24 +74,69 @@ public final class HttpSeam {
       return null;
     }
     String asyncCaller = ASYNC_CALLERS.isEmpty() ? null : ASYNC_CALLERS.remove(new RequestKey(request));
-    LlmRequest llm;
+    Read read;
     try {
-      llm = read(request);
+      read = read(request);
     } catch (BudgetExceededError e) {
       if (async) {
         return MeteredCall.refusal(e);
       }
       throw e;
     }
-    if (llm == null) {
+    if (read == null) {
       return null;
     }
     String user = asyncCaller == null ? MeteredCall.currentUser() : asyncCaller.isEmpty() ? null : asyncCaller;
-    return async ? MeteredCall.reserveOrRefuse(user, llm) : MeteredCall.reserve(user, llm);
+    boolean canRewrite = read.endpoint != Endpoint.EMBEDDINGS;
+    Object state = async ? MeteredCall.reserveOrRefuse(user, read.llm, canRewrite)
+        : MeteredCall.reserve(user, read.llm, canRewrite);
+    if (state instanceof MeteredCall && ((MeteredCall) state).capToSend() > 0) {
+      return withCap((MeteredCall) state, request, read, user, async);
+    }
+    return state;
+  }
+
+  /** The request the advice sends: the one with the cap the budget can pay for, else {@code request}. */
+  public static Object sent(Object state, Object request) {
+    return state instanceof MeteredCall ? ((MeteredCall) state).requestToSend(request) : request;
+  }
+
+  /**
+   * Makes {@code call}'s request go out with the cap it reserved. If the body cannot be rewritten
+   * the call is reserved again as {@code model_max} would, so it stays bounded.
+   */
+  private static Object withCap(MeteredCall call, Object request, Read read, String user, boolean async) {
+    try {
+      byte[] body = RequestCaps.withCap(read.endpoint, read.bytes, call.capToSend());
+      call.sendInstead(read.handles.withBody(request, read.body, body));
+      return call;
+    } catch (Throwable t) {
+      Log.warnOnce("cap:" + t.getClass().getName(), "llm-budget: could not write the output cap into an LLM "
+          + "request (" + t + "); its model's maximum output is reserved instead", t);
+      call.release();
+      return async ? MeteredCall.reserveOrRefuse(user, read.llm, false) : MeteredCall.reserve(user, read.llm, false);
+    }
+  }
+
+  /** What the seam read of a priced request. */
+  private static final class Read {
+    final SdkHandles handles;
+    final Endpoint endpoint;
+    final Object body;
+    final byte[] bytes;
+    final LlmRequest llm;
+
+    Read(SdkHandles handles, Endpoint endpoint, Object body, byte[] bytes, LlmRequest llm) {
+      this.handles = handles;
+      this.endpoint = endpoint;
+      this.body = body;
+      this.bytes = bytes;
+      this.llm = llm;
+    }
   }
 
   /** The priced request {@code request} is, or {@code null} when it is none or cannot be read. */
-  private static LlmRequest read(Object request) {
+  private static Read read(Object request) {
     try {
       SdkHandles handles = SdkHandles.of(request);
       if (handles == null) {
@@ -101,10 +146,13 @@ public final class HttpSeam {
       if (endpoint == null) {
         return null;
       }
-      byte[] body = handles.bodyBytes(request);
-      return body == null ? null : RequestReader.read(endpoint, body);
+      Object body = handles.requestBody(request);
+      byte[] bytes = handles.bytes(body);
+      LlmRequest llm = bytes == null ? null : RequestReader.read(endpoint, bytes);
+      return llm == null ? null : new Read(handles, endpoint, body, bytes, llm);
     } catch (Throwable t) {
-      return MeteredCall.unreadable("an LLM call (reading its request)", t);
+      MeteredCall.unreadable("an LLM call (reading its request)", t); // refuses under on_error=block
+      return null;
     }
   }
 

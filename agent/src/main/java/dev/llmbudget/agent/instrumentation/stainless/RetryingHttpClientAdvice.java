@@ -16,10 +16,15 @@ public final class RetryingHttpClientAdvice {
   public static final class Execute {
     private Execute() {}
 
-    /** Throws {@code BudgetExceededError} before anything is sent; nothing else escapes. */
+    /**
+     * Throws {@code BudgetExceededError} before anything is sent; nothing else escapes. The request
+     * may be replaced by one with a lower output cap ({@code llmbudget.output_reserve=clamp}).
+     */
     @Advice.OnMethodEnter
-    static Object enter(@Advice.Argument(0) Object request) {
-      return HttpSeam.enter(request);
+    static Object enter(@Advice.Argument(value = 0, readOnly = false, typing = Assigner.Typing.DYNAMIC) Object request) {
+      Object call = HttpSeam.enter(request);
+      request = HttpSeam.sent(call, request);
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -36,8 +41,10 @@ public final class RetryingHttpClientAdvice {
 
     /** A refused call skips the SDK method; exit then returns the failed future. */
     @Advice.OnMethodEnter(skipOn = Refusal.class)
-    static Object enter(@Advice.Argument(0) Object request) {
-      return HttpSeam.enterAsync(request);
+    static Object enter(@Advice.Argument(value = 0, readOnly = false, typing = Assigner.Typing.DYNAMIC) Object request) {
+      Object call = HttpSeam.enterAsync(request);
+      request = HttpSeam.sent(call, request);
+      return call;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

@@ -51,6 +51,12 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
   private final MethodHandle responseBody;
   private final MethodHandle responseClose;
   private final MethodHandle newResponseProxy;
+  private final MethodHandle toBuilder;
+  private final MethodHandle builderBody;
+  private final MethodHandle builderBuild;
+  private final MethodHandle bodyContentType;
+  private final MethodHandle bodyClose;
+  private final MethodHandle newBodyProxy;
 
   private SdkHandles(StainlessSdk sdk, Class<?> requestType) throws ReflectiveOperationException {
     this.sdk = sdk;
@@ -75,6 +81,52 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
     Class<?> proxyType = Proxy.newProxyInstance(loader, new Class<?>[] {responseType}, (p, m, a) -> null).getClass();
     newResponseProxy = lookup.findConstructor(proxyType, MethodType.methodType(void.class, InvocationHandler.class))
         .asType(MethodType.methodType(Object.class, InvocationHandler.class));
+    // For sending a request with a rewritten body: HttpRequest.toBuilder().body(newBody).build().
+    Class<?> builderType = Class.forName(sdk.httpPackage() + ".HttpRequest$Builder", false, loader);
+    toBuilder = getter(lookup, requestType, "toBuilder");
+    builderBody = lookup.unreflect(builderType.getMethod("body", bodyType))
+        .asType(MethodType.methodType(Object.class, Object.class, Object.class));
+    builderBuild = getter(lookup, builderType, "build");
+    bodyContentType = getter(lookup, bodyType, "contentType");
+    bodyClose = lookup.unreflect(bodyType.getMethod("close")).asType(MethodType.methodType(void.class, Object.class));
+    Class<?> bodyProxyType = Proxy.newProxyInstance(loader, new Class<?>[] {bodyType}, (p, m, a) -> null).getClass();
+    newBodyProxy = lookup.findConstructor(bodyProxyType, MethodType.methodType(void.class, InvocationHandler.class))
+        .asType(MethodType.methodType(Object.class, InvocationHandler.class));
+  }
+
+  /**
+   * A copy of {@code request} whose body is {@code json}, with {@code original}'s content type;
+   * closing it closes {@code original}.
+   */
+  Object withBody(Object request, Object original, byte[] json) throws Throwable {
+    Object contentType = bodyContentType.invokeExact(original);
+    InvocationHandler body = (proxy, method, args) -> {
+      switch (method.getName()) {
+        case "writeTo":
+          ((OutputStream) args[0]).write(json);
+          return null;
+        case "contentType":
+          return contentType;
+        case "contentLength":
+          return (long) json.length;
+        case "repeatable":
+          return true;
+        case "close":
+          bodyClose.invokeExact(original);
+          return null;
+        case "hashCode":
+          return System.identityHashCode(proxy);
+        case "equals":
+          return proxy == args[0];
+        case "toString":
+          return "HttpRequestBody[" + json.length + " bytes, output cap set by llm-budget]";
+        default:
+          throw new UnsupportedOperationException(method.toString());
+      }
+    };
+    Object builder = toBuilder.invokeExact(request);
+    builder = builderBody.invokeExact(builder, newBodyProxy.invokeExact(body));
+    return builderBuild.invokeExact(builder);
   }
 
   @Override
@@ -109,10 +161,20 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
 
   /** The request's JSON body, or {@code null} when it has none or reading it would consume it. */
   byte[] bodyBytes(Object request) throws Throwable {
+    return bytes(requestBody(request));
+  }
+
+  /** The request's {@code HttpRequestBody}, or {@code null}. */
+  Object requestBody(Object request) throws Throwable {
     Object b = body.invokeExact(request);
     if (b instanceof Optional) {
       b = ((Optional<?>) b).orElse(null);
     }
+    return b;
+  }
+
+  /** The bytes of a request body, or {@code null} when there is none or reading it would consume it. */
+  byte[] bytes(Object b) throws Throwable {
     if (b == null || !(boolean) bodyRepeatable.invokeExact(b)) {
       return null;
     }

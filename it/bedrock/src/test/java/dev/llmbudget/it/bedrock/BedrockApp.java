@@ -103,11 +103,16 @@ public final class BedrockApp {
     }
   }
 
+  /** {@code maxTokens} 0: no inference config, so no output cap at all, as most application code sends. */
+  private InferenceConfiguration inferenceConfig() {
+    return maxTokens > 0 ? InferenceConfiguration.builder().maxTokens(maxTokens).build() : null;
+  }
+
   private ConverseRequest converse(String model) {
     return ConverseRequest.builder().modelId(model)
         .system(SystemContentBlock.builder().text("You are terse.").build())
         .messages(Message.builder().role(ConversationRole.USER).content(ContentBlock.fromText(PROMPT)).build())
-        .inferenceConfig(InferenceConfiguration.builder().maxTokens(maxTokens).build())
+        .inferenceConfig(inferenceConfig())
         .build();
   }
 
@@ -126,7 +131,7 @@ public final class BedrockApp {
   private ConverseStreamRequest streamRequest(String model) {
     return ConverseStreamRequest.builder().modelId(model)
         .messages(Message.builder().role(ConversationRole.USER).content(ContentBlock.fromText(PROMPT)).build())
-        .inferenceConfig(InferenceConfiguration.builder().maxTokens(maxTokens).build())
+        .inferenceConfig(inferenceConfig())
         .build();
   }
 

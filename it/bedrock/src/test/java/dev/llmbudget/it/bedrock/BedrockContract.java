@@ -4,8 +4,10 @@ import static dev.llmbudget.testkit.DefaultPrices.price;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmbudget.Usage;
+import dev.llmbudget.pricing.PriceTable;
 import dev.llmbudget.testkit.ChildJvm;
 import dev.llmbudget.testkit.FakeLlmServer;
+import dev.llmbudget.testkit.HardCaps;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,6 +57,55 @@ abstract class BedrockContract {
   void resetServer() {
     server.resetCounts();
     server.usage(20, 10).cache(0, 0).failNext(0);
+  }
+
+  static long haikuMaxOutput() {
+    return PriceTable.defaultTable().resolve(HAIKU).orElseThrow().maxOutputTokens().orElseThrow();
+  }
+
+  /** Eight threads, Converse requests without an output cap, answers of the model's maximum length, a budget of 3.5 of them. */
+  ChildJvm.Result eightUncappedThreads(String mode, BigDecimal budget) throws Exception {
+    server.countedUsage(haikuMaxOutput());
+    String[] args = {server.baseUrl(), "0", "8xconverse"};
+    ChildJvm.Result r = child().systemProperty(HardCaps.CHECK, "true")
+        .agentArgs("store=memory,output_reserve=" + mode + ",max_budget=" + budget.toPlainString())
+        .run(BedrockApp.class.getName(), args);
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    HardCaps.assertHeld(r, "8xconverse", server, HAIKU, budget);
+    return r;
+  }
+
+  @Test
+  void uncappedCallsReserveTheModelsMaximumOutputSoEightThreadsStayWithinTheBudget() throws Exception {
+    BigDecimal budget = HardCaps.budgetOf(HAIKU, "3.5", haikuMaxOutput());
+    ChildJvm.Result r = eightUncappedThreads("model_max", budget);
+    assertThat(HardCaps.ok(r.step("8xconverse"))).isBetween(1, 3);
+  }
+
+  @Test
+  void clampWritesTheCapTheBudgetCanPayForIntoTheRequestAndEightThreadsStayWithinTheBudget() throws Exception {
+    BigDecimal budget = HardCaps.budgetOf(HAIKU, "3.5", haikuMaxOutput());
+    ChildJvm.Result r = eightUncappedThreads("clamp", budget);
+    HardCaps.assertClamped(server, "inferenceConfig.maxTokens", haikuMaxOutput(), HAIKU, budget);
+    assertThat(HardCaps.ok(r.step("8xconverse"))).as(r.output()).isGreaterThanOrEqualTo(4);
+  }
+
+  @Test
+  void clampLowersTheCapOfInvokeModelBodiesAndStreams() throws Exception {
+    server.countedUsage(haikuMaxOutput());
+    BigDecimal budget = HardCaps.budgetOf(HAIKU, "1", 300);
+    ChildJvm.Result r = child().systemProperty(HardCaps.CHECK, "true")
+        .agentArgs("store=memory,output_reserve=clamp,max_budget=10,user.max_budget=" + budget.toPlainString())
+        .run(BedrockApp.class.getName(), server.baseUrl(), "4000", "invoke@a", "ainvoke@b", "stream@c", "istream@d");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(r.output()).doesNotContain(HardCaps.EXCEEDED);
+    for (String step : new String[] {"invoke@a", "ainvoke@b", "stream@c", "istream@d"}) {
+      assertThat(r.step(step)).as(step).isEqualTo("OK");
+      assertThat(r.spent(step.substring(step.indexOf('@') + 1))).as(step).isLessThanOrEqualTo(budget);
+    }
+    assertThat(server.bills()).hasSize(4).allSatisfy(b -> assertThat(b.cap()).isBetween(16L, 400L))
+        .extracting(FakeLlmServer.Bill::capField)
+        .containsExactlyInAnyOrder("max_tokens", "max_tokens", "inferenceConfig.maxTokens", "max_tokens");
   }
 
   ChildJvm.Result run(String agentArgs, int maxTokens, String... steps) throws Exception {

@@ -4,8 +4,10 @@ import static dev.llmbudget.testkit.DefaultPrices.price;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmbudget.Usage;
+import dev.llmbudget.pricing.PriceTable;
 import dev.llmbudget.testkit.ChildJvm;
 import dev.llmbudget.testkit.FakeLlmServer;
+import dev.llmbudget.testkit.HardCaps;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,14 +67,52 @@ abstract class AgentContract {
     server.usage(20, 10).cache(0, 0).reasoning(0).failNext(0);
   }
 
+  /** The model the agent reserves for (the deployment's model, for Azure). */
+  abstract String reservedModel();
+
+  /** The request field the agent writes a clamped cap into. */
+  abstract String capField();
+
+  long modelMax() {
+    return PriceTable.defaultTable().resolve(reservedModel()).orElseThrow().maxOutputTokens().orElseThrow();
+  }
+
+  /** Eight threads, requests without an output cap, answers of the model's maximum length, a budget of 3.5 of them. */
+  ChildJvm.Result eightUncappedThreads(String mode, BigDecimal budget) throws Exception {
+    server.countedUsage(modelMax());
+    ChildJvm.Result r = run(new ChildJvm().systemProperty(HardCaps.CHECK, "true"),
+        "store=memory,output_reserve=" + mode + ",max_budget=" + budget.toPlainString(), 0, "8xsync");
+    HardCaps.assertHeld(r, "8xsync", server, plainUsage().model(), budget);
+    return r;
+  }
+
+  @Test
+  void uncappedCallsReserveTheModelsMaximumOutputSoEightThreadsStayWithinTheBudget() throws Exception {
+    BigDecimal budget = HardCaps.budgetOf(plainUsage().model(), "3.5", modelMax());
+    ChildJvm.Result r = eightUncappedThreads("model_max", budget);
+    assertThat(HardCaps.ok(r.step("8xsync"))).isBetween(1, 3);
+  }
+
+  @Test
+  void clampWritesTheCapTheBudgetCanPayForIntoTheRequestAndEightThreadsStayWithinTheBudget() throws Exception {
+    BigDecimal budget = HardCaps.budgetOf(plainUsage().model(), "3.5", modelMax());
+    ChildJvm.Result r = eightUncappedThreads("clamp", budget);
+    HardCaps.assertClamped(server, capField(), modelMax(), plainUsage().model(), budget);
+    assertThat(HardCaps.ok(r.step("8xsync"))).as(r.output()).isGreaterThanOrEqualTo(4);
+  }
+
   ChildJvm.Result run(String agentArgs, long maxTokens, String... steps) throws Exception {
+    return run(new ChildJvm(), agentArgs, maxTokens, steps);
+  }
+
+  ChildJvm.Result run(ChildJvm jvm, String agentArgs, long maxTokens, String... steps) throws Exception {
     String args = sdkAgentArgs().isEmpty() ? agentArgs : agentArgs + "," + sdkAgentArgs();
     String[] all = new String[steps.length + 3];
     all[0] = sdk();
     all[1] = server.baseUrl();
     all[2] = Long.toString(maxTokens);
     System.arraycopy(steps, 0, all, 3, steps.length);
-    ChildJvm.Result r = new ChildJvm().classPath(classPath()).agentArgs(args).run(CallsApp.class.getName(), all);
+    ChildJvm.Result r = jvm.classPath(classPath()).agentArgs(args).run(CallsApp.class.getName(), all);
     assertThat(r.exitCode()).as(r.output()).isZero();
     return r;
   }

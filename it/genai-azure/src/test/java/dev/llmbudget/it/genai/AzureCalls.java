@@ -34,7 +34,9 @@ final class AzureCalls implements LlmCalls {
 
   private ChatCompletionsOptions options() {
     List<ChatRequestMessage> messages = List.of(new ChatRequestUserMessage("Say hello to the budget."));
-    return new ChatCompletionsOptions(messages).setMaxTokens((int) maxTokens);
+    ChatCompletionsOptions options = new ChatCompletionsOptions(messages);
+    // 0: no output cap at all, as most application code sends.
+    return maxTokens > 0 ? options.setMaxTokens((int) maxTokens) : options;
   }
 
   @Override

@@ -38,6 +38,16 @@ abstract class AzureContract extends AgentContract {
   }
 
   @Override
+  String reservedModel() {
+    return "gpt-4o-mini";
+  }
+
+  @Override
+  String capField() {
+    return "max_tokens";
+  }
+
+  @Override
   Usage plainUsage() {
     return Usage.of(ANSWER_MODEL, 20, 10);
   }

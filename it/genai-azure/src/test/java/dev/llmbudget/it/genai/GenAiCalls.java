@@ -21,7 +21,9 @@ final class GenAiCalls implements LlmCalls {
   GenAiCalls(String baseUrl, long maxTokens) {
     client = Client.builder().apiKey("test-gemini-key").vertexAI(false)
         .httpOptions(HttpOptions.builder().baseUrl(baseUrl).apiVersion(API_VERSION).build()).build();
-    config = GenerateContentConfig.builder().maxOutputTokens((int) maxTokens).build();
+    // 0: no output cap at all, as most application code sends.
+    config = maxTokens > 0 ? GenerateContentConfig.builder().maxOutputTokens((int) maxTokens).build()
+        : GenerateContentConfig.builder().build();
   }
 
   @Override

@@ -34,6 +34,16 @@ abstract class GenAiContract extends AgentContract {
   }
 
   @Override
+  String reservedModel() {
+    return GenAiCalls.MODEL;
+  }
+
+  @Override
+  String capField() {
+    return "generationConfig.maxOutputTokens";
+  }
+
+  @Override
   Usage plainUsage() {
     return Usage.of(GenAiCalls.MODEL, 20, 10);
   }

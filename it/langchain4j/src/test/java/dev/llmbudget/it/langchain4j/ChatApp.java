@@ -39,19 +39,24 @@ public final class ChatApp {
     System.exit(0);
   }
 
+  /** {@code maxTokens} 0: no output cap at all, as most application code sends. */
+  private static Integer cap(int maxTokens) {
+    return maxTokens > 0 ? maxTokens : null;
+  }
+
   static ChatModel chatModel(String provider, String baseUrl, int maxTokens) {
     switch (provider) {
       case "openai":
         return OpenAiChatModel.builder().baseUrl(baseUrl + "/v1").apiKey("sk-test").modelName("gpt-4o-mini")
-            .maxTokens(maxTokens).build();
+            .maxTokens(cap(maxTokens)).build();
       case "anthropic":
         return AnthropicChatModel.builder().baseUrl(baseUrl + "/v1/").apiKey("sk-ant-test")
-            .modelName("claude-3-5-haiku-20241022").maxTokens(maxTokens).build();
+            .modelName("claude-3-5-haiku-20241022").maxTokens(cap(maxTokens)).build();
       case "ollama":
-        return OllamaChatModel.builder().baseUrl(baseUrl).modelName("llama3.1").numPredict(maxTokens).build();
+        return OllamaChatModel.builder().baseUrl(baseUrl).modelName("llama3.1").numPredict(cap(maxTokens)).build();
       case "official":
         return OpenAiOfficialChatModel.builder().baseUrl(baseUrl + "/v1").apiKey("sk-test").modelName("gpt-4o-mini")
-            .maxCompletionTokens(maxTokens).build();
+            .maxCompletionTokens(cap(maxTokens)).build();
       default:
         throw new IllegalArgumentException(provider);
     }
@@ -61,15 +66,15 @@ public final class ChatApp {
     switch (provider) {
       case "openai":
         return OpenAiStreamingChatModel.builder().baseUrl(baseUrl + "/v1").apiKey("sk-test").modelName("gpt-4o-mini")
-            .maxTokens(maxTokens).build();
+            .maxTokens(cap(maxTokens)).build();
       case "anthropic":
         return AnthropicStreamingChatModel.builder().baseUrl(baseUrl + "/v1/").apiKey("sk-ant-test")
-            .modelName("claude-3-5-haiku-20241022").maxTokens(maxTokens).build();
+            .modelName("claude-3-5-haiku-20241022").maxTokens(cap(maxTokens)).build();
       case "ollama":
-        return OllamaStreamingChatModel.builder().baseUrl(baseUrl).modelName("llama3.1").numPredict(maxTokens).build();
+        return OllamaStreamingChatModel.builder().baseUrl(baseUrl).modelName("llama3.1").numPredict(cap(maxTokens)).build();
       case "official":
         return OpenAiOfficialStreamingChatModel.builder().baseUrl(baseUrl + "/v1").apiKey("sk-test")
-            .modelName("gpt-4o-mini").maxCompletionTokens(maxTokens).build();
+            .modelName("gpt-4o-mini").maxCompletionTokens(cap(maxTokens)).build();
       default:
         throw new IllegalArgumentException(provider);
     }

@@ -4,16 +4,21 @@ import static dev.llmbudget.testkit.DefaultPrices.price;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmbudget.Usage;
+import dev.llmbudget.pricing.PriceTable;
 import dev.llmbudget.testkit.ChildClassPath;
 import dev.llmbudget.testkit.ChildJvm;
 import dev.llmbudget.testkit.FakeLlmServer;
+import dev.llmbudget.testkit.HardCaps;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What the agent guarantees for a LangChain4j chat model, shown in real JVMs running the real
@@ -61,6 +66,44 @@ abstract class LangChain4jContract {
    */
   static String newestClassPath() {
     return ChildClassPath.newest("langchain4j-open-ai-official", "openai-java");
+  }
+
+  /**
+   * The model of this provider's uncapped requests, for the hard-cap test; {@code null} where it
+   * has no price to cap (Ollama's local models).
+   */
+  String pricedModel() {
+    return reportedUsage().model();
+  }
+
+  /**
+   * Eight threads, requests without an output cap, answers of the model's maximum length, a budget
+   * of 3.5 of them: never more spent than the budget. In {@code clamp} the OpenAI module gets the
+   * cap on its {@code ChatRequest} and sends it as {@code max_tokens}; other modules are not
+   * clamped and reserve as {@code model_max} does.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"model_max", "clamp"})
+  void uncappedCallsFromEightThreadsStayWithinTheBudget(String mode) throws Exception {
+    Assumptions.assumeTrue(pricedModel() != null, "no price to cap");
+    long max = PriceTable.defaultTable().resolve(pricedModel()).orElseThrow().maxOutputTokens().orElseThrow();
+    server.countedUsage(max);
+    BigDecimal budget = HardCaps.budgetOf(pricedModel(), "3.5", max);
+    // Anthropic requires max_tokens and LangChain4j's module fills in its own default (which varies
+    // by version) when none is set: that case asks for the model's maximum, more than the budget pays.
+    String cap = provider().equals("anthropic") ? Long.toString(max) : "0";
+    String[] args = {provider(), server.baseUrl(), cap, "8xsync"};
+    ChildJvm.Result r = new ChildJvm().classPath(classPath()).systemProperty(HardCaps.CHECK, "true")
+        .agentArgs("store=memory,output_reserve=" + mode + ",max_budget=" + budget.toPlainString())
+        .run(ChatApp.class.getName(), args);
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    HardCaps.assertHeld(r, "8xsync", server, pricedModel(), budget);
+    if (mode.equals("clamp") && provider().equals("openai")) {
+      HardCaps.assertClamped(server, "max_tokens", max, pricedModel(), budget);
+      assertThat(HardCaps.ok(r.step("8xsync"))).as(r.output()).isGreaterThanOrEqualTo(4);
+    } else {
+      assertThat(HardCaps.ok(r.step("8xsync"))).isBetween(1, 3);
+    }
   }
 
   ChildJvm.Result run(String agentArgs, String... steps) throws Exception {

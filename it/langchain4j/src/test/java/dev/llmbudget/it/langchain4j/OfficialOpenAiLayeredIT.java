@@ -22,7 +22,7 @@ class OfficialOpenAiLayeredIT {
 
   @BeforeAll
   static void startServer() throws Exception {
-    server = FakeLlmServer.start();
+    server = FakeLlmServer.start().usage(20, 10);
   }
 
   @AfterAll

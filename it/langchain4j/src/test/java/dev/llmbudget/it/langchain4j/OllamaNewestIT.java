@@ -24,4 +24,10 @@ class OllamaNewestIT extends LangChain4jContract {
   Usage reportedUsage() {
     return Usage.of("ollama/llama3.1", 20, 10);
   }
+
+  /** Local models cost nothing: there is no budget to cap. */
+  @Override
+  String pricedModel() {
+    return null;
+  }
 }

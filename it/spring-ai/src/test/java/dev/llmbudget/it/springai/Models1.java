@@ -25,7 +25,7 @@ public final class Models1 {
     switch (provider) {
       case "openai":
         return OpenAiChatModel.builder().openAiApi(OpenAiApi.builder().baseUrl(baseUrl).apiKey("test-key").build())
-            .defaultOptions(OpenAiChatOptions.builder().model(model).maxTokens(maxTokens).streamUsage(true).build())
+            .defaultOptions(OpenAiChatOptions.builder().model(model).maxTokens(cap(maxTokens)).streamUsage(true).build())
             .build();
       case "anthropic":
         return AnthropicChatModel.builder().anthropicApi(AnthropicApi.builder().baseUrl(baseUrl).apiKey("test-key").build())
@@ -36,6 +36,11 @@ public final class Models1 {
       default:
         throw new IllegalArgumentException(provider);
     }
+  }
+
+  /** 0: no output cap at all, as most application code sends. */
+  private static Integer cap(int maxTokens) {
+    return maxTokens > 0 ? maxTokens : null;
   }
 
   public static Prompt prompt(String provider, String text, String model, int maxTokens) {

@@ -49,7 +49,10 @@ public final class SpringAiApp {
         continue;
       }
       String result;
-      if (user == null) {
+      java.util.regex.Matcher times = java.util.regex.Pattern.compile("(\\d+)x(.+)").matcher(action);
+      if (times.matches()) {
+        result = concurrently(Integer.parseInt(times.group(1)), model, prompt, times.group(2));
+      } else if (user == null) {
         result = outcome(model, prompt, action);
       } else if (step.charAt(at) == '@') {
         result = BudgetContext.call(user, () -> outcome(model, prompt, action));
@@ -70,6 +73,32 @@ public final class SpringAiApp {
       System.out.println("MODELS " + u + " " + budgets.getModelCost(u).keySet());
     }
     System.exit(0);
+  }
+
+  /** {@code n} threads make the call at once: {@code ok=<n> blocked=<n> errors=[...]}. */
+  private static String concurrently(int n, ChatModel model, Prompt prompt, String action) throws InterruptedException {
+    java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+    java.util.List<String> results = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    java.util.List<Thread> threads = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Thread t = new Thread(() -> {
+        try {
+          start.await();
+          results.add(outcome(model, prompt, action));
+        } catch (InterruptedException e) {
+          results.add("ERROR " + e);
+        }
+      });
+      t.start();
+      threads.add(t);
+    }
+    start.countDown();
+    for (Thread t : threads) {
+      t.join(120_000);
+    }
+    return "ok=" + results.stream().filter(r -> r.startsWith("OK")).count()
+        + " blocked=" + results.stream().filter(r -> r.startsWith("BLOCKED")).count()
+        + " errors=" + results.stream().filter(r -> r.startsWith("ERROR")).collect(java.util.stream.Collectors.toList());
   }
 
   /** Asks the agent, if it is there, whether a layer below this model meters its calls. */

@@ -5,13 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.llmbudget.Usage;
 import dev.llmbudget.pricing.PriceTable;
 import dev.llmbudget.testkit.FakeLlmServer;
+import dev.llmbudget.testkit.HardCaps;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What the agent guarantees for a Spring AI chat model, shown with a real JVM running the real
@@ -82,6 +86,10 @@ abstract class SpringAiContract {
   }
 
   ChildJvm.Result run(String agentArgs, int maxTokens, String... steps) throws Exception {
+    return run(new ChildJvm(), agentArgs, maxTokens, steps);
+  }
+
+  ChildJvm.Result run(ChildJvm jvm, String agentArgs, int maxTokens, String... steps) throws Exception {
     String[] args = new String[steps.length + 5];
     args[0] = factory();
     args[1] = provider();
@@ -91,9 +99,41 @@ abstract class SpringAiContract {
     System.arraycopy(steps, 0, args, 5, steps.length);
     // The test's own arguments come last so they win, e.g. a prices file over the case's table.
     String all = extraAgentArgs().isEmpty() ? agentArgs : extraAgentArgs() + "," + agentArgs;
-    ChildJvm.Result r = new ChildJvm().classPath(classPath()).agentArgs(all).run(args);
+    ChildJvm.Result r = jvm.classPath(classPath()).agentArgs(all).run(args);
     assertThat(r.exitCode).as(r.output).isZero();
     return r;
+  }
+
+  /**
+   * Eight threads, OpenAI requests without an output cap, answers of the model's maximum length, a
+   * budget of 3.5 of them: never more spent than the budget. In {@code clamp} the cap is written
+   * into the request where the agent meters the SDK below Spring AI (2.x on openai-java); Spring AI
+   * 1.x's own client is not rewritten, so there {@code clamp} reserves as {@code model_max} does.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"model_max", "clamp"})
+  void uncappedCallsFromEightThreadsStayWithinTheBudget(String mode) throws Exception {
+    Assumptions.assumeTrue(provider().equals("openai"), "the OpenAI cases");
+    long max = prices().resolve(model()).orElseThrow().maxOutputTokens().orElseThrow();
+    server.countedUsage(max);
+    BigDecimal budget = HardCaps.budgetOf(model(), "3.5", max);
+    ChildJvm.Result r = run(new ChildJvm().jvmArg("-D" + HardCaps.CHECK + "=true"),
+        "store=memory,output_reserve=" + mode + ",max_budget=" + budget.toPlainString(), 0, "8xsync");
+    String result = r.step("8xsync");
+    assertThat(result).as(r.output).endsWith("errors=[]");
+    assertThat(r.output).doesNotContain(HardCaps.EXCEEDED);
+    assertThat(r.spent("global")).isLessThanOrEqualTo(budget);
+    BigDecimal billed = BigDecimal.ZERO;
+    for (FakeLlmServer.Bill bill : server.bills()) {
+      billed = billed.add(price(Usage.of(model(), bill.input(), bill.output())));
+    }
+    assertThat(billed).isEqualByComparingTo(r.spent("global"));
+    if (mode.equals("clamp") && meteredBelow()) {
+      HardCaps.assertClamped(server, "max_completion_tokens", max, model(), budget);
+      assertThat(HardCaps.ok(result)).isGreaterThanOrEqualTo(4);
+    } else {
+      assertThat(HardCaps.ok(result)).isBetween(1, 3);
+    }
   }
 
   @Test

@@ -39,7 +39,7 @@ public class SpringAiDemo {
     String apiKey = System.getenv("OPENAI_API_KEY");
     FakeLlmServer local = null;
     if (apiKey == null || apiKey.isBlank()) {
-      local = FakeLlmServer.start().usage(420, 180).reply("Here is a short, helpful answer from the local model.", 4);
+      local = FakeLlmServer.start().countedUsage(180).reply("Here is a short, helpful answer from the local model.", 4);
       System.setProperty("spring.ai.openai.base-url", local.baseUrl());
       System.setProperty("spring.ai.openai.api-key", "demo-key");
       System.out.println("No OPENAI_API_KEY set: using the OpenAI-compatible endpoint at " + local.baseUrl());
@@ -103,6 +103,14 @@ public class SpringAiDemo {
       for (Map.Entry<String, BigDecimal> e : budgets.getModelCost(user).entrySet()) {
         System.out.printf("%-8s %-28s %14s %12s%n", user, e.getKey(), plain(e.getValue()),
             limit == null ? "-" : plain(limit));
+      }
+    }
+    for (String user : budgets.getUsers()) {
+      BigDecimal limit = budgets.getTotalBudget(user);
+      BigDecimal spent = budgets.getCurrentCost(user);
+      if (limit != null) {
+        System.out.printf("%-8s spent $%s of $%s: %s%n", user, plain(spent), plain(limit),
+            spent.compareTo(limit) <= 0 ? "the budget held" : "BUDGET EXCEEDED");
       }
     }
     BigDecimal total = GlobalBudget.currentCost();

@@ -22,7 +22,7 @@ public final class Models2 {
     switch (provider) {
       case "openai":
         return OpenAiChatModel.builder().options(OpenAiChatOptions.builder().baseUrl(baseUrl + "/v1").apiKey("test-key")
-            .model(model).maxTokens(maxTokens).streamUsage(true).build()).build();
+            .model(model).maxTokens(cap(maxTokens)).streamUsage(true).build()).build();
       case "anthropic":
         return AnthropicChatModel.builder().options(AnthropicChatOptions.builder().baseUrl(baseUrl).apiKey("test-key")
             .model(model).maxTokens(maxTokens).build()).build();
@@ -32,6 +32,11 @@ public final class Models2 {
       default:
         throw new IllegalArgumentException(provider);
     }
+  }
+
+  /** 0: no output cap at all, as most application code sends. */
+  private static Integer cap(int maxTokens) {
+    return maxTokens > 0 ? maxTokens : null;
   }
 
   /** Model and cap come from each model's default options (2.x's Ollama takes only its own options class in a prompt). */
