@@ -36,24 +36,27 @@ class StoreRegistryTest {
   void aReaderWithoutMaxBudgetKeepsTheLimitOthersSet() throws Exception {
     Path file = sharedFile("0.003");
 
-    BudgetStore store = open(file, Map.of());
-    store.settle(new String[] {BudgetStore.GLOBAL_KEY}, 0, 1, "gpt-4o", Instant.now());
-    store.flush();
+    // Closed at the end: its flusher must not write into the temp directory JUnit is deleting.
+    try (BudgetStore store = open(file, Map.of())) {
+      store.settle(new String[] {BudgetStore.GLOBAL_KEY}, 0, 1, "gpt-4o", Instant.now());
+      store.flush();
 
-    assertThat(store.snapshot(BudgetStore.GLOBAL_KEY, Instant.now()).orElseThrow().totalBudget())
-        .isEqualByComparingTo("0.003");
-    assertThat(Files.readString(file)).contains("\"total_budget\" : 0.003");
+      assertThat(store.snapshot(BudgetStore.GLOBAL_KEY, Instant.now()).orElseThrow().totalBudget())
+          .isEqualByComparingTo("0.003");
+      assertThat(Files.readString(file)).contains("\"total_budget\" : 0.003");
+    }
   }
 
   @Test
   void anExplicitMaxBudgetReplacesADifferentLimitTheLastSettingWins() throws Exception {
     Path file = sharedFile("0.003");
 
-    BudgetStore store = open(file, Map.of("llmbudget.max_budget", "0.01"));
-    store.flush();
+    try (BudgetStore store = open(file, Map.of("llmbudget.max_budget", "0.01"))) {
+      store.flush();
 
-    assertThat(store.snapshot(BudgetStore.GLOBAL_KEY, Instant.now()).orElseThrow().totalBudget())
-        .isEqualByComparingTo("0.01");
-    assertThat(Files.readString(file)).contains("0.01").doesNotContain("0.003");
+      assertThat(store.snapshot(BudgetStore.GLOBAL_KEY, Instant.now()).orElseThrow().totalBudget())
+          .isEqualByComparingTo("0.01");
+      assertThat(Files.readString(file)).contains("0.01").doesNotContain("0.003");
+    }
   }
 }
