@@ -133,9 +133,13 @@ public final class PriceTable {
   }
 
   private static PriceTable download(URI uri) {
+    return download(uri, HTTP_TIMEOUT);
+  }
+
+  static PriceTable download(URI uri, Duration deadline) {
     byte[] body;
     try {
-      body = RemoteReader.instance().get(uri, HTTP_TIMEOUT, MAX_DOWNLOAD_BYTES);
+      body = RemoteReader.instance().get(uri, deadline, MAX_DOWNLOAD_BYTES);
     } catch (InterruptedIOException e) {
       Thread.currentThread().interrupt();
       throw new PriceTableException(uri + ": interrupted while fetching the price table", e);

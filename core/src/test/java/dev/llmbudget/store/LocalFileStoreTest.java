@@ -2,6 +2,7 @@ package dev.llmbudget.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmbudget.BudgetDuration;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class LocalFileStoreTest extends BudgetStoreContract {
 
@@ -131,6 +133,23 @@ class LocalFileStoreTest extends BudgetStoreContract {
         .hasMessageContaining(file().toString())
         .hasMessageContaining(detail);
     assertThat(Files.readAllBytes(file())).isEqualTo(before);
+  }
+
+  /** Issue 8 item 7: rejected on the exponent, before a hundred-million-digit expansion. */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"current_cost", "total_budget", "created_at", "last_updated_at", "duration"})
+  void aNumberWithAHugeExponentIsRejectedFastWithAShortMessage(String field) throws Exception {
+    store.close();
+    store = null;
+    Files.writeString(file(), "{\"alice\": {\"" + field + "\": 1e100000000}}");
+
+    Throwable thrown = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(2),
+        () -> catchThrowable(() -> open(file())));
+
+    assertThat(thrown).isInstanceOf(BudgetStoreException.class)
+        .hasMessageContaining(file().toString())
+        .hasMessageContaining("user 'alice': " + field + " is out of range: 1E+100000000");
+    assertThat(thrown.getMessage()).hasSizeLessThan(file().toString().length() + 100);
   }
 
   @Test
