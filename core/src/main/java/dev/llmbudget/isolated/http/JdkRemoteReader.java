@@ -49,15 +49,17 @@ public final class JdkRemoteReader implements RemoteReader {
   private byte[] send(HttpRequest.Builder builder, URI uri, Duration deadline, long maxBytes) throws IOException {
     long start = System.nanoTime();
     HttpRequest request = builder.timeout(deadline).build();
-    CompletableFuture<HttpResponse<byte[]>> exchange =
-        http.sendAsync(request, info -> new CappedBody(uri, maxBytes));
+    CappedBody body = new CappedBody(uri, maxBytes);
+    CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request, info -> body);
     HttpResponse<byte[]> response;
     try {
       response = exchange.get(deadline.toNanos() - (System.nanoTime() - start), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
+      body.abort();
       exchange.cancel(true);
       throw new HttpTimeoutException(uri + " did not answer within " + deadline.toMillis() + " ms (the whole answer, body included)");
     } catch (InterruptedException e) {
+      body.abort();
       exchange.cancel(true);
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while reading " + uri);
@@ -88,7 +90,7 @@ public final class JdkRemoteReader implements RemoteReader {
     private final long maxBytes;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-    private Flow.Subscription subscription;
+    private volatile Flow.Subscription subscription;
     private long size;
 
     CappedBody(URI uri, long maxBytes) {
@@ -124,6 +126,15 @@ public final class JdkRemoteReader implements RemoteReader {
         b.get(chunk);
         out.write(chunk, 0, chunk.length);
       }
+    }
+
+    /** The caller gave up: stop the body, so a server that goes on sending fills no buffer. */
+    void abort() {
+      Flow.Subscription s = subscription;
+      if (s != null) {
+        s.cancel();
+      }
+      result.completeExceptionally(new IOException(uri + ": the reader gave up"));
     }
 
     @Override
