@@ -1,6 +1,7 @@
 package dev.llmbudget.internal;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
@@ -35,14 +36,20 @@ public final class Extensions {
       return List.of();
     }
     List<T> found = new ArrayList<>();
-    ServiceLoader.load(spi, loader).stream().forEach(p -> {
+    Iterator<T> it = ServiceLoader.load(spi, loader).iterator();
+    for (int errors = 0; errors < 16; ) {
       try {
-        found.add(p.get());
+        if (!it.hasNext()) {
+          return found;
+        }
+        found.add(it.next());
       } catch (ServiceConfigurationError | LinkageError e) {
-        Log.warn("llm-budget: cannot load " + p.type().getName() + " for " + spi.getSimpleName() + ": " + e, e);
+        errors++;
+        // One broken entry (a missing driver, say) must not hide the others.
+        Log.warn("llm-budget: cannot load an implementation of " + spi.getSimpleName() + ": " + e, e);
       }
-    });
-    return found;
+    }
+    return found; // an unreadable service file fails the same way every time
   }
 
   private static volatile RemoteReader remoteReader;

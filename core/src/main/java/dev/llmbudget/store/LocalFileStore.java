@@ -28,7 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Budgets kept in a JSON file of the shape of LiteLLM's {@code user_cost.json}, so an existing
  * LiteLLM file loads as is. Charges stay in memory and a daemon thread writes the file atomically
  * at most every flush interval, so a {@code kill -9} loses at most that window; JVMs on one host
- * may share the file, and each sees the others' spend as fresh as the flush interval.
+ * may share the file, and each sees the others' spend as fresh as the flush interval. They
+ * serialize their writes with a lock on {@code .<file>.lock} beside it.
  */
 public final class LocalFileStore extends LedgerStore {
 
