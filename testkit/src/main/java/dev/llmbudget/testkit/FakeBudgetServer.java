@@ -1,7 +1,9 @@
 package dev.llmbudget.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -23,7 +25,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class FakeBudgetServer implements AutoCloseable {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Numbers kept as the client wrote them, never rounded through a double (as LiteLLM's server does not). */
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
 
   private final HttpServer server;
   private final ExecutorService executor;
