@@ -4,6 +4,7 @@ import dev.llmbudget.BudgetConfig;
 import dev.llmbudget.BudgetDuration;
 import dev.llmbudget.store.BudgetSnapshot;
 import dev.llmbudget.store.BudgetStore;
+import dev.llmbudget.store.BudgetStoreProvider;
 import dev.llmbudget.store.HostedStore;
 import dev.llmbudget.store.LocalFileStore;
 import dev.llmbudget.store.MemoryStore;
@@ -129,6 +130,11 @@ public final class StoreRegistry {
         return new HostedStore(apiUri(apiBase, config), project, config.zone(), config.apiTimeout(),
             config.flushInterval());
       default:
+        for (BudgetStoreProvider provider : Extensions.load(BudgetStoreProvider.class)) {
+          if (provider.type().equals(type(clientType))) {
+            return provider.open(project, apiBase, config);
+          }
+        }
         throw new IllegalArgumentException(
             "unknown client type '" + clientType + "': use local (JSON file), hosted (budget API) or memory");
     }

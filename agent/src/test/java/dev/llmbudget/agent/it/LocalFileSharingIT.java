@@ -1,0 +1,65 @@
+package dev.llmbudget.agent.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.llmbudget.testkit.ChildJvm;
+import dev.llmbudget.testkit.FakeLlmServer;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The local store as JVMs with the agent attached share it: what they leave on disk. */
+class LocalFileSharingIT {
+
+  /** Issue 8 item 8: two idle JVMs rewrote and fsynced the shared file for ever. */
+  @Test
+  void idleJvmsSharingAFileDoNotRewriteIt(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("user_cost.json");
+    String args = "store=local,store.path=" + file + ",store.flush_interval=100ms";
+
+    CompletableFuture<ChildJvm.Result> a = CompletableFuture.supplyAsync(() -> idle(args, file));
+    CompletableFuture<ChildJvm.Result> b = CompletableFuture.supplyAsync(() -> idle(args, file));
+
+    for (ChildJvm.Result r : new ChildJvm.Result[] {a.get(), b.get()}) {
+      assertThat(r.exitCode()).as(r.output()).isZero();
+      assertThat(r.value("IDLE ")).isEqualTo("unchanged");
+    }
+    assertThat(Files.readString(file)).contains("user-");
+  }
+
+  private static ChildJvm.Result idle(String agentArgs, Path file) {
+    try {
+      return new ChildJvm().agentArgs(agentArgs).run(IdleApp.class.getName(), file.toString(), "2", "3000");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Issue 8 item 8 and issue 12 item 7: mode and group kept, the lock hidden and as open as the file. */
+  @Test
+  void aGroupWritableFileStaysSoAndTheHiddenLockFileFollowsIt(@TempDir Path dir) throws Exception {
+    assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+    Path file = Files.writeString(dir.resolve("user_cost.json"), "{}");
+    Set<PosixFilePermission> groupWritable = PosixFilePermissions.fromString("rw-rw-r--");
+    Files.setPosixFilePermissions(file, groupWritable);
+
+    try (FakeLlmServer llm = FakeLlmServer.start()) {
+      ChildJvm.Result r = new ChildJvm().agentArgs("store=local,store.path=" + file)
+          .run(SdkApp.class.getName(), "openai", llm.baseUrl(), "100", "sync@alice");
+      assertThat(r.exitCode()).as(r.output()).isZero();
+      assertThat(r.step("sync@alice")).isEqualTo("OK");
+    }
+
+    assertThat(Files.readString(file)).contains("\"alice\"");
+    assertThat(Files.getPosixFilePermissions(file)).isEqualTo(groupWritable);
+    assertThat(Files.getPosixFilePermissions(dir.resolve(".user_cost.json.lock"))).isEqualTo(groupWritable);
+    assertThat(dir.resolve("user_cost.json.lock")).doesNotExist();
+  }
+}
