@@ -224,7 +224,16 @@ public final class MeteredCall {
    */
   public Usage estimate(String model, CharSequence output) {
     TokenCounter counter = TokenCounter.forModel(model);
-    long out = output.length() == 0 ? 0 : counter.count(output.toString());
+    return estimate(model, counter, output.length() == 0 ? 0 : counter.count(output.toString()));
+  }
+
+  /** As {@link #estimate(String, CharSequence)}, for a text of which only a bounded part was kept. */
+  public Usage estimate(String model, StreamedText output) {
+    TokenCounter counter = TokenCounter.forModel(model);
+    return estimate(model, counter, output.tokens(counter));
+  }
+
+  private Usage estimate(String model, TokenCounter counter, long out) {
     long overhead = request.messageCount() <= 0 ? 0
         : (long) request.messageCount() * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
     long input = counter.count(request.prompt().toString()) + overhead;
