@@ -19,8 +19,11 @@ import org.junit.jupiter.api.Test;
  */
 class HugeAnswerIT {
 
-  /** Enough for the SDK's own copies of a 50 MB answer (its parser's buffers, the string), not for another. */
-  static final String HEAP = System.getProperty("it.hugeHeap", "-Xmx320m");
+  /**
+   * Enough for the SDK's own copies of a 50 MB answer (its parser's buffers, the string), not for another:
+   * measured, the app with this agent passes at 160 MB and the agent that buffered the JSON body fails at 200 MB.
+   */
+  static final String HEAP = System.getProperty("it.hugeHeap", "-Xmx192m");
   static FakeLlmServer server;
   static String answer;
 
