@@ -194,6 +194,13 @@ final class BedrockCall {
     }
   }
 
+  /** A call cancelled after it was sent: charged its prompt, see {@link MeteredCall#chargeSent()}. */
+  void chargeSent() {
+    if (settled.compareAndSet(false, true)) {
+      call.chargeSent();
+    }
+  }
+
   /** A failed call that reported nothing is charged nothing. */
   void release() {
     if (settled.compareAndSet(false, true)) {

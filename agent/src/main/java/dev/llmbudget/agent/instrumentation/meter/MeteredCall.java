@@ -121,6 +121,10 @@ public final class MeteredCall {
       return future;
     }
     return whenDone((CompletableFuture<Object>) future, (response, failure) -> {
+      if (wasCancelled(failure)) {
+        call.chargeSent();
+        return response;
+      }
       if (failure != null || response == null) {
         call.release();
         return response;
@@ -201,6 +205,28 @@ public final class MeteredCall {
           + "); its reservation is released", t);
       releaseReservation();
     }
+  }
+
+  /**
+   * {@code true} when an async call's future ended by a cancel. The SDK had the request by then
+   * (its send method returned the future), so the provider may well have processed it.
+   */
+  public static boolean wasCancelled(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.util.concurrent.CancellationException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Charges what was sent, unless the call is settled already: the prompt as counted (with the
+   * per-message overhead) and no output, marked estimated. For a call cancelled after the SDK sent
+   * it, whose answer the provider bills whether or not anyone reads it.
+   */
+  public void chargeSent() {
+    commit(estimate(request.model(), ""));
   }
 
   /** Frees the reservation without a charge, unless the call is settled already: it failed before an answer came. */
