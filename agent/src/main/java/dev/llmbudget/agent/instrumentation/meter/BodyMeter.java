@@ -67,6 +67,25 @@ public final class BodyMeter {
     return new MeteringInputStream(body, this, owner);
   }
 
+  /** Reads {@code buffer}'s remaining bytes without moving its position: the SDK reads them next. */
+  public void accept(java.nio.ByteBuffer buffer) {
+    java.nio.ByteBuffer b = buffer.duplicate();
+    int n = b.remaining();
+    if (n == 0) {
+      return;
+    }
+    if (b.hasArray()) {
+      accept(b.array(), b.arrayOffset() + b.position(), n);
+    } else {
+      byte[] copy = new byte[Math.min(n, 8192)];
+      while (b.hasRemaining()) {
+        int k = Math.min(copy.length, b.remaining());
+        b.get(copy, 0, k);
+        accept(copy, 0, k);
+      }
+    }
+  }
+
   void accept(int b) {
     one[0] = (byte) b;
     accept(one, 0, 1);

@@ -82,6 +82,27 @@ abstract class AzureContract extends AgentContract {
   }
 
   @Test
+  void asyncCallsAreChargedLikeBlockingOnes() throws Exception {
+    ChildJvm.Result r = run("store=memory,max_budget=10", 100, "async@alice", "astream@bob");
+
+    assertThat(r.step("async@alice")).isEqualTo("OK");
+    assertThat(r.step("astream@bob")).isEqualTo("OK");
+    assertThat(server.requests(llmPath())).isEqualTo(2);
+    assertThat(r.spent("alice")).isEqualByComparingTo(price(plainUsage()));
+    assertThat(r.spent("bob")).isPositive().isLessThanOrEqualTo(price(Usage.of(ANSWER_MODEL, 100, 100)));
+  }
+
+  @Test
+  void anAsyncCallOverBudgetFailsWithTheBudgetErrorAndNothingIsSent() throws Exception {
+    ChildJvm.Result r = run("store=memory,max_budget=10,user.max_budget=0.000001", 100,
+        "async@alice", "astream@alice");
+
+    assertThat(r.step("async@alice")).isEqualTo("BLOCKED user:alice");
+    assertThat(r.step("astream@alice")).isEqualTo("BLOCKED user:alice");
+    assertThat(server.requests(llmPath())).isZero();
+  }
+
+  @Test
   void embeddingsAreChargedTheirReportedUsage() throws Exception {
     server.azure().model("text-embedding-3-small");
     ChildJvm.Result r = run("store=memory,max_budget=10", 100, "embeddings@alice");
