@@ -99,6 +99,16 @@ public final class SpringAiApp {
           }).blockLast(Duration.ofSeconds(60));
           return "OK " + text;
         }
+        case "stream-count": {
+          // A huge answer: counted as it flows, never kept, so only the agent could hold it.
+          long[] chars = new long[1];
+          model.stream(prompt).doOnNext(c -> {
+            if (c.getResult() != null && c.getResult().getOutput().getText() != null) {
+              chars[0] += c.getResult().getOutput().getText().length();
+            }
+          }).blockLast(Duration.ofSeconds(120));
+          return "OK " + chars[0];
+        }
         case "early": {
           // Takes the first chunk that carries text, then cancels the subscription.
           ChatResponse first = model.stream(prompt)
