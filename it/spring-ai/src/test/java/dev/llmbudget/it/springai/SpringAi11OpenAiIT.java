@@ -32,6 +32,8 @@ class SpringAi11OpenAiIT extends OpenAiCase {
     assertThat(r.exitCode).as(r.output).isZero();
     assertThat(r.step("stream-count@alice")).isEqualTo("OK " + huge.length());
     assertThat(r.spent("alice")).isEqualByComparingTo(price(Usage.of(model(), 20, 10)));
+    // The seam that kept all the text ran this heap out of memory (and swallowed it): it must not.
+    assertThat(r.output).doesNotContain("OutOfMemoryError");
   }
 
   @Test
