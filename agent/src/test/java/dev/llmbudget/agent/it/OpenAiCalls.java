@@ -13,6 +13,8 @@ import com.openai.models.responses.ResponseCreateParams;
 final class OpenAiCalls implements LlmCalls {
   static final String MODEL = "gpt-4o-mini";
   private final String model = System.getProperty("it.model", MODEL);
+  /** Responses an app abandoned but still holds, so no cleaner can settle them. */
+  private static final java.util.List<Object> ABANDONED = new java.util.ArrayList<>();
   private final OpenAIClient client;
   private final long maxTokens;
 
@@ -70,6 +72,13 @@ final class OpenAiCalls implements LlmCalls {
       case "embeddings":
         client.embeddings().create(EmbeddingCreateParams.builder().model("text-embedding-3-small")
             .input("embed me").build());
+        break;
+      case "abandon":
+        // A streaming response the app neither reads nor closes, and keeps: only a lease frees its reservation.
+        ABANDONED.add(client.chat().completions().createStreaming(params()));
+        break;
+      case "sleep3":
+        Thread.sleep(3000);
         break;
       case "prepare-unsent":
         prepareUnsent(12_000);

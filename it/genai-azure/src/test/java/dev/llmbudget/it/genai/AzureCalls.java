@@ -18,6 +18,8 @@ final class AzureCalls implements LlmCalls {
   static final String DEPLOYMENT = "team-mini";
   static final String EMBEDDING_DEPLOYMENT = "team-embed";
 
+  /** Streams an app abandoned but still holds. */
+  private static final java.util.List<Object> ABANDONED = new java.util.ArrayList<>();
   private final OpenAIClient client;
   private final OpenAIAsyncClient asyncClient;
   private final long maxTokens;
@@ -85,7 +87,16 @@ final class AzureCalls implements LlmCalls {
 
   @Override
   public void other(String name) {
-    if (name.equals("astream")) {
+    if (name.equals("abandon")) {
+      // A blocking stream the app keeps and never iterates: its answer is never read.
+      ABANDONED.add(client.getChatCompletionsStream(DEPLOYMENT, options()));
+    } else if (name.equals("sleep3")) {
+      try {
+        Thread.sleep(3000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    } else if (name.equals("astream")) {
       asyncStream();
     } else if (name.equals("embeddings")) {
       int n = client.getEmbeddings(EMBEDDING_DEPLOYMENT, new EmbeddingsOptions(List.of("hello budget"))).getData().size();

@@ -112,4 +112,20 @@ abstract class AzureContract extends AgentContract {
     assertThat(r.spent("alice")).isEqualByComparingTo(price(Usage.of("text-embedding-3-small", 20, 0)))
         .isGreaterThan(BigDecimal.ZERO);
   }
+
+  /** Issue 8 item 6; needs the leases ({@code llmbudget.reservation_ttl}) of branch {@code ledger}. */
+  @Test
+  void anAbandonedStreamFreesItsBudgetAfterTheLease() throws Exception {
+    // Room for one call's reservation (a prompt under 100 tokens, 100 output), not two.
+    BigDecimal budget = price(Usage.of("gpt-4o-mini", 100, 100)).multiply(new BigDecimal("1.2"));
+    String[] args = {sdk(), server.baseUrl(), "100", "budget:alice=" + budget.toPlainString(), "abandon@alice",
+        "sync@alice", "sleep3", "async@alice"};
+    ChildJvm.Result r = new ChildJvm().classPath(classPath()).agentArgs("store=memory,max_budget=10," + sdkAgentArgs())
+        .systemProperty("llmbudget.reservation_ttl", "2s").run(CallsApp.class.getName(), args);
+    assertThat(r.exitCode()).as(r.output()).isZero();
+
+    assertThat(r.step("abandon@alice")).isEqualTo("OK");
+    assertThat(r.step("sync@alice")).as("the abandoned stream holds the budget").isEqualTo("BLOCKED user:alice");
+    assertThat(r.step("async@alice")).as("after the lease, the next call goes through").isEqualTo("OK");
+  }
 }
