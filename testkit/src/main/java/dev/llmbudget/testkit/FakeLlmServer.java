@@ -48,6 +48,8 @@ public final class FakeLlmServer implements AutoCloseable {
   private volatile long reasoningTokens;
   private volatile String reply = "Hello from the fake LLM server.";
   private volatile int chunks = 4;
+  /** How long each answer waits after its request was received and counted; 0 for none. */
+  private volatile long answerDelayMillis;
 
   private FakeLlmServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
@@ -272,6 +274,15 @@ public final class FakeLlmServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Every answer waits {@code millis} after its request was received and counted, as a slow model
+   * does: a client can then give up on a request the server already has.
+   */
+  public FakeLlmServer answerDelay(long millis) {
+    this.answerDelayMillis = Math.max(0, millis);
+    return this;
+  }
+
   /** The next {@code n} requests get a 500, as an overloaded provider would answer. */
   public FakeLlmServer failNext(int n) {
     failNext.set(n);
@@ -307,6 +318,14 @@ public final class FakeLlmServer implements AutoCloseable {
       byte[] bytes;
       try (InputStream in = ex.getRequestBody()) {
         bytes = in.readAllBytes();
+      }
+      if (answerDelayMillis > 0) {
+        try {
+          Thread.sleep(answerDelayMillis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
       }
       if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         send(ex, 500, "application/json", "{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}");

@@ -13,6 +13,8 @@ import com.openai.models.responses.ResponseCreateParams;
 final class OpenAiCalls implements LlmCalls {
   static final String MODEL = "gpt-4o-mini";
   private final String model = System.getProperty("it.model", MODEL);
+  /** Responses an app abandoned but still holds, so no cleaner can settle them. */
+  private static final java.util.List<Object> ABANDONED = new java.util.ArrayList<>();
   private final OpenAIClient client;
   private final long maxTokens;
 
@@ -73,8 +75,42 @@ final class OpenAiCalls implements LlmCalls {
         client.embeddings().create(EmbeddingCreateParams.builder().model("text-embedding-3-small")
             .input("embed me").build());
         break;
+      case "abandon":
+        // A streaming response the app neither reads nor closes, and keeps: only a lease frees its reservation.
+        ABANDONED.add(client.chat().completions().createStreaming(params()));
+        break;
+      case "sleep3":
+        Thread.sleep(3000);
+        break;
+      case "prepare-unsent":
+        prepareUnsent(12_000);
+        break;
       default:
         throw new IllegalArgumentException(name);
+    }
+  }
+
+  /**
+   * Prepares {@code n} async requests the way the async client does before it sends one, and never
+   * sends them, as an app whose calls are prepared and then abandoned would.
+   */
+  private void prepareUnsent(int n) throws Exception {
+    com.openai.core.ClientOptions options = com.openai.core.ClientOptions.builder()
+        .httpClient(com.openai.client.okhttp.OkHttpClient.builder().build()).apiKey("sk-test")
+        .baseUrl("http://127.0.0.1:9/v1").build();
+    // Reflection: javac does not see this Kotlin-internal method, the JVM (and the agent) do.
+    java.lang.reflect.Method prepare = null;
+    for (java.lang.reflect.Method m : com.openai.core.PrepareRequest.class.getMethods()) {
+      if (m.getName().equals("prepareAsync") && m.getParameterCount() == 4) {
+        prepare = m;
+      }
+    }
+    Object security = Class.forName("com.openai.core.SecurityOptions").getMethod("all").invoke(null);
+    for (int i = 0; i < n; i++) {
+      com.openai.core.http.HttpRequest request = com.openai.core.http.HttpRequest.builder()
+          .method(com.openai.core.http.HttpMethod.POST).baseUrl("http://127.0.0.1:9/v1")
+          .addPathSegments("chat", "completions").build();
+      ((java.util.concurrent.CompletableFuture<?>) prepare.invoke(null, request, options, params(), security)).get();
     }
   }
 }

@@ -31,4 +31,17 @@ public final class AzureAdvice {
       response = AzureSeam.exit(call, response, thrown);
     }
   }
+
+  /** {@code Mono<Response<BinaryData>> get*WithResponseAsync(String deploymentOrModelName, BinaryData body, RequestOptions)}. */
+  public static final class WithResponseAsync {
+    private WithResponseAsync() {}
+
+    /** Nothing is sent yet: the Mono is reserved when it is subscribed. */
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    static void exit(@Advice.Argument(0) Object deployment, @Advice.Argument(1) Object body,
+        @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object mono,
+        @Advice.Thrown Throwable thrown) {
+      mono = AzureSeam.exitAsync(deployment, body, mono, thrown);
+    }
+  }
 }

@@ -29,8 +29,13 @@ public final class AzureOpenAiInstrumentation implements Seam {
 
   /** The advice, built on the first Azure class so that a JVM without Azure never builds it. */
   private static final class Woven {
-    static final AsmVisitorWrapper WITH_RESPONSE = Advice.to(AzureAdvice.WithResponse.class, AdviceWeaver.AGENT_CLASSES)
-        .on(namedOneOf("getChatCompletionsWithResponse", "getCompletionsWithResponse", "getEmbeddingsWithResponse")
-            .and(takesArguments(3)));
+    static final AsmVisitorWrapper WITH_RESPONSE = new AsmVisitorWrapper.Compound(
+        Advice.to(AzureAdvice.WithResponse.class, AdviceWeaver.AGENT_CLASSES)
+            .on(namedOneOf("getChatCompletionsWithResponse", "getCompletionsWithResponse", "getEmbeddingsWithResponse")
+                .and(takesArguments(3))),
+        // OpenAIAsyncClient's path: a Mono that sends on each subscription, so it is reserved there.
+        Advice.to(AzureAdvice.WithResponseAsync.class, AdviceWeaver.AGENT_CLASSES)
+            .on(namedOneOf("getChatCompletionsWithResponseAsync", "getCompletionsWithResponseAsync",
+                "getEmbeddingsWithResponseAsync").and(takesArguments(3))));
   }
 }

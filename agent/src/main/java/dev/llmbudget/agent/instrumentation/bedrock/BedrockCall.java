@@ -3,6 +3,7 @@ package dev.llmbudget.agent.instrumentation.bedrock;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmbudget.Usage;
 import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
+import dev.llmbudget.agent.instrumentation.meter.StreamedText;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.internal.SdkJson;
 import dev.llmbudget.internal.UsageJson;
@@ -15,13 +16,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class BedrockCall {
 
-  private static final int MAX_TEXT_CHARS = 1 << 20;
-
   private final MeteredCall call;
   private final AtomicBoolean settled = new AtomicBoolean();
 
   // Stream state, guarded by this.
-  private StringBuilder text;
+  private final StreamedText text = new StreamedText();
   private Usage reported;
   private Usage anthropicStart;
   private long anthropicOutput = -1;
@@ -170,12 +169,7 @@ final class BedrockCall {
     if (t == null || t.isEmpty()) {
       return;
     }
-    if (text == null) {
-      text = new StringBuilder(256);
-    }
-    if (text.length() < MAX_TEXT_CHARS) {
-      text.append(t);
-    }
+    text.append(t);
   }
 
   /**
@@ -196,12 +190,19 @@ final class BedrockCall {
       } else if (failed && !received) {
         call.release();
       } else {
-        call.commit(estimate(text == null ? "" : text));
+        call.commit(call.estimate(model(), text));
       }
     } catch (Throwable t) {
       Log.warnOnce("bedrock-settle:" + t.getClass().getName(), "llm-budget: could not charge a Bedrock stream (" + t
           + "); its reservation is released", t);
       call.release();
+    }
+  }
+
+  /** A call cancelled after it was sent: charged its prompt, see {@link MeteredCall#chargeSent()}. */
+  void chargeSent() {
+    if (settled.compareAndSet(false, true)) {
+      call.chargeSent();
     }
   }
 

@@ -149,6 +149,8 @@ public final class BedrockSeam {
       if (stream) {
         // Normally settled already by the stream's end; this covers a handler that never subscribed.
         call.finish(failure != null);
+      } else if (MeteredCall.wasCancelled(failure)) {
+        call.chargeSent();
       } else if (failure != null || response == null) {
         call.release();
       } else {

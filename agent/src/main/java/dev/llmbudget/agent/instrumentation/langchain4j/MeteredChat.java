@@ -2,6 +2,7 @@ package dev.llmbudget.agent.instrumentation.langchain4j;
 
 import dev.llmbudget.Reservation;
 import dev.llmbudget.Usage;
+import dev.llmbudget.agent.instrumentation.meter.StreamedText;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.tokens.TokenCounter;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -20,7 +21,8 @@ final class MeteredChat {
   private final Reservation reservation;
   private final ChatRequests.Request request;
   private final AtomicBoolean settled = new AtomicBoolean();
-  private final StringBuilder received = new StringBuilder();
+  /** Bounded: a huge stream keeps only a prefix and counts the rest. */
+  private final StreamedText received = new StreamedText();
   /** The {@code ChatRequest} passed on in place of the caller's, with a clamped cap; null: the caller's. */
   private Object sentRequest;
 
@@ -40,11 +42,7 @@ final class MeteredChat {
   }
 
   void received(String text) {
-    if (text != null && !text.isEmpty()) {
-      synchronized (received) {
-        received.append(text);
-      }
-    }
+    received.append(text);
   }
 
   /** Charges the response's reported usage, or an estimate when it reports none. */
@@ -76,14 +74,10 @@ final class MeteredChat {
       return;
     }
     try {
-      String text;
-      synchronized (received) {
-        text = received.toString();
-      }
-      if (text.isEmpty()) {
+      if (received.isEmpty()) {
         reservation.release();
       } else {
-        reservation.commit(estimate(text));
+        reservation.commit(estimate(received));
       }
     } catch (Throwable t) {
       Log.warnOnce("lc4j-partial:" + t.getClass().getName(), "llm-budget: could not charge a stopped LangChain4j "
@@ -100,11 +94,17 @@ final class MeteredChat {
   }
 
   private Usage estimate(String answer) {
+    StreamedText text = new StreamedText();
+    text.append(answer);
+    return estimate(text);
+  }
+
+  private Usage estimate(StreamedText answer) {
     TokenCounter counter = TokenCounter.forModel(request.model);
     long overhead = request.messageCount <= 0 ? 0
         : (long) request.messageCount * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
     long prompt = counter.count(request.prompt.toString()) + overhead;
-    long output = answer.isEmpty() ? 0 : counter.count(answer);
+    long output = answer.tokens(counter);
     return Usage.of(request.model, prompt, output).asEstimated();
   }
 }

@@ -10,14 +10,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Reads the usage of one response from its bytes as they flow past and settles its call once, at
  * the end of the body or when it is closed. A body that starts with {@code {} or {@code [} is one
- * JSON document, buffered and parsed at its end; anything else is read as server-sent events,
- * line by line, keeping only the {@code data:} lines. The kind is told by the first byte, so the
- * error body of a streaming call is read as the JSON it is.
+ * JSON document, parsed at its end; anything else is read as server-sent events, line by line,
+ * keeping only the {@code data:} lines. The kind is told by the first byte, so the error body of a
+ * streaming call is read as the JSON it is.
+ *
+ * <p>Memory is bounded whatever the body's size: what is kept is the body's skeleton, in which each
+ * JSON string keeps at most {@link #MAX_STRING_BYTES} bytes (usage, model and event types are short;
+ * only answer text is long) and the bytes dropped are counted as text for an estimate. A skeleton
+ * that still outgrows its cap (a JSON body past {@link #MAX_JSON_BYTES}, an event line past {@link
+ * #MAX_LINE_BYTES}) is dropped and counted the same way.
  */
 public final class BodyMeter {
 
-  /** Beyond this a JSON body is passed through without being parsed; the call is estimated. */
-  private static final int MAX_JSON_BYTES = 64 << 20;
+  /** Bytes of one JSON string kept; the rest of a longer one is counted, not kept. */
+  static final int MAX_STRING_BYTES = 64 << 10;
+  /** Beyond this a JSON body's skeleton is dropped; the call is estimated. */
+  static final int MAX_JSON_BYTES = 8 << 20;
+  /** Beyond this one event line's skeleton is dropped; the event is counted as text. */
+  static final int MAX_LINE_BYTES = 1 << 20;
   private static final byte UNKNOWN = 0;
   private static final byte JSON = 1;
   private static final byte EVENTS = 2;
@@ -31,6 +41,16 @@ public final class BodyMeter {
   private byte[] buf = new byte[512];
   private int len;
   private final byte[] one = new byte[1];
+  // Where the skeleton scan is: inside a JSON string, after a backslash, hex digits of a unicode escape left.
+  private boolean inString;
+  private boolean escape;
+  private int hexLeft;
+  private int stringBytes;
+  private boolean dropping;
+  /** The current event line outgrew its cap: the rest of it up to its newline is only counted. */
+  private boolean lineDropped;
+  /** Bytes seen but not kept, counted as answer text. */
+  private long unkept;
 
   BodyMeter(MeteredCall call, int status) {
     this.call = call;
@@ -45,6 +65,25 @@ public final class BodyMeter {
    */
   public InputStream stream(InputStream body, Object owner) {
     return new MeteringInputStream(body, this, owner);
+  }
+
+  /** Reads {@code buffer}'s remaining bytes without moving its position: the SDK reads them next. */
+  public void accept(java.nio.ByteBuffer buffer) {
+    java.nio.ByteBuffer b = buffer.duplicate();
+    int n = b.remaining();
+    if (n == 0) {
+      return;
+    }
+    if (b.hasArray()) {
+      accept(b.array(), b.arrayOffset() + b.position(), n);
+    } else {
+      byte[] copy = new byte[Math.min(n, 8192)];
+      while (b.hasRemaining()) {
+        int k = Math.min(copy.length, b.remaining());
+        b.get(copy, 0, k);
+        accept(copy, 0, k);
+      }
+    }
   }
 
   void accept(int b) {
@@ -68,39 +107,117 @@ public final class BodyMeter {
         }
         kind = bytes[i] == '{' || bytes[i] == '[' ? JSON : EVENTS;
       }
-      if (kind == JSON) {
-        if ((long) len + (end - i) > MAX_JSON_BYTES) {
-          kind = OVERFLOW;
-          buf = null;
-        } else {
-          append(bytes, i, end - i);
-        }
-      } else if (kind == EVENTS) {
-        for (int j = i; j < end; j++) {
-          if (bytes[j] == '\n') {
-            append(bytes, i, j - i);
-            line();
-            len = 0;
-            i = j + 1;
-          }
-        }
-        append(bytes, i, end - i);
+      if (kind == OVERFLOW) {
+        unkept += end - i;
+      } else {
+        scan(bytes, i, end);
       }
     } catch (RuntimeException e) {
       Log.warnOnce("meter:" + e.getClass().getName(), "llm-budget: could not read the usage of an LLM response ("
           + e + "); it is estimated", e);
       kind = OVERFLOW;
+      buf = null;
     }
   }
 
-  private void append(byte[] bytes, int off, int n) {
+  /**
+   * Keeps the skeleton of {@code bytes[from, end)}: runs outside long strings are copied in bulk; in
+   * an event stream each newline ends a line, which is read at once.
+   */
+  private void scan(byte[] bytes, int from, int end) {
+    int run = from;
+    for (int j = from; j < end; j++) {
+      byte b = bytes[j];
+      if (kind == EVENTS && b == '\n') {
+        keep(bytes, run, j);
+        if (!lineDropped) {
+          line();
+        }
+        len = 0;
+        lineDropped = false;
+        inString = escape = dropping = false;
+        run = j + 1;
+        continue;
+      }
+      if (!inString) {
+        if (b == '"') {
+          inString = true;
+          stringBytes = 0;
+          hexLeft = 0;
+        }
+        continue;
+      }
+      if (dropping) {
+        if (escape) {
+          escape = false;
+        } else if (b == '\\') {
+          escape = true;
+        } else if (b == '"') {
+          dropping = false;
+          inString = false;
+          run = j; // the closing quote is kept
+          continue;
+        }
+        unkept++;
+        continue;
+      }
+      if (escape) {
+        escape = false;
+        hexLeft = b == 'u' ? 4 : 0;
+      } else if (hexLeft > 0) {
+        hexLeft--;
+      } else if (b == '"') {
+        inString = false;
+        continue;
+      } else if (stringBytes >= MAX_STRING_BYTES && (b & 0xC0) != 0x80) {
+        // Cut only between whole characters and escapes, so the skeleton stays valid JSON.
+        keep(bytes, run, j);
+        dropping = true;
+        escape = b == '\\';
+        unkept++;
+        continue;
+      } else if (b == '\\') {
+        escape = true;
+      }
+      stringBytes++;
+    }
+    if (!dropping) {
+      keep(bytes, run, end);
+    }
+  }
+
+  /** Appends {@code bytes[from, to)} to the skeleton, or counts them when it is over its cap. */
+  private void keep(byte[] bytes, int from, int to) {
+    int n = to - from;
     if (n <= 0) {
+      return;
+    }
+    if (kind == OVERFLOW) {
+      unkept += n;
+      return;
+    }
+    if (kind == EVENTS) {
+      if (lineDropped) {
+        unkept += n;
+        return;
+      }
+      if ((long) len + n > MAX_LINE_BYTES) {
+        unkept += len + n;
+        len = 0;
+        lineDropped = true;
+        return;
+      }
+    } else if ((long) len + n > MAX_JSON_BYTES) {
+      unkept += len + n;
+      len = 0;
+      kind = OVERFLOW;
+      buf = null;
       return;
     }
     if (len + n > buf.length) {
       buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
     }
-    System.arraycopy(bytes, off, buf, len, n);
+    System.arraycopy(bytes, from, buf, len, n);
     len += n;
   }
 
@@ -135,10 +252,11 @@ public final class BodyMeter {
     try {
       if (kind == JSON) {
         reader.chunk(SdkJson.MAPPER.readTree(buf, 0, len));
-      } else if (kind == EVENTS && len > 0) {
+      } else if (kind == EVENTS && len > 0 && !lineDropped) {
         line();
       }
       buf = null;
+      reader.text().addUnkept(unkept);
       call.settle(reader, status >= 200 && status < 300);
     } catch (Throwable t) {
       Log.warnOnce("settle:" + t.getClass().getName(), "llm-budget: could not charge an LLM call (" + t

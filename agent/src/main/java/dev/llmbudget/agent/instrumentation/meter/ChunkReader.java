@@ -10,18 +10,15 @@ import dev.llmbudget.tokens.TokenCounter;
  * whichever provider sent it. Events with a {@code type} are OpenAI Responses or Anthropic stream
  * events; anything else (OpenAI and Azure chat chunks, Gemini chunks, whole answers) is read by
  * core's {@link UsageJson}, the last usage reported winning (Gemini repeats a growing count in
- * every chunk; OpenAI sends it once, last). The text is kept for an estimate when no usage comes.
+ * every chunk; OpenAI sends it once, last). The text is kept, bounded, for an estimate when no usage comes.
  */
 final class ChunkReader {
-
-  /** Streamed text kept for an estimate; a longer stream is counted up to here. */
-  private static final int MAX_TEXT_CHARS = 1 << 22;
 
   private String model;
   private Usage usage;
   private Usage anthropicStart;
   private JsonNode anthropicDelta;
-  private StringBuilder text;
+  private final StreamedText text = new StreamedText();
 
   ChunkReader(String model) {
     this.model = model;
@@ -123,12 +120,7 @@ final class ChunkReader {
     if (t == null || !t.isTextual()) {
       return;
     }
-    if (text == null) {
-      text = new StringBuilder(256);
-    }
-    if (text.length() < MAX_TEXT_CHARS) {
-      text.append(t.asText());
-    }
+    text.append(t.asText());
   }
 
   /** The usage reported, or {@code null} when none was. */
@@ -140,8 +132,9 @@ final class ChunkReader {
     return model;
   }
 
-  CharSequence text() {
-    return text == null ? "" : text;
+  /** The text the answer streamed, bounded; {@link BodyMeter} adds what it dropped unread. */
+  StreamedText text() {
+    return text;
   }
 
   /** Anthropic streams report input and cache tokens at the start and the output count at the end. */
@@ -152,7 +145,7 @@ final class ChunkReader {
     Usage s = anthropicStart;
     JsonNode d = anthropicDelta;
     if (d == null) {
-      long counted = text == null || text.length() == 0 ? 0 : TokenCounter.forModel(s.model()).count(text.toString());
+      long counted = text.isEmpty() ? 0 : text.tokens(TokenCounter.forModel(s.model()));
       return new Usage(s.model(), s.inputTokens(), Math.max(s.outputTokens(), counted), s.cacheReadTokens(),
           s.cacheWrite5mTokens(), s.cacheWrite1hTokens(), 0, true);
     }

@@ -159,6 +159,10 @@ public final class MeteredCall {
       return future;
     }
     return whenDone((CompletableFuture<Object>) future, (response, failure) -> {
+      if (wasCancelled(failure)) {
+        call.chargeSent();
+        return response;
+      }
       if (failure != null || response == null) {
         call.release();
         return response;
@@ -264,6 +268,28 @@ public final class MeteredCall {
     }
   }
 
+  /**
+   * {@code true} when an async call's future ended by a cancel. The SDK had the request by then
+   * (its send method returned the future), so the provider may well have processed it.
+   */
+  public static boolean wasCancelled(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.util.concurrent.CancellationException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Charges what was sent, unless the call is settled already: the prompt as counted (with the
+   * per-message overhead) and no output, marked estimated. For a call cancelled after the SDK sent
+   * it, whose answer the provider bills whether or not anyone reads it.
+   */
+  public void chargeSent() {
+    commit(estimate(request.model(), ""));
+  }
+
   /** Frees the reservation without a charge, unless the call is settled already: it failed before an answer came. */
   public void release() {
     if (SETTLED.compareAndSet(this, 0, 1)) {
@@ -285,7 +311,16 @@ public final class MeteredCall {
    */
   public Usage estimate(String model, CharSequence output) {
     TokenCounter counter = TokenCounter.forModel(model);
-    long out = output.length() == 0 ? 0 : counter.count(output.toString());
+    return estimate(model, counter, output.length() == 0 ? 0 : counter.count(output.toString()));
+  }
+
+  /** As {@link #estimate(String, CharSequence)}, for a text of which only a bounded part was kept. */
+  public Usage estimate(String model, StreamedText output) {
+    TokenCounter counter = TokenCounter.forModel(model);
+    return estimate(model, counter, output.tokens(counter));
+  }
+
+  private Usage estimate(String model, TokenCounter counter, long out) {
     long overhead = request.messageCount() <= 0 ? 0
         : (long) request.messageCount() * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
     long input = counter.count(request.prompt().toString()) + overhead;

@@ -2,6 +2,7 @@ package dev.llmbudget.agent.instrumentation.springai;
 
 import dev.llmbudget.Reservation;
 import dev.llmbudget.Usage;
+import dev.llmbudget.agent.instrumentation.meter.StreamedText;
 import dev.llmbudget.internal.BudgetEngine;
 import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.Log;
@@ -99,6 +100,15 @@ final class MeteredChat {
     long input = counter.count(request.prompt().toString()) + overhead;
     long output = received.length() == 0 ? 0 : counter.count(received.toString());
     return Usage.of(model, input, output).asEstimated();
+  }
+
+  /** As {@link #estimate(String, CharSequence)}, for a stream's text of which only a bounded part was kept. */
+  Usage estimate(String model, StreamedText received) {
+    long overhead = request.messageCount() <= 0 ? 0
+        : (long) request.messageCount() * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
+    TokenCounter counter = TokenCounter.forModel(model);
+    long input = counter.count(request.prompt().toString()) + overhead;
+    return Usage.of(model, input, received.tokens(counter)).asEstimated();
   }
 
   /** The text of every generation in a response (or stream chunk). */

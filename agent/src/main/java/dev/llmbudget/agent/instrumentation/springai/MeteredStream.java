@@ -4,6 +4,7 @@ import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.Reservation;
 import dev.llmbudget.Usage;
 import dev.llmbudget.internal.FailurePolicy;
+import dev.llmbudget.agent.instrumentation.meter.StreamedText;
 import dev.llmbudget.internal.Log;
 
 /**
@@ -16,7 +17,8 @@ final class MeteredStream {
 
   private final MeteredChat call;
   private final Reservation reservation;
-  private final StringBuilder text = new StringBuilder();
+  /** Bounded: a huge stream keeps only a prefix and counts the rest. */
+  private final StreamedText text = new StreamedText();
   private Usage usage;
   private String responseModel;
   private boolean settled;
@@ -103,7 +105,7 @@ final class MeteredStream {
       String model = call.chargedModel(responseModel);
       if (usage != null) {
         reservation.commit(withModel(usage, model));
-      } else if (text.length() > 0 || "ON_COMPLETE".equals(String.valueOf(signal))) {
+      } else if (!text.isEmpty() || "ON_COMPLETE".equals(String.valueOf(signal))) {
         reservation.commit(call.estimate(model, text));
       } else {
         reservation.release();

@@ -9,7 +9,6 @@ import dev.llmbudget.internal.Log;
 import dev.llmbudget.pricing.UnknownModelException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What the advice calls. Every failure of ours goes to the failure policy ({@code llmbudget.on_error});
@@ -20,8 +19,7 @@ public final class HttpSeam {
 
   private static volatile List<StainlessSdk> sdks = List.of();
   /** The user of each prepared async request until it is sent; "" for none. */
-  private static final ConcurrentHashMap<RequestKey, String> ASYNC_CALLERS = new ConcurrentHashMap<>();
-  private static final int MAX_PENDING_ASYNC = 10_000;
+  private static final AsyncCallers ASYNC_CALLERS = new AsyncCallers();
 
   private HttpSeam() {}
 
@@ -47,8 +45,8 @@ public final class HttpSeam {
       String user = BudgetContext.currentUser();
       String tag = user == null ? "" : user;
       return ((CompletableFuture<Object>) future).thenApply(request -> {
-        if (request != null && ASYNC_CALLERS.size() < MAX_PENDING_ASYNC) {
-          ASYNC_CALLERS.put(new RequestKey(request), tag);
+        if (request != null) {
+          ASYNC_CALLERS.remember(request, tag);
         }
         return request;
       });
@@ -73,7 +71,7 @@ public final class HttpSeam {
     if (request == null) {
       return null;
     }
-    String asyncCaller = ASYNC_CALLERS.isEmpty() ? null : ASYNC_CALLERS.remove(new RequestKey(request));
+    String asyncCaller = ASYNC_CALLERS.take(request);
     Read read;
     try {
       read = read(request);
@@ -164,25 +162,6 @@ public final class HttpSeam {
   /** The async form of {@link #exit}: a refused call's future fails with the budget error. */
   public static Object exitAsync(Object state, Object request, Object future, Throwable thrown) {
     return MeteredCall.exitAsync(state, future, thrown, state instanceof MeteredCall ? SdkHandles.of(request) : null);
-  }
-
-  /** Identity of an SDK request object, whatever its equals says. */
-  private static final class RequestKey {
-    private final Object request;
-
-    RequestKey(Object request) {
-      this.request = request;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof RequestKey && ((RequestKey) o).request == request;
-    }
-
-    @Override
-    public int hashCode() {
-      return System.identityHashCode(request);
-    }
   }
 }
 

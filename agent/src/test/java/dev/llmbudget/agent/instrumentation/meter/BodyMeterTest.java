@@ -164,4 +164,77 @@ class BodyMeterTest {
     assertThat(reservation.commits).hasSize(1);
     assertThat(reservation.releases).isZero();
   }
+
+  /** A JSON answer of {@code chars} chars of text with an escape and a multi-byte char in it, usage at the end. */
+  private static String hugeJsonAnswer(int chars) {
+    StringBuilder text = new StringBuilder(chars + 16);
+    while (text.length() < chars) {
+      text.append("word \\n \u00e9\\u00e9 \\\" ");
+    }
+    return "{\"id\":\"c\",\"model\":\"gpt-4o-mini\",\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\""
+        + text + "\"}}],\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":123456,\"total_tokens\":123476}}";
+  }
+
+  @Test
+  void aHugeJsonAnswerIsReadForItsUsageWhileOnlyItsSkeletonIsKept() {
+    BodyMeter meter = meter(200, "gpt-4o-mini");
+    feed(meter, hugeJsonAnswer(BodyMeter.MAX_JSON_BYTES * 2), 8192);
+
+    assertThat(reservation.commits).containsExactly(new Usage("gpt-4o-mini", 20, 123456, 0, 0, 0, 0, false));
+  }
+
+  @Test
+  void aHugeStreamedEventIsReadForItsUsageAndAHugeUnreportedOneIsEstimatedFromItsLength() {
+    String huge = hugeJsonAnswer(BodyMeter.MAX_LINE_BYTES * 3);
+    BodyMeter meter = meter(200, "gpt-4o-mini");
+    feed(meter, "data: " + huge + "\n\ndata: [DONE]\n\n", 8192);
+    assertThat(reservation.commits).containsExactly(new Usage("gpt-4o-mini", 20, 123456, 0, 0, 0, 0, false));
+
+    // Without usage: 3.1 M chars of text, of which part is kept, must cost at least what the whole text counts.
+    reservation.commits.clear();
+    StringBuilder events = new StringBuilder();
+    String piece = "a budget word ".repeat(100_000 / 14);
+    for (int i = 0; i < 31; i++) {
+      events.append("data: {\"model\":\"gpt-4o-mini\",\"choices\":[{\"delta\":{\"content\":\"").append(piece)
+          .append("\"}}]}\n\n");
+    }
+    BodyMeter unreported = meter(200, "gpt-4o-mini");
+    feed(unreported, events.toString(), 65536);
+    assertThat(reservation.commits).hasSize(1);
+    assertThat(reservation.commits.get(0).estimated()).isTrue();
+    assertThat(reservation.commits.get(0).outputTokens())
+        .isGreaterThanOrEqualTo(TokenCounter.forModel("gpt-4o-mini").count(piece.repeat(31)));
+  }
+
+  @Test
+  void aJsonBodyPastTheSkeletonCapIsEstimatedFromItsLength() {
+    // Many short strings: nothing to cut, so the skeleton outgrows its cap and is dropped.
+    StringBuilder body = new StringBuilder("{\"data\":[");
+    while (body.length() < BodyMeter.MAX_JSON_BYTES + 1000) {
+      body.append("\"abcdefgh\",");
+    }
+    body.append("\"z\"]}");
+    BodyMeter meter = meter(200, "gpt-4o-mini");
+    feed(meter, body.toString(), 8192);
+
+    assertThat(reservation.commits).hasSize(1);
+    assertThat(reservation.commits.get(0).outputTokens()).isGreaterThanOrEqualTo(BodyMeter.MAX_JSON_BYTES / 3);
+  }
+
+  @Test
+  void streamedTextKeepsAPrefixAndChargesTheRestAtLeastOneTokenPerThreeChars() {
+    TokenCounter counter = TokenCounter.forModel("gpt-4o-mini");
+    StreamedText text = new StreamedText(1000);
+    String sentence = "The budget holds on the bad day. ";
+    for (int i = 0; i < 100; i++) {
+      text.append(sentence);
+    }
+    long exact = counter.count(sentence.repeat(100));
+    assertThat(text.toString()).hasSize(1000);
+    assertThat(text.tokens(counter)).isGreaterThanOrEqualTo(exact);
+
+    StreamedText cjk = new StreamedText(100);
+    cjk.append("\u9884\u7b97".repeat(500));
+    assertThat(cjk.tokens(counter)).isGreaterThanOrEqualTo(counter.count("\u9884\u7b97".repeat(500)) * 9 / 10);
+  }
 }

@@ -80,6 +80,12 @@ public final class BedrockApp {
       case "aconverse":
         async.converse(converse(model)).get(60, TimeUnit.SECONDS);
         break;
+      case "acancel":
+        // Gives up on an async call after the (slow) server has it, as a caller with a deadline does.
+        CompletableFuture<?> pending = async.converse(converse(model));
+        Thread.sleep(1500);
+        System.out.println("CANCELLED " + pending.cancel(true));
+        break;
       case "stream":
         stream(model);
         break;

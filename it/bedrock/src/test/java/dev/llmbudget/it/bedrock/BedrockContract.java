@@ -56,7 +56,7 @@ abstract class BedrockContract {
   @BeforeEach
   void resetServer() {
     server.resetCounts();
-    server.usage(20, 10).cache(0, 0).failNext(0);
+    server.usage(20, 10).cache(0, 0).failNext(0).answerDelay(0);
   }
 
   static long haikuMaxOutput() {
@@ -162,6 +162,19 @@ abstract class BedrockContract {
     assertThat(server.requests("/model/" + HAIKU + "/converse")).isEqualTo(1);
     assertThat(server.requests("/model/" + NOVA_LITE + "/converse-stream")).isEqualTo(1);
     assertThat(server.requests("/model/" + HAIKU_35_US + "/invoke-with-response-stream")).isEqualTo(1);
+  }
+
+  @Test
+  void anAsyncCallCancelledAfterTheServerReceivedItIsChargedItsPrompt() throws Exception {
+    server.answerDelay(4000);
+    ChildJvm.Result r = run("store=memory,max_budget=10", 100, "acancel@dana");
+
+    assertThat(r.step("acancel@dana")).isEqualTo("OK");
+    assertThat(r.value("CANCELLED ")).isEqualTo("true");
+    assertThat(server.totalRequests()).isEqualTo(1);
+    // The prompt, estimated, and no output: more than $0, less than a call with its 10 output tokens.
+    assertThat(r.spent("dana")).isPositive()
+        .isLessThan(price(dev.llmbudget.Usage.of("anthropic.claude-3-haiku-20240307-v1:0", 100, 10)));
   }
 
   @Test

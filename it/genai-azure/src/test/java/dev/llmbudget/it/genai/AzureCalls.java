@@ -1,5 +1,6 @@
 package dev.llmbudget.it.genai;
 
+import com.azure.ai.openai.OpenAIAsyncClient;
 import com.azure.ai.openai.OpenAIClient;
 import com.azure.ai.openai.OpenAIClientBuilder;
 import com.azure.ai.openai.models.ChatCompletions;
@@ -17,18 +18,22 @@ final class AzureCalls implements LlmCalls {
   static final String DEPLOYMENT = "team-mini";
   static final String EMBEDDING_DEPLOYMENT = "team-embed";
 
+  /** Streams an app abandoned but still holds. */
+  private static final java.util.List<Object> ABANDONED = new java.util.ArrayList<>();
   private final OpenAIClient client;
+  private final OpenAIAsyncClient asyncClient;
   private final long maxTokens;
 
   AzureCalls(String baseUrl, long maxTokens) {
     // The key goes in the api-key header as AzureKeyCredential would send it; azure-core refuses
     // that credential on plain HTTP, and the fake server listens on plain HTTP.
-    client = new OpenAIClientBuilder().endpoint(baseUrl)
+    OpenAIClientBuilder builder = new OpenAIClientBuilder().endpoint(baseUrl)
         .addPolicy((context, next) -> {
           context.getHttpRequest().setHeader("api-key", "test-azure-key");
           return next.process();
-        })
-        .buildClient();
+        });
+    client = builder.buildClient();
+    asyncClient = builder.buildAsyncClient();
     this.maxTokens = maxTokens;
   }
 
@@ -47,7 +52,20 @@ final class AzureCalls implements LlmCalls {
 
   @Override
   public void async() {
-    throw new UnsupportedOperationException("the ITs do not drive OpenAIAsyncClient");
+    ChatCompletions c = asyncClient.getChatCompletions(DEPLOYMENT, options()).block();
+    check(c.getChoices().get(0).getMessage().getContent());
+  }
+
+  /** OpenAIAsyncClient's stream, as Spring AI's AzureOpenAiChatModel.stream() drives it. */
+  private void asyncStream() {
+    StringBuilder text = new StringBuilder();
+    asyncClient.getChatCompletionsStream(DEPLOYMENT, options()).doOnNext(chunk -> {
+      if (!chunk.getChoices().isEmpty() && chunk.getChoices().get(0).getDelta() != null
+          && chunk.getChoices().get(0).getDelta().getContent() != null) {
+        text.append(chunk.getChoices().get(0).getDelta().getContent());
+      }
+    }).blockLast();
+    check(text.toString());
   }
 
   @Override
@@ -71,7 +89,18 @@ final class AzureCalls implements LlmCalls {
 
   @Override
   public void other(String name) {
-    if (name.equals("embeddings")) {
+    if (name.equals("abandon")) {
+      // A blocking stream the app keeps and never iterates: its answer is never read.
+      ABANDONED.add(client.getChatCompletionsStream(DEPLOYMENT, options()));
+    } else if (name.equals("sleep3")) {
+      try {
+        Thread.sleep(3000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    } else if (name.equals("astream")) {
+      asyncStream();
+    } else if (name.equals("embeddings")) {
       int n = client.getEmbeddings(EMBEDDING_DEPLOYMENT, new EmbeddingsOptions(List.of("hello budget"))).getData().size();
       if (n != 1) {
         throw new IllegalStateException("embeddings: " + n);

@@ -92,6 +92,27 @@ abstract class AzureContract extends AgentContract {
   }
 
   @Test
+  void asyncCallsAreChargedLikeBlockingOnes() throws Exception {
+    ChildJvm.Result r = run("store=memory,max_budget=10", 100, "async@alice", "astream@bob");
+
+    assertThat(r.step("async@alice")).isEqualTo("OK");
+    assertThat(r.step("astream@bob")).isEqualTo("OK");
+    assertThat(server.requests(llmPath())).isEqualTo(2);
+    assertThat(r.spent("alice")).isEqualByComparingTo(price(plainUsage()));
+    assertThat(r.spent("bob")).isPositive().isLessThanOrEqualTo(price(Usage.of(ANSWER_MODEL, 100, 100)));
+  }
+
+  @Test
+  void anAsyncCallOverBudgetFailsWithTheBudgetErrorAndNothingIsSent() throws Exception {
+    ChildJvm.Result r = run("store=memory,max_budget=10,user.max_budget=0.000001", 100,
+        "async@alice", "astream@alice");
+
+    assertThat(r.step("async@alice")).isEqualTo("BLOCKED user:alice");
+    assertThat(r.step("astream@alice")).isEqualTo("BLOCKED user:alice");
+    assertThat(server.requests(llmPath())).isZero();
+  }
+
+  @Test
   void embeddingsAreChargedTheirReportedUsage() throws Exception {
     server.azure().model("text-embedding-3-small");
     ChildJvm.Result r = run("store=memory,max_budget=10", 100, "embeddings@alice");
@@ -100,5 +121,21 @@ abstract class AzureContract extends AgentContract {
     assertThat(server.requests(AzureOpenAiApi.embeddingsPath(AzureCalls.EMBEDDING_DEPLOYMENT))).isEqualTo(1);
     assertThat(r.spent("alice")).isEqualByComparingTo(price(Usage.of("text-embedding-3-small", 20, 0)))
         .isGreaterThan(BigDecimal.ZERO);
+  }
+
+  /** Issue 8 item 6; needs the leases ({@code llmbudget.reservation_ttl}) of branch {@code ledger}. */
+  @Test
+  void anAbandonedStreamFreesItsBudgetAfterTheLease() throws Exception {
+    // Room for one call's reservation (a prompt under 100 tokens, 100 output), not two.
+    BigDecimal budget = price(Usage.of("gpt-4o-mini", 100, 100)).multiply(new BigDecimal("1.2"));
+    String[] args = {sdk(), server.baseUrl(), "100", "budget:alice=" + budget.toPlainString(), "abandon@alice",
+        "sync@alice", "sleep3", "async@alice"};
+    ChildJvm.Result r = new ChildJvm().classPath(classPath()).agentArgs("store=memory,max_budget=10," + sdkAgentArgs())
+        .systemProperty("llmbudget.reservation_ttl", "2s").run(CallsApp.class.getName(), args);
+    assertThat(r.exitCode()).as(r.output()).isZero();
+
+    assertThat(r.step("abandon@alice")).isEqualTo("OK");
+    assertThat(r.step("sync@alice")).as("the abandoned stream holds the budget").isEqualTo("BLOCKED user:alice");
+    assertThat(r.step("async@alice")).as("after the lease, the next call goes through").isEqualTo("OK");
   }
 }

@@ -29,8 +29,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ChatApp {
 
+  private static String PROVIDER;
+
   public static void main(String[] args) throws Exception {
     String provider = args[0];
+    PROVIDER = provider;
     String baseUrl = args[1];
     int maxTokens = Integer.parseInt(args[2]);
     ChatModel chat = chatModel(provider, baseUrl, maxTokens);
@@ -115,6 +118,24 @@ public final class ChatApp {
         done.get(60, TimeUnit.SECONDS);
         break;
       }
+      case "hanging": {
+        // A stream to a server that never answers in time: its handler gets no callback at all.
+        StreamingChatModel slow = streamingModel(PROVIDER, System.getProperty("it.slowBaseUrl"), 100);
+        slow.chat(request(), new StreamingChatResponseHandler() {
+          @Override
+          public void onPartialResponse(String partial) {}
+
+          @Override
+          public void onCompleteResponse(ChatResponse response) {}
+
+          @Override
+          public void onError(Throwable error) {}
+        });
+        break;
+      }
+      case "sleep3":
+        Thread.sleep(3000);
+        break;
       case "early":
         if (hasStreamingHandle()) {
           CancellingHandler.runOn(streaming, request());

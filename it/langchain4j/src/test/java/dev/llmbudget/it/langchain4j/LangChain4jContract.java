@@ -178,4 +178,25 @@ abstract class LangChain4jContract {
       assertThat(r.spent("bob")).isZero();
     }
   }
+
+  /** Issue 8 item 6; needs the leases ({@code llmbudget.reservation_ttl}) of branch {@code ledger}. */
+  @Test
+  void aStreamingHandlerThatNeverGetsACallbackFreesItsBudgetAfterTheLease() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeFalse(provider().equals("ollama"), "local models cost $0 in the table");
+    // Room for one call's reservation (a prompt under 100 tokens, 100 output), not two.
+    java.math.BigDecimal budget = dev.llmbudget.testkit.DefaultPrices.price(reportedUsage().model(), 100, 100)
+        .multiply(new java.math.BigDecimal("1.2"));
+    try (FakeLlmServer slow = FakeLlmServer.start().answerDelay(60_000)) {
+      String[] args = {provider(), server.baseUrl(), "100", "budget:alice=" + budget.toPlainString(), "hanging@alice",
+          "sync@alice", "sleep3", "text@alice"};
+      ChildJvm.Result r = new ChildJvm().classPath(classPath()).agentArgs("store=memory,max_budget=10")
+          .systemProperty("llmbudget.reservation_ttl", "2s").systemProperty("it.slowBaseUrl", slow.baseUrl())
+          .run(ChatApp.class.getName(), args);
+      assertThat(r.exitCode()).as(r.output()).isZero();
+
+      assertThat(r.step("hanging@alice")).isEqualTo("OK");
+      assertThat(r.step("sync@alice")).as("the silent stream holds the budget").isEqualTo("BLOCKED user:alice");
+      assertThat(r.step("text@alice")).as("after the lease, the next call goes through").isEqualTo("OK");
+    }
+  }
 }

@@ -2,6 +2,7 @@ package dev.llmbudget.it.springai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.llmbudget.Usage;
 import org.junit.jupiter.api.Test;
 
 /** Spring AI 1.1.2 (newest 1.x) OpenAI, on Spring's REST clients: metered at the Spring AI seam. */
@@ -14,6 +15,25 @@ class SpringAi11OpenAiIT extends OpenAiCase {
   @Override
   String factory() {
     return "dev.llmbudget.it.springai.Models1";
+  }
+
+  @Test
+  void aFiftyMegabyteStreamedAnswerIsChargedItsUsageWhileTheSeamKeepsABoundedPartOfItsText() throws Exception {
+    // 17.5 M chars, 50 MB of UTF-8, in 1000 chunks: the seam's text buffer would need 35-100 MB of a 128 MB heap.
+    StringBuilder huge = new StringBuilder(18 << 20);
+    while (huge.length() * 3L < (50 << 20)) {
+      huge.append("\u9884\u7b97\u5728\u7cdf\u7cd5\u7684\u65e5\u5b50\u91cc\u4f9d\u7136\u6709\u6548\u3002");
+    }
+    server.reply(huge.toString(), 1000); // 52 KB events: WebClient refuses one over 256 KB
+    String[] args = {factory(), provider(), baseUrl(), model(), "100", "stream-count@alice"};
+    ChildJvm.Result r = new ChildJvm().classPath(classPath()).agentArgs("store=memory,max_budget=10")
+        .jvmArg(System.getProperty("it.hugeHeap", "-Xmx128m")).run(args);
+
+    assertThat(r.exitCode).as(r.output).isZero();
+    assertThat(r.step("stream-count@alice")).isEqualTo("OK " + huge.length());
+    assertThat(r.spent("alice")).isEqualByComparingTo(price(Usage.of(model(), 20, 10)));
+    // The seam that kept all the text ran this heap out of memory (and swallowed it): it must not.
+    assertThat(r.output).doesNotContain("OutOfMemoryError");
   }
 
   @Test

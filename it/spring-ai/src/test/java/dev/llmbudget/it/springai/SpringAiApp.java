@@ -23,6 +23,9 @@ import reactor.core.publisher.Flux;
  */
 public final class SpringAiApp {
 
+  /** Streams the app built and keeps without subscribing. */
+  private static final java.util.List<Object> UNSUBSCRIBED = new java.util.ArrayList<>();
+
   public static void main(String[] args) throws Exception {
     Class<?> factory = Class.forName(args[0]);
     String provider = args[1];
@@ -127,6 +130,32 @@ public final class SpringAiApp {
             }
           }).blockLast(Duration.ofSeconds(60));
           return "OK " + text;
+        }
+        case "unsubscribed4": {
+          // Four streams built and never subscribed, as in issue 8; a refused one is counted, not fatal.
+          int built = 0;
+          for (int i = 0; i < 4; i++) {
+            try {
+              UNSUBSCRIBED.add(model.stream(prompt));
+              built++;
+            } catch (BudgetExceededError e) {
+              // The budget is held by the ones before.
+            }
+          }
+          return "OK " + built;
+        }
+        case "sleep3":
+          Thread.sleep(3000);
+          return "OK";
+        case "stream-count": {
+          // A huge answer: counted as it flows, never kept, so only the agent could hold it.
+          long[] chars = new long[1];
+          model.stream(prompt).doOnNext(c -> {
+            if (c.getResult() != null && c.getResult().getOutput().getText() != null) {
+              chars[0] += c.getResult().getOutput().getText().length();
+            }
+          }).blockLast(Duration.ofSeconds(120));
+          return "OK " + chars[0];
         }
         case "early": {
           // Takes the first chunk that carries text, then cancels the subscription.

@@ -195,4 +195,24 @@ abstract class SpringAiContract {
     assertThat(r.step("early@bob")).startsWith("BLOCKED");
     assertThat(server.totalRequests()).isZero();
   }
+
+  /** Issue 8 item 6; needs the leases ({@code llmbudget.reservation_ttl}) of branch {@code ledger}. */
+  @Test
+  void streamsNeverSubscribedFreeTheirBudgetAfterTheLease() throws Exception {
+    // Where a client below meters the call, an unsubscribed stream reserves nothing in the first place.
+    org.junit.jupiter.api.Assumptions.assumeFalse(meteredBelow());
+    // Room for one call's reservation (a prompt under 100 tokens, 100 output), not two.
+    BigDecimal budget = price(Usage.of(model(), 100, 100)).multiply(new BigDecimal("1.2"));
+    String agentArgs = extraAgentArgs().isEmpty() ? "store=memory,max_budget=10" : "store=memory,max_budget=10," + extraAgentArgs();
+    ChildJvm.Result r = new ChildJvm().classPath(classPath()).agentArgs(agentArgs)
+        .jvmArg("-Dllmbudget.reservation_ttl=2s")
+        .run(factory(), provider(), baseUrl(), model(), "100", "budget:alice=" + budget.toPlainString(),
+            "unsubscribed4@alice", "sync@alice", "sleep3", "sync%alice");
+    assertThat(r.exitCode).as(r.output).isZero();
+
+    assertThat(r.step("unsubscribed4@alice")).startsWith("OK ");
+    assertThat(r.step("sync@alice")).as("the streams hold the budget").startsWith("BLOCKED user:alice");
+    assertThat(r.step("sync%alice")).as("after the lease, the next call goes through").startsWith("OK");
+    assertThat(server.requests(llmPath())).as("no stream was ever sent").isEqualTo(1);
+  }
 }
