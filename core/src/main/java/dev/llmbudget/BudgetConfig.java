@@ -41,6 +41,7 @@ public final class BudgetConfig {
     k.put("llmbudget.timezone", "UTC");
     k.put("llmbudget.enabled", "true");
     k.put("llmbudget.azure.deployments", null);
+    k.put("llmbudget.reservation_ttl", "10m");
     KEYS = Collections.unmodifiableMap(k);
   }
 
@@ -58,6 +59,7 @@ public final class BudgetConfig {
   private final String prices;
   private final UnknownModelPolicy unknownModel;
   private final ZoneId zone;
+  private final Duration reservationTtl;
   private final boolean enabled;
   private final Map<String, String> azureDeployments;
 
@@ -76,6 +78,7 @@ public final class BudgetConfig {
     prices = value(source, "llmbudget.prices");
     unknownModel = parse(source, "llmbudget.unknown_model", UnknownModelPolicy::parse);
     zone = parse(source, "llmbudget.timezone", ZoneId::of);
+    reservationTtl = span(source, "llmbudget.reservation_ttl");
     enabled = Boolean.parseBoolean(choice(source, "llmbudget.enabled", "true", "false"));
     Map<String, String> deployments = parse(source, "llmbudget.azure.deployments", BudgetConfig::pairs);
     azureDeployments = deployments == null ? Map.of() : deployments;
@@ -160,6 +163,8 @@ public final class BudgetConfig {
   public String prices() { return prices; }
   public UnknownModelPolicy unknownModel() { return unknownModel; }
   public ZoneId zone() { return zone; }
+  /** How long a reservation may stay unsettled before it is released ({@code llmbudget.reservation_ttl}). */
+  public Duration reservationTtl() { return reservationTtl; }
   public boolean enabled() { return enabled; }
   /** Azure OpenAI deployment name → model name, from {@code llmbudget.azure.deployments=dep:model;dep2:model2}. */
   public Map<String, String> azureDeployments() { return azureDeployments; }

@@ -40,6 +40,14 @@ abstract class BudgetStoreContract {
     }
   }
 
+  /** A lease no test outlives unless it means to. */
+  static final java.time.Duration LEASE = java.time.Duration.ofMinutes(10);
+
+  /** Reserves under a fresh id with the default lease; for tests that never settle it. */
+  ReserveResult reserve(String[] keys, long amount, Instant now) {
+    return store.reserve(store.newReservationId(), keys, amount, now, now.plus(LEASE));
+  }
+
   static String[] keys(String... k) {
     return k;
   }
@@ -52,9 +60,9 @@ abstract class BudgetStoreContract {
   void reserveWithinTheLimitSucceedsAndBeyondItRefuses() {
     store.putBudget("alice", usd("10"), null, T0);
 
-    assertThat(store.reserve(keys("alice"), 6 * DOLLAR, T0).isOk()).isTrue();
-    assertThat(store.reserve(keys("alice"), 4 * DOLLAR, T0).isOk()).isTrue();
-    ReserveResult refused = store.reserve(keys("alice"), 1, T0);
+    assertThat(reserve(keys("alice"), 6 * DOLLAR, T0).isOk()).isTrue();
+    assertThat(reserve(keys("alice"), 4 * DOLLAR, T0).isOk()).isTrue();
+    ReserveResult refused = reserve(keys("alice"), 1, T0);
 
     assertThat(refused.isOk()).isFalse();
     assertThat(refused.exhaustedKey()).isEqualTo("alice");
@@ -65,9 +73,9 @@ abstract class BudgetStoreContract {
   @Test
   void aBudgetThatHasSpentItsLimitRefusesEvenAZeroReservation() {
     store.putBudget("alice", usd("1"), null, T0);
-    store.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
 
-    assertThat(store.reserve(keys("alice"), 0, T0).isOk()).isFalse();
+    assertThat(reserve(keys("alice"), 0, T0).isOk()).isFalse();
     assertThat(store.snapshot("alice", T0).orElseThrow().isExhausted()).isTrue();
   }
 
@@ -76,7 +84,7 @@ abstract class BudgetStoreContract {
     store.putBudget("alice", usd("10"), null, T0);
     store.putBudget(BudgetStore.GLOBAL_KEY, usd("1"), null, T0);
 
-    ReserveResult r = store.reserve(keys("alice", BudgetStore.GLOBAL_KEY), 2 * DOLLAR, T0);
+    ReserveResult r = reserve(keys("alice", BudgetStore.GLOBAL_KEY), 2 * DOLLAR, T0);
 
     assertThat(r.isOk()).isFalse();
     assertThat(r.exhaustedKey()).isEqualTo(BudgetStore.GLOBAL_KEY);
@@ -87,11 +95,12 @@ abstract class BudgetStoreContract {
   @Test
   void settleReleasesTheReservationChargesTheActualCostAndBooksItPerModel() {
     store.putBudget("alice", usd("10"), null, T0);
-    store.reserve(keys("alice"), 3 * DOLLAR, T0);
+    long id = store.newReservationId();
+    store.reserve(id, keys("alice"), 3 * DOLLAR, T0, T0.plus(LEASE));
 
-    store.settle(keys("alice"), 3 * DOLLAR, 2 * DOLLAR, "gpt-4o", T0);
-    store.settle(keys("alice"), 0, Picodollars.of(usd("0.5")), "claude-3", T0);
-    store.settle(keys("alice"), 0, Picodollars.of(usd("0.25")), "gpt-4o", T0);
+    assertThat(store.settle(id, 2 * DOLLAR, "gpt-4o", T0)).isTrue();
+    store.charge(keys("alice"), Picodollars.of(usd("0.5")), "claude-3", T0);
+    store.charge(keys("alice"), Picodollars.of(usd("0.25")), "gpt-4o", T0);
 
     BudgetSnapshot s = store.snapshot("alice", T0).orElseThrow();
     assertThat(s.reserved()).isZero();
@@ -103,10 +112,11 @@ abstract class BudgetStoreContract {
 
   @Test
   void keysWithoutABudgetSkipReserveButSettleTracksTheirSpend() {
-    assertThat(store.reserve(keys("bob"), 1_000 * DOLLAR, T0).isOk()).isTrue();
+    long id = store.newReservationId();
+    assertThat(store.reserve(id, keys("bob"), 1_000 * DOLLAR, T0, T0.plus(LEASE)).isOk()).isTrue();
     assertThat(store.snapshot("bob", T0)).isEmpty();
 
-    store.settle(keys("bob"), 1_000 * DOLLAR, DOLLAR, "gpt-4o", T0);
+    store.settle(id, DOLLAR, "gpt-4o", T0);
 
     BudgetSnapshot s = store.snapshot("bob", T0).orElseThrow();
     assertThat(s.totalBudget()).isNull();
@@ -118,7 +128,7 @@ abstract class BudgetStoreContract {
   @Test
   void putBudgetChangesTheLimitAndKeepsTheSpend() {
     store.putBudget("alice", usd("10"), null, T0);
-    store.settle(keys("alice"), 0, 4 * DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), 4 * DOLLAR, "gpt-4o", T0);
 
     store.putBudget("alice", usd("5"), BudgetDuration.MONTHLY, T0.plusSeconds(60));
 
@@ -126,7 +136,7 @@ abstract class BudgetStoreContract {
     assertThat(s.totalBudget()).isEqualByComparingTo("5");
     assertThat(s.currentCost()).isEqualByComparingTo("4");
     assertThat(s.duration()).isEqualTo(BudgetDuration.MONTHLY);
-    assertThat(store.reserve(keys("alice"), 2 * DOLLAR, T0).isOk()).isFalse();
+    assertThat(reserve(keys("alice"), 2 * DOLLAR, T0).isOk()).isFalse();
   }
 
   @Test
@@ -142,7 +152,7 @@ abstract class BudgetStoreContract {
   @Test
   void resetCostZeroesTheSpendAndStartsANewPeriod() {
     store.putBudget("alice", usd("10"), BudgetDuration.MONTHLY, T0);
-    store.settle(keys("alice"), 0, 7 * DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), 7 * DOLLAR, "gpt-4o", T0);
     Instant later = T0.plusSeconds(3600);
 
     store.resetCost("alice", later);
@@ -157,11 +167,11 @@ abstract class BudgetStoreContract {
   @Test
   void aDailyBudgetResetsByItselfAfterMidnight() {
     store.putBudget("alice", usd("1"), BudgetDuration.DAILY, T0);
-    store.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
-    assertThat(store.reserve(keys("alice"), 1, T0.plusSeconds(3600)).isOk()).isFalse();
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
+    assertThat(reserve(keys("alice"), 1, T0.plusSeconds(3600)).isOk()).isFalse();
 
     Instant nextDay = Instant.parse("2026-03-11T00:00:00Z");
-    assertThat(store.reserve(keys("alice"), DOLLAR / 2, nextDay).isOk()).isTrue();
+    assertThat(reserve(keys("alice"), DOLLAR / 2, nextDay).isOk()).isTrue();
 
     BudgetSnapshot s = store.snapshot("alice", nextDay).orElseThrow();
     assertThat(s.currentCost()).isZero();
@@ -173,7 +183,7 @@ abstract class BudgetStoreContract {
   void resetDueAppliesEveryResetThatHasComeDue() {
     store.putBudget("alice", usd("5"), BudgetDuration.DAILY, T0);
     store.putBudget("bob", usd("5"), BudgetDuration.MONTHLY, T0);
-    store.settle(keys("alice", "bob"), 0, DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice", "bob"), DOLLAR, "gpt-4o", T0);
 
     Instant nextDay = Instant.parse("2026-03-11T08:00:00Z");
     store.resetDue(nextDay);
@@ -186,8 +196,8 @@ abstract class BudgetStoreContract {
   void snapshotShowsTheBudgetAsStored() {
     Instant created = Instant.parse("2026-03-10T09:30:00Z");
     store.putBudget("alice", usd("12.5"), BudgetDuration.DAILY, created);
-    store.reserve(keys("alice"), DOLLAR, T0);
-    store.settle(keys("alice"), 0, Picodollars.of(usd("0.000001234")), "gpt-4o", T0);
+    reserve(keys("alice"), DOLLAR, T0);
+    store.charge(keys("alice"), Picodollars.of(usd("0.000001234")), "gpt-4o", T0);
 
     BudgetSnapshot s = store.snapshot("alice", T0).orElseThrow();
 
@@ -218,9 +228,10 @@ abstract class BudgetStoreContract {
         done.add(pool.submit(() -> {
           start.await();
           for (int i = 0; i < calls; i++) {
-            if (store.reserve(keys("alice", "team"), cost, T0).isOk()) {
+            long id = store.newReservationId();
+            if (store.reserve(id, keys("alice", "team"), cost, T0, T0.plus(LEASE)).isOk()) {
               admitted.incrementAndGet();
-              store.settle(keys("alice", "team"), cost, cost, "gpt-4o", T0);
+              store.settle(id, cost, "gpt-4o", T0);
             }
             BudgetSnapshot s = store.snapshot("alice", T0).orElseThrow();
             assertThat(s.currentCost()).isLessThanOrEqualTo(s.totalBudget());
