@@ -253,4 +253,179 @@ abstract class BudgetStoreContract {
     assertThat(s.reserved()).isZero();
     assertThat(store.snapshot("team", T0).orElseThrow().currentCost()).isEqualByComparingTo(s.totalBudget());
   }
+
+  // --- reservations record what they hold (issue 8 item 5), leases (item 6), overflow (item 7) ---
+
+  long reserveOk(String key, String amount, Instant now) {
+    long id = store.newReservationId();
+    assertThat(store.reserve(id, keys(key), Picodollars.of(usd(amount)), now, now.plus(LEASE)).isOk()).isTrue();
+    return id;
+  }
+
+  @Test
+  void aBudgetCreatedWhileACallIsInFlightIsNotOverspentWhenThatCallIsReleased() {
+    long first = reserveOk("u", "0.9", T0); // no budget yet: holds nothing
+    store.putBudget("u", usd("1.0"), null, T0);
+    long second = reserveOk("u", "0.9", T0);
+
+    store.settle(first, 0, null, T0); // must not free the 0.9 that the second call holds
+
+    assertThat(store.snapshot("u", T0).orElseThrow().reserved()).isEqualByComparingTo("0.9");
+    assertThat(reserve(keys("u"), Picodollars.of(usd("0.9")), T0).isOk()).isFalse();
+    store.settle(second, Picodollars.of(usd("0.9")), "gpt-4o", T0);
+    BudgetSnapshot s = store.snapshot("u", T0).orElseThrow();
+    assertThat(s.currentCost()).isEqualByComparingTo("0.9");
+    assertThat(s.reserved()).isZero();
+  }
+
+  @Test
+  void removingALimitDoesNotLeaveItsReservationsStuck() {
+    store.putBudget("u", usd("1"), null, T0);
+    long id = reserveOk("u", "0.6", T0);
+    store.putBudget("u", null, null, T0);
+
+    store.settle(id, 0, null, T0);
+    store.putBudget("u", usd("1"), null, T0);
+
+    assertThat(store.snapshot("u", T0).orElseThrow().reserved()).isZero();
+    assertThat(reserve(keys("u"), DOLLAR, T0).isOk()).isTrue();
+  }
+
+  @Test
+  void changingALimitReleasesExactlyWhatWasHeld() {
+    store.putBudget("u", usd("1"), null, T0);
+    long id = reserveOk("u", "0.5", T0);
+    store.putBudget("u", usd("2"), null, T0);
+    long other = reserveOk("u", "1.2", T0);
+
+    store.settle(id, Picodollars.of(usd("0.1")), "gpt-4o", T0);
+
+    BudgetSnapshot s = store.snapshot("u", T0).orElseThrow();
+    assertThat(s.reserved()).isEqualByComparingTo("1.2");
+    assertThat(s.currentCost()).isEqualByComparingTo("0.1");
+    store.settle(other, 0, null, T0);
+    assertThat(store.snapshot("u", T0).orElseThrow().reserved()).isZero();
+  }
+
+  @Test
+  void aSecondSettleOfTheSameReservationChangesNothing() {
+    store.putBudget("u", usd("5"), null, T0);
+    long id = reserveOk("u", "1", T0);
+    long other = reserveOk("u", "1", T0);
+
+    assertThat(store.settle(id, DOLLAR, "gpt-4o", T0)).isTrue();
+    assertThat(store.settle(id, DOLLAR, "gpt-4o", T0)).isFalse();
+
+    BudgetSnapshot s = store.snapshot("u", T0).orElseThrow();
+    assertThat(s.currentCost()).isEqualByComparingTo("1");
+    assertThat(s.reserved()).isEqualByComparingTo("1");
+    assertThat(store.settle(other, 0, null, T0)).isTrue();
+    assertThat(store.settle(store.newReservationId(), DOLLAR, "gpt-4o", T0)).isFalse();
+    assertThat(store.snapshot("u", T0).orElseThrow().currentCost()).isEqualByComparingTo("1");
+  }
+
+  @Test
+  void anExpiredLeaseIsReleasedAndALateSettleStillChargesOnce() {
+    store.putBudget("u", usd("1"), null, T0);
+    long abandoned = reserveOk("u", "0.8", T0);
+    assertThat(reserve(keys("u"), Picodollars.of(usd("0.5")), T0.plus(LEASE).minusMillis(1)).isOk()).isFalse();
+
+    Instant later = T0.plus(LEASE).plusSeconds(60);
+    long next = reserveOk("u", "0.5", later); // the lease ran out: its 0.8 is free again
+
+    assertThat(store.snapshot("u", later).orElseThrow().reserved()).isEqualByComparingTo("0.5");
+    assertThat(store.settle(abandoned, Picodollars.of(usd("0.3")), "gpt-4o", later)).isTrue();
+    assertThat(store.settle(abandoned, Picodollars.of(usd("0.3")), "gpt-4o", later)).isFalse();
+    BudgetSnapshot s = store.snapshot("u", later).orElseThrow();
+    assertThat(s.currentCost()).isEqualByComparingTo("0.3");
+    assertThat(s.reserved()).isEqualByComparingTo("0.5");
+    store.settle(next, 0, null, later);
+    assertThat(store.snapshot("u", later).orElseThrow().reserved()).isZero();
+  }
+
+  @Test
+  void expireLeasesReleasesOnlyWhatHasRunOutAndSnapshotsSeeIt() {
+    store.putBudget("u", usd("10"), null, T0);
+    reserveOk("u", "1", T0);
+    reserveOk("u", "2", T0.plusSeconds(120));
+
+    assertThat(store.expireLeases(T0.plus(LEASE).minusMillis(1))).isZero();
+    assertThat(store.expireLeases(T0.plus(LEASE))).isEqualTo(1);
+    assertThat(store.snapshot("u", T0.plus(LEASE)).orElseThrow().reserved()).isEqualByComparingTo("2");
+    assertThat(store.expireLeases(T0.plus(LEASE))).isZero();
+    // no explicit expiry: a snapshot after the second lease ran out shows it released
+    assertThat(store.snapshot("u", T0.plusSeconds(120).plus(LEASE)).orElseThrow().reserved()).isZero();
+  }
+
+  @Test
+  void aReservationForgottenLongAfterItsLeaseIsNotSettledAgain() {
+    store.putBudget("u", usd("10"), null, T0);
+    long id = reserveOk("u", "1", T0);
+    Instant muchLater = T0.plus(LEASE.multipliedBy(2)).plusSeconds(1);
+
+    store.expireLeases(T0.plus(LEASE));
+    store.expireLeases(muchLater);
+
+    assertThat(store.settle(id, DOLLAR, "gpt-4o", muchLater)).isFalse();
+    assertThat(store.snapshot("u", muchLater).orElseThrow().currentCost()).isZero();
+    assertThat(store.snapshot("u", muchLater).orElseThrow().reserved()).isZero();
+  }
+
+  @Test
+  void hugeAmountsAreRefusedNeverWrappedAround() {
+    store.putBudget("u", usd("10"), null, T0);
+    store.charge(keys("u"), 5 * DOLLAR, "gpt-4o", T0);
+    reserveOk("u", "4", T0);
+
+    ReserveResult r = reserve(keys("u"), Long.MAX_VALUE - 2 * DOLLAR, T0);
+    ReserveResult max = reserve(keys("u"), Long.MAX_VALUE, T0);
+
+    assertThat(r.isOk()).isFalse();
+    assertThat(max.isOk()).isFalse();
+    assertThat(r.spentPico()).isEqualTo(5 * DOLLAR);
+    assertThat(r.reservedPico()).isEqualTo(4 * DOLLAR);
+    assertThat(r.limitPico()).isEqualTo(10 * DOLLAR);
+    BudgetSnapshot s = store.snapshot("u", T0).orElseThrow();
+    assertThat(s.reserved()).isEqualByComparingTo("4");
+    assertThat(reserve(keys("u"), DOLLAR, T0).isOk()).isTrue();
+    assertThat(reserve(keys("u"), 1, T0).isOk()).isFalse();
+  }
+
+  @Test
+  void hugeChargesSaturateInsteadOfWrappingToNegative() {
+    store.putBudget("u", usd("10"), null, T0);
+
+    store.charge(keys("u"), Long.MAX_VALUE, "gpt-4o", T0);
+    store.charge(keys("u"), Long.MAX_VALUE, "gpt-4o", T0);
+
+    assertThat(store.snapshot("u", T0).orElseThrow().currentCost()).isEqualByComparingTo(Picodollars.MAX_DOLLARS);
+    assertThat(reserve(keys("u"), 0, T0).isOk()).isFalse();
+  }
+
+  @Test
+  void negativeAmountsAreRejectedWithAClearError() {
+    store.putBudget("u", usd("10"), null, T0);
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> reserve(keys("u"), -1, T0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("negative");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.charge(keys("u"), -1, "m", T0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("negative");
+    assertThat(store.snapshot("u", T0).orElseThrow().reserved()).isZero();
+  }
+
+  @Test
+  void aMonthlySpanStartedOnThe31stStepsOnItsOwnGrid() {
+    Instant jan31 = Instant.parse("2026-01-31T00:00:00Z");
+    store.putBudget("u", usd("1"), BudgetDuration.parse("1mo"), jan31);
+    assertThat(store.snapshot("u", jan31).orElseThrow().nextReset()).isEqualTo(Instant.parse("2026-02-28T00:00:00Z"));
+
+    Instant inApril = Instant.parse("2026-04-05T00:00:00Z");
+    BudgetSnapshot feb = store.snapshot("u", Instant.parse("2026-03-01T00:00:00Z")).orElseThrow();
+    BudgetSnapshot mar = store.snapshot("u", inApril).orElseThrow();
+
+    assertThat(feb.periodStart()).isEqualTo(Instant.parse("2026-02-28T00:00:00Z"));
+    assertThat(feb.nextReset()).isEqualTo(Instant.parse("2026-03-31T00:00:00Z"));
+    assertThat(mar.periodStart()).isEqualTo(Instant.parse("2026-03-31T00:00:00Z"));
+    assertThat(mar.nextReset()).isEqualTo(Instant.parse("2026-04-30T00:00:00Z"));
+  }
 }
