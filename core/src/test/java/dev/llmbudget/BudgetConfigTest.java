@@ -87,4 +87,18 @@ class BudgetConfigTest {
   void environmentNamesAreUpperSnakeCase() {
     assertThat(BudgetConfig.envName("llmbudget.user.max_budget")).isEqualTo("LLMBUDGET_USER_MAX_BUDGET");
   }
+
+  @Test
+  void reservationTtlDefaultsToTenMinutesAndRejectsNonsense() {
+    assertThat(BudgetConfig.of(Map.of()).reservationTtl()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(BudgetConfig.from(BudgetConfig.parseAgentArgs("reservation_ttl=90s"), Map.of()).reservationTtl())
+        .isEqualTo(Duration.ofSeconds(90));
+    assertThat(BudgetConfig.from(Map.of(), Map.of("LLMBUDGET_RESERVATION_TTL", "2m")).reservationTtl())
+        .isEqualTo(Duration.ofMinutes(2));
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.reservation_ttl", "0s")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("llmbudget.reservation_ttl");
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.reservation_ttl", "soon")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("llmbudget.reservation_ttl")
+        .hasMessageContaining("soon");
+  }
 }

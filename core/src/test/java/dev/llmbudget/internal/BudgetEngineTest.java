@@ -177,4 +177,25 @@ class BudgetEngineTest {
         Clock.systemUTC(), null, null, java.time.Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TTL");
   }
+
+  @Test
+  void callsAfterAnExpiredLeaseAreEachChargedTheirOwnCost() {
+    HandClock clock = new HandClock();
+    store.putBudget("carol", new BigDecimal("0.01"), null, clock.now);
+    BudgetEngine e = new BudgetEngine(store, PriceTable::defaultTable, UnknownModelPolicy.WARN, clock, null, null,
+        java.time.Duration.ofSeconds(2));
+    e.reserve("carol", new BigDecimal("0.01"));
+    clock.now = clock.now.plusSeconds(3);
+
+    for (int i = 0; i < 2; i++) {
+      try (Reservation r = e.reserveForCall("carol", "gpt-4o-mini", "hello", 1, 100)) {
+        r.commit(Usage.of("gpt-4o-mini", 20, 10));
+      }
+    }
+
+    BigDecimal one = e.cost(Usage.of("gpt-4o-mini", 20, 10));
+    var s = store.snapshot("carol", clock.now).orElseThrow();
+    assertThat(s.currentCost()).isEqualByComparingTo(one.multiply(BigDecimal.valueOf(2)));
+    assertThat(s.reserved()).isZero();
+  }
 }
