@@ -389,9 +389,10 @@ final class Ledger {
   }
 
   private int expireLeases(long now) {
-    // Reset first, then lower again for every hold that stays: a reserve that adds a hold during
-    // the scan lowers it too, so the bound never ends up above a live lease.
-    nextLeaseCheck = Long.MAX_VALUE;
+    // Reset first, then lower again for every hold that stays. A reserve puts its hold, then always
+    // writes the bound (lowerLeaseCheck); whichever of that write and this getAndSet comes first,
+    // either the scan sees the hold or the bound keeps its expiry, so no lease is missed.
+    NEXT_LEASE_CHECK.getAndSet(this, Long.MAX_VALUE);
     int released = 0;
     for (Hold h : holds.values()) {
       if (h.expiresAt > now) {
@@ -420,12 +421,7 @@ final class Ledger {
   }
 
   private void lowerLeaseCheck(long at) {
-    long cur;
-    while ((cur = nextLeaseCheck) > at) {
-      if (NEXT_LEASE_CHECK.compareAndSet(this, cur, at)) {
-        return;
-      }
-    }
+    NEXT_LEASE_CHECK.accumulateAndGet(this, at, Math::min);
   }
 
   Optional<BudgetSnapshot> snapshot(String key, Instant now) {
