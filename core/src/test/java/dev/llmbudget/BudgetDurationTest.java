@@ -115,4 +115,15 @@ class BudgetDurationTest {
     assertThat(BudgetDuration.parse("7d").nextReset(jan31, at("2026-01-01T00:00:00Z"), UTC)).isEqualTo(at("2026-02-07T10:00:00Z"));
     assertThat(BudgetDuration.MONTHLY.nextReset(jan31, at("2026-01-15T00:00:00Z"), UTC)).isEqualTo(at("2026-02-01T00:00:00Z"));
   }
+
+  @Test
+  void aShortSpanIdleForYearsLandsOnItsGridInOneStep() {
+    Instant start = at("2026-01-01T00:00:07Z");
+    Instant later = at("2046-06-15T12:34:56Z");
+
+    assertThat(BudgetDuration.parse("1s").currentPeriodStart(start, later, UTC)).isEqualTo(later);
+    assertThat(BudgetDuration.parse("1m").currentPeriodStart(start, later, UTC)).isEqualTo(at("2046-06-15T12:34:07Z"));
+    assertThat(BudgetDuration.parse("1h").currentPeriodStart(start, later, UTC)).isEqualTo(at("2046-06-15T12:00:07Z"));
+    assertThat(BudgetDuration.parse("30s").currentPeriodStart(start, start.plusSeconds(29), UTC)).isEqualTo(start);
+  }
 }

@@ -198,4 +198,32 @@ class BudgetEngineTest {
     assertThat(s.currentCost()).isEqualByComparingTo(one.multiply(BigDecimal.valueOf(2)));
     assertThat(s.reserved()).isZero();
   }
+
+  @Test
+  void closingOrCommittingZeroFreesTheReservation() {
+    store.putBudget("dan", new BigDecimal("1"), null, Clock.systemUTC().instant());
+    BudgetEngine e = engine(UnknownModelPolicy.WARN, null);
+
+    try (Reservation r = e.reserve("dan", new BigDecimal("0.6"))) {
+      assertThat(r.amount()).isEqualByComparingTo("0.6");
+      assertThat(r.user()).isEqualTo("dan");
+    }
+    e.reserve("dan", new BigDecimal("0.7")).commit(BigDecimal.ZERO, "gpt-4o");
+
+    var s = store.snapshot("dan", Clock.systemUTC().instant()).orElseThrow();
+    assertThat(s.reserved()).isZero();
+    assertThat(s.currentCost()).isZero();
+  }
+
+  @Test
+  void aCallWithoutMessagesOrPromptReservesNothingForOverhead() {
+    BudgetEngine e = engine(UnknownModelPolicy.WARN, null);
+
+    try (Reservation r = e.reserveForCall(null, "gpt-4o", "", 0, 0)) {
+      assertThat(r.amount()).isZero();
+    }
+    try (Reservation r = e.reserveForCall(null, "gpt-4o", "", 1, 0)) {
+      assertThat(r.amount()).isEqualByComparingTo(e.cost(Usage.of("gpt-4o", 6, 0)));
+    }
+  }
 }

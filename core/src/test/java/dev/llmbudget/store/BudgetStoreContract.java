@@ -428,4 +428,14 @@ abstract class BudgetStoreContract {
     assertThat(mar.periodStart()).isEqualTo(Instant.parse("2026-03-31T00:00:00Z"));
     assertThat(mar.nextReset()).isEqualTo(Instant.parse("2026-04-30T00:00:00Z"));
   }
+
+  @Test
+  void aBudgetWithRoomLeftIsNotExhausted() {
+    store.putBudget("u", usd("1"), null, T0);
+    store.charge(keys("u"), DOLLAR - 1, "gpt-4o", T0);
+
+    assertThat(store.snapshot("u", T0).orElseThrow().isExhausted()).isFalse();
+    store.charge(keys("u"), 1, "gpt-4o", T0);
+    assertThat(store.snapshot("u", T0).orElseThrow().isExhausted()).isTrue();
+  }
 }

@@ -333,6 +333,41 @@ class LocalFileStoreTest extends BudgetStoreContract {
     assertThat(alice.modelCost().get("claude-3")).isEqualByComparingTo("0.5");
   }
 
+  @Test
+  void anotherJvmsChargesWithoutAModelAreStillAdded() {
+    store.putBudget("alice", usd("10"), null, T0);
+    store.flush();
+    try (LocalFileStore other = open(file())) {
+      other.charge(keys("alice"), 2 * DOLLAR, null, T0);
+    }
+
+    store.flush();
+
+    BudgetSnapshot alice = store.snapshot("alice", T0).orElseThrow();
+    assertThat(alice.currentCost()).isEqualByComparingTo("2");
+    assertThat(alice.modelCost()).isEmpty();
+  }
+
+  @Test
+  void whenBothJvmsResetTheLaterResetWinsWithTheChargesMadeAfterOurs() {
+    store.putBudget("alice", usd("10"), BudgetDuration.MONTHLY, T0);
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
+    store.flush();
+    store.resetCost("alice", T0.plusSeconds(30));
+    store.charge(keys("alice"), 2 * DOLLAR, "gpt-4o", T0.plusSeconds(30));
+    try (LocalFileStore other = open(file())) {
+      other.resetCost("alice", T0.plusSeconds(60));
+      other.charge(keys("alice"), DOLLAR / 2, "claude-3", T0.plusSeconds(60));
+    }
+
+    store.flush();
+
+    BudgetSnapshot alice = store.snapshot("alice", T0.plusSeconds(60)).orElseThrow();
+    assertThat(alice.periodStart()).isEqualTo(T0.plusSeconds(60));
+    assertThat(alice.currentCost()).isEqualByComparingTo("2.5");
+    assertThat(alice.modelCost().get("gpt-4o")).isEqualByComparingTo("2");
+  }
+
   private static List<BudgetSnapshot> snapshots(BudgetStore s) {
     return s.keys().stream().sorted().map(k -> s.snapshot(k, T0).orElseThrow()).toList();
   }
