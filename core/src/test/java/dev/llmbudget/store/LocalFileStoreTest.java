@@ -34,6 +34,11 @@ class LocalFileStoreTest extends BudgetStoreContract {
     return dir.resolve("user_cost.json");
   }
 
+  /** A store that writes only when told to (its background flush waits an hour). */
+  LocalFileStore openQuiet(Path file) {
+    return new LocalFileStore(file, ZoneOffset.UTC, Duration.ofHours(1), Clock.fixed(T0, ZoneOffset.UTC));
+  }
+
   LocalFileStore open(Path file) {
     return new LocalFileStore(file, ZoneOffset.UTC, Duration.ofMillis(50), Clock.fixed(T0, ZoneOffset.UTC));
   }
@@ -314,6 +319,9 @@ class LocalFileStoreTest extends BudgetStoreContract {
 
   @Test
   void chargesNotYetWrittenSurviveAnotherJvmsResetAndNothingElseDoes() {
+    // only explicit flushes: a background flush between the two JVMs would change the story
+    store.close();
+    store = openQuiet(file());
     store.putBudget("alice", usd("10"), BudgetDuration.MONTHLY, T0);
     store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
     store.flush();
@@ -350,6 +358,9 @@ class LocalFileStoreTest extends BudgetStoreContract {
 
   @Test
   void whenBothJvmsResetTheLaterResetWinsWithTheChargesMadeAfterOurs() {
+    // only explicit flushes: a background flush between the two JVMs would change the story
+    store.close();
+    store = openQuiet(file());
     store.putBudget("alice", usd("10"), BudgetDuration.MONTHLY, T0);
     store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
     store.flush();
@@ -366,6 +377,39 @@ class LocalFileStoreTest extends BudgetStoreContract {
     assertThat(alice.periodStart()).isEqualTo(T0.plusSeconds(60));
     assertThat(alice.currentCost()).isEqualByComparingTo("2.5");
     assertThat(alice.modelCost().get("gpt-4o")).isEqualByComparingTo("2");
+  }
+
+  @Test
+  void everyKindOfChangeReachesTheFileWithTheNextFlush() {
+    store.putBudget("alice", usd("10"), null, T0);
+    store.charge(keys("alice"), 4 * DOLLAR, "gpt-4o", T0);
+    store.flush();
+
+    store.putBudget("alice", usd("20"), BudgetDuration.MONTHLY, T0);
+    store.flush();
+    assertThat(fromFile("alice").totalBudget()).isEqualByComparingTo("20");
+    assertThat(fromFile("alice").duration()).isEqualTo(BudgetDuration.MONTHLY);
+
+    assertThat(store.putBudgetIfAbsent("bob", usd("3"), null, T0)).isTrue();
+    store.flush();
+    assertThat(fromFile("bob").totalBudget()).isEqualByComparingTo("3");
+
+    store.resetCost("alice", T0.plusSeconds(60));
+    store.flush();
+    assertThat(fromFile("alice").currentCost()).isZero();
+    assertThat(fromFile("alice").periodStart()).isEqualTo(T0.plusSeconds(60));
+
+    long id = store.newReservationId();
+    store.reserve(id, keys("alice"), DOLLAR, T0, T0.plus(LEASE));
+    store.settle(id, DOLLAR / 4, "gpt-4o", T0);
+    store.flush();
+    assertThat(fromFile("alice").currentCost()).isEqualByComparingTo("0.25");
+  }
+
+  private BudgetSnapshot fromFile(String key) {
+    try (LocalFileStore reader = open(file())) {
+      return reader.snapshot(key, T0.plusSeconds(60)).orElseThrow();
+    }
   }
 
   private static List<BudgetSnapshot> snapshots(BudgetStore s) {
