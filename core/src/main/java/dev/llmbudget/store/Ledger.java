@@ -346,20 +346,17 @@ final class Ledger {
     long t = now.toEpochMilli();
     for (int i = 0; i < h.keys.length; i++) {
       String key = h.keys[i];
-      Entry was = release && h.held != null ? h.held[i] : null;
       if (key == null) {
         continue;
       }
-      Entry e = entries.get(key);
+      // entries are never replaced or removed, so the entry held is the key's entry now
+      Entry held = release && h.held != null ? h.held[i] : null;
+      Entry e = held != null ? held : entries.get(key);
       if (e == null && actual != 0) {
         e = entries.computeIfAbsent(key, k -> newEntry(k, Terms.NO_LIMIT, null, now, now));
       }
-      if (was != null && was != e) {
-        was.settle(h.amount, 0, null, t); // the budget was replaced meanwhile: free the old one
-        was = null;
-      }
-      if (e != null && (was != null || actual != 0)) {
-        e.settle(was == null ? 0 : h.amount, actual, model, t);
+      if (e != null && (held != null || actual != 0)) {
+        e.settle(held == null ? 0 : h.amount, actual, model, t);
       }
     }
     return true;
@@ -456,16 +453,6 @@ final class Ledger {
       mutations.increment();
     }
     return created;
-  }
-
-  /** Loads an entry as persisted; replaces any entry under the same key. */
-  void restore(String key, long limit, BudgetDuration duration, Instant createdAt, Instant periodStart,
-      long spent, Map<String, Long> models) {
-    long start = periodStart.toEpochMilli();
-    long next = nextResetAfter(periodStart, duration, createdAt);
-    ConcurrentHashMap<String, AtomicLong> m = new ConcurrentHashMap<>();
-    models.forEach((k, v) -> m.put(k, new AtomicLong(v)));
-    entries.put(key, new Entry(key, new Terms(limit, duration, createdAt), new State(spent, 0, start, next, m)));
   }
 
   /** Loads a persisted entry unless {@code key} already has one; true when it did. */

@@ -438,4 +438,26 @@ abstract class BudgetStoreContract {
     store.charge(keys("u"), 1, "gpt-4o", T0);
     assertThat(store.snapshot("u", T0).orElseThrow().isExhausted()).isTrue();
   }
+
+  @Test
+  void aReservationIdCannotBeUsedTwiceWhileItIsLive() {
+    store.putBudget("u", usd("10"), null, T0);
+    long id = reserveOk("u", "1", T0);
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+        () -> store.reserve(id, keys("u"), DOLLAR, T0, T0.plus(LEASE)))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining(Long.toString(id));
+    assertThat(store.newReservationId()).isNotEqualTo(id);
+  }
+
+  @Test
+  void resetDueAlsoReleasesExpiredLeases() {
+    store.putBudget("u", usd("10"), BudgetDuration.DAILY, T0);
+    reserveOk("u", "1", T0);
+
+    store.resetDue(T0.plus(LEASE));
+
+    assertThat(store.expireLeases(T0.plus(LEASE))).isZero();
+    assertThat(store.snapshot("u", T0.plus(LEASE)).orElseThrow().reserved()).isZero();
+  }
 }

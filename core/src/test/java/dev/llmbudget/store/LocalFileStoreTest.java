@@ -412,6 +412,21 @@ class LocalFileStoreTest extends BudgetStoreContract {
     }
   }
 
+  @Test
+  void aBudgetAnotherJvmCreatedWithSpendIsImportedOnce() {
+    store.flush();
+    try (LocalFileStore other = open(file())) {
+      other.putBudget("carol", usd("5"), null, T0);
+      other.charge(keys("carol"), 2 * DOLLAR, "gpt-4o", T0);
+    }
+
+    store.flush();
+    store.flush();
+
+    assertThat(store.snapshot("carol", T0).orElseThrow().currentCost()).isEqualByComparingTo("2");
+    assertThat(store.snapshot("carol", T0).orElseThrow().modelCost().get("gpt-4o")).isEqualByComparingTo("2");
+  }
+
   private static List<BudgetSnapshot> snapshots(BudgetStore s) {
     return s.keys().stream().sorted().map(k -> s.snapshot(k, T0).orElseThrow()).toList();
   }
