@@ -391,11 +391,13 @@ final class Ledger {
     // either the scan sees the hold or the bound keeps its expiry, so no lease is missed.
     NEXT_LEASE_CHECK.getAndSet(this, Long.MAX_VALUE);
     int released = 0;
+    Hold first = null;
     for (Hold h : holds.values()) {
       if (h.expiresAt > now) {
         lowerLeaseCheck(h.expiresAt);
       } else if (Hold.STATE.compareAndSet(h, Hold.HELD, Hold.EXPIRED)) {
         released++;
+        first = first == null ? h : first;
         if (h.held != null) {
           for (Entry e : h.held) {
             if (e != null) {
@@ -403,16 +405,20 @@ final class Ledger {
             }
           }
         }
-        Log.warn("llm-budget: a reservation of $" + Picodollars.toDollars(h.amount).toPlainString()
-            + " for " + java.util.Arrays.toString(h.keys) + " was not settled within its lease of "
-            + java.time.Duration.ofMillis(h.expiresAt - h.reservedAt)
-            + " (llmbudget.reservation_ttl); it is released, and the call is still charged if it completes later");
         lowerLeaseCheck(h.forgetAt());
       } else if (h.forgetAt() <= now) {
         holds.remove(h.id, h);
       } else {
         lowerLeaseCheck(h.forgetAt());
       }
+    }
+    if (first != null) {
+      // one line per scan, not per reservation: a burst of abandoned calls must not flood the log
+      Log.warn("llm-budget: released " + released + (released == 1 ? " reservation" : " reservations")
+          + " not settled within its lease of " + java.time.Duration.ofMillis(first.expiresAt - first.reservedAt)
+          + " (llmbudget.reservation_ttl), e.g. $" + Picodollars.toDollars(first.amount).toPlainString()
+          + " for " + java.util.Arrays.toString(first.keys)
+          + "; a call that completes later is still charged what it used");
     }
     return released;
   }

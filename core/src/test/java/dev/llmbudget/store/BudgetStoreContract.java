@@ -460,4 +460,50 @@ abstract class BudgetStoreContract {
     assertThat(store.expireLeases(T0.plus(LEASE))).isZero();
     assertThat(store.snapshot("u", T0.plus(LEASE)).orElseThrow().reserved()).isZero();
   }
+
+  @Test
+  void racingSettlesAndExpiryChargeEachReservationOnceAndReleaseItOnce() throws Exception {
+    store.putBudget("u", usd("1000"), null, T0);
+    int n = 2_000;
+    long[] ids = new long[n];
+    for (int i = 0; i < n; i++) {
+      ids[i] = reserveOk("u", "0.1", T0);
+    }
+    Instant atExpiry = T0.plus(LEASE);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    CountDownLatch start = new CountDownLatch(1);
+    AtomicInteger settled = new AtomicInteger();
+    List<Future<?>> done = new ArrayList<>();
+    try {
+      for (int t = 0; t < 3; t++) {
+        done.add(pool.submit(() -> {
+          start.await();
+          for (long id : ids) {
+            if (store.settle(id, DOLLAR / 20, "gpt-4o", atExpiry)) {
+              settled.incrementAndGet();
+            }
+          }
+          return null;
+        }));
+      }
+      done.add(pool.submit(() -> {
+        start.await();
+        for (int i = 0; i < 50; i++) {
+          store.expireLeases(atExpiry);
+        }
+        return null;
+      }));
+      start.countDown();
+      for (Future<?> f : done) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    BudgetSnapshot s = store.snapshot("u", atExpiry).orElseThrow();
+    assertThat(settled.get()).isEqualTo(n);
+    assertThat(s.currentCost()).isEqualByComparingTo(usd("0.05").multiply(BigDecimal.valueOf(n)));
+    assertThat(s.reserved()).isZero();
+  }
 }
