@@ -141,4 +141,18 @@ class BudgetConfigTest {
     assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.model_aliases", "just-a-name")))
         .hasMessageContaining("llmbudget.model_aliases").hasMessageContaining("'just-a-name' is not alias:model");
   }
+
+  @Test
+  void reservationTtlDefaultsToTenMinutesAndRejectsNonsense() {
+    assertThat(BudgetConfig.of(Map.of()).reservationTtl()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(BudgetConfig.from(BudgetConfig.parseAgentArgs("reservation_ttl=90s"), Map.of()).reservationTtl())
+        .isEqualTo(Duration.ofSeconds(90));
+    assertThat(BudgetConfig.from(Map.of(), Map.of("LLMBUDGET_RESERVATION_TTL", "2m")).reservationTtl())
+        .isEqualTo(Duration.ofMinutes(2));
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.reservation_ttl", "0s")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("llmbudget.reservation_ttl");
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.reservation_ttl", "soon")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("llmbudget.reservation_ttl")
+        .hasMessageContaining("soon");
+  }
 }

@@ -17,6 +17,7 @@ import dev.llmbudget.tokens.TokenCounter;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.OptionalLong;
@@ -48,21 +49,47 @@ public final class BudgetEngine {
   private final OutputReserve outputReserve;
   private final long defaultMaxOutputTokens;
   private final long minOutputTokens;
+  private final Duration reservationTtl;
+
+  /** The default lease of a reservation ({@code llmbudget.reservation_ttl}). */
+  public static final Duration DEFAULT_RESERVATION_TTL = Duration.ofMinutes(10);
 
   /** An engine that reserves the model's maximum output for uncapped calls (the default mode). */
   public BudgetEngine(BudgetStore store, Supplier<PriceTable> prices, UnknownModelPolicy unknownModel,
       Clock clock, BigDecimal userDefaultBudget, BudgetDuration userDefaultDuration) {
     this(store, prices, unknownModel, clock, userDefaultBudget, userDefaultDuration, OutputReserve.MODEL_MAX,
-        DEFAULT_MAX_OUTPUT_TOKENS, DEFAULT_MIN_OUTPUT_TOKENS);
+        DEFAULT_MAX_OUTPUT_TOKENS, DEFAULT_MIN_OUTPUT_TOKENS, DEFAULT_RESERVATION_TTL);
+  }
+
+  /** As the short form, with the lease after which an unsettled reservation is released. */
+  public BudgetEngine(BudgetStore store, Supplier<PriceTable> prices, UnknownModelPolicy unknownModel,
+      Clock clock, BigDecimal userDefaultBudget, BudgetDuration userDefaultDuration, Duration reservationTtl) {
+    this(store, prices, unknownModel, clock, userDefaultBudget, userDefaultDuration, OutputReserve.MODEL_MAX,
+        DEFAULT_MAX_OUTPUT_TOKENS, DEFAULT_MIN_OUTPUT_TOKENS, reservationTtl);
   }
 
   /** As the short form, with {@code llmbudget.output_reserve} and its two token settings. */
   public BudgetEngine(BudgetStore store, Supplier<PriceTable> prices, UnknownModelPolicy unknownModel,
       Clock clock, BigDecimal userDefaultBudget, BudgetDuration userDefaultDuration,
       OutputReserve outputReserve, long defaultMaxOutputTokens, long minOutputTokens) {
+    this(store, prices, unknownModel, clock, userDefaultBudget, userDefaultDuration, outputReserve,
+        defaultMaxOutputTokens, minOutputTokens, DEFAULT_RESERVATION_TTL);
+  }
+
+  /**
+   * As the short form, with {@code llmbudget.output_reserve} and its two token settings, and the
+   * lease after which an unsettled reservation is released ({@code llmbudget.reservation_ttl}).
+   */
+  public BudgetEngine(BudgetStore store, Supplier<PriceTable> prices, UnknownModelPolicy unknownModel,
+      Clock clock, BigDecimal userDefaultBudget, BudgetDuration userDefaultDuration,
+      OutputReserve outputReserve, long defaultMaxOutputTokens, long minOutputTokens, Duration reservationTtl) {
     this.outputReserve = Objects.requireNonNull(outputReserve, "outputReserve");
     this.defaultMaxOutputTokens = defaultMaxOutputTokens;
     this.minOutputTokens = minOutputTokens;
+    this.reservationTtl = Objects.requireNonNull(reservationTtl, "reservationTtl");
+    if (reservationTtl.isNegative() || reservationTtl.isZero()) {
+      throw new IllegalArgumentException("reservation TTL must be positive, was " + reservationTtl);
+    }
     this.store = Objects.requireNonNull(store, "store");
     this.prices = Objects.requireNonNull(prices, "prices");
     this.unknownModel = unknownModel == null ? UnknownModelPolicy.WARN : unknownModel;
@@ -164,7 +191,7 @@ public final class BudgetEngine {
     String[] keys = keysFor(user);
     long requested = Math.max(0, maxOutputTokens);
     if (price == null) {
-      return new CallReservation(reserveKeys(keys, user, 0, model), requested, false);
+      return new CallReservation(reserveKeys(keys, user, 0, model, null), requested, false);
     }
     OutputReserve mode = outputReserve == OutputReserve.CLAMP && !canRewrite ? OutputReserve.MODEL_MAX : outputReserve;
     long output = requested > 0 ? requested : mode == OutputReserve.REQUEST ? 0 : modelMaxOutput(price);
@@ -173,8 +200,9 @@ public final class BudgetEngine {
     long bound = TokenCounter.upperBoundTokens(prompt) + overhead;
     long boundCost = boundCost(price, bound, output);
     Instant now = clock.instant();
-    if (store.reserve(keys, boundCost, now).isOk()) {
-      return new CallReservation(new Held(this, keys, user, boundCost, model), output, addCap);
+    Held fits = tryReserve(keys, user, boundCost, model, now);
+    if (fits != null) {
+      return new CallReservation(fits, output, addCap);
     }
     TokenCounter counter = TokenCounter.forModel(model);
     // The prompt text holds the messages' content, not their roles, which OpenAI counts too (one
@@ -182,7 +210,8 @@ public final class BudgetEngine {
     long input = counter.exact() ? counter.count(prompt == null ? "" : prompt.toString()) + overhead
         + Math.max(0, messages) * TOKENS_PER_ROLE : bound;
     if (mode != OutputReserve.CLAMP) {
-      return new CallReservation(reserveKeys(keys, user, boundCost(price, input, output), model), output, false);
+      return new CallReservation(reserveKeys(keys, user, boundCost(price, input, output), model, capNote(output)),
+          output, false);
     }
     return clamp(keys, user, model, price, input, output, requested);
   }
@@ -194,24 +223,20 @@ public final class BudgetEngine {
     for (int attempt = 0; attempt < CLAMP_ATTEMPTS && cap >= least; attempt++) {
       long cost = boundCost(price, input, cap);
       Instant now = clock.instant();
-      if (store.reserve(keys, cost, now).isOk()) {
-        return clamped(keys, user, model, cost, cap, output, requested);
+      Held fits = tryReserve(keys, user, cost, model, now);
+      if (fits != null) {
+        return clamped(user, model, keys, cap, output, requested, fits);
       }
       long affordable = affordableOutput(price, input, headroom(keys, now));
       cap = Math.min(affordable, cap - 1);
     }
     // The prompt and the least useful output: refused with the budget's error unless it now fits.
     long cost = boundCost(price, input, least);
-    return clamped(keys, user, model, cost, least, output, requested, reserveKeys(keys, user, cost, model));
+    return clamped(user, model, keys, least, output, requested, reserveKeys(keys, user, cost, model, capNote(least)));
   }
 
-  private CallReservation clamped(String[] keys, String user, String model, long cost, long cap, long output,
-      long requested) {
-    return clamped(keys, user, model, cost, cap, output, requested, new Held(this, keys, user, cost, model));
-  }
-
-  private CallReservation clamped(String[] keys, String user, String model, long cost, long cap, long output,
-      long requested, Reservation held) {
+  private CallReservation clamped(String user, String model, String[] keys, long cap, long output, long requested,
+      Reservation held) {
     if (cap < output) {
       BudgetSnapshot period = store.snapshot(keys[keys.length - 1], clock.instant()).orElse(null);
       Log.warnOnce("clamp:" + (user == null ? "" : user) + ":" + (period == null ? "" : period.periodStart()),
@@ -281,24 +306,56 @@ public final class BudgetEngine {
     return tier.output().max(tier.reasoning()).max(price.outputCostPerToken()).max(price.reasoningCostPerToken());
   }
 
+  /** Reserves {@code amount} under a new id if every budget has room; {@code null} when one has not. */
+  private Held tryReserve(String[] keys, String user, long amount, String model, Instant now) {
+    long id = store.newReservationId();
+    return store.reserve(id, keys, amount, now, leaseEnd(now)).isOk() ? new Held(this, id, keys, user, amount, model) : null;
+  }
+
+  /** What the refusal says about the call's output cap, e.g. {@code (max_tokens 800)}. */
+  private static String capNote(long outputTokens) {
+    return outputTokens > 0 ? "(max_tokens " + outputTokens + ")" : null;
+  }
+
   /** Charges {@code usage} to {@code user} (and the global budget) without a reservation; returns the cost. */
   public BigDecimal charge(String user, Usage usage) {
     BigDecimal cost = cost(usage);
-    store.settle(keysFor(user), 0, Picodollars.of(cost), usage.model(), clock.instant());
+    store.charge(keysFor(user), Picodollars.of(cost), usage.model(), clock.instant());
     return cost;
   }
 
   Reservation reserve(String user, long amount, String model) {
-    return reserveKeys(keysFor(user), user, amount, model);
+    return reserveKeys(keysFor(user), user, amount, model, null);
   }
 
-  private Reservation reserveKeys(String[] keys, String user, long amount, String model) {
-    ReserveResult r = store.reserve(keys, amount, clock.instant());
+  /**
+   * Reserves {@code amount} on {@code keys} or throws the refusal; {@code note} (nullable) is a short
+   * remark on what the amount assumed, shown after "this call may cost up to $…".
+   */
+  private Reservation reserveKeys(String[] keys, String user, long amount, String model, String note) {
+    Instant now = clock.instant();
+    long id = store.newReservationId();
+    ReserveResult r = store.reserve(id, keys, amount, now, leaseEnd(now));
     if (!r.isOk()) {
-      throw new BudgetExceededError(Picodollars.toDollars(r.spentPico()), Picodollars.toDollars(r.limitPico()),
-          BudgetStore.GLOBAL_KEY.equals(r.exhaustedKey()) ? null : r.exhaustedKey(), Picodollars.toDollars(amount));
+      throw refusal(r, amount, note);
     }
-    return new Held(this, keys, user, amount, model);
+    return new Held(this, id, keys, user, amount, model);
+  }
+
+  /** The error for a refused reservation of {@code amount}, with the refusing budget's figures. */
+  static BudgetExceededError refusal(ReserveResult r, long amount, String note) {
+    String key = r.exhaustedKey();
+    return new BudgetExceededError(BudgetStore.GLOBAL_KEY.equals(key) ? null : key,
+        Picodollars.toDollars(r.spentPico()), Picodollars.toDollars(r.reservedPico()),
+        Picodollars.toDollars(r.limitPico()), Picodollars.toDollars(amount), note);
+  }
+
+  private Instant leaseEnd(Instant now) {
+    try {
+      return now.plus(reservationTtl);
+    } catch (java.time.DateTimeException | ArithmeticException e) {
+      return Instant.ofEpochMilli(Long.MAX_VALUE);
+    }
   }
 
   /** The budget keys a call by {@code user} is checked against; creates the user's default budget if configured. */
@@ -334,14 +391,16 @@ public final class BudgetEngine {
         AtomicIntegerFieldUpdater.newUpdater(Held.class, "settled");
 
     private final BudgetEngine engine;
+    private final long id;
     private final String[] keys;
     private final String user;
     private final long amount;
     private final String model;
     private volatile int settled;
 
-    Held(BudgetEngine engine, String[] keys, String user, long amount, String model) {
+    Held(BudgetEngine engine, long id, String[] keys, String user, long amount, String model) {
       this.engine = engine;
+      this.id = id;
       this.keys = keys;
       this.user = user;
       this.amount = amount;
@@ -396,7 +455,11 @@ public final class BudgetEngine {
 
     private void settle(long actual, String bookedModel) {
       if (SETTLED.compareAndSet(this, 0, 1)) {
-        engine.store.settle(keys, amount, actual, bookedModel, engine.clock.instant());
+        Instant now = engine.clock.instant();
+        if (!engine.store.settle(id, actual, bookedModel, now)) {
+          // the store forgot it (its lease ran out long ago): the call still pays what it used
+          engine.store.charge(keys, actual, bookedModel, now);
+        }
       }
     }
   }

@@ -38,7 +38,7 @@ class StoreRegistryTest {
 
     // Closed at the end: its flusher must not write into the temp directory JUnit is deleting.
     try (BudgetStore store = open(file, Map.of())) {
-      store.settle(new String[] {BudgetStore.GLOBAL_KEY}, 0, 1, "gpt-4o", Instant.now());
+      store.charge(new String[] {BudgetStore.GLOBAL_KEY}, 1, "gpt-4o", Instant.now());
       store.flush();
 
       assertThat(store.snapshot(BudgetStore.GLOBAL_KEY, Instant.now()).orElseThrow().totalBudget())

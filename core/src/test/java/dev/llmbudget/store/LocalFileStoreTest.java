@@ -44,6 +44,11 @@ class LocalFileStoreTest extends BudgetStoreContract {
     return dir.resolve("user_cost.json");
   }
 
+  /** A store that writes only when told to (its background flush waits an hour). */
+  LocalFileStore openQuiet(Path file) {
+    return new LocalFileStore(file, ZoneOffset.UTC, Duration.ofHours(1), Clock.fixed(T0, ZoneOffset.UTC));
+  }
+
   LocalFileStore open(Path file) {
     return new LocalFileStore(file, ZoneOffset.UTC, Duration.ofMillis(50), Clock.fixed(T0, ZoneOffset.UTC));
   }
@@ -58,8 +63,8 @@ class LocalFileStoreTest extends BudgetStoreContract {
     store.putBudget("alice", usd("12.345678901234"), BudgetDuration.DAILY, Instant.parse("2026-03-10T09:15:30.123456789Z"));
     store.putBudget("bob", usd("100"), BudgetDuration.parse("12h"), T0);
     store.putBudget(BudgetStore.GLOBAL_KEY, usd("1000"), BudgetDuration.MONTHLY, T0);
-    store.settle(keys("alice", BudgetStore.GLOBAL_KEY), 0, Picodollars.of(usd("0.000000000007")), "gpt-4o", T0);
-    store.settle(keys("alice", "bob", "carol"), 0, Picodollars.of(usd("3.5")), "claude-3-5-sonnet", T0);
+    store.charge(keys("alice", BudgetStore.GLOBAL_KEY), Picodollars.of(usd("0.000000000007")), "gpt-4o", T0);
+    store.charge(keys("alice", "bob", "carol"), Picodollars.of(usd("3.5")), "claude-3-5-sonnet", T0);
     store.resetCost("bob", T0.plusMillis(1234));
     List<BudgetSnapshot> before = snapshots(store);
 
@@ -72,7 +77,7 @@ class LocalFileStoreTest extends BudgetStoreContract {
   @Test
   void writesTheLiteLlmShapeWithPlainExactNumbersAndTextDurations() throws Exception {
     store.putBudget("alice", usd("10"), BudgetDuration.DAILY, T0);
-    store.settle(keys("alice"), 0, Picodollars.of(usd("0.000001234")), "gpt-4o", T0);
+    store.charge(keys("alice"), Picodollars.of(usd("0.000001234")), "gpt-4o", T0);
     store.flush();
 
     String text = Files.readString(file());
@@ -112,7 +117,7 @@ class LocalFileStoreTest extends BudgetStoreContract {
     assertThat(krrish.duration()).isNull();
     assertThat(store.snapshot(BudgetStore.GLOBAL_KEY, T0).orElseThrow().totalBudget()).isNull();
     assertThat(store.snapshot("weekly", T0).orElseThrow().duration()).isEqualTo(BudgetDuration.WEEKLY);
-    assertThat(store.reserve(keys("krrish"), 5 * DOLLAR, T0).isOk()).isTrue();
+    assertThat(reserve(keys("krrish"), 5 * DOLLAR, T0).isOk()).isTrue();
   }
 
   static Stream<Arguments> corruptFiles() {
@@ -166,7 +171,7 @@ class LocalFileStoreTest extends BudgetStoreContract {
     store.flush();
     Files.writeString(file(), "garbage");
 
-    store.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
     assertThatThrownBy(store::flush).isInstanceOf(BudgetStoreException.class).hasMessageContaining(file().toString());
 
     assertThat(Files.readString(file())).isEqualTo("garbage");
@@ -193,7 +198,7 @@ class LocalFileStoreTest extends BudgetStoreContract {
   @Test
   void theAtomicWriteLeavesNoTempFilesBehind() throws Exception {
     for (int i = 0; i < 20; i++) {
-      store.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+      store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
       store.flush();
     }
     // Stop the background flusher first: a write it has under way legitimately has a temp file.
@@ -208,9 +213,9 @@ class LocalFileStoreTest extends BudgetStoreContract {
   @Test
   void idleStoresSharingAFileLeaveItAlone() throws Exception {
     store.putBudget("alice", usd("10"), null, T0);
-    store.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
     try (LocalFileStore other = open(file())) {
-      other.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+      other.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
       store.flush();
       other.flush();
       store.flush();
@@ -240,7 +245,7 @@ class LocalFileStoreTest extends BudgetStoreContract {
     GroupPrincipal group = Files.readAttributes(shared, PosixFileAttributes.class).group();
 
     try (LocalFileStore s = open(shared)) {
-      s.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+      s.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
       s.flush();
     }
 
@@ -260,7 +265,7 @@ class LocalFileStoreTest extends BudgetStoreContract {
 
     Path legacy = dir.resolve("user_cost.json.lock");
     Files.createFile(legacy);
-    store.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
     // An old JVM holding the old lock: another process, as a JVM cannot lock one file twice.
     Path holder = Files.writeString(dir.resolve("Hold.java"), "public class Hold { public static void main(String[] a)"
         + " throws Exception { try (var ch = java.nio.channels.FileChannel.open(java.nio.file.Path.of(a[0]),"
@@ -283,7 +288,7 @@ class LocalFileStoreTest extends BudgetStoreContract {
 
   @Test
   void theBackgroundThreadFlushesChargesWithoutAnExplicitFlush() throws Exception {
-    store.settle(keys("alice"), 0, 3 * DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), 3 * DOLLAR, "gpt-4o", T0);
 
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     String text = "";
@@ -313,7 +318,7 @@ class LocalFileStoreTest extends BudgetStoreContract {
           done.add(pool.submit(() -> {
             start.await();
             for (int i = 0; i < charges; i++) {
-              s.settle(keys("alice", BudgetStore.GLOBAL_KEY), 0, cost, model, T0);
+              s.charge(keys("alice", BudgetStore.GLOBAL_KEY), cost, model, T0);
               if (i % 500 == 0) {
                 s.flush();
               }
@@ -343,13 +348,13 @@ class LocalFileStoreTest extends BudgetStoreContract {
   @Test
   void anotherJvmsNewBudgetsChangedTermsAndResetsAreAdopted() {
     store.putBudget("alice", usd("10"), BudgetDuration.MONTHLY, T0);
-    store.settle(keys("alice"), 0, 4 * DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), 4 * DOLLAR, "gpt-4o", T0);
     store.flush();
     try (LocalFileStore other = open(file())) {
       other.putBudget("alice", usd("20"), BudgetDuration.MONTHLY, T0);
       other.putBudget("bob", usd("3"), null, T0);
       other.resetCost("alice", T0.plusSeconds(60));
-      other.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0.plusSeconds(60));
+      other.charge(keys("alice"), DOLLAR, "gpt-4o", T0.plusSeconds(60));
     }
 
     store.flush();
@@ -366,8 +371,8 @@ class LocalFileStoreTest extends BudgetStoreContract {
     LocalFileStore other = open(file());
     store.putBudgetIfAbsent("alice", usd("10"), null, T0);
     other.putBudgetIfAbsent("alice", usd("10"), null, T0.plusSeconds(5));
-    store.settle(keys("alice"), 0, 2 * DOLLAR, "gpt-4o", T0);
-    other.settle(keys("alice"), 0, 3 * DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), 2 * DOLLAR, "gpt-4o", T0);
+    other.charge(keys("alice"), 3 * DOLLAR, "gpt-4o", T0);
 
     store.flush();
     other.flush();
@@ -385,15 +390,145 @@ class LocalFileStoreTest extends BudgetStoreContract {
     store.putBudget("alice", usd("5"), null, T0);
     store.flush();
     try (LocalFileStore other = open(file())) {
-      other.settle(keys("alice"), 0, 5 * DOLLAR, "gpt-4o", T0);
+      other.charge(keys("alice"), 5 * DOLLAR, "gpt-4o", T0);
     }
-    assertThat(store.reserve(keys("alice"), DOLLAR, T0).isOk()).isTrue();
-    store.settle(keys("alice"), DOLLAR, 0, null, T0);
+    long id = store.newReservationId();
+    assertThat(store.reserve(id, keys("alice"), DOLLAR, T0, T0.plus(LEASE)).isOk()).isTrue();
+    store.settle(id, 0, null, T0);
 
     store.flush();
 
-    assertThat(store.reserve(keys("alice"), DOLLAR, T0).isOk()).isFalse();
+    assertThat(reserve(keys("alice"), DOLLAR, T0).isOk()).isFalse();
     assertThat(store.snapshot("alice", T0).orElseThrow().currentCost()).isEqualByComparingTo("5");
+  }
+
+  @Test
+  void anotherJvmsChargesInTheSamePeriodAreAddedOnceAsADeltaPerModel() {
+    store.putBudget("alice", usd("10"), null, T0);
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
+    store.flush();
+    try (LocalFileStore other = open(file())) {
+      other.charge(keys("alice"), 2 * DOLLAR, "gpt-4o", T0);
+      other.charge(keys("alice"), DOLLAR / 2, "claude-3", T0);
+    }
+
+    store.flush();
+    store.flush();
+
+    BudgetSnapshot alice = store.snapshot("alice", T0).orElseThrow();
+    assertThat(alice.currentCost()).isEqualByComparingTo("3.5");
+    assertThat(alice.modelCost().get("gpt-4o")).isEqualByComparingTo("3");
+    assertThat(alice.modelCost().get("claude-3")).isEqualByComparingTo("0.5");
+  }
+
+  @Test
+  void chargesNotYetWrittenSurviveAnotherJvmsResetAndNothingElseDoes() {
+    // only explicit flushes: a background flush between the two JVMs would change the story
+    store.close();
+    store = openQuiet(file());
+    store.putBudget("alice", usd("10"), BudgetDuration.MONTHLY, T0);
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
+    store.flush();
+    store.charge(keys("alice"), 2 * DOLLAR, "gpt-4o", T0);
+    try (LocalFileStore other = open(file())) {
+      other.resetCost("alice", T0.plusSeconds(60));
+      other.charge(keys("alice"), DOLLAR / 2, "claude-3", T0.plusSeconds(60));
+    }
+
+    store.flush();
+
+    BudgetSnapshot alice = store.snapshot("alice", T0.plusSeconds(60)).orElseThrow();
+    assertThat(alice.periodStart()).isEqualTo(T0.plusSeconds(60));
+    assertThat(alice.currentCost()).isEqualByComparingTo("2.5");
+    assertThat(alice.modelCost()).containsOnlyKeys("gpt-4o", "claude-3");
+    assertThat(alice.modelCost().get("gpt-4o")).isEqualByComparingTo("2");
+    assertThat(alice.modelCost().get("claude-3")).isEqualByComparingTo("0.5");
+  }
+
+  @Test
+  void anotherJvmsChargesWithoutAModelAreStillAdded() {
+    store.putBudget("alice", usd("10"), null, T0);
+    store.flush();
+    try (LocalFileStore other = open(file())) {
+      other.charge(keys("alice"), 2 * DOLLAR, null, T0);
+    }
+
+    store.flush();
+
+    BudgetSnapshot alice = store.snapshot("alice", T0).orElseThrow();
+    assertThat(alice.currentCost()).isEqualByComparingTo("2");
+    assertThat(alice.modelCost()).isEmpty();
+  }
+
+  @Test
+  void whenBothJvmsResetTheLaterResetWinsWithTheChargesMadeAfterOurs() {
+    // only explicit flushes: a background flush between the two JVMs would change the story
+    store.close();
+    store = openQuiet(file());
+    store.putBudget("alice", usd("10"), BudgetDuration.MONTHLY, T0);
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
+    store.flush();
+    store.resetCost("alice", T0.plusSeconds(30));
+    store.charge(keys("alice"), 2 * DOLLAR, "gpt-4o", T0.plusSeconds(30));
+    try (LocalFileStore other = open(file())) {
+      other.resetCost("alice", T0.plusSeconds(60));
+      other.charge(keys("alice"), DOLLAR / 2, "claude-3", T0.plusSeconds(60));
+    }
+
+    store.flush();
+
+    BudgetSnapshot alice = store.snapshot("alice", T0.plusSeconds(60)).orElseThrow();
+    assertThat(alice.periodStart()).isEqualTo(T0.plusSeconds(60));
+    assertThat(alice.currentCost()).isEqualByComparingTo("2.5");
+    assertThat(alice.modelCost().get("gpt-4o")).isEqualByComparingTo("2");
+  }
+
+  @Test
+  void everyKindOfChangeReachesTheFileWithTheNextFlush() {
+    store.putBudget("alice", usd("10"), null, T0);
+    store.charge(keys("alice"), 4 * DOLLAR, "gpt-4o", T0);
+    store.flush();
+
+    store.putBudget("alice", usd("20"), BudgetDuration.MONTHLY, T0);
+    store.flush();
+    assertThat(fromFile("alice").totalBudget()).isEqualByComparingTo("20");
+    assertThat(fromFile("alice").duration()).isEqualTo(BudgetDuration.MONTHLY);
+
+    assertThat(store.putBudgetIfAbsent("bob", usd("3"), null, T0)).isTrue();
+    store.flush();
+    assertThat(fromFile("bob").totalBudget()).isEqualByComparingTo("3");
+
+    store.resetCost("alice", T0.plusSeconds(60));
+    store.flush();
+    assertThat(fromFile("alice").currentCost()).isZero();
+    assertThat(fromFile("alice").periodStart()).isEqualTo(T0.plusSeconds(60));
+
+    long id = store.newReservationId();
+    store.reserve(id, keys("alice"), DOLLAR, T0, T0.plus(LEASE));
+    store.settle(id, DOLLAR / 4, "gpt-4o", T0);
+    store.flush();
+    assertThat(fromFile("alice").currentCost()).isEqualByComparingTo("0.25");
+  }
+
+  private BudgetSnapshot fromFile(String key) {
+    try (LocalFileStore reader = open(file())) {
+      return reader.snapshot(key, T0.plusSeconds(60)).orElseThrow();
+    }
+  }
+
+  @Test
+  void aBudgetAnotherJvmCreatedWithSpendIsImportedOnce() {
+    store.flush();
+    try (LocalFileStore other = open(file())) {
+      other.putBudget("carol", usd("5"), null, T0);
+      other.charge(keys("carol"), 2 * DOLLAR, "gpt-4o", T0);
+    }
+
+    store.flush();
+    store.flush();
+
+    assertThat(store.snapshot("carol", T0).orElseThrow().currentCost()).isEqualByComparingTo("2");
+    assertThat(store.snapshot("carol", T0).orElseThrow().modelCost().get("gpt-4o")).isEqualByComparingTo("2");
   }
 
   private static List<BudgetSnapshot> snapshots(BudgetStore s) {

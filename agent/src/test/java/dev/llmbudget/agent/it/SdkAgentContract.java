@@ -270,4 +270,18 @@ abstract class SdkAgentContract {
     assertThat(server.requests(llmPath())).isEqualTo(2);
     assertThat(r.spent("alice")).isEqualByComparingTo(price(Usage.of(model(), 20, 10)));
   }
+
+  @Test
+  void anAbandonedReservationIsReleasedAfterItsLeaseAndTheRefusalShowsWhatIsHeld() throws Exception {
+    // bob's call loads the SDK first, so that alice's refusal comes well within the 5 s lease
+    ChildJvm.Result r = run(child().agentArgs("store=memory,max_budget=10,user.max_budget=0.01,reservation_ttl=5s"),
+        100, "sync@bob", "hold:0.01@alice", "why@alice", "sleep:5500", "sync@alice");
+
+    assertThat(r.step("why@alice")).startsWith(
+        "LLM budget of user 'alice' would be exceeded: spent $0 + reserved $0.01 of $0.01; this call may cost up to $");
+    assertThat(r.step("sync@alice")).isEqualTo("OK");
+    assertThat(r.spent("alice")).isEqualByComparingTo(price(Usage.of(model(), 20, 10)));
+    assertThat(r.output()).contains("released 1 reservation not settled within its lease of PT5S");
+    assertThat(server.requests(llmPath())).isEqualTo(2);
+  }
 }

@@ -57,6 +57,20 @@ public final class SdkApp {
         System.out.println("ATTACHED");
         continue;
       }
+      if (action.startsWith("hold:")) {
+        // hold:<dollars>@user reserves through the agent's engine and never settles: an abandoned call
+        BudgetRuntime.get().engine().reserve(user, new java.math.BigDecimal(action.substring("hold:".length())));
+        continue;
+      }
+      if (action.startsWith("sleep:")) {
+        Thread.sleep(Long.parseLong(action.substring("sleep:".length())));
+        continue;
+      }
+      if (action.equals("why")) {
+        // a sync call whose result is the message of the refusal, as the host sees it
+        ChildApp.printStep(step, BudgetContext.call(user, () -> refusalMessage(calls)));
+        continue;
+      }
       if (action.startsWith("concurrent")) {
         concurrent(calls, Integer.parseInt(action.substring("concurrent".length())), user);
         continue;
@@ -161,6 +175,20 @@ public final class SdkApp {
       t.join(120_000);
     }
     System.out.println("CONCURRENT ok=" + ok + " blocked=" + blocked + " errors=" + errors);
+  }
+
+  private static String refusalMessage(LlmCalls calls) {
+    try {
+      calls.sync();
+      return "OK";
+    } catch (Throwable t) {
+      for (Throwable c = t; c != null; c = c.getCause()) {
+        if (c instanceof dev.llmbudget.BudgetExceededError) {
+          return c.getMessage();
+        }
+      }
+      return "ERROR " + t;
+    }
   }
 
   private static int firstOf(String s, String chars) {
