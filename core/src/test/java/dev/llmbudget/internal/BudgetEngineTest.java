@@ -221,7 +221,9 @@ class BudgetEngineTest {
 
   @Test
   void aCallWithoutMessagesOrPromptReservesNothingForOverhead() {
-    BudgetEngine e = engine(UnknownModelPolicy.WARN, null);
+    // In request mode an uncapped call reserves its prompt alone, so only the overhead is left to see.
+    BudgetEngine e = new BudgetEngine(store, PriceTable::defaultTable, UnknownModelPolicy.WARN, Clock.systemUTC(),
+        null, null, OutputReserve.REQUEST, 4096, 16);
 
     try (Reservation r = e.reserveForCall(null, "gpt-4o", "", 0, 0)) {
       assertThat(r.amount()).isZero();
