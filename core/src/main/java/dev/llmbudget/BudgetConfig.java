@@ -47,6 +47,7 @@ public final class BudgetConfig {
     k.put("llmbudget.model_aliases", null);
     k.put("llmbudget.debug", "false");
     k.put("llmbudget.quiet", "false");
+    k.put("llmbudget.reservation_ttl", "10m");
     KEYS = Collections.unmodifiableMap(k);
   }
 
@@ -70,6 +71,7 @@ public final class BudgetConfig {
   private final String prices;
   private final UnknownModelPolicy unknownModel;
   private final ZoneId zone;
+  private final Duration reservationTtl;
   private final boolean enabled;
   private final boolean debug;
   private final boolean quiet;
@@ -91,6 +93,7 @@ public final class BudgetConfig {
     prices = value(source, "llmbudget.prices");
     unknownModel = parse(source, "llmbudget.unknown_model", UnknownModelPolicy::parse);
     zone = parse(source, "llmbudget.timezone", ZoneId::of);
+    reservationTtl = span(source, "llmbudget.reservation_ttl");
     enabled = Boolean.parseBoolean(choice(source, "llmbudget.enabled", "true", "false"));
     debug = Boolean.parseBoolean(choice(source, "llmbudget.debug", "true", "false"));
     quiet = Boolean.parseBoolean(choice(source, "llmbudget.quiet", "true", "false"));
@@ -254,6 +257,8 @@ public final class BudgetConfig {
   public String prices() { return prices; }
   public UnknownModelPolicy unknownModel() { return unknownModel; }
   public ZoneId zone() { return zone; }
+  /** How long a reservation may stay unsettled before it is released ({@code llmbudget.reservation_ttl}). */
+  public Duration reservationTtl() { return reservationTtl; }
   public boolean enabled() { return enabled; }
   /** {@code llmbudget.debug=true}: stack traces with configuration errors. */
   public boolean debug() { return debug; }

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.time.temporal.TemporalAdjusters;
 import java.util.Locale;
 import java.util.Objects;
@@ -122,7 +123,28 @@ public final class BudgetDuration {
     return date.atStartOfDay(zone).toInstant();
   }
 
-  /** The first reset after a period that started at {@code periodStart}. */
+  /**
+   * The first reset after a period that started at {@code periodStart} on the grid of {@code anchor}
+   * (the budget's first period start): spans of months or years step from the anchor, so a budget
+   * started on Jan 31 with {@code 1mo} resets on Feb 28 (29), Mar 31, Apr 30, never drifting to the
+   * 28th. A period start off that grid (after a manual reset) is its own anchor.
+   */
+  public Instant nextReset(Instant periodStart, Instant anchor, ZoneId zone) {
+    if (calendar || anchor == null || (unit != Unit.MONTHS && unit != Unit.YEARS) || anchor.isAfter(periodStart)) {
+      return nextReset(periodStart, zone);
+    }
+    ZonedDateTime a = anchor.atZone(zone);
+    ChronoUnit step = unit == Unit.MONTHS ? ChronoUnit.MONTHS : ChronoUnit.YEARS;
+    long k = step.between(a, periodStart.atZone(zone)) / amount;
+    for (long i = k; i <= k + 1; i++) {
+      if (a.plus(i * amount, step).toInstant().equals(periodStart)) {
+        return a.plus((i + 1) * amount, step).toInstant();
+      }
+    }
+    return nextReset(periodStart, zone);
+  }
+
+  /** The first reset after a period that started at {@code periodStart}, which is its own anchor. */
   public Instant nextReset(Instant periodStart, ZoneId zone) {
     if (calendar) {
       LocalDate start = periodStart(periodStart, zone).atZone(zone).toLocalDate();
@@ -155,8 +177,16 @@ public final class BudgetDuration {
     if (calendar) {
       return periodStart(now, zone);
     }
+    return currentPeriodStart(lastStart, now, lastStart, zone);
+  }
+
+  /** As {@link #currentPeriodStart(Instant, Instant, ZoneId)}, stepping on the grid of {@code anchor}. */
+  public Instant currentPeriodStart(Instant lastStart, Instant now, Instant anchor, ZoneId zone) {
+    if (calendar) {
+      return periodStart(now, zone);
+    }
     Instant start = lastStart;
-    Instant next = nextReset(start, zone);
+    Instant next = nextReset(start, anchor, zone);
     if (!now.isBefore(next) && (unit == Unit.SECONDS || unit == Unit.MINUTES || unit == Unit.HOURS)) {
       long span = next.getEpochSecond() - start.getEpochSecond();
       long steps = (now.getEpochSecond() - start.getEpochSecond()) / span;
@@ -164,7 +194,7 @@ public final class BudgetDuration {
     }
     while (!now.isBefore(next)) {
       start = next;
-      next = nextReset(start, zone);
+      next = nextReset(start, anchor, zone);
     }
     return start;
   }

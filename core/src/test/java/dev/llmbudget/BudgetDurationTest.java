@@ -86,4 +86,33 @@ class BudgetDurationTest {
     }
     assertThatThrownBy(() -> BudgetDuration.fromStored(-1)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void monthSpansStepFromTheirStartWithoutDriftingToThe28th() {
+    BudgetDuration month = BudgetDuration.parse("1mo");
+    Instant jan31 = at("2026-01-31T10:00:00Z");
+
+    assertThat(month.nextReset(jan31, jan31, UTC)).isEqualTo(at("2026-02-28T10:00:00Z"));
+    assertThat(month.nextReset(at("2026-02-28T10:00:00Z"), jan31, UTC)).isEqualTo(at("2026-03-31T10:00:00Z"));
+    assertThat(month.nextReset(at("2026-03-31T10:00:00Z"), jan31, UTC)).isEqualTo(at("2026-04-30T10:00:00Z"));
+    assertThat(month.currentPeriodStart(jan31, at("2026-04-01T00:00:00Z"), UTC)).isEqualTo(at("2026-03-31T10:00:00Z"));
+    assertThat(month.currentPeriodStart(jan31, at("2028-03-01T00:00:00Z"), UTC)).isEqualTo(at("2028-02-29T10:00:00Z"));
+    assertThat(BudgetDuration.parse("2mo").nextReset(at("2026-03-31T10:00:00Z"), jan31, UTC))
+        .isEqualTo(at("2026-05-31T10:00:00Z"));
+    assertThat(BudgetDuration.parse("1y").nextReset(at("2029-02-28T00:00:00Z"), at("2028-02-29T00:00:00Z"), UTC))
+        .isEqualTo(at("2030-02-28T00:00:00Z"));
+    assertThat(BudgetDuration.parse("1y").nextReset(at("2031-02-28T00:00:00Z"), at("2028-02-29T00:00:00Z"), UTC))
+        .isEqualTo(at("2032-02-29T00:00:00Z"));
+  }
+
+  @Test
+  void aPeriodStartOffItsAnchorsGridIsItsOwnAnchor() {
+    BudgetDuration month = BudgetDuration.parse("1mo");
+    Instant jan31 = at("2026-01-31T10:00:00Z");
+
+    assertThat(month.nextReset(at("2026-02-10T00:00:00Z"), jan31, UTC)).isEqualTo(at("2026-03-10T00:00:00Z"));
+    assertThat(month.nextReset(jan31, at("2026-02-01T00:00:00Z"), UTC)).isEqualTo(at("2026-02-28T10:00:00Z"));
+    assertThat(BudgetDuration.parse("7d").nextReset(jan31, at("2026-01-01T00:00:00Z"), UTC)).isEqualTo(at("2026-02-07T10:00:00Z"));
+    assertThat(BudgetDuration.MONTHLY.nextReset(jan31, at("2026-01-15T00:00:00Z"), UTC)).isEqualTo(at("2026-02-01T00:00:00Z"));
+  }
 }

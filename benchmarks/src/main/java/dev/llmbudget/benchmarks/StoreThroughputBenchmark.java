@@ -58,6 +58,7 @@ public class StoreThroughputBenchmark {
   String[][] userKeys;
   /** A fixed instant: the stores are measured, not the clock. The engine reads its clock once per call. */
   Instant now;
+  Instant lease;
   final AtomicInteger nextUser = new AtomicInteger();
   private Path dir;
   private Path file;
@@ -65,6 +66,7 @@ public class StoreThroughputBenchmark {
   @Setup(Level.Trial)
   public void open() throws IOException {
     now = Instant.now();
+    lease = now.plusSeconds(600);
     if ("memory".equals(store)) {
       budgets = new MemoryStore("benchmark", ZoneOffset.UTC);
     } else {
@@ -138,11 +140,12 @@ public class StoreThroughputBenchmark {
   }
 
   private ReserveResult reserveAndCommit(String[] keys) {
-    ReserveResult result = budgets.reserve(keys, AMOUNT_PICO, now);
+    long id = budgets.newReservationId();
+    ReserveResult result = budgets.reserve(id, keys, AMOUNT_PICO, now, lease);
     if (!result.isOk()) {
       throw new IllegalStateException("the benchmark's budget ran out at " + result.exhaustedKey());
     }
-    budgets.settle(keys, AMOUNT_PICO, AMOUNT_PICO, MODEL, now);
+    budgets.settle(id, AMOUNT_PICO, MODEL, now);
     return result;
   }
 }

@@ -14,6 +14,7 @@ import dev.llmbudget.store.ReserveResult;
 import dev.llmbudget.tokens.TokenCounter;
 import java.math.BigDecimal;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -35,9 +36,23 @@ public final class BudgetEngine {
   private final Clock clock;
   private final BigDecimal userDefaultBudget;
   private final BudgetDuration userDefaultDuration;
+  private final Duration reservationTtl;
+
+  /** The default lease of a reservation ({@code llmbudget.reservation_ttl}). */
+  public static final Duration DEFAULT_RESERVATION_TTL = Duration.ofMinutes(10);
 
   public BudgetEngine(BudgetStore store, Supplier<PriceTable> prices, UnknownModelPolicy unknownModel,
       Clock clock, BigDecimal userDefaultBudget, BudgetDuration userDefaultDuration) {
+    this(store, prices, unknownModel, clock, userDefaultBudget, userDefaultDuration, DEFAULT_RESERVATION_TTL);
+  }
+
+  /** As the other constructor, with the lease after which an unsettled reservation is released. */
+  public BudgetEngine(BudgetStore store, Supplier<PriceTable> prices, UnknownModelPolicy unknownModel,
+      Clock clock, BigDecimal userDefaultBudget, BudgetDuration userDefaultDuration, Duration reservationTtl) {
+    this.reservationTtl = Objects.requireNonNull(reservationTtl, "reservationTtl");
+    if (reservationTtl.isNegative() || reservationTtl.isZero()) {
+      throw new IllegalArgumentException("reservation TTL must be positive, was " + reservationTtl);
+    }
     this.store = Objects.requireNonNull(store, "store");
     this.prices = Objects.requireNonNull(prices, "prices");
     this.unknownModel = unknownModel == null ? UnknownModelPolicy.WARN : unknownModel;
@@ -110,39 +125,61 @@ public final class BudgetEngine {
     ModelPrice price = priceOf(model);
     String[] keys = keysFor(user);
     if (price == null) {
-      return reserveKeys(keys, user, 0, model);
+      return reserveKeys(keys, user, 0, model, null);
     }
     long overhead = messages <= 0 ? 0 : (long) messages * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
     long output = Math.max(0, maxOutputTokens);
     long bound = TokenCounter.upperBoundTokens(prompt) + overhead;
     long boundCost = Picodollars.of(price.cost(Usage.of(model, bound, output)));
     Instant now = clock.instant();
-    if (store.reserve(keys, boundCost, now).isOk()) {
-      return new Held(this, keys, user, boundCost, model);
+    long id = store.newReservationId();
+    if (store.reserve(id, keys, boundCost, now, leaseEnd(now)).isOk()) {
+      return new Held(this, id, keys, user, boundCost, model);
     }
     long exact = TokenCounter.forModel(model).count(prompt == null ? "" : prompt.toString()) + overhead;
     long exactCost = Picodollars.of(price.cost(Usage.of(model, exact, output)));
-    return reserveKeys(keys, user, exactCost, model);
+    return reserveKeys(keys, user, exactCost, model, null);
   }
 
   /** Charges {@code usage} to {@code user} (and the global budget) without a reservation; returns the cost. */
   public BigDecimal charge(String user, Usage usage) {
     BigDecimal cost = cost(usage);
-    store.settle(keysFor(user), 0, Picodollars.of(cost), usage.model(), clock.instant());
+    store.charge(keysFor(user), Picodollars.of(cost), usage.model(), clock.instant());
     return cost;
   }
 
   Reservation reserve(String user, long amount, String model) {
-    return reserveKeys(keysFor(user), user, amount, model);
+    return reserveKeys(keysFor(user), user, amount, model, null);
   }
 
-  private Reservation reserveKeys(String[] keys, String user, long amount, String model) {
-    ReserveResult r = store.reserve(keys, amount, clock.instant());
+  /**
+   * Reserves {@code amount} on {@code keys} or throws the refusal; {@code note} (nullable) is a short
+   * remark on what the amount assumed, shown after "this call may cost up to $…".
+   */
+  private Reservation reserveKeys(String[] keys, String user, long amount, String model, String note) {
+    Instant now = clock.instant();
+    long id = store.newReservationId();
+    ReserveResult r = store.reserve(id, keys, amount, now, leaseEnd(now));
     if (!r.isOk()) {
-      throw new BudgetExceededError(Picodollars.toDollars(r.spentPico()), Picodollars.toDollars(r.limitPico()),
-          BudgetStore.GLOBAL_KEY.equals(r.exhaustedKey()) ? null : r.exhaustedKey(), Picodollars.toDollars(amount));
+      throw refusal(r, amount, note);
     }
-    return new Held(this, keys, user, amount, model);
+    return new Held(this, id, keys, user, amount, model);
+  }
+
+  /** The error for a refused reservation of {@code amount}, with the refusing budget's figures. */
+  static BudgetExceededError refusal(ReserveResult r, long amount, String note) {
+    String key = r.exhaustedKey();
+    return new BudgetExceededError(BudgetStore.GLOBAL_KEY.equals(key) ? null : key,
+        Picodollars.toDollars(r.spentPico()), Picodollars.toDollars(r.reservedPico()),
+        Picodollars.toDollars(r.limitPico()), Picodollars.toDollars(amount), note);
+  }
+
+  private Instant leaseEnd(Instant now) {
+    try {
+      return now.plus(reservationTtl);
+    } catch (java.time.DateTimeException | ArithmeticException e) {
+      return Instant.ofEpochMilli(Long.MAX_VALUE);
+    }
   }
 
   /** The budget keys a call by {@code user} is checked against; creates the user's default budget if configured. */
@@ -177,14 +214,16 @@ public final class BudgetEngine {
         AtomicIntegerFieldUpdater.newUpdater(Held.class, "settled");
 
     private final BudgetEngine engine;
+    private final long id;
     private final String[] keys;
     private final String user;
     private final long amount;
     private final String model;
     private volatile int settled;
 
-    Held(BudgetEngine engine, String[] keys, String user, long amount, String model) {
+    Held(BudgetEngine engine, long id, String[] keys, String user, long amount, String model) {
       this.engine = engine;
+      this.id = id;
       this.keys = keys;
       this.user = user;
       this.amount = amount;
@@ -239,7 +278,11 @@ public final class BudgetEngine {
 
     private void settle(long actual, String bookedModel) {
       if (SETTLED.compareAndSet(this, 0, 1)) {
-        engine.store.settle(keys, amount, actual, bookedModel, engine.clock.instant());
+        Instant now = engine.clock.instant();
+        if (!engine.store.settle(id, actual, bookedModel, now)) {
+          // the store forgot it (its lease ran out long ago): the call still pays what it used
+          engine.store.charge(keys, actual, bookedModel, now);
+        }
       }
     }
   }

@@ -30,7 +30,7 @@ public final class BudgetRuntime {
     this.cfg = cfg;
     BudgetStore store = StoreRegistry.open(cfg.store(), cfg.project(), cfg.apiBase(), cfg);
     this.engine = new BudgetEngine(store, PRICES, cfg.unknownModel(), Clock.systemUTC(),
-        cfg.userMaxBudget(), cfg.userBudgetDuration());
+        cfg.userMaxBudget(), cfg.userBudgetDuration(), cfg.reservationTtl());
   }
 
   /**

@@ -9,9 +9,19 @@ import java.util.Set;
 /**
  * Where budgets and their spend live. Money is in picodollars ({@link Picodollars}). Every
  * operation that reads or charges a budget first applies a reset that has come due, so budgets
- * reset by themselves. A store shared by many JVMs implements {@link #reserve} and {@link #settle}
- * as one atomic round trip each (a Redis script, a SQL transaction); the contract test
- * {@code BudgetStoreContract} says what every store must do.
+ * reset by themselves.
+ *
+ * <p>A reservation is identified by an id from {@link #newReservationId()}. The store records, under
+ * that id, exactly what it held on each key, and {@link #settle} releases exactly that, whatever
+ * happened to the limits in between (created, changed, removed). Every reservation carries a lease:
+ * once {@code expiresAt} has passed, the store may release it on its own, and a settle that comes
+ * later still charges its real cost once and releases nothing twice. A store shared by many JVMs
+ * implements each of {@link #reserve}, {@link #settle} and {@link #charge} as one atomic step (a
+ * Redis Lua script over a hash {@code res:<id>} of key to held amount and a sorted set of leases;
+ * a SQL transaction that locks the budget rows in key order and inserts or deletes the reservation
+ * row), and qualifies ids with its own instance id. All arithmetic is overflow-safe: an amount that
+ * does not fit next to what a budget has spent and reserved is refused, never wrapped. The contract
+ * test {@code BudgetStoreContract} says what every store must do.
  */
 public interface BudgetStore extends AutoCloseable {
 
@@ -21,19 +31,36 @@ public interface BudgetStore extends AutoCloseable {
   /** Names the store for messages, e.g. {@code local file /srv/app/user_cost.json}. */
   String describe();
 
-  /**
-   * Atomically reserves {@code amount} on every key that has a limit, or on none. A budget refuses
-   * when it has already spent its limit or when spent + reserved + amount would exceed it. Keys
-   * without a budget are skipped.
-   */
-  ReserveResult reserve(String[] keys, long amount, Instant now);
+  /** A fresh reservation id, unique among the reservations of this store object. */
+  long newReservationId();
 
   /**
-   * Settles a reservation: releases {@code reserved} on every key and charges {@code actual} to
-   * every key (creating a limit-less entry for a key that has none), booked under {@code model}.
-   * {@code actual = 0} with {@code model = null} is a plain release.
+   * Atomically reserves {@code amount} on every key that has a limit, or on none, and records what
+   * it held under {@code id} until {@code expiresAt}. A budget refuses when it has already spent its
+   * limit or when spent + reserved + amount would exceed it. Keys without a limit hold nothing; they
+   * are only remembered, to be charged at settle. A refused reservation records nothing.
+   *
+   * @throws IllegalArgumentException when {@code amount} is negative
    */
-  void settle(String[] keys, long reserved, long actual, String model, Instant now);
+  ReserveResult reserve(long id, String[] keys, long amount, Instant now, Instant expiresAt);
+
+  /**
+   * Settles reservation {@code id}: releases exactly what it still holds on each key and charges
+   * {@code actual} to every key it was made for (creating a limit-less entry for a key that has
+   * none), booked under {@code model}. {@code actual = 0} with {@code model = null} is a plain
+   * release. Idempotent: only the first settle of an id acts. A reservation whose lease expired was
+   * already released; its settle only charges.
+   *
+   * @return false when the store knows no reservation {@code id} (settled already, or expired so
+   *     long ago that it was forgotten); then nothing changed and the caller charges with {@link #charge}
+   */
+  boolean settle(long id, long actual, String model, Instant now);
+
+  /** Charges {@code actual} to every key without a reservation, as a settle of a reservation of zero. */
+  void charge(String[] keys, long actual, String model, Instant now);
+
+  /** Releases every reservation whose lease has expired by {@code now}; returns how many it released. */
+  int expireLeases(Instant now);
 
   /** The budget under {@code key} after any due reset, or empty when there is none. */
   Optional<BudgetSnapshot> snapshot(String key, Instant now);

@@ -1,6 +1,7 @@
 package dev.llmbudget.store;
 
 import dev.llmbudget.BudgetDuration;
+import dev.llmbudget.internal.Log;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -13,7 +14,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -69,7 +72,7 @@ final class Ledger {
         if (now < s.nextReset) {
           return s;
         }
-        State reset = resetState(s, terms.duration, now);
+        State reset = resetState(s, terms, now);
         if (state.compareAndSet(s, reset)) {
           mutations.increment();
           return reset;
@@ -77,16 +80,19 @@ final class Ledger {
       }
     }
 
-    /** Reserves if there is room; returns the state that refused, or {@code null} on success. */
-    State tryReserve(long amount, long now) {
+    /**
+     * Reserves {@code amount} if there is room: {@code null} when it is held, {@link ReserveResult#OK}
+     * when this budget has no limit (nothing held), otherwise the refusal with the figures that refused.
+     */
+    ReserveResult tryReserve(long amount, long now) {
       Terms t = terms;
       while (true) {
         State s = current(now);
         if (!t.hasLimit()) {
-          return null;
+          return ReserveResult.OK;
         }
-        if (s.spent >= t.limit || s.spent + s.reserved + amount > t.limit || s.reserved + amount < 0) {
-          return s;
+        if (!fits(s.spent, s.reserved, amount, t.limit)) {
+          return ReserveResult.exhausted(key, s.spent, s.reserved, t.limit);
         }
         State next = new State(s.spent, s.reserved + amount, s.periodStart, s.nextReset, s.models);
         if (state.compareAndSet(s, next)) {
@@ -95,13 +101,15 @@ final class Ledger {
       }
     }
 
-    void settle(long reserved, long actual, String model, long now) {
+    /** Releases {@code release} of what this budget holds and charges {@code actual}, in one step. */
+    void settle(long release, long actual, String model, long now) {
       State s;
       State next;
       do {
         s = current(now);
-        long r = Math.max(0, s.reserved - reserved);
-        next = new State(Math.addExact(s.spent, actual), r, s.periodStart, s.nextReset, s.models);
+        // exact bookkeeping keeps reserved >= release; the floor only guards against a store bug
+        long r = Math.max(0, s.reserved - release);
+        next = new State(saturatedAdd(s.spent, actual), r, s.periodStart, s.nextReset, s.models);
       } while (!state.compareAndSet(s, next));
       if (model != null && actual != 0) {
         next.models.computeIfAbsent(model, m -> new AtomicLong()).addAndGet(actual);
@@ -118,7 +126,7 @@ final class Ledger {
         if (s.periodStart != periodStart) {
           return;
         }
-        next = new State(Math.addExact(s.spent, spent), s.reserved, s.periodStart, s.nextReset, s.models);
+        next = new State(saturatedAdd(s.spent, spent), s.reserved, s.periodStart, s.nextReset, s.models);
       } while (!state.compareAndSet(s, next));
       ConcurrentHashMap<String, AtomicLong> target = next.models;
       models.forEach((m, v) -> target.computeIfAbsent(m, k -> new AtomicLong()).addAndGet(v));
@@ -131,7 +139,7 @@ final class Ledger {
      */
     void adoptPeriod(StoredBudget theirs, long keepAbove, Map<String, Long> keepModelsAbove) {
       long start = theirs.periodStart().toEpochMilli();
-      long next = nextResetAfter(theirs.periodStart(), terms.duration);
+      long next = nextResetAfter(theirs.periodStart(), terms.duration, terms.createdAt);
       State s;
       State adopted;
       do {
@@ -144,7 +152,7 @@ final class Ledger {
             m.computeIfAbsent(k, x -> new AtomicLong()).addAndGet(mine);
           }
         });
-        long spent = Math.addExact(theirs.spent(), Math.max(0, s.spent - keepAbove));
+        long spent = saturatedAdd(theirs.spent(), Math.max(0, s.spent - keepAbove));
         adopted = new State(spent, s.reserved, start, next, m);
       } while (!state.compareAndSet(s, adopted));
       mutations.increment();
@@ -152,12 +160,12 @@ final class Ledger {
 
     /** Moves the current period's start to {@code periodStart}, keeping the spend and adding {@code spent}. */
     void rebase(long periodStart, long spent, Map<String, Long> models) {
-      long next = nextResetAfter(Instant.ofEpochMilli(periodStart), terms.duration);
+      long next = nextResetAfter(Instant.ofEpochMilli(periodStart), terms.duration, terms.createdAt);
       State s;
       State moved;
       do {
         s = state.get();
-        moved = new State(Math.addExact(s.spent, spent), s.reserved, periodStart, next, s.models);
+        moved = new State(saturatedAdd(s.spent, spent), s.reserved, periodStart, next, s.models);
       } while (!state.compareAndSet(s, moved));
       ConcurrentHashMap<String, AtomicLong> target = moved.models;
       models.forEach((m, v) -> target.computeIfAbsent(m, k -> new AtomicLong()).addAndGet(v));
@@ -205,9 +213,51 @@ final class Ledger {
     }
   }
 
+  /** The latest instant a lease can end at in epoch milliseconds; later ones never expire. */
+  private static final Instant LATEST = Instant.ofEpochMilli(Long.MAX_VALUE);
+
   private final ZoneId zone;
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
   private final LongAdder mutations = new LongAdder();
+  private final ConcurrentHashMap<Long, Hold> holds = new ConcurrentHashMap<>();
+  private final AtomicLong reservationIds = new AtomicLong();
+  /** No lease expires (and no expired one is due to be forgotten) before this instant. */
+  private volatile long nextLeaseCheck = Long.MAX_VALUE;
+  private static final AtomicLongFieldUpdater<Ledger> NEXT_LEASE_CHECK =
+      AtomicLongFieldUpdater.newUpdater(Ledger.class, "nextLeaseCheck");
+
+  /**
+   * A live reservation: exactly which budgets it holds {@code amount} on ({@code held[i]} for
+   * {@code keys[i]}, {@code null} where it holds nothing), so settle and expiry release exactly that.
+   */
+  static final class Hold {
+    static final int HELD = 0;
+    static final int EXPIRED = 1;
+    static final int SETTLED = 2;
+    static final AtomicIntegerFieldUpdater<Hold> STATE = AtomicIntegerFieldUpdater.newUpdater(Hold.class, "state");
+
+    final long id;
+    final String[] keys;
+    final Entry[] held;
+    final long amount;
+    final long reservedAt;
+    final long expiresAt;
+    volatile int state;
+
+    Hold(long id, String[] keys, Entry[] held, long amount, long reservedAt, long expiresAt) {
+      this.id = id;
+      this.keys = keys;
+      this.held = held;
+      this.amount = amount;
+      this.reservedAt = reservedAt;
+      this.expiresAt = expiresAt;
+    }
+
+    /** An expired hold is kept one more lease span, so a late settle still finds and charges it. */
+    long forgetAt() {
+      return saturatedAdd(expiresAt, Math.max(0, expiresAt - reservedAt));
+    }
+  }
 
   Ledger(ZoneId zone) {
     this.zone = Objects.requireNonNull(zone, "zone");
@@ -234,45 +284,154 @@ final class Ledger {
     return Collections.unmodifiableSet(entries.keySet());
   }
 
-  ReserveResult reserve(String[] keys, long amount, Instant now) {
+  long newReservationId() {
+    return reservationIds.incrementAndGet();
+  }
+
+  ReserveResult reserve(long id, String[] keys, long amount, Instant now, Instant expiresAt) {
+    if (amount < 0) {
+      throw new IllegalArgumentException("a reservation cannot be negative, was " + amount + " picodollars");
+    }
     long t = now.toEpochMilli();
+    if (t >= nextLeaseCheck) {
+      expireLeases(t);
+    }
+    Entry[] held = null;
     for (int i = 0; i < keys.length; i++) {
       Entry e = keys[i] == null ? null : entries.get(keys[i]);
       if (e == null) {
         continue;
       }
-      State refused = e.tryReserve(amount, t);
+      ReserveResult refused = e.tryReserve(amount, t);
+      if (refused == ReserveResult.OK) {
+        continue;
+      }
       if (refused != null) {
-        for (int j = 0; j < i; j++) {
-          Entry held = keys[j] == null ? null : entries.get(keys[j]);
-          if (held != null) {
-            held.settle(amount, 0, null, t);
+        if (held != null) {
+          for (Entry h : held) {
+            if (h != null) {
+              h.settle(amount, 0, null, t);
+            }
           }
         }
-        return ReserveResult.exhausted(e.key, refused.spent, e.terms.limit);
+        return refused;
       }
+      if (held == null) {
+        held = new Entry[keys.length];
+      }
+      held[i] = e;
     }
+    long expires = expiresAt.isAfter(LATEST) ? Long.MAX_VALUE : expiresAt.toEpochMilli();
+    if (holds.putIfAbsent(id, new Hold(id, keys, held, amount, t, expires)) != null) {
+      throw new IllegalStateException("reservation id " + id + " is already in use");
+    }
+    lowerLeaseCheck(expires);
     return ReserveResult.OK;
   }
 
-  void settle(String[] keys, long reserved, long actual, String model, Instant now) {
+  boolean settle(long id, long actual, String model, Instant now) {
+    Hold h = holds.get(id);
+    if (h == null) {
+      return false;
+    }
+    boolean release;
+    if (Hold.STATE.compareAndSet(h, Hold.HELD, Hold.SETTLED)) {
+      release = true;
+    } else if (Hold.STATE.compareAndSet(h, Hold.EXPIRED, Hold.SETTLED)) {
+      release = false;
+    } else {
+      return false;
+    }
+    holds.remove(id, h);
     long t = now.toEpochMilli();
-    for (String key : keys) {
+    for (int i = 0; i < h.keys.length; i++) {
+      String key = h.keys[i];
+      Entry was = release && h.held != null ? h.held[i] : null;
       if (key == null) {
         continue;
       }
       Entry e = entries.get(key);
-      if (e == null) {
-        if (actual == 0) {
-          continue;
-        }
+      if (e == null && actual != 0) {
         e = entries.computeIfAbsent(key, k -> newEntry(k, Terms.NO_LIMIT, null, now, now));
       }
-      e.settle(e.terms.hasLimit() ? reserved : 0, actual, model, t);
+      if (was != null && was != e) {
+        was.settle(h.amount, 0, null, t); // the budget was replaced meanwhile: free the old one
+        was = null;
+      }
+      if (e != null && (was != null || actual != 0)) {
+        e.settle(was == null ? 0 : h.amount, actual, model, t);
+      }
+    }
+    return true;
+  }
+
+  void charge(String[] keys, long actual, String model, Instant now) {
+    if (actual < 0) {
+      throw new IllegalArgumentException("a charge cannot be negative, was " + actual + " picodollars");
+    }
+    if (actual == 0) {
+      return;
+    }
+    long t = now.toEpochMilli();
+    for (String key : keys) {
+      if (key != null) {
+        entries.computeIfAbsent(key, k -> newEntry(k, Terms.NO_LIMIT, null, now, now)).settle(0, actual, model, t);
+      }
+    }
+  }
+
+  /**
+   * Releases every reservation whose lease ran out by {@code now} and forgets those expired long
+   * enough ago (one more lease span) that no late settle is expected; returns how many it released.
+   */
+  int expireLeases(Instant now) {
+    return expireLeases(now.toEpochMilli());
+  }
+
+  private int expireLeases(long now) {
+    // Reset first, then lower again for every hold that stays: a reserve that adds a hold during
+    // the scan lowers it too, so the bound never ends up above a live lease.
+    nextLeaseCheck = Long.MAX_VALUE;
+    int released = 0;
+    for (Hold h : holds.values()) {
+      if (h.expiresAt > now) {
+        lowerLeaseCheck(h.expiresAt);
+      } else if (Hold.STATE.compareAndSet(h, Hold.HELD, Hold.EXPIRED)) {
+        released++;
+        if (h.held != null) {
+          for (Entry e : h.held) {
+            if (e != null) {
+              e.settle(h.amount, 0, null, now);
+            }
+          }
+        }
+        Log.warn("llm-budget: a reservation of $" + Picodollars.toDollars(h.amount).toPlainString()
+            + " for " + java.util.Arrays.toString(h.keys) + " was not settled within its lease of "
+            + java.time.Duration.ofMillis(h.expiresAt - h.reservedAt)
+            + " (llmbudget.reservation_ttl); it is released, and the call is still charged if it completes later");
+        lowerLeaseCheck(h.forgetAt());
+      } else if (h.forgetAt() <= now) {
+        holds.remove(h.id, h);
+      } else {
+        lowerLeaseCheck(h.forgetAt());
+      }
+    }
+    return released;
+  }
+
+  private void lowerLeaseCheck(long at) {
+    long cur;
+    while ((cur = nextLeaseCheck) > at) {
+      if (NEXT_LEASE_CHECK.compareAndSet(this, cur, at)) {
+        return;
+      }
     }
   }
 
   Optional<BudgetSnapshot> snapshot(String key, Instant now) {
+    if (now.toEpochMilli() >= nextLeaseCheck) {
+      expireLeases(now.toEpochMilli());
+    }
     Entry e = entries.get(key);
     return e == null ? Optional.empty() : Optional.of(e.snapshot(now.toEpochMilli()));
   }
@@ -286,7 +445,7 @@ final class Ledger {
         State s;
         do {
           s = existing.state.get();
-        } while (!existing.state.compareAndSet(s, retime(s, duration)));
+        } while (!existing.state.compareAndSet(s, retime(s, duration, old.createdAt)));
       }
     }
     mutations.increment();
@@ -307,7 +466,7 @@ final class Ledger {
   void restore(String key, long limit, BudgetDuration duration, Instant createdAt, Instant periodStart,
       long spent, Map<String, Long> models) {
     long start = periodStart.toEpochMilli();
-    long next = duration == null ? Long.MAX_VALUE : duration.nextReset(periodStart, zone).toEpochMilli();
+    long next = nextResetAfter(periodStart, duration, createdAt);
     ConcurrentHashMap<String, AtomicLong> m = new ConcurrentHashMap<>();
     models.forEach((k, v) -> m.put(k, new AtomicLong(v)));
     entries.put(key, new Entry(key, new Terms(limit, duration, createdAt), new State(spent, 0, start, next, m)));
@@ -321,7 +480,7 @@ final class Ledger {
     ConcurrentHashMap<String, AtomicLong> m = new ConcurrentHashMap<>();
     b.models().forEach((k, v) -> m.put(k, new AtomicLong(v)));
     State initial = new State(b.spent(), 0, b.periodStart().toEpochMilli(),
-        nextResetAfter(b.periodStart(), b.duration()), m);
+        nextResetAfter(b.periodStart(), b.duration(), b.createdAt()), m);
     boolean added = entries.putIfAbsent(key,
         new Entry(key, new Terms(b.limit(), b.duration(), b.createdAt()), initial)) == null;
     if (added) {
@@ -339,6 +498,9 @@ final class Ledger {
 
   void resetDue(Instant now) {
     long t = now.toEpochMilli();
+    if (t >= nextLeaseCheck) {
+      expireLeases(t);
+    }
     for (Entry e : entries.values()) {
       e.current(t);
     }
@@ -346,35 +508,55 @@ final class Ledger {
 
   private Entry newEntry(String key, long limit, BudgetDuration duration, Instant createdAt, Instant now) {
     Terms terms = new Terms(limit, duration, createdAt);
-    Instant start = duration == null ? createdAt : duration.currentPeriodStart(createdAt, now, zone);
-    long next = duration == null ? Long.MAX_VALUE : duration.nextReset(start, zone).toEpochMilli();
+    Instant start = duration == null ? createdAt : duration.currentPeriodStart(createdAt, now, createdAt, zone);
+    long next = nextResetAfter(start, duration, createdAt);
     return new Entry(key, terms, new State(0, 0, start.toEpochMilli(), next, new ConcurrentHashMap<>()));
   }
 
-  long nextResetAfter(Instant periodStart, BudgetDuration duration) {
-    return duration == null ? Long.MAX_VALUE : duration.nextReset(periodStart, zone).toEpochMilli();
+  /** When a period that started at {@code periodStart} ends; spans step on the grid of {@code anchor}. */
+  long nextResetAfter(Instant periodStart, BudgetDuration duration, Instant anchor) {
+    return duration == null ? Long.MAX_VALUE : duration.nextReset(periodStart, anchor, zone).toEpochMilli();
   }
 
-  private State resetState(State s, BudgetDuration duration, long now) {
+  private State resetState(State s, Terms terms, long now) {
+    BudgetDuration duration = terms.duration;
     if (duration == null) {
       return new State(s.spent, s.reserved, s.periodStart, Long.MAX_VALUE, s.models);
     }
-    Instant start = duration.currentPeriodStart(Instant.ofEpochMilli(s.periodStart), Instant.ofEpochMilli(now), zone);
-    return periodFrom(start, s.reserved, duration);
+    Instant start = duration.currentPeriodStart(Instant.ofEpochMilli(s.periodStart), Instant.ofEpochMilli(now),
+        terms.createdAt, zone);
+    return periodFrom(start, s.reserved, duration, terms.createdAt);
   }
 
   private State freshState(long reserved, BudgetDuration duration, long now) {
-    return periodFrom(Instant.ofEpochMilli(now), reserved, duration);
+    return periodFrom(Instant.ofEpochMilli(now), reserved, duration, null);
   }
 
-  private State periodFrom(Instant start, long reserved, BudgetDuration duration) {
-    long next = duration == null ? Long.MAX_VALUE : duration.nextReset(start, zone).toEpochMilli();
+  private State periodFrom(Instant start, long reserved, BudgetDuration duration, Instant anchor) {
+    long next = nextResetAfter(start, duration, anchor);
     return new State(0, reserved, start.toEpochMilli(), next, new ConcurrentHashMap<>());
   }
 
-  private State retime(State s, BudgetDuration duration) {
-    long next = duration == null
-        ? Long.MAX_VALUE : duration.nextReset(Instant.ofEpochMilli(s.periodStart), zone).toEpochMilli();
+  private State retime(State s, BudgetDuration duration, Instant anchor) {
+    long next = nextResetAfter(Instant.ofEpochMilli(s.periodStart), duration, anchor);
     return new State(s.spent, s.reserved, s.periodStart, next, s.models);
+  }
+
+  /**
+   * Whether {@code amount} fits next to {@code spent} and {@code reserved} under {@code limit}. A budget
+   * that has spent its limit refuses even a zero reservation; the sum saturates instead of wrapping,
+   * so a huge amount is refused, never let through as a negative total.
+   */
+  static boolean fits(long spent, long reserved, long amount, long limit) {
+    return spent < limit && saturatedAdd(saturatedAdd(spent, reserved), amount) <= limit;
+  }
+
+  /** {@code a + b}, pinned at {@link Long#MAX_VALUE} or {@link Long#MIN_VALUE} instead of wrapping. */
+  static long saturatedAdd(long a, long b) {
+    long r = a + b;
+    if (((a ^ r) & (b ^ r)) < 0) {
+      return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+    return r;
   }
 }

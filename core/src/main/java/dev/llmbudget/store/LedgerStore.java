@@ -20,13 +20,28 @@ abstract class LedgerStore implements BudgetStore {
   }
 
   @Override
-  public ReserveResult reserve(String[] keys, long amount, Instant now) {
-    return ledger.reserve(keys, amount, now);
+  public long newReservationId() {
+    return ledger.newReservationId();
   }
 
   @Override
-  public void settle(String[] keys, long reserved, long actual, String model, Instant now) {
-    ledger.settle(keys, reserved, actual, model, now);
+  public ReserveResult reserve(long id, String[] keys, long amount, Instant now, Instant expiresAt) {
+    return ledger.reserve(id, keys, amount, now, expiresAt);
+  }
+
+  @Override
+  public boolean settle(long id, long actual, String model, Instant now) {
+    return ledger.settle(id, actual, model, now);
+  }
+
+  @Override
+  public void charge(String[] keys, long actual, String model, Instant now) {
+    ledger.charge(keys, actual, model, now);
+  }
+
+  @Override
+  public int expireLeases(Instant now) {
+    return ledger.expireLeases(now);
   }
 
   @Override

@@ -40,7 +40,7 @@ final class LedgerSync {
         ledger.putBudget(key, theirs.limit(), theirs.duration(), ours.terms.createdAt(), now);
       }
       long theirStart = theirs.periodStart().toEpochMilli();
-      if (ledger.nextResetAfter(theirs.periodStart(), theirs.duration()) <= t) {
+      if (ledger.nextResetAfter(theirs.periodStart(), theirs.duration(), theirs.createdAt()) <= t) {
         return; // their spend belongs to a period that is over
       }
       Ledger.State cur = ours.current(t);

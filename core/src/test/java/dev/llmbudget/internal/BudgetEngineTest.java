@@ -87,4 +87,94 @@ class BudgetEngineTest {
         .cost(Usage.of("gpt-4o-mini", 100, 10)));
     assertThat(store.snapshot("alias-user", Clock.systemUTC().instant()).orElseThrow().reserved()).isZero();
   }
+
+  /** A clock the test moves by hand. */
+  static final class HandClock extends Clock {
+    volatile java.time.Instant now = java.time.Instant.parse("2026-03-10T10:00:00Z");
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public java.time.Instant instant() {
+      return now;
+    }
+  }
+
+  @Test
+  void anAbandonedReservationFreesItsBudgetAfterTheTtlAndALateCommitStillPaysOnce() {
+    HandClock clock = new HandClock();
+    store.putBudget("alice", new BigDecimal("1"), null, clock.now);
+    BudgetEngine e = new BudgetEngine(store, PriceTable::defaultTable, UnknownModelPolicy.WARN, clock, null, null,
+        java.time.Duration.ofMinutes(5));
+    Reservation abandoned = e.reserve("alice", new BigDecimal("0.8"));
+    assertThatThrownBy(() -> e.reserve("alice", new BigDecimal("0.5")))
+        .isInstanceOf(BudgetExceededError.class)
+        .hasMessage("LLM budget of user 'alice' would be exceeded: spent $0 + reserved $0.8 of $1;"
+            + " this call may cost up to $0.5");
+
+    clock.now = clock.now.plusSeconds(5 * 60);
+    Reservation next = e.reserve("alice", new BigDecimal("0.5"));
+    abandoned.commit(new BigDecimal("0.3"), "gpt-4o");
+    abandoned.commit(new BigDecimal("0.3"), "gpt-4o");
+    next.release();
+
+    var s = store.snapshot("alice", clock.now).orElseThrow();
+    assertThat(s.currentCost()).isEqualByComparingTo("0.3");
+    assertThat(s.reserved()).isZero();
+  }
+
+  @Test
+  void aCommitLongAfterTheStoreForgotTheReservationIsStillCharged() {
+    HandClock clock = new HandClock();
+    store.putBudget("bob", new BigDecimal("1"), null, clock.now);
+    BudgetEngine e = new BudgetEngine(store, PriceTable::defaultTable, UnknownModelPolicy.WARN, clock, null, null,
+        java.time.Duration.ofMinutes(1));
+    Reservation r = e.reserve("bob", new BigDecimal("0.4"));
+
+    clock.now = clock.now.plusSeconds(3600);
+    assertThat(store.expireLeases(clock.now)).isEqualTo(1);
+    store.expireLeases(clock.now.plusSeconds(3600));
+    r.commit(new BigDecimal("0.25"), "gpt-4o");
+    r.release();
+
+    var s = store.snapshot("bob", clock.now).orElseThrow();
+    assertThat(s.currentCost()).isEqualByComparingTo("0.25");
+    assertThat(s.reserved()).isZero();
+  }
+
+  @Test
+  void aRefusalCarriesTheRefusingBudgetsFiguresAndTheCallersNote() {
+    store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("0.002"), null, Clock.systemUTC().instant());
+    BudgetEngine e = engine(UnknownModelPolicy.WARN, null);
+    e.charge(null, Usage.of("gpt-4o", 0, 0));
+    Reservation held = e.reserve(null, new BigDecimal("0.0015"));
+
+    BudgetExceededError err = BudgetEngine.refusal(
+        store.reserve(store.newReservationId(), new String[] {BudgetStore.GLOBAL_KEY}, 1_000_000_000L,
+            Clock.systemUTC().instant(), Clock.systemUTC().instant().plusSeconds(60)),
+        1_000_000_000L, "max_tokens 800");
+    held.release();
+
+    assertThat(err.isGlobal()).isTrue();
+    assertThat(err.reserved()).isEqualByComparingTo("0.0015");
+    assertThat(err.limit()).isEqualByComparingTo("0.002");
+    assertThat(err.callReservation()).isEqualByComparingTo("0.001");
+    assertThat(err.getMessage()).isEqualTo("Global LLM budget would be exceeded: spent $0 + reserved $0.0015 of $0.002;"
+        + " this call may cost up to $0.001 (max_tokens 800)");
+  }
+
+  @Test
+  void aReservationTtlMustBePositive() {
+    assertThatThrownBy(() -> new BudgetEngine(store, PriceTable::defaultTable, UnknownModelPolicy.WARN,
+        Clock.systemUTC(), null, null, java.time.Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TTL");
+  }
 }

@@ -40,6 +40,14 @@ abstract class BudgetStoreContract {
     }
   }
 
+  /** A lease no test outlives unless it means to. */
+  static final java.time.Duration LEASE = java.time.Duration.ofMinutes(10);
+
+  /** Reserves under a fresh id with the default lease; for tests that never settle it. */
+  ReserveResult reserve(String[] keys, long amount, Instant now) {
+    return store.reserve(store.newReservationId(), keys, amount, now, now.plus(LEASE));
+  }
+
   static String[] keys(String... k) {
     return k;
   }
@@ -52,9 +60,9 @@ abstract class BudgetStoreContract {
   void reserveWithinTheLimitSucceedsAndBeyondItRefuses() {
     store.putBudget("alice", usd("10"), null, T0);
 
-    assertThat(store.reserve(keys("alice"), 6 * DOLLAR, T0).isOk()).isTrue();
-    assertThat(store.reserve(keys("alice"), 4 * DOLLAR, T0).isOk()).isTrue();
-    ReserveResult refused = store.reserve(keys("alice"), 1, T0);
+    assertThat(reserve(keys("alice"), 6 * DOLLAR, T0).isOk()).isTrue();
+    assertThat(reserve(keys("alice"), 4 * DOLLAR, T0).isOk()).isTrue();
+    ReserveResult refused = reserve(keys("alice"), 1, T0);
 
     assertThat(refused.isOk()).isFalse();
     assertThat(refused.exhaustedKey()).isEqualTo("alice");
@@ -65,9 +73,9 @@ abstract class BudgetStoreContract {
   @Test
   void aBudgetThatHasSpentItsLimitRefusesEvenAZeroReservation() {
     store.putBudget("alice", usd("1"), null, T0);
-    store.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
 
-    assertThat(store.reserve(keys("alice"), 0, T0).isOk()).isFalse();
+    assertThat(reserve(keys("alice"), 0, T0).isOk()).isFalse();
     assertThat(store.snapshot("alice", T0).orElseThrow().isExhausted()).isTrue();
   }
 
@@ -76,7 +84,7 @@ abstract class BudgetStoreContract {
     store.putBudget("alice", usd("10"), null, T0);
     store.putBudget(BudgetStore.GLOBAL_KEY, usd("1"), null, T0);
 
-    ReserveResult r = store.reserve(keys("alice", BudgetStore.GLOBAL_KEY), 2 * DOLLAR, T0);
+    ReserveResult r = reserve(keys("alice", BudgetStore.GLOBAL_KEY), 2 * DOLLAR, T0);
 
     assertThat(r.isOk()).isFalse();
     assertThat(r.exhaustedKey()).isEqualTo(BudgetStore.GLOBAL_KEY);
@@ -87,11 +95,12 @@ abstract class BudgetStoreContract {
   @Test
   void settleReleasesTheReservationChargesTheActualCostAndBooksItPerModel() {
     store.putBudget("alice", usd("10"), null, T0);
-    store.reserve(keys("alice"), 3 * DOLLAR, T0);
+    long id = store.newReservationId();
+    store.reserve(id, keys("alice"), 3 * DOLLAR, T0, T0.plus(LEASE));
 
-    store.settle(keys("alice"), 3 * DOLLAR, 2 * DOLLAR, "gpt-4o", T0);
-    store.settle(keys("alice"), 0, Picodollars.of(usd("0.5")), "claude-3", T0);
-    store.settle(keys("alice"), 0, Picodollars.of(usd("0.25")), "gpt-4o", T0);
+    assertThat(store.settle(id, 2 * DOLLAR, "gpt-4o", T0)).isTrue();
+    store.charge(keys("alice"), Picodollars.of(usd("0.5")), "claude-3", T0);
+    store.charge(keys("alice"), Picodollars.of(usd("0.25")), "gpt-4o", T0);
 
     BudgetSnapshot s = store.snapshot("alice", T0).orElseThrow();
     assertThat(s.reserved()).isZero();
@@ -103,10 +112,11 @@ abstract class BudgetStoreContract {
 
   @Test
   void keysWithoutABudgetSkipReserveButSettleTracksTheirSpend() {
-    assertThat(store.reserve(keys("bob"), 1_000 * DOLLAR, T0).isOk()).isTrue();
+    long id = store.newReservationId();
+    assertThat(store.reserve(id, keys("bob"), 1_000 * DOLLAR, T0, T0.plus(LEASE)).isOk()).isTrue();
     assertThat(store.snapshot("bob", T0)).isEmpty();
 
-    store.settle(keys("bob"), 1_000 * DOLLAR, DOLLAR, "gpt-4o", T0);
+    store.settle(id, DOLLAR, "gpt-4o", T0);
 
     BudgetSnapshot s = store.snapshot("bob", T0).orElseThrow();
     assertThat(s.totalBudget()).isNull();
@@ -118,7 +128,7 @@ abstract class BudgetStoreContract {
   @Test
   void putBudgetChangesTheLimitAndKeepsTheSpend() {
     store.putBudget("alice", usd("10"), null, T0);
-    store.settle(keys("alice"), 0, 4 * DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), 4 * DOLLAR, "gpt-4o", T0);
 
     store.putBudget("alice", usd("5"), BudgetDuration.MONTHLY, T0.plusSeconds(60));
 
@@ -126,7 +136,7 @@ abstract class BudgetStoreContract {
     assertThat(s.totalBudget()).isEqualByComparingTo("5");
     assertThat(s.currentCost()).isEqualByComparingTo("4");
     assertThat(s.duration()).isEqualTo(BudgetDuration.MONTHLY);
-    assertThat(store.reserve(keys("alice"), 2 * DOLLAR, T0).isOk()).isFalse();
+    assertThat(reserve(keys("alice"), 2 * DOLLAR, T0).isOk()).isFalse();
   }
 
   @Test
@@ -142,7 +152,7 @@ abstract class BudgetStoreContract {
   @Test
   void resetCostZeroesTheSpendAndStartsANewPeriod() {
     store.putBudget("alice", usd("10"), BudgetDuration.MONTHLY, T0);
-    store.settle(keys("alice"), 0, 7 * DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), 7 * DOLLAR, "gpt-4o", T0);
     Instant later = T0.plusSeconds(3600);
 
     store.resetCost("alice", later);
@@ -157,11 +167,11 @@ abstract class BudgetStoreContract {
   @Test
   void aDailyBudgetResetsByItselfAfterMidnight() {
     store.putBudget("alice", usd("1"), BudgetDuration.DAILY, T0);
-    store.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
-    assertThat(store.reserve(keys("alice"), 1, T0.plusSeconds(3600)).isOk()).isFalse();
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
+    assertThat(reserve(keys("alice"), 1, T0.plusSeconds(3600)).isOk()).isFalse();
 
     Instant nextDay = Instant.parse("2026-03-11T00:00:00Z");
-    assertThat(store.reserve(keys("alice"), DOLLAR / 2, nextDay).isOk()).isTrue();
+    assertThat(reserve(keys("alice"), DOLLAR / 2, nextDay).isOk()).isTrue();
 
     BudgetSnapshot s = store.snapshot("alice", nextDay).orElseThrow();
     assertThat(s.currentCost()).isZero();
@@ -173,7 +183,7 @@ abstract class BudgetStoreContract {
   void resetDueAppliesEveryResetThatHasComeDue() {
     store.putBudget("alice", usd("5"), BudgetDuration.DAILY, T0);
     store.putBudget("bob", usd("5"), BudgetDuration.MONTHLY, T0);
-    store.settle(keys("alice", "bob"), 0, DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice", "bob"), DOLLAR, "gpt-4o", T0);
 
     Instant nextDay = Instant.parse("2026-03-11T08:00:00Z");
     store.resetDue(nextDay);
@@ -186,8 +196,8 @@ abstract class BudgetStoreContract {
   void snapshotShowsTheBudgetAsStored() {
     Instant created = Instant.parse("2026-03-10T09:30:00Z");
     store.putBudget("alice", usd("12.5"), BudgetDuration.DAILY, created);
-    store.reserve(keys("alice"), DOLLAR, T0);
-    store.settle(keys("alice"), 0, Picodollars.of(usd("0.000001234")), "gpt-4o", T0);
+    reserve(keys("alice"), DOLLAR, T0);
+    store.charge(keys("alice"), Picodollars.of(usd("0.000001234")), "gpt-4o", T0);
 
     BudgetSnapshot s = store.snapshot("alice", T0).orElseThrow();
 
@@ -218,9 +228,10 @@ abstract class BudgetStoreContract {
         done.add(pool.submit(() -> {
           start.await();
           for (int i = 0; i < calls; i++) {
-            if (store.reserve(keys("alice", "team"), cost, T0).isOk()) {
+            long id = store.newReservationId();
+            if (store.reserve(id, keys("alice", "team"), cost, T0, T0.plus(LEASE)).isOk()) {
               admitted.incrementAndGet();
-              store.settle(keys("alice", "team"), cost, cost, "gpt-4o", T0);
+              store.settle(id, cost, "gpt-4o", T0);
             }
             BudgetSnapshot s = store.snapshot("alice", T0).orElseThrow();
             assertThat(s.currentCost()).isLessThanOrEqualTo(s.totalBudget());
@@ -241,5 +252,180 @@ abstract class BudgetStoreContract {
     assertThat(s.currentCost()).isEqualByComparingTo(s.totalBudget());
     assertThat(s.reserved()).isZero();
     assertThat(store.snapshot("team", T0).orElseThrow().currentCost()).isEqualByComparingTo(s.totalBudget());
+  }
+
+  // --- reservations record what they hold (issue 8 item 5), leases (item 6), overflow (item 7) ---
+
+  long reserveOk(String key, String amount, Instant now) {
+    long id = store.newReservationId();
+    assertThat(store.reserve(id, keys(key), Picodollars.of(usd(amount)), now, now.plus(LEASE)).isOk()).isTrue();
+    return id;
+  }
+
+  @Test
+  void aBudgetCreatedWhileACallIsInFlightIsNotOverspentWhenThatCallIsReleased() {
+    long first = reserveOk("u", "0.9", T0); // no budget yet: holds nothing
+    store.putBudget("u", usd("1.0"), null, T0);
+    long second = reserveOk("u", "0.9", T0);
+
+    store.settle(first, 0, null, T0); // must not free the 0.9 that the second call holds
+
+    assertThat(store.snapshot("u", T0).orElseThrow().reserved()).isEqualByComparingTo("0.9");
+    assertThat(reserve(keys("u"), Picodollars.of(usd("0.9")), T0).isOk()).isFalse();
+    store.settle(second, Picodollars.of(usd("0.9")), "gpt-4o", T0);
+    BudgetSnapshot s = store.snapshot("u", T0).orElseThrow();
+    assertThat(s.currentCost()).isEqualByComparingTo("0.9");
+    assertThat(s.reserved()).isZero();
+  }
+
+  @Test
+  void removingALimitDoesNotLeaveItsReservationsStuck() {
+    store.putBudget("u", usd("1"), null, T0);
+    long id = reserveOk("u", "0.6", T0);
+    store.putBudget("u", null, null, T0);
+
+    store.settle(id, 0, null, T0);
+    store.putBudget("u", usd("1"), null, T0);
+
+    assertThat(store.snapshot("u", T0).orElseThrow().reserved()).isZero();
+    assertThat(reserve(keys("u"), DOLLAR, T0).isOk()).isTrue();
+  }
+
+  @Test
+  void changingALimitReleasesExactlyWhatWasHeld() {
+    store.putBudget("u", usd("1"), null, T0);
+    long id = reserveOk("u", "0.5", T0);
+    store.putBudget("u", usd("2"), null, T0);
+    long other = reserveOk("u", "1.2", T0);
+
+    store.settle(id, Picodollars.of(usd("0.1")), "gpt-4o", T0);
+
+    BudgetSnapshot s = store.snapshot("u", T0).orElseThrow();
+    assertThat(s.reserved()).isEqualByComparingTo("1.2");
+    assertThat(s.currentCost()).isEqualByComparingTo("0.1");
+    store.settle(other, 0, null, T0);
+    assertThat(store.snapshot("u", T0).orElseThrow().reserved()).isZero();
+  }
+
+  @Test
+  void aSecondSettleOfTheSameReservationChangesNothing() {
+    store.putBudget("u", usd("5"), null, T0);
+    long id = reserveOk("u", "1", T0);
+    long other = reserveOk("u", "1", T0);
+
+    assertThat(store.settle(id, DOLLAR, "gpt-4o", T0)).isTrue();
+    assertThat(store.settle(id, DOLLAR, "gpt-4o", T0)).isFalse();
+
+    BudgetSnapshot s = store.snapshot("u", T0).orElseThrow();
+    assertThat(s.currentCost()).isEqualByComparingTo("1");
+    assertThat(s.reserved()).isEqualByComparingTo("1");
+    assertThat(store.settle(other, 0, null, T0)).isTrue();
+    assertThat(store.settle(store.newReservationId(), DOLLAR, "gpt-4o", T0)).isFalse();
+    assertThat(store.snapshot("u", T0).orElseThrow().currentCost()).isEqualByComparingTo("1");
+  }
+
+  @Test
+  void anExpiredLeaseIsReleasedAndALateSettleStillChargesOnce() {
+    store.putBudget("u", usd("1"), null, T0);
+    long abandoned = reserveOk("u", "0.8", T0);
+    assertThat(reserve(keys("u"), Picodollars.of(usd("0.5")), T0.plus(LEASE).minusMillis(1)).isOk()).isFalse();
+
+    Instant later = T0.plus(LEASE).plusSeconds(60);
+    long next = reserveOk("u", "0.5", later); // the lease ran out: its 0.8 is free again
+
+    assertThat(store.snapshot("u", later).orElseThrow().reserved()).isEqualByComparingTo("0.5");
+    assertThat(store.settle(abandoned, Picodollars.of(usd("0.3")), "gpt-4o", later)).isTrue();
+    assertThat(store.settle(abandoned, Picodollars.of(usd("0.3")), "gpt-4o", later)).isFalse();
+    BudgetSnapshot s = store.snapshot("u", later).orElseThrow();
+    assertThat(s.currentCost()).isEqualByComparingTo("0.3");
+    assertThat(s.reserved()).isEqualByComparingTo("0.5");
+    store.settle(next, 0, null, later);
+    assertThat(store.snapshot("u", later).orElseThrow().reserved()).isZero();
+  }
+
+  @Test
+  void expireLeasesReleasesOnlyWhatHasRunOutAndSnapshotsSeeIt() {
+    store.putBudget("u", usd("10"), null, T0);
+    reserveOk("u", "1", T0);
+    reserveOk("u", "2", T0.plusSeconds(120));
+
+    assertThat(store.expireLeases(T0.plus(LEASE).minusMillis(1))).isZero();
+    assertThat(store.expireLeases(T0.plus(LEASE))).isEqualTo(1);
+    assertThat(store.snapshot("u", T0.plus(LEASE)).orElseThrow().reserved()).isEqualByComparingTo("2");
+    assertThat(store.expireLeases(T0.plus(LEASE))).isZero();
+    // no explicit expiry: a snapshot after the second lease ran out shows it released
+    assertThat(store.snapshot("u", T0.plusSeconds(120).plus(LEASE)).orElseThrow().reserved()).isZero();
+  }
+
+  @Test
+  void aReservationForgottenLongAfterItsLeaseIsNotSettledAgain() {
+    store.putBudget("u", usd("10"), null, T0);
+    long id = reserveOk("u", "1", T0);
+    Instant muchLater = T0.plus(LEASE.multipliedBy(2)).plusSeconds(1);
+
+    store.expireLeases(T0.plus(LEASE));
+    store.expireLeases(muchLater);
+
+    assertThat(store.settle(id, DOLLAR, "gpt-4o", muchLater)).isFalse();
+    assertThat(store.snapshot("u", muchLater).orElseThrow().currentCost()).isZero();
+    assertThat(store.snapshot("u", muchLater).orElseThrow().reserved()).isZero();
+  }
+
+  @Test
+  void hugeAmountsAreRefusedNeverWrappedAround() {
+    store.putBudget("u", usd("10"), null, T0);
+    store.charge(keys("u"), 5 * DOLLAR, "gpt-4o", T0);
+    reserveOk("u", "4", T0);
+
+    ReserveResult r = reserve(keys("u"), Long.MAX_VALUE - 2 * DOLLAR, T0);
+    ReserveResult max = reserve(keys("u"), Long.MAX_VALUE, T0);
+
+    assertThat(r.isOk()).isFalse();
+    assertThat(max.isOk()).isFalse();
+    assertThat(r.spentPico()).isEqualTo(5 * DOLLAR);
+    assertThat(r.reservedPico()).isEqualTo(4 * DOLLAR);
+    assertThat(r.limitPico()).isEqualTo(10 * DOLLAR);
+    BudgetSnapshot s = store.snapshot("u", T0).orElseThrow();
+    assertThat(s.reserved()).isEqualByComparingTo("4");
+    assertThat(reserve(keys("u"), DOLLAR, T0).isOk()).isTrue();
+    assertThat(reserve(keys("u"), 1, T0).isOk()).isFalse();
+  }
+
+  @Test
+  void hugeChargesSaturateInsteadOfWrappingToNegative() {
+    store.putBudget("u", usd("10"), null, T0);
+
+    store.charge(keys("u"), Long.MAX_VALUE, "gpt-4o", T0);
+    store.charge(keys("u"), Long.MAX_VALUE, "gpt-4o", T0);
+
+    assertThat(store.snapshot("u", T0).orElseThrow().currentCost()).isEqualByComparingTo(Picodollars.MAX_DOLLARS);
+    assertThat(reserve(keys("u"), 0, T0).isOk()).isFalse();
+  }
+
+  @Test
+  void negativeAmountsAreRejectedWithAClearError() {
+    store.putBudget("u", usd("10"), null, T0);
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> reserve(keys("u"), -1, T0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("negative");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.charge(keys("u"), -1, "m", T0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("negative");
+    assertThat(store.snapshot("u", T0).orElseThrow().reserved()).isZero();
+  }
+
+  @Test
+  void aMonthlySpanStartedOnThe31stStepsOnItsOwnGrid() {
+    Instant jan31 = Instant.parse("2026-01-31T00:00:00Z");
+    store.putBudget("u", usd("1"), BudgetDuration.parse("1mo"), jan31);
+    assertThat(store.snapshot("u", jan31).orElseThrow().nextReset()).isEqualTo(Instant.parse("2026-02-28T00:00:00Z"));
+
+    Instant inApril = Instant.parse("2026-04-05T00:00:00Z");
+    BudgetSnapshot feb = store.snapshot("u", Instant.parse("2026-03-01T00:00:00Z")).orElseThrow();
+    BudgetSnapshot mar = store.snapshot("u", inApril).orElseThrow();
+
+    assertThat(feb.periodStart()).isEqualTo(Instant.parse("2026-02-28T00:00:00Z"));
+    assertThat(feb.nextReset()).isEqualTo(Instant.parse("2026-03-31T00:00:00Z"));
+    assertThat(mar.periodStart()).isEqualTo(Instant.parse("2026-03-31T00:00:00Z"));
+    assertThat(mar.nextReset()).isEqualTo(Instant.parse("2026-04-30T00:00:00Z"));
   }
 }

@@ -130,7 +130,7 @@ class HostedStoreTest extends BudgetStoreContract {
   @Test
   void stateRoundTripsThroughTheServerInTheLiteLlmShape() {
     store.putBudget("alice", usd("10"), BudgetDuration.DAILY, T0);
-    store.settle(keys("alice", BudgetStore.GLOBAL_KEY), 0, Picodollars.of(usd("0.0000125")), "gpt-4o", T0);
+    store.charge(keys("alice", BudgetStore.GLOBAL_KEY), Picodollars.of(usd("0.0000125")), "gpt-4o", T0);
     List<BudgetSnapshot> before = snapshots(store);
     store.close();
 
@@ -217,14 +217,14 @@ class HostedStoreTest extends BudgetStoreContract {
   @Test
   void aFailedFlushDropsNothingAndTheNextFlushSendsEveryCharge() {
     store.putBudget("alice", usd("10"), null, T0);
-    store.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
     server.failingSets.set(1);
 
     assertThatThrownBy(store::flush)
         .isInstanceOf(BudgetStoreException.class)
         .hasMessageContaining(server.base() + "/set_budget")
         .hasMessageContaining("HTTP 500");
-    store.settle(keys("alice"), 0, 2 * DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), 2 * DOLLAR, "gpt-4o", T0);
     store.flush();
 
     assertThat(server.dicts.get("proj").get("alice").get("current_cost").decimalValue()).isEqualByComparingTo("3");
@@ -236,7 +236,7 @@ class HostedStoreTest extends BudgetStoreContract {
     store.close();
     store = open(Duration.ofMillis(20));
     server.failingSets.set(3);
-    store.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
 
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (System.nanoTime() < deadline && !server.dicts.get("proj").has("alice")) {
@@ -251,8 +251,8 @@ class HostedStoreTest extends BudgetStoreContract {
     store.putBudget("alice", usd("10"), null, T0);
     store.flush();
     try (HostedStore other = open(Duration.ofHours(1))) {
-      other.settle(keys("alice"), 0, 2 * DOLLAR, "gpt-4o", T0);
-      store.settle(keys("alice"), 0, 3 * DOLLAR, "claude-3", T0);
+      other.charge(keys("alice"), 2 * DOLLAR, "gpt-4o", T0);
+      store.charge(keys("alice"), 3 * DOLLAR, "claude-3", T0);
       other.flush();
       store.flush();
     }

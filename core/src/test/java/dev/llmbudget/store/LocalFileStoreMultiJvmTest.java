@@ -32,7 +32,7 @@ class LocalFileStoreMultiJvmTest {
         store.putBudgetIfAbsent(StoreChild.KEY, new BigDecimal("1000000"), null, Instant.now());
         String[] keys = {StoreChild.KEY};
         for (int i = 0; i < ourCharges; i++) {
-          store.settle(keys, 0, amount, "parent", Instant.now());
+          store.charge(keys, amount, "parent", Instant.now());
           LockSupport.parkNanos(100_000);
         }
       }

@@ -48,8 +48,8 @@ class LocalFileStoreTest extends BudgetStoreContract {
     store.putBudget("alice", usd("12.345678901234"), BudgetDuration.DAILY, Instant.parse("2026-03-10T09:15:30.123456789Z"));
     store.putBudget("bob", usd("100"), BudgetDuration.parse("12h"), T0);
     store.putBudget(BudgetStore.GLOBAL_KEY, usd("1000"), BudgetDuration.MONTHLY, T0);
-    store.settle(keys("alice", BudgetStore.GLOBAL_KEY), 0, Picodollars.of(usd("0.000000000007")), "gpt-4o", T0);
-    store.settle(keys("alice", "bob", "carol"), 0, Picodollars.of(usd("3.5")), "claude-3-5-sonnet", T0);
+    store.charge(keys("alice", BudgetStore.GLOBAL_KEY), Picodollars.of(usd("0.000000000007")), "gpt-4o", T0);
+    store.charge(keys("alice", "bob", "carol"), Picodollars.of(usd("3.5")), "claude-3-5-sonnet", T0);
     store.resetCost("bob", T0.plusMillis(1234));
     List<BudgetSnapshot> before = snapshots(store);
 
@@ -62,7 +62,7 @@ class LocalFileStoreTest extends BudgetStoreContract {
   @Test
   void writesTheLiteLlmShapeWithPlainExactNumbersAndTextDurations() throws Exception {
     store.putBudget("alice", usd("10"), BudgetDuration.DAILY, T0);
-    store.settle(keys("alice"), 0, Picodollars.of(usd("0.000001234")), "gpt-4o", T0);
+    store.charge(keys("alice"), Picodollars.of(usd("0.000001234")), "gpt-4o", T0);
     store.flush();
 
     String text = Files.readString(file());
@@ -102,7 +102,7 @@ class LocalFileStoreTest extends BudgetStoreContract {
     assertThat(krrish.duration()).isNull();
     assertThat(store.snapshot(BudgetStore.GLOBAL_KEY, T0).orElseThrow().totalBudget()).isNull();
     assertThat(store.snapshot("weekly", T0).orElseThrow().duration()).isEqualTo(BudgetDuration.WEEKLY);
-    assertThat(store.reserve(keys("krrish"), 5 * DOLLAR, T0).isOk()).isTrue();
+    assertThat(reserve(keys("krrish"), 5 * DOLLAR, T0).isOk()).isTrue();
   }
 
   static Stream<Arguments> corruptFiles() {
@@ -139,7 +139,7 @@ class LocalFileStoreTest extends BudgetStoreContract {
     store.flush();
     Files.writeString(file(), "garbage");
 
-    store.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
     assertThatThrownBy(store::flush).isInstanceOf(BudgetStoreException.class).hasMessageContaining(file().toString());
 
     assertThat(Files.readString(file())).isEqualTo("garbage");
@@ -166,7 +166,7 @@ class LocalFileStoreTest extends BudgetStoreContract {
   @Test
   void theAtomicWriteLeavesNoTempFilesBehind() throws Exception {
     for (int i = 0; i < 20; i++) {
-      store.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+      store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
       store.flush();
     }
     // Stop the background flusher first: a write it has under way legitimately has a temp file.
@@ -179,7 +179,7 @@ class LocalFileStoreTest extends BudgetStoreContract {
 
   @Test
   void theBackgroundThreadFlushesChargesWithoutAnExplicitFlush() throws Exception {
-    store.settle(keys("alice"), 0, 3 * DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), 3 * DOLLAR, "gpt-4o", T0);
 
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     String text = "";
@@ -209,7 +209,7 @@ class LocalFileStoreTest extends BudgetStoreContract {
           done.add(pool.submit(() -> {
             start.await();
             for (int i = 0; i < charges; i++) {
-              s.settle(keys("alice", BudgetStore.GLOBAL_KEY), 0, cost, model, T0);
+              s.charge(keys("alice", BudgetStore.GLOBAL_KEY), cost, model, T0);
               if (i % 500 == 0) {
                 s.flush();
               }
@@ -239,13 +239,13 @@ class LocalFileStoreTest extends BudgetStoreContract {
   @Test
   void anotherJvmsNewBudgetsChangedTermsAndResetsAreAdopted() {
     store.putBudget("alice", usd("10"), BudgetDuration.MONTHLY, T0);
-    store.settle(keys("alice"), 0, 4 * DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), 4 * DOLLAR, "gpt-4o", T0);
     store.flush();
     try (LocalFileStore other = open(file())) {
       other.putBudget("alice", usd("20"), BudgetDuration.MONTHLY, T0);
       other.putBudget("bob", usd("3"), null, T0);
       other.resetCost("alice", T0.plusSeconds(60));
-      other.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0.plusSeconds(60));
+      other.charge(keys("alice"), DOLLAR, "gpt-4o", T0.plusSeconds(60));
     }
 
     store.flush();
@@ -262,8 +262,8 @@ class LocalFileStoreTest extends BudgetStoreContract {
     LocalFileStore other = open(file());
     store.putBudgetIfAbsent("alice", usd("10"), null, T0);
     other.putBudgetIfAbsent("alice", usd("10"), null, T0.plusSeconds(5));
-    store.settle(keys("alice"), 0, 2 * DOLLAR, "gpt-4o", T0);
-    other.settle(keys("alice"), 0, 3 * DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), 2 * DOLLAR, "gpt-4o", T0);
+    other.charge(keys("alice"), 3 * DOLLAR, "gpt-4o", T0);
 
     store.flush();
     other.flush();
@@ -281,14 +281,15 @@ class LocalFileStoreTest extends BudgetStoreContract {
     store.putBudget("alice", usd("5"), null, T0);
     store.flush();
     try (LocalFileStore other = open(file())) {
-      other.settle(keys("alice"), 0, 5 * DOLLAR, "gpt-4o", T0);
+      other.charge(keys("alice"), 5 * DOLLAR, "gpt-4o", T0);
     }
-    assertThat(store.reserve(keys("alice"), DOLLAR, T0).isOk()).isTrue();
-    store.settle(keys("alice"), DOLLAR, 0, null, T0);
+    long id = store.newReservationId();
+    assertThat(store.reserve(id, keys("alice"), DOLLAR, T0, T0.plus(LEASE)).isOk()).isTrue();
+    store.settle(id, 0, null, T0);
 
     store.flush();
 
-    assertThat(store.reserve(keys("alice"), DOLLAR, T0).isOk()).isFalse();
+    assertThat(reserve(keys("alice"), DOLLAR, T0).isOk()).isFalse();
     assertThat(store.snapshot("alice", T0).orElseThrow().currentCost()).isEqualByComparingTo("5");
   }
 

@@ -40,7 +40,7 @@ public final class StoreChild {
     long done = 0;
     // Calibrate a batch that takes about 50 ms, so every line bounds what was charged after it.
     while (System.nanoTime() - start < 50_000_000L) {
-      store.settle(keys, 0, amount, "crash-model", Instant.now());
+      store.charge(keys, amount, "crash-model", Instant.now());
       done++;
     }
     long batch = done;
@@ -49,7 +49,7 @@ public final class StoreChild {
       System.out.println(done + " " + (System.nanoTime() - start) / 1_000_000);
       System.out.flush();
       for (long i = 0; i < batch; i++) {
-        store.settle(keys, 0, amount, "crash-model", Instant.now());
+        store.charge(keys, amount, "crash-model", Instant.now());
       }
       done += batch;
     }
@@ -62,7 +62,7 @@ public final class StoreChild {
       System.out.flush();
       String[] keys = {KEY};
       for (int i = 0; i < count; i++) {
-        store.settle(keys, 0, amount, "child", Instant.now());
+        store.charge(keys, amount, "child", Instant.now());
         LockSupport.parkNanos(100_000);
       }
     }
@@ -72,7 +72,7 @@ public final class StoreChild {
     LocalFileStore store = new LocalFileStore(file, ZoneOffset.UTC, Duration.ofHours(1));
     String[] keys = {KEY};
     for (int i = 0; i < count; i++) {
-      store.settle(keys, 0, amount, "exit", Instant.now());
+      store.charge(keys, amount, "exit", Instant.now());
     }
   }
 }
