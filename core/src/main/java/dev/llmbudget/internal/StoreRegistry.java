@@ -2,6 +2,7 @@ package dev.llmbudget.internal;
 
 import dev.llmbudget.BudgetConfig;
 import dev.llmbudget.store.BudgetStore;
+import dev.llmbudget.store.BudgetStoreProvider;
 import dev.llmbudget.store.HostedStore;
 import dev.llmbudget.store.LocalFileStore;
 import dev.llmbudget.store.MemoryStore;
@@ -84,6 +85,11 @@ public final class StoreRegistry {
         return new HostedStore(apiUri(apiBase, config), project, config.zone(), config.apiTimeout(),
             config.flushInterval());
       default:
+        for (BudgetStoreProvider provider : Extensions.load(BudgetStoreProvider.class)) {
+          if (provider.type().equals(type(clientType))) {
+            return provider.open(project, apiBase, config);
+          }
+        }
         throw new IllegalArgumentException(
             "unknown client type '" + clientType + "': use local (JSON file), hosted (budget API) or memory");
     }

@@ -3,10 +3,10 @@ package dev.llmbudget.pricing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
+import dev.llmbudget.internal.RemoteReader;
+import java.io.ByteArrayInputStream;
+import java.io.InterruptedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -30,7 +30,10 @@ public final class PriceTable {
       "/dev/llmbudget/pricing/model_prices_and_context_window.json";
   /** Beyond this many distinct names, answers are computed but no longer remembered. */
   static final int MAX_CACHED_NAMES = 10_000;
-  private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(10);
+  /** The whole download, connect to last byte: a server that drips its body cannot hang start-up. */
+  static final Duration HTTP_TIMEOUT = Duration.ofSeconds(10);
+  /** LiteLLM's table is about 1.5 MB; 32 MB leaves room while refusing a runaway answer. */
+  static final int MAX_DOWNLOAD_BYTES = 32 << 20;
 
   private final String source;
   private final Map<String, ModelPrice> byKey;
@@ -97,7 +100,10 @@ public final class PriceTable {
     }
   }
 
-  /** Reads a table from an {@code http:}, {@code https:} (10 s timeout) or {@code file:} URI. */
+  /**
+   * Reads a table from an {@code http:}, {@code https:} or {@code file:} URI. A download must end
+   * within 10 s and stay under 32 MB.
+   */
   public static PriceTable load(URI uri) {
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     switch (scheme) {
@@ -127,27 +133,20 @@ public final class PriceTable {
   }
 
   private static PriceTable download(URI uri) {
-    HttpClient client = HttpClient.newBuilder()
-        .connectTimeout(HTTP_TIMEOUT)
-        .followRedirects(HttpClient.Redirect.NORMAL)
-        .build();
-    HttpRequest request = HttpRequest.newBuilder(uri).timeout(HTTP_TIMEOUT).GET().build();
+    return download(uri, HTTP_TIMEOUT);
+  }
+
+  static PriceTable download(URI uri, Duration deadline) {
+    byte[] body;
     try {
-      HttpResponse<InputStream> response =
-          client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-      try (InputStream body = response.body()) {
-        if (response.statusCode() / 100 != 2) {
-          throw new PriceTableException(
-              uri + ": fetching the price table answered HTTP " + response.statusCode());
-        }
-        return parse(body, uri.toString());
-      }
-    } catch (IOException e) {
-      throw new PriceTableException(uri + ": could not fetch the price table: " + e, e);
-    } catch (InterruptedException e) {
+      body = RemoteReader.instance().get(uri, deadline, MAX_DOWNLOAD_BYTES);
+    } catch (InterruptedIOException e) {
       Thread.currentThread().interrupt();
       throw new PriceTableException(uri + ": interrupted while fetching the price table", e);
+    } catch (IOException e) {
+      throw new PriceTableException(uri + ": could not fetch the price table: " + e.getMessage(), e);
     }
+    return parse(new ByteArrayInputStream(body), uri.toString());
   }
 
   /**

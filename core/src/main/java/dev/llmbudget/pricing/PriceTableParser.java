@@ -136,6 +136,12 @@ final class PriceTableParser {
     } else {
       throw fail(field, "expected a price in US dollars per token, got " + describe(value));
     }
+    if (outOfRange(price)) {
+      // Checked on the exponent, before anything expands 1e100000000 into a hundred million digits.
+      String text = price.toString();
+      throw fail(field, "a price per token must be below $10^20 with at most 1,000 decimal places, got "
+          + (text.length() <= 40 ? text : text.substring(0, 40) + "..."));
+    }
     if (price.signum() < 0) {
       throw fail(field, "a price cannot be negative, got " + price.toPlainString());
     }
@@ -145,8 +151,12 @@ final class PriceTableParser {
   private long tokenLimit() throws IOException {
     // Some entries write limits as 2000000.0; anything absurd is just not a usable limit.
     BigDecimal limit = parser.getDecimalValue();
-    return limit.signum() < 0 || limit.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0
+    return limit.signum() < 0 || outOfRange(limit) || limit.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0
         ? -1 : limit.longValue();
+  }
+
+  private static boolean outOfRange(BigDecimal d) {
+    return d.signum() != 0 && (d.precision() - d.scale() > 20 || d.scale() > 1000);
   }
 
   private PriceTableException fail(String field, String problem) {

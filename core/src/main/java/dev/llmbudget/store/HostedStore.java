@@ -3,13 +3,10 @@ package dev.llmbudget.store;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmbudget.internal.RemoteReader;
 import java.io.IOException;
-import java.net.ConnectException;
+import java.io.InterruptedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,9 +19,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Budgets kept on a server that speaks LiteLLM's hosted budget protocol ({@code POST /get_budget},
  * {@code POST /set_budget} with the whole user dict of a project). Opening fails at once when the
  * server cannot be read, so a misconfigured application learns it before its first call; after
- * that, charges stay in memory and a daemon thread pushes them, retrying with backoff.
+ * that, charges stay in memory and a daemon thread pushes them, retrying with backoff. Every
+ * request is bounded by the timeout as a whole (connect, headers and body) and an answer may not
+ * exceed {@value #MAX_ANSWER_BYTES} bytes, so a server that drips cannot hang a flush or exit.
  */
 public final class HostedStore extends LedgerStore {
+
+  /** The largest answer read from the server: about 200,000 users' budgets. */
+  static final int MAX_ANSWER_BYTES = 64 << 20;
 
   private final String apiBase;
   private final URI getBudget;
@@ -32,7 +34,7 @@ public final class HostedStore extends LedgerStore {
   private final String projectName;
   private final Duration timeout;
   private final Clock clock;
-  private final HttpClient http;
+  private final RemoteReader http;
   private final Object flushLock = new Object();
   private final LedgerSync sync = new LedgerSync();
   private final PeriodicFlusher flusher;
@@ -41,7 +43,7 @@ public final class HostedStore extends LedgerStore {
 
   /**
    * Loads the project's budgets from {@code apiBase} and starts pushing changes at most every
-   * {@code flushInterval}; {@code timeout} bounds connecting and each request.
+   * {@code flushInterval}; {@code timeout} bounds each request from connecting to the end of its answer.
    *
    * @throws BudgetStoreException when the server is down, slow, fails or answers something that is
    *     not a user dict
@@ -59,7 +61,7 @@ public final class HostedStore extends LedgerStore {
     this.timeout = Objects.requireNonNull(timeout, "timeout");
     this.clock = Objects.requireNonNull(clock, "clock");
     PeriodicFlusher.requirePositive(flushInterval);
-    this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    this.http = RemoteReader.instance();
     synchronized (flushLock) {
       sync.load(ledger, fetch());
       flushedCount = ledger.mutationCount();
@@ -126,31 +128,19 @@ public final class HostedStore extends LedgerStore {
   }
 
   private JsonNode post(URI url, ObjectNode body) {
-    HttpResponse<byte[]> response;
+    byte[] answer;
     try {
-      HttpRequest request = HttpRequest.newBuilder(url)
-          .timeout(timeout)
-          .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(UserCostJson.MAPPER.writeValueAsBytes(body)))
-          .build();
-      response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-    } catch (HttpTimeoutException e) {
-      throw new BudgetStoreException(url + " did not answer within " + timeout.toMillis() + " ms", e);
-    } catch (ConnectException e) {
-      throw new BudgetStoreException("cannot connect to " + url + ": " + e, e);
-    } catch (IOException e) {
-      throw new BudgetStoreException("request to " + url + " failed: " + e, e);
-    } catch (InterruptedException e) {
+      answer = http.postJson(url, UserCostJson.MAPPER.writeValueAsBytes(body), timeout, MAX_ANSWER_BYTES);
+    } catch (InterruptedIOException e) {
       Thread.currentThread().interrupt();
       throw new BudgetStoreException("interrupted while calling " + url, e);
+    } catch (IOException e) {
+      throw new BudgetStoreException(e.getMessage(), e);
     }
-    String text = new String(response.body(), StandardCharsets.UTF_8);
-    if (response.statusCode() / 100 != 2) {
-      throw new BudgetStoreException(url + " answered HTTP " + response.statusCode() + ": " + abbreviate(text));
-    }
+    String text = new String(answer, StandardCharsets.UTF_8);
     JsonNode json;
     try {
-      json = UserCostJson.MAPPER.readTree(response.body());
+      json = UserCostJson.MAPPER.readTree(answer);
     } catch (JacksonException e) {
       throw new BudgetStoreException(url + " answered something that is not JSON: " + abbreviate(text), e);
     } catch (IOException e) {

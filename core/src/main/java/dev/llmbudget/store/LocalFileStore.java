@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -35,6 +37,7 @@ public final class LocalFileStore extends LedgerStore {
 
   private final Path file;
   private final Path lockFile;
+  private final Path legacyLockFile;
   private final Clock clock;
   private final Object flushLock = new Object();
   private final LedgerSync sync = new LedgerSync();
@@ -61,7 +64,8 @@ public final class LocalFileStore extends LedgerStore {
   LocalFileStore(Path file, ZoneId zone, Duration flushInterval, Clock clock) {
     super(zone);
     this.file = file.toAbsolutePath().normalize();
-    this.lockFile = this.file.resolveSibling(this.file.getFileName() + ".lock");
+    this.lockFile = this.file.resolveSibling("." + this.file.getFileName() + ".lock");
+    this.legacyLockFile = this.file.resolveSibling(this.file.getFileName() + ".lock");
     this.clock = Objects.requireNonNull(clock, "clock");
     PeriodicFlusher.requirePositive(flushInterval);
     synchronized (flushLock) {
@@ -84,8 +88,9 @@ public final class LocalFileStore extends LedgerStore {
   }
 
   /**
-   * Writes now: under an exclusive lock on {@code <file>.lock} it re-reads the file, adds what
-   * other JVMs charged since the last sync, and atomically replaces the file with the merged state.
+   * Writes now: under an exclusive lock on {@code .<file>.lock} it re-reads the file, adds what
+   * other JVMs charged since the last sync, and atomically replaces the file with the merged state,
+   * keeping the file's POSIX mode and group; a file that would not change is not rewritten.
    *
    * @throws BudgetStoreException when the file cannot be written or has become corrupt; nothing in
    *     memory is dropped and the next flush retries
@@ -99,10 +104,16 @@ public final class LocalFileStore extends LedgerStore {
         throw new BudgetStoreException(describe() + ": cannot create its directory: " + e, e);
       }
       underFileLock(() -> {
-        sync.merge(ledger, read(), clock.instant());
+        Map<String, StoredBudget> onFile = read();
+        sync.merge(ledger, onFile, clock.instant());
         long count = ledger.mutationCount();
         Map<String, StoredBudget> exported = sync.export(ledger);
-        writeAtomically(UserCostJson.write(exported));
+        // Only when the file would change: idle JVMs sharing a file would otherwise answer each
+        // other's writes with writes (and fsyncs) for ever.
+        if (!exported.equals(onFile)) {
+          writeAtomically(UserCostJson.write(exported));
+          copyModeAndGroup(file, lockFile);
+        }
         sync.written(exported);
         flushedCount = count;
         fileStamp = stamp();
@@ -132,18 +143,72 @@ public final class LocalFileStore extends LedgerStore {
     void run() throws IOException;
   }
 
+  /**
+   * Runs {@code action} holding {@code .<file>.lock}, and first {@code <file>.lock} when that exists:
+   * the name that llm-budget 0.1 used, so its JVMs and ours still exclude each other on a shared file.
+   */
   private void underFileLock(IoAction action) {
     synchronized (IN_JVM_LOCKS.computeIfAbsent(file, k -> new Object())) {
-      try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-        FileLock lock = ch.lock();
-        try {
-          action.run();
-        } finally {
-          lock.release();
+      try {
+        if (Files.exists(legacyLockFile)) {
+          try (FileChannel legacy = FileChannel.open(legacyLockFile, StandardOpenOption.WRITE)) {
+            FileLock lock = legacy.lock();
+            try {
+              underOwnLock(action);
+            } finally {
+              lock.release();
+            }
+          }
+        } else {
+          underOwnLock(action);
         }
       } catch (IOException e) {
         throw new BudgetStoreException(describe() + ": " + e, e);
       }
+    }
+  }
+
+  private void underOwnLock(IoAction action) throws IOException {
+    boolean created = !Files.exists(lockFile);
+    try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      if (created) {
+        // JVMs of other OS users that may use the data file must be able to open the lock too.
+        copyModeAndGroup(file, lockFile);
+      }
+      FileLock lock = ch.lock();
+      try {
+        action.run();
+      } finally {
+        lock.release();
+      }
+    }
+  }
+
+  /**
+   * Gives {@code to} the POSIX permissions and group of {@code from}, when both exist on a POSIX
+   * file system; the owner cannot be given away without privileges, so JVMs of other users rely
+   * on the group. Best effort: a group this user is not in is left as it is.
+   */
+  private static void copyModeAndGroup(Path from, Path to) {
+    PosixFileAttributes source;
+    try {
+      source = Files.readAttributes(from, PosixFileAttributes.class);
+    } catch (IOException | UnsupportedOperationException e) {
+      return;
+    }
+    PosixFileAttributeView target = Files.getFileAttributeView(to, PosixFileAttributeView.class);
+    if (target == null) {
+      return;
+    }
+    try {
+      target.setPermissions(source.permissions());
+    } catch (IOException e) {
+      // Not our file: its mode is its owner's business.
+    }
+    try {
+      target.setGroup(source.group());
+    } catch (IOException e) {
+      // Not a member of that group.
     }
   }
 
@@ -160,8 +225,12 @@ public final class LocalFileStore extends LedgerStore {
   /** Temp file, fsync, rename over, fsync the directory: a crash leaves the old or the new file. */
   private void writeAtomically(byte[] bytes) throws IOException {
     Path dir = file.getParent();
-    Path tmp = Files.createTempFile(dir, file.getFileName() + ".", ".tmp");
+    // Not createTempFile, which makes a 0600 file: a new file gets the mode the umask gives, and
+    // a replacement the mode and group of the file it replaces.
+    Path tmp = dir.resolve(file.getFileName() + "." + Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
+    Files.createFile(tmp);
     try {
+      copyModeAndGroup(file, tmp);
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         while (buf.hasRemaining()) {

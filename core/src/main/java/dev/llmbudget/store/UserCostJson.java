@@ -114,8 +114,23 @@ final class UserCostJson {
     return n == null || n.isNull();
   }
 
+  /**
+   * The number, once its exponent alone shows it is in range: {@code 1e100000000} would take minutes
+   * to expand and print as a hundred million digits. Nothing stored here is above 10^20 or written
+   * with more than 1,000 decimal places.
+   */
+  private static BigDecimal bounded(JsonNode n, String where, String field) {
+    BigDecimal d = n.decimalValue();
+    if (d.signum() != 0 && (d.precision() - d.scale() > 20 || d.scale() > 1000)) {
+      String text = d.toString();
+      throw new BudgetStoreException(where + ": " + field + " is out of range: "
+          + (text.length() <= 40 ? text : text.substring(0, 40) + "..."));
+    }
+    return d;
+  }
+
   private static long money(JsonNode n, String where, String field) {
-    if (!n.isNumber() || n.decimalValue().signum() < 0) {
+    if (!n.isNumber() || bounded(n, where, field).signum() < 0) {
       throw new BudgetStoreException(where + ": " + field + " must be a number of dollars >= 0, was " + n);
     }
     try {
@@ -133,7 +148,7 @@ final class UserCostJson {
       throw new BudgetStoreException(where + ": duration must be days (a number) or text like 'daily', was " + n);
     }
     try {
-      return BudgetDuration.fromStored(n.isNumber() ? n.decimalValue() : n.textValue());
+      return BudgetDuration.fromStored(n.isNumber() ? bounded(n, where, "duration") : n.textValue());
     } catch (IllegalArgumentException | ArithmeticException e) {
       throw new BudgetStoreException(where + ": duration: " + e.getMessage(), e);
     }
@@ -146,7 +161,7 @@ final class UserCostJson {
     if (!n.isNumber()) {
       throw new BudgetStoreException(where + ": " + field + " must be epoch seconds (a number), was " + n);
     }
-    BigDecimal s = n.decimalValue();
+    BigDecimal s = bounded(n, where, field);
     try {
       long seconds = s.setScale(0, RoundingMode.FLOOR).longValueExact();
       long nanos = s.subtract(BigDecimal.valueOf(seconds)).movePointRight(9).setScale(0, RoundingMode.FLOOR).longValueExact();

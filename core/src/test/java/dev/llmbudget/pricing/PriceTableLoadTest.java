@@ -110,6 +110,68 @@ class PriceTableLoadTest {
   }
 
   @Test
+  void aPriceWithAHugeExponentIsRejectedFastWithAShortMessage() throws IOException {
+    Path file = write("prices.json", "{\"our-model\": {\"input_cost_per_token\": 1e100000000,"
+        + " \"output_cost_per_token\": 1e-6}}");
+
+    Throwable thrown = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(2),
+        () -> org.assertj.core.api.Assertions.catchThrowable(() -> PriceTable.load(file)));
+
+    assertThat(thrown).isInstanceOf(PriceTableException.class)
+        .hasMessageContaining(file.toAbsolutePath().toString())
+        .hasMessageContaining("our-model")
+        .hasMessageContaining("input_cost_per_token")
+        .hasMessageEndingWith("got 1E+100000000");
+    assertThat(thrown.getMessage()).hasSizeLessThan(file.toAbsolutePath().toString().length() + 200);
+  }
+
+  @Test
+  void aTokenLimitWithAHugeExponentIsIgnoredFast() throws IOException {
+    Path file = write("prices.json", "{\"our-model\": {\"input_cost_per_token\": 1e-6,"
+        + " \"output_cost_per_token\": 1e-6, \"max_input_tokens\": 1e-100000000}}");
+
+    PriceTable table = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(2),
+        () -> PriceTable.load(file));
+
+    assertThat(table.require("our-model").maxInputTokens()).isEmpty();
+  }
+
+  /** Issue 8 item 7: a price URL that drips its body cannot hang start-up past the deadline. */
+  @Test
+  void aPriceUrlThatDripsItsBodyIsCutOffAtTheDeadline() throws Exception {
+    com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/prices.json", ex -> {
+      ex.sendResponseHeaders(200, 0);
+      try {
+        for (int i = 0; i < 600; i++) {
+          ex.getResponseBody().write(' ');
+          ex.getResponseBody().flush();
+          Thread.sleep(100);
+        }
+      } catch (InterruptedException | IOException e) {
+        // the client gave up
+      } finally {
+        ex.close();
+      }
+    });
+    server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    server.start();
+    try {
+      java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/prices.json");
+      long started = System.nanoTime();
+
+      assertThatThrownBy(() -> PriceTable.download(uri, java.time.Duration.ofMillis(1500)))
+          .isInstanceOf(PriceTableException.class)
+          .hasMessageStartingWith(uri + ": could not fetch the price table: ")
+          .hasMessageContaining("did not answer within 1500 ms");
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).isLessThan(java.time.Duration.ofSeconds(5));
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
   void notJson() throws IOException {
     Path file = write("prices.json", "this is not json");
     assertThatThrownBy(() -> PriceTable.load(file))

@@ -215,6 +215,56 @@ class HostedStoreTest extends BudgetStoreContract {
   }
 
   @Test
+  void budgetServerDataWithAHugeExponentIsRejectedFastWithAShortMessage() throws Exception {
+    server.getReply = ex -> BudgetServer.reply(ex, 200,
+        "{\"status\": \"success\", \"data\": {\"alice\": {\"current_cost\": 1e100000000}}}");
+
+    Throwable thrown = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(2),
+        () -> org.assertj.core.api.Assertions.catchThrowable(() -> open(Duration.ofHours(1))));
+
+    assertThat(thrown).isInstanceOf(BudgetStoreException.class)
+        .hasMessageContaining(server.base() + "/get_budget data: user 'alice': current_cost is out of range: 1E+100000000");
+    assertThat(thrown.getMessage()).hasSizeLessThan(200);
+  }
+
+  /** Issue 8 item 7: the JDK's timeout stops at the headers; the deadline here covers the body too. */
+  @Test
+  void aServerThatDripsItsAnswerIsCutOffAtTheTimeout() {
+    server.getReply = ex -> {
+      ex.sendResponseHeaders(200, 0);
+      for (int i = 0; i < 600; i++) {
+        ex.getResponseBody().write(' ');
+        ex.getResponseBody().flush();
+        Thread.sleep(100);
+      }
+    };
+    long started = System.nanoTime();
+
+    assertThatThrownBy(() -> open(Duration.ofHours(1), Duration.ofMillis(1500)))
+        .isInstanceOf(BudgetStoreException.class)
+        .hasMessageContaining(server.base() + "/get_budget")
+        .hasMessageContaining("did not answer within 1500 ms");
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void anAnswerOverTheSizeCapIsRefused() {
+    server.getReply = ex -> {
+      ex.sendResponseHeaders(200, 0);
+      byte[] chunk = new byte[1 << 20];
+      java.util.Arrays.fill(chunk, (byte) ' ');
+      for (int i = 0; i <= HostedStore.MAX_ANSWER_BYTES >> 20; i++) {
+        ex.getResponseBody().write(chunk);
+      }
+    };
+
+    assertThatThrownBy(() -> open(Duration.ofHours(1)))
+        .isInstanceOf(BudgetStoreException.class)
+        .hasMessageContaining(server.base() + "/get_budget")
+        .hasMessageContaining("larger than the limit of " + HostedStore.MAX_ANSWER_BYTES + " bytes");
+  }
+
+  @Test
   void aFailedFlushDropsNothingAndTheNextFlushSendsEveryCharge() {
     store.putBudget("alice", usd("10"), null, T0);
     store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);

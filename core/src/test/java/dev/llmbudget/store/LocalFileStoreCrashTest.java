@@ -73,7 +73,7 @@ class LocalFileStoreCrashTest {
     try (var files = Files.list(dir)) {
       assertThat(files.map(p -> p.getFileName().toString()))
           .as("reopening removes a temp file the killed JVM may have left")
-          .containsExactlyInAnyOrder("user_cost.json", "user_cost.json.lock");
+          .containsExactlyInAnyOrder("user_cost.json", ".user_cost.json.lock");
     }
   }
 

@@ -2,17 +2,26 @@ package dev.llmbudget.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmbudget.BudgetDuration;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class LocalFileStoreTest extends BudgetStoreContract {
 
@@ -133,6 +143,23 @@ class LocalFileStoreTest extends BudgetStoreContract {
     assertThat(Files.readAllBytes(file())).isEqualTo(before);
   }
 
+  /** Issue 8 item 7: rejected on the exponent, before a hundred-million-digit expansion. */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"current_cost", "total_budget", "created_at", "last_updated_at", "duration"})
+  void aNumberWithAHugeExponentIsRejectedFastWithAShortMessage(String field) throws Exception {
+    store.close();
+    store = null;
+    Files.writeString(file(), "{\"alice\": {\"" + field + "\": 1e100000000}}");
+
+    Throwable thrown = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(2),
+        () -> catchThrowable(() -> open(file())));
+
+    assertThat(thrown).isInstanceOf(BudgetStoreException.class)
+        .hasMessageContaining(file().toString())
+        .hasMessageContaining("user 'alice': " + field + " is out of range: 1E+100000000");
+    assertThat(thrown.getMessage()).hasSizeLessThan(file().toString().length() + 100);
+  }
+
   @Test
   void aFileCorruptedWhileOpenIsNeverOverwrittenAndNothingIsDropped() throws Exception {
     store.putBudget("alice", usd("10"), null, T0);
@@ -173,8 +200,85 @@ class LocalFileStoreTest extends BudgetStoreContract {
     store.close();
     try (Stream<Path> files = Files.list(dir)) {
       assertThat(files.map(p -> p.getFileName().toString()))
-          .containsExactlyInAnyOrder("user_cost.json", "user_cost.json.lock");
+          .containsExactlyInAnyOrder("user_cost.json", ".user_cost.json.lock");
     }
+  }
+
+  /** Issue 8 item 8: two idle JVMs on one file rewrote and fsynced it for ever (16 versions in 8 s). */
+  @Test
+  void idleStoresSharingAFileLeaveItAlone() throws Exception {
+    store.putBudget("alice", usd("10"), null, T0);
+    store.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+    try (LocalFileStore other = open(file())) {
+      other.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+      store.flush();
+      other.flush();
+      store.flush();
+      BasicFileAttributes before = Files.readAttributes(file(), BasicFileAttributes.class);
+
+      Thread.sleep(3_000); // 60 flush intervals of each store
+
+      BasicFileAttributes after = Files.readAttributes(file(), BasicFileAttributes.class);
+      assertThat(after.fileKey()).isEqualTo(before.fileKey());
+      assertThat(after.lastModifiedTime()).isEqualTo(before.lastModifiedTime());
+      assertThat(other.snapshot("alice", T0).orElseThrow().currentCost()).isEqualByComparingTo("2");
+      assertThat(store.snapshot("alice", T0).orElseThrow().currentCost()).isEqualByComparingTo("2");
+    }
+  }
+
+  /** Issue 8 item 8: each flush used to leave a 0600 file, locking out JVMs of other OS users. */
+  @Test
+  void aFlushKeepsTheFilesModeAndGroupAndTheLockFileFollowsIt() throws Exception {
+    assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+    store.close();
+    store = null;
+    Path shared = dir.resolve("shared/user_cost.json");
+    Files.createDirectories(shared.getParent());
+    Files.writeString(shared, "{}");
+    Set<PosixFilePermission> groupWritable = PosixFilePermissions.fromString("rw-rw-r--");
+    Files.setPosixFilePermissions(shared, groupWritable);
+    GroupPrincipal group = Files.readAttributes(shared, PosixFileAttributes.class).group();
+
+    try (LocalFileStore s = open(shared)) {
+      s.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+      s.flush();
+    }
+
+    assertThat(Files.readString(shared)).contains("\"alice\"");
+    assertThat(Files.getPosixFilePermissions(shared)).isEqualTo(groupWritable);
+    assertThat(Files.readAttributes(shared, PosixFileAttributes.class).group()).isEqualTo(group);
+    assertThat(Files.getPosixFilePermissions(shared.resolveSibling(".user_cost.json.lock"))).isEqualTo(groupWritable);
+  }
+
+  /** Issue 12 item 7: the lock file is hidden; one left by llm-budget 0.1 is still honoured. */
+  @Test
+  void theLockFileIsHiddenAndAnOldLockFileIsStillHonoured() throws Exception {
+    store.putBudget("alice", usd("10"), null, T0);
+    store.flush();
+    assertThat(dir.resolve(".user_cost.json.lock")).exists();
+    assertThat(dir.resolve("user_cost.json.lock")).doesNotExist();
+
+    Path legacy = dir.resolve("user_cost.json.lock");
+    Files.createFile(legacy);
+    store.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+    // An old JVM holding the old lock: another process, as a JVM cannot lock one file twice.
+    Path holder = Files.writeString(dir.resolve("Hold.java"), "public class Hold { public static void main(String[] a)"
+        + " throws Exception { try (var ch = java.nio.channels.FileChannel.open(java.nio.file.Path.of(a[0]),"
+        + " java.nio.file.StandardOpenOption.WRITE); var l = ch.lock()) { System.out.println(\"LOCKED\");"
+        + " System.out.flush(); System.in.read(); } } }");
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Process old = new ProcessBuilder(java, holder.toString(), legacy.toString()).redirectErrorStream(true).start();
+    try {
+      assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(old.getInputStream())).readLine()).isEqualTo("LOCKED");
+      Future<?> flush = Executors.newSingleThreadExecutor().submit(store::flush);
+      Thread.sleep(500);
+      assertThat(flush).as("a flush waits for the old lock's holder").isNotDone();
+      old.getOutputStream().close();
+      flush.get(10, TimeUnit.SECONDS);
+    } finally {
+      old.destroyForcibly();
+    }
+    assertThat(Files.readString(file())).contains("\"current_cost\" : 1");
   }
 
   @Test

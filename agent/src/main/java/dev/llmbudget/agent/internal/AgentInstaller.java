@@ -11,6 +11,7 @@ import dev.llmbudget.agent.instrumentation.openai.OpenAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.stainless.HttpSeam;
 import dev.llmbudget.agent.instrumentation.stainless.StainlessSdk;
 import dev.llmbudget.internal.BudgetRuntime;
+import dev.llmbudget.internal.Extensions;
 import dev.llmbudget.internal.Log;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
@@ -39,6 +40,8 @@ public final class AgentInstaller {
    */
   public static void install(String args, Instrumentation inst) {
     long started = System.nanoTime();
+    // Before any configuration is read: the price table or store it names may need the isolated classes.
+    Extensions.useIsolatedLoader(new IsolatedClassLoader());
     BudgetConfig config;
     try {
       Map<String, String> parsed = BudgetConfig.parseAgentArgs(args);

@@ -1,0 +1,59 @@
+package dev.llmbudget.agent.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.util.Collections;
+import java.util.Enumeration;
+
+/**
+ * Defines the agent's classes that must not live on the bootstrap class path (everything under
+ * {@code dev.llmbudget.isolated}): the build packs them into the agent jar as
+ * {@code inst/<name>.classdata}, which no other loader takes for a class. Its parent is the platform
+ * loader, so they see every JDK module and, through the boot loader, core's public API; the
+ * application's classes stay invisible to them.
+ */
+final class IsolatedClassLoader extends ClassLoader {
+
+  static final String PREFIX = "inst/";
+
+  static {
+    registerAsParallelCapable();
+  }
+
+  IsolatedClassLoader() {
+    super("llm-budget-isolated", ClassLoader.getPlatformClassLoader());
+  }
+
+  @Override
+  protected Class<?> findClass(String name) throws ClassNotFoundException {
+    String entry = "/" + PREFIX + name.replace('.', '/') + ".classdata";
+    try (InputStream in = IsolatedClassLoader.class.getResourceAsStream(entry)) {
+      if (in == null) {
+        throw new ClassNotFoundException(name);
+      }
+      byte[] bytes = in.readAllBytes();
+      return defineClass(name, bytes, 0, bytes.length);
+    } catch (IOException e) {
+      throw new ClassNotFoundException(name, e);
+    }
+  }
+
+  /** Only this loader's own entries, so service files of the bootstrap path are not read twice. */
+  @Override
+  public URL getResource(String name) {
+    return findResource(name);
+  }
+
+  @Override
+  public Enumeration<URL> getResources(String name) {
+    URL url = findResource(name);
+    return url == null ? Collections.emptyEnumeration() : Collections.enumeration(Collections.singletonList(url));
+  }
+
+  @Override
+  protected URL findResource(String name) {
+    // The agent jar is on the bootstrap path, so the boot loader finds its inst/ entries.
+    return IsolatedClassLoader.class.getResource("/" + PREFIX + name);
+  }
+}
