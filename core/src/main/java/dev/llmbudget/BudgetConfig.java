@@ -48,11 +48,13 @@ public final class BudgetConfig {
     k.put("llmbudget.debug", "false");
     k.put("llmbudget.quiet", "false");
     k.put("llmbudget.reservation_ttl", "10m");
+    k.put("llmbudget.user.budgets", null);
+    k.put("llmbudget.budgets.file", null);
     KEYS = Collections.unmodifiableMap(k);
   }
 
   /** Keys whose value is a comma-separated list, which an agent argument may spell with its own commas. */
-  private static final java.util.Set<String> LIST_KEYS = java.util.Set.of("llmbudget.model_aliases");
+  private static final java.util.Set<String> LIST_KEYS = java.util.Set.of("llmbudget.model_aliases", "llmbudget.user.budgets");
 
   /** System properties under these prefixes are switches of our test harness and diagnostics, not settings. */
   private static final String[] NOT_SETTINGS = {"llmbudget.it.", "llmbudget.debug."};
@@ -77,6 +79,8 @@ public final class BudgetConfig {
   private final boolean quiet;
   private final Map<String, String> azureDeployments;
   private final Map<String, String> modelAliases;
+  private final Map<String, BigDecimal> userBudgets;
+  private final Path budgetsFile;
 
   private BudgetConfig(Function<String, String> source) {
     maxBudget = money(source, "llmbudget.max_budget");
@@ -101,6 +105,10 @@ public final class BudgetConfig {
     azureDeployments = deployments == null ? Map.of() : deployments;
     Map<String, String> aliases = parse(source, "llmbudget.model_aliases", v -> pairs(v, "[,;]", "alias:model"));
     modelAliases = aliases == null ? Map.of() : aliases;
+    Map<String, BigDecimal> budgets = parse(source, "llmbudget.user.budgets", BudgetConfig::userBudgets);
+    userBudgets = budgets == null ? Map.of() : budgets;
+    String file = value(source, "llmbudget.budgets.file");
+    budgetsFile = file == null ? null : Path.of(file);
     if ("hosted".equals(store) && apiBase == null) {
       throw new IllegalArgumentException(
           "llmbudget.store=hosted needs llmbudget.api_base (the budget server's URL)");
@@ -272,6 +280,21 @@ public final class BudgetConfig {
    * name then prices as the model it runs on.
    */
   public Map<String, String> modelAliases() { return modelAliases; }
+
+  /**
+   * Budgets of named users, from {@code llmbudget.user.budgets=alice:5,bob:20} (US dollars, reset
+   * every {@code llmbudget.user.budget_duration}); they beat {@code llmbudget.user.max_budget}.
+   */
+  public Map<String, BigDecimal> userBudgets() { return userBudgets; }
+  /** {@code llmbudget.budgets.file}: a JSON file of user and group budgets, re-read when it changes; or null. */
+  public Path budgetsFile() { return budgetsFile; }
+
+  private static Map<String, BigDecimal> userBudgets(String v) {
+    Map<String, BigDecimal> out = new LinkedHashMap<>();
+    pairs(v, "[,;]", "user:amount").forEach((user, amount) ->
+        out.put(user, Money.parseBudget(amount, "the budget of user '" + user + "'")));
+    return Collections.unmodifiableMap(out);
+  }
 
   /** Every alias the price table applies: Azure deployments and model aliases (an alias wins). */
   public Map<String, String> priceAliases() {

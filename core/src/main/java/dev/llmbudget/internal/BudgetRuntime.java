@@ -31,6 +31,7 @@ public final class BudgetRuntime {
     BudgetStore store = StoreRegistry.open(cfg.store(), cfg.project(), cfg.apiBase(), cfg);
     this.engine = new BudgetEngine(store, PRICES, cfg.unknownModel(), Clock.systemUTC(),
         cfg.userMaxBudget(), cfg.userBudgetDuration(), cfg.reservationTtl());
+    ConfiguredBudgets.start(store, cfg, Clock.systemUTC());
   }
 
   /**
@@ -42,6 +43,7 @@ public final class BudgetRuntime {
   public static synchronized BudgetConfig configure(Map<String, String> args) {
     agentArgs = Map.copyOf(args);
     BudgetConfig c = BudgetConfig.from(agentArgs, System.getenv());
+    ConfiguredBudgets.validate(c);
     config = c;
     MdcUser.setKey(c.mdcKey());
     for (String warning : BudgetConfig.unknownKeyWarnings(System.getProperties(), System.getenv())) {
