@@ -161,6 +161,7 @@ public final class BudgetEngine {
     long id = store.newReservationId();
     ReserveResult r = store.reserve(id, keys, amount, now, leaseEnd(now));
     if (!r.isOk()) {
+      CallCounters.blocked();
       throw refusal(r, amount, note);
     }
     return new Held(this, id, keys, user, amount, model);
@@ -254,7 +255,9 @@ public final class BudgetEngine {
         release();
         throw e;
       }
-      settle(Picodollars.of(cost), usage.model());
+      if (settle(Picodollars.of(cost), usage.model())) {
+        CallCounters.metered(usage.estimated());
+      }
       return cost;
     }
 
@@ -263,7 +266,9 @@ public final class BudgetEngine {
       if (cost.signum() < 0) {
         throw new IllegalArgumentException("cost must not be negative, was " + cost.toPlainString());
       }
-      settle(Picodollars.of(cost), model);
+      if (settle(Picodollars.of(cost), model)) {
+        CallCounters.metered(false);
+      }
     }
 
     @Override
@@ -276,14 +281,17 @@ public final class BudgetEngine {
       release();
     }
 
-    private void settle(long actual, String bookedModel) {
+    /** True when this settled the reservation, false when it was settled already. */
+    private boolean settle(long actual, String bookedModel) {
       if (SETTLED.compareAndSet(this, 0, 1)) {
         Instant now = engine.clock.instant();
         if (!engine.store.settle(id, actual, bookedModel, now)) {
           // the store forgot it (its lease ran out long ago): the call still pays what it used
           engine.store.charge(keys, actual, bookedModel, now);
         }
+        return true;
       }
+      return false;
     }
   }
 }

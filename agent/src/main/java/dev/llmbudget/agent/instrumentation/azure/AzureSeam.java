@@ -2,6 +2,7 @@ package dev.llmbudget.agent.instrumentation.azure;
 
 import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
+import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.Log;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -23,6 +24,7 @@ public final class AzureSeam {
     try {
       request = read(deployment, body);
     } catch (Throwable t) {
+      CallCounters.unmetered();
       Log.warnOnce("azure-request:" + t.getClass().getName(), "llm-budget: could not read an Azure OpenAI request ("
           + t + "); the call goes on unmetered", t);
       return null;

@@ -4,6 +4,7 @@ import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
 import dev.llmbudget.agent.instrumentation.meter.Refusal;
+import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.pricing.UnknownModelException;
 import java.util.concurrent.CompletableFuture;
@@ -40,6 +41,7 @@ public final class BedrockSeam {
     try {
       return operation.startsWith("converse") ? BedrockRequest.fromConverse(request) : BedrockRequest.fromInvoke(request);
     } catch (Throwable t) {
+      CallCounters.unmetered();
       Log.warnOnce("bedrock-enter:" + t.getClass().getName(), "llm-budget: could not read a Bedrock request ("
           + t + "); the call goes on unmetered", t);
       return null;

@@ -3,6 +3,7 @@ package dev.llmbudget.agent.instrumentation.genai;
 import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
 import dev.llmbudget.agent.instrumentation.meter.Refusal;
+import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.Log;
 
 /**
@@ -35,6 +36,7 @@ public final class GenAiSeam {
     try {
       return GeminiRequest.read(path, body);
     } catch (Throwable t) {
+      CallCounters.unmetered();
       Log.warnOnce("genai-request:" + t.getClass().getName(), "llm-budget: could not read a Gemini request ("
           + t + "); the call goes on unmetered", t);
       return null;

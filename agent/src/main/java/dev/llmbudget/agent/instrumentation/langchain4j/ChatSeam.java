@@ -4,6 +4,7 @@ import dev.llmbudget.BudgetContext;
 import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.Reservation;
 import dev.llmbudget.agent.internal.MeteredBelow;
+import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.BudgetEngine;
 import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.Log;
@@ -46,6 +47,7 @@ public final class ChatSeam {
       engine = BudgetRuntime.get().engine();
       user = BudgetContext.currentUser();
     } catch (Throwable t) {
+      CallCounters.unmetered();
       Log.warnOnce("lc4j-enter:" + t.getClass().getName(), "llm-budget: could not read a LangChain4j request ("
           + t + "); the call goes on unmetered", t);
       return null;
@@ -56,6 +58,7 @@ public final class ChatSeam {
     } catch (BudgetExceededError | UnknownModelException e) {
       throw e;
     } catch (Throwable t) {
+      CallCounters.unmetered();
       Log.warnOnce("lc4j-reserve:" + t.getClass().getName(), "llm-budget: could not reserve the cost of a "
           + "LangChain4j call (" + t + "); the call goes on unmetered", t);
       return null;

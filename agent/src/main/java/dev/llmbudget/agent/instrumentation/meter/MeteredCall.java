@@ -4,6 +4,7 @@ import dev.llmbudget.BudgetContext;
 import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.Reservation;
 import dev.llmbudget.Usage;
+import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.pricing.UnknownModelException;
@@ -59,6 +60,7 @@ public final class MeteredCall {
     } catch (BudgetExceededError | UnknownModelException e) {
       throw e;
     } catch (Throwable t) {
+      CallCounters.unmetered();
       Log.warnOnce("reserve:" + t.getClass().getName(), "llm-budget: could not reserve the cost of an LLM call ("
           + t + "); the call goes on unmetered", t);
       return null;

@@ -3,6 +3,7 @@ package dev.llmbudget.agent.instrumentation.springai;
 import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.Reservation;
 import dev.llmbudget.Usage;
+import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.pricing.UnknownModelException;
 
@@ -36,6 +37,7 @@ final class MeteredStream {
     try {
       reactor = ReactorFlux.of(call.model);
     } catch (Throwable t) {
+      CallCounters.unmetered();
       Log.warnOnce("springai-stream:" + t.getClass().getName(), "llm-budget: could not meter a Spring AI stream ("
           + t + "); it goes on unmetered", t);
       call.release();
@@ -44,6 +46,7 @@ final class MeteredStream {
     try {
       return reactor.defer(() -> subscribe(reactor, call, flux));
     } catch (Throwable t) {
+      CallCounters.unmetered();
       Log.warnOnce("springai-defer:" + t.getClass().getName(), "llm-budget: could not meter a Spring AI stream ("
           + t + "); it goes on unmetered", t);
       call.release();
@@ -62,6 +65,7 @@ final class MeteredStream {
         throw e;
       }
     } catch (Throwable t) {
+      CallCounters.unmetered();
       Log.warnOnce("springai-resubscribe:" + t.getClass().getName(), "llm-budget: could not reserve the cost of a "
           + "Spring AI stream (" + t + "); it goes on unmetered", t);
       return flux;
@@ -70,6 +74,7 @@ final class MeteredStream {
     try {
       return reactor.doFinally(reactor.doOnNext(flux, meter::onNext), meter::onFinally);
     } catch (Throwable t) {
+      CallCounters.unmetered();
       Log.warnOnce("springai-wrap:" + t.getClass().getName(), "llm-budget: could not meter a Spring AI stream ("
           + t + "); it goes on unmetered", t);
       reservation.release();

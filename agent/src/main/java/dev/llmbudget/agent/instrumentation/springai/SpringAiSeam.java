@@ -4,6 +4,7 @@ import dev.llmbudget.BudgetContext;
 import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.Reservation;
 import dev.llmbudget.agent.internal.MeteredBelow;
+import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.pricing.UnknownModelException;
@@ -102,6 +103,7 @@ public final class SpringAiSeam {
       }
       user = BudgetContext.currentUser();
     } catch (Throwable t) {
+      CallCounters.unmetered();
       Log.warnOnce("springai-enter:" + t.getClass().getName(), "llm-budget: could not read a Spring AI prompt ("
           + t + "); the call goes on unmetered", t);
       return null;
@@ -113,6 +115,7 @@ public final class SpringAiSeam {
     } catch (BudgetExceededError | UnknownModelException e) {
       throw e;
     } catch (Throwable t) {
+      CallCounters.unmetered();
       Log.warnOnce("springai-reserve:" + t.getClass().getName(), "llm-budget: could not reserve the cost of an LLM call ("
           + t + "); the call goes on unmetered", t);
       return null;

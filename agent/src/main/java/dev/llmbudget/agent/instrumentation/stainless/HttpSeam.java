@@ -5,6 +5,7 @@ import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
 import dev.llmbudget.agent.instrumentation.meter.Refusal;
+import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.pricing.UnknownModelException;
 import java.util.List;
@@ -96,6 +97,7 @@ public final class HttpSeam {
       byte[] body = handles.bodyBytes(request);
       return body == null ? null : RequestReader.read(endpoint, body);
     } catch (Throwable t) {
+      CallCounters.unmetered();
       Log.warnOnce("enter:" + t.getClass().getName(), "llm-budget: could not read an LLM request ("
           + t + "); the call goes on unmetered", t);
       return null;
