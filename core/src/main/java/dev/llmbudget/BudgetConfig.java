@@ -50,6 +50,8 @@ public final class BudgetConfig {
     k.put("llmbudget.reservation_ttl", "10m");
     k.put("llmbudget.user.budgets", null);
     k.put("llmbudget.budgets.file", null);
+    k.put("llmbudget.metrics.port", null);
+    k.put("llmbudget.metrics.host", "0.0.0.0");
     KEYS = Collections.unmodifiableMap(k);
   }
 
@@ -81,6 +83,8 @@ public final class BudgetConfig {
   private final Map<String, String> modelAliases;
   private final Map<String, BigDecimal> userBudgets;
   private final Path budgetsFile;
+  private final Integer metricsPort;
+  private final String metricsHost;
 
   private BudgetConfig(Function<String, String> source) {
     maxBudget = money(source, "llmbudget.max_budget");
@@ -109,6 +113,8 @@ public final class BudgetConfig {
     userBudgets = budgets == null ? Map.of() : budgets;
     String file = value(source, "llmbudget.budgets.file");
     budgetsFile = file == null ? null : Path.of(file);
+    metricsPort = parse(source, "llmbudget.metrics.port", BudgetConfig::port);
+    metricsHost = nonBlank(source, "llmbudget.metrics.host");
     if ("hosted".equals(store) && apiBase == null) {
       throw new IllegalArgumentException(
           "llmbudget.store=hosted needs llmbudget.api_base (the budget server's URL)");
@@ -288,6 +294,24 @@ public final class BudgetConfig {
   public Map<String, BigDecimal> userBudgets() { return userBudgets; }
   /** {@code llmbudget.budgets.file}: a JSON file of user and group budgets, re-read when it changes; or null. */
   public Path budgetsFile() { return budgetsFile; }
+
+  /** {@code llmbudget.metrics.port}: where {@code /metrics} is served in the Prometheus format, or null for nowhere. */
+  public Integer metricsPort() { return metricsPort; }
+  /** {@code llmbudget.metrics.host}: the address the metrics endpoint binds, {@code 0.0.0.0} by default. */
+  public String metricsHost() { return metricsHost; }
+
+  private static Integer port(String v) {
+    int p;
+    try {
+      p = Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + v + "' is not a port number");
+    }
+    if (p < 0 || p > 65535) {
+      throw new IllegalArgumentException("port " + p + " is outside 0-65535");
+    }
+    return p;
+  }
 
   private static Map<String, BigDecimal> userBudgets(String v) {
     Map<String, BigDecimal> out = new LinkedHashMap<>();

@@ -16,6 +16,9 @@ public final class BudgetMBean implements BudgetMXBean {
   /** {@code dev.llmbudget:type=Budget,name=global}. */
   public static final String NAME = "dev.llmbudget:type=Budget,name=global";
 
+  /** The one instance: JMX and the Prometheus text read the same numbers. */
+  static final BudgetMBean INSTANCE = new BudgetMBean();
+
   private BudgetMBean() {}
 
   /**
@@ -25,7 +28,7 @@ public final class BudgetMBean implements BudgetMXBean {
   public static void register() {
     try {
       MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-      server.registerMBean(new BudgetMBean(), new ObjectName(NAME));
+      server.registerMBean(INSTANCE, new ObjectName(NAME));
     } catch (InstanceAlreadyExistsException e) {
       // already there
     } catch (Exception | LinkageError e) {

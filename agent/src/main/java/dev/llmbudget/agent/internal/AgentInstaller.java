@@ -14,6 +14,7 @@ import dev.llmbudget.internal.BudgetMBean;
 import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.Extensions;
 import dev.llmbudget.internal.Log;
+import dev.llmbudget.internal.PrometheusText;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,6 +94,7 @@ public final class AgentInstaller {
     Thread t = new Thread(() -> {
       // Here, not in premain: creating the platform MBean server costs tens of milliseconds.
       BudgetMBean.register();
+      PrometheusText.start(BudgetRuntime.config());
       try {
         // The token vocabularies (o200k: ~1.5 s of CPU and tens of MB) are not warmed: the
         // byte-length bound spares the count on calls with headroom, so many apps never need them.
