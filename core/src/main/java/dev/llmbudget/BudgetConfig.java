@@ -52,11 +52,14 @@ public final class BudgetConfig {
     k.put("llmbudget.budgets.file", null);
     k.put("llmbudget.metrics.port", null);
     k.put("llmbudget.metrics.host", "0.0.0.0");
+    k.put("llmbudget.alert.thresholds", "0.8,1.0");
+    k.put("llmbudget.alert.webhook", null);
     KEYS = Collections.unmodifiableMap(k);
   }
 
   /** Keys whose value is a comma-separated list, which an agent argument may spell with its own commas. */
-  private static final java.util.Set<String> LIST_KEYS = java.util.Set.of("llmbudget.model_aliases", "llmbudget.user.budgets");
+  private static final java.util.Set<String> LIST_KEYS = java.util.Set.of("llmbudget.model_aliases", "llmbudget.user.budgets",
+      "llmbudget.alert.thresholds");
 
   /** System properties under these prefixes are switches of our test harness and diagnostics, not settings. */
   private static final String[] NOT_SETTINGS = {"llmbudget.it.", "llmbudget.debug."};
@@ -85,6 +88,8 @@ public final class BudgetConfig {
   private final Path budgetsFile;
   private final Integer metricsPort;
   private final String metricsHost;
+  private final List<BigDecimal> alertThresholds;
+  private final String alertWebhook;
 
   private BudgetConfig(Function<String, String> source) {
     maxBudget = money(source, "llmbudget.max_budget");
@@ -115,6 +120,9 @@ public final class BudgetConfig {
     budgetsFile = file == null ? null : Path.of(file);
     metricsPort = parse(source, "llmbudget.metrics.port", BudgetConfig::port);
     metricsHost = nonBlank(source, "llmbudget.metrics.host");
+    List<BigDecimal> thresholds = parse(source, "llmbudget.alert.thresholds", BudgetConfig::thresholds);
+    alertThresholds = thresholds == null ? List.of() : thresholds;
+    alertWebhook = parse(source, "llmbudget.alert.webhook", BudgetConfig::httpUrl);
     if ("hosted".equals(store) && apiBase == null) {
       throw new IllegalArgumentException(
           "llmbudget.store=hosted needs llmbudget.api_base (the budget server's URL)");
@@ -299,6 +307,44 @@ public final class BudgetConfig {
   public Integer metricsPort() { return metricsPort; }
   /** {@code llmbudget.metrics.host}: the address the metrics endpoint binds, {@code 0.0.0.0} by default. */
   public String metricsHost() { return metricsHost; }
+
+  /** {@code llmbudget.alert.thresholds}: shares of a budget (0.8 = 80 %) whose crossing is announced, ascending. */
+  public List<BigDecimal> alertThresholds() { return alertThresholds; }
+  /** {@code llmbudget.alert.webhook}: the URL alerts are POSTed to as JSON, or null. */
+  public String alertWebhook() { return alertWebhook; }
+
+  private static List<BigDecimal> thresholds(String v) {
+    TreeSet<BigDecimal> out = new TreeSet<>();
+    for (String part : v.split("[,;]")) {
+      if (part.isBlank()) {
+        continue;
+      }
+      BigDecimal t;
+      try {
+        t = new BigDecimal(part.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("'" + part.trim() + "' is not a share of the budget like 0.8");
+      }
+      if (t.signum() <= 0 || t.compareTo(BigDecimal.TEN) > 0) {
+        throw new IllegalArgumentException("threshold " + part.trim() + " must be above 0 and at most 10 (1.0 = the whole budget)");
+      }
+      out.add(t.stripTrailingZeros());
+    }
+    return List.copyOf(out);
+  }
+
+  private static String httpUrl(String v) {
+    java.net.URI uri;
+    try {
+      uri = java.net.URI.create(v);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("'" + v + "' is not a URL");
+    }
+    if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+      throw new IllegalArgumentException("'" + v + "' is not an http(s) URL");
+    }
+    return v;
+  }
 
   private static Integer port(String v) {
     int p;

@@ -144,7 +144,9 @@ public final class BudgetEngine {
   /** Charges {@code usage} to {@code user} (and the global budget) without a reservation; returns the cost. */
   public BigDecimal charge(String user, Usage usage) {
     BigDecimal cost = cost(usage);
-    store.charge(keysFor(user), Picodollars.of(cost), usage.model(), clock.instant());
+    String[] keys = keysFor(user);
+    store.charge(keys, Picodollars.of(cost), usage.model(), clock.instant());
+    BudgetAlerts.charged(keys);
     return cost;
   }
 
@@ -288,6 +290,9 @@ public final class BudgetEngine {
         if (!engine.store.settle(id, actual, bookedModel, now)) {
           // the store forgot it (its lease ran out long ago): the call still pays what it used
           engine.store.charge(keys, actual, bookedModel, now);
+        }
+        if (actual > 0) {
+          BudgetAlerts.charged(keys);
         }
         return true;
       }

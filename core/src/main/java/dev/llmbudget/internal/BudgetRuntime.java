@@ -32,6 +32,7 @@ public final class BudgetRuntime {
     this.engine = new BudgetEngine(store, PRICES, cfg.unknownModel(), Clock.systemUTC(),
         cfg.userMaxBudget(), cfg.userBudgetDuration(), cfg.reservationTtl());
     ConfiguredBudgets.start(store, cfg, Clock.systemUTC());
+    BudgetAlerts.start(store, cfg, Clock.systemUTC());
   }
 
   /**
