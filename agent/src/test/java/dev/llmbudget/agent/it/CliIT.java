@@ -260,6 +260,19 @@ class CliIT {
     assertThat(Files.size(png)).isGreaterThan(10_000);
   }
 
+  @Test
+  void aUserIdIsTextInTheHtmlReportNeverMarkup() throws Exception {
+    String evil = "<script>alert(1)</script>\\\"&'";
+    assertThat(cli("set-budget", evil, "1").code).isZero();
+    Path html = dir.resolve("report.html");
+
+    assertThat(cli("report", "--html", html.toString()).code).isZero();
+
+    String page = Files.readString(html);
+    assertThat(page).doesNotContain("<script").contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+        .contains("data-user=\"&lt;script&gt;alert(1)&lt;/script&gt;\\&quot;&amp;&#39;\"");
+  }
+
   private List<String> chromiumFlags() throws IOException {
     return List.of("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
