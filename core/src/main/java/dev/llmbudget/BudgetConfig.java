@@ -52,11 +52,18 @@ public final class BudgetConfig {
     k.put("llmbudget.default_max_output_tokens", "4096");
     k.put("llmbudget.min_output_tokens", "16");
     k.put("llmbudget.reservation_ttl", "10m");
+    k.put("llmbudget.user.budgets", null);
+    k.put("llmbudget.budgets.file", null);
+    k.put("llmbudget.metrics.port", null);
+    k.put("llmbudget.metrics.host", "0.0.0.0");
+    k.put("llmbudget.alert.thresholds", "0.8,1.0");
+    k.put("llmbudget.alert.webhook", null);
     KEYS = Collections.unmodifiableMap(k);
   }
 
   /** Keys whose value is a comma-separated list, which an agent argument may spell with its own commas. */
-  private static final java.util.Set<String> LIST_KEYS = java.util.Set.of("llmbudget.model_aliases");
+  private static final java.util.Set<String> LIST_KEYS = java.util.Set.of("llmbudget.model_aliases", "llmbudget.user.budgets",
+      "llmbudget.alert.thresholds");
 
   /** System properties under these prefixes are switches of our test harness and diagnostics, not settings. */
   private static final String[] NOT_SETTINGS = {"llmbudget.it.", "llmbudget.debug."};
@@ -85,6 +92,12 @@ public final class BudgetConfig {
   private final OutputReserve outputReserve;
   private final long defaultMaxOutputTokens;
   private final long minOutputTokens;
+  private final Map<String, BigDecimal> userBudgets;
+  private final Path budgetsFile;
+  private final Integer metricsPort;
+  private final String metricsHost;
+  private final List<BigDecimal> alertThresholds;
+  private final String alertWebhook;
 
   private BudgetConfig(Function<String, String> source) {
     maxBudget = money(source, "llmbudget.max_budget");
@@ -114,6 +127,15 @@ public final class BudgetConfig {
     outputReserve = reserve == null ? OutputReserve.MODEL_MAX : reserve;
     defaultMaxOutputTokens = tokens(source, "llmbudget.default_max_output_tokens");
     minOutputTokens = tokens(source, "llmbudget.min_output_tokens");
+    Map<String, BigDecimal> budgets = parse(source, "llmbudget.user.budgets", BudgetConfig::userBudgets);
+    userBudgets = budgets == null ? Map.of() : budgets;
+    String file = value(source, "llmbudget.budgets.file");
+    budgetsFile = file == null ? null : Path.of(file);
+    metricsPort = parse(source, "llmbudget.metrics.port", BudgetConfig::port);
+    metricsHost = nonBlank(source, "llmbudget.metrics.host");
+    List<BigDecimal> thresholds = parse(source, "llmbudget.alert.thresholds", BudgetConfig::thresholds);
+    alertThresholds = thresholds == null ? List.of() : thresholds;
+    alertWebhook = parse(source, "llmbudget.alert.webhook", BudgetConfig::httpUrl);
     if ("hosted".equals(store) && apiBase == null) {
       throw new IllegalArgumentException(
           "llmbudget.store=hosted needs llmbudget.api_base (the budget server's URL)");
@@ -286,6 +308,77 @@ public final class BudgetConfig {
    */
   public Map<String, String> modelAliases() { return modelAliases; }
 
+  /**
+   * Budgets of named users, from {@code llmbudget.user.budgets=alice:5,bob:20} (US dollars, reset
+   * every {@code llmbudget.user.budget_duration}); they beat {@code llmbudget.user.max_budget}.
+   */
+  public Map<String, BigDecimal> userBudgets() { return userBudgets; }
+  /** {@code llmbudget.budgets.file}: a JSON file of user and group budgets, re-read when it changes; or null. */
+  public Path budgetsFile() { return budgetsFile; }
+
+  /** {@code llmbudget.metrics.port}: where {@code /metrics} is served in the Prometheus format, or null for nowhere. */
+  public Integer metricsPort() { return metricsPort; }
+  /** {@code llmbudget.metrics.host}: the address the metrics endpoint binds, {@code 0.0.0.0} by default. */
+  public String metricsHost() { return metricsHost; }
+
+  /** {@code llmbudget.alert.thresholds}: shares of a budget (0.8 = 80 %) whose crossing is announced, ascending. */
+  public List<BigDecimal> alertThresholds() { return alertThresholds; }
+  /** {@code llmbudget.alert.webhook}: the URL alerts are POSTed to as JSON, or null. */
+  public String alertWebhook() { return alertWebhook; }
+
+  private static List<BigDecimal> thresholds(String v) {
+    TreeSet<BigDecimal> out = new TreeSet<>();
+    for (String part : v.split("[,;]")) {
+      if (part.isBlank()) {
+        continue;
+      }
+      BigDecimal t;
+      try {
+        t = new BigDecimal(part.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("'" + part.trim() + "' is not a share of the budget like 0.8");
+      }
+      if (t.signum() <= 0 || t.compareTo(BigDecimal.TEN) > 0) {
+        throw new IllegalArgumentException("threshold " + part.trim() + " must be above 0 and at most 10 (1.0 = the whole budget)");
+      }
+      out.add(t.stripTrailingZeros());
+    }
+    return List.copyOf(out);
+  }
+
+  private static String httpUrl(String v) {
+    java.net.URI uri;
+    try {
+      uri = java.net.URI.create(v);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("'" + v + "' is not a URL");
+    }
+    if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+      throw new IllegalArgumentException("'" + v + "' is not an http(s) URL");
+    }
+    return v;
+  }
+
+  private static Integer port(String v) {
+    int p;
+    try {
+      p = Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + v + "' is not a port number");
+    }
+    if (p < 0 || p > 65535) {
+      throw new IllegalArgumentException("port " + p + " is outside 0-65535");
+    }
+    return p;
+  }
+
+  private static Map<String, BigDecimal> userBudgets(String v) {
+    Map<String, BigDecimal> out = new LinkedHashMap<>();
+    pairs(v, "[,;]", "user:amount").forEach((user, amount) ->
+        out.put(user, Money.parseBudget(amount, "the budget of user '" + user + "'")));
+    return Collections.unmodifiableMap(out);
+  }
+
   /** Every alias the price table applies: Azure deployments and model aliases (an alias wins). */
   public Map<String, String> priceAliases() {
     if (modelAliases.isEmpty()) {
@@ -312,7 +405,7 @@ public final class BudgetConfig {
 
   /** True when configuration sets any limit (global or per-user), so a failure must not lift it silently. */
   public boolean budgetConfigured() {
-    return maxBudget != null || userMaxBudget != null;
+    return maxBudget != null || userMaxBudget != null || !userBudgets.isEmpty() || budgetsFile != null;
   }
   /** What a call reserves for its output: {@code model_max}, {@code clamp} or {@code request}. */
   public OutputReserve outputReserve() { return outputReserve; }

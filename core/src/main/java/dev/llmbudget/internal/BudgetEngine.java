@@ -320,7 +320,9 @@ public final class BudgetEngine {
   /** Charges {@code usage} to {@code user} (and the global budget) without a reservation; returns the cost. */
   public BigDecimal charge(String user, Usage usage) {
     BigDecimal cost = cost(usage);
-    store.charge(keysFor(user), Picodollars.of(cost), usage.model(), clock.instant());
+    String[] keys = keysFor(user);
+    store.charge(keys, Picodollars.of(cost), usage.model(), clock.instant());
+    BudgetAlerts.charged(keys);
     return cost;
   }
 
@@ -337,6 +339,7 @@ public final class BudgetEngine {
     long id = store.newReservationId();
     ReserveResult r = store.reserve(id, keys, amount, now, leaseEnd(now));
     if (!r.isOk()) {
+      CallCounters.blocked();
       throw refusal(r, amount, note);
     }
     return new Held(this, id, keys, user, amount, model);
@@ -431,7 +434,9 @@ public final class BudgetEngine {
         release();
         throw e;
       }
-      settle(Picodollars.of(cost), usage.model());
+      if (settle(Picodollars.of(cost), usage.model())) {
+        CallCounters.metered(usage.estimated());
+      }
       return cost;
     }
 
@@ -440,7 +445,9 @@ public final class BudgetEngine {
       if (cost.signum() < 0) {
         throw new IllegalArgumentException("cost must not be negative, was " + cost.toPlainString());
       }
-      settle(Picodollars.of(cost), model);
+      if (settle(Picodollars.of(cost), model)) {
+        CallCounters.metered(false);
+      }
     }
 
     @Override
@@ -453,14 +460,20 @@ public final class BudgetEngine {
       release();
     }
 
-    private void settle(long actual, String bookedModel) {
+    /** True when this settled the reservation, false when it was settled already. */
+    private boolean settle(long actual, String bookedModel) {
       if (SETTLED.compareAndSet(this, 0, 1)) {
         Instant now = engine.clock.instant();
         if (!engine.store.settle(id, actual, bookedModel, now)) {
           // the store forgot it (its lease ran out long ago): the call still pays what it used
           engine.store.charge(keys, actual, bookedModel, now);
         }
+        if (actual > 0) {
+          BudgetAlerts.charged(keys);
+        }
+        return true;
       }
+      return false;
     }
   }
 }

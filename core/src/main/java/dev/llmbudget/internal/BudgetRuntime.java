@@ -50,6 +50,8 @@ public final class BudgetRuntime {
     this.engine = new BudgetEngine(store, PRICES, cfg.unknownModel(), Clock.systemUTC(),
         cfg.userMaxBudget(), cfg.userBudgetDuration(), cfg.outputReserve(), cfg.defaultMaxOutputTokens(),
         cfg.minOutputTokens(), cfg.reservationTtl());
+    ConfiguredBudgets.start(store, cfg, Clock.systemUTC());
+    BudgetAlerts.start(store, cfg, Clock.systemUTC());
   }
 
   /**
@@ -61,6 +63,7 @@ public final class BudgetRuntime {
   public static synchronized BudgetConfig configure(Map<String, String> args) {
     agentArgs = Map.copyOf(args);
     BudgetConfig c = BudgetConfig.from(agentArgs, System.getenv());
+    ConfiguredBudgets.validate(c);
     config = c;
     MdcUser.setKey(c.mdcKey());
     for (String warning : BudgetConfig.unknownKeyWarnings(System.getProperties(), System.getenv())) {

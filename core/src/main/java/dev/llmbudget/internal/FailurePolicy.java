@@ -63,6 +63,7 @@ public final class FailurePolicy {
       return new BudgetUnavailableError("llm-budget: " + why + "; the call is refused (llmbudget.on_error=block)", cause);
     }
     long n = unmetered.incrementAndGet();
+    CallCounters.unmetered();
     String key = "unmetered:" + cause.getClass().getName() + ":" + truncate(String.valueOf(cause.getMessage()));
     if (!cfg.budgetConfigured() && !cfg.onErrorExplicit()) {
       // No budget at all: the agent only tracks spend, so one line per cause is all the host hears.

@@ -91,6 +91,15 @@ public final class StoreRegistry {
     }
   }
 
+  /**
+   * A new store of {@code config}'s type that nothing else in this JVM shares and that is opened
+   * without applying {@code config}'s global budget: for tools (the CLI) that read and edit a store
+   * running applications use, which must not change it merely by opening it. The caller closes it.
+   */
+  public static BudgetStore openDetached(BudgetConfig config) {
+    return create(config.store(), config.project(), config.apiBase(), config);
+  }
+
   private static String key(String clientType, String project, String apiBase, BudgetConfig config) {
     switch (type(clientType)) {
       case "local":

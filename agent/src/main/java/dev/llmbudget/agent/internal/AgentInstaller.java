@@ -10,10 +10,12 @@ import dev.llmbudget.agent.instrumentation.springai.SpringAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.openai.OpenAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.stainless.HttpSeam;
 import dev.llmbudget.agent.instrumentation.stainless.StainlessSdk;
+import dev.llmbudget.internal.BudgetMBean;
 import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.FailurePolicy;
 import dev.llmbudget.internal.Extensions;
 import dev.llmbudget.internal.Log;
+import dev.llmbudget.internal.PrometheusText;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,9 +90,12 @@ public final class AgentInstaller {
     }
   }
 
-  /** Loads the price table and opens the store now, so the first call is fast and a store problem shows early. */
+  /** Registers the JMX bean, loads the price table and opens the store now, so the first call is fast and a store problem shows early. */
   private static void warmUp(boolean quiet) {
     Thread t = new Thread(() -> {
+      // Here, not in premain: creating the platform MBean server costs tens of milliseconds.
+      BudgetMBean.register();
+      PrometheusText.start(BudgetRuntime.config());
       try {
         // The token vocabularies (o200k: ~1.5 s of CPU and tens of MB) are not warmed: the
         // byte-length bound spares the count on calls with headroom, so many apps never need them.

@@ -13,7 +13,7 @@ import java.util.Enumeration;
  * loader, so they see every JDK module and, through the boot loader, core's public API; the
  * application's classes stay invisible to them.
  */
-final class IsolatedClassLoader extends ClassLoader {
+public final class IsolatedClassLoader extends ClassLoader {
 
   static final String PREFIX = "inst/";
 
@@ -22,7 +22,16 @@ final class IsolatedClassLoader extends ClassLoader {
   }
 
   IsolatedClassLoader() {
-    super("llm-budget-isolated", ClassLoader.getPlatformClassLoader());
+    this(ClassLoader.getPlatformClassLoader());
+  }
+
+  /**
+   * A loader whose parent is {@code parent}: the CLI ({@code java -jar}) runs core from the
+   * application class loader, so the isolated classes must find core's types there. Public only
+   * for the CLI.
+   */
+  public IsolatedClassLoader(ClassLoader parent) {
+    super("llm-budget-isolated", parent);
   }
 
   @Override

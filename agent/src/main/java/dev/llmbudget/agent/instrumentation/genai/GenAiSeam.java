@@ -4,6 +4,7 @@ import dev.llmbudget.agent.instrumentation.meter.CapRewriter;
 import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
 import dev.llmbudget.agent.instrumentation.meter.Refusal;
+import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.Log;
 import java.nio.charset.StandardCharsets;
 

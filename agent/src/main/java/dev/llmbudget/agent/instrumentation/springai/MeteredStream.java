@@ -3,6 +3,7 @@ package dev.llmbudget.agent.instrumentation.springai;
 import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.Reservation;
 import dev.llmbudget.Usage;
+import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.FailurePolicy;
 import dev.llmbudget.agent.instrumentation.meter.StreamedText;
 import dev.llmbudget.internal.Log;
@@ -38,6 +39,7 @@ final class MeteredStream {
     try {
       reactor = ReactorFlux.of(call.model);
     } catch (Throwable t) {
+      CallCounters.unmetered();
       Log.warnOnce("springai-stream:" + t.getClass().getName(), "llm-budget: could not meter a Spring AI stream ("
           + t + "); it goes on unmetered", t);
       call.release();
@@ -46,6 +48,7 @@ final class MeteredStream {
     try {
       return reactor.defer(() -> subscribe(reactor, call, flux));
     } catch (Throwable t) {
+      CallCounters.unmetered();
       Log.warnOnce("springai-defer:" + t.getClass().getName(), "llm-budget: could not meter a Spring AI stream ("
           + t + "); it goes on unmetered", t);
       call.release();
@@ -72,6 +75,7 @@ final class MeteredStream {
     try {
       return reactor.doFinally(reactor.doOnNext(flux, meter::onNext), meter::onFinally);
     } catch (Throwable t) {
+      CallCounters.unmetered();
       Log.warnOnce("springai-wrap:" + t.getClass().getName(), "llm-budget: could not meter a Spring AI stream ("
           + t + "); it goes on unmetered", t);
       reservation.release();

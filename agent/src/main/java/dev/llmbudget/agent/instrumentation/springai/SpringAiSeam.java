@@ -4,6 +4,7 @@ import dev.llmbudget.BudgetContext;
 import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.Reservation;
 import dev.llmbudget.agent.internal.MeteredBelow;
+import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.FailurePolicy;
 import dev.llmbudget.internal.Log;

@@ -5,6 +5,7 @@ import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
 import dev.llmbudget.agent.instrumentation.meter.Refusal;
+import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.pricing.UnknownModelException;
 import java.util.List;

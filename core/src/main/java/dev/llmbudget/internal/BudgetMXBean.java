@@ -1,0 +1,38 @@
+package dev.llmbudget.internal;
+
+import java.math.BigDecimal;
+import java.util.Map;
+
+/**
+ * The global budget and call counts of this JVM as JMX shows them, under {@code
+ * dev.llmbudget:type=Budget,name=global}. Amounts are exact US dollars; {@code MaxBudget} and
+ * {@code Remaining} are null when no global limit is set.
+ */
+public interface BudgetMXBean {
+
+  /** Spent in the current period, as the store holds it (other JVMs on a shared store included). */
+  BigDecimal getCurrentCost();
+
+  BigDecimal getMaxBudget();
+
+  /** Held by calls of this JVM in flight. */
+  BigDecimal getReserved();
+
+  /** {@code MaxBudget - CurrentCost - Reserved}, never below zero. */
+  BigDecimal getRemaining();
+
+  /** Spend per model in the current period. */
+  Map<String, BigDecimal> getCostByModel();
+
+  /** Calls charged since this JVM started. */
+  long getCallsMetered();
+
+  /** Calls refused by a budget before they went out. */
+  long getCallsBlocked();
+
+  /** Calls that went on unmetered because something of ours failed. */
+  long getCallsUnmetered();
+
+  /** Calls charged from an estimate because the provider reported no usage. */
+  long getCallsEstimated();
+}
