@@ -67,10 +67,11 @@ class RemoteResourcesIT {
 
   @Test
   void theHostedStoreIsSharedByJvmsOneAfterTheOtherAndTheSecondIsBlockedByTheFirstsSpend() throws Exception {
-    BigDecimal perCall = price(OpenAiCalls.MODEL, 20, 10);
-    // Room for the first JVM's two calls (a call of max_tokens 5 reserves about half of perCall),
-    // none for a third once two are spent.
-    String limit = perCall.multiply(new BigDecimal("2.1")).toPlainString();
+    // The fake answers as a provider would: no more output than the request's max_tokens (5).
+    BigDecimal perCall = price(OpenAiCalls.MODEL, 20, 5);
+    // Room for the first JVM's two calls (a call reserves its prompt and 5 output tokens), none for
+    // a third once two are spent: its reservation is more than the half call left.
+    String limit = perCall.multiply(new BigDecimal("2.5")).toPlainString();
     String args = "store=hosted,api_base=" + budgets.baseUrl() + ",project=team,max_budget=" + limit;
 
     ChildJvm.Result first = openAi(new ChildJvm().agentArgs(args), 5, "sync", "sync");

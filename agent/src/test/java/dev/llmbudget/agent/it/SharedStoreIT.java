@@ -25,8 +25,9 @@ class SharedStoreIT {
   @BeforeAll
   static void startServer() throws Exception {
     server = FakeLlmServer.start();
-    // $0.0009 a call with gpt-4o-mini: a $0.003 budget runs out at the fourth call.
-    server.usage(2000, 1000).cache(0, 0).reasoning(0).failNext(0);
+    // $0.00096 a call with gpt-4o-mini (the fake never bills more output than max_tokens 100):
+    // a $0.003 budget is used up by the fourth call.
+    server.usage(6000, 100).cache(0, 0).reasoning(0).failNext(0);
   }
 
   @AfterAll
