@@ -140,6 +140,14 @@ public final class FakeLlmServer implements AutoCloseable {
     return this;
   }
 
+  private volatile long delayMillis;
+
+  /** Every answer waits this long first, so tests can hold calls in flight (e.g. to kill a JVM mid-call). */
+  public FakeLlmServer delay(java.time.Duration delay) {
+    this.delayMillis = delay.toMillis();
+    return this;
+  }
+
   /** The next {@code n} requests get a 500, as an overloaded provider would answer. */
   public FakeLlmServer failNext(int n) {
     failNext.set(n);
@@ -174,6 +182,15 @@ public final class FakeLlmServer implements AutoCloseable {
       byte[] bytes;
       try (InputStream in = ex.getRequestBody()) {
         bytes = in.readAllBytes();
+      }
+      long delay = delayMillis;
+      if (delay > 0) {
+        try {
+          Thread.sleep(delay);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
       }
       if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         send(ex, 500, "application/json", "{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}");
