@@ -2,6 +2,8 @@ package dev.llmbudget.isolated.redis;
 
 import dev.llmbudget.BudgetConfig;
 import dev.llmbudget.store.BudgetStore;
+import dev.llmbudget.store.OfflineAllowanceStore;
+import dev.llmbudget.store.Picodollars;
 import java.net.URI;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -66,6 +68,7 @@ final class RedisConnect {
       redis = new JedisPooled(pool, u, timeout);
       shown = BudgetConfig.withoutPassword(url);
     }
-    return new RedisStore(redis, shown, project, config.zone());
+    return new OfflineAllowanceStore(new RedisStore(redis, shown, project, config.zone()),
+        Picodollars.of(config.offlineAllowance()));
   }
 }
