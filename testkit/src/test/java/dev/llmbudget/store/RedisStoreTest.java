@@ -110,4 +110,52 @@ class RedisStoreTest extends BudgetStoreContract {
     assertThat(s.currentCost()).isEqualByComparingTo("3.5");
     assertThat(s.nextReset()).isEqualTo(Instant.parse("2026-05-01T00:00:00Z"));
   }
+
+  @Test
+  void callsRacingAcrossTheMonthsEndRollItOverOnceAndLoseNothing() throws Exception {
+    Instant boundary = Instant.parse("2026-04-01T00:00:00Z");
+    long c = Picodollars.of(usd("0.01"));
+    store.putBudget("u", usd("100"), BudgetDuration.MONTHLY, T0);
+    store.charge(keys("u", "lifetime"), 7 * c, "gpt-4o", boundary.minusSeconds(60)); // March before the race
+    int threads = 8;
+    int calls = 50;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+    try {
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        done.add(pool.submit(() -> {
+          go.await();
+          for (int i = 0; i < calls; i++) {
+            // each thread's clock crosses midnight half way through, a few ms apart from the others'
+            Instant now = boundary.plusMillis((i - calls / 2) * 10L + thread);
+            long id = store.newReservationId();
+            assertThat(store.reserve(id, keys("u", "lifetime"), c, now, now.plus(LEASE)).isOk()).isTrue();
+            assertThat(store.settle(id, c, "gpt-4o", now)).isTrue();
+          }
+          return null;
+        }));
+      }
+      go.countDown();
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    Instant after = boundary.plusSeconds(1);
+    BudgetSnapshot april = store.snapshot("u", after).orElseThrow();
+    BudgetSnapshot lifetime = store.snapshot("lifetime", after).orElseThrow();
+    // every charge is on the key that never resets, exactly once
+    assertThat(Picodollars.of(lifetime.currentCost())).isEqualTo((7 + threads * calls) * c);
+    // April started once, at midnight; it holds every charge made at or after midnight by its
+    // caller's clock, and none of March's 7 made before the race
+    assertThat(april.periodStart()).isEqualTo(boundary);
+    assertThat(april.nextReset()).isEqualTo(Instant.parse("2026-05-01T00:00:00Z"));
+    long aprilCalls = Picodollars.of(april.currentCost()) / c;
+    assertThat(aprilCalls).isBetween((long) threads * calls / 2, (long) threads * calls);
+    assertThat(april.reserved()).isZero();
+  }
 }
