@@ -63,6 +63,8 @@ public final class OfflineAllowanceStore implements BudgetStore {
   private final ConcurrentLinkedQueue<Pending> journal = new ConcurrentLinkedQueue<>();
   /** Budgets this JVM created, re-created if absent after an outage (a server that lost its data). */
   private final Map<String, Terms> ownBudgets = new ConcurrentHashMap<>();
+  /** Changes made by putBudget while the server was unreachable. */
+  private final Map<String, Terms> pendingPuts = new ConcurrentHashMap<>();
   private final ReentrantLock replaying = new ReentrantLock();
 
   /** {@code allowancePico}: what this JVM may spend while {@code remote} is unreachable. */
@@ -214,7 +216,14 @@ public final class OfflineAllowanceStore implements BudgetStore {
     replaying.lock();
     try {
       // budgets first: a replayed charge would create a limit-less entry in their place
-      ownBudgets.forEach((k, t) -> remote.putBudgetIfAbsent(k, t.totalBudget, t.duration, t.createdAt));
+      ownBudgets.forEach((k, t) -> {
+        if (pendingPuts.containsKey(k)) {
+          remote.putBudget(k, t.totalBudget, t.duration, t.createdAt);
+          pendingPuts.remove(k);
+        } else {
+          remote.putBudgetIfAbsent(k, t.totalBudget, t.duration, t.createdAt);
+        }
+      });
       Pending p;
       while ((p = journal.peek()) != null) {
         apply(p, now);
@@ -273,16 +282,38 @@ public final class OfflineAllowanceStore implements BudgetStore {
     return remote.snapshot(key, now);
   }
 
+  /**
+   * Creates or changes the budget on the server. While it is unreachable (a JVM that starts during an
+   * outage puts its global budget first), the change is kept and written when it answers again.
+   */
   @Override
   public void putBudget(String key, BigDecimal totalBudget, BudgetDuration duration, Instant createdAt) {
-    ownBudgets.put(key, new Terms(totalBudget, duration, createdAt));
-    remote.putBudget(key, totalBudget, duration, createdAt);
+    Terms t = new Terms(totalBudget, duration, createdAt);
+    ownBudgets.put(key, t);
+    try {
+      remote.putBudget(key, totalBudget, duration, createdAt);
+      pendingPuts.remove(key);
+    } catch (BudgetStoreException e) {
+      pendingPuts.put(key, t);
+      goOffline(createdAt, e);
+    }
   }
 
+  /** As the server's; while it is unreachable, false, and the budget is created when it answers again. */
   @Override
   public boolean putBudgetIfAbsent(String key, BigDecimal totalBudget, BudgetDuration duration, Instant createdAt) {
-    ownBudgets.putIfAbsent(key, new Terms(totalBudget, duration, createdAt));
-    return remote.putBudgetIfAbsent(key, totalBudget, duration, createdAt);
+    if (!ownBudgets.containsKey(key)) { // asked on every call of a user with a default budget
+      ownBudgets.putIfAbsent(key, new Terms(totalBudget, duration, createdAt));
+    }
+    if (!tryServer(createdAt)) {
+      return false;
+    }
+    try {
+      return remote.putBudgetIfAbsent(key, totalBudget, duration, createdAt);
+    } catch (BudgetStoreException e) {
+      goOffline(createdAt, e);
+      return false;
+    }
   }
 
   @Override

@@ -114,4 +114,31 @@ class RedisOutageTest {
     assertThat(global.currentCost()).isEqualByComparingTo("0.35");
     assertThat(global.totalBudget()).isEqualByComparingTo("10");
   }
+
+  @Test
+  void aJvmThatStartsDuringAnOutageRunsOnItsAllowanceAndPutsItsBudgetsWhenRedisAnswers() throws Exception {
+    redis.stop();
+    BudgetStore late = new RedisStoreProvider().open("outage-start", redis.url(),
+        BudgetConfig.of(Map.of("llmbudget.store.offline_allowance", "0.50", "llmbudget.redis.timeout", "500ms")));
+    try {
+      late.putBudget(BudgetStore.GLOBAL_KEY, usd("10"), null, T0); // as StoreRegistry does at start-up
+      assertThat(late.putBudgetIfAbsent("bob", usd("2"), null, T0)).isFalse();
+      long id = late.newReservationId();
+      assertThat(late.reserve(id, new String[] {"bob", BudgetStore.GLOBAL_KEY}, pico("0.4"), T0, T0.plus(LEASE)).isOk()).isTrue();
+      late.settle(id, pico("0.3"), "gpt-4o", T0);
+      assertThatThrownBy(() -> late.reserve(late.newReservationId(), new String[] {"bob"}, pico("0.3"), T0, T0.plus(LEASE)))
+          .isInstanceOf(BudgetStoreException.class).hasMessageContaining("offline allowance of $0.5");
+
+      redis.restart(true);
+      Instant t2 = T0.plusSeconds(2);
+      BudgetSnapshot global = late.snapshot(BudgetStore.GLOBAL_KEY, t2).orElseThrow();
+      assertThat(global.totalBudget()).isEqualByComparingTo("10");
+      assertThat(global.currentCost()).isEqualByComparingTo("0.3");
+      BudgetSnapshot bob = late.snapshot("bob", t2).orElseThrow();
+      assertThat(bob.totalBudget()).isEqualByComparingTo("2");
+      assertThat(bob.currentCost()).isEqualByComparingTo("0.3");
+    } finally {
+      late.close();
+    }
+  }
 }

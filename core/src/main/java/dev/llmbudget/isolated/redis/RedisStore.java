@@ -47,6 +47,12 @@ final class RedisStore implements BudgetStore {
   /** Qualifies this store object's reservation ids, so JVMs never collide on Redis. */
   private final String instance;
   private final AtomicLong ids = new AtomicLong();
+  /**
+   * Keys known to have a budget on the server. Budgets are never deleted, so a known key needs no
+   * round trip in putBudgetIfAbsent; a server that lost its data gets them back from
+   * {@code OfflineAllowanceStore}, which re-creates this JVM's budgets when it reconnects.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<String, Boolean> known = new java.util.concurrent.ConcurrentHashMap<>();
 
   RedisStore(UnifiedJedis redis, String shown, String project, ZoneId zone) {
     this.redis = redis;
@@ -222,8 +228,11 @@ final class RedisStore implements BudgetStore {
   private boolean put(String key, BigDecimal totalBudget, BudgetDuration duration, Instant createdAt, boolean ifAbsent) {
     String limit = totalBudget == null ? "" : Long.toString(Picodollars.of(totalBudget));
     String dur = duration == null ? "" : duration.toString();
+    if (ifAbsent && known.containsKey(key)) {
+      return false; // the engine asks this on every call of a user with a default budget
+    }
     for (int round = 0; round < MAX_ROUNDS; round++) {
-      Map<String, String> h = read(key);
+      Map<String, String> h = ifAbsent ? Map.of() : read(key);
       List<String> args = new ArrayList<>();
       if (h.isEmpty() || ifAbsent) {
         Instant start = duration == null ? createdAt : duration.currentPeriodStart(createdAt, createdAt, createdAt, zone);
@@ -244,6 +253,7 @@ final class RedisStore implements BudgetStore {
       }
       long r = ((Number) run(RedisScripts.PUT, args)).longValue();
       if (r != 0) {
+        known.put(key, Boolean.TRUE);
         return r == 1;
       }
     }
@@ -356,6 +366,7 @@ final class RedisStore implements BudgetStore {
   }
 
   private BudgetStoreException unreachable(JedisException e) {
+    known.clear(); // the server may come back without its data
     return new BudgetStoreException(describe() + ": " + e.getMessage(), e);
   }
 
