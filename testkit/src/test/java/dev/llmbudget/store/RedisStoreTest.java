@@ -158,4 +158,36 @@ class RedisStoreTest extends BudgetStoreContract {
     assertThat(aprilCalls).isBetween((long) threads * calls / 2, (long) threads * calls);
     assertThat(april.reserved()).isZero();
   }
+
+  /** Commands clients sent (those run inside scripts are counted apart, under their own names). */
+  static long clientCommands() throws Exception {
+    String info = server.command("INFO commandstats");
+    long n = 0;
+    for (String cmd : new String[] {"evalsha", "eval", "hgetall", "smembers"}) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("cmdstat_" + cmd + ":calls=(\\d+)").matcher(info);
+      if (m.find()) {
+        n += Long.parseLong(m.group(1));
+      }
+    }
+    return n;
+  }
+
+  @Test
+  void aCallIsTwoRoundTripsIncludingTheUsersDefaultBudget() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(server != null, "counts commands on the server it started");
+    // what the engine does per call of a user with llmbudget.user.max_budget: create-if-absent, reserve, settle
+    store.putBudgetIfAbsent("u", usd("5"), BudgetDuration.DAILY, T0);
+    long first = store.newReservationId();
+    store.reserve(first, keys("u", BudgetStore.GLOBAL_KEY), DOLLAR / 100, T0, T0.plus(LEASE));
+    store.settle(first, DOLLAR / 100, "gpt-4o", T0);
+
+    long before = clientCommands();
+    assertThat(store.putBudgetIfAbsent("u", usd("5"), BudgetDuration.DAILY, T0)).isFalse();
+    long id = store.newReservationId();
+    assertThat(store.reserve(id, keys("u", BudgetStore.GLOBAL_KEY), DOLLAR / 100, T0, T0.plus(LEASE)).isOk()).isTrue();
+    assertThat(store.settle(id, DOLLAR / 100, "gpt-4o", T0)).isTrue();
+    long after = clientCommands();
+
+    assertThat(after - before).isEqualTo(2);
+  }
 }
