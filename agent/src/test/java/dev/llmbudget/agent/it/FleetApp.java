@@ -22,6 +22,10 @@ public final class FleetApp {
     OpenAiCalls calls = new OpenAiCalls(args[1], Long.parseLong(args[2]));
     int threads = Integer.parseInt(args[3]);
     String user = args[4];
+    if (mode.equals("outage")) {
+      outage(calls, user, java.nio.file.Path.of(args[5]));
+      System.exit(0);
+    }
     if (mode.equals("calibrate")) {
       try {
         BudgetContext.run(user, calls::sync);
@@ -78,6 +82,42 @@ public final class FleetApp {
     }
     System.out.println("FLEET ok=" + ok + " errors=" + errors);
     System.exit(0);
+  }
+
+  /**
+   * {@code outage}: one call, then {@code ready1} and a wait for {@code go1} (the test stops Redis),
+   * three calls, {@code ready2} and a wait for {@code go2} (the test starts Redis again), one call.
+   * Prints {@code CALL<n> <OK|BLOCKED|exception>} for each.
+   */
+  private static void outage(OpenAiCalls calls, String user, java.nio.file.Path dir) throws Exception {
+    int n = 0;
+    outcome(++n, calls, user);
+    handshake(dir, "1");
+    for (int i = 0; i < 3; i++) {
+      outcome(++n, calls, user);
+    }
+    handshake(dir, "2");
+    outcome(++n, calls, user);
+    dev.llmbudget.internal.BudgetRuntime.get().engine().store().flush();
+  }
+
+  private static void handshake(java.nio.file.Path dir, String step) throws Exception {
+    java.nio.file.Files.createFile(dir.resolve("ready" + step));
+    while (!java.nio.file.Files.exists(dir.resolve("go" + step))) {
+      Thread.sleep(20);
+    }
+  }
+
+  private static void outcome(int n, OpenAiCalls calls, String user) {
+    String result;
+    try {
+      BudgetContext.run(user, calls::sync);
+      result = "OK";
+    } catch (Throwable t) {
+      result = refusal(t) != null ? "BLOCKED" : t.getClass().getSimpleName();
+    }
+    System.out.println("CALL" + n + " " + result);
+    System.out.flush();
   }
 
   private static BudgetExceededError refusal(Throwable t) {

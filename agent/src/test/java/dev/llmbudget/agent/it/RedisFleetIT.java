@@ -167,4 +167,52 @@ class RedisFleetIT {
     assertThat(after.value("FLEET ")).isEqualTo("ok=2 errors=[]");
     assertThat(budget(project, "alice").currentCost()).isEqualByComparingTo(limit);
   }
+
+  @Test
+  void redisStoppedMidRunCallsGoOnWithinTheAllowanceAndTheJournalIsReplayedOnceWhenItIsBack() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(redis != null, "stops and starts the redis-server it started");
+    String project = "outage-" + ProcessHandle.current().pid();
+    // room for two offline calls (each reserves a little more than it costs), not three
+    String allowance = perCall.multiply(new BigDecimal("2.5")).toPlainString();
+    String outageArgs = args(project, perCall.multiply(BigDecimal.TEN).toPlainString())
+        + ",store.offline_allowance=" + allowance + ",redis.timeout=500ms";
+    Path dir = Files.createTempDirectory("outage");
+    Path out = dir.resolve("child.out");
+    Process child = new ProcessBuilder(new ChildJvm().agentArgs(outageArgs)
+        .command(FleetApp.class.getName(), "outage", llm.baseUrl(), Long.toString(MAX_TOKENS), "1", "alice", dir.toString()))
+        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    try {
+      awaitFile(dir.resolve("ready1"), child, out);
+      redis.stop();
+      Files.createFile(dir.resolve("go1"));
+      awaitFile(dir.resolve("ready2"), child, out);
+      redis.restart(true);
+      Thread.sleep(1_200); // the JVM tries Redis again at most once a second
+      Files.createFile(dir.resolve("go2"));
+      assertThat(child.waitFor(120, TimeUnit.SECONDS)).isTrue();
+      String output = Files.readString(out);
+      System.out.println("---- outage child\n" + output);
+      assertThat(output).contains("CALL1 OK", "CALL2 OK", "CALL3 OK", "CALL5 OK");
+      // past the allowance the store fails and llmbudget.on_error decides: refused, or let through
+      // unmetered; either way it reaches the host as nothing but a budget error or success
+      assertThat(output).containsPattern("CALL4 (OK|BLOCKED)");
+      BudgetSnapshot alice = budget(project, "alice");
+      // calls 1, 2, 3 and 5 are charged once each; call 4 was never metered
+      assertThat(alice.currentCost()).isEqualByComparingTo(perCall.multiply(BigDecimal.valueOf(4)));
+      assertThat(budget(project, BudgetStore.GLOBAL_KEY).currentCost()).isEqualByComparingTo(alice.currentCost());
+      assertThat(alice.reserved()).isZero();
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
+  private static void awaitFile(Path file, Process child, Path out) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (!Files.exists(file)) {
+      if (!child.isAlive() || System.nanoTime() > deadline) {
+        throw new AssertionError("the child never wrote " + file + ":\n" + Files.readString(out));
+      }
+      Thread.sleep(20);
+    }
+  }
 }
