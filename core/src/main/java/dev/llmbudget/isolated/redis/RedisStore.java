@@ -331,23 +331,27 @@ final class RedisStore implements BudgetStore {
 
   // --- talking to Redis ---
 
-  private static final Map<String, String> SHAS = new HashMap<>();
+  /** Each script's SHA-1, computed once: EVALSHA sends 40 bytes instead of the script. */
+  private static final Map<String, String> SHAS = shas(RedisScripts.RESERVE, RedisScripts.SETTLE,
+      RedisScripts.CHARGE, RedisScripts.EXPIRE, RedisScripts.SNAPSHOT, RedisScripts.RESET, RedisScripts.PUT);
 
-  private static synchronized String sha(String script) {
-    return SHAS.computeIfAbsent(script, s -> {
-      try {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8)));
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
+  private static Map<String, String> shas(String... scripts) {
+    Map<String, String> m = new HashMap<>();
+    try {
+      for (String s : scripts) {
+        m.put(s, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8))));
       }
-    });
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no SHA-1", e);
+    }
+    return Map.copyOf(m);
   }
 
   /** EVALSHA, falling back to EVAL (which caches the script) on a server that has not seen it. */
   private Object run(String script, List<String> args) {
     try {
       try {
-        return redis.evalsha(sha(script), routing, args);
+        return redis.evalsha(SHAS.get(script), routing, args);
       } catch (JedisNoScriptException e) {
         return redis.eval(script, routing, args);
       }
