@@ -58,6 +58,10 @@ public final class BudgetConfig {
     k.put("llmbudget.metrics.host", "0.0.0.0");
     k.put("llmbudget.alert.thresholds", "0.8,1.0");
     k.put("llmbudget.alert.webhook", null);
+    k.put("llmbudget.redis.url", null);
+    k.put("llmbudget.redis.cluster", null);
+    k.put("llmbudget.redis.timeout", "2s");
+    k.put("llmbudget.store.offline_allowance", "1.00");
     KEYS = Collections.unmodifiableMap(k);
   }
 
@@ -98,6 +102,10 @@ public final class BudgetConfig {
   private final String metricsHost;
   private final List<BigDecimal> alertThresholds;
   private final String alertWebhook;
+  private final String redisUrl;
+  private final String redisCluster;
+  private final Duration redisTimeout;
+  private final BigDecimal offlineAllowance;
 
   private BudgetConfig(Function<String, String> source) {
     maxBudget = money(source, "llmbudget.max_budget");
@@ -105,7 +113,7 @@ public final class BudgetConfig {
     userMaxBudget = money(source, "llmbudget.user.max_budget");
     userBudgetDuration = duration(source, "llmbudget.user.budget_duration");
     project = nonBlank(source, "llmbudget.project");
-    store = choice(source, "llmbudget.store", "local", "memory", "hosted");
+    store = choice(source, "llmbudget.store", "local", "memory", "hosted", "redis");
     storePath = Path.of(nonBlank(source, "llmbudget.store.path"));
     flushInterval = span(source, "llmbudget.store.flush_interval");
     apiBase = value(source, "llmbudget.api_base");
@@ -136,6 +144,18 @@ public final class BudgetConfig {
     List<BigDecimal> thresholds = parse(source, "llmbudget.alert.thresholds", BudgetConfig::thresholds);
     alertThresholds = thresholds == null ? List.of() : thresholds;
     alertWebhook = parse(source, "llmbudget.alert.webhook", BudgetConfig::httpUrl);
+    redisUrl = parse(source, "llmbudget.redis.url", BudgetConfig::redisUrl);
+    redisCluster = parse(source, "llmbudget.redis.cluster", BudgetConfig::hostPorts);
+    redisTimeout = span(source, "llmbudget.redis.timeout");
+    offlineAllowance = parse(source, "llmbudget.store.offline_allowance", v -> {
+      BigDecimal d = Money.parseBudget(v, "llmbudget.store.offline_allowance");
+      dev.llmbudget.store.Picodollars.of(d); // refuses an amount beyond what a store can count
+      return d;
+    });
+    if ("redis".equals(store) && redisUrl == null && redisCluster == null) {
+      throw new IllegalArgumentException("llmbudget.store=redis needs llmbudget.redis.url "
+          + "(redis://[user:password@]host:port[/db], rediss:// for TLS) or llmbudget.redis.cluster (host:port,...)");
+    }
     if ("hosted".equals(store) && apiBase == null) {
       throw new IllegalArgumentException(
           "llmbudget.store=hosted needs llmbudget.api_base (the budget server's URL)");
@@ -307,6 +327,14 @@ public final class BudgetConfig {
    * name then prices as the model it runs on.
    */
   public Map<String, String> modelAliases() { return modelAliases; }
+  /** {@code llmbudget.redis.url}: {@code redis://[user:password@]host:port[/db]} or {@code rediss://...}; null when unset. */
+  public String redisUrl() { return redisUrl; }
+  /** {@code llmbudget.redis.cluster}: the seed nodes {@code host:port,...} of a Redis Cluster; null when unset. */
+  public String redisCluster() { return redisCluster; }
+  /** {@code llmbudget.redis.timeout}: connect and read timeout of each Redis call. */
+  public Duration redisTimeout() { return redisTimeout; }
+  /** {@code llmbudget.store.offline_allowance}: what this JVM may spend while a shared store is unreachable, in US dollars. */
+  public BigDecimal offlineAllowance() { return offlineAllowance; }
 
   /**
    * Budgets of named users, from {@code llmbudget.user.budgets=alice:5,bob:20} (US dollars, reset
@@ -500,6 +528,52 @@ public final class BudgetConfig {
       }
     }
     throw new IllegalArgumentException(key + " must be one of " + String.join(", ", allowed) + ", was '" + v + "'");
+  }
+
+  private static String redisUrl(String v) {
+    java.net.URI u;
+    try {
+      u = new java.net.URI(v);
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("'" + withoutPassword(v) + "' is not a URL like redis://host:6379/0");
+    }
+    String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("redis") && !scheme.equals("rediss")) {
+      throw new IllegalArgumentException("'" + withoutPassword(v)
+          + "' must start with redis:// (or rediss:// for TLS), e.g. redis://cache:6379/0");
+    }
+    if (u.getHost() == null) {
+      throw new IllegalArgumentException("'" + withoutPassword(v) + "' names no host, e.g. redis://cache:6379/0");
+    }
+    String path = u.getPath() == null ? "" : u.getPath();
+    if (!path.isEmpty() && !path.equals("/") && !path.substring(1).matches("[0-9]{1,5}")) {
+      throw new IllegalArgumentException("'" + withoutPassword(v) + "': the path must be a database number, e.g. /0");
+    }
+    return v;
+  }
+
+  /** {@code url} with the password of its user info replaced by {@code ***}, for messages and logs. */
+  public static String withoutPassword(String url) {
+    int scheme = url.indexOf("://");
+    int at = url.lastIndexOf('@');
+    if (scheme < 0 || at < scheme) {
+      return url;
+    }
+    String user = url.substring(scheme + 3, at);
+    int colon = user.indexOf(':');
+    String shown = colon < 0 ? "***" : user.substring(0, colon) + ":***";
+    return url.substring(0, scheme + 3) + shown + url.substring(at);
+  }
+
+  private static String hostPorts(String v) {
+    for (String node : v.split(",")) {
+      String n = node.trim();
+      int colon = n.lastIndexOf(':');
+      if (colon <= 0 || !n.substring(colon + 1).matches("[0-9]{1,5}")) {
+        throw new IllegalArgumentException("'" + n + "' is not host:port (e.g. redis-1:6379,redis-2:6379)");
+      }
+    }
+    return v;
   }
 
   private static Map<String, String> pairs(String v, String separator, String shape) {

@@ -73,6 +73,27 @@ class BudgetConfigTest {
   }
 
   @Test
+  void redisSettingsAreParsedAndABadUrlIsRefusedWithoutShowingItsPassword() {
+    BudgetConfig c = BudgetConfig.of(Map.of("llmbudget.store", "redis", "llmbudget.redis.url", "rediss://app:pw@cache:6380/2"));
+    assertThat(c.store()).isEqualTo("redis");
+    assertThat(c.redisUrl()).isEqualTo("rediss://app:pw@cache:6380/2");
+    assertThat(c.redisTimeout()).isEqualTo(java.time.Duration.ofSeconds(2));
+    assertThat(c.offlineAllowance()).isEqualByComparingTo("1.00");
+    assertThat(BudgetConfig.of(Map.of("llmbudget.store", "redis", "llmbudget.redis.cluster", "r1:7000, r2:7001"))
+        .redisCluster()).isEqualTo("r1:7000, r2:7001");
+
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.redis.url", "http://app:s3cret@cache:6379")))
+        .hasMessageContaining("llmbudget.redis.url").hasMessageContaining("redis://")
+        .hasMessageContaining("app:***@").hasMessageNotContaining("s3cret");
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.redis.url", "redis://:s3cret@cache:6379/zero")))
+        .hasMessageContaining("database number").hasMessageNotContaining("s3cret");
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.redis.cluster", "r1:7000,r2")))
+        .hasMessageContaining("llmbudget.redis.cluster").hasMessageContaining("'r2'");
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.store.offline_allowance", "-1")))
+        .hasMessageContaining("llmbudget.store.offline_allowance");
+  }
+
+  @Test
   void aBadValueNamesItsKey() {
     assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.max_budget", "five")))
         .hasMessageContaining("llmbudget.max_budget").hasMessageContaining("five");
@@ -80,8 +101,10 @@ class BudgetConfigTest {
         .hasMessageContaining("llmbudget.user.max_budget").hasMessageContaining("negative");
     assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.max_budget_duration", "sometimes")))
         .hasMessageContaining("llmbudget.max_budget_duration");
-    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.store", "redis")))
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.store", "cassandra")))
         .hasMessageContaining("llmbudget.store").hasMessageContaining("local, memory, hosted");
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.store", "redis")))
+        .hasMessageContaining("llmbudget.redis.url").hasMessageContaining("llmbudget.redis.cluster");
     assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.store", "hosted")))
         .hasMessageContaining("llmbudget.api_base");
     assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.unknown_model", "maybe")))

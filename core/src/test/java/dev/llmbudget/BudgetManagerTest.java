@@ -245,7 +245,8 @@ class BudgetManagerTest {
     assertThatThrownBy(() -> manager.getTotalBudget("nobody")).hasMessageContaining("nobody").hasMessageContaining("createBudget");
     assertThatThrownBy(() -> manager.reserve("x", new BigDecimal("-0.1"))).hasMessageContaining("negative");
     assertThatThrownBy(() -> manager.createBudget(1, "$global", null)).hasMessageContaining("global");
-    assertThatThrownBy(() -> new BudgetManager("p", "redis", null)).hasMessageContaining("unknown client type 'redis'");
+    assertThatThrownBy(() -> new BudgetManager("p", "cassandra", null)).hasMessageContaining("unknown client type 'cassandra'");
+    assertThatThrownBy(() -> new BudgetManager("p", "redis", null)).hasMessageContaining("redis://host:6379/0");
     assertThatThrownBy(() -> new BudgetManager("p", "hosted", null)).hasMessageContaining("api_base");
     assertThatThrownBy(() -> new BudgetManager(" ", "memory", null)).hasMessageContaining("projectName");
     assertThat(manager.getCurrentCost("nobody")).isZero();

@@ -109,7 +109,8 @@ public final class StoreRegistry {
       case "hosted":
         return "hosted:" + apiUri(apiBase, config) + "#" + project;
       default:
-        return "?" + clientType;
+        // a provider's store: one per server named and project, as for hosted
+        return type(clientType) + ":" + (apiBase == null ? "" : apiBase.trim()) + "#" + project;
     }
   }
 

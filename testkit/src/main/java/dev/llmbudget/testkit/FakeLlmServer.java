@@ -274,6 +274,11 @@ public final class FakeLlmServer implements AutoCloseable {
     return this;
   }
 
+  /** Every answer waits this long first, so tests can hold calls in flight (e.g. to kill a JVM mid-call). */
+  public FakeLlmServer delay(java.time.Duration delay) {
+    return answerDelay(delay.toMillis());
+  }
+
   /**
    * Every answer waits {@code millis} after its request was received and counted, as a slow model
    * does: a client can then give up on a request the server already has.

@@ -1,0 +1,352 @@
+package dev.llmbudget.store;
+
+import dev.llmbudget.BudgetDuration;
+import dev.llmbudget.internal.Log;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Wraps a store shared over the network (Redis, PostgreSQL) so that an outage neither stops every
+ * call nor lets spend go unbounded: while the server is unreachable this JVM admits calls against a
+ * local allowance ({@code llmbudget.store.offline_allowance}), journals what they cost, and replays
+ * the journal exactly once when the server answers again; past the allowance, reserve throws
+ * {@link BudgetStoreException} and {@code llmbudget.on_error} decides.
+ */
+public final class OfflineAllowanceStore implements BudgetStore {
+
+  /** While offline, the server is tried again at most this often; calls in between stay local. */
+  static final Duration PROBE_INTERVAL = Duration.ofSeconds(1);
+
+  /** A call admitted while offline: what it holds of the allowance and which keys it is for. */
+  private record LocalHold(String[] keys, long amount) {}
+
+  /**
+   * A charge not yet on the server. {@code remoteId} is the server's reservation to settle, or -1 for
+   * a call admitted offline, which is replayed as a zero reservation under {@code replayId} and its
+   * settle, so a replay whose answer was lost can be repeated without charging twice.
+   */
+  private static final class Pending {
+    final String[] keys;
+    final long actual;
+    final String model;
+    final long remoteId;
+    long replayId = -1;
+    boolean attempted;
+
+    Pending(String[] keys, long actual, String model, long remoteId) {
+      this.keys = keys;
+      this.actual = actual;
+      this.model = model;
+      this.remoteId = remoteId;
+    }
+  }
+
+  private record Terms(BigDecimal totalBudget, BudgetDuration duration, Instant createdAt) {}
+
+  private final BudgetStore remote;
+  private final long allowance;
+  private volatile boolean offline;
+  private volatile long probeAt;
+  /** What calls admitted offline hold, plus every charge still in the journal. */
+  private final AtomicLong used = new AtomicLong();
+  private final ConcurrentHashMap<Long, LocalHold> localHolds = new ConcurrentHashMap<>();
+  /** The keys of reservations made on the server, to charge them if their settle has to wait. */
+  private final ConcurrentHashMap<Long, String[]> remoteKeys = new ConcurrentHashMap<>();
+  private final ConcurrentLinkedQueue<Pending> journal = new ConcurrentLinkedQueue<>();
+  /** Budgets this JVM created, re-created if absent after an outage (a server that lost its data). */
+  private final Map<String, Terms> ownBudgets = new ConcurrentHashMap<>();
+  /** Changes made by putBudget while the server was unreachable. */
+  private final Map<String, Terms> pendingPuts = new ConcurrentHashMap<>();
+  private final ReentrantLock replaying = new ReentrantLock();
+
+  /** {@code allowancePico}: what this JVM may spend while {@code remote} is unreachable. */
+  public OfflineAllowanceStore(BudgetStore remote, long allowancePico) {
+    if (allowancePico < 0) {
+      throw new IllegalArgumentException("the offline allowance cannot be negative, was " + allowancePico);
+    }
+    this.remote = remote;
+    this.allowance = allowancePico;
+  }
+
+  @Override
+  public String describe() {
+    return remote.describe();
+  }
+
+  /** True while the server is taken for unreachable and calls run on the allowance. */
+  public boolean isOffline() {
+    return offline;
+  }
+
+  /** Charges waiting to be replayed on the server. */
+  public int journalSize() {
+    return journal.size();
+  }
+
+  @Override
+  public long newReservationId() {
+    return remote.newReservationId();
+  }
+
+  @Override
+  public ReserveResult reserve(long id, String[] keys, long amount, Instant now, Instant expiresAt) {
+    if (amount < 0) {
+      throw new IllegalArgumentException("a reservation cannot be negative, was " + amount + " picodollars");
+    }
+    BudgetStoreException down = null;
+    if (tryServer(now)) {
+      try {
+        ReserveResult r = remote.reserve(id, keys, amount, now, expiresAt);
+        if (r.isOk()) {
+          remoteKeys.put(id, keys);
+        }
+        return r;
+      } catch (BudgetStoreException e) {
+        down = e;
+        goOffline(now, e);
+      }
+    }
+    long u;
+    do {
+      u = used.get();
+      if (u > allowance - amount) {
+        throw new BudgetStoreException(remote.describe() + " is unreachable and this JVM has used its offline allowance of $"
+            + Picodollars.toDollars(allowance).toPlainString() + " (llmbudget.store.offline_allowance)", down);
+      }
+    } while (!used.compareAndSet(u, u + amount));
+    localHolds.put(id, new LocalHold(keys, amount));
+    return ReserveResult.OK;
+  }
+
+  @Override
+  public boolean settle(long id, long actual, String model, Instant now) {
+    LocalHold local = localHolds.remove(id);
+    if (local != null) {
+      used.addAndGet(actual - local.amount);
+      if (actual != 0) {
+        journal.add(new Pending(local.keys, actual, model, -1));
+      }
+      replayIfOnline(now);
+      return true;
+    }
+    String[] keys = remoteKeys.remove(id);
+    if (keys != null && tryServer(now)) {
+      try {
+        return remote.settle(id, actual, model, now);
+      } catch (BudgetStoreException e) {
+        goOffline(now, e);
+      }
+    } else if (keys == null) {
+      return remote.settle(id, actual, model, now);
+    }
+    used.addAndGet(actual);
+    journal.add(new Pending(keys, actual, model, id));
+    return true;
+  }
+
+  @Override
+  public void charge(String[] keys, long actual, String model, Instant now) {
+    if (actual < 0) {
+      throw new IllegalArgumentException("a charge cannot be negative, was " + actual + " picodollars");
+    }
+    if (tryServer(now)) {
+      try {
+        remote.charge(keys, actual, model, now);
+        return;
+      } catch (BudgetStoreException e) {
+        goOffline(now, e);
+      }
+    }
+    if (actual != 0) {
+      used.addAndGet(actual);
+      journal.add(new Pending(keys, actual, model, -1));
+    }
+  }
+
+  /** Whether to ask the server: always while online; once a probe interval after the last failure while offline. */
+  private boolean tryServer(Instant now) {
+    if (!offline) {
+      return true;
+    }
+    if (now.toEpochMilli() < probeAt) {
+      return false;
+    }
+    try {
+      replay(now);
+      return true;
+    } catch (BudgetStoreException e) {
+      probeAt = now.toEpochMilli() + PROBE_INTERVAL.toMillis();
+      return false;
+    }
+  }
+
+  private void goOffline(Instant now, BudgetStoreException e) {
+    probeAt = now.toEpochMilli() + PROBE_INTERVAL.toMillis();
+    if (!offline) {
+      offline = true;
+      Log.warn("llm-budget: " + remote.describe() + " is unreachable (" + e.getMessage() + "); calls go on against "
+          + "this JVM's offline allowance of $" + Picodollars.toDollars(allowance).toPlainString()
+          + " (llmbudget.store.offline_allowance), journaled and replayed when it answers again");
+    }
+  }
+
+  private void replayIfOnline(Instant now) {
+    if (!offline && !journal.isEmpty()) {
+      try {
+        replay(now);
+      } catch (BudgetStoreException e) {
+        goOffline(now, e);
+      }
+    }
+  }
+
+  /**
+   * Re-creates the budgets this JVM made if the server lost them, then replays the journal in
+   * order, each entry once. Throws (and leaves the rest of the journal) when the server fails again.
+   */
+  private void replay(Instant now) {
+    replaying.lock();
+    try {
+      // budgets first: a replayed charge would create a limit-less entry in their place
+      ownBudgets.forEach((k, t) -> {
+        if (pendingPuts.containsKey(k)) {
+          remote.putBudget(k, t.totalBudget, t.duration, t.createdAt);
+          pendingPuts.remove(k);
+        } else {
+          remote.putBudgetIfAbsent(k, t.totalBudget, t.duration, t.createdAt);
+        }
+      });
+      Pending p;
+      while ((p = journal.peek()) != null) {
+        apply(p, now);
+        journal.poll();
+        used.addAndGet(-p.actual);
+      }
+      if (offline) {
+        offline = false;
+        Log.warn("llm-budget: " + remote.describe() + " answers again; the offline journal is replayed");
+      }
+    } finally {
+      replaying.unlock();
+    }
+  }
+
+  private void apply(Pending p, Instant now) {
+    if (p.remoteId >= 0) {
+      boolean tried = p.attempted;
+      p.attempted = true;
+      // false: the server forgot the reservation (lease long gone, or its data lost) and nothing
+      // was charged, unless an earlier attempt of ours was applied and only its answer was lost
+      if (!remote.settle(p.remoteId, p.actual, p.model, now) && !tried) {
+        remote.charge(p.keys, p.actual, p.model, now);
+      }
+      return;
+    }
+    if (p.replayId < 0) {
+      p.replayId = remote.newReservationId();
+    }
+    boolean held = p.attempted;
+    p.attempted = true;
+    if (!held) {
+      ReserveResult r;
+      try {
+        r = remote.reserve(p.replayId, p.keys, 0, now, now.plus(Duration.ofMinutes(10)));
+      } catch (IllegalStateException alreadyHeld) {
+        r = ReserveResult.OK;
+      }
+      if (!r.isOk()) {
+        // a budget already spent refuses even a zero reservation; the money was spent all the same
+        remote.charge(p.keys, p.actual, p.model, now);
+        return;
+      }
+    }
+    remote.settle(p.replayId, p.actual, p.model, now);
+  }
+
+  @Override
+  public int expireLeases(Instant now) {
+    return remote.expireLeases(now);
+  }
+
+  @Override
+  public Optional<BudgetSnapshot> snapshot(String key, Instant now) {
+    tryServer(now);
+    return remote.snapshot(key, now);
+  }
+
+  /**
+   * Creates or changes the budget on the server. While it is unreachable (a JVM that starts during an
+   * outage puts its global budget first), the change is kept and written when it answers again.
+   */
+  @Override
+  public void putBudget(String key, BigDecimal totalBudget, BudgetDuration duration, Instant createdAt) {
+    Terms t = new Terms(totalBudget, duration, createdAt);
+    ownBudgets.put(key, t);
+    try {
+      remote.putBudget(key, totalBudget, duration, createdAt);
+      pendingPuts.remove(key);
+    } catch (BudgetStoreException e) {
+      pendingPuts.put(key, t);
+      goOffline(createdAt, e);
+    }
+  }
+
+  /** As the server's; while it is unreachable, false, and the budget is created when it answers again. */
+  @Override
+  public boolean putBudgetIfAbsent(String key, BigDecimal totalBudget, BudgetDuration duration, Instant createdAt) {
+    if (!ownBudgets.containsKey(key)) { // asked on every call of a user with a default budget
+      ownBudgets.putIfAbsent(key, new Terms(totalBudget, duration, createdAt));
+    }
+    if (!tryServer(createdAt)) {
+      return false;
+    }
+    try {
+      return remote.putBudgetIfAbsent(key, totalBudget, duration, createdAt);
+    } catch (BudgetStoreException e) {
+      goOffline(createdAt, e);
+      return false;
+    }
+  }
+
+  @Override
+  public Set<String> keys() {
+    return remote.keys();
+  }
+
+  @Override
+  public void resetCost(String key, Instant now) {
+    remote.resetCost(key, now);
+  }
+
+  @Override
+  public void resetDue(Instant now) {
+    remote.resetDue(now);
+  }
+
+  @Override
+  public void flush() {
+    if (!journal.isEmpty()) {
+      try {
+        replay(java.time.Instant.now());
+      } catch (BudgetStoreException e) {
+        Log.warn("llm-budget: " + journal.size() + " charges of the offline journal could not be replayed on "
+            + remote.describe() + ": " + e.getMessage());
+      }
+    }
+    remote.flush();
+  }
+
+  @Override
+  public void close() {
+    flush();
+    remote.close();
+  }
+}
