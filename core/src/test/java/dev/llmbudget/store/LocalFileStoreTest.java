@@ -208,9 +208,9 @@ class LocalFileStoreTest extends BudgetStoreContract {
   @Test
   void idleStoresSharingAFileLeaveItAlone() throws Exception {
     store.putBudget("alice", usd("10"), null, T0);
-    store.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
     try (LocalFileStore other = open(file())) {
-      other.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+      other.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
       store.flush();
       other.flush();
       store.flush();
@@ -240,7 +240,7 @@ class LocalFileStoreTest extends BudgetStoreContract {
     GroupPrincipal group = Files.readAttributes(shared, PosixFileAttributes.class).group();
 
     try (LocalFileStore s = open(shared)) {
-      s.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+      s.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
       s.flush();
     }
 
@@ -260,7 +260,7 @@ class LocalFileStoreTest extends BudgetStoreContract {
 
     Path legacy = dir.resolve("user_cost.json.lock");
     Files.createFile(legacy);
-    store.settle(keys("alice"), 0, DOLLAR, "gpt-4o", T0);
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
     // An old JVM holding the old lock: another process, as a JVM cannot lock one file twice.
     Path holder = Files.writeString(dir.resolve("Hold.java"), "public class Hold { public static void main(String[] a)"
         + " throws Exception { try (var ch = java.nio.channels.FileChannel.open(java.nio.file.Path.of(a[0]),"
