@@ -48,6 +48,11 @@ public final class BudgetConfig {
     k.put("llmbudget.debug", "false");
     k.put("llmbudget.quiet", "false");
     k.put("llmbudget.reservation_ttl", "10m");
+    k.put("llmbudget.postgres.url", null);
+    k.put("llmbudget.postgres.user", null);
+    k.put("llmbudget.postgres.password", null);
+    k.put("llmbudget.postgres.schema", "llmbudget");
+    k.put("llmbudget.postgres.pool_size", "4");
     KEYS = Collections.unmodifiableMap(k);
   }
 
@@ -77,6 +82,11 @@ public final class BudgetConfig {
   private final boolean quiet;
   private final Map<String, String> azureDeployments;
   private final Map<String, String> modelAliases;
+  private final String postgresUrl;
+  private final String postgresUser;
+  private final String postgresPassword;
+  private final String postgresSchema;
+  private final int postgresPoolSize;
 
   private BudgetConfig(Function<String, String> source) {
     maxBudget = money(source, "llmbudget.max_budget");
@@ -84,7 +94,7 @@ public final class BudgetConfig {
     userMaxBudget = money(source, "llmbudget.user.max_budget");
     userBudgetDuration = duration(source, "llmbudget.user.budget_duration");
     project = nonBlank(source, "llmbudget.project");
-    store = choice(source, "llmbudget.store", "local", "memory", "hosted");
+    store = choice(source, "llmbudget.store", "local", "memory", "hosted", "postgres");
     storePath = Path.of(nonBlank(source, "llmbudget.store.path"));
     flushInterval = span(source, "llmbudget.store.flush_interval");
     apiBase = value(source, "llmbudget.api_base");
@@ -101,6 +111,17 @@ public final class BudgetConfig {
     azureDeployments = deployments == null ? Map.of() : deployments;
     Map<String, String> aliases = parse(source, "llmbudget.model_aliases", v -> pairs(v, "[,;]", "alias:model"));
     modelAliases = aliases == null ? Map.of() : aliases;
+    postgresUrl = value(source, "llmbudget.postgres.url");
+    postgresUser = value(source, "llmbudget.postgres.user");
+    postgresPassword = source.apply("llmbudget.postgres.password");
+    String schema = parse(source, "llmbudget.postgres.schema", BudgetConfig::sqlName);
+    postgresSchema = schema == null ? "llmbudget" : schema;
+    Integer pool = parse(source, "llmbudget.postgres.pool_size", v -> wholeNumber(v, 1, 64));
+    postgresPoolSize = pool == null ? 4 : pool;
+    if ("postgres".equals(store) && postgresUrl == null) {
+      throw new IllegalArgumentException("llmbudget.store=postgres needs llmbudget.postgres.url "
+          + "(e.g. jdbc:postgresql://db:5432/app)");
+    }
     if ("hosted".equals(store) && apiBase == null) {
       throw new IllegalArgumentException(
           "llmbudget.store=hosted needs llmbudget.api_base (the budget server's URL)");
@@ -273,6 +294,17 @@ public final class BudgetConfig {
    */
   public Map<String, String> modelAliases() { return modelAliases; }
 
+  /** {@code llmbudget.postgres.url}: the JDBC URL of the postgres store, e.g. {@code jdbc:postgresql://db:5432/app}. */
+  public String postgresUrl() { return postgresUrl; }
+  /** {@code llmbudget.postgres.user}, or null to let the driver decide (URL, {@code PGUSER}). */
+  public String postgresUser() { return postgresUser; }
+  /** {@code llmbudget.postgres.password} (or {@code LLMBUDGET_POSTGRES_PASSWORD}); never logged. */
+  public String postgresPassword() { return postgresPassword; }
+  /** {@code llmbudget.postgres.schema}: the schema that holds the store's tables, default {@code llmbudget}. */
+  public String postgresSchema() { return postgresSchema; }
+  /** {@code llmbudget.postgres.pool_size}: connections per JVM, default 4. */
+  public int postgresPoolSize() { return postgresPoolSize; }
+
   /** Every alias the price table applies: Azure deployments and model aliases (an alias wins). */
   public Map<String, String> priceAliases() {
     if (modelAliases.isEmpty()) {
@@ -281,6 +313,27 @@ public final class BudgetConfig {
     Map<String, String> all = new LinkedHashMap<>(azureDeployments);
     all.putAll(modelAliases);
     return Collections.unmodifiableMap(all);
+  }
+
+  /** An unquoted SQL identifier, so the schema name can be put into statements as it is. */
+  private static String sqlName(String v) {
+    if (!v.matches("[a-z_][a-z0-9_]{0,62}")) {
+      throw new IllegalArgumentException("must be a lower-case SQL name (letters, digits, _), was '" + v + "'");
+    }
+    return v;
+  }
+
+  private static int wholeNumber(String v, int min, int max) {
+    int n;
+    try {
+      n = Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("must be a whole number, was '" + v + "'");
+    }
+    if (n < min || n > max) {
+      throw new IllegalArgumentException("must be between " + min + " and " + max + ", was " + n);
+    }
+    return n;
   }
 
   private static String value(Function<String, String> source, String key) {

@@ -144,7 +144,7 @@ public final class BudgetEngine {
   /** Charges {@code usage} to {@code user} (and the global budget) without a reservation; returns the cost. */
   public BigDecimal charge(String user, Usage usage) {
     BigDecimal cost = cost(usage);
-    store.charge(keysFor(user), Picodollars.of(cost), usage.model(), clock.instant());
+    store.charge(keysFor(user), Picodollars.of(cost), usage.model(), clock.instant(), usage);
     return cost;
   }
 
@@ -254,7 +254,7 @@ public final class BudgetEngine {
         release();
         throw e;
       }
-      settle(Picodollars.of(cost), usage.model());
+      settle(Picodollars.of(cost), usage.model(), usage);
       return cost;
     }
 
@@ -263,12 +263,12 @@ public final class BudgetEngine {
       if (cost.signum() < 0) {
         throw new IllegalArgumentException("cost must not be negative, was " + cost.toPlainString());
       }
-      settle(Picodollars.of(cost), model);
+      settle(Picodollars.of(cost), model, null);
     }
 
     @Override
     public void release() {
-      settle(0, null);
+      settle(0, null, null);
     }
 
     @Override
@@ -276,12 +276,12 @@ public final class BudgetEngine {
       release();
     }
 
-    private void settle(long actual, String bookedModel) {
+    private void settle(long actual, String bookedModel, Usage usage) {
       if (SETTLED.compareAndSet(this, 0, 1)) {
         Instant now = engine.clock.instant();
-        if (!engine.store.settle(id, actual, bookedModel, now)) {
+        if (!engine.store.settle(id, actual, bookedModel, now, usage)) {
           // the store forgot it (its lease ran out long ago): the call still pays what it used
-          engine.store.charge(keys, actual, bookedModel, now);
+          engine.store.charge(keys, actual, bookedModel, now, usage);
         }
       }
     }

@@ -55,7 +55,9 @@ public final class StoreRegistry {
       case "hosted":
         return "hosted:" + apiUri(apiBase, config) + "#" + project;
       default:
-        return "?" + clientType;
+        // a store from a provider: one per server and project (the server may be null: its
+        // provider then takes it from the settings, e.g. llmbudget.postgres.url)
+        return type(clientType) + ":" + apiBase + "#" + project;
     }
   }
 
