@@ -55,6 +55,9 @@ final class PostgresStore implements BudgetStore {
   private final String prefix;
   private final UUID instance = UUID.randomUUID();
   private final AtomicLong ids = new AtomicLong();
+  /** When this JVM next sweeps all expired leases, including those that held nothing (epoch ms). */
+  private final AtomicLong nextSweep = new AtomicLong();
+  private static final long SWEEP_EVERY_MS = 60_000;
   private final String qBudgets;
   private final String qLeaseCandidates;
   private final String qExpireTouching;
@@ -368,6 +371,12 @@ final class PostgresStore implements BudgetStore {
   public ReserveResult reserve(long id, String[] keys, long amount, Instant now, Instant expiresAt) {
     if (amount < 0) {
       throw new IllegalArgumentException("a reservation cannot be negative, was " + amount + " picodollars");
+    }
+    long sweep = nextSweep.get();
+    if (now.toEpochMilli() >= sweep && nextSweep.compareAndSet(sweep, now.toEpochMilli() + SWEEP_EVERY_MS)) {
+      // the check already ignores expired leases on the rows it locks; this also drops the rows of
+      // reservations (of this JVM or a dead one) that held nothing, and forgets old expired ones
+      expireLeases(now);
     }
     Collection k = new Collection(keys);
     return inTransaction("reserve", c -> {
