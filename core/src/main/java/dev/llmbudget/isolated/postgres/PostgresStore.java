@@ -58,6 +58,11 @@ final class PostgresStore implements BudgetStore {
   /** When this JVM next sweeps all expired leases, including those that held nothing (epoch ms). */
   private final AtomicLong nextSweep = new AtomicLong();
   private static final long SWEEP_EVERY_MS = 60_000;
+  /**
+   * Keys known to have a row (rows are never deleted), so the engine's putBudgetIfAbsent before
+   * every call of a user with a default budget costs no round trip once the row exists.
+   */
+  private final Set<String> known = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final String qBudgets;
   private final String qLeaseCandidates;
   private final String qExpireTouching;
@@ -175,11 +180,11 @@ final class PostgresStore implements BudgetStore {
    * Locks the rows of {@code keys} (and of any other key that an expired lease on them also holds)
    * in key order, releases the leases on them that ran out by {@code now}, and applies due resets.
    */
-  private Map<String, Row> lock(Connection c, Collection keys, Instant now) throws SQLException {
+  private Map<String, Row> lock(Connection c, CallKeys keys, Instant now) throws SQLException {
     return lock(c, keys, now, true);
   }
 
-  private Map<String, Row> lock(Connection c, Collection keys, Instant now, boolean releaseLeases)
+  private Map<String, Row> lock(Connection c, CallKeys keys, Instant now, boolean releaseLeases)
       throws SQLException {
     Set<String> lockKeys = new TreeSet<>(Arrays.asList(keys.sorted));
     Array ours = c.createArrayOf("text", keys.sorted);
@@ -286,7 +291,7 @@ final class PostgresStore implements BudgetStore {
   }
 
   /** Creates a limit-less row for every key in {@code keys} that has none, to track its spend. */
-  private void track(Connection c, Collection keys, Map<String, Row> rows, Instant now) throws SQLException {
+  private void track(Connection c, CallKeys keys, Map<String, Row> rows, Instant now) throws SQLException {
     for (String k : keys.sorted) {
       if (!rows.containsKey(k)) {
         try (PreparedStatement ps = c.prepareStatement(qInsertTracked)) {
@@ -321,7 +326,7 @@ final class PostgresStore implements BudgetStore {
   }
 
   /** Books {@code actual} per model on every key and appends the ledger row. */
-  private void book(Connection c, Collection keys, long actual, String model, Instant now, Usage usage,
+  private void book(Connection c, CallKeys keys, long actual, String model, Instant now, Usage usage,
       String reservation) throws SQLException {
     if (actual != 0 && model != null) {
       try (PreparedStatement ps = c.prepareStatement(qAddModel)) {
@@ -378,7 +383,7 @@ final class PostgresStore implements BudgetStore {
       // reservations (of this JVM or a dead one) that held nothing, and forgets old expired ones
       expireLeases(now);
     }
-    Collection k = new Collection(keys);
+    CallKeys k = new CallKeys(keys);
     return inTransaction("reserve", c -> {
       Map<String, Row> rows = lock(c, k, now);
       List<String> held = new ArrayList<>();
@@ -446,7 +451,7 @@ final class PostgresStore implements BudgetStore {
           keys = (String[]) rs.getArray(1).getArray();
         }
       }
-      Collection k = new Collection(keys);
+      CallKeys k = new CallKeys(keys);
       Map<String, Row> rows = lock(c, k, now);
       boolean release;
       Set<String> held;
@@ -500,7 +505,7 @@ final class PostgresStore implements BudgetStore {
     if (actual == 0) {
       return;
     }
-    Collection k = new Collection(keys);
+    CallKeys k = new CallKeys(keys);
     inTransaction("charge", c -> {
       Map<String, Row> rows = lock(c, k, now);
       track(c, k, rows, now);
@@ -531,7 +536,7 @@ final class PostgresStore implements BudgetStore {
             }
           }
         }
-        Collection k = new Collection(lockKeys.toArray(new String[0]));
+        CallKeys k = new CallKeys(lockKeys.toArray(new String[0]));
         Map<String, Row> rows = lock(c, k, now, false);
         int n;
         try (PreparedStatement ps = c.prepareStatement(qExpireAny)) {
@@ -616,7 +621,7 @@ final class PostgresStore implements BudgetStore {
         c.commit();
         return null;
       }
-      Map<String, Row> rows = lock(c, new Collection(new String[] {key}), createdAt);
+      Map<String, Row> rows = lock(c, new CallKeys(new String[] {key}), createdAt);
       Row r = rows.get(key);
       Instant next = r.nextReset;
       if (!java.util.Objects.equals(r.duration, duration)) {
@@ -639,11 +644,16 @@ final class PostgresStore implements BudgetStore {
 
   @Override
   public boolean putBudgetIfAbsent(String key, BigDecimal totalBudget, BudgetDuration duration, Instant createdAt) {
-    return inTransaction("put budget", c -> {
-      boolean created = insertBudget(c, key, totalBudget, duration, createdAt);
+    if (known.contains(key)) {
+      return false;
+    }
+    boolean created = inTransaction("put budget", c -> {
+      boolean inserted = insertBudget(c, key, totalBudget, duration, createdAt);
       c.commit();
-      return created;
+      return inserted;
     });
+    known.add(key);
+    return created;
   }
 
   private boolean insertBudget(Connection c, String key, BigDecimal totalBudget, BudgetDuration duration,
@@ -685,7 +695,7 @@ final class PostgresStore implements BudgetStore {
   @Override
   public void resetCost(String key, Instant now) {
     inTransaction("reset cost", c -> {
-      Map<String, Row> rows = lock(c, new Collection(new String[] {key}), now);
+      Map<String, Row> rows = lock(c, new CallKeys(new String[] {key}), now);
       Row r = rows.get(key);
       if (r != null) {
         r.spent = 0;
@@ -716,7 +726,7 @@ final class PostgresStore implements BudgetStore {
         }
       }
       if (!due.isEmpty()) {
-        write(c, lock(c, new Collection(due.toArray(new String[0])), now));
+        write(c, lock(c, new CallKeys(due.toArray(new String[0])), now));
       }
       c.commit();
       return null;
@@ -740,12 +750,12 @@ final class PostgresStore implements BudgetStore {
   // ---------------------------------------------------------------- plumbing
 
   /** The distinct non-null keys of a call: in the caller's order, sorted, and the user among them. */
-  private static final class Collection {
+  private static final class CallKeys {
     final String[] ordered;
     final String[] sorted;
     final String user;
 
-    Collection(String[] keys) {
+    CallKeys(String[] keys) {
       LinkedHashSet<String> distinct = new LinkedHashSet<>();
       for (String k : keys) {
         if (k != null) {
