@@ -157,4 +157,18 @@ class PostgresLedgerTest {
       assertThat(manager.isValidUser(user)).isTrue();
     }
   }
+
+  @Test
+  void theStoreNamesItsServerWithoutThePasswordInTheUrl() {
+    String url = PostgresServer.url() + (PostgresServer.url().contains("?") ? "&" : "?") + "password=hunter2";
+    try (BudgetStore s = new PostgresStoreProvider().open("app", url,
+        BudgetConfig.of(Map.of("llmbudget.postgres.schema", schema)))) {
+      assertThat(s.describe()).contains("postgres store jdbc:postgresql://").doesNotContain("hunter2");
+    }
+    assertThatThrownBy(() -> new PostgresStoreProvider().open("app", "jdbc:postgresql://127.0.0.1:1/x?password=hunter2",
+        BudgetConfig.of(Map.of("llmbudget.api_timeout", "1s"))))
+        .isInstanceOf(BudgetStoreException.class)
+        .hasMessageContaining("cannot connect to the postgres store jdbc:postgresql://127.0.0.1:1/x")
+        .hasMessageNotContaining("hunter2");
+  }
 }
