@@ -195,4 +195,20 @@ class PostgresFleetIT {
         .isEqualTo(rows * CALL_PICO);
     assertThat(total(lines, "OK") + total(lines, "FAILED") + total(lines, "REFUSED")).isEqualTo(4 * 400);
   }
+
+  @Test
+  void anAppsOwnBudgetManagerOnPostgresWorksWithTheAgentAttached() throws Exception {
+    ChildJvm c = new ChildJvm().systemProperty("llmbudget.store", "memory")
+        .systemProperty("llmbudget.postgres.schema", schema);
+
+    ChildJvm.Result r = c.run(PostgresManagerApp.class.getName(), pg.url(), "dora");
+
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(r.value("COST ")).isEqualTo("0.25");
+    assertThat(r.value("MODELS ")).isEqualTo("[gpt-4o]");
+    assertThat(r.value("LOADER ")).isEqualTo("bootstrap");
+    assertThat(r.output()).doesNotContain("SLF4J");
+    assertThat(query("SELECT cost_pico FROM $s.charge WHERE project = 'library' AND user_key = 'dora'"))
+        .isEqualTo(250_000_000_000L);
+  }
 }
