@@ -64,13 +64,12 @@ final class PostgresStore implements BudgetStore {
    */
   private final Set<String> known = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final String qBudgets;
-  private final String qLeaseCandidates;
+  private final String qLockWithLeases;
   private final String qExpireTouching;
   private final String qExpireAny;
   private final String qExpiredCandidates;
   private final String qForget;
   private final String qUpdateBudget;
-  private final String qAddReserved;
   private final String qInsertReservation;
   private final String qReservation;
   private final String qDeleteReservation;
@@ -95,8 +94,13 @@ final class PostgresStore implements BudgetStore {
     prefix = s;
     qBudgets = "SELECT key, limit_pico, duration, created_at, period_start, next_reset, spent_pico, reserved_pico FROM "
         + s + "budget WHERE project = ? AND key = ANY(?) ORDER BY key FOR UPDATE";
-    qLeaseCandidates = "SELECT DISTINCT unnest(held_keys) FROM " + s
-        + "reservation WHERE project = ? AND NOT expired AND expires_at <= ? AND held_keys && ?";
+    // one round trip: the rows of the call's keys and of any other key an expired lease on them
+    // holds, locked in key order, and whether there are such leases
+    qLockWithLeases = "WITH exp AS (SELECT DISTINCT unnest(held_keys) AS k FROM " + s + "reservation"
+        + " WHERE project = ? AND NOT expired AND expires_at <= ? AND held_keys && ?)"
+        + " SELECT b.key, b.limit_pico, b.duration, b.created_at, b.period_start, b.next_reset, b.spent_pico,"
+        + " b.reserved_pico, (SELECT count(*) FROM exp) FROM " + s + "budget b"
+        + " WHERE b.project = ? AND (b.key = ANY(?) OR b.key IN (SELECT k FROM exp)) ORDER BY b.key FOR UPDATE OF b";
     qExpireTouching = "UPDATE " + s + "reservation SET expired = true WHERE project = ? AND NOT expired"
         + " AND expires_at <= ? AND held_keys && ? AND held_keys <@ ? RETURNING held_keys, amount_pico, keys, reserved_at, expires_at";
     qExpiredCandidates = "SELECT DISTINCT unnest(held_keys) FROM (SELECT held_keys FROM " + s
@@ -106,8 +110,8 @@ final class PostgresStore implements BudgetStore {
     qForget = "DELETE FROM " + s + "reservation WHERE project = ? AND expired AND forget_at <= ?";
     qUpdateBudget = "UPDATE " + s + "budget SET spent_pico = ?, reserved_pico = ?, period_start = ?, next_reset = ?"
         + " WHERE project = ? AND key = ?";
-    qAddReserved = "UPDATE " + s + "budget SET reserved_pico = reserved_pico + ? WHERE project = ? AND key = ANY(?)";
-    qInsertReservation = "INSERT INTO " + s + "reservation (project, instance, id, keys, held_keys, amount_pico,"
+    qInsertReservation = "WITH hold AS (UPDATE " + s + "budget SET reserved_pico = reserved_pico + ?"
+        + " WHERE project = ? AND key = ANY(?)) INSERT INTO " + s + "reservation (project, instance, id, keys, held_keys, amount_pico,"
         + " reserved_at, expires_at, forget_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
     qReservation = "SELECT keys FROM " + s + "reservation WHERE project = ? AND instance = ? AND id = ?";
     qDeleteReservation = "DELETE FROM " + s + "reservation WHERE project = ? AND instance = ? AND id = ?"
@@ -186,34 +190,29 @@ final class PostgresStore implements BudgetStore {
 
   private Map<String, Row> lock(Connection c, CallKeys keys, Instant now, boolean releaseLeases)
       throws SQLException {
-    Set<String> lockKeys = new TreeSet<>(Arrays.asList(keys.sorted));
     Array ours = c.createArrayOf("text", keys.sorted);
-    boolean expiries = false;
-    if (releaseLeases) {
-      try (PreparedStatement ps = c.prepareStatement(qLeaseCandidates)) {
-        ps.setString(1, project);
-        ps.setObject(2, time(now));
-        ps.setArray(3, ours);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            lockKeys.add(rs.getString(1));
-            expiries = true;
-          }
-        }
-      }
-    }
-    Array locked = c.createArrayOf("text", lockKeys.toArray(new String[0]));
     Map<String, Row> rows = new TreeMap<>();
-    try (PreparedStatement ps = c.prepareStatement(qBudgets)) {
-      ps.setString(1, project);
-      ps.setArray(2, locked);
+    boolean expiries = false;
+    try (PreparedStatement ps = c.prepareStatement(releaseLeases ? qLockWithLeases : qBudgets)) {
+      int i = 1;
+      if (releaseLeases) {
+        ps.setString(i++, project);
+        ps.setObject(i++, time(now));
+        ps.setArray(i++, ours);
+      }
+      ps.setString(i++, project);
+      ps.setArray(i, ours);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           Row r = new Row(rs);
           rows.put(r.key, r);
+          expiries = releaseLeases && rs.getLong(9) > 0;
         }
       }
     }
+    Set<String> lockKeys = new TreeSet<>(Arrays.asList(keys.sorted));
+    lockKeys.addAll(rows.keySet());
+    Array locked = c.createArrayOf("text", lockKeys.toArray(new String[0]));
     if (expiries) {
       try (PreparedStatement ps = c.prepareStatement(qExpireTouching)) {
         ps.setString(1, project);
@@ -400,26 +399,21 @@ final class PostgresStore implements BudgetStore {
       }
       write(c, rows);
       String[] heldKeys = held.toArray(new String[0]);
-      if (!held.isEmpty() && amount != 0) {
-        try (PreparedStatement ps = c.prepareStatement(qAddReserved)) {
-          ps.setLong(1, amount);
-          ps.setString(2, project);
-          ps.setArray(3, c.createArrayOf("text", heldKeys));
-          ps.executeUpdate();
-        }
-      }
       Instant expires = expiresAt.isAfter(LATEST) ? LATEST : expiresAt;
       Instant forget = expires.plus(java.time.Duration.between(now, expires));
       try (PreparedStatement ps = c.prepareStatement(qInsertReservation)) {
-        ps.setString(1, project);
-        ps.setObject(2, instance);
-        ps.setLong(3, id);
-        ps.setArray(4, c.createArrayOf("text", k.sorted));
-        ps.setArray(5, c.createArrayOf("text", heldKeys));
-        ps.setLong(6, amount);
-        ps.setObject(7, time(now));
-        ps.setObject(8, time(expires));
-        ps.setObject(9, time(forget.isAfter(LATEST) ? LATEST : forget));
+        ps.setLong(1, amount);
+        ps.setString(2, project);
+        ps.setArray(3, c.createArrayOf("text", amount == 0 ? new String[0] : heldKeys));
+        ps.setString(4, project);
+        ps.setObject(5, instance);
+        ps.setLong(6, id);
+        ps.setArray(7, c.createArrayOf("text", k.sorted));
+        ps.setArray(8, c.createArrayOf("text", heldKeys));
+        ps.setLong(9, amount);
+        ps.setObject(10, time(now));
+        ps.setObject(11, time(expires));
+        ps.setObject(12, time(forget.isAfter(LATEST) ? LATEST : forget));
         ps.executeUpdate();
       }
       c.commit();
