@@ -96,6 +96,7 @@ public final class TestPostgres implements AutoCloseable {
     return DriverManager.getConnection(url());
   }
 
+  /** Stops the server and deletes its data. */
   @Override
   public void close() {
     if (server != null) {
@@ -103,6 +104,13 @@ public final class TestPostgres implements AutoCloseable {
         server.close();
       } catch (IOException ignored) {
         // stopped already
+      }
+    }
+    if (dataDir != null) {
+      try (java.util.stream.Stream<Path> files = Files.walk(dataDir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      } catch (IOException ignored) {
+        // a temporary directory: the OS cleans it eventually
       }
     }
   }
