@@ -174,6 +174,7 @@ class PostgresFleetIT {
 
   @Test
   void aServerRestartMidRunCountsNothingTwiceAndCallsResume() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(pg.embedded(), "an external server (LLMBUDGET_IT_POSTGRES_URL) is not restarted by tests");
     Path out = dir.resolve("restart.out");
     Process p = launch(child("llmbudget.reservation_ttl", "3s", "llmbudget.api_timeout", "1s"), out, "carol", 4, 400, 10);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
