@@ -62,6 +62,11 @@ public final class BudgetConfig {
     k.put("llmbudget.redis.cluster", null);
     k.put("llmbudget.redis.timeout", "2s");
     k.put("llmbudget.store.offline_allowance", "1.00");
+    k.put("llmbudget.postgres.url", null);
+    k.put("llmbudget.postgres.user", null);
+    k.put("llmbudget.postgres.password", null);
+    k.put("llmbudget.postgres.schema", "llmbudget");
+    k.put("llmbudget.postgres.pool_size", "4");
     KEYS = Collections.unmodifiableMap(k);
   }
 
@@ -106,6 +111,11 @@ public final class BudgetConfig {
   private final String redisCluster;
   private final Duration redisTimeout;
   private final BigDecimal offlineAllowance;
+  private final String postgresUrl;
+  private final String postgresUser;
+  private final String postgresPassword;
+  private final String postgresSchema;
+  private final int postgresPoolSize;
 
   private BudgetConfig(Function<String, String> source) {
     maxBudget = money(source, "llmbudget.max_budget");
@@ -113,7 +123,7 @@ public final class BudgetConfig {
     userMaxBudget = money(source, "llmbudget.user.max_budget");
     userBudgetDuration = duration(source, "llmbudget.user.budget_duration");
     project = nonBlank(source, "llmbudget.project");
-    store = choice(source, "llmbudget.store", "local", "memory", "hosted", "redis");
+    store = choice(source, "llmbudget.store", "local", "memory", "hosted", "redis", "postgres");
     storePath = Path.of(nonBlank(source, "llmbudget.store.path"));
     flushInterval = span(source, "llmbudget.store.flush_interval");
     apiBase = value(source, "llmbudget.api_base");
@@ -155,6 +165,17 @@ public final class BudgetConfig {
     if ("redis".equals(store) && redisUrl == null && redisCluster == null) {
       throw new IllegalArgumentException("llmbudget.store=redis needs llmbudget.redis.url "
           + "(redis://[user:password@]host:port[/db], rediss:// for TLS) or llmbudget.redis.cluster (host:port,...)");
+    }
+    postgresUrl = value(source, "llmbudget.postgres.url");
+    postgresUser = value(source, "llmbudget.postgres.user");
+    postgresPassword = source.apply("llmbudget.postgres.password");
+    String schema = parse(source, "llmbudget.postgres.schema", BudgetConfig::sqlName);
+    postgresSchema = schema == null ? "llmbudget" : schema;
+    Integer pool = parse(source, "llmbudget.postgres.pool_size", v -> wholeNumber(v, 1, 64));
+    postgresPoolSize = pool == null ? 4 : pool;
+    if ("postgres".equals(store) && postgresUrl == null) {
+      throw new IllegalArgumentException("llmbudget.store=postgres needs llmbudget.postgres.url "
+          + "(e.g. jdbc:postgresql://db:5432/app)");
     }
     if ("hosted".equals(store) && apiBase == null) {
       throw new IllegalArgumentException(
@@ -407,6 +428,17 @@ public final class BudgetConfig {
     return Collections.unmodifiableMap(out);
   }
 
+  /** {@code llmbudget.postgres.url}: the JDBC URL of the postgres store, e.g. {@code jdbc:postgresql://db:5432/app}. */
+  public String postgresUrl() { return postgresUrl; }
+  /** {@code llmbudget.postgres.user}, or null to let the driver decide (URL, {@code PGUSER}). */
+  public String postgresUser() { return postgresUser; }
+  /** {@code llmbudget.postgres.password} (or {@code LLMBUDGET_POSTGRES_PASSWORD}); never logged. */
+  public String postgresPassword() { return postgresPassword; }
+  /** {@code llmbudget.postgres.schema}: the schema that holds the store's tables, default {@code llmbudget}. */
+  public String postgresSchema() { return postgresSchema; }
+  /** {@code llmbudget.postgres.pool_size}: connections per JVM, default 4. */
+  public int postgresPoolSize() { return postgresPoolSize; }
+
   /** Every alias the price table applies: Azure deployments and model aliases (an alias wins). */
   public Map<String, String> priceAliases() {
     if (modelAliases.isEmpty()) {
@@ -441,6 +473,27 @@ public final class BudgetConfig {
   public long defaultMaxOutputTokens() { return defaultMaxOutputTokens; }
   /** The least output worth sending a clamped call for; below it the call is refused. */
   public long minOutputTokens() { return minOutputTokens; }
+
+  /** An unquoted SQL identifier, so the schema name can be put into statements as it is. */
+  private static String sqlName(String v) {
+    if (!v.matches("[a-z_][a-z0-9_]{0,62}")) {
+      throw new IllegalArgumentException("must be a lower-case SQL name (letters, digits, _), was '" + v + "'");
+    }
+    return v;
+  }
+
+  private static int wholeNumber(String v, int min, int max) {
+    int n;
+    try {
+      n = Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("must be a whole number, was '" + v + "'");
+    }
+    if (n < min || n > max) {
+      throw new IllegalArgumentException("must be between " + min + " and " + max + ", was " + n);
+    }
+    return n;
+  }
 
   private static String value(Function<String, String> source, String key) {
     String v = source.apply(key);

@@ -178,4 +178,32 @@ class BudgetConfigTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("llmbudget.reservation_ttl")
         .hasMessageContaining("soon");
   }
+
+  @Test
+  void postgresKeysHaveDefaultsAndThePasswordComesFromTheEnvironmentToo() {
+    BudgetConfig c = BudgetConfig.from(Map.of(), Map.of(
+        "LLMBUDGET_STORE", "postgres",
+        "LLMBUDGET_POSTGRES_URL", "jdbc:postgresql://127.0.0.1:5432/app",
+        "LLMBUDGET_POSTGRES_USER", "app",
+        "LLMBUDGET_POSTGRES_PASSWORD", "s3cret"));
+    assertThat(c.store()).isEqualTo("postgres");
+    assertThat(c.postgresUrl()).isEqualTo("jdbc:postgresql://127.0.0.1:5432/app");
+    assertThat(c.postgresUser()).isEqualTo("app");
+    assertThat(c.postgresPassword()).isEqualTo("s3cret");
+    assertThat(c.postgresSchema()).isEqualTo("llmbudget");
+    assertThat(c.postgresPoolSize()).isEqualTo(4);
+    assertThat(BudgetConfig.unknownKeyWarnings(Map.of(), Map.of("LLMBUDGET_POSTGRES_PASSWORD", "x"))).isEmpty();
+  }
+
+  @Test
+  void badPostgresSettingsNameTheirKey() {
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.store", "postgres")))
+        .hasMessageContaining("llmbudget.postgres.url");
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.postgres.schema", "x; DROP TABLE y")))
+        .hasMessageContaining("llmbudget.postgres.schema");
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.postgres.pool_size", "0")))
+        .hasMessageContaining("llmbudget.postgres.pool_size").hasMessageContaining("between 1 and 64");
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.postgres.pool_size", "many")))
+        .hasMessageContaining("llmbudget.postgres.pool_size");
+  }
 }

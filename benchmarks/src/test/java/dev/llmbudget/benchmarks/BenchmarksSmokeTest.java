@@ -33,7 +33,7 @@ class BenchmarksSmokeTest {
    */
   static Stream<Class<?>> benchmarkClasses() {
     return Stream.of(StoreThroughputBenchmark.class, EngineReserveCommitBenchmark.class,
-        TokenCountingBenchmark.class, AgentOverheadNoAgentBenchmark.class);
+        TokenCountingBenchmark.class, AgentOverheadNoAgentBenchmark.class, PostgresStoreBenchmark.class);
   }
 
   @ParameterizedTest

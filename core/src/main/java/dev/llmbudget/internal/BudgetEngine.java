@@ -321,7 +321,7 @@ public final class BudgetEngine {
   public BigDecimal charge(String user, Usage usage) {
     BigDecimal cost = cost(usage);
     String[] keys = keysFor(user);
-    store.charge(keys, Picodollars.of(cost), usage.model(), clock.instant());
+    store.charge(keys, Picodollars.of(cost), usage.model(), clock.instant(), usage);
     BudgetAlerts.charged(keys);
     return cost;
   }
@@ -434,7 +434,7 @@ public final class BudgetEngine {
         release();
         throw e;
       }
-      if (settle(Picodollars.of(cost), usage.model())) {
+      if (settle(Picodollars.of(cost), usage.model(), usage)) {
         CallCounters.metered(usage.estimated());
       }
       return cost;
@@ -445,14 +445,14 @@ public final class BudgetEngine {
       if (cost.signum() < 0) {
         throw new IllegalArgumentException("cost must not be negative, was " + cost.toPlainString());
       }
-      if (settle(Picodollars.of(cost), model)) {
+      if (settle(Picodollars.of(cost), model, null)) {
         CallCounters.metered(false);
       }
     }
 
     @Override
     public void release() {
-      settle(0, null);
+      settle(0, null, null);
     }
 
     @Override
@@ -461,12 +461,12 @@ public final class BudgetEngine {
     }
 
     /** True when this settled the reservation, false when it was settled already. */
-    private boolean settle(long actual, String bookedModel) {
+    private boolean settle(long actual, String bookedModel, Usage usage) {
       if (SETTLED.compareAndSet(this, 0, 1)) {
         Instant now = engine.clock.instant();
-        if (!engine.store.settle(id, actual, bookedModel, now)) {
+        if (!engine.store.settle(id, actual, bookedModel, now, usage)) {
           // the store forgot it (its lease ran out long ago): the call still pays what it used
-          engine.store.charge(keys, actual, bookedModel, now);
+          engine.store.charge(keys, actual, bookedModel, now, usage);
         }
         if (actual > 0) {
           BudgetAlerts.charged(keys);

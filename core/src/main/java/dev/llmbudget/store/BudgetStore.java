@@ -59,6 +59,20 @@ public interface BudgetStore extends AutoCloseable {
   /** Charges {@code actual} to every key without a reservation, as a settle of a reservation of zero. */
   void charge(String[] keys, long actual, String model, Instant now);
 
+  /**
+   * As {@link #settle(long, long, String, Instant)}, also handing over the call's token counts
+   * ({@code usage}, null when the caller only knows a cost) for stores that keep a ledger of every
+   * charge. The default ignores them.
+   */
+  default boolean settle(long id, long actual, String model, Instant now, dev.llmbudget.Usage usage) {
+    return settle(id, actual, model, now);
+  }
+
+  /** As {@link #charge(String[], long, String, Instant)}, with the call's token counts (nullable). */
+  default void charge(String[] keys, long actual, String model, Instant now, dev.llmbudget.Usage usage) {
+    charge(keys, actual, model, now);
+  }
+
   /** Releases every reservation whose lease has expired by {@code now}; returns how many it released. */
   int expireLeases(Instant now);
 

@@ -3,7 +3,6 @@ package dev.llmbudget.isolated.slf4j;
 import dev.llmbudget.internal.Log;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.IMarkerFactory;
-import org.slf4j.Logger;
 import org.slf4j.Marker;
 import org.slf4j.event.Level;
 import org.slf4j.helpers.BasicMarkerFactory;
@@ -13,19 +12,12 @@ import org.slf4j.helpers.NOPMDCAdapter;
 import org.slf4j.spi.MDCAdapter;
 import org.slf4j.spi.SLF4JServiceProvider;
 
-/**
- * The SLF4J provider of the agent's own copy of SLF4J, which Jedis logs through: without one, SLF4J
- * prints "No SLF4J providers were found" to the host's stderr. Warnings and errors go to llm-budget's
- * {@link Log} (the host's logging, or System.Logger); anything finer is dropped.
- */
+/** The relocated SLF4J's only provider inside the agent; see the package description. */
 public final class IsolatedSlf4jProvider implements SLF4JServiceProvider {
 
   private final ILoggerFactory loggers = ToLog::new;
   private final IMarkerFactory markers = new BasicMarkerFactory();
   private final MDCAdapter mdc = new NOPMDCAdapter();
-
-  /** Public and no-argument for {@link java.util.ServiceLoader}. */
-  public IsolatedSlf4jProvider() {}
 
   @Override
   public ILoggerFactory getLoggerFactory() {
@@ -50,8 +42,8 @@ public final class IsolatedSlf4jProvider implements SLF4JServiceProvider {
   @Override
   public void initialize() {}
 
-  /** A logger that passes warnings and errors on to {@link Log}. */
-  static final class ToLog extends LegacyAbstractLogger implements Logger {
+  /** Warnings and errors go to {@link Log}, each message pattern once; the rest is dropped. */
+  static final class ToLog extends LegacyAbstractLogger {
     private static final long serialVersionUID = 1L;
 
     ToLog(String name) {
@@ -89,15 +81,12 @@ public final class IsolatedSlf4jProvider implements SLF4JServiceProvider {
     }
 
     @Override
-    protected void handleNormalizedLoggingCall(Level level, Marker marker, String messagePattern,
-        Object[] arguments, Throwable throwable) {
-      String text = "llm-budget: redis client (" + name + "): "
-          + MessageFormatter.basicArrayFormat(messagePattern, arguments);
-      if (level == Level.ERROR) {
-        Log.error(text, throwable);
-      } else if (level == Level.WARN) {
-        Log.warn(text, throwable);
-      }
+    protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] args,
+        Throwable t) {
+      String text = MessageFormatter.basicArrayFormat(pattern, args);
+      // a pool that cannot reach its server says so on every attempt: once is loud enough, the
+      // store's own errors name each refused call
+      Log.warnOnce("slf4j:" + name + ":" + pattern, "llm-budget: " + name + ": " + text, t);
     }
   }
 }

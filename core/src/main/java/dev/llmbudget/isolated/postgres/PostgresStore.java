@@ -1,0 +1,843 @@
+package dev.llmbudget.isolated.postgres;
+
+import dev.llmbudget.BudgetDuration;
+import dev.llmbudget.Usage;
+import dev.llmbudget.internal.Log;
+import dev.llmbudget.store.BudgetSnapshot;
+import dev.llmbudget.store.BudgetStore;
+import dev.llmbudget.store.BudgetStoreException;
+import dev.llmbudget.store.Picodollars;
+import dev.llmbudget.store.ReserveResult;
+import java.math.BigDecimal;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+
+/**
+ * Budgets of one project in PostgreSQL. Every operation is one transaction on one pooled
+ * connection: it locks the budget rows it touches in key order (so two transactions never wait on
+ * each other in a cycle), releases the leases that ran out on those rows, applies due resets, and
+ * commits before it returns, so a settled charge survives a crash of the JVM or of the server.
+ * Reservation ids are qualified by this object's instance id, so JVMs never collide.
+ */
+final class PostgresStore implements BudgetStore {
+
+  /** Leases are stored as timestamps; one that would end after this never ends in practice. */
+  private static final Instant LATEST = Instant.parse("9999-12-31T00:00:00Z");
+  private static final int ATTEMPTS = 3;
+
+  private final DataSource db;
+  private final AutoCloseable pool;
+  private final String project;
+  private final ZoneId zone;
+  private final String where;
+  /** {@code <schema>.}, put before every table name. */
+  private final String prefix;
+  private final UUID instance = UUID.randomUUID();
+  private final AtomicLong ids = new AtomicLong();
+  /** When this JVM next sweeps all expired leases, including those that held nothing (epoch ms). */
+  private final AtomicLong nextSweep = new AtomicLong();
+  private static final long SWEEP_EVERY_MS = 60_000;
+  /**
+   * Keys known to have a row (rows are never deleted), so the engine's putBudgetIfAbsent before
+   * every call of a user with a default budget costs no round trip once the row exists.
+   */
+  private final Set<String> known = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final String qBudgets;
+  private final String qLockWithLeases;
+  private final String qExpireTouching;
+  private final String qExpireAny;
+  private final String qExpiredCandidates;
+  private final String qForget;
+  private final String qUpdateBudget;
+  private final String qInsertReservation;
+  private final String qReservation;
+  private final String qDeleteReservation;
+  private final String qInsertTracked;
+  private final String qAddModel;
+  private final String qDropModels;
+  private final String qCharge;
+  private final String qModels;
+  private final String qExpiredHeld;
+
+  /**
+   * @param db connections to the database; {@code pool} closes them
+   * @param where how the store names itself in messages (the URL without credentials)
+   */
+  PostgresStore(DataSource db, AutoCloseable pool, String schema, String project, ZoneId zone, String where) {
+    this.db = db;
+    this.pool = pool;
+    this.project = project;
+    this.zone = zone;
+    this.where = where;
+    String s = schema + ".";
+    prefix = s;
+    qBudgets = "SELECT key, limit_pico, duration, created_at, period_start, next_reset, spent_pico, reserved_pico FROM "
+        + s + "budget WHERE project = ? AND key = ANY(?) ORDER BY key FOR UPDATE";
+    // one round trip: the rows of the call's keys and of any other key an expired lease on them
+    // holds, locked in key order, and whether there are such leases
+    qLockWithLeases = "WITH exp AS (SELECT DISTINCT unnest(held_keys) AS k FROM " + s + "reservation"
+        + " WHERE project = ? AND NOT expired AND expires_at <= ? AND held_keys && ?)"
+        + " SELECT b.key, b.limit_pico, b.duration, b.created_at, b.period_start, b.next_reset, b.spent_pico,"
+        + " b.reserved_pico, (SELECT count(*) FROM exp) FROM " + s + "budget b"
+        + " WHERE b.project = ? AND (b.key = ANY(?) OR b.key IN (SELECT k FROM exp)) ORDER BY b.key FOR UPDATE OF b";
+    qExpireTouching = "UPDATE " + s + "reservation SET expired = true WHERE project = ? AND NOT expired"
+        + " AND expires_at <= ? AND held_keys && ? AND held_keys <@ ? RETURNING held_keys, amount_pico, keys, reserved_at, expires_at";
+    qExpiredCandidates = "SELECT DISTINCT unnest(held_keys) FROM (SELECT held_keys FROM " + s
+        + "reservation WHERE project = ? AND NOT expired AND expires_at <= ? LIMIT 200) r";
+    qExpireAny = "UPDATE " + s + "reservation SET expired = true WHERE project = ? AND NOT expired"
+        + " AND expires_at <= ? AND held_keys <@ ? RETURNING held_keys, amount_pico, keys, reserved_at, expires_at";
+    qForget = "DELETE FROM " + s + "reservation WHERE project = ? AND expired AND forget_at <= ?";
+    qUpdateBudget = "UPDATE " + s + "budget SET spent_pico = ?, reserved_pico = ?, period_start = ?, next_reset = ?"
+        + " WHERE project = ? AND key = ?";
+    qInsertReservation = "WITH hold AS (UPDATE " + s + "budget SET reserved_pico = reserved_pico + ?"
+        + " WHERE project = ? AND key = ANY(?)) INSERT INTO " + s + "reservation (project, instance, id, keys, held_keys, amount_pico,"
+        + " reserved_at, expires_at, forget_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    qReservation = "SELECT keys FROM " + s + "reservation WHERE project = ? AND instance = ? AND id = ?";
+    qDeleteReservation = "DELETE FROM " + s + "reservation WHERE project = ? AND instance = ? AND id = ?"
+        + " RETURNING expired, held_keys, amount_pico";
+    qInsertTracked = "INSERT INTO " + s + "budget (project, key, created_at, period_start) VALUES (?, ?, ?, ?)"
+        + " ON CONFLICT DO NOTHING";
+    qAddModel = "INSERT INTO " + s + "budget_model AS m (project, key, model, spent_pico) VALUES (?, ?, ?, ?)"
+        + " ON CONFLICT (project, key, model) DO UPDATE SET spent_pico = CASE"
+        + " WHEN m.spent_pico > 9223372036854775807 - EXCLUDED.spent_pico THEN 9223372036854775807"
+        + " ELSE m.spent_pico + EXCLUDED.spent_pico END";
+    qDropModels = "DELETE FROM " + s + "budget_model WHERE project = ? AND key = ?";
+    qCharge = "INSERT INTO " + s + "charge (charged_at, project, user_key, model, input_tokens, cached_tokens,"
+        + " cache_write_tokens, output_tokens, reasoning_tokens, cost_pico, estimated, reservation, sdk)"
+        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)";
+    qModels = "SELECT model, spent_pico FROM " + s + "budget_model WHERE project = ? AND key = ?";
+    qExpiredHeld = "SELECT coalesce(sum(amount_pico), 0) FROM " + s + "reservation WHERE project = ? AND NOT expired"
+        + " AND expires_at <= ? AND ? = ANY(held_keys)";
+  }
+
+  @Override
+  public String describe() {
+    return "postgres store " + where + " (project " + project + ")";
+  }
+
+  @Override
+  public long newReservationId() {
+    return ids.incrementAndGet();
+  }
+
+  // ---------------------------------------------------------------- rows
+
+  /** A budget row as locked by this transaction; changes are written back by {@link #write}. */
+  private static final class Row {
+    final String key;
+    final Long limit;
+    final BudgetDuration duration;
+    final Instant createdAt;
+    Instant periodStart;
+    Instant nextReset;
+    long spent;
+    long reserved;
+    boolean dirty;
+    boolean reset;
+
+    Row(ResultSet rs) throws SQLException {
+      key = rs.getString(1);
+      long l = rs.getLong(2);
+      limit = rs.wasNull() ? null : l;
+      String d = rs.getString(3);
+      duration = d == null ? null : BudgetDuration.parse(d);
+      createdAt = instant(rs, 4);
+      periodStart = instant(rs, 5);
+      nextReset = instant(rs, 6);
+      spent = rs.getLong(7);
+      reserved = rs.getLong(8);
+    }
+
+    void release(long amount) {
+      reserved = Math.max(0, reserved - amount); // exact bookkeeping keeps it >= 0; the floor guards a bug
+      dirty = true;
+    }
+
+    void spend(long amount) {
+      spent = saturatedAdd(spent, amount);
+      dirty = true;
+    }
+  }
+
+  /**
+   * Locks the rows of {@code keys} (and of any other key that an expired lease on them also holds)
+   * in key order, releases the leases on them that ran out by {@code now}, and applies due resets.
+   */
+  private Map<String, Row> lock(Connection c, CallKeys keys, Instant now) throws SQLException {
+    return lock(c, keys, now, true);
+  }
+
+  private Map<String, Row> lock(Connection c, CallKeys keys, Instant now, boolean releaseLeases)
+      throws SQLException {
+    Array ours = c.createArrayOf("text", keys.sorted);
+    Map<String, Row> rows = new TreeMap<>();
+    boolean expiries = false;
+    try (PreparedStatement ps = c.prepareStatement(releaseLeases ? qLockWithLeases : qBudgets)) {
+      int i = 1;
+      if (releaseLeases) {
+        ps.setString(i++, project);
+        ps.setObject(i++, time(now));
+        ps.setArray(i++, ours);
+      }
+      ps.setString(i++, project);
+      ps.setArray(i, ours);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Row r = new Row(rs);
+          rows.put(r.key, r);
+          expiries = releaseLeases && rs.getLong(9) > 0;
+        }
+      }
+    }
+    Set<String> lockKeys = new TreeSet<>(Arrays.asList(keys.sorted));
+    lockKeys.addAll(rows.keySet());
+    Array locked = c.createArrayOf("text", lockKeys.toArray(new String[0]));
+    if (expiries) {
+      try (PreparedStatement ps = c.prepareStatement(qExpireTouching)) {
+        ps.setString(1, project);
+        ps.setObject(2, time(now));
+        ps.setArray(3, ours);
+        ps.setArray(4, locked);
+        releaseExpired(ps, rows);
+      }
+    }
+    for (Row r : rows.values()) {
+      if (r.nextReset != null && !now.isBefore(r.nextReset)) {
+        r.periodStart = r.duration.currentPeriodStart(r.periodStart, now, r.createdAt, zone);
+        r.nextReset = r.duration.nextReset(r.periodStart, r.createdAt, zone);
+        r.spent = 0;
+        r.dirty = true;
+        r.reset = true;
+      }
+    }
+    return rows;
+  }
+
+  private int releaseExpired(PreparedStatement expire, Map<String, Row> rows) throws SQLException {
+    int n = 0;
+    try (ResultSet rs = expire.executeQuery()) {
+      while (rs.next()) {
+        n++;
+        String[] held = (String[]) rs.getArray(1).getArray();
+        long amount = rs.getLong(2);
+        for (String k : held) {
+          Row r = rows.get(k);
+          if (r != null) {
+            r.release(amount);
+          }
+        }
+        Instant reservedAt = instant(rs, 4);
+        Instant expiresAt = instant(rs, 5);
+        Log.warn("llm-budget: a reservation of $" + Picodollars.toDollars(amount).toPlainString() + " for "
+            + Arrays.toString((String[]) rs.getArray(3).getArray()) + " was not settled within its lease of "
+            + java.time.Duration.between(reservedAt, expiresAt)
+            + " (llmbudget.reservation_ttl); it is released, and the call is still charged if it completes later");
+      }
+    }
+    return n;
+  }
+
+  /** Writes back every row this transaction changed. */
+  private void write(Connection c, Map<String, Row> rows) throws SQLException {
+    boolean any = false;
+    try (PreparedStatement ps = c.prepareStatement(qUpdateBudget)) {
+      for (Row r : rows.values()) {
+        if (r.dirty) {
+          ps.setLong(1, r.spent);
+          ps.setLong(2, r.reserved);
+          ps.setObject(3, time(r.periodStart));
+          ps.setObject(4, r.nextReset == null ? null : time(r.nextReset), Types.TIMESTAMP_WITH_TIMEZONE);
+          ps.setString(5, project);
+          ps.setString(6, r.key);
+          ps.addBatch();
+          any = true;
+        }
+      }
+      if (any) {
+        ps.executeBatch();
+      }
+    }
+    for (Row r : rows.values()) {
+      if (r.reset) {
+        try (PreparedStatement ps = c.prepareStatement(qDropModels)) {
+          ps.setString(1, project);
+          ps.setString(2, r.key);
+          ps.executeUpdate();
+        }
+      }
+    }
+  }
+
+  /** Creates a limit-less row for every key in {@code keys} that has none, to track its spend. */
+  private void track(Connection c, CallKeys keys, Map<String, Row> rows, Instant now) throws SQLException {
+    for (String k : keys.sorted) {
+      if (!rows.containsKey(k)) {
+        try (PreparedStatement ps = c.prepareStatement(qInsertTracked)) {
+          ps.setString(1, project);
+          ps.setString(2, k);
+          ps.setObject(3, time(now));
+          ps.setObject(4, time(now));
+          ps.executeUpdate();
+        }
+      }
+    }
+    List<String> missing = new ArrayList<>();
+    for (String k : keys.sorted) {
+      if (!rows.containsKey(k)) {
+        missing.add(k);
+      }
+    }
+    if (!missing.isEmpty()) {
+      // created just now, by us or by a concurrent transaction: lock them too (out of key order,
+      // so a deadlock is possible in theory; PostgreSQL breaks it and the transaction is retried)
+      try (PreparedStatement ps = c.prepareStatement(qBudgets)) {
+        ps.setString(1, project);
+        ps.setArray(2, c.createArrayOf("text", missing.toArray(new String[0])));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            Row r = new Row(rs);
+            rows.putIfAbsent(r.key, r);
+          }
+        }
+      }
+    }
+  }
+
+  /** Books {@code actual} per model on every key and appends the ledger row. */
+  private void book(Connection c, CallKeys keys, long actual, String model, Instant now, Usage usage,
+      String reservation) throws SQLException {
+    if (actual != 0 && model != null) {
+      try (PreparedStatement ps = c.prepareStatement(qAddModel)) {
+        for (String k : keys.sorted) {
+          ps.setString(1, project);
+          ps.setString(2, k);
+          ps.setString(3, model);
+          ps.setLong(4, actual);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+    if (actual == 0 && model == null) {
+      return; // a release, not a call
+    }
+    try (PreparedStatement ps = c.prepareStatement(qCharge)) {
+      ps.setObject(1, time(now));
+      ps.setString(2, project);
+      ps.setString(3, keys.user);
+      ps.setString(4, model);
+      if (usage != null) {
+        ps.setLong(5, usage.inputTokens());
+        ps.setLong(6, usage.cacheReadTokens());
+        ps.setLong(7, usage.cacheWrite5mTokens() + usage.cacheWrite1hTokens());
+        ps.setLong(8, usage.outputTokens());
+        ps.setLong(9, usage.reasoningTokens());
+      } else {
+        for (int i = 5; i <= 9; i++) {
+          ps.setNull(i, Types.BIGINT);
+        }
+      }
+      ps.setLong(10, actual);
+      if (usage != null) {
+        ps.setBoolean(11, usage.estimated());
+      } else {
+        ps.setNull(11, Types.BOOLEAN);
+      }
+      ps.setString(12, reservation);
+      ps.executeUpdate();
+    }
+  }
+
+  // ---------------------------------------------------------------- the SPI
+
+  @Override
+  public ReserveResult reserve(long id, String[] keys, long amount, Instant now, Instant expiresAt) {
+    if (amount < 0) {
+      throw new IllegalArgumentException("a reservation cannot be negative, was " + amount + " picodollars");
+    }
+    long sweep = nextSweep.get();
+    if (now.toEpochMilli() >= sweep && nextSweep.compareAndSet(sweep, now.toEpochMilli() + SWEEP_EVERY_MS)) {
+      // the check already ignores expired leases on the rows it locks; this also drops the rows of
+      // reservations (of this JVM or a dead one) that held nothing, and forgets old expired ones
+      expireLeases(now);
+    }
+    CallKeys k = new CallKeys(keys);
+    return inTransaction("reserve", c -> {
+      Map<String, Row> rows = lock(c, k, now);
+      List<String> held = new ArrayList<>();
+      for (String key : k.ordered) {
+        Row r = rows.get(key);
+        if (r == null || r.limit == null) {
+          continue;
+        }
+        if (!fits(r.spent, r.reserved, amount, r.limit)) {
+          c.rollback();
+          return ReserveResult.exhausted(key, r.spent, r.reserved, r.limit);
+        }
+        held.add(key);
+      }
+      write(c, rows);
+      String[] heldKeys = held.toArray(new String[0]);
+      Instant expires = expiresAt.isAfter(LATEST) ? LATEST : expiresAt;
+      Instant forget = expires.plus(java.time.Duration.between(now, expires));
+      try (PreparedStatement ps = c.prepareStatement(qInsertReservation)) {
+        ps.setLong(1, amount);
+        ps.setString(2, project);
+        ps.setArray(3, c.createArrayOf("text", amount == 0 ? new String[0] : heldKeys));
+        ps.setString(4, project);
+        ps.setObject(5, instance);
+        ps.setLong(6, id);
+        ps.setArray(7, c.createArrayOf("text", k.sorted));
+        ps.setArray(8, c.createArrayOf("text", heldKeys));
+        ps.setLong(9, amount);
+        ps.setObject(10, time(now));
+        ps.setObject(11, time(expires));
+        ps.setObject(12, time(forget.isAfter(LATEST) ? LATEST : forget));
+        ps.executeUpdate();
+      }
+      c.commit();
+      return ReserveResult.OK;
+    });
+  }
+
+  @Override
+  public boolean settle(long id, long actual, String model, Instant now) {
+    return settle(id, actual, model, now, null);
+  }
+
+  @Override
+  public boolean settle(long id, long actual, String model, Instant now, Usage usage) {
+    if (actual < 0) {
+      throw new IllegalArgumentException("a charge cannot be negative, was " + actual + " picodollars");
+    }
+    return inTransaction("settle", c -> {
+      String[] keys;
+      try (PreparedStatement ps = c.prepareStatement(qReservation)) {
+        ps.setString(1, project);
+        ps.setObject(2, instance);
+        ps.setLong(3, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            c.rollback();
+            return false;
+          }
+          keys = (String[]) rs.getArray(1).getArray();
+        }
+      }
+      CallKeys k = new CallKeys(keys);
+      Map<String, Row> rows = lock(c, k, now);
+      boolean release;
+      Set<String> held;
+      long amount;
+      try (PreparedStatement ps = c.prepareStatement(qDeleteReservation)) {
+        ps.setString(1, project);
+        ps.setObject(2, instance);
+        ps.setLong(3, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            c.rollback(); // settled by a concurrent call, or forgotten meanwhile
+            return false;
+          }
+          release = !rs.getBoolean(1);
+          held = Set.of((String[]) rs.getArray(2).getArray());
+          amount = rs.getLong(3);
+        }
+      }
+      if (actual != 0) {
+        track(c, k, rows, now);
+      }
+      for (String key : k.sorted) {
+        Row r = rows.get(key);
+        if (r == null) {
+          continue;
+        }
+        if (release && held.contains(key)) {
+          r.release(amount);
+        }
+        if (actual != 0) {
+          r.spend(actual);
+        }
+      }
+      write(c, rows);
+      book(c, k, actual, model, now, usage, instance + ":" + id);
+      c.commit();
+      return true;
+    });
+  }
+
+  @Override
+  public void charge(String[] keys, long actual, String model, Instant now) {
+    charge(keys, actual, model, now, null);
+  }
+
+  @Override
+  public void charge(String[] keys, long actual, String model, Instant now, Usage usage) {
+    if (actual < 0) {
+      throw new IllegalArgumentException("a charge cannot be negative, was " + actual + " picodollars");
+    }
+    if (actual == 0) {
+      return;
+    }
+    CallKeys k = new CallKeys(keys);
+    inTransaction("charge", c -> {
+      Map<String, Row> rows = lock(c, k, now);
+      track(c, k, rows, now);
+      for (Row r : rows.values()) {
+        if (k.contains(r.key)) {
+          r.spend(actual);
+        }
+      }
+      write(c, rows);
+      book(c, k, actual, model, now, usage, null);
+      c.commit();
+      return null;
+    });
+  }
+
+  @Override
+  public int expireLeases(Instant now) {
+    return inTransaction("expire leases", c -> {
+      int released = 0;
+      while (true) {
+        Set<String> lockKeys = new TreeSet<>();
+        try (PreparedStatement ps = c.prepareStatement(qExpiredCandidates)) {
+          ps.setString(1, project);
+          ps.setObject(2, time(now));
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              lockKeys.add(rs.getString(1));
+            }
+          }
+        }
+        CallKeys k = new CallKeys(lockKeys.toArray(new String[0]));
+        Map<String, Row> rows = lock(c, k, now, false);
+        int n;
+        try (PreparedStatement ps = c.prepareStatement(qExpireAny)) {
+          ps.setString(1, project);
+          ps.setObject(2, time(now));
+          ps.setArray(3, c.createArrayOf("text", k.sorted));
+          n = releaseExpired(ps, rows);
+        }
+        write(c, rows);
+        c.commit();
+        released += n;
+        if (n < 200 || lockKeys.isEmpty()) {
+          break;
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(qForget)) {
+        ps.setString(1, project);
+        ps.setObject(2, time(now));
+        ps.executeUpdate();
+      }
+      c.commit();
+      return released;
+    });
+  }
+
+  @Override
+  public Optional<BudgetSnapshot> snapshot(String key, Instant now) {
+    // read only: no row lock, so a dashboard never queues behind calls; the reset and the expired
+    // leases it would apply are applied to what it shows
+    return inTransaction("snapshot", c -> {
+      Row r;
+      try (PreparedStatement ps = c.prepareStatement(qBudgets.replace(" ORDER BY key FOR UPDATE", ""))) {
+        ps.setString(1, project);
+        ps.setArray(2, c.createArrayOf("text", new String[] {key}));
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            c.rollback();
+            return Optional.empty();
+          }
+          r = new Row(rs);
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(qExpiredHeld)) {
+        ps.setString(1, project);
+        ps.setObject(2, time(now));
+        ps.setString(3, key);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          r.reserved = Math.max(0, r.reserved - rs.getLong(1));
+        }
+      }
+      Map<String, BigDecimal> models = new TreeMap<>();
+      if (r.nextReset != null && !now.isBefore(r.nextReset)) {
+        r.periodStart = r.duration.currentPeriodStart(r.periodStart, now, r.createdAt, zone);
+        r.nextReset = r.duration.nextReset(r.periodStart, r.createdAt, zone);
+        r.spent = 0;
+      } else {
+        try (PreparedStatement ps = c.prepareStatement(qModels)) {
+          ps.setString(1, project);
+          ps.setString(2, key);
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              models.put(rs.getString(1), Picodollars.toDollars(rs.getLong(2)));
+            }
+          }
+        }
+      }
+      c.rollback();
+      return Optional.of(new BudgetSnapshot(key,
+          r.limit == null ? null : Picodollars.toDollars(r.limit),
+          Picodollars.toDollars(r.spent),
+          Picodollars.toDollars(r.reserved),
+          Collections.unmodifiableMap(models),
+          r.duration, r.createdAt, r.periodStart, r.nextReset));
+    });
+  }
+
+  @Override
+  public void putBudget(String key, BigDecimal totalBudget, BudgetDuration duration, Instant createdAt) {
+    inTransaction("put budget", c -> {
+      if (insertBudget(c, key, totalBudget, duration, createdAt)) {
+        c.commit();
+        return null;
+      }
+      Map<String, Row> rows = lock(c, new CallKeys(new String[] {key}), createdAt);
+      Row r = rows.get(key);
+      Instant next = r.nextReset;
+      if (!java.util.Objects.equals(r.duration, duration)) {
+        next = duration == null ? null : duration.nextReset(r.periodStart, r.createdAt, zone);
+      }
+      write(c, rows);
+      try (PreparedStatement ps = c.prepareStatement("UPDATE " + prefix
+          + "budget SET limit_pico = ?, duration = ?, next_reset = ? WHERE project = ? AND key = ?")) {
+        setLimit(ps, 1, totalBudget);
+        ps.setString(2, duration == null ? null : duration.toString());
+        ps.setObject(3, next == null ? null : time(next), Types.TIMESTAMP_WITH_TIMEZONE);
+        ps.setString(4, project);
+        ps.setString(5, key);
+        ps.executeUpdate();
+      }
+      c.commit();
+      return null;
+    });
+  }
+
+  @Override
+  public boolean putBudgetIfAbsent(String key, BigDecimal totalBudget, BudgetDuration duration, Instant createdAt) {
+    if (known.contains(key)) {
+      return false;
+    }
+    boolean created = inTransaction("put budget", c -> {
+      boolean inserted = insertBudget(c, key, totalBudget, duration, createdAt);
+      c.commit();
+      return inserted;
+    });
+    known.add(key);
+    return created;
+  }
+
+  private boolean insertBudget(Connection c, String key, BigDecimal totalBudget, BudgetDuration duration,
+      Instant createdAt) throws SQLException {
+    Instant start = duration == null ? createdAt : duration.currentPeriodStart(createdAt, createdAt, createdAt, zone);
+    Instant next = duration == null ? null : duration.nextReset(start, createdAt, zone);
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + prefix
+        + "budget (project, key, limit_pico, duration, created_at, period_start, next_reset)"
+        + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+      ps.setString(1, project);
+      ps.setString(2, key);
+      setLimit(ps, 3, totalBudget);
+      ps.setString(4, duration == null ? null : duration.toString());
+      ps.setObject(5, time(createdAt));
+      ps.setObject(6, time(start));
+      ps.setObject(7, next == null ? null : time(next), Types.TIMESTAMP_WITH_TIMEZONE);
+      return ps.executeUpdate() == 1;
+    }
+  }
+
+  @Override
+  public Set<String> keys() {
+    return inTransaction("list keys", c -> {
+      Set<String> out = new LinkedHashSet<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT key FROM " + prefix
+          + "budget WHERE project = ? ORDER BY key")) {
+        ps.setString(1, project);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(rs.getString(1));
+          }
+        }
+      }
+      c.rollback();
+      return Collections.unmodifiableSet(out);
+    });
+  }
+
+  @Override
+  public void resetCost(String key, Instant now) {
+    inTransaction("reset cost", c -> {
+      Map<String, Row> rows = lock(c, new CallKeys(new String[] {key}), now);
+      Row r = rows.get(key);
+      if (r != null) {
+        r.spent = 0;
+        r.periodStart = now;
+        r.nextReset = r.duration == null ? null : r.duration.nextReset(now, null, zone);
+        r.dirty = true;
+        r.reset = true;
+      }
+      write(c, rows);
+      c.commit();
+      return null;
+    });
+  }
+
+  @Override
+  public void resetDue(Instant now) {
+    expireLeases(now);
+    inTransaction("reset", c -> {
+      List<String> due = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT key FROM " + prefix
+          + "budget WHERE project = ? AND next_reset <= ?")) {
+        ps.setString(1, project);
+        ps.setObject(2, time(now));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            due.add(rs.getString(1));
+          }
+        }
+      }
+      if (!due.isEmpty()) {
+        write(c, lock(c, new CallKeys(due.toArray(new String[0])), now));
+      }
+      c.commit();
+      return null;
+    });
+  }
+
+  @Override
+  public void flush() {
+    // every operation commits before it returns
+  }
+
+  @Override
+  public void close() {
+    try {
+      pool.close();
+    } catch (Exception e) {
+      Log.warn("llm-budget: closing " + describe() + ": " + e, e);
+    }
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  /** The distinct non-null keys of a call: in the caller's order, sorted, and the user among them. */
+  private static final class CallKeys {
+    final String[] ordered;
+    final String[] sorted;
+    final String user;
+
+    CallKeys(String[] keys) {
+      LinkedHashSet<String> distinct = new LinkedHashSet<>();
+      for (String k : keys) {
+        if (k != null) {
+          distinct.add(k);
+        }
+      }
+      ordered = distinct.toArray(new String[0]);
+      sorted = new TreeSet<>(distinct).toArray(new String[0]);
+      String u = null;
+      for (String k : ordered) {
+        if (!GLOBAL_KEY.equals(k)) {
+          u = k;
+          break;
+        }
+      }
+      user = u;
+    }
+
+    boolean contains(String key) {
+      for (String k : sorted) {
+        if (k.equals(key)) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in a transaction; a deadlock or serialization failure (which PostgreSQL
+   * resolves by aborting one side) is retried, anything else becomes a {@link BudgetStoreException}.
+   */
+  private <T> T inTransaction(String what, Work<T> work) {
+    SQLException last = null;
+    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      try (Connection c = db.getConnection()) {
+        c.setAutoCommit(false);
+        try {
+          return work.run(c);
+        } catch (SQLException | RuntimeException e) {
+          try {
+            c.rollback();
+          } catch (SQLException ignored) {
+            // the connection is broken; the pool drops it
+          }
+          throw e;
+        }
+      } catch (SQLException e) {
+        last = e;
+        String state = e.getSQLState();
+        if (!"40P01".equals(state) && !"40001".equals(state)) {
+          break;
+        }
+      }
+    }
+    throw new BudgetStoreException(describe() + ": " + what + " failed: " + last.getMessage(), last);
+  }
+
+  private static void setLimit(PreparedStatement ps, int i, BigDecimal totalBudget) throws SQLException {
+    if (totalBudget == null) {
+      ps.setNull(i, Types.BIGINT);
+    } else {
+      ps.setLong(i, Picodollars.of(totalBudget));
+    }
+  }
+
+  static OffsetDateTime time(Instant t) {
+    return OffsetDateTime.ofInstant(t, ZoneOffset.UTC);
+  }
+
+  static Instant instant(ResultSet rs, int i) throws SQLException {
+    OffsetDateTime t = rs.getObject(i, OffsetDateTime.class);
+    return t == null ? null : t.toInstant();
+  }
+
+  static boolean fits(long spent, long reserved, long amount, long limit) {
+    return spent < limit && saturatedAdd(saturatedAdd(spent, reserved), amount) <= limit;
+  }
+
+  static long saturatedAdd(long a, long b) {
+    long r = a + b;
+    if (((a ^ r) & (b ^ r)) < 0) {
+      return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+    return r;
+  }
+}
