@@ -383,42 +383,51 @@ final class PostgresStore implements BudgetStore {
       expireLeases(now);
     }
     CallKeys k = new CallKeys(keys);
-    return inTransaction("reserve", c -> {
-      Map<String, Row> rows = lock(c, k, now);
-      List<String> held = new ArrayList<>();
-      for (String key : k.ordered) {
-        Row r = rows.get(key);
-        if (r == null || r.limit == null) {
-          continue;
+    try {
+      return inTransaction("reserve", c -> {
+        Map<String, Row> rows = lock(c, k, now);
+        List<String> held = new ArrayList<>();
+        for (String key : k.ordered) {
+          Row r = rows.get(key);
+          if (r == null || r.limit == null) {
+            continue;
+          }
+          if (!fits(r.spent, r.reserved, amount, r.limit)) {
+            c.rollback();
+            return ReserveResult.exhausted(key, r.spent, r.reserved, r.limit);
+          }
+          held.add(key);
         }
-        if (!fits(r.spent, r.reserved, amount, r.limit)) {
-          c.rollback();
-          return ReserveResult.exhausted(key, r.spent, r.reserved, r.limit);
+        write(c, rows);
+        String[] heldKeys = held.toArray(new String[0]);
+        Instant expires = expiresAt.isAfter(LATEST) ? LATEST : expiresAt;
+        Instant forget = expires.plus(java.time.Duration.between(now, expires));
+        try (PreparedStatement ps = c.prepareStatement(qInsertReservation)) {
+          ps.setLong(1, amount);
+          ps.setString(2, project);
+          ps.setArray(3, c.createArrayOf("text", amount == 0 ? new String[0] : heldKeys));
+          ps.setString(4, project);
+          ps.setObject(5, instance);
+          ps.setLong(6, id);
+          ps.setArray(7, c.createArrayOf("text", k.sorted));
+          ps.setArray(8, c.createArrayOf("text", heldKeys));
+          ps.setLong(9, amount);
+          ps.setObject(10, time(now));
+          ps.setObject(11, time(expires));
+          ps.setObject(12, time(forget.isAfter(LATEST) ? LATEST : forget));
+          ps.executeUpdate();
         }
-        held.add(key);
+        c.commit();
+        return ReserveResult.OK;
+      });
+    } catch (BudgetStoreException e) {
+      if (e.getCause() instanceof java.sql.SQLException
+          && "23505".equals(((java.sql.SQLException) e.getCause()).getSQLState())) {
+        // the reservation row's key: an id this store object handed out is still live
+        throw new IllegalStateException("reservation id " + id + " is already in use", e);
       }
-      write(c, rows);
-      String[] heldKeys = held.toArray(new String[0]);
-      Instant expires = expiresAt.isAfter(LATEST) ? LATEST : expiresAt;
-      Instant forget = expires.plus(java.time.Duration.between(now, expires));
-      try (PreparedStatement ps = c.prepareStatement(qInsertReservation)) {
-        ps.setLong(1, amount);
-        ps.setString(2, project);
-        ps.setArray(3, c.createArrayOf("text", amount == 0 ? new String[0] : heldKeys));
-        ps.setString(4, project);
-        ps.setObject(5, instance);
-        ps.setLong(6, id);
-        ps.setArray(7, c.createArrayOf("text", k.sorted));
-        ps.setArray(8, c.createArrayOf("text", heldKeys));
-        ps.setLong(9, amount);
-        ps.setObject(10, time(now));
-        ps.setObject(11, time(expires));
-        ps.setObject(12, time(forget.isAfter(LATEST) ? LATEST : forget));
-        ps.executeUpdate();
-      }
-      c.commit();
-      return ReserveResult.OK;
-    });
+      throw e;
+    }
   }
 
   @Override
