@@ -39,6 +39,13 @@ final class LedgerSync {
       if (base != null && !base.sameTerms(theirs)) {
         ledger.putBudget(key, theirs.limit(), theirs.duration(), ours.terms.createdAt(), now);
       }
+      Ledger.Terms mine = ours.terms;
+      if (theirs.createdAt() != null && mine.createdAt() != null && theirs.createdAt().isBefore(mine.createdAt())) {
+        // Two writers that created the same entry before either synced (a user both charged, the
+        // global entry of JVMs without max_budget) keep the earlier creation, so their copies
+        // converge and idle JVMs stop rewriting the file for each other.
+        ours.terms = new Ledger.Terms(mine.limit(), mine.duration(), theirs.createdAt());
+      }
       long theirStart = theirs.periodStart().toEpochMilli();
       if (ledger.nextResetAfter(theirs.periodStart(), theirs.duration(), theirs.createdAt()) <= t) {
         return; // their spend belongs to a period that is over
