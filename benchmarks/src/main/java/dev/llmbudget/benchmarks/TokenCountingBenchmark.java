@@ -57,7 +57,9 @@ public class TokenCountingBenchmark {
     counter = TokenCounter.forModel(MODEL);
     PriceTable table = PriceTable.defaultTable();
     ModelPrice price = table.require(MODEL);
-    BigDecimal exactCost = price.cost(Usage.of(MODEL, counter.count(prompt) + OVERHEAD_TOKENS, MAX_OUTPUT_TOKENS));
+    // The exact count adds one role token per message to the text's tokens and the overhead.
+    BigDecimal exactCost = price.cost(Usage.of(MODEL, counter.count(prompt) + OVERHEAD_TOKENS + MESSAGES,
+        MAX_OUTPUT_TOKENS));
     BigDecimal boundCost = price.cost(Usage.of(MODEL,
         TokenCounter.upperBoundTokens(prompt) + OVERHEAD_TOKENS, MAX_OUTPUT_TOKENS));
     if (exactCost.compareTo(boundCost) >= 0) {

@@ -50,6 +50,7 @@ public final class FakeLlmServer implements AutoCloseable {
   private volatile int chunks = 4;
   /** How long each answer waits after its request was received and counted; 0 for none. */
   private volatile long answerDelayMillis;
+  private final AtomicInteger inFlight = new AtomicInteger();
 
   private FakeLlmServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
@@ -305,7 +306,20 @@ public final class FakeLlmServer implements AutoCloseable {
     return requests.values().stream().mapToInt(AtomicInteger::get).sum();
   }
 
+  /**
+   * Forgets what was received, after the requests still being answered (a slow answer to a client
+   * that gave up) have finished, so they cannot count towards the next test.
+   */
   public void resetCounts() {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
     requests.clear();
     bills.clear();
   }
@@ -317,6 +331,7 @@ public final class FakeLlmServer implements AutoCloseable {
   }
 
   private void handle(HttpExchange ex) throws IOException {
+    inFlight.incrementAndGet();
     try (ex) {
       String path = ex.getRequestURI().getPath();
       requests.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
@@ -345,6 +360,8 @@ public final class FakeLlmServer implements AutoCloseable {
       } finally {
         answering.remove();
       }
+    } finally {
+      inFlight.decrementAndGet();
     }
   }
 

@@ -188,7 +188,7 @@ abstract class LangChain4jContract {
         .multiply(new java.math.BigDecimal("1.2"));
     try (FakeLlmServer slow = FakeLlmServer.start().answerDelay(60_000)) {
       String[] args = {provider(), server.baseUrl(), "100", "budget:alice=" + budget.toPlainString(), "hanging@alice",
-          "sync@alice", "sleep3", "text@alice"};
+          "sync@alice", "sleep3", "1xsync@alice"};
       ChildJvm.Result r = new ChildJvm().classPath(classPath()).agentArgs("store=memory,max_budget=10")
           .systemProperty("llmbudget.reservation_ttl", "2s").systemProperty("it.slowBaseUrl", slow.baseUrl())
           .run(ChatApp.class.getName(), args);
@@ -196,7 +196,9 @@ abstract class LangChain4jContract {
 
       assertThat(r.step("hanging@alice")).isEqualTo("OK");
       assertThat(r.step("sync@alice")).as("the silent stream holds the budget").isEqualTo("BLOCKED user:alice");
-      assertThat(r.step("text@alice")).as("after the lease, the next call goes through").isEqualTo("OK");
+      // A second sync call (capped like the first; a bare chat(String) carries no cap in LangChain4j 1.0
+      // and would reserve the model's maximum output).
+      assertThat(r.step("1xsync@alice")).as("after the lease, the next call goes through").startsWith("ok=1 blocked=0");
     }
   }
 }
