@@ -47,6 +47,11 @@ final class ChatRequests {
       Object field = Accessors.field(chatModel, "modelName");
       model = field instanceof String ? (String) field : null;
     }
+    if (maxOutput == null) {
+      // ... and their output cap too, which they send with every request.
+      Object field = Accessors.field(chatModel, "maxTokens");
+      maxOutput = field instanceof Number && ((Number) field).longValue() > 0 ? field : null;
+    }
     if (model == null) {
       return null;
     }
