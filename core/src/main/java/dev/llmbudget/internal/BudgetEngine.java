@@ -312,9 +312,9 @@ public final class BudgetEngine {
     return store.reserve(id, keys, amount, now, leaseEnd(now)).isOk() ? new Held(this, id, keys, user, amount, model) : null;
   }
 
-  /** What the refusal says about the call's output cap, e.g. {@code (max_tokens 800)}. */
+  /** What the refusal says about the call's output cap, e.g. {@code max_tokens 800} (shown in parentheses). */
   private static String capNote(long outputTokens) {
-    return outputTokens > 0 ? "(max_tokens " + outputTokens + ")" : null;
+    return outputTokens > 0 ? "max_tokens " + outputTokens : null;
   }
 
   /** Charges {@code usage} to {@code user} (and the global budget) without a reservation; returns the cost. */

@@ -232,4 +232,15 @@ class BudgetEngineTest {
       assertThat(r.amount()).isEqualByComparingTo(e.cost(Usage.of("gpt-4o", 6, 0)));
     }
   }
+
+  @Test
+  void aRefusedCallSaysWhichOutputCapItsCostAssumed() {
+    BudgetEngine e = engine(UnknownModelPolicy.WARN, null);
+    store.putBudget("erin", new BigDecimal("0.00001"), null, Clock.systemUTC().instant());
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> e.reserveForCall("erin", "gpt-4o", "Say hello.", 1, 200))
+        .isInstanceOf(dev.llmbudget.BudgetExceededError.class)
+        .hasMessageStartingWith("LLM budget of user 'erin' would be exceeded: spent $0 + reserved $0 of $0.00001;")
+        .hasMessageEndingWith(" (max_tokens 200)");
+  }
 }
