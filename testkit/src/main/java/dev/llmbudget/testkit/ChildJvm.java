@@ -113,9 +113,10 @@ public final class ChildJvm {
       p = builder.start();
       boolean finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (!finished) {
+        String threads = threadDump(p);
         kill(p);
         throw new IllegalStateException("child JVM did not finish in " + timeout + ": " + cmd + "\n"
-            + read(out));
+            + read(out) + "\n---- its threads when it was killed:\n" + threads);
       }
       Result r = new Result(p.exitValue(), read(out));
       System.out.println("---- child " + String.join(" ", args) + "\n" + r.output());
@@ -125,6 +126,19 @@ public final class ChildJvm {
         kill(p);
       }
       Files.deleteIfExists(out);
+    }
+  }
+
+  /** What a hung child's threads were doing, so a hang in CI can be told apart from a slow machine. */
+  private static String threadDump(Process p) {
+    try {
+      Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+          Long.toString(p.pid()), "Thread.print").redirectErrorStream(true).start();
+      String dump = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      jcmd.waitFor(20, TimeUnit.SECONDS);
+      return dump;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      return "(no thread dump: " + e + ")";
     }
   }
 

@@ -22,7 +22,11 @@ public final class IdleApp {
     manager.updateCost("user-" + ProcessHandle.current().pid(), "gpt-4o-mini", "hello", "world");
     manager.saveData();
     Files.createFile(file.resolveSibling("ready-" + ProcessHandle.current().pid()));
+    long deadline = System.currentTimeMillis() + 60_000;
     while (ready(file) < jvms) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException("the other JVMs never charged: " + ready(file) + " of " + jvms + " ready");
+      }
       Thread.sleep(20);
     }
     Thread.sleep(1_000);

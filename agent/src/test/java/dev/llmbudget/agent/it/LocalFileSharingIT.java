@@ -24,12 +24,19 @@ class LocalFileSharingIT {
     Path file = dir.resolve("user_cost.json");
     String args = "store=local,store.path=" + file + ",store.flush_interval=100ms";
 
-    CompletableFuture<ChildJvm.Result> a = CompletableFuture.supplyAsync(() -> idle(args, file));
-    CompletableFuture<ChildJvm.Result> b = CompletableFuture.supplyAsync(() -> idle(args, file));
+    // Two threads of our own: the common pool may run one task at a time (on 2 cores, JDK 25 runs
+    // supplyAsync there), and each child waits for the other.
+    java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      CompletableFuture<ChildJvm.Result> a = CompletableFuture.supplyAsync(() -> idle(args, file), two);
+      CompletableFuture<ChildJvm.Result> b = CompletableFuture.supplyAsync(() -> idle(args, file), two);
 
-    for (ChildJvm.Result r : new ChildJvm.Result[] {a.get(), b.get()}) {
-      assertThat(r.exitCode()).as(r.output()).isZero();
-      assertThat(r.value("IDLE ")).isEqualTo("unchanged");
+      for (ChildJvm.Result r : new ChildJvm.Result[] {a.get(), b.get()}) {
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(r.value("IDLE ")).isEqualTo("unchanged");
+      }
+    } finally {
+      two.shutdownNow();
     }
     assertThat(Files.readString(file)).contains("user-");
   }
