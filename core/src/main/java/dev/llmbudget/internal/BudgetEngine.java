@@ -187,6 +187,17 @@ public final class BudgetEngine {
    */
   public CallReservation reserveCall(String user, String model, CharSequence prompt, int messages,
       long maxOutputTokens, boolean canRewrite) {
+    return reserveCall(user, model, TokenCounter.upperBoundTokens(prompt), prompt, messages, maxOutputTokens,
+        canRewrite);
+  }
+
+  /**
+   * As {@link #reserveCall(String, String, CharSequence, int, long, boolean)}, with the prompt's
+   * byte bound computed by the caller (e.g. from the request's bytes); {@code prompt} is then only
+   * read when that bound does not fit.
+   */
+  public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
+      int messages, long maxOutputTokens, boolean canRewrite) {
     ModelPrice price = priceOf(model);
     String[] keys = keysFor(user);
     long requested = Math.max(0, maxOutputTokens);
@@ -197,7 +208,7 @@ public final class BudgetEngine {
     long output = requested > 0 ? requested : mode == OutputReserve.REQUEST ? 0 : modelMaxOutput(price);
     boolean addCap = mode == OutputReserve.CLAMP && requested == 0;
     long overhead = messages <= 0 ? 0 : (long) messages * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
-    long bound = TokenCounter.upperBoundTokens(prompt) + overhead;
+    long bound = Math.max(0, promptBound) + overhead;
     long boundCost = boundCost(price, bound, output);
     Instant now = clock.instant();
     Held fits = tryReserve(keys, user, boundCost, model, now);

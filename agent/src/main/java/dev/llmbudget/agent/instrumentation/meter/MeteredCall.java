@@ -74,8 +74,8 @@ public final class MeteredCall {
     }
     BudgetEngine.CallReservation reservation;
     try {
-      reservation = BudgetRuntime.get().engine().reserveCall(user, request.model(), request.prompt(),
-          request.messageCount(), request.maxOutputTokens(), canRewrite);
+      reservation = BudgetRuntime.get().engine().reserveCall(user, request.model(), request.promptBound(),
+          request.prompt(), request.messageCount(), request.maxOutputTokens(), canRewrite);
     } catch (Throwable t) {
       FailurePolicy.get().onMeteringFailure("an LLM call", t);
       return null;

@@ -5,7 +5,11 @@ import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import dev.llmbudget.internal.SdkJson;
 import java.io.IOException;
 
-/** Reads model, prompt text, message count and output cap from a request's JSON body. */
+/**
+ * Reads model, prompt, message count and output cap from a request's JSON body. The bound that
+ * reserves the call comes from one pass over the bytes ({@link RequestScan}); the prompt's text is
+ * only decoded if it is needed (the bound does not fit, or an answer reports no usage).
+ */
 final class RequestReader {
 
   /** Fields under which request JSON holds text that is sent to the model as prompt. */
@@ -15,23 +19,26 @@ final class RequestReader {
 
   /** The request, or {@code null} when the body is not JSON with a model. */
   static LlmRequest read(Endpoint endpoint, byte[] body) throws IOException {
+    RequestScan scan = RequestScan.of(endpoint, body);
+    if (scan == null) {
+      return null;
+    }
+    return new LlmRequest(scan.model, new RequestText(endpoint, body), scan.messages, scan.maxOutput(), scan.bound);
+  }
+
+  /** The prompt text of a body that {@link RequestScan} read: each text and the tools' JSON, a newline after each. */
+  static String text(Endpoint endpoint, byte[] body) throws IOException {
     JsonNode root = SdkJson.MAPPER.readTree(body);
     if (root == null || !root.isObject()) {
-      return null;
-    }
-    JsonNode model = root.get("model");
-    if (model == null || !model.isTextual()) {
-      return null;
+      return "";
     }
     StringBuilder prompt = new StringBuilder(256);
-    int messages = 0;
     switch (endpoint) {
       case CHAT_COMPLETIONS:
       case MESSAGES:
         JsonNode list = root.path("messages");
         for (JsonNode m : list) {
           appendText(m, prompt);
-          messages++;
         }
         appendText(root.get("system"), prompt);
         break;
@@ -52,17 +59,7 @@ final class RequestReader {
     if (tools != null && tools.isArray() && tools.size() > 0) {
       prompt.append('\n').append(tools);
     }
-    return new LlmRequest(model.asText(), prompt, messages, maxOutput(root));
-  }
-
-  private static long maxOutput(JsonNode root) {
-    for (String field : new String[] {"max_tokens", "max_completion_tokens", "max_output_tokens"}) {
-      JsonNode v = root.get(field);
-      if (v != null && v.isNumber()) {
-        return Math.max(0, v.asLong());
-      }
-    }
-    return 0;
+    return prompt.toString();
   }
 
   /**

@@ -1,7 +1,6 @@
 package dev.llmbudget.agent.instrumentation.stainless;
 
 import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.invoke.MethodHandle;
@@ -178,9 +177,9 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
     if (b == null || !(boolean) bodyRepeatable.invokeExact(b)) {
       return null;
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+    BodyBytes out = new BodyBytes();
     bodyWriteTo.invokeExact(b, (OutputStream) out);
-    return out.toByteArray();
+    return out.bytes();
   }
 
   int statusCode(Object response) throws Throwable {

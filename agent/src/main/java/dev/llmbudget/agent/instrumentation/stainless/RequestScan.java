@@ -1,0 +1,565 @@
+package dev.llmbudget.agent.instrumentation.stainless;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One pass over a request's UTF-8 JSON bytes that finds the model, the output cap, the message
+ * count and a bound of the prompt's tokens, without a tree or a copy of the text: the bound is the
+ * UTF-8 length of the text {@link RequestReader#text} would build (each string as decoded, one
+ * newline after each, tool definitions as compact JSON), which no token count exceeds.
+ */
+final class RequestScan {
+
+  /** Deeper than this the body is refused as unreadable, as Jackson's default nesting limit does. */
+  private static final int MAX_DEPTH = 1000;
+
+  private static final byte[] MODEL = ascii("model");
+  private static final byte[] MAX_TOKENS = ascii("max_tokens");
+  private static final byte[] MAX_COMPLETION_TOKENS = ascii("max_completion_tokens");
+  private static final byte[] MAX_OUTPUT_TOKENS = ascii("max_output_tokens");
+  private static final byte[] MESSAGES = ascii("messages");
+  private static final byte[] SYSTEM = ascii("system");
+  private static final byte[] INSTRUCTIONS = ascii("instructions");
+  private static final byte[] INPUT = ascii("input");
+  private static final byte[] PROMPT = ascii("prompt");
+  private static final byte[] TOOLS = ascii("tools");
+  private static final byte[] FUNCTION = ascii("function");
+  private static final byte[] ARGUMENTS = ascii("arguments");
+  private static final byte[] TOOL_CALLS = ascii("tool_calls");
+  /** {@link RequestReader}'s text fields: their values are prompt text wherever they are. */
+  private static final byte[][] TEXT_FIELDS = {
+      ascii("text"), ascii("content"), ascii("input_text"), ascii("arguments"), ascii("output"), ascii("thinking")};
+
+  private final byte[] json;
+  private final Endpoint endpoint;
+  private int pos;
+  private int depth;
+  // The current member name: json[keyStart, keyEnd), escaped when it holds a backslash.
+  private int keyStart;
+  private int keyEnd;
+  private boolean keyEscaped;
+
+  String model;
+  int messages;
+  long bound;
+  private long maxTokens = -1;
+  private long maxCompletionTokens = -1;
+  private long maxOutputTokens = -1;
+  private long number;
+
+  private RequestScan(Endpoint endpoint, byte[] json) {
+    this.endpoint = endpoint;
+    this.json = json;
+  }
+
+  /** The scan of {@code json}, or {@code null} when it is not a JSON object with a string {@code model}. */
+  static RequestScan of(Endpoint endpoint, byte[] json) throws IOException {
+    RequestScan s = new RequestScan(endpoint, json);
+    s.skipSpace();
+    if (s.pos >= json.length || json[s.pos] != '{') {
+      return null;
+    }
+    s.root();
+    s.skipSpace();
+    if (s.pos != json.length) {
+      throw s.malformed("content after the JSON object");
+    }
+    return s.model == null ? null : s;
+  }
+
+  /** The output cap: the first of {@code max_tokens}, {@code max_completion_tokens}, {@code max_output_tokens} given. */
+  long maxOutput() {
+    long v = maxTokens >= 0 ? maxTokens : maxCompletionTokens >= 0 ? maxCompletionTokens : maxOutputTokens;
+    return Math.max(0, v);
+  }
+
+  private void root() throws IOException {
+    pos++; // {
+    if (firstMember()) {
+      do {
+        if (key(MODEL)) {
+          model = peek() == '"' ? decodedString() : null;
+          if (model == null) {
+            skipValue();
+          }
+        } else if (key(MAX_TOKENS)) {
+          maxTokens = numberOrMinus();
+        } else if (key(MAX_COMPLETION_TOKENS)) {
+          maxCompletionTokens = numberOrMinus();
+        } else if (key(MAX_OUTPUT_TOKENS)) {
+          maxOutputTokens = numberOrMinus();
+        } else if (key(TOOLS)) {
+          tools();
+        } else if (isPrompt()) {
+          if (key(MESSAGES)) {
+            messages();
+          } else {
+            text();
+          }
+        } else {
+          skipValue();
+        }
+      } while (nextMember());
+    }
+  }
+
+  /** Whether the current top-level member holds prompt text at this endpoint. */
+  private boolean isPrompt() {
+    switch (endpoint) {
+      case CHAT_COMPLETIONS:
+      case MESSAGES:
+        return key(MESSAGES) || key(SYSTEM);
+      case RESPONSES:
+        return key(INSTRUCTIONS) || key(INPUT);
+      case EMBEDDINGS:
+        return key(INPUT);
+      case COMPLETIONS:
+        return key(PROMPT);
+      default:
+        return false;
+    }
+  }
+
+  /** Each element of a message list (or each value of an object, as a tree's iteration gives) is one message. */
+  private void messages() throws IOException {
+    byte c = peek();
+    if (c == '[') {
+      pos++;
+      enter();
+      if (!endOf(']')) {
+        do {
+          text();
+          messages++;
+        } while (nextElement());
+      }
+      depth--;
+    } else if (c == '{') {
+      pos++;
+      enter();
+      if (firstMember()) {
+        do {
+          text();
+          messages++;
+        } while (nextMember());
+      }
+      depth--;
+    } else {
+      skipValue();
+    }
+  }
+
+  /** A non-empty {@code tools} list counts as a newline and its compact JSON. */
+  private void tools() throws IOException {
+    if (peek() != '[') {
+      skipValue();
+      return;
+    }
+    long compact = compactValue();
+    if (compact > 2) { // not []
+      bound += 1 + compact;
+    }
+  }
+
+  /**
+   * The prompt text under a value, as {@code RequestReader.appendText} collects it: a string with a
+   * newline; every element of a list; an object's text fields, its {@code input} object as JSON,
+   * its {@code function.arguments} and its {@code tool_calls}.
+   */
+  private void text() throws IOException {
+    byte c = peek();
+    if (c == '"') {
+      bound += stringBytes(false) + 1;
+    } else if (c == '[') {
+      pos++;
+      enter();
+      if (!endOf(']')) {
+        do {
+          text();
+        } while (nextElement());
+      }
+      depth--;
+    } else if (c == '{') {
+      pos++;
+      enter();
+      if (firstMember()) {
+        do {
+          if (isTextField()) {
+            text();
+          } else if (key(INPUT) && peek() == '{') {
+            bound += compactValue() + 1;
+          } else if (key(FUNCTION) && peek() == '{') {
+            functionArguments();
+          } else if (key(TOOL_CALLS)) {
+            text();
+          } else {
+            skipValue();
+          }
+        } while (nextMember());
+      }
+      depth--;
+    } else {
+      skipValue();
+    }
+  }
+
+  private void functionArguments() throws IOException {
+    pos++; // {
+    enter();
+    if (firstMember()) {
+      do {
+        if (key(ARGUMENTS)) {
+          text();
+        } else {
+          skipValue();
+        }
+      } while (nextMember());
+    }
+    depth--;
+  }
+
+  private boolean isTextField() {
+    for (byte[] field : TEXT_FIELDS) {
+      if (key(field)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // --- members and elements
+
+  /** After an object's {: reads the first member's name and colon; {@code false} for an empty object. */
+  private boolean firstMember() throws IOException {
+    if (endOf('}')) {
+      return false;
+    }
+    memberName();
+    return true;
+  }
+
+  /** After a member's value: reads the next member's name, or the closing brace and returns {@code false}. */
+  private boolean nextMember() throws IOException {
+    skipSpace();
+    byte c = next();
+    if (c == '}') {
+      return false;
+    }
+    if (c != ',') {
+      throw malformed("',' or '}' expected");
+    }
+    memberName();
+    return true;
+  }
+
+  private void memberName() throws IOException {
+    skipSpace();
+    if (next() != '"') {
+      throw malformed("a member name expected");
+    }
+    keyStart = pos;
+    keyEscaped = false;
+    while (true) {
+      byte c = next();
+      if (c == '"') {
+        break;
+      }
+      if (c == '\\') {
+        keyEscaped = true;
+        next();
+      }
+    }
+    keyEnd = pos - 1;
+    skipSpace();
+    if (next() != ':') {
+      throw malformed("':' expected");
+    }
+    skipSpace();
+  }
+
+  private boolean nextElement() throws IOException {
+    skipSpace();
+    byte c = next();
+    if (c == ']') {
+      return false;
+    }
+    if (c != ',') {
+      throw malformed("',' or ']' expected");
+    }
+    skipSpace();
+    return true;
+  }
+
+  /** Consumes {@code close} (after spaces) and returns {@code true} if it comes next. */
+  private boolean endOf(char close) throws IOException {
+    skipSpace();
+    if (pos < json.length && json[pos] == close) {
+      pos++;
+      return true;
+    }
+    return false;
+  }
+
+  private boolean key(byte[] name) {
+    if (keyEscaped) {
+      return decode(keyStart - 1).equals(new String(name, StandardCharsets.US_ASCII));
+    }
+    int n = keyEnd - keyStart;
+    if (n != name.length) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      if (json[keyStart + i] != name[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // --- values
+
+  /** Skips one value. */
+  private void skipValue() throws IOException {
+    compactValue();
+  }
+
+  /** Skips one value and returns its length as compact JSON written the way Jackson writes it. */
+  private long compactValue() throws IOException {
+    byte c = peek();
+    switch (c) {
+      case '"':
+        return stringBytes(true) + 2;
+      case '[': {
+        pos++;
+        enter();
+        long n = 2;
+        if (!endOf(']')) {
+          do {
+            n += compactValue();
+            n++; // the comma, or the closing bracket counted below instead
+          } while (nextElement());
+          n--;
+        }
+        depth--;
+        return n;
+      }
+      case '{': {
+        pos++;
+        enter();
+        long n = 2;
+        if (firstMember()) {
+          do {
+            n += stringBytesAt(keyStart - 1) + 3; // quotes and colon
+            n += compactValue();
+            n++;
+          } while (nextMember());
+          n--;
+        }
+        depth--;
+        return n;
+      }
+      default:
+        int start = pos;
+        while (pos < json.length && isScalarByte(json[pos])) {
+          pos++;
+        }
+        if (pos == start) {
+          throw malformed("a value expected");
+        }
+        return pos - start;
+    }
+  }
+
+  /** A number as a non-negative long (a fraction truncated, a huge one clamped), or -1 for any other value. */
+  private long numberOrMinus() throws IOException {
+    byte c = peek();
+    if (c != '-' && (c < '0' || c > '9')) {
+      skipValue();
+      return -1;
+    }
+    int start = pos;
+    skipValue();
+    String text = new String(json, start, pos - start, StandardCharsets.US_ASCII);
+    try {
+      return Math.max(0, Long.parseLong(text));
+    } catch (NumberFormatException e) {
+      try {
+        double d = Double.parseDouble(text);
+        return d <= 0 ? 0 : d >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) d;
+      } catch (NumberFormatException notANumber) {
+        throw malformed("a malformed number");
+      }
+    }
+  }
+
+  /**
+   * Skips the string at {@code pos} and returns the UTF-8 length of its value; with {@code
+   * reescape}, as Jackson writes it back (quote, backslash and control chars escaped, the rest raw).
+   * A lone surrogate escape counts 3, the UTF-8 length of the U+FFFD it becomes.
+   */
+  private long stringBytes(boolean reescape) throws IOException {
+    pos++; // "
+    long n = 0;
+    while (true) {
+      byte c = next();
+      if (c == '"') {
+        return n;
+      }
+      if (c != '\\') {
+        n++;
+        continue;
+      }
+      byte e = next();
+      int ch;
+      switch (e) {
+        case 'u':
+          ch = hex4();
+          break;
+        case 'n':
+          ch = '\n';
+          break;
+        case 't':
+          ch = '\t';
+          break;
+        case 'r':
+          ch = '\r';
+          break;
+        case 'b':
+          ch = '\b';
+          break;
+        case 'f':
+          ch = '\f';
+          break;
+        case '"':
+        case '\\':
+        case '/':
+          ch = e;
+          break;
+        default:
+          throw malformed("a malformed escape");
+      }
+      if (ch < 0x80) {
+        n += !reescape ? 1 : ch == '"' || ch == '\\' ? 2 : ch >= 0x20 ? 1
+            : ch == '\n' || ch == '\t' || ch == '\r' || ch == '\b' || ch == '\f' ? 2 : 6;
+      } else if (ch < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate((char) ch) && pos + 6 <= json.length && json[pos] == '\\'
+          && json[pos + 1] == 'u' && Character.isLowSurrogate((char) hexAt(pos + 2))) {
+        pos += 6;
+        n += 4;
+      } else {
+        n += 3;
+      }
+    }
+  }
+
+  /** {@link #stringBytes} with {@code reescape} of the string at {@code at}, leaving {@code pos} where it was. */
+  private long stringBytesAt(int at) throws IOException {
+    int saved = pos;
+    pos = at;
+    try {
+      return stringBytes(true);
+    } finally {
+      pos = saved;
+    }
+  }
+
+  private String decodedString() throws IOException {
+    int start = pos;
+    stringBytes(false);
+    return decode(start);
+  }
+
+  /** The value of the string at {@code at}, decoded: rare (the model, an escaped member name). */
+  private String decode(int at) {
+    int end = at + 1;
+    boolean escaped = false;
+    while (json[end] != '"') {
+      if (json[end] == '\\') {
+        escaped = true;
+        end++;
+      }
+      end++;
+    }
+    if (!escaped) {
+      return new String(json, at + 1, end - at - 1, StandardCharsets.UTF_8);
+    }
+    try {
+      return dev.llmbudget.internal.SdkJson.MAPPER.readValue(json, at, end - at + 1, String.class);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private int hex4() throws IOException {
+    if (pos + 4 > json.length) {
+      throw malformed("a truncated \\u escape");
+    }
+    int v = hexAt(pos);
+    if (v < 0) {
+      throw malformed("a malformed \\u escape");
+    }
+    pos += 4;
+    return v;
+  }
+
+  /** The value of the four hex digits at {@code at}, or -1. */
+  private int hexAt(int at) {
+    if (at + 4 > json.length) {
+      return -1;
+    }
+    int v = 0;
+    for (int i = at; i < at + 4; i++) {
+      int d = Character.digit(json[i], 16);
+      if (d < 0) {
+        return -1;
+      }
+      v = v << 4 | d;
+    }
+    return v;
+  }
+
+  // --- bytes
+
+  private void enter() throws IOException {
+    if (++depth > MAX_DEPTH) {
+      throw malformed("nesting deeper than " + MAX_DEPTH);
+    }
+  }
+
+  private byte peek() throws IOException {
+    if (pos >= json.length) {
+      throw malformed("the body ends early");
+    }
+    return json[pos];
+  }
+
+  private byte next() throws IOException {
+    if (pos >= json.length) {
+      throw malformed("the body ends early");
+    }
+    return json[pos++];
+  }
+
+  private void skipSpace() {
+    while (pos < json.length && isSpace(json[pos])) {
+      pos++;
+    }
+  }
+
+  private static boolean isSpace(byte b) {
+    return b == ' ' || b == '\n' || b == '\r' || b == '\t';
+  }
+
+  private static boolean isScalarByte(byte b) {
+    return b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b == '-' || b == '+' || b == '.' || b == 'E';
+  }
+
+  private IOException malformed(String what) {
+    return new IOException("a request body that is not valid JSON: " + what + " at byte " + pos);
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+}

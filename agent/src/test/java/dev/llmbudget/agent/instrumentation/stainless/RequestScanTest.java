@@ -1,0 +1,119 @@
+package dev.llmbudget.agent.instrumentation.stainless;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
+import dev.llmbudget.tokens.TokenCounter;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The one-pass scan gives the same model, cap, message count and byte bound as decoding the body
+ * into a tree and counting the prompt text that tree yields (the reader before issue 14).
+ */
+class RequestScanTest {
+
+  private static byte[] json(String s) {
+    return s.replace('\'', '"').getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The scan's bound equals the UTF-8 length of the decoded prompt text, for every endpoint. */
+  private static LlmRequest assertBoundIsTheDecodedTextsLength(Endpoint endpoint, byte[] body) throws IOException {
+    LlmRequest r = RequestReader.read(endpoint, body);
+    String text = RequestReader.text(endpoint, body);
+    assertThat(r.promptBound()).as("bound of the prompt (%d chars)", text.length()).isEqualTo(TokenCounter.upperBoundTokens(text));
+    assertThat(r.prompt().toString()).isEqualTo(text);
+    return r;
+  }
+
+  @Test
+  void chatBodiesWithPartsToolCallsToolsAndEscapes() throws Exception {
+    byte[] body = json("{ 'model' : 'gpt-4o', 'max_completion_tokens' : 300 ,"
+        + "'messages':[{'role':'system','content':'Be brief.\\n\\t\\\"quoted\\\" \\\\ \\/ \\u00e9\\u4e2d\\ud83d\\ude00 \\ud800 x'},"
+        + "{'role':'user','content':[{'type':'text','text':'What is in é 中 😀'},"
+        + "{'type':'image_url','image_url':{'url':'data:image/png;base64,AAAABBBB'}}]},"
+        + "{'role':'assistant','content':null,'tool_calls':[{'id':'c1','type':'function','function':{'name':'f','arguments':'{\\'x\\':1}'}}]},"
+        + "{'role':'tool','tool_call_id':'c1','content':'42'}],"
+        + "'tools':[{'type':'function','function':{'name':'lookup','description':'a \\u0001 b \\n é','parameters':{'type':'object','x':[1, 2.5, -3, true, false, null]}}}],"
+        + "'temperature':0.2,'stop':['a','b'],'metadata':{'k':{'deep':[[{}],[]]}}}\n");
+    LlmRequest r = assertBoundIsTheDecodedTextsLength(Endpoint.CHAT_COMPLETIONS, body);
+    assertThat(r.model()).isEqualTo("gpt-4o");
+    assertThat(r.messageCount()).isEqualTo(4);
+    assertThat(r.maxOutputTokens()).isEqualTo(300);
+  }
+
+  @Test
+  void anthropicBodiesWithSystemBlocksToolUseInputAndThinking() throws Exception {
+    byte[] body = json("{'model':'claude-sonnet-4-5','max_tokens':1024,'thinking':{'type':'enabled','budget_tokens':2000},"
+        + "'system':[{'type':'text','text':'You are terse.','cache_control':{'type':'ephemeral'}}],"
+        + "'messages':[{'role':'user','content':'Hi'},"
+        + "{'role':'assistant','content':[{'type':'thinking','thinking':'hmm','signature':'s'},"
+        + "{'type':'tool_use','id':'t1','name':'calc','input':{'a':2,'b':'x\\ty','c':[ {} , [] ]}}]},"
+        + "{'role':'user','content':[{'type':'tool_result','tool_use_id':'t1','content':[{'type':'text','text':'4'}]},"
+        + "{'type':'image','source':{'type':'base64','media_type':'image/png','data':'AAAA'}}]}],"
+        + "'tools':[]}");
+    LlmRequest r = assertBoundIsTheDecodedTextsLength(Endpoint.MESSAGES, body);
+    assertThat(r.messageCount()).isEqualTo(3);
+    assertThat(r.maxOutputTokens()).isEqualTo(1024);
+  }
+
+  @Test
+  void responsesEmbeddingsAndCompletions() throws Exception {
+    LlmRequest responses = assertBoundIsTheDecodedTextsLength(Endpoint.RESPONSES, json("{'model':'gpt-5',"
+        + "'instructions':'Answer in French.','max_output_tokens':64.9,'input':[{'role':'user','content':"
+        + "[{'type':'input_text','text':'Hello'}]},{'type':'function_call_output','call_id':'c','output':'sunny'}],"
+        + "'messages':['not read at this endpoint']}"));
+    assertThat(responses.maxOutputTokens()).isEqualTo(64);
+    assertThat(responses.messageCount()).isZero();
+    assertThat(assertBoundIsTheDecodedTextsLength(Endpoint.RESPONSES, json("{'model':'gpt-5','input':'plain'}"))
+        .promptBound()).isEqualTo(6);
+    LlmRequest embeddings = assertBoundIsTheDecodedTextsLength(Endpoint.EMBEDDINGS,
+        json("{'model':'text-embedding-3-small','input':['one','two'],'max_tokens':'ten'}"));
+    assertThat(embeddings.maxOutputTokens()).isZero();
+    LlmRequest completions = assertBoundIsTheDecodedTextsLength(Endpoint.COMPLETIONS,
+        json("{'prompt':['a','bb'],'max_tokens':99999999999999999999999,'model':'gpt-3.5-turbo-instruct'}"));
+    assertThat(completions.maxOutputTokens()).isEqualTo(Long.MAX_VALUE);
+    assertThat(completions.model()).isEqualTo("gpt-3.5-turbo-instruct");
+  }
+
+  @Test
+  void theFirstCapFieldInTheReadersOrderWinsAndEscapedNamesAreNamesToo() throws Exception {
+    LlmRequest r = assertBoundIsTheDecodedTextsLength(Endpoint.CHAT_COMPLETIONS, json(
+        "{'max_completion_tokens':5,'max_tokens':7,'mod\\u0065l':'gpt-4o','messages':[{'cont\\u0065nt':'abc'}]}"));
+    assertThat(r.maxOutputTokens()).isEqualTo(7);
+    assertThat(r.model()).isEqualTo("gpt-4o");
+    assertThat(r.promptBound()).isEqualTo(4);
+  }
+
+  @Test
+  void bodiesWithoutAStringModelAreNotMeteredAndBrokenOnesAreUnreadable() throws Exception {
+    assertThat(RequestReader.read(Endpoint.CHAT_COMPLETIONS, json("{'messages':[]}"))).isNull();
+    assertThat(RequestReader.read(Endpoint.CHAT_COMPLETIONS, json("{'model':3,'messages':[]}"))).isNull();
+    assertThat(RequestReader.read(Endpoint.CHAT_COMPLETIONS, json(" [1,2]"))).isNull();
+    assertThatThrownBy(() -> RequestReader.read(Endpoint.CHAT_COMPLETIONS, json("{'model':'gpt-4o','messages':[")))
+        .isInstanceOf(IOException.class).hasMessageContaining("not valid JSON");
+    assertThatThrownBy(() -> RequestReader.read(Endpoint.CHAT_COMPLETIONS, json("{'model':'gpt-4o'} {}")))
+        .isInstanceOf(IOException.class).hasMessageContaining("content after the JSON object");
+    assertThatThrownBy(() -> RequestReader.read(Endpoint.CHAT_COMPLETIONS,
+        ("{\"model\":\"gpt-4o\",\"x\":" + "[".repeat(2000) + "]".repeat(2000) + "}").getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(IOException.class).hasMessageContaining("nesting deeper than 1000");
+  }
+
+  @Test
+  void aLongPromptIsBoundedWithoutCopyingItsText() throws Exception {
+    String words = "The quick brown fox jumps over the lazy dog, and é too. ".repeat(2600); // ~150 KB
+    byte[] body = json("{'model':'gpt-4o-mini','messages':[{'role':'user','content':'" + words
+        + "'}],'max_completion_tokens':256}");
+    RequestReader.read(Endpoint.CHAT_COMPLETIONS, body); // warm
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    LlmRequest r = RequestReader.read(Endpoint.CHAT_COMPLETIONS, body);
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+    assertThat(r.promptBound()).isEqualTo(words.getBytes(StandardCharsets.UTF_8).length + 1);
+    assertThat(allocated).as("bytes allocated reading a %d-byte body", body.length).isLessThan(4096);
+  }
+}
