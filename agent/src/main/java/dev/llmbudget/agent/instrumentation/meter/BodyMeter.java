@@ -238,7 +238,7 @@ public final class BodyMeter {
       return; // [DONE] and keep-alives
     }
     try {
-      reader.chunk(SdkJson.MAPPER.readTree(buf, start, end - start));
+      reader.event(buf, start, end);
     } catch (IOException e) {
       // A malformed event is the SDK's to report; we only do not learn from it.
     }

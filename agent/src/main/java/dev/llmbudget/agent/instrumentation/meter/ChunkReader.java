@@ -19,9 +19,25 @@ final class ChunkReader {
   private Usage anthropicStart;
   private JsonNode anthropicDelta;
   private final StreamedText text = new StreamedText();
+  private EventLine events;
 
   ChunkReader(String model) {
     this.model = model;
+  }
+
+  /**
+   * One server-sent event's JSON in {@code b[from, to)}: read as a tree only when it reports usage,
+   * else its text is read in place.
+   */
+  void event(byte[] b, int from, int to) throws java.io.IOException {
+    if (EventLine.reportsUsage(b, from, to)) {
+      chunk(dev.llmbudget.internal.SdkJson.MAPPER.readTree(b, from, to - from));
+      return;
+    }
+    if (events == null) {
+      events = new EventLine(text);
+    }
+    model = events.read(b, from, to, model);
   }
 
   void chunk(JsonNode chunk) {

@@ -1,0 +1,317 @@
+package dev.llmbudget.agent.instrumentation.meter;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Reads one server-sent event's JSON in place, without a tree, for the events that carry no usage
+ * (the text deltas, almost all of a stream): their answer text goes to the {@link StreamedText}
+ * and a chat chunk's {@code model} is noted, as {@link ChunkReader} does from a tree. Events that
+ * report usage are told apart by {@link #reportsUsage} and still read as a tree: one or two a stream.
+ */
+final class EventLine {
+
+  private static final int DELTA_TOP = 1;
+  private static final int DELTA_BLOCK = 2;
+  private static final int NESTED_TEXT = 4;
+
+  private static final byte[] TYPE = ascii("type");
+  private static final byte[] MODEL = ascii("model");
+  private static final byte[] DELTA = ascii("delta");
+  private static final byte[] CHOICES = ascii("choices");
+  private static final byte[] CANDIDATES = ascii("candidates");
+  /** Typed events whose {@code delta} string is answer text (OpenAI Responses). */
+  private static final byte[][] TEXT_DELTA_TYPES = {ascii("response.output_text.delta"),
+      ascii("response.refusal.delta"), ascii("response.function_call_arguments.delta"),
+      ascii("response.reasoning_summary_text.delta")};
+  private static final byte[] CONTENT_BLOCK_DELTA = ascii("content_block_delta");
+  /** Typed events that {@link ChunkReader} reads only for usage, which these lines do not have. */
+  private static final byte[][] USAGE_TYPES = {ascii("response.completed"), ascii("response.incomplete"),
+      ascii("response.failed"), ascii("message_start"), ascii("message_delta")};
+  /** Anthropic's content_block_delta: text under {@code delta}. */
+  private static final byte[][] BLOCK_FIELDS = {ascii("text"), ascii("partial_json"), ascii("thinking")};
+  /** Chat and Gemini chunks, under choices or candidates: a delta's or message's text, a tool call's arguments, a part's text. */
+  private static final byte[][] CHUNK_FIELDS = {ascii("content"), ascii("refusal"), ascii("arguments"), ascii("text")};
+
+  private final StreamedText text;
+  private final StringBuilder scratch = new StringBuilder();
+  /** Per string value found: start, end (inside the quotes) and the kinds it may be. */
+  private int[] spans = new int[24];
+  private int spanCount;
+
+  EventLine(StreamedText text) {
+    this.text = text;
+  }
+
+  /**
+   * {@code true} when the JSON in {@code b[from, to)} has a {@code usage} or {@code usageMetadata}
+   * member that is not null, or Ollama's counts; a chat chunk's {@code "usage":null} does not count.
+   */
+  static boolean reportsUsage(byte[] b, int from, int to) {
+    for (int i = from; i + 7 < to; i++) {
+      if (b[i] != '"' || b[i + 1] != 'u' || b[i + 2] != 's' || b[i + 3] != 'a' || b[i + 4] != 'g' || b[i + 5] != 'e') {
+        if (b[i] == 'e' && startsWith(b, i, to, "eval_count\"")) {
+          return true;
+        }
+        continue;
+      }
+      int j = i + 6;
+      if (startsWith(b, j, to, "Metadata")) {
+        j += 8;
+      }
+      if (j >= to || b[j] != '"') {
+        continue;
+      }
+      j++;
+      while (j < to && isSpace(b[j])) {
+        j++;
+      }
+      if (j >= to || b[j] != ':') {
+        continue;
+      }
+      j++;
+      while (j < to && isSpace(b[j])) {
+        j++;
+      }
+      if (j < to && b[j] != 'n') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Reads the text of the event in {@code b[from, to)}; returns the model a chat chunk names when
+   * it differs from {@code model}, else {@code model}.
+   */
+  String read(byte[] b, int from, int to, String model) {
+    spanCount = 0;
+    int typeStart = -1;
+    int typeEnd = -1;
+    int modelStart = -1;
+    int modelEnd = -1;
+    int depth = 0;
+    int keyStart = -1;
+    int keyEnd = -1;
+    boolean underDelta = false; // inside the value of the top-level "delta"
+    boolean underChoices = false; // inside the value of the top-level "choices" or "candidates"
+    boolean expectValue = false;
+    int i = from;
+    while (i < to) {
+      byte c = b[i];
+      if (c == '"') {
+        int start = i + 1;
+        int end = stringEnd(b, start, to);
+        if (end < 0) {
+          return model;
+        }
+        i = end + 1;
+        if (expectValue) {
+          expectValue = false;
+          if (depth == 1) {
+            if (equals(b, keyStart, keyEnd, TYPE)) {
+              typeStart = start;
+              typeEnd = end;
+            } else if (equals(b, keyStart, keyEnd, MODEL)) {
+              modelStart = start;
+              modelEnd = end;
+            } else if (equals(b, keyStart, keyEnd, DELTA)) {
+              span(start, end, DELTA_TOP);
+            }
+          } else {
+            int kinds = (underDelta && depth == 2 && any(b, keyStart, keyEnd, BLOCK_FIELDS) ? DELTA_BLOCK : 0)
+                | (underChoices && any(b, keyStart, keyEnd, CHUNK_FIELDS) ? NESTED_TEXT : 0);
+            if (kinds != 0) {
+              span(start, end, kinds);
+            }
+          }
+        } else {
+          keyStart = start;
+          keyEnd = end;
+          while (i < to && isSpace(b[i])) {
+            i++;
+          }
+          if (i < to && b[i] == ':') {
+            i++;
+            expectValue = true;
+            if (depth == 1) {
+              underDelta = equals(b, keyStart, keyEnd, DELTA);
+              underChoices = equals(b, keyStart, keyEnd, CHOICES) || equals(b, keyStart, keyEnd, CANDIDATES);
+            }
+          }
+        }
+        continue;
+      }
+      if (c == '{' || c == '[') {
+        depth++;
+        expectValue = false;
+      } else if (c == '}' || c == ']') {
+        depth--;
+        if (depth == 1) {
+          underDelta = underChoices = false;
+        }
+      } else if (c == ',') {
+        expectValue = false;
+      } else if (!isSpace(c)) {
+        expectValue = false; // a number, true, false or null
+      }
+      i++;
+    }
+    int want = NESTED_TEXT;
+    if (typeStart >= 0) {
+      if (any(b, typeStart, typeEnd, TEXT_DELTA_TYPES)) {
+        want = DELTA_TOP;
+      } else if (equals(b, typeStart, typeEnd, CONTENT_BLOCK_DELTA)) {
+        want = DELTA_BLOCK;
+      } else if (any(b, typeStart, typeEnd, USAGE_TYPES)) {
+        want = 0;
+      }
+    }
+    for (int s = 0; s < spanCount; s++) {
+      if ((spans[s * 3 + 2] & want) != 0) {
+        scratch.setLength(0);
+        decode(b, spans[s * 3], spans[s * 3 + 1], scratch);
+        text.append(scratch);
+      }
+    }
+    if (want == NESTED_TEXT && modelStart >= 0 && !sameText(b, modelStart, modelEnd, model)) {
+      scratch.setLength(0);
+      decode(b, modelStart, modelEnd, scratch);
+      return scratch.toString();
+    }
+    return model;
+  }
+
+  private void span(int start, int end, int kinds) {
+    if (spanCount * 3 + 3 > spans.length) {
+      spans = java.util.Arrays.copyOf(spans, spans.length * 2);
+    }
+    spans[spanCount * 3] = start;
+    spans[spanCount * 3 + 1] = end;
+    spans[spanCount * 3 + 2] = kinds;
+    spanCount++;
+  }
+
+  /** The index of the quote that ends the string starting at {@code start}, or -1. */
+  private static int stringEnd(byte[] b, int start, int to) {
+    for (int i = start; i < to; i++) {
+      if (b[i] == '\\') {
+        i++;
+      } else if (b[i] == '"') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Appends the JSON string contents {@code b[from, to)} (UTF-8, escapes) to {@code out} as chars. */
+  static void decode(byte[] b, int from, int to, StringBuilder out) {
+    int i = from;
+    while (i < to) {
+      int c = b[i] & 0xff;
+      if (c == '\\' && i + 1 < to) {
+        byte e = b[i + 1];
+        i += 2;
+        switch (e) {
+          case 'n':
+            out.append('\n');
+            break;
+          case 't':
+            out.append('\t');
+            break;
+          case 'r':
+            out.append('\r');
+            break;
+          case 'b':
+            out.append('\b');
+            break;
+          case 'f':
+            out.append('\f');
+            break;
+          case 'u':
+            if (i + 4 <= to) {
+              int v = 0;
+              for (int k = 0; k < 4; k++) {
+                int d = Character.digit(b[i + k], 16);
+                v = d < 0 ? -1 : v < 0 ? -1 : v << 4 | d;
+              }
+              out.append(v < 0 ? '\uFFFD' : (char) v);
+              i += 4;
+            }
+            break;
+          default:
+            out.append((char) e);
+            break;
+        }
+      } else if (c < 0x80) {
+        out.append((char) c);
+        i++;
+      } else {
+        int n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        if (n == 1 || i + n > to) {
+          out.append('\uFFFD');
+          i++;
+          continue;
+        }
+        int cp = c & (0xFF >> (n + 1));
+        for (int k = 1; k < n; k++) {
+          cp = cp << 6 | (b[i + k] & 0x3F);
+        }
+        out.appendCodePoint(Character.isValidCodePoint(cp) ? cp : 0xFFFD);
+        i += n;
+      }
+    }
+  }
+
+  private static boolean sameText(byte[] b, int from, int to, String s) {
+    if (s == null || s.length() != to - from) {
+      return false;
+    }
+    for (int i = from; i < to; i++) {
+      if (b[i] != s.charAt(i - from)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean any(byte[] b, int from, int to, byte[][] names) {
+    for (byte[] name : names) {
+      if (equals(b, from, to, name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean equals(byte[] b, int from, int to, byte[] name) {
+    if (to - from != name.length) {
+      return false;
+    }
+    for (int i = 0; i < name.length; i++) {
+      if (b[from + i] != name[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean startsWith(byte[] b, int at, int to, String s) {
+    if (at + s.length() > to) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      if (b[at + i] != s.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isSpace(byte b) {
+    return b == ' ' || b == '\n' || b == '\r' || b == '\t';
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+}
