@@ -251,7 +251,11 @@ public final class BodyMeter {
     }
     try {
       if (kind == JSON) {
-        reader.chunk(SdkJson.MAPPER.readTree(buf, 0, len));
+        // The usage members alone, else (no usage: an estimate needs the text) the whole tree.
+        reader.chunk(UsageFields.read(buf, len));
+        if (reader.usage() == null) {
+          reader.chunk(SdkJson.MAPPER.readTree(buf, 0, len));
+        }
       } else if (kind == EVENTS && len > 0 && !lineDropped) {
         line();
       }
