@@ -38,7 +38,8 @@ public final class BodyMeter {
   private final int status;
   private final AtomicBoolean settled = new AtomicBoolean();
   private byte kind = UNKNOWN;
-  private byte[] buf = new byte[512];
+  /** Allocated at the first bytes kept, at their size: a short answer often comes in one read. */
+  private byte[] buf = new byte[0];
   private int len;
   private final byte[] one = new byte[1];
   // Where the skeleton scan is: inside a JSON string, after a backslash, hex digits of a unicode escape left.

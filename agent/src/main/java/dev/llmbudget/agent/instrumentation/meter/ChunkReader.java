@@ -31,7 +31,7 @@ final class ChunkReader {
    */
   void event(byte[] b, int from, int to) throws java.io.IOException {
     if (EventLine.reportsUsage(b, from, to)) {
-      chunk(dev.llmbudget.internal.SdkJson.MAPPER.readTree(b, from, to - from));
+      chunk(UsageFields.tree(b, from, to));
       return;
     }
     if (events == null) {

@@ -29,6 +29,14 @@ class UsageFieldsTest {
   }
 
   @Test
+  void aTreeBuiltFromTokensEqualsTheMappersTree() throws Exception {
+    byte[] b = ("{'type':'message_start','message':{'id':'m','usage':{'input_tokens':3,'output_tokens':1},"
+        + "'n':[1,-2,3.25,12345678901234,123456789012345678901234567890,true,false,null,'\u00e9',{}]}}")
+        .replace('\'', '"').getBytes(StandardCharsets.UTF_8);
+    assertThat(UsageFields.tree(b, 0, b.length)).isEqualTo(SdkJson.MAPPER.readTree(b));
+  }
+
+  @Test
   void anAnswerWithoutUsageGivesNoneAndAListIsNotAnAnswer() throws Exception {
     byte[] b = "{\"choices\":[{\"message\":{\"content\":\"Hi\"}}]}".getBytes(StandardCharsets.UTF_8);
     assertThat(UsageJson.fromResponse(UsageFields.read(b, b.length), null)).isNull();
