@@ -1,6 +1,9 @@
 package dev.llmbudget.agent.instrumentation.stainless;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -30,6 +33,10 @@ final class RequestScan {
   /** {@link RequestReader}'s text fields: their values are prompt text wherever they are. */
   private static final byte[][] TEXT_FIELDS = {
       ascii("text"), ascii("content"), ascii("input_text"), ascii("arguments"), ascii("output"), ascii("thinking")};
+
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long QUOTES = 0x0101010101010101L * '"';
+  private static final long BACKSLASHES = 0x0101010101010101L * '\\';
 
   private final byte[] json;
   private final Endpoint endpoint;
@@ -400,14 +407,27 @@ final class RequestScan {
   private long stringBytes(boolean reescape) throws IOException {
     pos++; // "
     long n = 0;
+    byte[] b = json;
+    int end = b.length;
     while (true) {
+      // The hot loop of a long prompt: plain bytes, each one UTF-8 byte of the value.
+      int i = pos;
+      // Eight bytes at a time while none is a quote or a backslash.
+      while (i + 8 <= end) {
+        long w = (long) LONGS.get(b, i);
+        if (hasZeroByte(w ^ QUOTES) || hasZeroByte(w ^ BACKSLASHES)) {
+          break;
+        }
+        i += 8;
+      }
+      while (i < end && b[i] != '"' && b[i] != '\\') {
+        i++;
+      }
+      n += i - pos;
+      pos = i;
       byte c = next();
       if (c == '"') {
         return n;
-      }
-      if (c != '\\') {
-        n++;
-        continue;
       }
       byte e = next();
       int ch;
@@ -451,6 +471,10 @@ final class RequestScan {
         n += 3;
       }
     }
+  }
+
+  private static boolean hasZeroByte(long w) {
+    return ((w - 0x0101010101010101L) & ~w & 0x8080808080808080L) != 0;
   }
 
   /** {@link #stringBytes} with {@code reescape} of the string at {@code at}, leaving {@code pos} where it was. */

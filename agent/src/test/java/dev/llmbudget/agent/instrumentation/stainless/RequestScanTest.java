@@ -103,6 +103,19 @@ class RequestScanTest {
   }
 
   @Test
+  void escapesAndMultiByteCharsAnywhereInALongStringAreCountedAsDecoded() throws Exception {
+    for (int len = 0; len < 40; len++) {
+      for (int at = 0; at <= len; at++) {
+        for (String insert : new String[] {"\\\"", "\\\\", "\\n", "\\u00e9", "é", "😀"}) {
+          String text = "a".repeat(at) + insert + "b".repeat(len - at);
+          assertBoundIsTheDecodedTextsLength(Endpoint.CHAT_COMPLETIONS,
+              json("{'model':'gpt-4o','messages':[{'content':'" + text + "'}]}"));
+        }
+      }
+    }
+  }
+
+  @Test
   void aLongPromptIsBoundedWithoutCopyingItsText() throws Exception {
     String words = "The quick brown fox jumps over the lazy dog, and é too. ".repeat(2600); // ~150 KB
     byte[] body = json("{'model':'gpt-4o-mini','messages':[{'role':'user','content':'" + words
