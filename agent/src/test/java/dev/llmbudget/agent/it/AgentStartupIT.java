@@ -108,11 +108,24 @@ class AgentStartupIT {
   }
 
   @Test
-  void enabledFalseInstallsNothing() throws Exception {
-    ChildJvm.Result r = openAi(new ChildJvm().agentArgs("enabled=false,store=memory,max_budget=0.000001"), "sync");
+  void enabledFalseInstallsNothingAndLoadsNoClassOfTheAgentButItsEntryPoint(@TempDir Path dir) throws Exception {
+    Path loaded = dir.resolve("class-load.log");
+    ChildJvm.Result r = openAi(new ChildJvm().agentArgs("enabled=false,store=memory,max_budget=0.000001")
+        .jvmArg("-Xlog:class+load:file=" + loaded), "sync");
 
     assertThat(r.step("sync")).isEqualTo("OK");
+    assertThat(r.output()).containsOnlyOnce("llm-budget: llmbudget.enabled=false, the agent installs nothing");
     assertThat(server.totalRequests()).isEqualTo(1);
+    String agentJar = ChildJvm.AGENT_JAR.getFileName().toString();
+    assertThat(Files.readAllLines(loaded)).filteredOn(line -> line.contains(agentJar))
+        .extracting(line -> line.replaceAll(".*\\[class,load\\] (\\S+) source:.*", "$1"))
+        .containsExactly("dev.llmbudget.agent.LlmBudgetAgent");
+
+    // The environment variable, and a different case, switch it off the same way.
+    ChildJvm.Result env = openAi(new ChildJvm().agentArgs("store=memory,max_budget=0.000001")
+        .environment("LLMBUDGET_ENABLED", " FALSE "), "sync");
+    assertThat(env.step("sync")).isEqualTo("OK");
+    assertThat(server.totalRequests()).isEqualTo(2);
   }
 
   @Test
