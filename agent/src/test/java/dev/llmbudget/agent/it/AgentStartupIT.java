@@ -135,6 +135,19 @@ class AgentStartupIT {
   }
 
   @Test
+  void anAppThatNobodyWatchesOverJmxGetsNoMBeanServerFromTheAgent(@TempDir Path dir) throws Exception {
+    // JmxIT shows the bean is there once a JMX client attaches.
+    Path loaded = dir.resolve("class-load.log");
+    ChildJvm.Result r = openAi(new ChildJvm().agentArgs("store=memory,max_budget=10")
+        .jvmArg("-Xlog:class+load:file=" + loaded), "sync");
+
+    assertThat(r.step("sync")).isEqualTo("OK");
+    assertThat(r.spent("global")).isEqualByComparingTo(price(OpenAiCalls.MODEL, 20, 10));
+    assertThat(Files.readAllLines(loaded)).filteredOn(line -> line.contains("javax.management.")
+        || line.contains("com.sun.jmx.")).isEmpty();
+  }
+
+  @Test
   void anUnknownModelIsRefusedUnderBlockAndChargedNothingUnderWarn() throws Exception {
     ChildJvm.Result blocked = openAi(new ChildJvm().agentArgs("store=memory,max_budget=10,unknown_model=block")
         .jvmArg("-Dit.model=no-such-model"), "sync", "async");
