@@ -9,7 +9,8 @@
 #
 #   benchmarks/run-startup.sh            # builds agent and benchmarks first
 #
-# Environment: ROUNDS (7), OTEL_VERSION (2.33.1; OTEL=0 leaves it out), BUILD=0 to skip the build.
+# Environment: ROUNDS (7), OTEL_VERSION (2.33.1; OTEL=0 leaves it out), BUILD=0 to skip the build,
+# BASELINE_AGENT=<another llm-budget-agent.jar> adds it as one more variant (before/after a change).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +27,7 @@ if [ "${BUILD:-1}" != 0 ]; then
   mvn -q -B -ntp -DskipTests -pl agent,benchmarks -am package
 fi
 variants=(none agent disabled)
+if [ -n "${BASELINE_AGENT:-}" ]; then variants+=(baseline); fi
 if [ "${OTEL:-1}" != 0 ]; then
   [ -f "$otel" ] || mvn -q -B -ntp dependency:copy \
     -Dartifact="io.opentelemetry.javaagent:opentelemetry-javaagent:$otel_version" \
@@ -40,6 +42,8 @@ options() {
     agent) echo "-javaagent:$agent -Dllmbudget.store=local -Dllmbudget.store.path=$work/user_cost-$2.json" \
       "-Dllmbudget.max_budget=1000000 -Dllmbudget.user.max_budget=100000" ;;
     disabled) echo "-javaagent:$agent -Dllmbudget.enabled=false" ;;
+    baseline) echo "-javaagent:$BASELINE_AGENT -Dllmbudget.store=local -Dllmbudget.store.path=$work/user_cost-b$2.json" \
+      "-Dllmbudget.max_budget=1000000 -Dllmbudget.user.max_budget=100000" ;;
     otel) echo "-javaagent:$otel -Dotel.traces.exporter=none -Dotel.metrics.exporter=none -Dotel.logs.exporter=none" ;;
   esac
 }
@@ -84,7 +88,7 @@ median() { # variant column
   for v in "${variants[@]}"; do
     w=$(median "$v" 2); c=$(median "$v" 3); m=$(median "$v" 4)
     case $v in none) name="no agent" ;; agent) name="llm-budget agent" ;;
-      disabled) name="llm-budget, enabled=false" ;; otel) name="OpenTelemetry agent $otel_version" ;; esac
+      disabled) name="llm-budget, enabled=false" ;; baseline) name="baseline agent $BASELINE_AGENT" ;; otel) name="OpenTelemetry agent $otel_version" ;; esac
     awk -v n="$name" -v w="$w" -v c="$c" -v m="$m" -v bw="$bw" -v bc="$bc" -v bm="$bm" 'BEGIN {
       printf "| %s | %.3f | %+.0f | %.2f | %.2f | %+.2f | %.2f | %.1f | %+.1f | %.2f |\n",
         n, w, (w - bw) * 1000, w / bw, c, c - bc, c / bc, m, m - bm, m / bm }'
