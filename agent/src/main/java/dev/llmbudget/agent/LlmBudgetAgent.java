@@ -38,6 +38,19 @@ public final class LlmBudgetAgent {
     start(args, inst);
   }
 
+  /** {@code llmbudget.quiet=true} from the agent arguments, a system property or the environment. */
+  private static boolean quiet(String args) {
+    if (args != null) {
+      for (String part : args.split(",")) {
+        String p = part.trim();
+        if (p.equals("quiet=true") || p.equals("llmbudget.quiet=true")) {
+          return true;
+        }
+      }
+    }
+    return Boolean.parseBoolean(System.getProperty("llmbudget.quiet", System.getenv("LLMBUDGET_QUIET")));
+  }
+
   /** {@code llmbudget.debug=true} from the agent arguments, a system property or the environment. */
   private static boolean debug(String args) {
     if (args != null) {
@@ -51,7 +64,41 @@ public final class LlmBudgetAgent {
     return Boolean.parseBoolean(System.getProperty("llmbudget.debug", System.getenv("LLMBUDGET_DEBUG")));
   }
 
+  /**
+   * True when {@code llmbudget.enabled} is {@code false} in the first source that sets it (agent
+   * arguments, system property, environment), read as the configuration reads it. Checked before
+   * the jar goes on the bootstrap class path: a disabled agent loads none of its classes, keeps
+   * class-data sharing for application classes and costs the host a few milliseconds.
+   */
+  static boolean disabled(String args) {
+    String value = null;
+    if (args != null) {
+      for (String part : args.split(",")) {
+        int eq = part.indexOf('=');
+        String key = eq < 0 ? "" : part.substring(0, eq).trim();
+        if (key.equals("enabled") || key.equals("llmbudget.enabled")) {
+          value = part.substring(eq + 1);
+        }
+      }
+    }
+    if (value == null) {
+      value = System.getProperty("llmbudget.enabled");
+    }
+    if (value == null) {
+      value = System.getenv("LLMBUDGET_ENABLED");
+    }
+    return value != null && value.trim().equalsIgnoreCase("false");
+  }
+
   private static void start(String args, Instrumentation inst) throws Exception {
+    if (disabled(args)) {
+      // One line, and no logger: the host's logging is not set up yet, and loading one costs more
+      // than everything else this path does.
+      if (!quiet(args)) {
+        System.err.println("llm-budget: llmbudget.enabled=false, the agent installs nothing");
+      }
+      return;
+    }
     inst.appendToBootstrapClassLoaderSearch(new JarFile(agentJar()));
     Class<?> installer = Class.forName(INSTALLER, true, null);
     try {

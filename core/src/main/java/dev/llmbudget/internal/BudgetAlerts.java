@@ -33,7 +33,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BudgetAlerts {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Only a webhook needs Jackson: held apart so that opening the store at start-up does not load it. */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+  }
+
   private static final Duration WEBHOOK_DEADLINE = Duration.ofSeconds(5);
   private static final int WEBHOOK_ATTEMPTS = 4;
   private static volatile BudgetAlerts active;
@@ -142,7 +146,7 @@ public final class BudgetAlerts {
     payload.put("text", text);
     byte[] body;
     try {
-      body = JSON.writeValueAsBytes(payload);
+      body = Json.MAPPER.writeValueAsBytes(payload);
     } catch (Exception e) {
       Log.warn("llm-budget: cannot write the alert payload: " + e, e);
       return;

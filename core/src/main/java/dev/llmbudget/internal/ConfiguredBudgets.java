@@ -40,8 +40,11 @@ public final class ConfiguredBudgets {
   /** One user's configured terms. */
   record Terms(BigDecimal budget, BudgetDuration duration) {}
 
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+  /** Only a budgets file needs Jackson: held apart so that the agent's start-up does not load it. */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper()
+        .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+  }
 
   private ConfiguredBudgets() {}
 
@@ -135,7 +138,7 @@ public final class ConfiguredBudgets {
     String where = "llmbudget.budgets.file " + file;
     JsonNode root;
     try {
-      root = JSON.readTree(Files.readAllBytes(file));
+      root = Json.MAPPER.readTree(Files.readAllBytes(file));
     } catch (NoSuchFileException e) {
       throw new IllegalArgumentException(where + ": no such file");
     } catch (JsonProcessingException e) {

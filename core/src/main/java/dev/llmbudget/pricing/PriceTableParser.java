@@ -20,6 +20,12 @@ final class PriceTableParser {
 
   private static final JsonFactory JSON = JsonFactory.builder().build();
 
+  /** Where each accepted entry goes: into a {@link ModelPrice}, or into the compiled index. */
+  interface Sink {
+    void entry(String model, String provider, String mode, long maxInputTokens, long maxOutputTokens,
+        Map<String, BigDecimal> prices) throws IOException;
+  }
+
   private final String source;
   private JsonParser parser;
   /** The entry being read, so that every error can name it. */
@@ -31,10 +37,18 @@ final class PriceTableParser {
 
   /** Entries in file order. Entries with no token price (images, audio seconds...) are left out. */
   static Map<String, ModelPrice> parse(InputStream in, String source) {
+    Map<String, ModelPrice> models = new LinkedHashMap<>(4096);
+    parse(in, source, (model, provider, mode, maxInput, maxOutput, prices) ->
+        models.put(model, ModelPrice.of(model, provider, mode, maxInput, maxOutput, prices)));
+    return models;
+  }
+
+  /** Hands each accepted entry, in file order, to {@code sink}. */
+  static void parse(InputStream in, String source, Sink sink) {
     PriceTableParser reader = new PriceTableParser(source);
     try (JsonParser parser = JSON.createParser(in)) {
       reader.parser = parser;
-      return reader.table();
+      reader.table(sink);
     } catch (JsonProcessingException e) {
       throw new PriceTableException(where(source, reader.model, null, e.getLocation())
           + "not valid JSON: " + e.getOriginalMessage(), e);
@@ -43,32 +57,31 @@ final class PriceTableParser {
     }
   }
 
-  private Map<String, ModelPrice> table() throws IOException {
+  private void table(Sink sink) throws IOException {
     if (parser.nextToken() != JsonToken.START_OBJECT) {
       throw fail(null, "the top level must be a JSON object of model name to prices");
     }
-    Map<String, ModelPrice> models = new LinkedHashMap<>(4096);
+    int accepted = 0;
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       model = parser.currentName();
       JsonToken value = parser.nextToken();
       if (value == JsonToken.START_OBJECT
           && !"sample_spec".equals(model) && !"fallback_generalizations".equals(model)) {
-        ModelPrice price = entry();
-        if (price != null) {
-          models.put(model, price);
+        if (entry(sink)) {
+          accepted++;
         }
       } else {
         parser.skipChildren();
       }
     }
     model = null;
-    if (models.isEmpty()) {
+    if (accepted == 0) {
       throw new PriceTableException(source + ": the price table has no model with a token price");
     }
-    return models;
   }
 
-  private ModelPrice entry() throws IOException {
+  /** Reads one entry and hands it to {@code sink}; false if it has no token price. */
+  private boolean entry(Sink sink) throws IOException {
     Map<String, BigDecimal> prices = new HashMap<>();
     String provider = "";
     String mode = "";
@@ -102,15 +115,15 @@ final class PriceTableParser {
       }
     }
     if (!prices.containsKey(ModelPrice.INPUT) && !prices.containsKey(ModelPrice.OUTPUT)) {
-      return null;
+      return false;
     }
     if (pricedInOtherUnits && prices.values().stream().allMatch(p -> p.signum() == 0)) {
       // Image, rerank and similar entries write 0.0 token prices next to their real price per
       // pixel or query; answering "free" for them would silently un-budget the call.
-      return null;
+      return false;
     }
-    return ModelPrice.of(model, provider, mode, maxInput,
-        maxOutput >= 0 ? maxOutput : maxTokens, prices);
+    sink.entry(model, provider, mode, maxInput, maxOutput >= 0 ? maxOutput : maxTokens, prices);
+    return true;
   }
 
   /** A price per image, pixel, second, character, query...: a unit this table cannot charge. */

@@ -10,7 +10,6 @@ import dev.llmbudget.agent.instrumentation.springai.SpringAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.openai.OpenAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.stainless.HttpSeam;
 import dev.llmbudget.agent.instrumentation.stainless.StainlessSdk;
-import dev.llmbudget.internal.BudgetMBean;
 import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.FailurePolicy;
 import dev.llmbudget.internal.Extensions;
@@ -33,7 +32,7 @@ public final class AgentInstaller {
   /** Every seam the agent weaves; a new SDK or framework is one more entry. */
   static final List<Seam> SEAMS = List.of(OpenAiInstrumentation.SDK, AnthropicInstrumentation.SDK,
       BedrockInstrumentation.INSTANCE, GenAiInstrumentation.INSTANCE, AzureOpenAiInstrumentation.INSTANCE,
-      LangChain4jInstrumentation.INSTANCE, SpringAiInstrumentation.INSTANCE);
+      LangChain4jInstrumentation.INSTANCE, SpringAiInstrumentation.INSTANCE, JmxRegistration.INSTANCE);
 
   private AgentInstaller() {}
 
@@ -72,11 +71,16 @@ public final class AgentInstaller {
     warmUp(config.quiet());
   }
 
-  /** SDK classes loaded before the agent (attach, or another agent's doing) are woven now. */
+  /**
+   * SDK classes loaded before the agent (attach, or another agent's doing) are woven now; an MBean
+   * server created before it gets the JMX bean now.
+   */
   private static void retransformLoadedSeams(Instrumentation inst, SeamTransformer transformer) {
     List<Class<?>> loaded = new ArrayList<>();
     for (Class<?> type : inst.getAllLoadedClasses()) {
-      if (transformer.isSeam(type) && inst.isModifiableClass(type)) {
+      if (JmxRegistration.INSTANCE.signals(type)) {
+        JmxRegistration.INSTANCE.registerSoon();
+      } else if (transformer.isSeam(type) && inst.isModifiableClass(type)) {
         loaded.add(type);
       }
     }
@@ -90,11 +94,13 @@ public final class AgentInstaller {
     }
   }
 
-  /** Registers the JMX bean, loads the price table and opens the store now, so the first call is fast and a store problem shows early. */
+  /**
+   * Loads the price table and opens the store now, so the first call is fast and a store problem
+   * shows early. The JMX bean is registered when the JVM creates its MBean server ({@link
+   * JmxRegistration}), or at once when that happened before the agent started.
+   */
   private static void warmUp(boolean quiet) {
     Thread t = new Thread(() -> {
-      // Here, not in premain: creating the platform MBean server costs tens of milliseconds.
-      BudgetMBean.register();
       PrometheusText.start(BudgetRuntime.config());
       try {
         // The token vocabularies (o200k: ~1.5 s of CPU and tens of MB) are not warmed: the

@@ -11,6 +11,7 @@ import java.io.File;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -108,11 +109,42 @@ class AgentStartupIT {
   }
 
   @Test
-  void enabledFalseInstallsNothing() throws Exception {
-    ChildJvm.Result r = openAi(new ChildJvm().agentArgs("enabled=false,store=memory,max_budget=0.000001"), "sync");
+  void enabledFalseInstallsNothingAndLoadsNoClassOfTheAgentButItsEntryPoint(@TempDir Path dir) throws Exception {
+    Path loaded = dir.resolve("class-load.log");
+    ChildJvm.Result r = openAi(new ChildJvm().agentArgs("enabled=false,store=memory,max_budget=0.000001")
+        .jvmArg("-Xlog:class+load:file=" + loaded), "sync");
 
     assertThat(r.step("sync")).isEqualTo("OK");
+    assertThat(r.output()).containsOnlyOnce("llm-budget: llmbudget.enabled=false, the agent installs nothing");
     assertThat(server.totalRequests()).isEqualTo(1);
+    // The app's own calls to core still find it in the agent jar, which the JVM puts on the
+    // application class path ("source: file:..."); nothing goes to the bootstrap loader (a bare
+    // path), and nothing of the agent's installer or Byte Buddy is loaded at all.
+    List<String> lines = Files.readAllLines(loaded);
+    assertThat(lines).filteredOn(line -> line.contains("source: " + ChildJvm.AGENT_JAR)).isEmpty();
+    assertThat(lines).filteredOn(line -> line.contains("dev.llmbudget.agent.") && !line.contains("dev.llmbudget.agent.it.")
+        || line.contains("bytebuddy"))
+        .extracting(line -> line.replaceAll(".*\\[class,load\\] (\\S+) source:.*", "$1"))
+        .containsExactly("dev.llmbudget.agent.LlmBudgetAgent");
+
+    // The environment variable, and a different case, switch it off the same way.
+    ChildJvm.Result env = openAi(new ChildJvm().agentArgs("store=memory,max_budget=0.000001")
+        .environment("LLMBUDGET_ENABLED", " FALSE "), "sync");
+    assertThat(env.step("sync")).isEqualTo("OK");
+    assertThat(server.totalRequests()).isEqualTo(2);
+  }
+
+  @Test
+  void anAppThatNobodyWatchesOverJmxGetsNoMBeanServerFromTheAgent(@TempDir Path dir) throws Exception {
+    // JmxIT shows the bean is there once a JMX client attaches.
+    Path loaded = dir.resolve("class-load.log");
+    ChildJvm.Result r = openAi(new ChildJvm().agentArgs("store=memory,max_budget=10")
+        .jvmArg("-Xlog:class+load:file=" + loaded), "sync");
+
+    assertThat(r.step("sync")).isEqualTo("OK");
+    assertThat(r.spent("global")).isEqualByComparingTo(price(OpenAiCalls.MODEL, 20, 10));
+    assertThat(Files.readAllLines(loaded)).filteredOn(line -> line.contains("javax.management.")
+        || line.contains("com.sun.jmx.")).isEmpty();
   }
 
   @Test

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Start-up cost of the agent, whole process (issue 14): the same app (an openai-java client making
+# one call to a loopback fake, then exiting) started with no agent, with the llm-budget agent (local
+# store, global and user budgets), with the agent and llmbudget.enabled=false, and with the
+# OpenTelemetry Java agent (exporters off). The variants alternate within each round, so a noisy
+# spell hits all of them. Prints medians of wall time, CPU (user+sys of the child JVM) and peak RSS
+# (VmHWM, read by the app just before it exits), the added cost and the ratio to no agent, and the
+# load average before and after. Under 5 minutes on a 2-core machine with the default 7 rounds.
+#
+#   benchmarks/run-startup.sh            # builds agent and benchmarks first
+#
+# Environment: ROUNDS (7), OTEL_VERSION (2.33.1; OTEL=0 leaves it out), BUILD=0 to skip the build,
+# BASELINE_AGENT=<another llm-budget-agent.jar> adds it as one more variant (before/after a change).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rounds=${ROUNDS:-7}
+otel_version=${OTEL_VERSION:-2.33.1}
+jar=benchmarks/target/benchmarks.jar
+agent=$PWD/agent/target/llm-budget-agent.jar
+otel=$PWD/benchmarks/target/otel/opentelemetry-javaagent-$otel_version.jar
+results=benchmarks/results
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+if [ "${BUILD:-1}" != 0 ]; then
+  mvn -q -B -ntp -DskipTests -pl agent,benchmarks -am package
+fi
+variants=(none agent disabled)
+if [ -n "${BASELINE_AGENT:-}" ]; then variants+=(baseline); fi
+if [ "${OTEL:-1}" != 0 ]; then
+  [ -f "$otel" ] || mvn -q -B -ntp dependency:copy \
+    -Dartifact="io.opentelemetry.javaagent:opentelemetry-javaagent:$otel_version" \
+    -DoutputDirectory=benchmarks/target/otel || true
+  if [ -f "$otel" ]; then variants+=(otel); else echo "no OpenTelemetry agent $otel_version; left out" >&2; fi
+fi
+mkdir -p "$results"
+
+options() {
+  case $1 in
+    none) ;;
+    agent) echo "-javaagent:$agent -Dllmbudget.store=local -Dllmbudget.store.path=$work/user_cost-$2.json" \
+      "-Dllmbudget.max_budget=1000000 -Dllmbudget.user.max_budget=100000" ;;
+    disabled) echo "-javaagent:$agent -Dllmbudget.enabled=false" ;;
+    baseline) echo "-javaagent:$BASELINE_AGENT -Dllmbudget.store=local -Dllmbudget.store.path=$work/user_cost-b$2.json" \
+      "-Dllmbudget.max_budget=1000000 -Dllmbudget.user.max_budget=100000" ;;
+    otel) echo "-javaagent:$otel -Dotel.traces.exporter=none -Dotel.metrics.exporter=none -Dotel.logs.exporter=none" ;;
+  esac
+}
+
+# One run: appends "variant wall_s cpu_s rss_mib" to $work/runs.
+run() {
+  local v=$1 r=$2 out
+  TIMEFORMAT='%3R %3U %3S'
+  # The JDK's HttpServer under the fake leaves Nagle on; against delayed ACKs that costs ~40 ms a call.
+  # shellcheck disable=SC2046
+  { time java -Dsun.net.httpserver.nodelay=true $(options "$v" "$r") -cp "$jar" \
+      dev.llmbudget.benchmarks.process.LlmCallerApp startup >"$work/out" 2>&1 ; } 2>"$work/time"
+  out=$(grep '^STARTUP ' "$work/out") || { echo "$v printed no STARTUP line:" >&2; cat "$work/out" >&2; exit 1; }
+  read -r wall user sys <"$work/time"
+  rss=$(sed 's/.*peakRssKb=\([0-9]*\).*/\1/' <<<"$out")
+  echo "$v $wall $(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.3f", u+s}') $(awk -v k="$rss" 'BEGIN{printf "%.1f", k/1024}')" >>"$work/runs"
+}
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+n=${#variants[@]}
+for ((r = 0; r < rounds; r++)); do
+  for ((i = 0; i < n; i++)); do
+    run "${variants[$(((r + i) % n))]}" "$r"
+  done
+  echo "round $((r + 1)) of $rounds done, load $(cut -d' ' -f1 /proc/loadavg)" >&2
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+median() { # variant column
+  awk -v v="$1" -v c="$2" '$1 == v {print $c}' "$work/runs" | sort -g \
+    | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'
+}
+
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ) commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+    "java: $(java -version 2>&1 | head -1) cpus: $(nproc) rounds: $rounds"
+  echo "load average before: $load_before after: $load_after"
+  echo
+  echo "| Variant | Wall s | Added ms | × | CPU s | Added CPU s | × | Peak RSS MiB | Added MiB | × |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  bw=$(median none 2); bc=$(median none 3); bm=$(median none 4)
+  for v in "${variants[@]}"; do
+    w=$(median "$v" 2); c=$(median "$v" 3); m=$(median "$v" 4)
+    case $v in none) name="no agent" ;; agent) name="llm-budget agent" ;;
+      disabled) name="llm-budget, enabled=false" ;; baseline) name="baseline agent $BASELINE_AGENT" ;; otel) name="OpenTelemetry agent $otel_version" ;; esac
+    awk -v n="$name" -v w="$w" -v c="$c" -v m="$m" -v bw="$bw" -v bc="$bc" -v bm="$bm" 'BEGIN {
+      printf "| %s | %.3f | %+.0f | %.2f | %.2f | %+.2f | %.2f | %.1f | %+.1f | %.2f |\n",
+        n, w, (w - bw) * 1000, w / bw, c, c - bc, c / bc, m, m - bm, m / bm }'
+  done
+  echo
+  echo "Runs (variant wall_s cpu_s rss_mib), in order:"
+  sed 's/^/    /' "$work/runs"
+} | tee "$results/startup.md"

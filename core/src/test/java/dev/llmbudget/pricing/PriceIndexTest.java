@@ -1,0 +1,91 @@
+package dev.llmbudget.pricing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmbudget.Usage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The compiled index of the bundled table prices every model exactly as the JSON it came from. */
+class PriceIndexTest {
+
+  /** Everything a price is made of, as a value that compares with equals (BigDecimal scale included). */
+  private static List<Object> facts(ModelPrice p) {
+    return List.of(p.name(), p.provider(), p.mode(), p.maxInputTokens(), p.maxOutputTokens(), p.tiers());
+  }
+
+  private static List<List<Object>> facts(Map<String, ModelPrice> models) {
+    List<List<Object>> all = new ArrayList<>();
+    models.forEach((key, price) -> all.add(List.of(key, facts(price))));
+    return all;
+  }
+
+  private static Map<String, ModelPrice> json() throws IOException {
+    try (InputStream in = PriceIndexTest.class.getResourceAsStream(PriceTable.DEFAULT_RESOURCE)) {
+      return PriceTableParser.parse(in, "json");
+    }
+  }
+
+  @Test
+  void theBundledIndexHoldsEveryEntryOfTheBundledJsonInOrder() throws IOException {
+    Map<String, ModelPrice> fromIndex;
+    try (InputStream in = getClass().getResourceAsStream(PriceIndex.RESOURCE)) {
+      assertThat(in).as("the build compiles " + PriceIndex.RESOURCE + " (exec-maven-plugin, process-classes)").isNotNull();
+      fromIndex = PriceIndex.read(in);
+    }
+    Map<String, ModelPrice> fromJson = json();
+
+    assertThat(fromIndex).hasSameSizeAs(fromJson).hasSizeGreaterThan(2_000);
+    assertThat(facts(fromIndex)).isEqualTo(facts(fromJson));
+  }
+
+  @Test
+  void theDefaultTablePricesTieredCachedReasoningAndOneHourWritesAsTheJsonDoes() throws IOException {
+    PriceTable fromJson = PriceTable.parse(new ByteArrayInputStream(bundledJson()), "json");
+    Usage big = new Usage("m", 300_000, 2_000, 500, 10_000, 3_000, 400, false);
+    Usage small = new Usage("m", 1_000, 200, 50, 100, 30, 40, false);
+    for (String model : List.of("gpt-4o-mini", "gemini-2.5-pro", "claude-sonnet-4-5", "anthropic/claude-opus-4-1",
+        "o3", "bedrock/us-east-1/anthropic.claude-3-5-sonnet-20240620-v1:0", "grok-4", "gpt-4o-2024-08-06")) {
+      assertThat(PriceTable.defaultTable().resolve(model).map(p -> List.of(facts(p), p.cost(big), p.cost(small))))
+          .as(model).isEqualTo(fromJson.resolve(model).map(p -> List.of(facts(p), p.cost(big), p.cost(small))));
+    }
+    assertThat(PriceTable.defaultTable().source()).isEqualTo("bundled dev/llmbudget/pricing/model_prices_and_context_window.json");
+  }
+
+  @Test
+  void pricesBeyondALongTiersAndLimitsSurviveTheRoundTrip() throws IOException {
+    String json = "{\"sample_spec\": {\"input_cost_per_token\": 1},"
+        + " \"exact\": {\"litellm_provider\": \"p\", \"mode\": \"chat\", \"max_input_tokens\": 1000000,"
+        + " \"max_tokens\": 8192, \"input_cost_per_token\": 1.00000000000000000000000000001e-6,"
+        + " \"output_cost_per_token\": \"3e-6\", \"input_cost_per_token_above_200k_tokens\": 2.50E-6,"
+        + " \"cache_creation_input_token_cost_above_1hr\": 6e-6, \"output_cost_per_reasoning_token\": 0.0},"
+        + " \"images-only\": {\"input_cost_per_token\": 0.0, \"output_cost_per_token\": 0, \"input_cost_per_image\": 0.04},"
+        + " \"other\": {\"output_cost_per_token\": 4e-6}}";
+    ByteArrayOutputStream compiled = new ByteArrayOutputStream();
+    PriceIndex.write(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "t.json", compiled);
+
+    Map<String, ModelPrice> read = PriceIndex.read(new ByteArrayInputStream(compiled.toByteArray()));
+    Map<String, ModelPrice> parsed = PriceTableParser.parse(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "t.json");
+
+    assertThat(facts(read)).isEqualTo(facts(parsed));
+    assertThat(read).containsOnlyKeys("exact", "other");
+  }
+
+  @Test
+  void anIndexOfAnotherFormatIsNotRead() throws IOException {
+    assertThat(PriceIndex.read(new ByteArrayInputStream("{\"gpt-4o\": {}}      ".getBytes(StandardCharsets.UTF_8)))).isNull();
+  }
+
+  private static byte[] bundledJson() throws IOException {
+    try (InputStream in = PriceIndexTest.class.getResourceAsStream(PriceTable.DEFAULT_RESOURCE)) {
+      return in.readAllBytes();
+    }
+  }
+}
