@@ -250,8 +250,8 @@ final class PostgresStore implements BudgetStore {
         Instant reservedAt = instant(rs, 4);
         Instant expiresAt = instant(rs, 5);
         Log.warn("llm-budget: a reservation of $" + Picodollars.toDollars(amount).toPlainString() + " for "
-            + Arrays.toString((String[]) rs.getArray(3).getArray()) + " was not settled within its lease of "
-            + java.time.Duration.between(reservedAt, expiresAt)
+            + dev.llmbudget.internal.UserIds.describe((String[]) rs.getArray(3).getArray()) + " was not settled within its lease of "
+            + dev.llmbudget.internal.UserIds.describe(java.time.Duration.between(reservedAt, expiresAt))
             + " (llmbudget.reservation_ttl); it is released, and the call is still charged if it completes later");
       }
     }
