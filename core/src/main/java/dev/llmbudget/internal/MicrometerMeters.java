@@ -19,6 +19,10 @@ import java.util.function.ToDoubleFunction;
 public final class MicrometerMeters {
 
   static final String TOKEN_USAGE = "gen_ai.client.token.usage";
+  /** The token meter's name where the application already exports {@link #TOKEN_USAGE} itself. */
+  static final String OWN_TOKEN_USAGE = "llm_budget.token.usage";
+  /** Spring AI's class that registers {@link #TOKEN_USAGE} with tag keys of its own. */
+  private static final String SPRING_AI_TOKEN_METRICS = "org.springframework.ai.model.observation.ModelUsageMetricsGenerator";
   static final String COST = "llm_budget.cost";
 
   /** The registries bound so far, each with the reflective handles of its own Micrometer. */
@@ -76,10 +80,12 @@ public final class MicrometerMeters {
     final Method counterBuilder;
     final Method gaugeBuilder;
     final Class<?> registryType;
+    final String tokenUsage;
 
     Binding(Object registry) throws ReflectiveOperationException {
       this.registry = registry;
       ClassLoader loader = registry.getClass().getClassLoader();
+      tokenUsage = tokenMeterName(registry, loader);
       registryType = Class.forName("io.micrometer.core.instrument.MeterRegistry", false, loader);
       counterBuilder = Class.forName("io.micrometer.core.instrument.FunctionCounter", false, loader)
           .getMethod("builder", String.class, Object.class, ToDoubleFunction.class);
@@ -116,9 +122,9 @@ public final class MicrometerMeters {
       List<String> output = new ArrayList<>(tags);
       output.add("gen_ai.token.type");
       output.add("output");
-      build(counterBuilder, TOKEN_USAGE, s, (ToDoubleFunction<UsageCounters.Series>) UsageCounters.Series::inputTokens,
+      build(counterBuilder, tokenUsage, s, (ToDoubleFunction<UsageCounters.Series>) UsageCounters.Series::inputTokens,
           "Tokens used by LLM calls (OpenTelemetry GenAI semantic conventions)", null, input);
-      build(counterBuilder, TOKEN_USAGE, s, (ToDoubleFunction<UsageCounters.Series>) UsageCounters.Series::outputTokens,
+      build(counterBuilder, tokenUsage, s, (ToDoubleFunction<UsageCounters.Series>) UsageCounters.Series::outputTokens,
           "Tokens used by LLM calls (OpenTelemetry GenAI semantic conventions)", null, output);
       build(counterBuilder, COST, s, (ToDoubleFunction<UsageCounters.Series>) UsageCounters.Series::costUsd,
           "US dollars charged for LLM calls by this JVM", "usd", tags);
@@ -151,6 +157,41 @@ public final class MicrometerMeters {
       }
       call(b.getClass().getMethod("register", registryType), b, registry);
     }
+  }
+
+  /**
+   * {@link #TOKEN_USAGE}, unless the application exports a meter of that name itself (Spring AI
+   * does, with other tag keys): Prometheus allows one set of tag keys per name, so the second
+   * registrant's meter would vanish, and the agent must never take the application's. Then the
+   * agent's is {@link #OWN_TOKEN_USAGE}, with the same tags.
+   */
+  static String tokenMeterName(Object registry, ClassLoader loader) {
+    String owner = null;
+    try {
+      Class.forName(SPRING_AI_TOKEN_METRICS, false, loader);
+      owner = "Spring AI";
+    } catch (ClassNotFoundException | LinkageError e) {
+      // no Spring AI
+    }
+    if (owner == null) {
+      try {
+        Object meters = registry.getClass().getMethod("getMeters").invoke(registry);
+        for (Object meter : (Iterable<?>) meters) {
+          Object id = meter.getClass().getMethod("getId").invoke(meter);
+          if (TOKEN_USAGE.equals(id.getClass().getMethod("getName").invoke(id))) {
+            owner = "the application";
+          }
+        }
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        // cannot tell: take the convention's name
+      }
+    }
+    if (owner == null) {
+      return TOKEN_USAGE;
+    }
+    Log.info("llm-budget: " + owner + " exports " + TOKEN_USAGE + " itself; the agent's token counts are "
+        + OWN_TOKEN_USAGE + " (same tags)");
+    return OWN_TOKEN_USAGE;
   }
 
   /** Strong references to the objects Micrometer reads, which it only holds weakly. */
