@@ -323,7 +323,7 @@ public final class BudgetEngine {
     String[] keys = keysFor(user);
     long pico = Picodollars.of(cost);
     store.charge(keys, pico, usage.model(), clock.instant(), usage);
-    BudgetAlerts.charged(keys);
+    BudgetAlerts.charged(store, keys);
     UsageCounters.record(this, user, usage.model(), usage.promptTokens(), usage.outputTokens(), pico);
     return cost;
   }
@@ -477,7 +477,7 @@ public final class BudgetEngine {
           engine.store.charge(keys, actual, bookedModel, now, usage);
         }
         if (actual > 0) {
-          BudgetAlerts.charged(keys);
+          BudgetAlerts.charged(engine.store, keys);
         }
         return true;
       }

@@ -321,6 +321,12 @@ public final class OfflineAllowanceStore implements BudgetStore {
     return remote.keys();
   }
 
+  /** The server's claim; while it is unreachable this throws and the caller announces on its own. */
+  @Override
+  public boolean claimAlert(String key, String threshold, Instant periodStart, Instant periodEnd) {
+    return remote.claimAlert(key, threshold, periodStart, periodEnd);
+  }
+
   @Override
   public void resetCost(String key, Instant now) {
     remote.resetCost(key, now);

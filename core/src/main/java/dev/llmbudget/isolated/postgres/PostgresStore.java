@@ -695,6 +695,26 @@ final class PostgresStore implements BudgetStore {
     });
   }
 
+  /** One row per claim in {@code alert_claim}; the primary key lets exactly one INSERT through. */
+  @Override
+  public boolean claimAlert(String key, String threshold, Instant periodStart, Instant periodEnd) {
+    return inTransaction("claim an alert", c -> {
+      int n;
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + prefix + "alert_claim"
+          + " (project, key, period_start, threshold, period_end, claimed_at) VALUES (?, ?, ?, ?, ?, now())"
+          + " ON CONFLICT DO NOTHING")) {
+        ps.setString(1, project);
+        ps.setString(2, key);
+        ps.setObject(3, time(periodStart));
+        ps.setString(4, threshold);
+        ps.setObject(5, periodEnd == null ? null : time(periodEnd), Types.TIMESTAMP_WITH_TIMEZONE);
+        n = ps.executeUpdate();
+      }
+      c.commit();
+      return n == 1;
+    });
+  }
+
   @Override
   public void resetCost(String key, Instant now) {
     inTransaction("reset cost", c -> {
