@@ -92,6 +92,26 @@ class AlertsIT {
     assertThat(widestGap).isLessThan(500);
   }
 
+  @Test
+  void aLibraryListenerHearsEachCrossingWithTheAgentAttached() throws Exception {
+    BigDecimal perCall = price(OpenAiCalls.MODEL, 20, 10);
+    BigDecimal max = perCall.multiply(new BigDecimal("3.5"));
+    try (FakeLlmServer llm = FakeLlmServer.start()) {
+      llm.usage(20, 10);
+      dev.llmbudget.testkit.ChildJvm.Result r = new ChildJvm()
+          .agentArgs("store=memory,quiet=true,max_budget=" + max.toPlainString() + ",alert.thresholds=0.5,0.8")
+          .run(ThresholdListenerApp.class.getName(), llm.openAiBaseUrl(), "5");
+
+      assertThat(r.exitCode()).as(r.output()).isZero();
+      List<String> events = r.lines().stream().filter(l -> l.startsWith("EVENT ")).toList();
+      assertThat(events).hasSize(2);
+      String limit = max.stripTrailingZeros().toPlainString();
+      assertThat(events.get(0)).startsWith("EVENT global 0.5 ").endsWith(" " + limit + " true");
+      assertThat(events.get(1)).isEqualTo("EVENT global 0.8 "
+          + perCall.multiply(BigDecimal.valueOf(3)).stripTrailingZeros().toPlainString() + " " + limit + " true");
+    }
+  }
+
   interface Condition {
     boolean met() throws Exception;
   }
