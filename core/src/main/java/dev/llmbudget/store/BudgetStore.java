@@ -111,6 +111,11 @@ public interface BudgetStore extends AutoCloseable {
     return true;
   }
 
+  /** The store's ledger of spend per day, when it keeps one (PostgreSQL); empty by default. */
+  default Optional<SpendHistory> spendHistory() {
+    return Optional.empty();
+  }
+
   /** Makes everything charged so far durable (a no-op for memory). */
   void flush();
 

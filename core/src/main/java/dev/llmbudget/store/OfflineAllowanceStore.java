@@ -321,6 +321,11 @@ public final class OfflineAllowanceStore implements BudgetStore {
     return remote.keys();
   }
 
+  @Override
+  public Optional<SpendHistory> spendHistory() {
+    return remote.spendHistory();
+  }
+
   /** The server's claim; while it is unreachable this throws and the caller announces on its own. */
   @Override
   public boolean claimAlert(String key, String threshold, Instant periodStart, Instant periodEnd) {

@@ -695,6 +695,34 @@ final class PostgresStore implements BudgetStore {
     });
   }
 
+  /** The ledger ({@code charge}) summed per day in the store's zone. */
+  @Override
+  public Optional<dev.llmbudget.store.SpendHistory> spendHistory() {
+    return Optional.of((key, from, to) -> inTransaction("read spend per day", c -> {
+      boolean all = BudgetStore.GLOBAL_KEY.equals(key);
+      List<dev.llmbudget.store.SpendHistory.Day> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT (charged_at AT TIME ZONE ?)::date, sum(cost_pico), count(*)"
+          + " FROM " + prefix + "charge WHERE project = ? AND charged_at >= ? AND charged_at < ?"
+          + (all ? "" : " AND user_key = ?") + " GROUP BY 1 ORDER BY 1")) {
+        ps.setString(1, zone.getId());
+        ps.setString(2, project);
+        ps.setObject(3, time(from));
+        ps.setObject(4, time(to));
+        if (!all) {
+          ps.setString(5, key);
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(new dev.llmbudget.store.SpendHistory.Day(rs.getObject(1, java.time.LocalDate.class),
+                rs.getBigDecimal(2).movePointLeft(12).stripTrailingZeros(), rs.getLong(3)));
+          }
+        }
+      }
+      c.rollback();
+      return out;
+    }));
+  }
+
   /** One row per claim in {@code alert_claim}; the primary key lets exactly one INSERT through. */
   @Override
   public boolean claimAlert(String key, String threshold, Instant periodStart, Instant periodEnd) {
