@@ -112,6 +112,45 @@ class AlertsIT {
     }
   }
 
+  @Test
+  void aWebhookThatAnswersSlowlyDoesNotHoldTheCallsUp() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
+    HttpServer hook = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+    hook.createContext("/hook", ex -> {
+      received.incrementAndGet();
+      try {
+        Thread.sleep(8_000); // past the webhook's 5 s deadline
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      ex.sendResponseHeaders(200, -1);
+      ex.close();
+    });
+    hook.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "slow-hook");
+      t.setDaemon(true);
+      return t;
+    }));
+    hook.start();
+    try {
+      BigDecimal perCall = price(OpenAiCalls.MODEL, 20, 10);
+      Path log = runUntilBlocked("http://127.0.0.1:" + hook.getAddress().getPort() + "/hook",
+          perCall.multiply(new BigDecimal("3.5")), () -> received.get() >= 2);
+
+      List<Long> calls = Files.readAllLines(log).stream().filter(l -> l.startsWith("CALL "))
+          .map(l -> Long.parseLong(l.split(" ")[1])).toList();
+      // The second attempt comes after the first timed out (5 s) and a 1 s back-off: the app called on meanwhile.
+      long widestGap = 0;
+      for (int i = 5; i < calls.size(); i++) {
+        widestGap = Math.max(widestGap, calls.get(i) - calls.get(i - 1));
+      }
+      assertThat(calls.get(calls.size() - 1) - calls.get(4)).isGreaterThan(5_000);
+      assertThat(widestGap).isLessThan(500);
+    } finally {
+      hook.stop(0);
+    }
+  }
+
   interface Condition {
     boolean met() throws Exception;
   }
