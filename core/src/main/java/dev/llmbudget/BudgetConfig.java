@@ -56,6 +56,7 @@ public final class BudgetConfig {
     k.put("llmbudget.budgets.file", null);
     k.put("llmbudget.metrics.port", null);
     k.put("llmbudget.metrics.host", "0.0.0.0");
+    k.put("llmbudget.metrics.user_tags", "false");
     k.put("llmbudget.alert.thresholds", "0.8,1.0");
     k.put("llmbudget.alert.webhook", null);
     k.put("llmbudget.redis.url", null);
@@ -105,6 +106,7 @@ public final class BudgetConfig {
   private final Path budgetsFile;
   private final Integer metricsPort;
   private final String metricsHost;
+  private final boolean metricsUserTags;
   private final List<BigDecimal> alertThresholds;
   private final String alertWebhook;
   private final String redisUrl;
@@ -151,6 +153,7 @@ public final class BudgetConfig {
     budgetsFile = file == null ? null : Path.of(file);
     metricsPort = parse(source, "llmbudget.metrics.port", BudgetConfig::port);
     metricsHost = nonBlank(source, "llmbudget.metrics.host");
+    metricsUserTags = Boolean.parseBoolean(choice(source, "llmbudget.metrics.user_tags", "true", "false"));
     List<BigDecimal> thresholds = parse(source, "llmbudget.alert.thresholds", BudgetConfig::thresholds);
     alertThresholds = thresholds == null ? List.of() : thresholds;
     alertWebhook = parse(source, "llmbudget.alert.webhook", BudgetConfig::httpUrl);
@@ -369,6 +372,8 @@ public final class BudgetConfig {
   public Integer metricsPort() { return metricsPort; }
   /** {@code llmbudget.metrics.host}: the address the metrics endpoint binds, {@code 0.0.0.0} by default. */
   public String metricsHost() { return metricsHost; }
+  /** {@code llmbudget.metrics.user_tags}: Micrometer meters carry a {@code user} tag (unbounded cardinality; off by default). */
+  public boolean metricsUserTags() { return metricsUserTags; }
 
   /** {@code llmbudget.alert.thresholds}: shares of a budget (0.8 = 80 %) whose crossing is announced, ascending. */
   public List<BigDecimal> alertThresholds() { return alertThresholds; }
@@ -559,12 +564,14 @@ public final class BudgetConfig {
           d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
         } else if (t.endsWith("m")) {
           d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+        } else if (t.endsWith("h")) {
+          d = Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1)));
         } else {
           n = Long.parseLong(t);
           d = Duration.ofSeconds(n);
         }
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("'" + v + "' is not a time span like 500ms, 1s or 2m");
+        throw new IllegalArgumentException("'" + v + "' is not a time span like 500ms, 1s, 2m or 1h");
       }
       if (d.isNegative() || d.isZero()) {
         throw new IllegalArgumentException("'" + v + "' must be a positive time span");

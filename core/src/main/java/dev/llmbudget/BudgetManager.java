@@ -71,6 +71,17 @@ public final class BudgetManager {
     return projectName;
   }
 
+  /**
+   * Calls {@code listener} when the spend of the global budget or a user's budget in this manager's
+   * store reaches one of {@code llmbudget.alert.thresholds} (default {@code 0.8,1.0}): once per
+   * threshold per budget per period in this JVM, from a daemon thread within a flush interval of the
+   * charge, never on the call path. A listener that throws is logged and the others still run.
+   */
+  public void onThreshold(java.util.function.Consumer<BudgetThresholdEvent> listener) {
+    Objects.requireNonNull(listener, "listener");
+    dev.llmbudget.internal.BudgetAlerts.subscribe(store, BudgetRuntime.config(), clock, listener);
+  }
+
   /** Creates (or changes) {@code user}'s budget; {@code duration} may be {@code null} for one that never resets. */
   public BudgetSnapshot createBudget(double totalBudget, String user, String duration) {
     return createBudget(Money.budget(totalBudget, "totalBudget"), user, duration, clock.instant());

@@ -172,6 +172,8 @@ class BudgetConfigTest {
         .isEqualTo(Duration.ofSeconds(90));
     assertThat(BudgetConfig.from(Map.of(), Map.of("LLMBUDGET_RESERVATION_TTL", "2m")).reservationTtl())
         .isEqualTo(Duration.ofMinutes(2));
+    assertThat(BudgetConfig.of(Map.of("llmbudget.reservation_ttl", "2h")).reservationTtl())
+        .isEqualTo(Duration.ofHours(2));
     assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.reservation_ttl", "0s")))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("llmbudget.reservation_ttl");
     assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.reservation_ttl", "soon")))

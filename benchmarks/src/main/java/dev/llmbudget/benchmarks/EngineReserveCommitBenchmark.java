@@ -54,4 +54,17 @@ public class EngineReserveCommitBenchmark {
     r.commit(COST, MODEL);
     return r;
   }
+
+  static final dev.llmbudget.Usage USAGE = dev.llmbudget.Usage.of(MODEL, 20, 10);
+
+  /**
+   * Committed from token usage, as the agent does: pricing, the store, and the per-model token and
+   * cost counters that Micrometer reads (a map lookup and three LongAdder adds once the series exists).
+   */
+  @Benchmark
+  public Reservation memoryStoreOneUserCommitUsage() {
+    Reservation r = engine.reserve("alice", COST);
+    r.commit(USAGE);
+    return r;
+  }
 }

@@ -332,8 +332,10 @@ public final class BudgetEngine {
   public BigDecimal charge(String user, Usage usage) {
     BigDecimal cost = cost(usage);
     String[] keys = keysFor(user);
-    store.charge(keys, Picodollars.of(cost), usage.model(), clock.instant(), usage);
-    BudgetAlerts.charged(keys);
+    long pico = Picodollars.of(cost);
+    store.charge(keys, pico, usage.model(), clock.instant(), usage);
+    BudgetAlerts.charged(store, keys);
+    UsageCounters.record(this, user, usage.model(), usage.promptTokens(), usage.outputTokens(), pico);
     return cost;
   }
 
@@ -445,8 +447,12 @@ public final class BudgetEngine {
         release();
         throw e;
       }
-      if (settle(Picodollars.of(cost), usage.model(), usage)) {
+      long pico = Picodollars.of(cost);
+      if (settle(pico, usage.model(), usage)) {
         CallCounters.metered(usage.estimated());
+        // the model the call asked for: what OpenTelemetry's gen_ai.request.model means
+        UsageCounters.record(engine, user, model != null ? model : usage.model(), usage.promptTokens(),
+            usage.outputTokens(), pico);
       }
       return cost;
     }
@@ -456,8 +462,10 @@ public final class BudgetEngine {
       if (cost.signum() < 0) {
         throw new IllegalArgumentException("cost must not be negative, was " + cost.toPlainString());
       }
-      if (settle(Picodollars.of(cost), model, null)) {
+      long pico = Picodollars.of(cost);
+      if (settle(pico, model, null)) {
         CallCounters.metered(false);
+        UsageCounters.record(engine, user, model != null ? model : this.model, 0, 0, pico);
       }
     }
 
@@ -480,7 +488,7 @@ public final class BudgetEngine {
           engine.store.charge(keys, actual, bookedModel, now, usage);
         }
         if (actual > 0) {
-          BudgetAlerts.charged(keys);
+          BudgetAlerts.charged(engine.store, keys);
         }
         return true;
       }

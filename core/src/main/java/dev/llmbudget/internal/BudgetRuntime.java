@@ -66,6 +66,7 @@ public final class BudgetRuntime {
     ConfiguredBudgets.validate(c);
     config = c;
     MdcUser.setKey(c.mdcKey());
+    UsageCounters.userTags(c.metricsUserTags());
     for (String warning : BudgetConfig.unknownKeyWarnings(System.getProperties(), System.getenv())) {
       Log.warnOnce(warning, warning, null);
     }

@@ -48,6 +48,31 @@ public final class ConfiguredBudgets {
 
   private ConfiguredBudgets() {}
 
+  /** The file watchers started, stopped at JVM shutdown or by {@link #stopAll}. */
+  private static final List<Thread> WATCHERS = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  static {
+    try {
+      Runtime.getRuntime().addShutdownHook(new Thread(ConfiguredBudgets::stopAll, "llm-budget-budgets-file-stop"));
+    } catch (IllegalStateException | SecurityException e) {
+      // the JVM is shutting down already
+    }
+  }
+
+  /** Stops every file watcher (at JVM shutdown; tests call it to leave no thread behind). */
+  public static void stopAll() {
+    for (Thread t : WATCHERS) {
+      WATCHERS.remove(t);
+      t.interrupt();
+      try {
+        t.join(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
   /**
    * Checks the configured budgets (the file included) without applying them, so a bad file stops
    * the agent at start with a message naming it.
@@ -71,6 +96,7 @@ public final class ConfiguredBudgets {
       Duration every = config.flushInterval();
       Thread t = new Thread(() -> watch(store, config, clock, file, every, read), "llm-budget-budgets-file");
       t.setDaemon(true);
+      WATCHERS.add(t);
       t.start();
     }
   }
@@ -104,7 +130,7 @@ public final class ConfiguredBudgets {
   private static void watch(BudgetStore store, BudgetConfig config, Clock clock, Path file, Duration every,
       List<Object> read) {
     List<Object> seen = read;
-    while (true) {
+    while (!Thread.currentThread().isInterrupted()) {
       try {
         Thread.sleep(every.toMillis());
       } catch (InterruptedException e) {

@@ -46,4 +46,44 @@ public final class UserIds {
     }
     return null;
   }
+
+  /**
+   * The budgets {@code keys} name, for a log line: {@code the global budget and user 'alice'}, not
+   * {@code [$global, alice]}.
+   */
+  public static String describe(String[] keys) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < keys.length; i++) {
+      if (i > 0) {
+        sb.append(i == keys.length - 1 ? " and " : ", ");
+      }
+      sb.append(BudgetStore.GLOBAL_KEY.equals(keys[i]) ? "the global budget" : "user '" + keys[i] + "'");
+    }
+    return sb.length() == 0 ? "no budget" : sb.toString();
+  }
+
+  /** {@code d} as an operator writes it in a setting: {@code 10m}, {@code 90s}, {@code 1h30m}, {@code 250ms}. */
+  public static String describe(java.time.Duration d) {
+    if (d.isZero() || d.isNegative()) {
+      return d.toMillis() + "ms";
+    }
+    StringBuilder sb = new StringBuilder();
+    long h = d.toHours();
+    int m = d.toMinutesPart();
+    int s = d.toSecondsPart();
+    int ms = d.toMillisPart();
+    if (h > 0) {
+      sb.append(h).append('h');
+    }
+    if (m > 0) {
+      sb.append(m).append('m');
+    }
+    if (s > 0) {
+      sb.append(s).append('s');
+    }
+    if (ms > 0 || sb.length() == 0) {
+      sb.append(ms).append("ms");
+    }
+    return sb.toString();
+  }
 }

@@ -97,6 +97,25 @@ public interface BudgetStore extends AutoCloseable {
   /** Applies every reset that has come due by {@code now}. */
   void resetDue(Instant now);
 
+  /**
+   * Claims the announcement that budget {@code key} crossed {@code threshold} (e.g. {@code 0.8}) in
+   * the period that began at {@code periodStart}: true for the one caller that should announce it.
+   * A store shared by many JVMs makes that one caller across all of them, atomically (Redis
+   * {@code SET NX}, a PostgreSQL row with a unique key, the local file under its lock), and may
+   * forget the claim after {@code periodEnd} (null: a budget that never resets). The default is true
+   * every time: a store of one JVM, where the caller remembers what it announced.
+   *
+   * @throws BudgetStoreException when a shared store cannot be reached
+   */
+  default boolean claimAlert(String key, String threshold, Instant periodStart, Instant periodEnd) {
+    return true;
+  }
+
+  /** The store's ledger of spend per day, when it keeps one (PostgreSQL); empty by default. */
+  default Optional<SpendHistory> spendHistory() {
+    return Optional.empty();
+  }
+
   /** Makes everything charged so far durable (a no-op for memory). */
   void flush();
 

@@ -415,9 +415,10 @@ final class Ledger {
     if (first != null) {
       // one line per scan, not per reservation: a burst of abandoned calls must not flood the log
       Log.warn("llm-budget: released " + released + (released == 1 ? " reservation" : " reservations")
-          + " not settled within its lease of " + java.time.Duration.ofMillis(first.expiresAt - first.reservedAt)
+          + " not settled within its lease of "
+          + dev.llmbudget.internal.UserIds.describe(java.time.Duration.ofMillis(first.expiresAt - first.reservedAt))
           + " (llmbudget.reservation_ttl), e.g. $" + Picodollars.toDollars(first.amount).toPlainString()
-          + " for " + java.util.Arrays.toString(first.keys)
+          + " for " + dev.llmbudget.internal.UserIds.describe(first.keys)
           + "; a call that completes later is still charged what it used");
     }
     return released;

@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.List;
@@ -120,6 +121,61 @@ public final class LocalFileStore extends LedgerStore {
         fileStamp = stamp();
       });
     }
+  }
+
+  /**
+   * Claims an alert in {@code .<file>.alerts} beside the data file, under the data file's lock, so
+   * JVMs sharing the file announce each crossing once. Best effort as the file is: each JVM sees the
+   * others' spend only after their flush, so the crossing itself may be noticed late, never twice.
+   * Claims are forgotten a day after their period ends.
+   */
+  @Override
+  public boolean claimAlert(String key, String threshold, Instant periodStart, Instant periodEnd) {
+    Path claims = file.resolveSibling("." + file.getFileName() + ".alerts");
+    String id = (key + "\t" + periodStart.toEpochMilli() + "\t" + threshold).replace('\n', ' ');
+    long now = clock.millis();
+    long forgetAfter = periodEnd == null ? Long.MAX_VALUE : Math.max(periodEnd.toEpochMilli(), now) + 86_400_000L;
+    boolean[] claimed = new boolean[1];
+    synchronized (flushLock) {
+      try {
+        Files.createDirectories(file.getParent());
+      } catch (IOException e) {
+        throw new BudgetStoreException(describe() + ": cannot create its directory: " + e, e);
+      }
+      underFileLock(() -> {
+        List<String> kept = new java.util.ArrayList<>();
+        boolean seen = false;
+        if (Files.exists(claims)) {
+          for (String line : Files.readAllLines(claims, java.nio.charset.StandardCharsets.UTF_8)) {
+            int tab = line.lastIndexOf('\t');
+            if (tab < 0) {
+              continue;
+            }
+            long forget;
+            try {
+              forget = Long.parseLong(line.substring(tab + 1));
+            } catch (NumberFormatException e) {
+              continue;
+            }
+            if (forget < now) {
+              continue;
+            }
+            kept.add(line);
+            seen |= line.substring(0, tab).equals(id);
+          }
+        }
+        if (!seen) {
+          kept.add(id + "\t" + forgetAfter);
+          Path tmp = claims.resolveSibling(claims.getFileName() + ".tmp");
+          Files.write(tmp, kept, java.nio.charset.StandardCharsets.UTF_8);
+          Files.move(tmp, claims, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+              java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+          copyModeAndGroup(file, claims);
+        }
+        claimed[0] = !seen;
+      });
+    }
+    return claimed[0];
   }
 
   /** Stops the flush thread and writes a last time. */

@@ -322,6 +322,17 @@ public final class OfflineAllowanceStore implements BudgetStore {
   }
 
   @Override
+  public Optional<SpendHistory> spendHistory() {
+    return remote.spendHistory();
+  }
+
+  /** The server's claim; while it is unreachable this throws and the caller announces on its own. */
+  @Override
+  public boolean claimAlert(String key, String threshold, Instant periodStart, Instant periodEnd) {
+    return remote.claimAlert(key, threshold, periodStart, periodEnd);
+  }
+
+  @Override
   public void resetCost(String key, Instant now) {
     remote.resetCost(key, now);
   }

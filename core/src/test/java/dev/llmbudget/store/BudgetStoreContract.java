@@ -56,6 +56,39 @@ abstract class BudgetStoreContract {
     return new BigDecimal(s);
   }
 
+  /** Whether the store claims alerts once across its users (shared stores); a store of one JVM claims every time. */
+  boolean claimsAlertsOnce() {
+    return false;
+  }
+
+  @Test
+  void anAlertIsClaimedOncePerBudgetThresholdAndPeriodEvenWhenClaimedConcurrently() throws Exception {
+    Instant end = T0.plus(java.time.Duration.ofDays(30));
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<Boolean>> claims = new ArrayList<>();
+      CountDownLatch go = new CountDownLatch(1);
+      for (int i = 0; i < 8; i++) {
+        claims.add(pool.submit(() -> {
+          go.await();
+          return store.claimAlert("alice", "0.8", T0, end);
+        }));
+      }
+      go.countDown();
+      int won = 0;
+      for (Future<Boolean> f : claims) {
+        won += f.get(30, TimeUnit.SECONDS) ? 1 : 0;
+      }
+      assertThat(won).isEqualTo(claimsAlertsOnce() ? 1 : 8);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(store.claimAlert("alice", "1", T0, end)).isTrue();
+    assertThat(store.claimAlert("bob", "0.8", T0, end)).isTrue();
+    assertThat(store.claimAlert("alice", "0.8", end, null)).isTrue(); // the next period
+    assertThat(store.claimAlert("alice", "0.8", end, null)).isEqualTo(!claimsAlertsOnce());
+  }
+
   @Test
   void reserveWithinTheLimitSucceedsAndBeyondItRefuses() {
     store.putBudget("alice", usd("10"), null, T0);

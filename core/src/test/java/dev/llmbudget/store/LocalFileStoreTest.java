@@ -37,6 +37,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class LocalFileStoreTest extends BudgetStoreContract {
 
+  @Override
+  boolean claimsAlertsOnce() {
+    return true;
+  }
+
   @TempDir
   Path dir;
 

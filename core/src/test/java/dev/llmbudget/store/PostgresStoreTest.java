@@ -8,6 +8,11 @@ import java.util.Map;
 class PostgresStoreTest extends BudgetStoreContract {
 
   @Override
+  boolean claimsAlertsOnce() {
+    return true;
+  }
+
+  @Override
   BudgetStore openStore() {
     BudgetConfig config = BudgetConfig.of(Map.of(
         "llmbudget.postgres.schema", PostgresServer.freshSchema(),

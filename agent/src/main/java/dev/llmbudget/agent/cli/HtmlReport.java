@@ -72,6 +72,11 @@ final class HtmlReport {
       h.append(svg(modelBars.size(), modelBars));
     }
 
+    if (report.days() != null) {
+      h.append("<h2>Spend per day (last ").append(Report.HISTORY_DAYS).append(" days)</h2>\n");
+      h.append(report.days().isEmpty() ? "<p>No charges in the ledger in these days.</p>\n" : dayChart(report.days()));
+    }
+
     h.append("<h2>Table</h2>\n<table><tr><th>user</th><th>spent</th><th>budget</th><th>used</th>"
         + "<th>resets</th><th>next reset</th></tr>\n");
     List<Report.Row> all = new ArrayList<>();
@@ -91,6 +96,34 @@ final class HtmlReport {
     }
     h.append("</table>\n</body></html>\n");
     return h.toString();
+  }
+
+  /**
+   * A column per day with spend ({@code <g class="day-bar" data-day="2026-11-29">}), heights to
+   * scale against the dearest day, the date under every column and the amount in its title.
+   */
+  private static String dayChart(List<dev.llmbudget.store.SpendHistory.Day> days) {
+    int col = 22;
+    int height = 160;
+    BigDecimal max = days.stream().map(dev.llmbudget.store.SpendHistory.Day::cost).max(BigDecimal::compareTo)
+        .orElse(BigDecimal.ONE);
+    StringBuilder sb = new StringBuilder();
+    sb.append("<svg width=\"").append(Math.max(WIDTH, 60 + days.size() * col)).append("\" height=\"")
+        .append(height + 70).append("\" role=\"img\">\n");
+    sb.append("<text x=\"0\" y=\"12\">").append(Report.dollars(max)).append("</text>\n");
+    for (int i = 0; i < days.size(); i++) {
+      dev.llmbudget.store.SpendHistory.Day d = days.get(i);
+      int h = max.signum() <= 0 ? 0 : d.cost().multiply(BigDecimal.valueOf(height)).divide(max, 0, RoundingMode.HALF_UP)
+          .intValue();
+      int x = 60 + i * col;
+      sb.append("<g class=\"day-bar\" data-day=\"").append(d.day()).append("\"><title>").append(d.day()).append(": ")
+          .append(Report.dollars(d.cost())).append(" in ").append(d.calls()).append(d.calls() == 1 ? " call" : " calls")
+          .append("</title><rect class=\"model\" x=\"").append(x).append("\" y=\"").append(20 + height - h)
+          .append("\" width=\"").append(col - 6).append("\" height=\"").append(h).append("\"/>")
+          .append("<text transform=\"translate(").append(x + 12).append(',').append(height + 26)
+          .append(") rotate(60)\">").append(d.day().toString().substring(5)).append("</text></g>\n");
+    }
+    return sb.append("</svg>\n").toString();
   }
 
   /**

@@ -153,7 +153,8 @@ public final class LlmBudgetCli {
       boolean writes = c == Command.SET_BUDGET || c == Command.SET_GLOBAL || c == Command.RESET;
       Arguments a = validate(c, cl);
       store = open(config, writes);
-      execute(c, cl, a, store);
+      // Redis and PostgreSQL hold every JVM's reservations; the local file and hosted store do not.
+      execute(c, cl, a, store, "redis".equals(config.store()) || "postgres".equals(config.store()));
       store.close();
       store = null;
       return OK;
@@ -287,11 +288,12 @@ public final class LlmBudgetCli {
     return StoreRegistry.openDetached(config);
   }
 
-  private void execute(Command c, CommandLine cl, Arguments a, BudgetStore store) throws IOException {
+  private void execute(Command c, CommandLine cl, Arguments a, BudgetStore store, boolean reservedKnown)
+      throws IOException {
     Instant now = Instant.now();
     switch (c) {
       case REPORT: {
-        Report report = Report.of(store, now);
+        Report report = Report.of(store, now, reservedKnown);
         if (cl.flag("json")) {
           out.print(report.json());
         } else if (cl.flag("csv")) {
@@ -306,7 +308,7 @@ public final class LlmBudgetCli {
         break;
       }
       case USERS: {
-        Report report = Report.of(store, now);
+        Report report = Report.of(store, now, reservedKnown);
         List<String> users = new TreeSet<>(report.users().stream().map(Report.Row::name).toList()).stream().toList();
         if (cl.flag("json")) {
           out.print(Report.toJson(users));
@@ -319,10 +321,15 @@ public final class LlmBudgetCli {
         BudgetSnapshot s = store.snapshot(a.user(), now)
             .orElseThrow(() -> new UsageException("no user '" + a.user() + "' in " + store.describe()));
         Report.Row row = new Report.Row(a.user(), s);
+        java.util.List<dev.llmbudget.store.SpendHistory.Day> days = Report.history(store, a.user(), now);
         if (cl.flag("json")) {
-          out.print(Report.toJson(Report.jsonRow(row, true)));
+          Map<String, Object> json = Report.jsonRow(row, true, reservedKnown);
+          if (days != null) {
+            json.put("spend_per_day", Report.jsonDays(days));
+          }
+          out.print(Report.toJson(json));
         } else {
-          out.print(describe(row));
+          out.print(describe(row, reservedKnown, days));
         }
         break;
       }
@@ -360,7 +367,8 @@ public final class LlmBudgetCli {
     }
   }
 
-  private static String describe(Report.Row r) {
+  private static String describe(Report.Row r, boolean reservedKnown,
+      java.util.List<dev.llmbudget.store.SpendHistory.Day> days) {
     BudgetSnapshot s = r.snapshot();
     BigDecimal pct = r.percentUsed();
     StringBuilder sb = new StringBuilder();
@@ -371,13 +379,23 @@ public final class LlmBudgetCli {
       sb.append("used:         ").append(pct.toPlainString()).append("%\n");
       sb.append("remaining:    ").append(Report.dollars(s.totalBudget().subtract(s.currentCost()).max(BigDecimal.ZERO))).append('\n');
     }
-    sb.append("reserved:     ").append(Report.dollars(s.reserved())).append('\n');
+    sb.append("reserved:     ").append(reservedKnown ? Report.dollars(s.reserved()) : "n/a").append('\n');
     sb.append("resets:       ").append(Report.duration(s.duration())).append('\n');
     sb.append("period start: ").append(s.periodStart()).append('\n');
     sb.append("next reset:   ").append(s.nextReset() == null ? "-" : s.nextReset().toString()).append('\n');
     sb.append("models:").append(r.models().isEmpty() ? " none\n" : "\n");
     for (Map.Entry<String, BigDecimal> e : r.models()) {
       sb.append("  ").append(e.getKey()).append("  ").append(Report.dollars(e.getValue())).append('\n');
+    }
+    if (days != null) {
+      sb.append("spend per day (last ").append(Report.HISTORY_DAYS).append(" days):").append(days.isEmpty() ? " none\n" : "\n");
+      for (dev.llmbudget.store.SpendHistory.Day d : days) {
+        sb.append("  ").append(d.day()).append("  ").append(Report.dollars(d.cost())).append("  (").append(d.calls())
+            .append(d.calls() == 1 ? " call)\n" : " calls)\n");
+      }
+    }
+    if (!reservedKnown) {
+      sb.append(Report.RESERVED_UNKNOWN).append('\n');
     }
     return sb.toString();
   }

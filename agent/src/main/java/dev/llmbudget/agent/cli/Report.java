@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.llmbudget.BudgetDuration;
 import dev.llmbudget.store.BudgetSnapshot;
 import dev.llmbudget.store.BudgetStore;
+import dev.llmbudget.store.SpendHistory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -80,16 +81,29 @@ final class Report {
   private final Instant at;
   private final Row global;
   private final List<Row> users;
+  private final boolean reservedKnown;
+  private final List<SpendHistory.Day> days;
 
-  private Report(String store, Instant at, Row global, List<Row> users) {
+  /** Days of history a report and {@code show} read from a store with a ledger. */
+  static final int HISTORY_DAYS = 30;
+
+  private Report(String store, Instant at, Row global, List<Row> users, boolean reservedKnown,
+      List<SpendHistory.Day> days) {
     this.store = store;
     this.at = at;
     this.global = global;
     this.users = users;
+    this.reservedKnown = reservedKnown;
+    this.days = days;
   }
 
-  /** Reads every budget of {@code store} as of {@code now} (applying resets that are due). */
-  static Report of(BudgetStore store, Instant now) {
+  /**
+   * Reads every budget of {@code store} as of {@code now} (applying resets that are due), and the
+   * spend per day of the last {@link #HISTORY_DAYS} days where the store keeps a ledger.
+   * {@code reservedKnown}: the store records the reservations of every JVM (Redis, PostgreSQL);
+   * the local file and the hosted store do not, so their "reserved" is shown as unknown, not $0.
+   */
+  static Report of(BudgetStore store, Instant now, boolean reservedKnown) {
     Row global = store.snapshot(BudgetStore.GLOBAL_KEY, now).map(s -> new Row("(global)", s)).orElse(null);
     List<Row> users = new ArrayList<>();
     for (String key : store.keys()) {
@@ -98,8 +112,28 @@ final class Report {
       }
     }
     users.sort(BY_SHARE_USED);
-    return new Report(store.describe(), now, global, users);
+    List<SpendHistory.Day> days = history(store, BudgetStore.GLOBAL_KEY, now);
+    return new Report(store.describe(), now, global, users, reservedKnown, days);
   }
+
+  /** {@code key}'s spend per day over the last {@link #HISTORY_DAYS} days, or null without a ledger. */
+  static List<SpendHistory.Day> history(BudgetStore store, String key, Instant now) {
+    return store.spendHistory().map(h -> h.perDay(key, now.minus(java.time.Duration.ofDays(HISTORY_DAYS)), now))
+        .orElse(null);
+  }
+
+  /** Spend per day (oldest first), or null when the store keeps no ledger. */
+  List<SpendHistory.Day> days() {
+    return days;
+  }
+
+  boolean reservedKnown() {
+    return reservedKnown;
+  }
+
+  /** Said under the table and in {@code show} when reservations are per JVM. */
+  static final String RESERVED_UNKNOWN = "reserved n/a: this store does not record what running JVMs hold"
+      + " (each keeps its own reservations); Redis and PostgreSQL stores do";
 
   String store() {
     return store;
@@ -164,15 +198,17 @@ final class Report {
     }
     if (global == null && users.isEmpty()) {
       sb.append("(no budgets yet)\n");
+    } else if (!reservedKnown) {
+      sb.append(RESERVED_UNKNOWN).append('\n');
     }
     return sb.toString();
   }
 
-  private static String[] cells(Row r) {
+  private String[] cells(Row r) {
     BigDecimal pct = r.percentUsed();
     BudgetSnapshot s = r.snapshot;
     return new String[] {r.name, dollars(r.spent()), r.budget() == null ? "-" : dollars(r.budget()),
-        pct == null ? "-" : pct.toPlainString() + "%", dollars(s.reserved()), duration(s.duration()),
+        pct == null ? "-" : pct.toPlainString() + "%", reservedKnown ? dollars(s.reserved()) : "n/a", duration(s.duration()),
         s.nextReset() == null ? "-" : s.nextReset().truncatedTo(ChronoUnit.SECONDS).toString(), r.topModels(3)};
   }
 
@@ -193,7 +229,7 @@ final class Report {
       sb.append(csvCell(r.name)).append(',').append(plain(r.spent())).append(',')
           .append(r.budget() == null ? "" : plain(r.budget())).append(',')
           .append(pct == null ? "" : pct.toPlainString()).append(',')
-          .append(plain(r.snapshot.reserved())).append(',')
+          .append(reservedKnown ? plain(r.snapshot.reserved()) : "").append(',')
           .append(r.snapshot.duration() == null ? "" : csvCell(r.snapshot.duration().toString())).append(',')
           .append(r.snapshot.nextReset() == null ? "" : r.snapshot.nextReset().toString()).append(',')
           .append(csvCell(models.toString())).append('\n');
@@ -213,16 +249,32 @@ final class Report {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("store", store);
     root.put("at", at.toString());
-    root.put("global", global == null ? null : jsonRow(global, false));
+    root.put("global", global == null ? null : jsonRow(global, false, reservedKnown));
     List<Object> list = new ArrayList<>();
     for (Row r : users) {
-      list.add(jsonRow(r, true));
+      list.add(jsonRow(r, true, reservedKnown));
     }
     root.put("users", list);
+    if (days != null) {
+      root.put("spend_per_day", jsonDays(days));
+    }
     return toJson(root);
   }
 
-  static Map<String, Object> jsonRow(Row r, boolean withUser) {
+  static List<Object> jsonDays(List<SpendHistory.Day> days) {
+    List<Object> out = new ArrayList<>();
+    for (SpendHistory.Day d : days) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("day", d.day().toString());
+      m.put("spent", d.cost());
+      m.put("calls", d.calls());
+      out.add(m);
+    }
+    return out;
+  }
+
+  /** One budget as JSON; {@code reserved} is null where the store does not record reservations. */
+  static Map<String, Object> jsonRow(Row r, boolean withUser, boolean reservedKnown) {
     Map<String, Object> m = new LinkedHashMap<>();
     BudgetSnapshot s = r.snapshot;
     if (withUser) {
@@ -231,7 +283,7 @@ final class Report {
     m.put("spent", s.currentCost());
     m.put("budget", s.totalBudget());
     m.put("percent_used", r.percentUsed());
-    m.put("reserved", s.reserved());
+    m.put("reserved", reservedKnown ? s.reserved() : null);
     m.put("duration", s.duration() == null ? null : s.duration().toString());
     m.put("period_start", s.periodStart() == null ? null : s.periodStart().toString());
     m.put("next_reset", s.nextReset() == null ? null : s.nextReset().toString());

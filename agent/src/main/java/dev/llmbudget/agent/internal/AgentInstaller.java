@@ -6,6 +6,7 @@ import dev.llmbudget.agent.instrumentation.azure.AzureOpenAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.bedrock.BedrockInstrumentation;
 import dev.llmbudget.agent.instrumentation.genai.GenAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.langchain4j.LangChain4jInstrumentation;
+import dev.llmbudget.agent.instrumentation.micrometer.MicrometerInstrumentation;
 import dev.llmbudget.agent.instrumentation.springai.SpringAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.openai.OpenAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.stainless.HttpSeam;
@@ -32,7 +33,8 @@ public final class AgentInstaller {
   /** Every seam the agent weaves; a new SDK or framework is one more entry. */
   static final List<Seam> SEAMS = List.of(OpenAiInstrumentation.SDK, AnthropicInstrumentation.SDK,
       BedrockInstrumentation.INSTANCE, GenAiInstrumentation.INSTANCE, AzureOpenAiInstrumentation.INSTANCE,
-      LangChain4jInstrumentation.INSTANCE, SpringAiInstrumentation.INSTANCE, JmxRegistration.INSTANCE);
+      LangChain4jInstrumentation.INSTANCE, SpringAiInstrumentation.INSTANCE, MicrometerInstrumentation.INSTANCE,
+      JmxRegistration.INSTANCE);
 
   private AgentInstaller() {}
 
@@ -68,7 +70,7 @@ public final class AgentInstaller {
     if (Boolean.getBoolean("llmbudget.debug.startup")) {
       System.err.printf("llm-budget: agent installed in %.1f ms%n", (System.nanoTime() - started) / 1e6);
     }
-    warmUp(config.quiet());
+    warmUp(config.quiet(), inst);
   }
 
   /**
@@ -99,8 +101,10 @@ public final class AgentInstaller {
    * shows early. The JMX bean is registered when the JVM creates its MBean server ({@link
    * JmxRegistration}), or at once when that happened before the agent started.
    */
-  private static void warmUp(boolean quiet) {
+  private static void warmUp(boolean quiet, Instrumentation inst) {
     Thread t = new Thread(() -> {
+      // A Micrometer initialised before the agent was attached; otherwise its seam binds it.
+      MicrometerInstrumentation.bindLoaded(inst);
       PrometheusText.start(BudgetRuntime.config());
       try {
         // The token vocabularies (o200k: ~1.5 s of CPU and tens of MB) are not warmed: the

@@ -92,6 +92,65 @@ class AlertsIT {
     assertThat(widestGap).isLessThan(500);
   }
 
+  @Test
+  void aLibraryListenerHearsEachCrossingWithTheAgentAttached() throws Exception {
+    BigDecimal perCall = price(OpenAiCalls.MODEL, 20, 10);
+    BigDecimal max = perCall.multiply(new BigDecimal("3.5"));
+    try (FakeLlmServer llm = FakeLlmServer.start()) {
+      llm.usage(20, 10);
+      dev.llmbudget.testkit.ChildJvm.Result r = new ChildJvm()
+          .agentArgs("store=memory,quiet=true,max_budget=" + max.toPlainString() + ",alert.thresholds=0.5,0.8")
+          .run(ThresholdListenerApp.class.getName(), llm.openAiBaseUrl(), "5");
+
+      assertThat(r.exitCode()).as(r.output()).isZero();
+      List<String> events = r.lines().stream().filter(l -> l.startsWith("EVENT ")).toList();
+      assertThat(events).hasSize(2);
+      String limit = max.stripTrailingZeros().toPlainString();
+      assertThat(events.get(0)).startsWith("EVENT global 0.5 ").endsWith(" " + limit + " true");
+      assertThat(events.get(1)).isEqualTo("EVENT global 0.8 "
+          + perCall.multiply(BigDecimal.valueOf(3)).stripTrailingZeros().toPlainString() + " " + limit + " true");
+    }
+  }
+
+  @Test
+  void aWebhookThatAnswersSlowlyDoesNotHoldTheCallsUp() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
+    HttpServer hook = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+    hook.createContext("/hook", ex -> {
+      received.incrementAndGet();
+      try {
+        Thread.sleep(8_000); // past the webhook's 5 s deadline
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      ex.sendResponseHeaders(200, -1);
+      ex.close();
+    });
+    hook.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "slow-hook");
+      t.setDaemon(true);
+      return t;
+    }));
+    hook.start();
+    try {
+      BigDecimal perCall = price(OpenAiCalls.MODEL, 20, 10);
+      Path log = runUntilBlocked("http://127.0.0.1:" + hook.getAddress().getPort() + "/hook",
+          perCall.multiply(new BigDecimal("3.5")), () -> received.get() >= 2);
+
+      List<Long> calls = Files.readAllLines(log).stream().filter(l -> l.startsWith("CALL "))
+          .map(l -> Long.parseLong(l.split(" ")[1])).toList();
+      // The second attempt comes after the first timed out (5 s) and a 1 s back-off: the app called on meanwhile.
+      long widestGap = 0;
+      for (int i = 5; i < calls.size(); i++) {
+        widestGap = Math.max(widestGap, calls.get(i) - calls.get(i - 1));
+      }
+      assertThat(calls.get(calls.size() - 1) - calls.get(4)).isGreaterThan(5_000);
+      assertThat(widestGap).isLessThan(500);
+    } finally {
+      hook.stop(0);
+    }
+  }
+
   interface Condition {
     boolean met() throws Exception;
   }

@@ -80,8 +80,12 @@ class CliIT {
     Cli r = cli("report");
 
     assertThat(r.code).isZero();
-    List<String> rows = r.out.lines().skip(2).map(l -> l.split("\\s+")[0]).toList();
+    List<String> lines = r.out.lines().toList();
+    List<String> rows = lines.subList(2, lines.size() - 1).stream().map(l -> l.split("\\s+")[0]).toList();
     assertThat(rows).containsExactly("(global)", "carol", "alice", "bob", "batch-job");
+    // the local file does not record running JVMs' reservations: said, not shown as $0
+    assertThat(lines.get(lines.size() - 1)).startsWith("reserved n/a: this store does not record");
+    assertThat(r.out).containsPattern("alice\\s+\\$9\\.10\\s+\\$10\\.00\\s+91\\.00%\\s+n/a\\s");
     assertThat(r.out).contains("$23.40  $50.00   46.80%").contains("100.00%").contains("91.00%")
         .contains("gpt-4o $8.00, gpt-4o-mini $1.10").contains("monthly");
   }
@@ -101,8 +105,10 @@ class CliIT {
     assertThat(csv.code).isZero();
     assertThat(csv.out.lines().toList()).first().isEqualTo(
         "user,spent_usd,budget_usd,percent_used,reserved_usd,duration,next_reset,models");
-    assertThat(csv.out).contains("\nalice,9.10,10.00,91.00,0.00,monthly,2026-12-01T00:00:00Z,gpt-4o=8.00;gpt-4o-mini=1.10\n")
-        .contains("\nbatch-job,5.30,,,0.00,,,");
+    // the local file does not record running JVMs' reservations: unknown, not $0
+    assertThat(csv.out).contains("\nalice,9.10,10.00,91.00,,monthly,2026-12-01T00:00:00Z,gpt-4o=8.00;gpt-4o-mini=1.10\n")
+        .contains("\nbatch-job,5.30,,,,,,");
+    assertThat(json.get("global").get("reserved").isNull()).isTrue();
   }
 
   @Test

@@ -281,7 +281,7 @@ abstract class SdkAgentContract {
         "LLM budget of user 'alice' would be exceeded: spent $0 + reserved $0.01 of $0.01; this call may cost up to $");
     assertThat(r.step("sync@alice")).isEqualTo("OK");
     assertThat(r.spent("alice")).isEqualByComparingTo(price(Usage.of(model(), 20, 10)));
-    assertThat(r.output()).contains("released 1 reservation not settled within its lease of PT5S");
+    assertThat(r.output()).contains("released 1 reservation not settled within its lease of 5s");
     assertThat(server.requests(llmPath())).isEqualTo(2);
   }
 }

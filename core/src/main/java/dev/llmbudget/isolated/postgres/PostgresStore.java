@@ -250,8 +250,8 @@ final class PostgresStore implements BudgetStore {
         Instant reservedAt = instant(rs, 4);
         Instant expiresAt = instant(rs, 5);
         Log.warn("llm-budget: a reservation of $" + Picodollars.toDollars(amount).toPlainString() + " for "
-            + Arrays.toString((String[]) rs.getArray(3).getArray()) + " was not settled within its lease of "
-            + java.time.Duration.between(reservedAt, expiresAt)
+            + dev.llmbudget.internal.UserIds.describe((String[]) rs.getArray(3).getArray()) + " was not settled within its lease of "
+            + dev.llmbudget.internal.UserIds.describe(java.time.Duration.between(reservedAt, expiresAt))
             + " (llmbudget.reservation_ttl); it is released, and the call is still charged if it completes later");
       }
     }
@@ -692,6 +692,54 @@ final class PostgresStore implements BudgetStore {
       }
       c.rollback();
       return Collections.unmodifiableSet(out);
+    });
+  }
+
+  /** The ledger ({@code charge}) summed per day in the store's zone. */
+  @Override
+  public Optional<dev.llmbudget.store.SpendHistory> spendHistory() {
+    return Optional.of((key, from, to) -> inTransaction("read spend per day", c -> {
+      boolean all = BudgetStore.GLOBAL_KEY.equals(key);
+      List<dev.llmbudget.store.SpendHistory.Day> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT (charged_at AT TIME ZONE ?)::date, sum(cost_pico), count(*)"
+          + " FROM " + prefix + "charge WHERE project = ? AND charged_at >= ? AND charged_at < ?"
+          + (all ? "" : " AND user_key = ?") + " GROUP BY 1 ORDER BY 1")) {
+        ps.setString(1, zone.getId());
+        ps.setString(2, project);
+        ps.setObject(3, time(from));
+        ps.setObject(4, time(to));
+        if (!all) {
+          ps.setString(5, key);
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(new dev.llmbudget.store.SpendHistory.Day(rs.getObject(1, java.time.LocalDate.class),
+                rs.getBigDecimal(2).movePointLeft(12).stripTrailingZeros(), rs.getLong(3)));
+          }
+        }
+      }
+      c.rollback();
+      return out;
+    }));
+  }
+
+  /** One row per claim in {@code alert_claim}; the primary key lets exactly one INSERT through. */
+  @Override
+  public boolean claimAlert(String key, String threshold, Instant periodStart, Instant periodEnd) {
+    return inTransaction("claim an alert", c -> {
+      int n;
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + prefix + "alert_claim"
+          + " (project, key, period_start, threshold, period_end, claimed_at) VALUES (?, ?, ?, ?, ?, now())"
+          + " ON CONFLICT DO NOTHING")) {
+        ps.setString(1, project);
+        ps.setString(2, key);
+        ps.setObject(3, time(periodStart));
+        ps.setString(4, threshold);
+        ps.setObject(5, periodEnd == null ? null : time(periodEnd), Types.TIMESTAMP_WITH_TIMEZONE);
+        n = ps.executeUpdate();
+      }
+      c.commit();
+      return n == 1;
     });
   }
 

@@ -74,6 +74,16 @@ final class Schema {
       );
       CREATE INDEX charge_time ON %1$s.charge (project, charged_at);
       CREATE INDEX charge_user_time ON %1$s.charge (project, user_key, charged_at);
+      """, """
+      CREATE TABLE %1$s.alert_claim (
+        project      text        NOT NULL,
+        key          text        NOT NULL,
+        period_start timestamptz NOT NULL,
+        threshold    text        NOT NULL,
+        period_end   timestamptz,
+        claimed_at   timestamptz NOT NULL,
+        PRIMARY KEY (project, key, period_start, threshold)
+      );
       """);
 
   /** The version this code reads and writes. */

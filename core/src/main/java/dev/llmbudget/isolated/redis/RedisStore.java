@@ -25,6 +25,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
@@ -268,6 +269,27 @@ final class RedisStore implements BudgetStore {
   public Set<String> keys() {
     try {
       return Collections.unmodifiableSet(new TreeSet<>(redis.smembers(prefix + "keys")));
+    } catch (JedisException e) {
+      throw unreachable(e);
+    }
+  }
+
+  /**
+   * {@code SET <prefix>alert:<key>:<period start ms>:<threshold> NX}: the first JVM to set it
+   * announces. It expires a day after the period ends, or after now if that is later (clocks of a
+   * fleet differ); a budget that
+   * never resets keeps its few claims.
+   */
+  @Override
+  public boolean claimAlert(String key, String threshold, Instant periodStart, Instant periodEnd) {
+    SetParams nx = SetParams.setParams().nx();
+    if (periodEnd != null) {
+      // never in the past: a SET that expires at once would let every JVM claim
+      nx.pxAt(saturatedAdd(Math.max(millis(periodEnd), System.currentTimeMillis()), 86_400_000L));
+    }
+    try {
+      return "OK".equals(redis.set(prefix + "alert:" + key + ":" + periodStart.toEpochMilli() + ":" + threshold,
+          instance, nx));
     } catch (JedisException e) {
       throw unreachable(e);
     }
