@@ -11,6 +11,7 @@ import dev.llmbudget.pricing.PriceTable;
 import dev.llmbudget.pricing.UnknownModelException;
 import dev.llmbudget.store.BudgetSnapshot;
 import dev.llmbudget.store.BudgetStore;
+import dev.llmbudget.store.PendingCharges;
 import dev.llmbudget.store.Picodollars;
 import dev.llmbudget.store.ReserveResult;
 import dev.llmbudget.tokens.TokenCounter;
@@ -321,7 +322,7 @@ public final class BudgetEngine {
   public BigDecimal charge(String user, Usage usage) {
     BigDecimal cost = cost(usage);
     String[] keys = keysFor(user);
-    store.charge(keys, Picodollars.of(cost), usage.model(), clock.instant(), usage);
+    PendingCharges.charge(store, clock, keys, Picodollars.of(cost), usage.model(), usage);
     BudgetAlerts.charged(keys);
     return cost;
   }
@@ -428,14 +429,19 @@ public final class BudgetEngine {
     @Override
     public BigDecimal commit(Usage usage) {
       BigDecimal cost;
+      Usage booked = usage;
       try {
         cost = engine.cost(usage, model);
       } catch (RuntimeException e) {
-        release();
-        throw e;
+        // the call was answered, so it is paid for: what it held is the safe bound of its cost
+        Log.warnOnce("price-failed:" + e.getClass().getName(), "llm-budget: could not price an answered call of '"
+            + usage.model() + "' (" + e.getMessage() + "); it is charged what it reserved, $"
+            + Picodollars.toDollars(amount).toPlainString() + ", marked estimated", e);
+        cost = Picodollars.toDollars(amount);
+        booked = usage.asEstimated();
       }
-      if (settle(Picodollars.of(cost), usage.model(), usage)) {
-        CallCounters.metered(usage.estimated());
+      if (settle(Picodollars.of(cost), booked.model(), booked)) {
+        CallCounters.metered(booked.estimated());
       }
       return cost;
     }
@@ -463,11 +469,8 @@ public final class BudgetEngine {
     /** True when this settled the reservation, false when it was settled already. */
     private boolean settle(long actual, String bookedModel, Usage usage) {
       if (SETTLED.compareAndSet(this, 0, 1)) {
-        Instant now = engine.clock.instant();
-        if (!engine.store.settle(id, actual, bookedModel, now, usage)) {
-          // the store forgot it (its lease ran out long ago): the call still pays what it used
-          engine.store.charge(keys, actual, bookedModel, now, usage);
-        }
+        // a settle the store refuses is kept and retried until it lands, never dropped: the call was answered
+        PendingCharges.settle(engine.store, engine.clock, id, keys, actual, bookedModel, usage);
         if (actual > 0) {
           BudgetAlerts.charged(keys);
         }

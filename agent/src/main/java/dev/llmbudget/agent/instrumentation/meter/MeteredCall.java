@@ -249,7 +249,7 @@ public final class MeteredCall {
     meter.finish();
   }
 
-  /** Charges {@code usage}, unless the call is settled already; a failed charge releases the reservation. */
+  /** Charges {@code usage}, unless the call is settled already; if that fails, the call is charged what it reserved. */
   public void commit(Usage usage) {
     if (!SETTLED.compareAndSet(this, 0, 1)) {
       return;
@@ -262,9 +262,16 @@ public final class MeteredCall {
             + " maxOutputTokens=" + request.maxOutputTokens() + " capToSend=" + capToSend);
       }
     } catch (Throwable t) {
+      // the call was answered: it pays what it reserved rather than nothing (core keeps a charge its
+      // store refuses and retries it, so this is only for a failure of ours before the store)
       Log.warnOnce("settle:" + t.getClass().getName(), "llm-budget: could not charge an LLM call (" + t
-          + "); its reservation is released", t);
-      releaseReservation();
+          + "); it is charged what it reserved", t);
+      try {
+        reservation.commit(reservation.amount(), request.model());
+      } catch (Throwable again) {
+        Log.warnOnce("settle-reserved:" + again.getClass().getName(), "llm-budget: could not charge an LLM call what "
+            + "it reserved (" + again + "); the reservation stays held until its lease ends", again);
+      }
     }
   }
 
