@@ -198,6 +198,34 @@ class PostgresFleetIT {
   }
 
   @Test
+  void aCallAnsweredWhileTheServerIsDownIsChargedOnceWhenItIsBack() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(pg.embedded(), "an external server (LLMBUDGET_IT_POSTGRES_URL) is not stopped by tests");
+    Path out = dir.resolve("down-at-settle.out");
+    llm.answerDelay(3_000);
+    try {
+      // one call, then the JVM stays up 20 s: its settle meets a stopped server, the retry a running one
+      Process p = launch(child("llmbudget.api_timeout", "1s", "llmbudget.max_budget", "1000"), out, "erin", 1, 1, 20_000);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (llm.totalRequests() < 1 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(query("SELECT count(*) FROM $s.reservation")).as("the call's reservation").isEqualTo(1);
+      pg.stop();
+      Thread.sleep(6_000); // the answer came and its settle failed
+      pg.restart();
+      List<String> lines = finish(p, out);
+
+      assertThat(total(lines, "OK")).isEqualTo(1);
+      assertThat(query("SELECT count(*) FROM $s.charge WHERE user_key = 'erin'")).as("charged once").isEqualTo(1);
+      assertThat(query("SELECT spent_pico FROM $s.budget WHERE key = 'erin'")).isEqualTo(CALL_PICO);
+      assertThat(query("SELECT spent_pico FROM $s.budget WHERE key = '$global'")).isEqualTo(CALL_PICO);
+      assertThat(query("SELECT reserved_pico FROM $s.budget WHERE key = '$global'")).isZero();
+    } finally {
+      llm.answerDelay(0);
+    }
+  }
+
+  @Test
   void anAppsOwnBudgetManagerOnPostgresWorksWithTheAgentAttached() throws Exception {
     ChildJvm c = new ChildJvm().systemProperty("llmbudget.store", "memory")
         .systemProperty("llmbudget.postgres.schema", schema);
