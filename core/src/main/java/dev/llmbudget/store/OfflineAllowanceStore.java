@@ -54,6 +54,7 @@ public final class OfflineAllowanceStore implements BudgetStore {
     }
     this.remote = remote;
     this.allowance = allowancePico;
+    ExitFlush.register(this); // a journal still waiting at exit is replayed then, if the server answers
   }
 
   @Override
@@ -118,6 +119,7 @@ public final class OfflineAllowanceStore implements BudgetStore {
       used.addAndGet(actual - local.amount);
       if (actual != 0) {
         journal.add(new JournaledCharge(local.keys, actual, model, usage, -1, false));
+        PendingCharges.journaled(this);
       }
       replayIfOnline(now);
       return true;
@@ -135,6 +137,7 @@ public final class OfflineAllowanceStore implements BudgetStore {
     used.addAndGet(actual);
     // the failed settle may have landed with its answer lost: the replay settles the same id once
     journal.add(new JournaledCharge(keys, actual, model, usage, id, true));
+    PendingCharges.journaled(this);
     return true;
   }
 
@@ -159,6 +162,7 @@ public final class OfflineAllowanceStore implements BudgetStore {
     if (actual != 0) {
       used.addAndGet(actual);
       journal.add(new JournaledCharge(keys, actual, model, usage, -1, false));
+      PendingCharges.journaled(this);
     }
   }
 
@@ -290,6 +294,26 @@ public final class OfflineAllowanceStore implements BudgetStore {
     remote.resetDue(now);
   }
 
+  /**
+   * Replays the journal now if there is one, for the background retrier (a JVM that makes no more
+   * calls must not wait for its next call or its exit); true when it is empty afterwards.
+   */
+  boolean replayNow() {
+    if (journal.isEmpty()) {
+      return true;
+    }
+    Instant now = Instant.now();
+    try {
+      replay(now);
+      return true;
+    } catch (RuntimeException e) {
+      if (e instanceof BudgetStoreException) {
+        goOffline(now, (BudgetStoreException) e);
+      }
+      return false;
+    }
+  }
+
   @Override
   public void flush() {
     if (!journal.isEmpty()) {
@@ -305,6 +329,7 @@ public final class OfflineAllowanceStore implements BudgetStore {
 
   @Override
   public void close() {
+    ExitFlush.unregister(this);
     flush();
     remote.close();
   }

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,6 +33,8 @@ public final class PendingCharges {
   private static final LongAdder LOST = new LongAdder();
   private static final Object RETRYING = new Object();
   private static volatile Thread retrier;
+  /** Offline journals ({@link OfflineAllowanceStore}) with charges to replay; the retrier replays them too. */
+  private static final Set<OfflineAllowanceStore> JOURNALS = ConcurrentHashMap.newKeySet();
 
   private PendingCharges() {}
 
@@ -80,9 +83,20 @@ public final class PendingCharges {
     }
   }
 
-  /** Charges waiting for their store. */
+  /** Charges waiting for their store: those kept here and those in offline journals. */
   public static int size() {
-    return SIZE.get();
+    int n = SIZE.get();
+    for (OfflineAllowanceStore s : JOURNALS) {
+      n += s.journalSize();
+    }
+    return n;
+  }
+
+  /** {@code store} journaled a charge: the retrier replays its journal until it is empty. */
+  static void journaled(OfflineAllowanceStore store) {
+    if (JOURNALS.add(store)) {
+      startRetrier();
+    }
   }
 
   /** Charges dropped because the journal was full ({@value #CAPACITY}), since this JVM started. */
@@ -124,7 +138,7 @@ public final class PendingCharges {
     long delay = FIRST_DELAY_MILLIS;
     while (true) {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(delay));
-      if (QUEUE.isEmpty()) {
+      if (QUEUE.isEmpty() && JOURNALS.isEmpty()) {
         delay = FIRST_DELAY_MILLIS;
         continue;
       }
@@ -158,7 +172,18 @@ public final class PendingCharges {
       if (landed > 0 && failing.isEmpty()) {
         Log.info("llm-budget: " + landed + " held-back charges are booked");
       }
-      return QUEUE.isEmpty();
+      boolean journalsEmpty = true;
+      for (OfflineAllowanceStore s : JOURNALS) {
+        if (s.replayNow()) {
+          JOURNALS.remove(s);
+          if (s.journalSize() > 0) { // journaled again meanwhile: keep watching
+            JOURNALS.add(s);
+          }
+        } else {
+          journalsEmpty = false;
+        }
+      }
+      return QUEUE.isEmpty() && journalsEmpty;
     }
   }
 
