@@ -175,7 +175,7 @@ final class PostgresStore implements BudgetStore {
     }
 
     void spend(long amount) {
-      spent = saturatedAdd(spent, amount);
+      spent = Picodollars.saturatedAdd(spent, amount);
       dirty = true;
     }
   }
@@ -392,7 +392,7 @@ final class PostgresStore implements BudgetStore {
           if (r == null || r.limit == null) {
             continue;
           }
-          if (!fits(r.spent, r.reserved, amount, r.limit)) {
+          if (!Picodollars.fits(r.spent, r.reserved, amount, r.limit)) {
             c.rollback();
             return ReserveResult.exhausted(key, r.spent, r.reserved, r.limit);
           }
@@ -836,17 +836,5 @@ final class PostgresStore implements BudgetStore {
   static Instant instant(ResultSet rs, int i) throws SQLException {
     OffsetDateTime t = rs.getObject(i, OffsetDateTime.class);
     return t == null ? null : t.toInstant();
-  }
-
-  static boolean fits(long spent, long reserved, long amount, long limit) {
-    return spent < limit && saturatedAdd(saturatedAdd(spent, reserved), amount) <= limit;
-  }
-
-  static long saturatedAdd(long a, long b) {
-    long r = a + b;
-    if (((a ^ r) & (b ^ r)) < 0) {
-      return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
-    }
-    return r;
   }
 }
