@@ -167,6 +167,24 @@ public final class BudgetEngine {
     return reserveCall(user, model, prompt, messages, maxOutputTokens, false).reservation();
   }
 
+  /** As {@link #reserveForCall(String, String, CharSequence, int, long)}, naming the SDK whose call it is, for the ledger. */
+  public Reservation reserveForCall(String user, String model, CharSequence prompt, int messages,
+      long maxOutputTokens, String sdk) {
+    return reserveCall(user, model, prompt, messages, maxOutputTokens, false, sdk).reservation();
+  }
+
+  /**
+   * As {@link #reserveCall(String, String, CharSequence, int, long, boolean)}; {@code sdk} names the
+   * SDK or framework that metered the call (e.g. {@code openai-java}), booked with its charge.
+   */
+  public CallReservation reserveCall(String user, String model, CharSequence prompt, int messages,
+      long maxOutputTokens, boolean canRewrite, String sdk) {
+    CallReservation r = reserveCall(user, model, prompt, messages, maxOutputTokens, canRewrite);
+    // written before the reservation leaves this thread, read once at settle: a constant, no allocation
+    ((Held) r.reservation()).sdk = sdk;
+    return r;
+  }
+
   /**
    * A reservation and the output cap it pays for. When {@code rewrite} is true the request must go
    * out with {@code outputCap} as its output cap (the cap was lowered or added); otherwise it goes
@@ -322,7 +340,7 @@ public final class BudgetEngine {
   public BigDecimal charge(String user, Usage usage) {
     BigDecimal cost = cost(usage);
     String[] keys = keysFor(user);
-    PendingCharges.charge(store, clock, keys, Picodollars.of(cost), usage.model(), usage);
+    PendingCharges.charge(store, clock, keys, Picodollars.of(cost), usage.model(), usage, null);
     BudgetAlerts.charged(keys);
     return cost;
   }
@@ -400,6 +418,8 @@ public final class BudgetEngine {
     private final String user;
     private final long amount;
     private final String model;
+    /** The SDK that metered the call, for the ledger; null for a library caller. */
+    String sdk;
     private volatile int settled;
 
     Held(BudgetEngine engine, long id, String[] keys, String user, long amount, String model) {
@@ -470,7 +490,7 @@ public final class BudgetEngine {
     private boolean settle(long actual, String bookedModel, Usage usage) {
       if (SETTLED.compareAndSet(this, 0, 1)) {
         // a settle the store refuses is kept and retried until it lands, never dropped: the call was answered
-        PendingCharges.settle(engine.store, engine.clock, id, keys, actual, bookedModel, usage);
+        PendingCharges.settle(engine.store, engine.clock, id, keys, actual, bookedModel, usage, sdk);
         if (actual > 0) {
           BudgetAlerts.charged(keys);
         }

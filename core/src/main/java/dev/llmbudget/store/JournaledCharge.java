@@ -18,13 +18,16 @@ final class JournaledCharge {
   final long actual;
   final String model;
   final Usage usage;
+  final String sdk;
   final long reservationId;
   private long replayId = -1;
   /** True once an attempt may have reached the store (its answer can have been lost). */
   private boolean attempted;
 
-  JournaledCharge(String[] keys, long actual, String model, Usage usage, long reservationId, boolean attempted) {
+  JournaledCharge(String[] keys, long actual, String model, Usage usage, String sdk, long reservationId,
+      boolean attempted) {
     this.keys = keys;
+    this.sdk = sdk;
     this.actual = actual;
     this.model = model;
     this.usage = usage;
@@ -43,8 +46,8 @@ final class JournaledCharge {
     if (reservationId >= 0) {
       boolean tried = attempted;
       attempted = true;
-      if (!store.settle(reservationId, actual, model, now, usage) && !tried) {
-        store.charge(keys, actual, model, now, usage);
+      if (!store.settle(reservationId, actual, model, now, usage, sdk) && !tried) {
+        store.charge(keys, actual, model, now, usage, sdk);
       }
       return;
     }
@@ -62,10 +65,10 @@ final class JournaledCharge {
       }
       if (!r.isOk()) {
         // a budget already spent refuses even a zero reservation; the money was spent all the same
-        store.charge(keys, actual, model, now, usage);
+        store.charge(keys, actual, model, now, usage, sdk);
         return;
       }
     }
-    store.settle(replayId, actual, model, now, usage);
+    store.settle(replayId, actual, model, now, usage, sdk);
   }
 }

@@ -114,11 +114,16 @@ public final class OfflineAllowanceStore implements BudgetStore {
 
   @Override
   public boolean settle(long id, long actual, String model, Instant now, Usage usage) {
+    return settle(id, actual, model, now, usage, null);
+  }
+
+  @Override
+  public boolean settle(long id, long actual, String model, Instant now, Usage usage, String sdk) {
     LocalHold local = localHolds.remove(id);
     if (local != null) {
       used.addAndGet(actual - local.amount);
       if (actual != 0) {
-        journal.add(new JournaledCharge(local.keys, actual, model, usage, -1, false));
+        journal.add(new JournaledCharge(local.keys, actual, model, usage, sdk, -1, false));
         PendingCharges.journaled(this);
       }
       replayIfOnline(now);
@@ -127,16 +132,16 @@ public final class OfflineAllowanceStore implements BudgetStore {
     String[] keys = remoteKeys.remove(id);
     if (keys != null && tryServer(now)) {
       try {
-        return remote.settle(id, actual, model, now, usage);
+        return remote.settle(id, actual, model, now, usage, sdk);
       } catch (BudgetStoreException e) {
         goOffline(now, e);
       }
     } else if (keys == null) {
-      return remote.settle(id, actual, model, now, usage);
+      return remote.settle(id, actual, model, now, usage, sdk);
     }
     used.addAndGet(actual);
     // the failed settle may have landed with its answer lost: the replay settles the same id once
-    journal.add(new JournaledCharge(keys, actual, model, usage, id, true));
+    journal.add(new JournaledCharge(keys, actual, model, usage, sdk, id, true));
     PendingCharges.journaled(this);
     return true;
   }
@@ -148,12 +153,17 @@ public final class OfflineAllowanceStore implements BudgetStore {
 
   @Override
   public void charge(String[] keys, long actual, String model, Instant now, Usage usage) {
+    charge(keys, actual, model, now, usage, null);
+  }
+
+  @Override
+  public void charge(String[] keys, long actual, String model, Instant now, Usage usage, String sdk) {
     if (actual < 0) {
       throw new IllegalArgumentException("a charge cannot be negative, was " + actual + " picodollars");
     }
     if (tryServer(now)) {
       try {
-        remote.charge(keys, actual, model, now, usage);
+        remote.charge(keys, actual, model, now, usage, sdk);
         return;
       } catch (BudgetStoreException e) {
         goOffline(now, e);
@@ -161,7 +171,7 @@ public final class OfflineAllowanceStore implements BudgetStore {
     }
     if (actual != 0) {
       used.addAndGet(actual);
-      journal.add(new JournaledCharge(keys, actual, model, usage, -1, false));
+      journal.add(new JournaledCharge(keys, actual, model, usage, sdk, -1, false));
       PendingCharges.journaled(this);
     }
   }

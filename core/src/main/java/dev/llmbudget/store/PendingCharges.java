@@ -43,33 +43,34 @@ public final class PendingCharges {
    * store forgot it; when the store fails, keeps the charge for retry instead of throwing.
    */
   public static void settle(BudgetStore store, Clock clock, long id, String[] keys, long actual, String model,
-      Usage usage) {
+      Usage usage, String sdk) {
     boolean settled;
     try {
-      settled = store.settle(id, actual, model, clock.instant(), usage);
+      settled = store.settle(id, actual, model, clock.instant(), usage, sdk);
     } catch (IllegalArgumentException e) {
       throw e;
     } catch (RuntimeException e) {
       // the settle may have landed with only its answer lost: the retry settles the same id, which
       // acts once, so nothing is charged twice
-      keep(store, clock, new JournaledCharge(keys, actual, model, usage, id, true), e);
+      keep(store, clock, new JournaledCharge(keys, actual, model, usage, sdk, id, true), e);
       return;
     }
     if (!settled && actual != 0) {
       // the store forgot the reservation (its lease ran out long ago): the call still pays what it
       // used, through a charge that can be repeated without counting twice
-      charge(store, clock, new JournaledCharge(keys, actual, model, usage, -1, false));
+      charge(store, clock, new JournaledCharge(keys, actual, model, usage, sdk, -1, false));
     }
   }
 
   /** Charges {@code keys} without a reservation; when the store fails, keeps the charge for retry. */
-  public static void charge(BudgetStore store, Clock clock, String[] keys, long actual, String model, Usage usage) {
+  public static void charge(BudgetStore store, Clock clock, String[] keys, long actual, String model, Usage usage,
+      String sdk) {
     try {
-      store.charge(keys, actual, model, clock.instant(), usage);
+      store.charge(keys, actual, model, clock.instant(), usage, sdk);
     } catch (IllegalArgumentException e) {
       throw e;
     } catch (RuntimeException e) {
-      keep(store, clock, new JournaledCharge(keys, actual, model, usage, -1, false), e);
+      keep(store, clock, new JournaledCharge(keys, actual, model, usage, sdk, -1, false), e);
     }
   }
 

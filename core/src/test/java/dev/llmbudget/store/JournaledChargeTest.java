@@ -45,7 +45,7 @@ class JournaledChargeTest {
     assertThat(store.settle(id, DOLLAR / 2, "gpt-4o-mini", now)).isTrue();
 
     // as if the settle's answer had been lost: the journal settles the same id again
-    new JournaledCharge(keys, DOLLAR / 2, "gpt-4o-mini", null, id, true).apply(store, now);
+    new JournaledCharge(keys, DOLLAR / 2, "gpt-4o-mini", null, null, id, true).apply(store, now);
 
     assertThat(ledger("SELECT count(*) FROM %s.charge")).isEqualTo(1);
     assertThat(Picodollars.of(store.snapshot(BudgetStore.GLOBAL_KEY, now).orElseThrow().currentCost()))
@@ -56,7 +56,7 @@ class JournaledChargeTest {
   void aKeptChargeWhoseReservationTheStoreForgotIsChargedOnceEvenWhenReplayedTwice() throws Exception {
     String[] keys = {BudgetStore.GLOBAL_KEY};
     java.time.Instant now = java.time.Instant.now();
-    JournaledCharge c = new JournaledCharge(keys, DOLLAR / 4, "gpt-4o-mini", null, -1, false);
+    JournaledCharge c = new JournaledCharge(keys, DOLLAR / 4, "gpt-4o-mini", null, null, -1, false);
 
     c.apply(store, now);
     c.apply(store, now); // as if the first replay's answer had been lost

@@ -140,6 +140,7 @@ class PostgresFleetIT {
     assertThat(query("SELECT count(*) FROM $s.charge WHERE output_tokens = ? AND input_tokens = 20"
         + " AND model = 'gpt-4o-mini' AND estimated = false", MAX_TOKENS)).isEqualTo(k);
     assertThat(query("SELECT count(DISTINCT reservation) FROM $s.charge")).isEqualTo(k);
+    assertThat(query("SELECT count(*) FROM $s.charge WHERE sdk = 'openai-java'")).as("the ledger names the SDK").isEqualTo(k);
   }
 
   @Test
@@ -217,6 +218,7 @@ class PostgresFleetIT {
 
       assertThat(total(lines, "OK")).isEqualTo(1);
       assertThat(query("SELECT count(*) FROM $s.charge WHERE user_key = 'erin'")).as("charged once").isEqualTo(1);
+      assertThat(query("SELECT count(*) FROM $s.charge WHERE user_key = 'erin' AND sdk = 'openai-java'")).isEqualTo(1);
       assertThat(query("SELECT spent_pico FROM $s.budget WHERE key = 'erin'")).isEqualTo(CALL_PICO);
       assertThat(query("SELECT spent_pico FROM $s.budget WHERE key = '$global'")).isEqualTo(CALL_PICO);
       assertThat(query("SELECT reserved_pico FROM $s.budget WHERE key = '$global'")).isZero();
@@ -239,5 +241,7 @@ class PostgresFleetIT {
     assertThat(r.output()).doesNotContain("SLF4J");
     assertThat(query("SELECT cost_pico FROM $s.charge WHERE project = 'library' AND user_key = 'dora'"))
         .isEqualTo(250_000_000_000L);
+    assertThat(query("SELECT count(*) FROM $s.charge WHERE project = 'library' AND sdk IS NULL"))
+        .as("a library call names no SDK").isEqualTo(1);
   }
 }

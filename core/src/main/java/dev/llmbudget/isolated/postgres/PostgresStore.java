@@ -125,7 +125,7 @@ final class PostgresStore implements BudgetStore {
     qDropModels = "DELETE FROM " + s + "budget_model WHERE project = ? AND key = ?";
     qCharge = "INSERT INTO " + s + "charge (charged_at, project, user_key, model, input_tokens, cached_tokens,"
         + " cache_write_tokens, output_tokens, reasoning_tokens, cost_pico, estimated, reservation, sdk)"
-        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)";
+        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     qModels = "SELECT model, spent_pico FROM " + s + "budget_model WHERE project = ? AND key = ?";
     qExpiredHeld = "SELECT coalesce(sum(amount_pico), 0) FROM " + s + "reservation WHERE project = ? AND NOT expired"
         + " AND expires_at <= ? AND ? = ANY(held_keys)";
@@ -326,7 +326,7 @@ final class PostgresStore implements BudgetStore {
 
   /** Books {@code actual} per model on every key and appends the ledger row. */
   private void book(Connection c, CallKeys keys, long actual, String model, Instant now, Usage usage,
-      String reservation) throws SQLException {
+      String reservation, String sdk) throws SQLException {
     if (actual != 0 && model != null) {
       try (PreparedStatement ps = c.prepareStatement(qAddModel)) {
         for (String k : keys.sorted) {
@@ -365,6 +365,7 @@ final class PostgresStore implements BudgetStore {
         ps.setNull(11, Types.BOOLEAN);
       }
       ps.setString(12, reservation);
+      ps.setString(13, sdk);
       ps.executeUpdate();
     }
   }
@@ -437,6 +438,11 @@ final class PostgresStore implements BudgetStore {
 
   @Override
   public boolean settle(long id, long actual, String model, Instant now, Usage usage) {
+    return settle(id, actual, model, now, usage, null);
+  }
+
+  @Override
+  public boolean settle(long id, long actual, String model, Instant now, Usage usage, String sdk) {
     if (actual < 0) {
       throw new IllegalArgumentException("a charge cannot be negative, was " + actual + " picodollars");
     }
@@ -489,7 +495,7 @@ final class PostgresStore implements BudgetStore {
         }
       }
       write(c, rows);
-      book(c, k, actual, model, now, usage, instance + ":" + id);
+      book(c, k, actual, model, now, usage, instance + ":" + id, sdk);
       c.commit();
       return true;
     });
@@ -502,6 +508,11 @@ final class PostgresStore implements BudgetStore {
 
   @Override
   public void charge(String[] keys, long actual, String model, Instant now, Usage usage) {
+    charge(keys, actual, model, now, usage, null);
+  }
+
+  @Override
+  public void charge(String[] keys, long actual, String model, Instant now, Usage usage, String sdk) {
     if (actual < 0) {
       throw new IllegalArgumentException("a charge cannot be negative, was " + actual + " picodollars");
     }
@@ -518,7 +529,7 @@ final class PostgresStore implements BudgetStore {
         }
       }
       write(c, rows);
-      book(c, k, actual, model, now, usage, null);
+      book(c, k, actual, model, now, usage, null, sdk);
       c.commit();
       return null;
     });

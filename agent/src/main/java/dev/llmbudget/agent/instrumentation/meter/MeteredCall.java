@@ -69,13 +69,21 @@ public final class MeteredCall {
    * with the cap {@link #capToSend()} says, which {@code llmbudget.output_reserve=clamp} needs.
    */
   public static MeteredCall reserve(String user, LlmRequest request, boolean canRewrite) {
+    return reserve(user, request, canRewrite, null);
+  }
+
+  /**
+   * As {@link #reserve(String, LlmRequest, boolean)}; {@code sdk} names the SDK or framework whose call
+   * it is (e.g. {@code openai-java}), booked in a ledger beside the charge.
+   */
+  public static MeteredCall reserve(String user, LlmRequest request, boolean canRewrite, String sdk) {
     if (request == null) {
       return null;
     }
     BudgetEngine.CallReservation reservation;
     try {
       reservation = BudgetRuntime.get().engine().reserveCall(user, request.model(), request.prompt(),
-          request.messageCount(), request.maxOutputTokens(), canRewrite);
+          request.messageCount(), request.maxOutputTokens(), canRewrite, sdk);
     } catch (Throwable t) {
       FailurePolicy.get().onMeteringFailure("an LLM call", t);
       return null;
@@ -106,8 +114,13 @@ public final class MeteredCall {
 
   /** As {@link #reserveOrRefuse(String, LlmRequest)}, with {@link #reserve(String, LlmRequest, boolean)}'s {@code canRewrite}. */
   public static Object reserveOrRefuse(String user, LlmRequest request, boolean canRewrite) {
+    return reserveOrRefuse(user, request, canRewrite, null);
+  }
+
+  /** As {@link #reserveOrRefuse(String, LlmRequest, boolean)}, naming the SDK as {@link #reserve(String, LlmRequest, boolean, String)} does. */
+  public static Object reserveOrRefuse(String user, LlmRequest request, boolean canRewrite, String sdk) {
     try {
-      return reserve(user, request, canRewrite);
+      return reserve(user, request, canRewrite, sdk);
     } catch (BudgetExceededError e) {
       return new Refusal(e);
     }
