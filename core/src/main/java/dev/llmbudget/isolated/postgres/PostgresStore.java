@@ -79,6 +79,7 @@ final class PostgresStore implements BudgetStore {
   private final String qCharge;
   private final String qModels;
   private final String qExpiredHeld;
+  private final String qWriteAndBook;
 
   /**
    * @param db connections to the database; {@code pool} closes them
@@ -126,6 +127,20 @@ final class PostgresStore implements BudgetStore {
     qCharge = "INSERT INTO " + s + "charge (charged_at, project, user_key, model, input_tokens, cached_tokens,"
         + " cache_write_tokens, output_tokens, reasoning_tokens, cost_pico, estimated, reservation, sdk)"
         + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    // a settle's or charge's writes in one round trip: the changed budget rows, the per-model spend
+    // and the ledger row (three tables, so the data-modifying CTEs never touch one row twice)
+    qWriteAndBook = "WITH upd AS (UPDATE " + s + "budget b SET spent_pico = v.spent, reserved_pico = v.reserved,"
+        + " period_start = v.ps::timestamptz, next_reset = v.nr::timestamptz"
+        + " FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::text[]) AS v(key, spent, reserved, ps, nr)"
+        + " WHERE b.project = ? AND b.key = v.key RETURNING 1),"
+        + " mdl AS (INSERT INTO " + s + "budget_model AS m (project, key, model, spent_pico)"
+        + " SELECT ?, mk, ?, ? FROM unnest(?::text[]) AS mk"
+        + " ON CONFLICT (project, key, model) DO UPDATE SET spent_pico = CASE"
+        + " WHEN m.spent_pico > 9223372036854775807 - EXCLUDED.spent_pico THEN 9223372036854775807"
+        + " ELSE m.spent_pico + EXCLUDED.spent_pico END RETURNING 1)"
+        + " INSERT INTO " + s + "charge (charged_at, project, user_key, model, input_tokens, cached_tokens,"
+        + " cache_write_tokens, output_tokens, reasoning_tokens, cost_pico, estimated, reservation, sdk)"
+        + " SELECT ?, ?, ?, ?, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?, ?::boolean, ?, ? WHERE ?";
     qModels = "SELECT model, spent_pico FROM " + s + "budget_model WHERE project = ? AND key = ?";
     qExpiredHeld = "SELECT coalesce(sum(amount_pico), 0) FROM " + s + "reservation WHERE project = ? AND NOT expired"
         + " AND expires_at <= ? AND ? = ANY(held_keys)";
@@ -324,6 +339,73 @@ final class PostgresStore implements BudgetStore {
     }
   }
 
+  /**
+   * {@link #write} and {@link #book} in one round trip; a row whose period just rolled over (its
+   * per-model spend is dropped first) takes the two steps instead.
+   */
+  private void writeAndBook(Connection c, CallKeys keys, Map<String, Row> rows, long actual, String model,
+      Instant now, Usage usage, String reservation, String sdk) throws SQLException {
+    List<Row> dirty = new ArrayList<>(rows.size());
+    for (Row r : rows.values()) {
+      if (r.reset) {
+        write(c, rows);
+        book(c, keys, actual, model, now, usage, reservation, sdk);
+        return;
+      }
+      if (r.dirty) {
+        dirty.add(r);
+      }
+    }
+    int n = dirty.size();
+    String[] key = new String[n];
+    Long[] spent = new Long[n];
+    Long[] reserved = new Long[n];
+    String[] periodStart = new String[n];
+    String[] nextReset = new String[n];
+    for (int i = 0; i < n; i++) {
+      Row r = dirty.get(i);
+      key[i] = r.key;
+      spent[i] = r.spent;
+      reserved[i] = r.reserved;
+      periodStart[i] = r.periodStart.toString();
+      nextReset[i] = r.nextReset == null ? null : r.nextReset.toString();
+    }
+    try (PreparedStatement ps = c.prepareStatement(qWriteAndBook)) {
+      ps.setArray(1, c.createArrayOf("text", key));
+      ps.setArray(2, c.createArrayOf("bigint", spent));
+      ps.setArray(3, c.createArrayOf("bigint", reserved));
+      ps.setArray(4, c.createArrayOf("text", periodStart));
+      ps.setArray(5, c.createArrayOf("text", nextReset));
+      ps.setString(6, project);
+      ps.setString(7, project);
+      ps.setString(8, model);
+      ps.setLong(9, actual);
+      ps.setArray(10, c.createArrayOf("text", actual != 0 && model != null ? keys.sorted : new String[0]));
+      ps.setObject(11, time(now));
+      ps.setString(12, project);
+      ps.setString(13, keys.user);
+      ps.setString(14, model);
+      if (usage != null) {
+        ps.setLong(15, usage.inputTokens());
+        ps.setLong(16, usage.cacheReadTokens());
+        ps.setLong(17, usage.cacheWrite5mTokens() + usage.cacheWrite1hTokens());
+        ps.setLong(18, usage.outputTokens());
+        ps.setLong(19, usage.reasoningTokens());
+        ps.setBoolean(21, usage.estimated());
+      } else {
+        for (int i = 15; i <= 19; i++) {
+          ps.setNull(i, Types.BIGINT);
+        }
+        ps.setNull(21, Types.BOOLEAN);
+      }
+      ps.setLong(20, actual);
+      ps.setString(22, reservation);
+      ps.setString(23, sdk);
+      ps.setBoolean(24, !(actual == 0 && model == null)); // a release is not a call: no ledger row
+      ps.executeUpdate();
+    }
+  }
+
   /** Books {@code actual} per model on every key and appends the ledger row. */
   private void book(Connection c, CallKeys keys, long actual, String model, Instant now, Usage usage,
       String reservation, String sdk) throws SQLException {
@@ -494,8 +576,7 @@ final class PostgresStore implements BudgetStore {
           r.spend(actual);
         }
       }
-      write(c, rows);
-      book(c, k, actual, model, now, usage, instance + ":" + id, sdk);
+      writeAndBook(c, k, rows, actual, model, now, usage, instance + ":" + id, sdk);
       c.commit();
       return true;
     });
@@ -528,8 +609,7 @@ final class PostgresStore implements BudgetStore {
           r.spend(actual);
         }
       }
-      write(c, rows);
-      book(c, k, actual, model, now, usage, null, sdk);
+      writeAndBook(c, k, rows, actual, model, now, usage, null, sdk);
       c.commit();
       return null;
     });
