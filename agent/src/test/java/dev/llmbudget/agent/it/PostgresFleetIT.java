@@ -199,6 +199,29 @@ class PostgresFleetIT {
   }
 
   @Test
+  void withNoOfflineAllowanceCallsAreRefusedDuringARestartThenResumeEachChargedOnce() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(pg.embedded(), "an external server (LLMBUDGET_IT_POSTGRES_URL) is not restarted by tests");
+    Path out = dir.resolve("restart-blocked.out");
+    Process p = launch(child("llmbudget.reservation_ttl", "3s", "llmbudget.api_timeout", "1s",
+        "llmbudget.store.offline_allowance", "0", "llmbudget.on_error", "block"), out, "frank", 4, 300, 10);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (llm.totalRequests() < 40 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    pg.stop();
+    Thread.sleep(3_000);
+    pg.restart();
+    List<String> lines = finish(p, out);
+    long rows = query("SELECT count(*) FROM $s.charge WHERE user_key = 'frank'");
+
+    assertThat(total(lines, "REFUSED")).as("refused while the server was down").isPositive();
+    assertThat(total(lines, "OK")).as("resumed after the restart").isGreaterThan(40);
+    assertThat(rows).as("every answered call charged once").isEqualTo(total(lines, "OK")).isEqualTo(llm.totalRequests());
+    assertThat(query("SELECT spent_pico FROM $s.budget WHERE key = 'frank'")).isEqualTo(rows * CALL_PICO);
+    assertThat(query("SELECT count(DISTINCT reservation) FROM $s.charge WHERE user_key = 'frank'")).isEqualTo(rows);
+  }
+
+  @Test
   void aCallAnsweredWhileTheServerIsDownIsChargedOnceWhenItIsBack() throws Exception {
     org.junit.jupiter.api.Assumptions.assumeTrue(pg.embedded(), "an external server (LLMBUDGET_IT_POSTGRES_URL) is not stopped by tests");
     Path out = dir.resolve("down-at-settle.out");
