@@ -11,6 +11,7 @@ import dev.llmbudget.pricing.PriceTable;
 import dev.llmbudget.pricing.UnknownModelException;
 import dev.llmbudget.store.BudgetSnapshot;
 import dev.llmbudget.store.BudgetStore;
+import dev.llmbudget.store.PendingCharges;
 import dev.llmbudget.store.Picodollars;
 import dev.llmbudget.store.ReserveResult;
 import dev.llmbudget.tokens.TokenCounter;
@@ -164,6 +165,31 @@ public final class BudgetEngine {
   public Reservation reserveForCall(String user, String model, CharSequence prompt, int messages,
       long maxOutputTokens) {
     return reserveCall(user, model, prompt, messages, maxOutputTokens, false).reservation();
+  }
+
+  /** As {@link #reserveForCall(String, String, CharSequence, int, long)}, naming the SDK whose call it is, for the ledger. */
+  public Reservation reserveForCall(String user, String model, CharSequence prompt, int messages,
+      long maxOutputTokens, String sdk) {
+    return reserveCall(user, model, prompt, messages, maxOutputTokens, false, sdk).reservation();
+  }
+
+  /**
+   * As {@link #reserveCall(String, String, CharSequence, int, long, boolean)}; {@code sdk} names the
+   * SDK or framework that metered the call (e.g. {@code openai-java}), booked with its charge.
+   */
+  public CallReservation reserveCall(String user, String model, CharSequence prompt, int messages,
+      long maxOutputTokens, boolean canRewrite, String sdk) {
+    return reserveCall(user, model, TokenCounter.upperBoundTokens(prompt), prompt, messages, maxOutputTokens,
+        canRewrite, sdk);
+  }
+
+  /** As {@link #reserveCall(String, String, long, CharSequence, int, long, boolean)}, naming the SDK whose call it is, for the ledger. */
+  public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
+      int messages, long maxOutputTokens, boolean canRewrite, String sdk) {
+    CallReservation r = reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, canRewrite);
+    // written before the reservation leaves this thread, read once at settle: a constant, no allocation
+    ((Held) r.reservation()).sdk = sdk;
+    return r;
   }
 
   /**
@@ -333,7 +359,7 @@ public final class BudgetEngine {
     BigDecimal cost = cost(usage);
     String[] keys = keysFor(user);
     long pico = Picodollars.of(cost);
-    store.charge(keys, pico, usage.model(), clock.instant(), usage);
+    PendingCharges.charge(store, clock, keys, pico, usage.model(), usage, null);
     BudgetAlerts.charged(store, keys);
     UsageCounters.record(this, user, usage.model(), usage.promptTokens(), usage.outputTokens(), pico);
     return cost;
@@ -412,6 +438,8 @@ public final class BudgetEngine {
     private final String user;
     private final long amount;
     private final String model;
+    /** The SDK that metered the call, for the ledger; null for a library caller. */
+    String sdk;
     private volatile int settled;
 
     Held(BudgetEngine engine, long id, String[] keys, String user, long amount, String model) {
@@ -441,15 +469,20 @@ public final class BudgetEngine {
     @Override
     public BigDecimal commit(Usage usage) {
       BigDecimal cost;
+      Usage booked = usage;
       try {
         cost = engine.cost(usage, model);
       } catch (RuntimeException e) {
-        release();
-        throw e;
+        // the call was answered, so it is paid for: what it held is the safe bound of its cost
+        Log.warnOnce("price-failed:" + e.getClass().getName(), "llm-budget: could not price an answered call of '"
+            + usage.model() + "' (" + e.getMessage() + "); it is charged what it reserved, $"
+            + Picodollars.toDollars(amount).toPlainString() + ", marked estimated", e);
+        cost = Picodollars.toDollars(amount);
+        booked = usage.asEstimated();
       }
       long pico = Picodollars.of(cost);
-      if (settle(pico, usage.model(), usage)) {
-        CallCounters.metered(usage.estimated());
+      if (settle(pico, booked.model(), booked)) {
+        CallCounters.metered(booked.estimated());
         // the model the call asked for: what OpenTelemetry's gen_ai.request.model means
         UsageCounters.record(engine, user, model != null ? model : usage.model(), usage.promptTokens(),
             usage.outputTokens(), pico);
@@ -482,11 +515,8 @@ public final class BudgetEngine {
     /** True when this settled the reservation, false when it was settled already. */
     private boolean settle(long actual, String bookedModel, Usage usage) {
       if (SETTLED.compareAndSet(this, 0, 1)) {
-        Instant now = engine.clock.instant();
-        if (!engine.store.settle(id, actual, bookedModel, now, usage)) {
-          // the store forgot it (its lease ran out long ago): the call still pays what it used
-          engine.store.charge(keys, actual, bookedModel, now, usage);
-        }
+        // a settle the store refuses is kept and retried until it lands, never dropped: the call was answered
+        PendingCharges.settle(engine.store, engine.clock, id, keys, actual, bookedModel, usage, sdk);
         if (actual > 0) {
           BudgetAlerts.charged(engine.store, keys);
         }

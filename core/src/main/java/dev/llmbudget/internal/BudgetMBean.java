@@ -87,6 +87,16 @@ public final class BudgetMBean implements BudgetMXBean {
   }
 
   @Override
+  public int getChargesPending() {
+    return dev.llmbudget.store.PendingCharges.size();
+  }
+
+  @Override
+  public long getChargesLost() {
+    return dev.llmbudget.store.PendingCharges.lostCount();
+  }
+
+  @Override
   public long getCallsEstimated() {
     return CallCounters.estimatedCount();
   }

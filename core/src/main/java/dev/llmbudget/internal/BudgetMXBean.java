@@ -35,4 +35,10 @@ public interface BudgetMXBean {
 
   /** Calls charged from an estimate because the provider reported no usage. */
   long getCallsEstimated();
+
+  /** Charges of answered calls that the store refused and that are retried until they land. */
+  int getChargesPending();
+
+  /** Charges lost because too many waited for the store at once. */
+  long getChargesLost();
 }

@@ -55,6 +55,11 @@ public final class PrometheusText {
         b.getCallsUnmetered());
     counter(sb, "llm_budget_calls_estimated_total", "LLM calls charged from an estimate (no usage reported).",
         b.getCallsEstimated());
+    sb.append("# HELP llm_budget_charges_pending Charges of answered calls the store refused, retried until they land.\n")
+        .append("# TYPE llm_budget_charges_pending gauge\n")
+        .append("llm_budget_charges_pending ").append(b.getChargesPending()).append('\n');
+    counter(sb, "llm_budget_charges_lost_total", "Charges lost because too many waited for the store at once.",
+        b.getChargesLost());
     return sb.toString();
   }
 

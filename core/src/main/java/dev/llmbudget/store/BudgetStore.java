@@ -73,6 +73,20 @@ public interface BudgetStore extends AutoCloseable {
     charge(keys, actual, model, now);
   }
 
+  /**
+   * As {@link #settle(long, long, String, Instant, dev.llmbudget.Usage)}, also naming the SDK or
+   * framework that metered the call ({@code sdk}, e.g. {@code openai-java}; null when unknown), for a
+   * ledger. The default ignores it.
+   */
+  default boolean settle(long id, long actual, String model, Instant now, dev.llmbudget.Usage usage, String sdk) {
+    return settle(id, actual, model, now, usage);
+  }
+
+  /** As {@link #charge(String[], long, String, Instant, dev.llmbudget.Usage)}, naming the SDK (nullable). */
+  default void charge(String[] keys, long actual, String model, Instant now, dev.llmbudget.Usage usage, String sdk) {
+    charge(keys, actual, model, now, usage);
+  }
+
   /** Releases every reservation whose lease has expired by {@code now}; returns how many it released. */
   int expireLeases(Instant now);
 

@@ -22,6 +22,11 @@ final class ExitFlush {
     static void ensure() {}
   }
 
+  /** Makes sure the hook runs at exit, for {@link PendingCharges} that wait for a store. */
+  static void ensureHook() {
+    Hook.ensure();
+  }
+
   static void register(BudgetStore store) {
     Hook.ensure();
     OPEN.add(store);
@@ -32,6 +37,11 @@ final class ExitFlush {
   }
 
   private static void flushAll() {
+    try {
+      PendingCharges.flushAtExit(); // before the stores close their connections
+    } catch (RuntimeException e) {
+      System.getLogger("dev.llmbudget").log(Level.WARNING, "llm-budget: could not book the held-back charges at exit", e);
+    }
     for (BudgetStore store : OPEN) {
       try {
         store.flush();

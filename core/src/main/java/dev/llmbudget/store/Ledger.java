@@ -538,15 +538,11 @@ final class Ledger {
    * so a huge amount is refused, never let through as a negative total.
    */
   static boolean fits(long spent, long reserved, long amount, long limit) {
-    return spent < limit && saturatedAdd(saturatedAdd(spent, reserved), amount) <= limit;
+    return Picodollars.fits(spent, reserved, amount, limit);
   }
 
   /** {@code a + b}, pinned at {@link Long#MAX_VALUE} or {@link Long#MIN_VALUE} instead of wrapping. */
   static long saturatedAdd(long a, long b) {
-    long r = a + b;
-    if (((a ^ r) & (b ^ r)) < 0) {
-      return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
-    }
-    return r;
+    return Picodollars.saturatedAdd(a, b);
   }
 }

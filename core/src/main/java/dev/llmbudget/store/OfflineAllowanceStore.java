@@ -1,6 +1,7 @@
 package dev.llmbudget.store;
 
 import dev.llmbudget.BudgetDuration;
+import dev.llmbudget.Usage;
 import dev.llmbudget.internal.Log;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -28,27 +29,6 @@ public final class OfflineAllowanceStore implements BudgetStore {
   /** A call admitted while offline: what it holds of the allowance and which keys it is for. */
   private record LocalHold(String[] keys, long amount) {}
 
-  /**
-   * A charge not yet on the server. {@code remoteId} is the server's reservation to settle, or -1 for
-   * a call admitted offline, which is replayed as a zero reservation under {@code replayId} and its
-   * settle, so a replay whose answer was lost can be repeated without charging twice.
-   */
-  private static final class Pending {
-    final String[] keys;
-    final long actual;
-    final String model;
-    final long remoteId;
-    long replayId = -1;
-    boolean attempted;
-
-    Pending(String[] keys, long actual, String model, long remoteId) {
-      this.keys = keys;
-      this.actual = actual;
-      this.model = model;
-      this.remoteId = remoteId;
-    }
-  }
-
   private record Terms(BigDecimal totalBudget, BudgetDuration duration, Instant createdAt) {}
 
   private final BudgetStore remote;
@@ -60,7 +40,7 @@ public final class OfflineAllowanceStore implements BudgetStore {
   private final ConcurrentHashMap<Long, LocalHold> localHolds = new ConcurrentHashMap<>();
   /** The keys of reservations made on the server, to charge them if their settle has to wait. */
   private final ConcurrentHashMap<Long, String[]> remoteKeys = new ConcurrentHashMap<>();
-  private final ConcurrentLinkedQueue<Pending> journal = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<JournaledCharge> journal = new ConcurrentLinkedQueue<>();
   /** Budgets this JVM created, re-created if absent after an outage (a server that lost its data). */
   private final Map<String, Terms> ownBudgets = new ConcurrentHashMap<>();
   /** Changes made by putBudget while the server was unreachable. */
@@ -74,6 +54,7 @@ public final class OfflineAllowanceStore implements BudgetStore {
     }
     this.remote = remote;
     this.allowance = allowancePico;
+    ExitFlush.register(this); // a journal still waiting at exit is replayed then, if the server answers
   }
 
   @Override
@@ -128,11 +109,22 @@ public final class OfflineAllowanceStore implements BudgetStore {
 
   @Override
   public boolean settle(long id, long actual, String model, Instant now) {
+    return settle(id, actual, model, now, null);
+  }
+
+  @Override
+  public boolean settle(long id, long actual, String model, Instant now, Usage usage) {
+    return settle(id, actual, model, now, usage, null);
+  }
+
+  @Override
+  public boolean settle(long id, long actual, String model, Instant now, Usage usage, String sdk) {
     LocalHold local = localHolds.remove(id);
     if (local != null) {
       used.addAndGet(actual - local.amount);
       if (actual != 0) {
-        journal.add(new Pending(local.keys, actual, model, -1));
+        journal.add(new JournaledCharge(local.keys, actual, model, usage, sdk, -1, false));
+        PendingCharges.journaled(this);
       }
       replayIfOnline(now);
       return true;
@@ -140,26 +132,38 @@ public final class OfflineAllowanceStore implements BudgetStore {
     String[] keys = remoteKeys.remove(id);
     if (keys != null && tryServer(now)) {
       try {
-        return remote.settle(id, actual, model, now);
+        return remote.settle(id, actual, model, now, usage, sdk);
       } catch (BudgetStoreException e) {
         goOffline(now, e);
       }
     } else if (keys == null) {
-      return remote.settle(id, actual, model, now);
+      return remote.settle(id, actual, model, now, usage, sdk);
     }
     used.addAndGet(actual);
-    journal.add(new Pending(keys, actual, model, id));
+    // the failed settle may have landed with its answer lost: the replay settles the same id once
+    journal.add(new JournaledCharge(keys, actual, model, usage, sdk, id, true));
+    PendingCharges.journaled(this);
     return true;
   }
 
   @Override
   public void charge(String[] keys, long actual, String model, Instant now) {
+    charge(keys, actual, model, now, null);
+  }
+
+  @Override
+  public void charge(String[] keys, long actual, String model, Instant now, Usage usage) {
+    charge(keys, actual, model, now, usage, null);
+  }
+
+  @Override
+  public void charge(String[] keys, long actual, String model, Instant now, Usage usage, String sdk) {
     if (actual < 0) {
       throw new IllegalArgumentException("a charge cannot be negative, was " + actual + " picodollars");
     }
     if (tryServer(now)) {
       try {
-        remote.charge(keys, actual, model, now);
+        remote.charge(keys, actual, model, now, usage, sdk);
         return;
       } catch (BudgetStoreException e) {
         goOffline(now, e);
@@ -167,7 +171,8 @@ public final class OfflineAllowanceStore implements BudgetStore {
     }
     if (actual != 0) {
       used.addAndGet(actual);
-      journal.add(new Pending(keys, actual, model, -1));
+      journal.add(new JournaledCharge(keys, actual, model, usage, sdk, -1, false));
+      PendingCharges.journaled(this);
     }
   }
 
@@ -224,9 +229,9 @@ public final class OfflineAllowanceStore implements BudgetStore {
           remote.putBudgetIfAbsent(k, t.totalBudget, t.duration, t.createdAt);
         }
       });
-      Pending p;
+      JournaledCharge p;
       while ((p = journal.peek()) != null) {
-        apply(p, now);
+        p.apply(remote, now);
         journal.poll();
         used.addAndGet(-p.actual);
       }
@@ -237,38 +242,6 @@ public final class OfflineAllowanceStore implements BudgetStore {
     } finally {
       replaying.unlock();
     }
-  }
-
-  private void apply(Pending p, Instant now) {
-    if (p.remoteId >= 0) {
-      boolean tried = p.attempted;
-      p.attempted = true;
-      // false: the server forgot the reservation (lease long gone, or its data lost) and nothing
-      // was charged, unless an earlier attempt of ours was applied and only its answer was lost
-      if (!remote.settle(p.remoteId, p.actual, p.model, now) && !tried) {
-        remote.charge(p.keys, p.actual, p.model, now);
-      }
-      return;
-    }
-    if (p.replayId < 0) {
-      p.replayId = remote.newReservationId();
-    }
-    boolean held = p.attempted;
-    p.attempted = true;
-    if (!held) {
-      ReserveResult r;
-      try {
-        r = remote.reserve(p.replayId, p.keys, 0, now, now.plus(Duration.ofMinutes(10)));
-      } catch (IllegalStateException alreadyHeld) {
-        r = ReserveResult.OK;
-      }
-      if (!r.isOk()) {
-        // a budget already spent refuses even a zero reservation; the money was spent all the same
-        remote.charge(p.keys, p.actual, p.model, now);
-        return;
-      }
-    }
-    remote.settle(p.replayId, p.actual, p.model, now);
   }
 
   @Override
@@ -342,6 +315,26 @@ public final class OfflineAllowanceStore implements BudgetStore {
     remote.resetDue(now);
   }
 
+  /**
+   * Replays the journal now if there is one, for the background retrier (a JVM that makes no more
+   * calls must not wait for its next call or its exit); true when it is empty afterwards.
+   */
+  boolean replayNow() {
+    if (journal.isEmpty()) {
+      return true;
+    }
+    Instant now = Instant.now();
+    try {
+      replay(now);
+      return true;
+    } catch (RuntimeException e) {
+      if (e instanceof BudgetStoreException) {
+        goOffline(now, (BudgetStoreException) e);
+      }
+      return false;
+    }
+  }
+
   @Override
   public void flush() {
     if (!journal.isEmpty()) {
@@ -357,6 +350,7 @@ public final class OfflineAllowanceStore implements BudgetStore {
 
   @Override
   public void close() {
+    ExitFlush.unregister(this);
     flush();
     remote.close();
   }

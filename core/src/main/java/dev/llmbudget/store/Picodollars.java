@@ -33,4 +33,22 @@ public final class Picodollars {
     BigDecimal d = BigDecimal.valueOf(pico, 12).stripTrailingZeros();
     return d.scale() < 0 ? d.setScale(0) : d;
   }
+
+  /** {@code a + b}, pinned at {@link Long#MAX_VALUE} or {@link Long#MIN_VALUE} instead of wrapping. */
+  public static long saturatedAdd(long a, long b) {
+    long r = a + b;
+    if (((a ^ r) & (b ^ r)) < 0) {
+      return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+    return r;
+  }
+
+  /**
+   * Whether {@code amount} fits next to {@code spent} and {@code reserved} under {@code limit}: a budget
+   * that has spent its limit refuses even a zero reservation, and the sum saturates instead of wrapping,
+   * so a huge amount is refused, never let through as a negative total. The one rule of every store.
+   */
+  public static boolean fits(long spent, long reserved, long amount, long limit) {
+    return spent < limit && saturatedAdd(saturatedAdd(spent, reserved), amount) <= limit;
+  }
 }

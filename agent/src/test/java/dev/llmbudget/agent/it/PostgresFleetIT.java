@@ -140,6 +140,7 @@ class PostgresFleetIT {
     assertThat(query("SELECT count(*) FROM $s.charge WHERE output_tokens = ? AND input_tokens = 20"
         + " AND model = 'gpt-4o-mini' AND estimated = false", MAX_TOKENS)).isEqualTo(k);
     assertThat(query("SELECT count(DISTINCT reservation) FROM $s.charge")).isEqualTo(k);
+    assertThat(query("SELECT count(*) FROM $s.charge WHERE sdk = 'openai-java'")).as("the ledger names the SDK").isEqualTo(k);
   }
 
   @Test
@@ -198,6 +199,58 @@ class PostgresFleetIT {
   }
 
   @Test
+  void withNoOfflineAllowanceCallsAreRefusedDuringARestartThenResumeEachChargedOnce() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(pg.embedded(), "an external server (LLMBUDGET_IT_POSTGRES_URL) is not restarted by tests");
+    Path out = dir.resolve("restart-blocked.out");
+    Process p = launch(child("llmbudget.reservation_ttl", "3s", "llmbudget.api_timeout", "1s",
+        "llmbudget.store.offline_allowance", "0", "llmbudget.on_error", "block"), out, "frank", 4, 300, 10);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (llm.totalRequests() < 40 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    pg.stop();
+    Thread.sleep(3_000);
+    pg.restart();
+    List<String> lines = finish(p, out);
+    long rows = query("SELECT count(*) FROM $s.charge WHERE user_key = 'frank'");
+
+    assertThat(total(lines, "REFUSED")).as("refused while the server was down").isPositive();
+    assertThat(total(lines, "OK")).as("resumed after the restart").isGreaterThan(40);
+    assertThat(rows).as("every answered call charged once").isEqualTo(total(lines, "OK")).isEqualTo(llm.totalRequests());
+    assertThat(query("SELECT spent_pico FROM $s.budget WHERE key = 'frank'")).isEqualTo(rows * CALL_PICO);
+    assertThat(query("SELECT count(DISTINCT reservation) FROM $s.charge WHERE user_key = 'frank'")).isEqualTo(rows);
+  }
+
+  @Test
+  void aCallAnsweredWhileTheServerIsDownIsChargedOnceWhenItIsBack() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(pg.embedded(), "an external server (LLMBUDGET_IT_POSTGRES_URL) is not stopped by tests");
+    Path out = dir.resolve("down-at-settle.out");
+    llm.answerDelay(3_000);
+    try {
+      // one call, then the JVM stays up 20 s: its settle meets a stopped server, the retry a running one
+      Process p = launch(child("llmbudget.api_timeout", "1s", "llmbudget.max_budget", "1000"), out, "erin", 1, 1, 20_000);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (llm.totalRequests() < 1 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(query("SELECT count(*) FROM $s.reservation")).as("the call's reservation").isEqualTo(1);
+      pg.stop();
+      Thread.sleep(6_000); // the answer came and its settle failed
+      pg.restart();
+      List<String> lines = finish(p, out);
+
+      assertThat(total(lines, "OK")).isEqualTo(1);
+      assertThat(query("SELECT count(*) FROM $s.charge WHERE user_key = 'erin'")).as("charged once").isEqualTo(1);
+      assertThat(query("SELECT count(*) FROM $s.charge WHERE user_key = 'erin' AND sdk = 'openai-java'")).isEqualTo(1);
+      assertThat(query("SELECT spent_pico FROM $s.budget WHERE key = 'erin'")).isEqualTo(CALL_PICO);
+      assertThat(query("SELECT spent_pico FROM $s.budget WHERE key = '$global'")).isEqualTo(CALL_PICO);
+      assertThat(query("SELECT reserved_pico FROM $s.budget WHERE key = '$global'")).isZero();
+    } finally {
+      llm.answerDelay(0);
+    }
+  }
+
+  @Test
   void anAppsOwnBudgetManagerOnPostgresWorksWithTheAgentAttached() throws Exception {
     ChildJvm c = new ChildJvm().systemProperty("llmbudget.store", "memory")
         .systemProperty("llmbudget.postgres.schema", schema);
@@ -211,5 +264,7 @@ class PostgresFleetIT {
     assertThat(r.output()).doesNotContain("SLF4J");
     assertThat(query("SELECT cost_pico FROM $s.charge WHERE project = 'library' AND user_key = 'dora'"))
         .isEqualTo(250_000_000_000L);
+    assertThat(query("SELECT count(*) FROM $s.charge WHERE project = 'library' AND sdk IS NULL"))
+        .as("a library call names no SDK").isEqualTo(1);
   }
 }

@@ -79,6 +79,14 @@ final class PostgresStore implements BudgetStore {
   private final String qCharge;
   private final String qModels;
   private final String qExpiredHeld;
+  private final String qWriteAndBook;
+  /**
+   * The keys of this JVM's live reservations, so a settle need not read them back (one round trip
+   * less); a miss (a full map, a lost answer) reads them from the reservation row as before.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<Long, String[]> liveKeys = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Reservations abandoned without a settle stay in {@link #liveKeys}; past this many it is not filled. */
+  static final int MAX_LIVE_KEYS = 100_000;
 
   /**
    * @param db connections to the database; {@code pool} closes them
@@ -125,7 +133,21 @@ final class PostgresStore implements BudgetStore {
     qDropModels = "DELETE FROM " + s + "budget_model WHERE project = ? AND key = ?";
     qCharge = "INSERT INTO " + s + "charge (charged_at, project, user_key, model, input_tokens, cached_tokens,"
         + " cache_write_tokens, output_tokens, reasoning_tokens, cost_pico, estimated, reservation, sdk)"
-        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)";
+        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    // a settle's or charge's writes in one round trip: the changed budget rows, the per-model spend
+    // and the ledger row (three tables, so the data-modifying CTEs never touch one row twice)
+    qWriteAndBook = "WITH upd AS (UPDATE " + s + "budget b SET spent_pico = v.spent, reserved_pico = v.reserved,"
+        + " period_start = v.ps::timestamptz, next_reset = v.nr::timestamptz"
+        + " FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::text[]) AS v(key, spent, reserved, ps, nr)"
+        + " WHERE b.project = ? AND b.key = v.key RETURNING 1),"
+        + " mdl AS (INSERT INTO " + s + "budget_model AS m (project, key, model, spent_pico)"
+        + " SELECT ?, mk, ?, ? FROM unnest(?::text[]) AS mk"
+        + " ON CONFLICT (project, key, model) DO UPDATE SET spent_pico = CASE"
+        + " WHEN m.spent_pico > 9223372036854775807 - EXCLUDED.spent_pico THEN 9223372036854775807"
+        + " ELSE m.spent_pico + EXCLUDED.spent_pico END RETURNING 1)"
+        + " INSERT INTO " + s + "charge (charged_at, project, user_key, model, input_tokens, cached_tokens,"
+        + " cache_write_tokens, output_tokens, reasoning_tokens, cost_pico, estimated, reservation, sdk)"
+        + " SELECT ?, ?, ?, ?, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?, ?::boolean, ?, ? WHERE ?";
     qModels = "SELECT model, spent_pico FROM " + s + "budget_model WHERE project = ? AND key = ?";
     qExpiredHeld = "SELECT coalesce(sum(amount_pico), 0) FROM " + s + "reservation WHERE project = ? AND NOT expired"
         + " AND expires_at <= ? AND ? = ANY(held_keys)";
@@ -175,7 +197,7 @@ final class PostgresStore implements BudgetStore {
     }
 
     void spend(long amount) {
-      spent = saturatedAdd(spent, amount);
+      spent = Picodollars.saturatedAdd(spent, amount);
       dirty = true;
     }
   }
@@ -324,9 +346,76 @@ final class PostgresStore implements BudgetStore {
     }
   }
 
+  /**
+   * {@link #write} and {@link #book} in one round trip; a row whose period just rolled over (its
+   * per-model spend is dropped first) takes the two steps instead.
+   */
+  private void writeAndBook(Connection c, CallKeys keys, Map<String, Row> rows, long actual, String model,
+      Instant now, Usage usage, String reservation, String sdk) throws SQLException {
+    List<Row> dirty = new ArrayList<>(rows.size());
+    for (Row r : rows.values()) {
+      if (r.reset) {
+        write(c, rows);
+        book(c, keys, actual, model, now, usage, reservation, sdk);
+        return;
+      }
+      if (r.dirty) {
+        dirty.add(r);
+      }
+    }
+    int n = dirty.size();
+    String[] key = new String[n];
+    Long[] spent = new Long[n];
+    Long[] reserved = new Long[n];
+    String[] periodStart = new String[n];
+    String[] nextReset = new String[n];
+    for (int i = 0; i < n; i++) {
+      Row r = dirty.get(i);
+      key[i] = r.key;
+      spent[i] = r.spent;
+      reserved[i] = r.reserved;
+      periodStart[i] = r.periodStart.toString();
+      nextReset[i] = r.nextReset == null ? null : r.nextReset.toString();
+    }
+    try (PreparedStatement ps = c.prepareStatement(qWriteAndBook)) {
+      ps.setArray(1, c.createArrayOf("text", key));
+      ps.setArray(2, c.createArrayOf("bigint", spent));
+      ps.setArray(3, c.createArrayOf("bigint", reserved));
+      ps.setArray(4, c.createArrayOf("text", periodStart));
+      ps.setArray(5, c.createArrayOf("text", nextReset));
+      ps.setString(6, project);
+      ps.setString(7, project);
+      ps.setString(8, model);
+      ps.setLong(9, actual);
+      ps.setArray(10, c.createArrayOf("text", actual != 0 && model != null ? keys.sorted : new String[0]));
+      ps.setObject(11, time(now));
+      ps.setString(12, project);
+      ps.setString(13, keys.user);
+      ps.setString(14, model);
+      if (usage != null) {
+        ps.setLong(15, usage.inputTokens());
+        ps.setLong(16, usage.cacheReadTokens());
+        ps.setLong(17, usage.cacheWrite5mTokens() + usage.cacheWrite1hTokens());
+        ps.setLong(18, usage.outputTokens());
+        ps.setLong(19, usage.reasoningTokens());
+        ps.setBoolean(21, usage.estimated());
+      } else {
+        for (int i = 15; i <= 19; i++) {
+          ps.setNull(i, Types.BIGINT);
+        }
+        ps.setNull(21, Types.BOOLEAN);
+      }
+      ps.setLong(20, actual);
+      ps.setString(22, reservation);
+      ps.setString(23, sdk);
+      ps.setBoolean(24, !(actual == 0 && model == null)); // a release is not a call: no ledger row
+      ps.executeUpdate();
+    }
+  }
+
   /** Books {@code actual} per model on every key and appends the ledger row. */
   private void book(Connection c, CallKeys keys, long actual, String model, Instant now, Usage usage,
-      String reservation) throws SQLException {
+      String reservation, String sdk) throws SQLException {
     if (actual != 0 && model != null) {
       try (PreparedStatement ps = c.prepareStatement(qAddModel)) {
         for (String k : keys.sorted) {
@@ -365,6 +454,7 @@ final class PostgresStore implements BudgetStore {
         ps.setNull(11, Types.BOOLEAN);
       }
       ps.setString(12, reservation);
+      ps.setString(13, sdk);
       ps.executeUpdate();
     }
   }
@@ -392,7 +482,7 @@ final class PostgresStore implements BudgetStore {
           if (r == null || r.limit == null) {
             continue;
           }
-          if (!fits(r.spent, r.reserved, amount, r.limit)) {
+          if (!Picodollars.fits(r.spent, r.reserved, amount, r.limit)) {
             c.rollback();
             return ReserveResult.exhausted(key, r.spent, r.reserved, r.limit);
           }
@@ -418,6 +508,9 @@ final class PostgresStore implements BudgetStore {
           ps.executeUpdate();
         }
         c.commit();
+        if (liveKeys.size() < MAX_LIVE_KEYS) {
+          liveKeys.put(id, k.sorted);
+        }
         return ReserveResult.OK;
       });
     } catch (BudgetStoreException e) {
@@ -437,21 +530,29 @@ final class PostgresStore implements BudgetStore {
 
   @Override
   public boolean settle(long id, long actual, String model, Instant now, Usage usage) {
+    return settle(id, actual, model, now, usage, null);
+  }
+
+  @Override
+  public boolean settle(long id, long actual, String model, Instant now, Usage usage, String sdk) {
     if (actual < 0) {
       throw new IllegalArgumentException("a charge cannot be negative, was " + actual + " picodollars");
     }
+    String[] cached = liveKeys.remove(id);
     return inTransaction("settle", c -> {
-      String[] keys;
-      try (PreparedStatement ps = c.prepareStatement(qReservation)) {
-        ps.setString(1, project);
-        ps.setObject(2, instance);
-        ps.setLong(3, id);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            c.rollback();
-            return false;
+      String[] keys = cached;
+      if (keys == null) {
+        try (PreparedStatement ps = c.prepareStatement(qReservation)) {
+          ps.setString(1, project);
+          ps.setObject(2, instance);
+          ps.setLong(3, id);
+          try (ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+              c.rollback();
+              return false;
+            }
+            keys = (String[]) rs.getArray(1).getArray();
           }
-          keys = (String[]) rs.getArray(1).getArray();
         }
       }
       CallKeys k = new CallKeys(keys);
@@ -488,8 +589,7 @@ final class PostgresStore implements BudgetStore {
           r.spend(actual);
         }
       }
-      write(c, rows);
-      book(c, k, actual, model, now, usage, instance + ":" + id);
+      writeAndBook(c, k, rows, actual, model, now, usage, instance + ":" + id, sdk);
       c.commit();
       return true;
     });
@@ -502,6 +602,11 @@ final class PostgresStore implements BudgetStore {
 
   @Override
   public void charge(String[] keys, long actual, String model, Instant now, Usage usage) {
+    charge(keys, actual, model, now, usage, null);
+  }
+
+  @Override
+  public void charge(String[] keys, long actual, String model, Instant now, Usage usage, String sdk) {
     if (actual < 0) {
       throw new IllegalArgumentException("a charge cannot be negative, was " + actual + " picodollars");
     }
@@ -517,8 +622,7 @@ final class PostgresStore implements BudgetStore {
           r.spend(actual);
         }
       }
-      write(c, rows);
-      book(c, k, actual, model, now, usage, null);
+      writeAndBook(c, k, rows, actual, model, now, usage, null, sdk);
       c.commit();
       return null;
     });
@@ -884,17 +988,5 @@ final class PostgresStore implements BudgetStore {
   static Instant instant(ResultSet rs, int i) throws SQLException {
     OffsetDateTime t = rs.getObject(i, OffsetDateTime.class);
     return t == null ? null : t.toInstant();
-  }
-
-  static boolean fits(long spent, long reserved, long amount, long limit) {
-    return spent < limit && saturatedAdd(saturatedAdd(spent, reserved), amount) <= limit;
-  }
-
-  static long saturatedAdd(long a, long b) {
-    long r = a + b;
-    if (((a ^ r) & (b ^ r)) < 0) {
-      return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
-    }
-    return r;
   }
 }

@@ -6,6 +6,8 @@ import dev.llmbudget.BudgetConfig;
 import dev.llmbudget.store.BudgetStore;
 import dev.llmbudget.store.BudgetStoreException;
 import dev.llmbudget.store.BudgetStoreProvider;
+import dev.llmbudget.store.OfflineAllowanceStore;
+import dev.llmbudget.store.Picodollars;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -14,7 +16,7 @@ import org.postgresql.ds.PGSimpleDataSource;
 /**
  * Opens {@code postgres} stores ({@code llmbudget.store=postgres}, or {@code new BudgetManager(project,
  * "postgres", jdbcUrl)}): a small HikariCP pool on the PostgreSQL driver, and the tables created or
- * checked on the first connection.
+ * checked on the first connection; wrapped in the same offline allowance and journal as the Redis store.
  */
 public final class PostgresStoreProvider implements BudgetStoreProvider {
 
@@ -79,7 +81,9 @@ public final class PostgresStoreProvider implements BudgetStoreProvider {
       throw new BudgetStoreException("cannot prepare the postgres store " + where + " (schema "
           + config.postgresSchema() + "): " + rootMessage(e), e);
     }
-    return new PostgresStore(ds, ds, config.postgresSchema(), project, config.zone(), where);
+    // an outage is met as on Redis: the offline allowance, a journal, and its replay once the server answers
+    return new OfflineAllowanceStore(new PostgresStore(ds, ds, config.postgresSchema(), project, config.zone(), where),
+        Picodollars.of(config.offlineAllowance()));
   }
 
   /** The URL as it may be shown: without its query string, which may carry a password. */

@@ -88,7 +88,7 @@ final class RedisStore implements BudgetStore {
     }
     long t = now.toEpochMilli();
     long expires = millis(expiresAt);
-    long forget = expires == Long.MAX_VALUE ? Long.MAX_VALUE : saturatedAdd(expires, Math.max(0, expires - t));
+    long forget = expires == Long.MAX_VALUE ? Long.MAX_VALUE : Picodollars.saturatedAdd(expires, Math.max(0, expires - t));
     List<String> args = new ArrayList<>(6 + keys.length);
     Collections.addAll(args, prefix, Long.toString(t), rid(id), Long.toString(amount),
         Long.toString(expires), Long.toString(forget));
@@ -417,10 +417,5 @@ final class RedisStore implements BudgetStore {
     } catch (ArithmeticException e) {
       return i.isBefore(Instant.EPOCH) ? Long.MIN_VALUE : Long.MAX_VALUE;
     }
-  }
-
-  private static long saturatedAdd(long a, long b) {
-    long r = a + b;
-    return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
   }
 }

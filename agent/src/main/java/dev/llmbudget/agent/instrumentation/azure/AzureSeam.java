@@ -21,6 +21,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class AzureSeam {
 
+  /** How the ledger names the SDK of the calls metered here. */
+  private static final String SDK = "azure-openai";
+
   private AzureSeam() {}
 
   /** Reserves the call; {@code null} when it cannot be metered. */
@@ -33,7 +36,7 @@ public final class AzureSeam {
     }
     String user = MeteredCall.currentUser();
     byte[] bytes = request == null ? null : bytesOf(body);
-    MeteredCall call = MeteredCall.reserve(user, request, ChatRequest.hasOutput(bytes));
+    MeteredCall call = MeteredCall.reserve(user, request, ChatRequest.hasOutput(bytes), SDK);
     if (call == null || call.capToSend() <= 0) {
       return call;
     }
@@ -49,7 +52,7 @@ public final class AzureSeam {
       Log.warnOnce("azure-cap:" + t.getClass().getName(), "llm-budget: could not write the output cap into an "
           + "Azure OpenAI request (" + t + "); its model's maximum output is reserved instead", t);
       call.release();
-      return MeteredCall.reserve(user, request, false);
+      return MeteredCall.reserve(user, request, false, SDK);
     }
   }
 
@@ -147,7 +150,7 @@ public final class AzureSeam {
   }
 
   private static Object subscribe(AzureReactor reactor, String user, LlmRequest request, Object mono) {
-    Object state = MeteredCall.reserveOrRefuse(user, request);
+    Object state = MeteredCall.reserveOrRefuse(user, request, false, SDK);
     try {
       if (state instanceof Refusal) {
         return reactor.error(((Refusal) state).error);

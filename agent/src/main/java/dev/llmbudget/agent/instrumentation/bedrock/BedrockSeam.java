@@ -18,6 +18,9 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class BedrockSeam {
 
+  /** How the ledger names the SDK of the calls metered here. */
+  private static final String SDK = "bedrock";
+
   private BedrockSeam() {}
 
   /**
@@ -28,7 +31,7 @@ public final class BedrockSeam {
   public static Object enter(String operation, Object request) {
     String user = MeteredCall.currentUser();
     LlmRequest llm = read(operation, request);
-    MeteredCall call = MeteredCall.reserve(user, llm, llm != null && rewritable(operation, request));
+    MeteredCall call = MeteredCall.reserve(user, llm, llm != null && rewritable(operation, request), SDK);
     call = (MeteredCall) withCap(call, operation, request, user, llm, false);
     return call == null ? null : new BedrockCall(call);
   }
@@ -42,7 +45,7 @@ public final class BedrockSeam {
     } catch (BudgetExceededError e) {
       return MeteredCall.refusal(e); // the failure policy refused a request it could not read
     }
-    Object state = MeteredCall.reserveOrRefuse(user, llm, llm != null && rewritable(operation, request));
+    Object state = MeteredCall.reserveOrRefuse(user, llm, llm != null && rewritable(operation, request), SDK);
     state = withCap(state, operation, request, user, llm, true);
     return state instanceof MeteredCall ? new BedrockCall((MeteredCall) state) : state;
   }
@@ -77,7 +80,7 @@ public final class BedrockSeam {
       Log.warnOnce("bedrock-cap:" + t.getClass().getName(), "llm-budget: could not write the output cap into a "
           + "Bedrock request (" + t + "); its model's maximum output is reserved instead", t);
       call.release();
-      return async ? MeteredCall.reserveOrRefuse(user, llm, false) : MeteredCall.reserve(user, llm, false);
+      return async ? MeteredCall.reserveOrRefuse(user, llm, false, SDK) : MeteredCall.reserve(user, llm, false, SDK);
     }
   }
 

@@ -16,6 +16,9 @@ import java.nio.charset.StandardCharsets;
  */
 public final class GenAiSeam {
 
+  /** How the ledger names the SDK of the calls metered here. */
+  private static final String SDK = "google-genai";
+
   /**
    * The user a 1.x {@code AsyncModels} call was made for, while its pool thread runs it through
    * {@code Models}; "" for none. Unset on every other thread.
@@ -29,7 +32,7 @@ public final class GenAiSeam {
   public static MeteredCall enter(String path, String body) {
     String user = user();
     LlmRequest request = request(path, body);
-    return (MeteredCall) withCap(MeteredCall.reserve(user, request, true), user, request, body, false);
+    return (MeteredCall) withCap(MeteredCall.reserve(user, request, true, SDK), user, request, body, false);
   }
 
   /** As {@link #enter}, but a refused call becomes a {@link Refusal}, so the advice can skip the send. */
@@ -41,7 +44,7 @@ public final class GenAiSeam {
     } catch (dev.llmbudget.BudgetExceededError e) {
       return MeteredCall.refusal(e); // the failure policy refused a request it could not read
     }
-    return withCap(MeteredCall.reserveOrRefuse(user, request, true), user, request, body, true);
+    return withCap(MeteredCall.reserveOrRefuse(user, request, true, SDK), user, request, body, true);
   }
 
   /** The body the advice sends: the one with the cap the budget can pay for, else {@code body}. */
@@ -67,7 +70,7 @@ public final class GenAiSeam {
       Log.warnOnce("genai-cap:" + t.getClass().getName(), "llm-budget: could not write the output cap into a "
           + "Gemini request (" + t + "); its model's maximum output is reserved instead", t);
       call.release();
-      return async ? MeteredCall.reserveOrRefuse(user, request, false) : MeteredCall.reserve(user, request, false);
+      return async ? MeteredCall.reserveOrRefuse(user, request, false, SDK) : MeteredCall.reserve(user, request, false, SDK);
     }
   }
 

@@ -57,7 +57,7 @@ public final class ChatSeam {
     Object capped = null;
     try {
       BudgetEngine.CallReservation held = engine.reserveCall(user, read.model, read.prompt, read.messageCount,
-          read.maxOutputTokens, ChatRequestCaps.supports(chatModel));
+          read.maxOutputTokens, ChatRequestCaps.supports(chatModel), "langchain4j");
       reservation = held.reservation();
       if (held.rewrite()) {
         try {
@@ -66,7 +66,8 @@ public final class ChatSeam {
           Log.warnOnce("lc4j-cap:" + t.getClass().getName(), "llm-budget: could not set the output cap on a "
               + "LangChain4j request (" + t + "); its model's maximum output is reserved instead", t);
           reservation.release();
-          reservation = engine.reserveForCall(user, read.model, read.prompt, read.messageCount, read.maxOutputTokens);
+          reservation = engine.reserveForCall(user, read.model, read.prompt, read.messageCount, read.maxOutputTokens,
+              "langchain4j");
         }
       }
     } catch (Throwable t) {

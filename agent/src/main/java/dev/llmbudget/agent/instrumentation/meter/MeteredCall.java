@@ -69,13 +69,21 @@ public final class MeteredCall {
    * with the cap {@link #capToSend()} says, which {@code llmbudget.output_reserve=clamp} needs.
    */
   public static MeteredCall reserve(String user, LlmRequest request, boolean canRewrite) {
+    return reserve(user, request, canRewrite, null);
+  }
+
+  /**
+   * As {@link #reserve(String, LlmRequest, boolean)}; {@code sdk} names the SDK or framework whose call
+   * it is (e.g. {@code openai-java}), booked in a ledger beside the charge.
+   */
+  public static MeteredCall reserve(String user, LlmRequest request, boolean canRewrite, String sdk) {
     if (request == null) {
       return null;
     }
     BudgetEngine.CallReservation reservation;
     try {
       reservation = BudgetRuntime.get().engine().reserveCall(user, request.model(), request.promptBound(),
-          request.prompt(), request.messageCount(), request.maxOutputTokens(), canRewrite);
+          request.prompt(), request.messageCount(), request.maxOutputTokens(), canRewrite, sdk);
     } catch (Throwable t) {
       FailurePolicy.get().onMeteringFailure("an LLM call", t);
       return null;
@@ -106,8 +114,13 @@ public final class MeteredCall {
 
   /** As {@link #reserveOrRefuse(String, LlmRequest)}, with {@link #reserve(String, LlmRequest, boolean)}'s {@code canRewrite}. */
   public static Object reserveOrRefuse(String user, LlmRequest request, boolean canRewrite) {
+    return reserveOrRefuse(user, request, canRewrite, null);
+  }
+
+  /** As {@link #reserveOrRefuse(String, LlmRequest, boolean)}, naming the SDK as {@link #reserve(String, LlmRequest, boolean, String)} does. */
+  public static Object reserveOrRefuse(String user, LlmRequest request, boolean canRewrite, String sdk) {
     try {
-      return reserve(user, request, canRewrite);
+      return reserve(user, request, canRewrite, sdk);
     } catch (BudgetExceededError e) {
       return new Refusal(e);
     }
@@ -249,7 +262,7 @@ public final class MeteredCall {
     meter.finish();
   }
 
-  /** Charges {@code usage}, unless the call is settled already; a failed charge releases the reservation. */
+  /** Charges {@code usage}, unless the call is settled already; if that fails, the call is charged what it reserved. */
   public void commit(Usage usage) {
     if (!SETTLED.compareAndSet(this, 0, 1)) {
       return;
@@ -262,9 +275,16 @@ public final class MeteredCall {
             + " maxOutputTokens=" + request.maxOutputTokens() + " capToSend=" + capToSend);
       }
     } catch (Throwable t) {
+      // the call was answered: it pays what it reserved rather than nothing (core keeps a charge its
+      // store refuses and retries it, so this is only for a failure of ours before the store)
       Log.warnOnce("settle:" + t.getClass().getName(), "llm-budget: could not charge an LLM call (" + t
-          + "); its reservation is released", t);
-      releaseReservation();
+          + "); it is charged what it reserved", t);
+      try {
+        reservation.commit(reservation.amount(), request.model());
+      } catch (Throwable again) {
+        Log.warnOnce("settle-reserved:" + again.getClass().getName(), "llm-budget: could not charge an LLM call what "
+            + "it reserved (" + again + "); the reservation stays held until its lease ends", again);
+      }
     }
   }
 

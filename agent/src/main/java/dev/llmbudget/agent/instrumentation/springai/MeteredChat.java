@@ -37,7 +37,7 @@ final class MeteredChat {
       return first;
     }
     return BudgetRuntime.get().engine().reserveForCall(user, request.model(), request.prompt(),
-        request.messageCount(), request.maxOutputTokens());
+        request.messageCount(), request.maxOutputTokens(), "spring-ai");
   }
 
   void release() {

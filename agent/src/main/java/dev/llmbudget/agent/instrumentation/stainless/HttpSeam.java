@@ -18,6 +18,11 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class HttpSeam {
 
+  /** The ledger's name of the SDK that sent {@code request}: anthropic-java and openai-java share this seam. */
+  private static String sdk(Object request) {
+    return request.getClass().getName().startsWith("com.anthropic.") ? "anthropic-java" : "openai-java";
+  }
+
   private static volatile List<StainlessSdk> sdks = List.of();
   /** The user of each prepared async request until it is sent; "" for none. */
   private static final AsyncCallers ASYNC_CALLERS = new AsyncCallers();
@@ -87,8 +92,8 @@ public final class HttpSeam {
     }
     String user = asyncCaller == null ? MeteredCall.currentUser() : asyncCaller.isEmpty() ? null : asyncCaller;
     boolean canRewrite = read.endpoint != Endpoint.EMBEDDINGS;
-    Object state = async ? MeteredCall.reserveOrRefuse(user, read.llm, canRewrite)
-        : MeteredCall.reserve(user, read.llm, canRewrite);
+    Object state = async ? MeteredCall.reserveOrRefuse(user, read.llm, canRewrite, sdk(request))
+        : MeteredCall.reserve(user, read.llm, canRewrite, sdk(request));
     if (state instanceof MeteredCall && ((MeteredCall) state).capToSend() > 0) {
       return withCap((MeteredCall) state, request, read, user, async);
     }
@@ -113,7 +118,8 @@ public final class HttpSeam {
       Log.warnOnce("cap:" + t.getClass().getName(), "llm-budget: could not write the output cap into an LLM "
           + "request (" + t + "); its model's maximum output is reserved instead", t);
       call.release();
-      return async ? MeteredCall.reserveOrRefuse(user, read.llm, false) : MeteredCall.reserve(user, read.llm, false);
+      return async ? MeteredCall.reserveOrRefuse(user, read.llm, false, sdk(request))
+          : MeteredCall.reserve(user, read.llm, false, sdk(request));
     }
   }
 

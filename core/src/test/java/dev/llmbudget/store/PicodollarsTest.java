@@ -1,0 +1,24 @@
+package dev.llmbudget.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** The one overflow rule every store applies: sums saturate, and a saturated sum never fits. */
+class PicodollarsTest {
+
+  @Test
+  void sumsSaturateInsteadOfWrapping() {
+    assertThat(Picodollars.saturatedAdd(Long.MAX_VALUE, 1)).isEqualTo(Long.MAX_VALUE);
+    assertThat(Picodollars.saturatedAdd(Long.MIN_VALUE, -1)).isEqualTo(Long.MIN_VALUE);
+    assertThat(Picodollars.saturatedAdd(40, 2)).isEqualTo(42);
+  }
+
+  @Test
+  void anAmountThatWouldOverflowNeverFitsAndASpentBudgetRefusesEvenZero() {
+    assertThat(Picodollars.fits(10, 5, Long.MAX_VALUE, Long.MAX_VALUE - 1)).isFalse();
+    assertThat(Picodollars.fits(100, 0, 0, 100)).isFalse();
+    assertThat(Picodollars.fits(60, 30, 10, 100)).isTrue();
+    assertThat(Picodollars.fits(60, 30, 11, 100)).isFalse();
+  }
+}
