@@ -285,7 +285,7 @@ final class RedisStore implements BudgetStore {
     SetParams nx = SetParams.setParams().nx();
     if (periodEnd != null) {
       // never in the past: a SET that expires at once would let every JVM claim
-      nx.pxAt(saturatedAdd(Math.max(millis(periodEnd), System.currentTimeMillis()), 86_400_000L));
+      nx.pxAt(Picodollars.saturatedAdd(Math.max(millis(periodEnd), System.currentTimeMillis()), 86_400_000L));
     }
     try {
       return "OK".equals(redis.set(prefix + "alert:" + key + ":" + periodStart.toEpochMilli() + ":" + threshold,
