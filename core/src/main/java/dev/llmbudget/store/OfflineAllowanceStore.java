@@ -328,9 +328,11 @@ public final class OfflineAllowanceStore implements BudgetStore {
       replay(now);
       return true;
     } catch (RuntimeException e) {
-      if (e instanceof BudgetStoreException) {
+      if (e instanceof BudgetStoreException && !offline) {
         goOffline(now, (BudgetStoreException) e);
       }
+      // already offline: the probe time stays the callers' (their clock, not this thread's), the
+      // background retrier backs off on its own
       return false;
     }
   }

