@@ -83,8 +83,8 @@ final class LedgerSync {
   /** The ledger as it should be written now; call {@link #written} once the write has succeeded. */
   Map<String, StoredBudget> export(Ledger ledger) {
     Map<String, StoredBudget> out = new HashMap<>();
-    for (Ledger.Entry e : ledger.entries()) {
-      out.put(e.key, e.stored());
+    for (Map.Entry<String, Ledger.Entry> e : ledger.entries()) {
+      out.put(e.getKey(), e.getValue().stored());
     }
     return out;
   }
