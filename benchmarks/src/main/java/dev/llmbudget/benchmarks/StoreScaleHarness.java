@@ -125,7 +125,7 @@ public final class StoreScaleHarness {
   }
 
   private static void flush(int n, int seconds) throws Exception {
-    Instant now = Instant.parse("2026-11-01T00:00:00Z");
+    Instant now = T0;
     Instant lease = now.plusSeconds(600);
     Path dir = Files.createTempDirectory("llmbudget-scale");
     Path file = dir.resolve("user_cost.json");
@@ -144,6 +144,10 @@ public final class StoreScaleHarness {
       long size0 = Files.size(file);
       System.out.printf(Locale.ROOT, "file with %,d users: %,d bytes%n", n, size0);
       ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+      directFlushes(file, keys, mx, lease);
+      if (seconds == 0) {
+        return;
+      }
       long cpuBefore = flushThreadsCpu(mx);
       long writes = 0;
       long bytes = 0;
@@ -188,6 +192,44 @@ public final class StoreScaleHarness {
         leftovers.forEach(p -> p.toFile().delete());
       }
       Files.deleteIfExists(dir);
+    }
+  }
+
+  /**
+   * The flush itself, on this thread, so its CPU time is measured exactly whatever the load:
+   * rounds of one charge for every user (each flush then has every entry changed) and one flush.
+   */
+  private static void directFlushes(Path file, String[][] keys, ThreadMXBean mx, Instant lease) {
+    Instant now = T0;
+    try (BudgetStore s = new LocalFileStore(file, ZoneOffset.UTC, Duration.ofHours(1))) {
+      for (int round = 0; round < 6; round++) {
+        long c0 = mx.getCurrentThreadCpuTime();
+        for (String[] k : keys) {
+          long id = s.newReservationId();
+          s.reserve(id, k, PICO, now, lease);
+          s.settle(id, PICO, "gpt-4o-mini", now);
+        }
+        long c1 = mx.getCurrentThreadCpuTime();
+        long w1 = System.nanoTime();
+        s.flush();
+        long c2 = mx.getCurrentThreadCpuTime();
+        long w2 = System.nanoTime();
+        long idle0 = mx.getCurrentThreadCpuTime();
+        s.flush(); // nothing changed
+        long idle1 = mx.getCurrentThreadCpuTime();
+        System.out.printf(Locale.ROOT, "round %d: %,d reserve+settle in %.0f ms CPU; flush of all %,d users: %.0f ms CPU"
+                + " (%.0f ms wall), file %,d bytes; flush with nothing changed: %.1f ms CPU%n",
+            round, keys.length, (c1 - c0) / 1e6, keys.length, (c2 - c1) / 1e6, (w2 - w1) / 1e6,
+            fileSize(file), (idle1 - idle0) / 1e6);
+      }
+    }
+  }
+
+  private static long fileSize(Path file) {
+    try {
+      return Files.size(file);
+    } catch (java.io.IOException e) {
+      return -1;
     }
   }
 

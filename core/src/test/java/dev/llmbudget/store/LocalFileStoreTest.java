@@ -403,6 +403,44 @@ class LocalFileStoreTest extends BudgetStoreContract {
   }
 
   @Test
+  void anotherWritersChangeThatKeepsTheFilesLengthIsStillMerged() throws Exception {
+    store.putBudget("alice", usd("10"), null, T0);
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
+    store.flush();
+    byte[] ours = Files.readAllBytes(file());
+    // Another writer's charge that turns $1 into $3: the same number of bytes, other content.
+    String theirs = new String(ours, java.nio.charset.StandardCharsets.UTF_8)
+        .replace("\"current_cost\" : 1,", "\"current_cost\" : 3,").replace("\"gpt-4o\" : 1", "\"gpt-4o\" : 3");
+    assertThat(theirs).isNotEqualTo(new String(ours, java.nio.charset.StandardCharsets.UTF_8));
+    Files.writeString(dir.resolve("other.tmp"), theirs);
+    Files.move(dir.resolve("other.tmp"), file(), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    assertThat(Files.size(file())).isEqualTo(ours.length);
+
+    store.flush();
+
+    BudgetSnapshot alice = store.snapshot("alice", T0).orElseThrow();
+    assertThat(alice.currentCost()).isEqualByComparingTo("3");
+    assertThat(alice.modelCost().get("gpt-4o")).isEqualByComparingTo("3");
+  }
+
+  @Test
+  void aFlushWithNothingChangedByOthersStillWritesOurCharges() {
+    store.putBudget("alice", usd("10"), null, T0);
+    store.flush();
+    for (int i = 0; i < 3; i++) {
+      store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
+      store.flush();
+    }
+
+    try (LocalFileStore reopened = openQuiet(file())) {
+      BudgetSnapshot alice = reopened.snapshot("alice", T0).orElseThrow();
+      assertThat(alice.currentCost()).isEqualByComparingTo("3");
+      assertThat(alice.modelCost().get("gpt-4o")).isEqualByComparingTo("3");
+    }
+  }
+
+  @Test
   void anotherJvmsChargesInTheSamePeriodAreAddedOnceAsADeltaPerModel() {
     store.putBudget("alice", usd("10"), null, T0);
     store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
