@@ -25,7 +25,8 @@ import java.util.Locale;
  * java -cp benchmarks/target/benchmarks.jar dev.llmbudget.benchmarks.StoreScaleHarness flush 100000 20
  * </pre>
  *
- * {@code memory N}: N budgets (explicit limit, monthly, no model breakdown) in the memory store and
+ * {@code memory N}: N budgets (explicit limit, monthly, no model breakdown, each created at its own
+ * instant) in the memory store and
  * in the local store (file written once, then opened again so it is loaded as a restarted JVM sees
  * it), and N users that only have spend under one model; heap after GC minus the heap before,
  * divided by N, user-id strings included (each {@code user-<i>}, 48–56 bytes of it).
@@ -78,7 +79,8 @@ public final class StoreScaleHarness {
     long before = usedAfterGc();
     try (BudgetStore s = new MemoryStore("scale", ZoneOffset.UTC)) {
       for (int i = 0; i < n; i++) {
-        s.putBudget("user-" + i, LIMIT, BudgetDuration.MONTHLY, T0);
+        // each its own creation instant, as budgets created over time have
+        s.putBudget("user-" + i, LIMIT, BudgetDuration.MONTHLY, T0.plusMillis(i));
       }
       report("memory store, budget per user, no model breakdown", usedAfterGc() - before, n);
       String[] k = {"user-7"};

@@ -44,7 +44,7 @@ final class LedgerSync {
         // Two writers that created the same entry before either synced (a user both charged, the
         // global entry of JVMs without max_budget) keep the earlier creation, so their copies
         // converge and idle JVMs stop rewriting the file for each other.
-        ours.terms = new Ledger.Terms(mine.limit(), mine.duration(), theirs.createdAt());
+        ours.terms = Ledger.Terms.of(mine.limit(), mine.duration(), theirs.createdAt());
       }
       long theirStart = theirs.periodStart().toEpochMilli();
       if (ledger.nextResetAfter(theirs.periodStart(), theirs.duration(), theirs.createdAt()) <= t) {

@@ -402,6 +402,26 @@ class LocalFileStoreTest extends BudgetStoreContract {
     assertThat(store.snapshot("alice", T0).orElseThrow().currentCost()).isEqualByComparingTo("5");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"1700000000.123456789", "-1000000.5", "100000000000.25", "-30000000000"})
+  void creationTimesNearAndFarKeepEveryDigitThroughAReload(String createdAt) throws Exception {
+    Files.writeString(file(), "{\"alice\": {\"total_budget\": 5, \"current_cost\": 1, \"created_at\": " + createdAt
+        + ", \"last_updated_at\": 1700000000}}");
+    java.math.BigDecimal seconds = new java.math.BigDecimal(createdAt);
+    long whole = seconds.setScale(0, java.math.RoundingMode.FLOOR).longValueExact();
+    Instant expected = Instant.ofEpochSecond(whole,
+        seconds.subtract(java.math.BigDecimal.valueOf(whole)).movePointRight(9).longValueExact());
+    try (LocalFileStore first = openQuiet(file())) {
+      assertThat(first.snapshot("alice", T0).orElseThrow().createdAt()).isEqualTo(expected);
+      first.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
+    }
+    try (LocalFileStore reopened = openQuiet(file())) {
+      BudgetSnapshot alice = reopened.snapshot("alice", T0).orElseThrow();
+      assertThat(alice.createdAt()).isEqualTo(expected);
+      assertThat(alice.currentCost()).isEqualByComparingTo("2");
+    }
+  }
+
   @Test
   void anotherWritersChangeThatKeepsTheFilesLengthIsStillMerged() throws Exception {
     store.putBudget("alice", usd("10"), null, T0);
