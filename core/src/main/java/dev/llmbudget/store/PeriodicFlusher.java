@@ -10,10 +10,9 @@ import java.util.function.LongSupplier;
 /**
  * The daemon thread {@code llm-budget-flush} that makes a store durable off the hot path: every
  * interval it flushes if the store is dirty; after a failure it logs and waits twice as long each
- * time (up to a minute, or the interval if longer) before retrying. A flush whose work (what the
- * store reports: parsing and printing, not waiting for the disk or a lock) takes longer than a
- * tenth of the interval stretches the wait to nine times that work, so flushing never takes more
- * than a tenth of a core however large the store grows (a file of 100,000 users).
+ * time (up to a minute, or the interval if longer) before retrying. A store may ask for a longer
+ * wait after a flush (the local file asks for one that grows with the file's size), so flushing a
+ * large store does not take a large share of a core.
  */
 final class PeriodicFlusher {
 
@@ -30,7 +29,7 @@ final class PeriodicFlusher {
     });
   }
 
-  /** As above, {@code flush} returning the nanoseconds of CPU-bound work it did, to pace the next one by. */
+  /** As above, {@code flush} returning the least nanoseconds to wait before the next one (0: the interval). */
   PeriodicFlusher(String storeName, Duration interval, BooleanSupplier dirty, LongSupplier flush) {
     long base = requirePositive(interval).toNanos();
     thread = new Thread(() -> run(storeName, base, dirty, flush), "llm-budget-flush");
@@ -51,12 +50,12 @@ final class PeriodicFlusher {
     try {
       while (!stop.await(wait, TimeUnit.NANOSECONDS)) {
         try {
-          long took = dirty.getAsBoolean() ? flush.getAsLong() : 0;
+          long atLeast = dirty.getAsBoolean() ? flush.getAsLong() : 0;
           if (failures > 0) {
             LOG.log(Level.INFO, "llm-budget: {0} is durable again after {1} failed flushes", storeName, failures);
           }
           failures = 0;
-          wait = waitAfter(base, took);
+          wait = Math.max(base, atLeast);
         } catch (RuntimeException e) {
           failures++;
           wait = Math.min(Math.max(base, MAX_BACKOFF_NANOS), wait * 2);
@@ -67,17 +66,6 @@ final class PeriodicFlusher {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  /**
-   * The wait after a flush that took {@code tookNanos}: the interval, or nine times the flush when
-   * that is longer, which keeps the flush thread busy at most a tenth of the time. The store times
-   * its CPU-bound steps itself (no JMX loaded for thread CPU time); waits for an fsync or another
-   * JVM's lock are left out, so a slow disk does not widen what a crash can lose.
-   */
-  static long waitAfter(long intervalNanos, long tookNanos) {
-    long stretched = tookNanos > Long.MAX_VALUE / 9 ? Long.MAX_VALUE : tookNanos * 9;
-    return Math.max(intervalNanos, stretched);
   }
 
   /** Stops the thread and waits for a flush in progress to finish. */
