@@ -89,7 +89,7 @@ public final class LocalFileStore extends LedgerStore {
       }
       flushedCount = ledger.mutationCount();
     }
-    flusher = new PeriodicFlusher(describe(), flushInterval, this::isDirty, this::flushTimed);
+    flusher = new PeriodicFlusher(describe(), flushInterval, this::isDirty, this::flushAndPace);
     ExitFlush.register(this);
   }
 
@@ -108,7 +108,7 @@ public final class LocalFileStore extends LedgerStore {
    */
   @Override
   public void flush() {
-    flushTimed();
+    flushAndPace();
   }
 
   /**
@@ -121,7 +121,7 @@ public final class LocalFileStore extends LedgerStore {
   static final long PACE_NANOS_PER_BYTE = 125;
 
   /** {@link #flush}, returning how long the flush thread waits at least before the next one. */
-  private long flushTimed() {
+  long flushAndPace() {
     long[] size = new long[1];
     synchronized (flushLock) {
       try {
