@@ -34,7 +34,9 @@ import org.openjdk.jmh.annotations.Threads;
  * operations per second (JMH sums the threads). {@code scope=shared}: every thread charges one
  * user and a global budget, so all of them race on the same two entries. {@code scope=many}: each
  * thread charges its own user out of a pool of 1,000 with no global limit, the default set-up; the
- * settle still books the spend under the global key, as a store always does.
+ * settle still books the spend under the global key, as a store always does. {@code scope=many-100k}:
+ * 100,000 users with a budget each, and every call charges the next one round-robin, so nearly every
+ * call misses the CPU caches the way a service with many active users does.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -42,6 +44,7 @@ import org.openjdk.jmh.annotations.Threads;
 public class StoreThroughputBenchmark {
 
   static final int USERS = 1_000;
+  static final int MANY_USERS = 100_000;
   /** A thousandth of a cent, a cheap call: 10^11 of them fit the budgets below. */
   static final long AMOUNT_PICO = 10_000_000L;
   static final String MODEL = "gpt-4o-mini";
@@ -50,7 +53,7 @@ public class StoreThroughputBenchmark {
   @Param({"memory", "file"})
   public String store;
 
-  @Param({"shared", "many"})
+  @Param({"shared", "many", "many-100k"})
   public String scope;
 
   BudgetStore budgets;
@@ -79,8 +82,9 @@ public class StoreThroughputBenchmark {
       budgets.putBudget("shared-user", AMPLE, BudgetDuration.MONTHLY, now);
       sharedKeys = new String[] {BudgetStore.GLOBAL_KEY, "shared-user"};
     } else {
-      userKeys = new String[USERS][];
-      for (int i = 0; i < USERS; i++) {
+      int users = "many".equals(scope) ? USERS : MANY_USERS;
+      userKeys = new String[users][];
+      for (int i = 0; i < users; i++) {
         String user = "user-" + i;
         budgets.putBudget(user, AMPLE, BudgetDuration.MONTHLY, now);
         userKeys[i] = new String[] {BudgetStore.GLOBAL_KEY, user};
@@ -113,30 +117,47 @@ public class StoreThroughputBenchmark {
   @State(Scope.Thread)
   public static class Caller {
     String[] keys;
+    /** For many-100k: the whole pool, walked from a different start by each thread. */
+    String[][] pool;
+    int next;
 
     @Setup(Level.Trial)
     public void pick(StoreThroughputBenchmark b) {
-      keys = "shared".equals(b.scope) ? b.sharedKeys
-          : b.userKeys[b.nextUser.getAndIncrement() % USERS];
+      if ("many-100k".equals(b.scope)) {
+        pool = b.userKeys;
+        next = b.nextUser.getAndIncrement() * 7919 % pool.length;
+      } else {
+        keys = "shared".equals(b.scope) ? b.sharedKeys
+            : b.userKeys[b.nextUser.getAndIncrement() % USERS];
+      }
+    }
+
+    String[] keys() {
+      if (pool == null) {
+        return keys;
+      }
+      String[] k = pool[next];
+      next = next + 1 == pool.length ? 0 : next + 1;
+      return k;
     }
   }
 
   @Benchmark
   @Threads(1)
   public ReserveResult threads1(Caller caller) {
-    return reserveAndCommit(caller.keys);
+    return reserveAndCommit(caller.keys());
   }
 
   @Benchmark
   @Threads(2)
   public ReserveResult threads2(Caller caller) {
-    return reserveAndCommit(caller.keys);
+    return reserveAndCommit(caller.keys());
   }
 
   @Benchmark
   @Threads(8)
   public ReserveResult threads8(Caller caller) {
-    return reserveAndCommit(caller.keys);
+    return reserveAndCommit(caller.keys());
   }
 
   private ReserveResult reserveAndCommit(String[] keys) {

@@ -5,7 +5,6 @@ import dev.llmbudget.internal.Log;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -17,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -27,16 +26,72 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class Ledger {
 
-  /** A budget's fixed terms; replaced whole when the budget is re-created. */
-  record Terms(long limit, BudgetDuration duration, Instant createdAt) {
+  /**
+   * A budget's fixed terms; replaced whole when the budget is re-created. The creation instant is
+   * kept as epoch nanoseconds, not an Instant: 24 bytes less a budget (a tenth of one). An instant
+   * outside the ~584 years a long of nanoseconds spans keeps its Instant in {@link FarTerms}.
+   */
+  static class Terms {
     static final long NO_LIMIT = Long.MAX_VALUE;
+
+    final long limit;
+    final BudgetDuration duration;
+    private final long createdNanos;
+
+    private Terms(long limit, BudgetDuration duration, long createdNanos) {
+      this.limit = limit;
+      this.duration = duration;
+      this.createdNanos = createdNanos;
+    }
+
+    static Terms of(long limit, BudgetDuration duration, Instant createdAt) {
+      if (createdAt != null) {
+        try {
+          long nanos = Math.addExact(Math.multiplyExact(createdAt.getEpochSecond(), 1_000_000_000L), createdAt.getNano());
+          return new Terms(limit, duration, nanos);
+        } catch (ArithmeticException e) {
+          // beyond 1677..2262: kept as the Instant it is
+        }
+      }
+      return new FarTerms(limit, duration, createdAt);
+    }
+
+    long limit() {
+      return limit;
+    }
+
+    BudgetDuration duration() {
+      return duration;
+    }
+
+    Instant createdAt() {
+      return Instant.ofEpochSecond(0, createdNanos);
+    }
 
     boolean hasLimit() {
       return limit != NO_LIMIT;
     }
   }
 
-  /** A budget's moving part. {@code models} belongs to the period and is replaced on reset. */
+  private static final class FarTerms extends Terms {
+    private final Instant createdAt;
+
+    FarTerms(long limit, BudgetDuration duration, Instant createdAt) {
+      super(limit, duration, 0);
+      this.createdAt = createdAt;
+    }
+
+    @Override
+    Instant createdAt() {
+      return createdAt;
+    }
+  }
+
+  /**
+   * A budget's moving part. {@code models} belongs to the period and is replaced on reset; it is
+   * {@code null} until a model is charged in the period, so a budget nobody has charged by model
+   * carries no map (an empty ConcurrentHashMap is 64 bytes, a third of a budget's footprint).
+   */
   static final class State {
     final long spent;
     final long reserved;
@@ -54,26 +109,33 @@ final class Ledger {
     }
   }
 
+  /**
+   * One budget. Its key lives only in the map that holds it and its state in a plain volatile field
+   * swapped through {@link #STATE}: with a million users, an AtomicReference and a copy of the key
+   * reference per entry are 24 bytes a user that buy nothing.
+   */
   final class Entry {
-    final String key;
     volatile Terms terms;
-    final AtomicReference<State> state;
+    volatile State state;
 
-    Entry(String key, Terms terms, State initial) {
-      this.key = key;
+    Entry(Terms terms, State initial) {
       this.terms = terms;
-      this.state = new AtomicReference<>(initial);
+      this.state = initial;
+    }
+
+    boolean cas(State expected, State next) {
+      return STATE.compareAndSet(this, expected, next);
     }
 
     /** The current state, after applying a reset that is due at {@code now}. */
     State current(long now) {
       while (true) {
-        State s = state.get();
+        State s = state;
         if (now < s.nextReset) {
           return s;
         }
         State reset = resetState(s, terms, now);
-        if (state.compareAndSet(s, reset)) {
+        if (cas(s, reset)) {
           mutations.increment();
           return reset;
         }
@@ -84,7 +146,7 @@ final class Ledger {
      * Reserves {@code amount} if there is room: {@code null} when it is held, {@link ReserveResult#OK}
      * when this budget has no limit (nothing held), otherwise the refusal with the figures that refused.
      */
-    ReserveResult tryReserve(long amount, long now) {
+    ReserveResult tryReserve(String key, long amount, long now) {
       Terms t = terms;
       while (true) {
         State s = current(now);
@@ -95,7 +157,7 @@ final class Ledger {
           return ReserveResult.exhausted(key, s.spent, s.reserved, t.limit);
         }
         State next = new State(s.spent, s.reserved + amount, s.periodStart, s.nextReset, s.models);
-        if (state.compareAndSet(s, next)) {
+        if (cas(s, next)) {
           return null;
         }
       }
@@ -109,10 +171,12 @@ final class Ledger {
         s = current(now);
         // exact bookkeeping keeps reserved >= release; the floor only guards against a store bug
         long r = Math.max(0, s.reserved - release);
-        next = new State(saturatedAdd(s.spent, actual), r, s.periodStart, s.nextReset, s.models);
-      } while (!state.compareAndSet(s, next));
+        boolean byModel = model != null && actual != 0;
+        next = new State(saturatedAdd(s.spent, actual), r, s.periodStart, s.nextReset,
+            byModel ? modelsOf(s) : s.models);
+      } while (!cas(s, next));
       if (model != null && actual != 0) {
-        next.models.computeIfAbsent(model, m -> new AtomicLong()).addAndGet(actual);
+        addModel(next.models, model, actual);
       }
       mutations.increment();
     }
@@ -126,10 +190,11 @@ final class Ledger {
         if (s.periodStart != periodStart) {
           return;
         }
-        next = new State(saturatedAdd(s.spent, spent), s.reserved, s.periodStart, s.nextReset, s.models);
-      } while (!state.compareAndSet(s, next));
+        next = new State(saturatedAdd(s.spent, spent), s.reserved, s.periodStart, s.nextReset,
+            models.isEmpty() ? s.models : modelsOf(s));
+      } while (!cas(s, next));
       ConcurrentHashMap<String, AtomicLong> target = next.models;
-      models.forEach((m, v) -> target.computeIfAbsent(m, k -> new AtomicLong()).addAndGet(v));
+      models.forEach((m, v) -> addModel(target, m, v));
       mutations.increment();
     }
 
@@ -139,36 +204,40 @@ final class Ledger {
      */
     void adoptPeriod(StoredBudget theirs, long keepAbove, Map<String, Long> keepModelsAbove) {
       long start = theirs.periodStart().toEpochMilli();
-      long next = nextResetAfter(theirs.periodStart(), terms.duration, terms.createdAt);
+      long next = nextResetAfter(theirs.periodStart(), terms.duration, terms.createdAt());
       State s;
       State adopted;
       do {
-        s = state.get();
+        s = state;
         ConcurrentHashMap<String, AtomicLong> m = new ConcurrentHashMap<>();
-        theirs.models().forEach((k, v) -> m.put(k, new AtomicLong(v)));
-        s.models.forEach((k, v) -> {
-          long mine = v.get() - keepModelsAbove.getOrDefault(k, 0L);
-          if (mine > 0) {
-            m.computeIfAbsent(k, x -> new AtomicLong()).addAndGet(mine);
-          }
-        });
+        theirs.models().forEach((k, v) -> m.put(modelName(k), new AtomicLong(v)));
+        if (s.models != null) {
+          s.models.forEach((k, v) -> {
+            long mine = v.get() - keepModelsAbove.getOrDefault(k, 0L);
+            if (mine > 0) {
+              addModel(m, k, mine);
+            }
+          });
+        }
         long spent = saturatedAdd(theirs.spent(), Math.max(0, s.spent - keepAbove));
-        adopted = new State(spent, s.reserved, start, next, m);
-      } while (!state.compareAndSet(s, adopted));
+        adopted = new State(spent, s.reserved, start, next, m.isEmpty() ? null : m);
+      } while (!cas(s, adopted));
       mutations.increment();
     }
 
     /** Moves the current period's start to {@code periodStart}, keeping the spend and adding {@code spent}. */
     void rebase(long periodStart, long spent, Map<String, Long> models) {
-      long next = nextResetAfter(Instant.ofEpochMilli(periodStart), terms.duration, terms.createdAt);
+      Terms t = terms;
+      long next = nextResetAfter(Instant.ofEpochMilli(periodStart), t.duration, t.createdAt());
       State s;
       State moved;
       do {
-        s = state.get();
-        moved = new State(saturatedAdd(s.spent, spent), s.reserved, periodStart, next, s.models);
-      } while (!state.compareAndSet(s, moved));
+        s = state;
+        moved = new State(saturatedAdd(s.spent, spent), s.reserved, periodStart, next,
+            models.isEmpty() ? s.models : modelsOf(s));
+      } while (!cas(s, moved));
       ConcurrentHashMap<String, AtomicLong> target = moved.models;
-      models.forEach((m, v) -> target.computeIfAbsent(m, k -> new AtomicLong()).addAndGet(v));
+      models.forEach((m, v) -> addModel(target, m, v));
       mutations.increment();
     }
 
@@ -178,12 +247,14 @@ final class Ledger {
       // settle books the model after the spend, so reading the models first keeps their sum at or
       // below the spend; a reset in between swaps the map, and then we read again.
       while (true) {
-        State before = state.get();
+        State before = state;
         Map<String, Long> models = new HashMap<>();
-        before.models.forEach((m, v) -> models.put(m, v.get()));
-        State s = state.get();
+        if (before.models != null) {
+          before.models.forEach((m, v) -> models.put(m, v.get()));
+        }
+        State s = state;
         if (s.models == before.models) {
-          return new StoredBudget(t.limit, t.duration, t.createdAt, Instant.ofEpochMilli(s.periodStart), s.spent, models);
+          return new StoredBudget(t.limit, t.duration, t.createdAt(), Instant.ofEpochMilli(s.periodStart), s.spent, models);
         }
       }
     }
@@ -191,26 +262,64 @@ final class Ledger {
     void resetNow(long now) {
       State s;
       do {
-        s = state.get();
-      } while (!state.compareAndSet(s, freshState(s.reserved, terms.duration, now)));
+        s = state;
+      } while (!cas(s, freshState(s.reserved, terms.duration, now)));
       mutations.increment();
     }
 
-    BudgetSnapshot snapshot(long now) {
+    BudgetSnapshot snapshot(String key, long now) {
       State s = current(now);
       Terms t = terms;
       Map<String, BigDecimal> models = new TreeMap<>();
-      s.models.forEach((m, v) -> models.put(m, Picodollars.toDollars(v.get())));
+      if (s.models != null) {
+        s.models.forEach((m, v) -> models.put(m, Picodollars.toDollars(v.get())));
+      }
       return new BudgetSnapshot(key,
           t.hasLimit() ? Picodollars.toDollars(t.limit) : null,
           Picodollars.toDollars(s.spent),
           Picodollars.toDollars(s.reserved),
           Collections.unmodifiableMap(models),
           t.duration,
-          t.createdAt,
+          t.createdAt(),
           Instant.ofEpochMilli(s.periodStart),
           s.nextReset == Long.MAX_VALUE ? null : Instant.ofEpochMilli(s.nextReset));
     }
+  }
+
+  private static final AtomicReferenceFieldUpdater<Entry, State> STATE =
+      AtomicReferenceFieldUpdater.newUpdater(Entry.class, State.class, "state");
+
+  /**
+   * Model names seen by this ledger, so a million users charged under one model share one string
+   * instead of each keeping the copy its response or file parse made. Bounded: names beyond the
+   * cap (a caller that passes arbitrary text) are kept as given.
+   */
+  private final ConcurrentHashMap<String, String> modelNames = new ConcurrentHashMap<>();
+  private static final int MAX_MODEL_NAMES = 10_000;
+
+  String modelName(String model) {
+    String known = modelNames.get(model);
+    if (known != null) {
+      return known;
+    }
+    if (modelNames.size() >= MAX_MODEL_NAMES) {
+      return model;
+    }
+    known = modelNames.putIfAbsent(model, model);
+    return known != null ? known : model;
+  }
+
+  /** The map a new state of {@code s}'s period books models in: {@code s}'s own, or a first one. */
+  private static ConcurrentHashMap<String, AtomicLong> modelsOf(State s) {
+    return s.models != null ? s.models : new ConcurrentHashMap<>(2);
+  }
+
+  private void addModel(ConcurrentHashMap<String, AtomicLong> models, String model, long amount) {
+    AtomicLong cost = models.get(model);
+    if (cost == null) {
+      cost = models.computeIfAbsent(modelName(model), m -> new AtomicLong());
+    }
+    cost.addAndGet(amount);
   }
 
   /** The latest instant a lease can end at in epoch milliseconds; later ones never expire. */
@@ -276,8 +385,9 @@ final class Ledger {
     return entries.get(key);
   }
 
-  Collection<Entry> entries() {
-    return entries.values();
+  /** Every entry with its key. */
+  Set<Map.Entry<String, Entry>> entries() {
+    return entries.entrySet();
   }
 
   Set<String> keys() {
@@ -302,7 +412,7 @@ final class Ledger {
       if (e == null) {
         continue;
       }
-      ReserveResult refused = e.tryReserve(amount, t);
+      ReserveResult refused = e.tryReserve(keys[i], amount, t);
       if (refused == ReserveResult.OK) {
         continue;
       }
@@ -433,19 +543,19 @@ final class Ledger {
       expireLeases(now.toEpochMilli());
     }
     Entry e = entries.get(key);
-    return e == null ? Optional.empty() : Optional.of(e.snapshot(now.toEpochMilli()));
+    return e == null ? Optional.empty() : Optional.of(e.snapshot(key, now.toEpochMilli()));
   }
 
   void putBudget(String key, long limit, BudgetDuration duration, Instant createdAt, Instant now) {
     Entry existing = entries.putIfAbsent(key, newEntry(key, limit, duration, createdAt, now));
     if (existing != null) {
       Terms old = existing.terms;
-      existing.terms = new Terms(limit, duration, old.createdAt);
+      existing.terms = Terms.of(limit, duration, old.createdAt());
       if (!Objects.equals(old.duration, duration)) {
         State s;
         do {
-          s = existing.state.get();
-        } while (!existing.state.compareAndSet(s, retime(s, duration, old.createdAt)));
+          s = existing.state;
+        } while (!existing.cas(s, retime(s, duration, old.createdAt())));
       }
     }
     mutations.increment();
@@ -467,12 +577,16 @@ final class Ledger {
     if (entries.containsKey(key)) {
       return false;
     }
-    ConcurrentHashMap<String, AtomicLong> m = new ConcurrentHashMap<>();
-    b.models().forEach((k, v) -> m.put(k, new AtomicLong(v)));
+    ConcurrentHashMap<String, AtomicLong> m = null;
+    if (!b.models().isEmpty()) {
+      ConcurrentHashMap<String, AtomicLong> loaded = new ConcurrentHashMap<>(b.models().size());
+      b.models().forEach((k, v) -> loaded.put(modelName(k), new AtomicLong(v)));
+      m = loaded;
+    }
     State initial = new State(b.spent(), 0, b.periodStart().toEpochMilli(),
         nextResetAfter(b.periodStart(), b.duration(), b.createdAt()), m);
     boolean added = entries.putIfAbsent(key,
-        new Entry(key, new Terms(b.limit(), b.duration(), b.createdAt()), initial)) == null;
+        new Entry(Terms.of(b.limit(), b.duration(), b.createdAt()), initial)) == null;
     if (added) {
       mutations.increment();
     }
@@ -497,10 +611,10 @@ final class Ledger {
   }
 
   private Entry newEntry(String key, long limit, BudgetDuration duration, Instant createdAt, Instant now) {
-    Terms terms = new Terms(limit, duration, createdAt);
+    Terms terms = Terms.of(limit, duration, createdAt);
     Instant start = duration == null ? createdAt : duration.currentPeriodStart(createdAt, now, createdAt, zone);
     long next = nextResetAfter(start, duration, createdAt);
-    return new Entry(key, terms, new State(0, 0, start.toEpochMilli(), next, new ConcurrentHashMap<>()));
+    return new Entry(terms, new State(0, 0, start.toEpochMilli(), next, null));
   }
 
   /** When a period that started at {@code periodStart} ends; spans step on the grid of {@code anchor}. */
@@ -514,8 +628,8 @@ final class Ledger {
       return new State(s.spent, s.reserved, s.periodStart, Long.MAX_VALUE, s.models);
     }
     Instant start = duration.currentPeriodStart(Instant.ofEpochMilli(s.periodStart), Instant.ofEpochMilli(now),
-        terms.createdAt, zone);
-    return periodFrom(start, s.reserved, duration, terms.createdAt);
+        terms.createdAt(), zone);
+    return periodFrom(start, s.reserved, duration, terms.createdAt());
   }
 
   private State freshState(long reserved, BudgetDuration duration, long now) {
@@ -524,7 +638,7 @@ final class Ledger {
 
   private State periodFrom(Instant start, long reserved, BudgetDuration duration, Instant anchor) {
     long next = nextResetAfter(start, duration, anchor);
-    return new State(0, reserved, start.toEpochMilli(), next, new ConcurrentHashMap<>());
+    return new State(0, reserved, start.toEpochMilli(), next, null);
   }
 
   private State retime(State s, BudgetDuration duration, Instant anchor) {

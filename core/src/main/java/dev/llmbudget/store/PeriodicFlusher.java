@@ -5,11 +5,14 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The daemon thread {@code llm-budget-flush} that makes a store durable off the hot path: every
  * interval it flushes if the store is dirty; after a failure it logs and waits twice as long each
- * time (up to a minute, or the interval if longer) before retrying.
+ * time (up to a minute, or the interval if longer) before retrying. A store may ask for a longer
+ * wait after a flush (the local file asks for one that grows with the file's size), so flushing a
+ * large store does not take a large share of a core.
  */
 final class PeriodicFlusher {
 
@@ -20,6 +23,14 @@ final class PeriodicFlusher {
   private final Thread thread;
 
   PeriodicFlusher(String storeName, Duration interval, BooleanSupplier dirty, Runnable flush) {
+    this(storeName, interval, dirty, () -> {
+      flush.run();
+      return 0;
+    });
+  }
+
+  /** As above, {@code flush} returning the least nanoseconds to wait before the next one (0: the interval). */
+  PeriodicFlusher(String storeName, Duration interval, BooleanSupplier dirty, LongSupplier flush) {
     long base = requirePositive(interval).toNanos();
     thread = new Thread(() -> run(storeName, base, dirty, flush), "llm-budget-flush");
     thread.setDaemon(true);
@@ -33,20 +44,18 @@ final class PeriodicFlusher {
     return interval;
   }
 
-  private void run(String storeName, long base, BooleanSupplier dirty, Runnable flush) {
+  private void run(String storeName, long base, BooleanSupplier dirty, LongSupplier flush) {
     long wait = base;
     int failures = 0;
     try {
       while (!stop.await(wait, TimeUnit.NANOSECONDS)) {
         try {
-          if (dirty.getAsBoolean()) {
-            flush.run();
-          }
+          long atLeast = dirty.getAsBoolean() ? flush.getAsLong() : 0;
           if (failures > 0) {
             LOG.log(Level.INFO, "llm-budget: {0} is durable again after {1} failed flushes", storeName, failures);
           }
           failures = 0;
-          wait = base;
+          wait = Math.max(base, atLeast);
         } catch (RuntimeException e) {
           failures++;
           wait = Math.min(Math.max(base, MAX_BACKOFF_NANOS), wait * 2);

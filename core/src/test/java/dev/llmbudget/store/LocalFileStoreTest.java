@@ -392,6 +392,10 @@ class LocalFileStoreTest extends BudgetStoreContract {
 
   @Test
   void chargesFromAnotherJvmAreSeenAfterAFlushAndEnforced() {
+    // A store that flushes only when told: with the 50 ms background flush, a slow run (PIT's
+    // coverage pass, a loaded machine) merged the other JVM's spend before the first reserve below.
+    store.close();
+    store = openQuiet(file());
     store.putBudget("alice", usd("5"), null, T0);
     store.flush();
     try (LocalFileStore other = open(file())) {
@@ -405,6 +409,82 @@ class LocalFileStoreTest extends BudgetStoreContract {
 
     assertThat(reserve(keys("alice"), DOLLAR, T0).isOk()).isFalse();
     assertThat(store.snapshot("alice", T0).orElseThrow().currentCost()).isEqualByComparingTo("5");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"1700000000.123456789", "-1000000.5", "100000000000.25", "-30000000000"})
+  void creationTimesNearAndFarKeepEveryDigitThroughAReload(String createdAt) throws Exception {
+    Files.writeString(file(), "{\"alice\": {\"total_budget\": 5, \"current_cost\": 1, \"created_at\": " + createdAt
+        + ", \"last_updated_at\": 1700000000}}");
+    java.math.BigDecimal seconds = new java.math.BigDecimal(createdAt);
+    long whole = seconds.setScale(0, java.math.RoundingMode.FLOOR).longValueExact();
+    Instant expected = Instant.ofEpochSecond(whole,
+        seconds.subtract(java.math.BigDecimal.valueOf(whole)).movePointRight(9).longValueExact());
+    try (LocalFileStore first = openQuiet(file())) {
+      assertThat(first.snapshot("alice", T0).orElseThrow().createdAt()).isEqualTo(expected);
+      first.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
+    }
+    try (LocalFileStore reopened = openQuiet(file())) {
+      BudgetSnapshot alice = reopened.snapshot("alice", T0).orElseThrow();
+      assertThat(alice.createdAt()).isEqualTo(expected);
+      assertThat(alice.currentCost()).isEqualByComparingTo("2");
+    }
+  }
+
+  /** The flush thread waits at least 125 ns a byte of file: a second per 8 MB, 3.35 s for 100,000 users. */
+  @Test
+  void theFlushThreadIsPacedByTheFilesSize() throws Exception {
+    try (LocalFileStore quiet = openQuiet(dir.resolve("paced.json"))) {
+      for (int i = 0; i < 200; i++) {
+        quiet.putBudget("user-" + i, usd("5"), BudgetDuration.MONTHLY, T0);
+        quiet.charge(keys("user-" + i), DOLLAR, "gpt-4o", T0);
+      }
+
+      long waitNanos = quiet.flushAndPace();
+
+      long size = Files.size(dir.resolve("paced.json"));
+      assertThat(size).isGreaterThan(40_000);
+      assertThat(waitNanos).isEqualTo(size * LocalFileStore.PACE_NANOS_PER_BYTE);
+      assertThat(Duration.ofNanos(8_000_000 * LocalFileStore.PACE_NANOS_PER_BYTE)).isEqualTo(Duration.ofSeconds(1));
+    }
+  }
+
+  @Test
+  void anotherWritersChangeThatKeepsTheFilesLengthIsStillMerged() throws Exception {
+    store.putBudget("alice", usd("10"), null, T0);
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
+    store.flush();
+    byte[] ours = Files.readAllBytes(file());
+    // Another writer's charge that turns $1 into $3: the same number of bytes, other content.
+    String theirs = new String(ours, java.nio.charset.StandardCharsets.UTF_8)
+        .replace("\"current_cost\" : 1,", "\"current_cost\" : 3,").replace("\"gpt-4o\" : 1", "\"gpt-4o\" : 3");
+    assertThat(theirs).isNotEqualTo(new String(ours, java.nio.charset.StandardCharsets.UTF_8));
+    Files.writeString(dir.resolve("other.tmp"), theirs);
+    Files.move(dir.resolve("other.tmp"), file(), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    assertThat(Files.size(file())).isEqualTo(ours.length);
+
+    store.flush();
+
+    BudgetSnapshot alice = store.snapshot("alice", T0).orElseThrow();
+    assertThat(alice.currentCost()).isEqualByComparingTo("3");
+    assertThat(alice.modelCost().get("gpt-4o")).isEqualByComparingTo("3");
+  }
+
+  @Test
+  void aFlushWithNothingChangedByOthersStillWritesOurCharges() {
+    store.putBudget("alice", usd("10"), null, T0);
+    store.flush();
+    for (int i = 0; i < 3; i++) {
+      store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
+      store.flush();
+    }
+
+    try (LocalFileStore reopened = openQuiet(file())) {
+      BudgetSnapshot alice = reopened.snapshot("alice", T0).orElseThrow();
+      assertThat(alice.currentCost()).isEqualByComparingTo("3");
+      assertThat(alice.modelCost().get("gpt-4o")).isEqualByComparingTo("3");
+    }
   }
 
   @Test
