@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.llmbudget.BudgetDuration;
 import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -14,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The offline allowance in core's own tests: what a JVM admits, refuses, journals and replays when
@@ -608,6 +611,81 @@ class OfflineAllowanceStoreTest {
 
     assertTimeoutPreemptively(Duration.ofSeconds(10), () -> CompletableFuture.runAsync(store::flush).join());
     assertThat(spentOnServer(GLOBAL)).isEqualByComparingTo("0.5");
+  }
+
+  @Test
+  void twoCallsInFlightOnTheServerAreHeldAndSettledEachUnderItsOwnId() {
+    long a = store.newReservationId();
+    long b = store.newReservationId();
+    assertThat(store.reserve(a, keys(GLOBAL), pico("0.5"), T0, T0.plus(LEASE)).isOk()).isTrue();
+    assertThat(store.reserve(b, keys(GLOBAL), pico("0.25"), T0, T0.plus(LEASE)).isOk()).isTrue();
+    assertThat(reservedOnServer(GLOBAL)).isEqualByComparingTo("0.75");
+
+    assertThat(store.settle(b, pico("0.25"), "gpt-4o", T0)).isTrue();
+    assertThat(store.settle(a, pico("0.5"), "gpt-4o", T0)).isTrue();
+    assertThat(spentOnServer(GLOBAL)).isEqualByComparingTo("0.75");
+    assertThat(reservedOnServer(GLOBAL)).isZero();
+  }
+
+  @Test
+  void theCallThatProbesSuccessfullyIsHeldOnTheServer() {
+    goOfflineAt(T0);
+    link.down = false;
+
+    assertThat(admit("0.5", T0.plusSeconds(1))).isTrue();
+    assertThat(reservedOnServer(GLOBAL)).isEqualByComparingTo("0.5");
+  }
+
+  @Test
+  void anOutageAndTheRecoveryAreEachLoggedOnceNamingTheServerAndTheAllowance() {
+    try (LogLines log = new LogLines()) {
+      goOfflineAt(T0);
+      link.down = false;
+      call("0.1", "0.1", T0.plusMillis(500));
+      link.down = true;
+      call("0.1", "0.1", T0.plusMillis(1000)); // a failed probe: still the same outage
+
+      assertThat(log.messages()).filteredOn(m -> m.contains("is unreachable")).singleElement().asString()
+          .contains("redis store redis://127.0.0.1:6390 is unreachable (redis://127.0.0.1:6390: connection refused)")
+          .contains("offline allowance of $1 (llmbudget.store.offline_allowance)");
+      assertThat(log.messages()).noneMatch(m -> m.contains("answers again;"));
+
+      link.down = false;
+      call("0.1", "0.1", T0.plusMillis(2000));
+      assertThat(log.messages()).filteredOn(m -> m.contains("answers again;")).singleElement().asString()
+          .contains("redis store redis://127.0.0.1:6390 answers again; the offline journal is replayed");
+    }
+  }
+
+  @Test
+  void aFlushThatCannotReplayTheJournalSaysHowManyChargesWait() {
+    goOfflineAt(T0);
+    call("0.3", "0.3", T0);
+    call("0.2", "0.2", T0);
+    try (LogLines log = new LogLines()) {
+      assertThatThrownBy(() -> store.flush()).isInstanceOf(BudgetStoreException.class);
+
+      assertThat(log.messages()).anyMatch(m -> m.contains(
+          "2 charges of the offline journal could not be replayed on redis store redis://127.0.0.1:6390: "
+              + "redis://127.0.0.1:6390: connection refused"));
+    }
+  }
+
+  @Test
+  void resetsThatAreDueReachTheServersFile(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("user_cost.json");
+    LocalFileStore onFile = new LocalFileStore(file, ZoneOffset.UTC, Duration.ofHours(1), Clock.fixed(T0, ZoneOffset.UTC));
+    OfflineAllowanceStore overFile = new OfflineAllowanceStore(onFile, pico("1"));
+    overFile.putBudget("alice", usd("2"), BudgetDuration.DAILY, T0);
+    overFile.charge(keys("alice"), pico("1"), "gpt-4o", T0);
+    onFile.flush();
+    assertThat(UserCostJson.MAPPER.readTree(file.toFile()).at("/alice/current_cost").decimalValue())
+        .isEqualByComparingTo("1");
+
+    overFile.resetDue(Instant.parse("2026-03-11T00:00:00Z"));
+    overFile.close();
+
+    assertThat(UserCostJson.MAPPER.readTree(file.toFile()).at("/alice/current_cost").decimalValue()).isZero();
   }
 
   @Test
