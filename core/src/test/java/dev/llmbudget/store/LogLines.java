@@ -20,7 +20,7 @@ final class LogLines implements AutoCloseable {
   private final Handler julHandler = new Handler() {
     @Override
     public void publish(LogRecord r) {
-      messages.add(r.getMessage());
+      messages.add(new java.util.logging.SimpleFormatter().formatMessage(r)); // fills in {0}-style parameters
     }
 
     @Override
