@@ -104,4 +104,46 @@ class PriceTableFieldRulesTest {
     assertThat(table("{" + first + "," + second + "}").resolve("tie")).map(ModelPrice::name).contains("azure/tie");
     assertThat(table("{" + second + "," + first + "}").resolve("tie")).map(ModelPrice::name).contains("bedrock/tie");
   }
+
+  @Test
+  void aPriceThatIsNoNumberIsRefusedSayingWhatItIs() {
+    assertThatThrownBy(() -> table("{\"m\": {\"input_cost_per_token\": {\"usd\": 1}}}"))
+        .isInstanceOf(PriceTableException.class).hasMessageEndingWith("expected a price in US dollars per token, got an object");
+    assertThatThrownBy(() -> table("{\"m\": {\"input_cost_per_token\": [1]}}"))
+        .hasMessageEndingWith("got an array");
+    assertThatThrownBy(() -> table("{\"m\": {\"input_cost_per_token\": true}}"))
+        .hasMessageEndingWith("got a boolean");
+  }
+
+  @Test
+  void theLargestTokenLimitIsKept() {
+    ModelPrice p = table("{\"m\": {\"input_cost_per_token\": 1e-6, \"max_output_tokens\": 9223372036854775807}}")
+        .resolve("m").orElseThrow();
+
+    assertThat(p.maxOutputTokens()).isEqualTo(OptionalLong.of(Long.MAX_VALUE));
+  }
+
+  @Test
+  void aLeadingSlashAndABedrockRegionAreStrippedToFindTheModel() {
+    PriceTable t = table("{\"gpt-lead\": {\"input_cost_per_token\": 1e-6},"
+        + " \"anthropic.claude-region\": {\"input_cost_per_token\": 2e-6}}");
+
+    assertThat(t.resolve("/gpt-lead")).map(ModelPrice::name).contains("gpt-lead");
+    assertThat(t.resolve("us.anthropic.claude-region")).map(ModelPrice::name).contains("anthropic.claude-region");
+  }
+
+  @Test
+  void aTableAndAPriceDescribeThemselves() {
+    PriceTable t = table("{\"xai/grok-x\": {\"litellm_provider\": \"xai\", \"input_cost_per_token\": 3e-06,"
+        + " \"input_cost_per_token_above_128k_tokens\": 6e-06, \"output_cost_per_token\": 1.5e-05},"
+        + " \"flat\": {\"input_cost_per_token\": 1e-06}}");
+
+    assertThat(t).hasToString("PriceTable[rules.json, 2 models]");
+    assertThat(t.withAliases(java.util.Map.of("my-grok", "xai/grok-x")))
+        .hasToString("PriceTable[rules.json, 2 models, 1 aliases]");
+    assertThat(t.resolve("xai/grok-x").orElseThrow())
+        .hasToString("ModelPrice[xai/grok-x, xai, input 0.000003 $/token, output 0.000015 $/token, 1 higher tier(s)]");
+    assertThat(t.resolve("flat").orElseThrow())
+        .hasToString("ModelPrice[flat, , input 0.000001 $/token, output 0 $/token]");
+  }
 }
