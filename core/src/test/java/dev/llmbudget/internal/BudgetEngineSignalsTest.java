@@ -60,4 +60,39 @@ class BudgetEngineSignalsTest {
         .hasMessageStartingWith("Global LLM budget would be exceeded: spent $0 + reserved $0 of $0.000001;")
         .hasMessageNotContaining("max_tokens");
   }
+
+  @Test
+  void eachSettledCallIsCountedAsMeteredOnceAndAnEstimatedOneAlsoAsEstimated() {
+    BudgetEngine e = engine(UnknownModelPolicy.WARN, OutputReserve.MODEL_MAX);
+    long metered = CallCounters.meteredCount();
+    long estimated = CallCounters.estimatedCount();
+
+    dev.llmbudget.Reservation first = e.reserve("gina", new BigDecimal("0.01"));
+    first.commit(Usage.of("gpt-4o", 10, 10));
+    first.commit(Usage.of("gpt-4o", 10, 10)); // settled already: not counted again
+    dev.llmbudget.Reservation second = e.reserve("gina", new BigDecimal("0.01"));
+    second.commit(Usage.of("gpt-4o", 10, 10).asEstimated());
+    dev.llmbudget.Reservation third = e.reserve("gina", new BigDecimal("0.01"));
+    third.commit(new BigDecimal("0.001"), "gpt-4o");
+    third.commit(new BigDecimal("0.001"), "gpt-4o");
+    e.reserve("gina", new BigDecimal("0.01")).release(); // nothing used: not metered
+
+    assertThat(CallCounters.meteredCount() - metered).isEqualTo(3);
+    assertThat(CallCounters.estimatedCount() - estimated).isEqualTo(1);
+  }
+
+  @Test
+  void aCommitThatCannotBePricedReleasesTheReservationAndSaysWhy() {
+    store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("1"), null, Clock.systemUTC().instant());
+    BudgetEngine e = engine(UnknownModelPolicy.BLOCK, OutputReserve.MODEL_MAX);
+    dev.llmbudget.Reservation r = e.reserve(null, new BigDecimal("0.5"));
+
+    assertThatThrownBy(() -> r.commit(Usage.of("no-such-model-signals", 10, 10)))
+        .isInstanceOf(dev.llmbudget.pricing.UnknownModelException.class)
+        .hasMessageContaining("no-such-model-signals");
+
+    dev.llmbudget.store.BudgetSnapshot global = store.snapshot(BudgetStore.GLOBAL_KEY, Clock.systemUTC().instant()).orElseThrow();
+    assertThat(global.reserved()).isZero();
+    assertThat(global.currentCost()).isZero();
+  }
 }
