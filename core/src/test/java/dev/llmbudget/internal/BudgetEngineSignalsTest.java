@@ -95,4 +95,39 @@ class BudgetEngineSignalsTest {
     assertThat(global.reserved()).isZero();
     assertThat(global.currentCost()).isZero();
   }
+
+  @Test
+  void clampedCallsAreAnnouncedOncePerUserAndPeriodWithTheCapTheyGot() {
+    String user = "clamped-" + System.nanoTime();
+    String prompt = "Say hello to the budget, briefly please.";
+    long input = dev.llmbudget.tokens.TokenCounter.forModel("gpt-4o").count(prompt) + 7;
+    BigDecimal limit = PriceTable.defaultTable().resolve("gpt-4o").orElseThrow().cost(Usage.of("gpt-4o", input, 300));
+    store.putBudget(user, limit, null, Clock.systemUTC().instant());
+    BudgetEngine e = engine(UnknownModelPolicy.WARN, OutputReserve.CLAMP);
+    try (LogCapture log = new LogCapture()) {
+      BudgetEngine.CallReservation r = e.reserveCall(user, "gpt-4o", prompt, 1, 0, true);
+      assertThat(r.outputCap()).isEqualTo(300);
+      r.reservation().release();
+      e.reserveCall(user, "gpt-4o", prompt, 1, 0, true).reservation().release();
+
+      assertThat(log.messages()).filteredOn(m -> m.contains(user)).singleElement()
+          .isEqualTo("llm-budget: calls of user '" + user + "' are being clamped to what the remaining budget can pay "
+              + "for (this one to 300 output tokens of gpt-4o); their answers may end early (finish_reason length / "
+              + "stop_reason max_tokens)");
+    }
+  }
+
+  @Test
+  void theAgentGetsTheEnginesOwnStoreClockPricesAndMode() {
+    Clock fixed = Clock.fixed(java.time.Instant.parse("2026-03-10T10:00:00Z"), ZoneOffset.UTC);
+    PriceTable table = PriceTable.defaultTable();
+    BudgetEngine e = new BudgetEngine(store, () -> table, UnknownModelPolicy.WARN, fixed, null, null,
+        OutputReserve.REQUEST, 4096, 16);
+
+    assertThat(e.store()).isSameAs(store);
+    assertThat(e.clock()).isSameAs(fixed);
+    assertThat(e.now()).isEqualTo(java.time.Instant.parse("2026-03-10T10:00:00Z"));
+    assertThat(e.prices()).isSameAs(table);
+    assertThat(e.outputReserve()).isEqualTo(OutputReserve.REQUEST);
+  }
 }
