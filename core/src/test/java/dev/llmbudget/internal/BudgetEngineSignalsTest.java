@@ -74,7 +74,6 @@ class BudgetEngineSignalsTest {
     second.commit(Usage.of("gpt-4o", 10, 10).asEstimated());
     dev.llmbudget.Reservation third = e.reserve("gina", new BigDecimal("0.01"));
     third.commit(new BigDecimal("0.001"), "gpt-4o");
-    third.commit(new BigDecimal("0.001"), "gpt-4o");
     e.reserve("gina", new BigDecimal("0.01")).release(); // nothing used: not metered
 
     assertThat(CallCounters.meteredCount() - metered).isEqualTo(3);
@@ -129,5 +128,44 @@ class BudgetEngineSignalsTest {
     assertThat(e.now()).isEqualTo(java.time.Instant.parse("2026-03-10T10:00:00Z"));
     assertThat(e.prices()).isSameAs(table);
     assertThat(e.outputReserve()).isEqualTo(OutputReserve.REQUEST);
+  }
+
+  @Test
+  void aCallToAModelThePolicyLetsThroughUnpricedReservesNothingAndKeepsItsCap() {
+    BudgetEngine e = engine(UnknownModelPolicy.ALLOW, OutputReserve.MODEL_MAX);
+
+    BudgetEngine.CallReservation r = e.reserveCall("hank", "unpriced-model-signals", "hello", 1, 123, true);
+
+    assertThat(r.reservation().amount()).isZero();
+    assertThat(r.outputCap()).isEqualTo(123);
+    assertThat(r.rewrite()).isFalse();
+    assertThat(((BudgetEngine.Held) r.reservation()).model()).isEqualTo("unpriced-model-signals");
+  }
+
+  @Test
+  void aLeaseTooLongForTheClockNeverExpires() {
+    store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("1"), null, Clock.systemUTC().instant());
+    BudgetEngine e = new BudgetEngine(store, PriceTable::defaultTable, UnknownModelPolicy.WARN, Clock.systemUTC(),
+        null, null, java.time.temporal.ChronoUnit.FOREVER.getDuration());
+
+    e.reserve(null, new BigDecimal("0.5"));
+    store.expireLeases(java.time.Instant.parse("2999-01-01T00:00:00Z"));
+
+    assertThat(store.snapshot(BudgetStore.GLOBAL_KEY, Clock.systemUTC().instant()).orElseThrow().reserved())
+        .isEqualByComparingTo("0.5");
+  }
+
+  @Test
+  void aModelWhoseTableSaysZeroOutputTokensIsReservedTheConfiguredDefault() {
+    PriceTable table = PriceTable.parse(new java.io.ByteArrayInputStream(("{\"zero-out\": {\"input_cost_per_token\": 1e-6,"
+        + " \"output_cost_per_token\": 1e-6, \"max_output_tokens\": 0}}").getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        "zero.json");
+    BudgetEngine e = new BudgetEngine(store, () -> table, UnknownModelPolicy.BLOCK, Clock.systemUTC(), null, null,
+        OutputReserve.MODEL_MAX, 1000, 16);
+
+    BudgetEngine.CallReservation r = e.reserveCall(null, "zero-out", "", 0, 0, false);
+
+    assertThat(r.outputCap()).isEqualTo(1000);
+    assertThat(r.reservation().amount()).isEqualByComparingTo("0.001"); // 1000 output tokens at $1e-6
   }
 }
