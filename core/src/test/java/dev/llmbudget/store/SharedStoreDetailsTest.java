@@ -77,6 +77,9 @@ class SharedStoreDetailsTest {
 
   @Test
   void anIdleStoreSeesAnotherWritersSpendWithinItsFlushInterval() throws Exception {
+    try (LocalFileStore first = quiet()) { // the file exists before the idle store opens it
+      first.charge(new String[] {"carol"}, DOLLAR, "gpt-4o", T0);
+    }
     try (LocalFileStore idle = new LocalFileStore(file(), ZoneOffset.UTC, Duration.ofMillis(20), Clock.fixed(T0, ZoneOffset.UTC));
         LocalFileStore other = quiet()) {
       other.charge(new String[] {"bob"}, 2 * DOLLAR, "gpt-4o", T0);
