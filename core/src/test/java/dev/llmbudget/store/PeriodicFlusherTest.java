@@ -1,13 +1,90 @@
 package dev.llmbudget.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * The flush thread of a real {@link LocalFileStore} whose directory cannot be created (a file sits
+ * where it should be): what it logs while it fails, how it backs off, and that it says so once the
+ * file is written again.
+ */
 class PeriodicFlusherTest {
+
+  static final Instant T0 = Instant.parse("2026-03-10T10:00:00Z");
+
+  @TempDir
+  Path dir;
+
+  static void awaitLine(LogLines log, Predicate<String> line) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (log.messages().stream().anyMatch(line)) {
+        return;
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError("no such log line; the log is " + log.messages());
+  }
+
+  static List<String> failures(LogLines log) {
+    return log.messages().stream().filter(m -> m.contains("llm-budget: flushing ")).toList();
+  }
+
+  @Test
+  void failedFlushesBackOffDoublingAndTheRecoveryIsLoggedWithTheirCount() throws Exception {
+    Path blocker = dir.resolve("budgets");
+    Files.writeString(blocker, "not a directory");
+    Path file = blocker.resolve("user_cost.json");
+    try (LogLines log = new LogLines();
+        LocalFileStore store = new LocalFileStore(file, ZoneOffset.UTC, Duration.ofMillis(50), Clock.fixed(T0, ZoneOffset.UTC))) {
+      store.charge(new String[] {"alice"}, 1_000_000, "gpt-4o", T0);
+
+      awaitLine(log, m -> m.contains("(attempt 3)"));
+      List<String> failed = failures(log);
+      assertThat(failed.get(0)).isEqualTo("llm-budget: flushing local file " + file
+          + " failed (attempt 1); keeping the spend in memory and retrying in 100 ms");
+      assertThat(failed.get(1)).endsWith("failed (attempt 2); keeping the spend in memory and retrying in 200 ms");
+      assertThat(failed.get(2)).endsWith("failed (attempt 3); keeping the spend in memory and retrying in 400 ms");
+
+      Files.delete(blocker);
+      awaitLine(log, m -> m.contains("is durable again"));
+      assertThat(log.messages()).filteredOn(m -> m.contains("is durable again")).singleElement().asString()
+          .matches("llm-budget: local file " + java.util.regex.Pattern.quote(file.toString())
+              + " is durable again after [3-9] failed flushes");
+      assertThat(Files.readString(file)).contains("\"alice\"");
+
+      // later flushes succeed quietly: the recovery is announced once
+      store.charge(new String[] {"alice"}, 2_000_000, "gpt-4o", T0);
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (!Files.readString(file).contains("0.000003") && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(Files.readString(file)).contains("0.000003");
+      assertThat(log.messages()).filteredOn(m -> m.contains("is durable again")).hasSize(1);
+    }
+  }
+
+  @Test
+  void aFlushIntervalMustBePositive() {
+    assertThatThrownBy(() -> new LocalFileStore(dir.resolve("a.json"), ZoneOffset.UTC, Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("flush interval must be positive, was PT0S");
+    assertThatThrownBy(() -> new LocalFileStore(dir.resolve("a.json"), ZoneOffset.UTC, Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
 
   /** A store that asks for 400 ms after each flush is flushed every 400 ms, not every 20 ms. */
   @Test

@@ -1,0 +1,184 @@
+package dev.llmbudget.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Details of the stores that share their budgets (a file other JVMs write, a budget server): two
+ * writers converge on one creation time, a hand edit of the spend alone is taken, an idle store
+ * notices another writer and never posts for nothing, leftovers of crashed writers are cleaned up,
+ * and errors quote what they found.
+ */
+class SharedStoreDetailsTest {
+
+  static final Instant T0 = Instant.parse("2026-03-10T10:00:00Z");
+  static final long DOLLAR = Picodollars.of(BigDecimal.ONE);
+
+  @TempDir
+  Path dir;
+
+  Path file() {
+    return dir.resolve("user_cost.json");
+  }
+
+  LocalFileStore quiet() {
+    return new LocalFileStore(file(), ZoneOffset.UTC, Duration.ofHours(1), Clock.fixed(T0, ZoneOffset.UTC));
+  }
+
+  JsonNode onFile() throws Exception {
+    return UserCostJson.MAPPER.readTree(file().toFile());
+  }
+
+  @Test
+  void twoWritersThatCreatedTheSameEntryKeepTheEarlierCreationWhoeverWritesFirst() throws Exception {
+    try (LocalFileStore late = quiet(); LocalFileStore early = quiet()) {
+      late.charge(new String[] {"alice"}, DOLLAR, "gpt-4o", T0.plusSeconds(5));
+      early.charge(new String[] {"alice"}, DOLLAR, "gpt-4o", T0);
+
+      late.flush(); // the file says T0+5
+      early.flush(); // the earlier creation stands
+      assertThat(onFile().at("/alice/created_at").asLong()).isEqualTo(T0.getEpochSecond());
+      late.flush(); // and the later writer adopts it
+      assertThat(late.snapshot("alice", T0.plusSeconds(5)).orElseThrow().createdAt()).isEqualTo(T0);
+      assertThat(onFile().at("/alice/created_at").asLong()).isEqualTo(T0.getEpochSecond());
+      assertThat(onFile().at("/alice/current_cost").decimalValue()).isEqualByComparingTo("2");
+    }
+  }
+
+  @Test
+  void aHandEditOfTheSpendAloneIsTakenAsAnotherWritersSpend() throws Exception {
+    try (LocalFileStore store = quiet()) {
+      store.putBudget("alice", new BigDecimal("10"), null, T0);
+      store.charge(new String[] {"alice"}, DOLLAR, "gpt-4o", T0);
+      store.flush();
+
+      ObjectNode root = (ObjectNode) onFile();
+      ((ObjectNode) root.get("alice")).put("current_cost", new BigDecimal("3")); // model_cost untouched
+      Files.write(file(), UserCostJson.MAPPER.writeValueAsBytes(root));
+      store.flush();
+
+      assertThat(store.snapshot("alice", T0).orElseThrow().currentCost()).isEqualByComparingTo("3");
+    }
+  }
+
+  @Test
+  void anIdleStoreSeesAnotherWritersSpendWithinItsFlushInterval() throws Exception {
+    try (LocalFileStore first = quiet()) { // the file exists before the idle store opens it
+      first.charge(new String[] {"carol"}, DOLLAR, "gpt-4o", T0);
+    }
+    try (LocalFileStore idle = new LocalFileStore(file(), ZoneOffset.UTC, Duration.ofMillis(20), Clock.fixed(T0, ZoneOffset.UTC));
+        LocalFileStore other = quiet()) {
+      other.charge(new String[] {"bob"}, 2 * DOLLAR, "gpt-4o", T0);
+      other.flush();
+
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (idle.snapshot("bob", T0).isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(idle.snapshot("bob", T0)).map(BudgetSnapshot::currentCost).hasValueSatisfying(
+          c -> assertThat(c).isEqualByComparingTo("2"));
+    }
+  }
+
+  @Test
+  void leftoversOfACrashedWriterAreDeletedAtOpenAndNothingElse() throws Exception {
+    Path leftover = dir.resolve("user_cost.json.k3j2h1.tmp");
+    Path notes = dir.resolve("notes.tmp");
+    Path backup = dir.resolve("user_cost.json.bak");
+    for (Path p : new Path[] {leftover, notes, backup}) {
+      Files.writeString(p, "{}");
+    }
+
+    quiet().close();
+
+    assertThat(leftover).doesNotExist();
+    assertThat(notes).exists();
+    assertThat(backup).exists();
+  }
+
+  @Test
+  void aFileThatIsNoUserDictSaysWhatItFound() throws Exception {
+    Files.writeString(file(), "   ", StandardCharsets.UTF_8);
+    assertThatThrownBy(this::quiet).isInstanceOf(BudgetStoreException.class)
+        .hasMessageEndingWith("expected a JSON object of user -> budget, found nothing");
+    Files.writeString(file(), "[1]", StandardCharsets.UTF_8);
+    assertThatThrownBy(this::quiet).hasMessageEndingWith("expected a JSON object of user -> budget, found array");
+    Files.writeString(file(), "42", StandardCharsets.UTF_8);
+    assertThatThrownBy(this::quiet).hasMessageEndingWith("found number");
+  }
+
+  // ---------------------------------------------------------------- the budget server
+
+  HostedStore hosted(HostedStoreTest.BudgetServer server, Duration flushInterval) {
+    return new HostedStore(server.base(), "proj", ZoneOffset.UTC, Duration.ofSeconds(10), flushInterval,
+        Clock.fixed(T0, ZoneOffset.UTC));
+  }
+
+  @Test
+  void anIdleHostedStorePostsNothingAndAClosedOneStopsPosting() throws Exception {
+    HostedStoreTest.BudgetServer server = new HostedStoreTest.BudgetServer();
+    try {
+      HostedStore store = hosted(server, Duration.ofMillis(20));
+      Thread.sleep(300);
+      assertThat(server.setCalls.get()).isZero();
+
+      store.charge(new String[] {"alice"}, DOLLAR, "gpt-4o", T0);
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (server.setCalls.get() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(server.setCalls.get()).isEqualTo(1);
+
+      store.close();
+      int afterClose = server.setCalls.get();
+      store.charge(new String[] {"alice"}, DOLLAR, "gpt-4o", T0);
+      Thread.sleep(300);
+      assertThat(server.setCalls.get()).isEqualTo(afterClose);
+    } finally {
+      server.stop();
+    }
+  }
+
+  @Test
+  void anAnswerThatIsNotJsonIsQuotedUpToTwoHundredCharacters() throws Exception {
+    HostedStoreTest.BudgetServer server = new HostedStoreTest.BudgetServer();
+    try {
+      String exact = "x".repeat(200);
+      server.getReply = ex -> HostedStoreTest.BudgetServer.reply(ex, 200, exact);
+      assertThatThrownBy(() -> hosted(server, Duration.ofHours(1)))
+          .isInstanceOf(BudgetStoreException.class)
+          .hasMessageEndingWith("answered something that is not JSON: " + exact);
+
+      server.getReply = ex -> HostedStoreTest.BudgetServer.reply(ex, 200, exact + "yz");
+      assertThatThrownBy(() -> hosted(server, Duration.ofHours(1)))
+          .hasMessageEndingWith("answered something that is not JSON: " + exact + "...");
+    } finally {
+      server.stop();
+    }
+  }
+
+  @Test
+  void aBaseUrlWithTrailingSlashesIsNamedWithoutThem() throws Exception {
+    HostedStoreTest.BudgetServer server = new HostedStoreTest.BudgetServer();
+    try (HostedStore store = new HostedStore(URI.create(server.base() + "//"), "proj", ZoneOffset.UTC,
+        Duration.ofSeconds(10), Duration.ofHours(1))) {
+      assertThat(store.describe()).isEqualTo("budget server " + server.base() + " project 'proj'");
+    } finally {
+      server.stop();
+    }
+  }
+}
