@@ -35,6 +35,11 @@ final class JournaledCharge {
     this.attempted = attempted;
   }
 
+  /** The store is known to have lost its data since the last attempt: nothing of it landed for good. */
+  void forgetAttempt() {
+    attempted = false;
+  }
+
   /**
    * Books this charge on {@code store}; throws (and may be called again) when the store fails. A
    * store's settle is idempotent per reservation id: only the first settle of an id acts, a later one

@@ -46,14 +46,24 @@ public final class OfflineAllowanceStore implements BudgetStore {
   /** Changes made by putBudget while the server was unreachable. */
   private final Map<String, Terms> pendingPuts = new ConcurrentHashMap<>();
   private final ReentrantLock replaying = new ReentrantLock();
+  private final java.time.Clock clock;
 
   /** {@code allowancePico}: what this JVM may spend while {@code remote} is unreachable. */
   public OfflineAllowanceStore(BudgetStore remote, long allowancePico) {
+    this(remote, allowancePico, java.time.Clock.systemUTC());
+  }
+
+  /**
+   * As {@link #OfflineAllowanceStore(BudgetStore, long)}; {@code clock} times the replays that no
+   * caller asks for (the background retrier, the exit flush), so they agree with the callers' clock.
+   */
+  public OfflineAllowanceStore(BudgetStore remote, long allowancePico, java.time.Clock clock) {
     if (allowancePico < 0) {
       throw new IllegalArgumentException("the offline allowance cannot be negative, was " + allowancePico);
     }
     this.remote = remote;
     this.allowance = allowancePico;
+    this.clock = clock;
     ExitFlush.register(this); // a journal still waiting at exit is replayed then, if the server answers
   }
 
@@ -221,16 +231,24 @@ public final class OfflineAllowanceStore implements BudgetStore {
     replaying.lock();
     try {
       // budgets first: a replayed charge would create a limit-less entry in their place
-      ownBudgets.forEach((k, t) -> {
+      boolean lostData = false;
+      for (Map.Entry<String, Terms> e : ownBudgets.entrySet()) {
+        String k = e.getKey();
+        Terms t = e.getValue();
         if (pendingPuts.containsKey(k)) {
           remote.putBudget(k, t.totalBudget, t.duration, t.createdAt);
           pendingPuts.remove(k);
-        } else {
-          remote.putBudgetIfAbsent(k, t.totalBudget, t.duration, t.createdAt);
+        } else if (remote.putBudgetIfAbsent(k, t.totalBudget, t.duration, t.createdAt)) {
+          lostData = true;
         }
-      });
+      }
       JournaledCharge p;
       while ((p = journal.peek()) != null) {
+        if (lostData) {
+          // the server lost the budgets this JVM made, and with them its reservations: a settle it
+          // answers false did not land before (or was lost with the data), so it is charged now
+          p.forgetAttempt();
+        }
         p.apply(remote, now);
         journal.poll();
         used.addAndGet(-p.actual);
@@ -323,7 +341,7 @@ public final class OfflineAllowanceStore implements BudgetStore {
     if (journal.isEmpty()) {
       return true;
     }
-    Instant now = Instant.now();
+    Instant now = clock.instant();
     try {
       replay(now);
       return true;
@@ -341,7 +359,7 @@ public final class OfflineAllowanceStore implements BudgetStore {
   public void flush() {
     if (!journal.isEmpty()) {
       try {
-        replay(java.time.Instant.now());
+        replay(clock.instant());
       } catch (BudgetStoreException e) {
         Log.warn("llm-budget: " + journal.size() + " charges of the offline journal could not be replayed on "
             + remote.describe() + ": " + e.getMessage());
@@ -354,6 +372,7 @@ public final class OfflineAllowanceStore implements BudgetStore {
   public void close() {
     ExitFlush.unregister(this);
     flush();
+    PendingCharges.closed(this); // a closed store's journal is not retried any more (flush warned what it left)
     remote.close();
   }
 }

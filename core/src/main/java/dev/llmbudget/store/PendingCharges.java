@@ -100,6 +100,11 @@ public final class PendingCharges {
     }
   }
 
+  /** {@code store} was closed: its journal is no longer replayed nor counted as pending. */
+  static void closed(OfflineAllowanceStore store) {
+    JOURNALS.remove(store);
+  }
+
   /** Charges dropped because the journal was full ({@value #CAPACITY}), since this JVM started. */
   public static long lostCount() {
     return LOST.sum();

@@ -181,8 +181,8 @@ class LedgerBookkeepingTest {
       assertThat(store.expireLeases(T0.plus(Duration.ofMinutes(10)))).isEqualTo(2);
 
       assertThat(log.messages()).filteredOn(m -> m.contains("not settled within its lease")).singleElement()
-          .isEqualTo("llm-budget: released 2 reservations not settled within its lease of PT10M "
-              + "(llmbudget.reservation_ttl), e.g. $0.5 for [$global]; a call that completes later is still "
+          .isEqualTo("llm-budget: released 2 reservations not settled within its lease of 10m "
+              + "(llmbudget.reservation_ttl), e.g. $0.5 for the global budget; a call that completes later is still "
               + "charged what it used");
     }
     reserve(store, "0.25", Duration.ofSeconds(30));
@@ -190,8 +190,8 @@ class LedgerBookkeepingTest {
       assertThat(store.expireLeases(T0.plus(Duration.ofMinutes(20)))).isEqualTo(1);
 
       assertThat(log.messages()).filteredOn(m -> m.contains("not settled within its lease")).singleElement()
-          .asString().startsWith("llm-budget: released 1 reservation not settled within its lease of PT30S ")
-          .contains("e.g. $0.25 for [$global]");
+          .asString().startsWith("llm-budget: released 1 reservation not settled within its lease of 30s ")
+          .contains("e.g. $0.25 for the global budget");
     }
   }
 

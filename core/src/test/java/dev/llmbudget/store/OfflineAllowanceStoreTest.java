@@ -14,6 +14,7 @@ import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -153,8 +154,15 @@ class OfflineAllowanceStoreTest {
   void open() {
     server = new MemoryStore("server", ZoneOffset.UTC);
     link = new Link(server);
-    store = new OfflineAllowanceStore(link, pico("1"));
+    // the background retrier replays at this clock's time, as the calls of the tests are timed
+    store = new OfflineAllowanceStore(link, pico("1"), Clock.fixed(T0.plusSeconds(1), ZoneOffset.UTC));
     store.putBudget(GLOBAL, usd("10"), null, T0);
+  }
+
+  @AfterEach
+  void close() {
+    link.down = false;
+    store.close();
   }
 
   static BigDecimal usd(String s) {
