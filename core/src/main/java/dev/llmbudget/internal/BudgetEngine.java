@@ -138,14 +138,21 @@ public final class BudgetEngine {
    * snapshot newer than the table) is priced as the model the call was reserved for.
    */
   BigDecimal cost(Usage usage, String reservedModel) {
+    // what is charged: the cost in whole picodollars (rounded up, as a store books it), priced in longs
+    return Picodollars.toDollars(costPicos(usage, reservedModel));
+  }
+
+  /** {@link #cost(Usage, String)} in picodollars, rounded up as {@link Picodollars#of} rounds. */
+  long costPicos(Usage usage, String reservedModel) {
     if (reservedModel != null && !reservedModel.equals(usage.model())
         && usage.model() != null && prices.get().resolve(usage.model()).isEmpty()) {
       ModelPrice fallback = prices.get().resolve(reservedModel).orElse(null);
       if (fallback != null) {
-        return fallback.cost(usage);
+        return fallback.costPicos(usage);
       }
     }
-    return cost(usage);
+    ModelPrice price = priceOf(usage.model());
+    return price == null ? 0 : price.costPicos(usage);
   }
 
   /** What this engine reserves for an uncapped call's output. */
@@ -324,18 +331,7 @@ public final class BudgetEngine {
    * covers its reasoning), at the rates of the tier the bound falls in or the base, whichever is dearer.
    */
   static long boundCost(ModelPrice price, long input, long output) {
-    ModelPrice.Tier base = price.tierFor(0);
-    ModelPrice.Tier tier = price.tierFor(input);
-    BigDecimal in = inputRate(base).max(inputRate(tier));
-    BigDecimal cost = in.multiply(BigDecimal.valueOf(input));
-    if (output > 0) {
-      cost = cost.add(outputRate(price, input).multiply(BigDecimal.valueOf(output)));
-    }
-    return Picodollars.of(cost);
-  }
-
-  private static BigDecimal inputRate(ModelPrice.Tier t) {
-    return t.input().max(t.cacheRead()).max(t.cacheWrite5m()).max(t.cacheWrite1h());
+    return price.boundCostPicos(input, output);
   }
 
   private static BigDecimal outputRate(ModelPrice price, long input) {

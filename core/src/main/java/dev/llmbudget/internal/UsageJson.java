@@ -55,8 +55,13 @@ public final class UsageJson {
     long prompt = num(u, "prompt_tokens");
     long cached = num(u.path("prompt_tokens_details"), "cached_tokens");
     long output = num(u, "completion_tokens");
-    long reasoning = Math.min(output, num(u.path("completion_tokens_details"), "reasoning_tokens"));
-    return new Usage(model, Math.max(0, prompt - cached), output, Math.min(cached, prompt), 0, 0, reasoning, false);
+    return openAi(model, prompt, cached, output, num(u.path("completion_tokens_details"), "reasoning_tokens"));
+  }
+
+  /** OpenAI's counts (chat and Responses alike): the prompt includes cached reads, the output includes reasoning. */
+  static Usage openAi(String model, long prompt, long cached, long output, long reasoning) {
+    return new Usage(model, Math.max(0, prompt - cached), output, Math.min(cached, prompt), 0, 0,
+        Math.min(output, reasoning), false);
   }
 
   /** OpenAI Responses: input_tokens include cached reads; output_tokens include reasoning. */
@@ -64,8 +69,7 @@ public final class UsageJson {
     long input = num(u, "input_tokens");
     long cached = num(u.path("input_tokens_details"), "cached_tokens");
     long output = num(u, "output_tokens");
-    long reasoning = Math.min(output, num(u.path("output_tokens_details"), "reasoning_tokens"));
-    return new Usage(model, Math.max(0, input - cached), output, Math.min(cached, input), 0, 0, reasoning, false);
+    return openAi(model, input, cached, output, num(u.path("output_tokens_details"), "reasoning_tokens"));
   }
 
   /** Anthropic: input_tokens exclude cache reads and writes, which are reported beside them. */
@@ -93,10 +97,15 @@ public final class UsageJson {
 
   /** Gemini: promptTokenCount includes cached content; thoughts are billed as output. */
   static Usage gemini(String model, JsonNode m) {
-    long prompt = num(m, "promptTokenCount") + num(m, "toolUsePromptTokenCount");
-    long cached = Math.min(prompt, num(m, "cachedContentTokenCount"));
-    long thoughts = num(m, "thoughtsTokenCount");
-    long output = num(m, "candidatesTokenCount") + thoughts;
+    return gemini(model, num(m, "promptTokenCount"), num(m, "toolUsePromptTokenCount"),
+        num(m, "cachedContentTokenCount"), num(m, "thoughtsTokenCount"), num(m, "candidatesTokenCount"));
+  }
+
+  static Usage gemini(String model, long promptCount, long toolUsePrompt, long cachedCount, long thoughts,
+      long candidates) {
+    long prompt = promptCount + toolUsePrompt;
+    long cached = Math.min(prompt, cachedCount);
+    long output = candidates + thoughts;
     return new Usage(model, prompt - cached, output, cached, 0, 0, thoughts, false);
   }
 

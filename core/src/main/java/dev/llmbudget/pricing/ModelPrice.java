@@ -1,6 +1,7 @@
 package dev.llmbudget.pricing;
 
 import dev.llmbudget.Usage;
+import dev.llmbudget.store.Picodollars;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -70,6 +71,11 @@ public final class ModelPrice {
   private final List<Tier> tiers;
   private final boolean inclusiveThresholds;
   private final BigDecimal maxPerTokenInputRate;
+  /** Rates a tier in {@link #picoRates}: input, output, reasoning, cache read, 5-minute and 1-hour write. */
+  private static final int RATES = 6;
+  private static final long[] NOT_WHOLE = new long[0];
+  /** Set once on first use (threads that race compute the same array); see {@link #picoRates()}. */
+  private volatile long[] picoRates;
 
   private ModelPrice(String name, String provider, String mode, long maxInputTokens,
       long maxOutputTokens, Tier base, List<Tier> tiers) {
@@ -170,6 +176,113 @@ public final class ModelPrice {
         .add(times(t.cacheRead(), usage.cacheReadTokens()))
         .add(times(t.cacheWrite5m(), usage.cacheWrite5mTokens()))
         .add(times(t.cacheWrite1h(), usage.cacheWrite1hTokens()));
+  }
+
+  /**
+   * {@link #cost(Usage)} in picodollars, rounded up as {@link Picodollars#of} rounds it: the same
+   * amount, computed in {@code long}s when every rate is a whole number of picodollars per token
+   * (every rate of the LiteLLM table is), so pricing a call allocates nothing.
+   *
+   * @throws IllegalArgumentException when the cost is beyond {@link Picodollars#MAX_DOLLARS}
+   */
+  public long costPicos(Usage usage) {
+    long[] r = picoRates();
+    if (r != NOT_WHOLE) {
+      int t = RATES * tierIndex(usage.promptTokens());
+      try {
+        long sum = Math.multiplyExact(r[t], usage.inputTokens());
+        sum = Math.addExact(sum, Math.multiplyExact(r[t + 1], usage.outputTokens() - usage.reasoningTokens()));
+        sum = Math.addExact(sum, Math.multiplyExact(r[t + 2], usage.reasoningTokens()));
+        sum = Math.addExact(sum, Math.multiplyExact(r[t + 3], usage.cacheReadTokens()));
+        sum = Math.addExact(sum, Math.multiplyExact(r[t + 4], usage.cacheWrite5mTokens()));
+        return Math.addExact(sum, Math.multiplyExact(r[t + 5], usage.cacheWrite1hTokens()));
+      } catch (ArithmeticException beyondALong) {
+        // priced exactly below, which names the amount in its error
+      }
+    }
+    return Picodollars.of(cost(usage));
+  }
+
+  /**
+   * The most a call of {@code inputTokens} prompt tokens and {@code outputTokens} output tokens can
+   * cost, in picodollars, rounded up: every prompt token at the dearest input-side rate (input,
+   * cache read or write) of the base and of the tier the prompt falls in, every output token at the
+   * dearest of output and reasoning in the same two. In {@code long}s when the rates allow, as
+   * {@link #costPicos}.
+   *
+   * @throws IllegalArgumentException when the bound is beyond {@link Picodollars#MAX_DOLLARS}
+   */
+  public long boundCostPicos(long inputTokens, long outputTokens) {
+    long[] r = picoRates();
+    int tier = tierIndex(inputTokens);
+    if (r != NOT_WHOLE) {
+      int b = 0;
+      int t = RATES * tier;
+      long in = Math.max(Math.max(Math.max(r[b], r[b + 3]), Math.max(r[b + 4], r[b + 5])),
+          Math.max(Math.max(r[t], r[t + 3]), Math.max(r[t + 4], r[t + 5])));
+      long out = Math.max(Math.max(r[b + 1], r[b + 2]), Math.max(r[t + 1], r[t + 2]));
+      try {
+        long cost = Math.multiplyExact(in, inputTokens);
+        return outputTokens > 0 ? Math.addExact(cost, Math.multiplyExact(out, outputTokens)) : cost;
+      } catch (ArithmeticException beyondALong) {
+        // priced exactly below, which names the amount in its error
+      }
+    }
+    Tier t = tier == 0 ? base : tiers.get(tier - 1);
+    BigDecimal cost = base.highestInputSideRate().max(t.highestInputSideRate()).multiply(BigDecimal.valueOf(inputTokens));
+    if (outputTokens > 0) {
+      BigDecimal out = t.output().max(t.reasoning()).max(base.output()).max(base.reasoning());
+      cost = cost.add(out.multiply(BigDecimal.valueOf(outputTokens)));
+    }
+    return Picodollars.of(cost);
+  }
+
+  /** 0 for the base rates, else 1 + the index in {@link #tiers} of the tier {@link #tierFor} picks. */
+  private int tierIndex(long promptTokens) {
+    for (int i = tiers.size() - 1; i >= 0; i--) {
+      Tier tier = tiers.get(i);
+      if (promptTokens > tier.aboveTokens()
+          || (inclusiveThresholds && promptTokens == tier.aboveTokens())) {
+        return i + 1;
+      }
+    }
+    return 0;
+  }
+
+  /** The rates in picodollars a token, {@link #RATES} a tier, base first; {@link #NOT_WHOLE} when one has a fraction. */
+  private long[] picoRates() {
+    long[] r = picoRates;
+    if (r == null) {
+      // computed once, lazily, so that loading the table pays nothing for models never called
+      r = new long[RATES * (tiers.size() + 1)];
+      for (int i = 0; i <= tiers.size() && r != NOT_WHOLE; i++) {
+        Tier t = i == 0 ? base : tiers.get(i - 1);
+        BigDecimal[] rates = {t.input(), t.output(), t.reasoning(), t.cacheRead(), t.cacheWrite5m(), t.cacheWrite1h()};
+        for (int k = 0; k < RATES; k++) {
+          long pico = wholePicos(rates[k]);
+          if (pico < 0) {
+            r = NOT_WHOLE;
+            break;
+          }
+          r[RATES * i + k] = pico;
+        }
+      }
+      picoRates = r;
+    }
+    return r;
+  }
+
+  /** {@code dollars} as whole picodollars, or -1 when it has a fraction of one or does not fit. */
+  private static long wholePicos(BigDecimal dollars) {
+    BigDecimal pico = dollars.movePointRight(12);
+    if (pico.signum() < 0 || pico.stripTrailingZeros().scale() > 0) {
+      return -1;
+    }
+    try {
+      return pico.longValueExact();
+    } catch (ArithmeticException tooLarge) {
+      return -1;
+    }
   }
 
   /** Tokens at the base input rate, for estimates made before a call. */

@@ -561,6 +561,11 @@ final class Ledger {
     mutations.increment();
   }
 
+  /** True when {@code key} has a budget here. */
+  boolean contains(String key) {
+    return entries.containsKey(key);
+  }
+
   boolean putBudgetIfAbsent(String key, long limit, BudgetDuration duration, Instant createdAt, Instant now) {
     if (entries.containsKey(key)) {
       return false;

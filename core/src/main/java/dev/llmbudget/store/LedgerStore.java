@@ -56,7 +56,8 @@ abstract class LedgerStore implements BudgetStore {
 
   @Override
   public boolean putBudgetIfAbsent(String key, BigDecimal totalBudget, BudgetDuration duration, Instant createdAt) {
-    return ledger.putBudgetIfAbsent(key, limitOf(totalBudget), duration, createdAt, createdAt);
+    // asked on every call of a user with a default budget: a known key costs no conversion of the limit
+    return !ledger.contains(key) && ledger.putBudgetIfAbsent(key, limitOf(totalBudget), duration, createdAt, createdAt);
   }
 
   @Override

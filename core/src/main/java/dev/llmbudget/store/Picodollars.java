@@ -20,6 +20,14 @@ public final class Picodollars {
    * @throws IllegalArgumentException when the amount is beyond {@link #MAX_DOLLARS}
    */
   public static long of(BigDecimal dollars) {
+    if (dollars.scale() <= 12) {
+      // whole picodollars (every price and every cost of the table): nothing to round
+      try {
+        return dollars.movePointRight(12).longValueExact();
+      } catch (ArithmeticException beyondALong) {
+        // the error below names the amount
+      }
+    }
     BigDecimal pico = dollars.movePointRight(12).setScale(0, RoundingMode.CEILING);
     if (pico.abs().compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
       throw new IllegalArgumentException("amount $" + dollars.toPlainString()

@@ -1,7 +1,9 @@
 package dev.llmbudget.agent.instrumentation.meter;
 
+import dev.llmbudget.Usage;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.internal.SdkJson;
+import dev.llmbudget.internal.UsageBytes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
@@ -252,9 +254,12 @@ public final class BodyMeter {
     }
     try {
       if (kind == JSON) {
-        // The usage members alone, else (no usage: an estimate needs the text) the whole tree.
-        reader.chunk(UsageFields.read(buf, len));
-        if (reader.usage() == null) {
+        // The usage read in place, else (no usage, which an estimate needs the text for, or a shape
+        // only a parser reads exactly) the whole tree.
+        Usage reported = UsageBytes.read(buf, 0, len, reader.model());
+        if (reported != null) {
+          reader.reported(reported);
+        } else {
           reader.chunk(SdkJson.MAPPER.readTree(buf, 0, len));
         }
       } else if (kind == EVENTS && len > 0 && !lineDropped) {

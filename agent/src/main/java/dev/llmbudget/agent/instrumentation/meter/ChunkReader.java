@@ -40,6 +40,12 @@ final class ChunkReader {
     model = events.read(b, from, to, model);
   }
 
+  /** A whole answer's usage, read from its bytes. */
+  void reported(Usage u) {
+    usage = u;
+    model = u.model();
+  }
+
   void chunk(JsonNode chunk) {
     if (chunk == null) {
       return;

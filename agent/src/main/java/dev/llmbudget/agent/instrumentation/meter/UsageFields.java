@@ -10,38 +10,15 @@ import dev.llmbudget.internal.SdkJson;
 import java.io.IOException;
 
 /**
- * The members of a whole JSON answer that say its usage and model, read with a streaming parser
- * that skips everything else (the answer's text above all) without decoding it, into a small tree
- * that core's {@code UsageJson} reads as it would the whole answer.
+ * A stream event that reports usage, read into a tree straight from the parser's tokens (cheaper
+ * than the mapper's deserialization context for these small values), which core's {@code UsageJson}
+ * reads. A whole answer's usage is read from its bytes by core's {@code UsageBytes} instead.
  */
 final class UsageFields {
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private UsageFields() {}
-
-  /** The usage and model members of the JSON object in {@code b[0, len)}, or {@code null} when it is not an object. */
-  static ObjectNode read(byte[] b, int len) throws IOException {
-    try (JsonParser p = SdkJson.MAPPER.getFactory().createParser(b, 0, len)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        return null;
-      }
-      ObjectNode out = NODES.objectNode();
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        JsonToken value = p.nextToken();
-        if (value == null) {
-          break;
-        }
-        if (isUsageOrModel(name)) {
-          out.set(name, node(p, value));
-        } else {
-          p.skipChildren();
-        }
-      }
-      return out;
-    }
-  }
 
   /** The whole JSON value in {@code b[from, to)} as a tree, built straight from the parser's tokens. */
   static JsonNode tree(byte[] b, int from, int to) throws IOException {
@@ -96,20 +73,6 @@ final class UsageFields {
         return NODES.nullNode();
       default:
         throw new IOException("unexpected " + t + " in an LLM answer");
-    }
-  }
-
-  private static boolean isUsageOrModel(String name) {
-    switch (name) {
-      case "usage":
-      case "usageMetadata":
-      case "model":
-      case "modelVersion":
-      case "prompt_eval_count":
-      case "eval_count":
-        return true;
-      default:
-        return false;
     }
   }
 }

@@ -237,4 +237,35 @@ class BodyMeterTest {
     cjk.append("\u9884\u7b97".repeat(500));
     assertThat(cjk.tokens(counter)).isGreaterThanOrEqualTo(counter.count("\u9884\u7b97".repeat(500)) * 9 / 10);
   }
+
+  @Test
+  void aWholeAnswersUsageIsReadWithoutAParserOrATree() {
+    byte[] body = ("{'id':'chatcmpl-1','object':'chat.completion','created':1,'model':'gpt-4o-mini-2024-07-18',"
+        + "'choices':[{'index':0,'message':{'role':'assistant','content':'Hello! How can I help you today?',"
+        + "'refusal':null},'logprobs':null,'finish_reason':'stop'}],'usage':{'prompt_tokens':19,"
+        + "'completion_tokens':10,'total_tokens':29,'prompt_tokens_details':{'cached_tokens':0,'audio_tokens':0},"
+        + "'completion_tokens_details':{'reasoning_tokens':0,'audio_tokens':0}},'system_fingerprint':'fp_1'}")
+        .replace('\'', '"').getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < 5_000; i++) {
+      BodyMeter warm = meter(200, "gpt-4o-mini");
+      warm.accept(body, 0, body.length);
+      warm.finish();
+    }
+    reservation.commits.clear();
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long least = Long.MAX_VALUE;
+    for (int round = 0; round < 5; round++) {
+      BodyMeter m = meter(200, "gpt-4o-mini");
+      long before = threads.getCurrentThreadAllocatedBytes();
+      m.accept(body, 0, body.length);
+      m.finish();
+      least = Math.min(least, threads.getCurrentThreadAllocatedBytes() - before);
+    }
+
+    assertThat(reservation.commits).hasSize(5)
+        .allMatch(u -> u.equals(new Usage("gpt-4o-mini-2024-07-18", 19, 10, 0, 0, 0, 0, false)));
+    // the skeleton (the body's size) and the usage read from it; a parser and a tree took ~2 KB more
+    assertThat(least).as("bytes allocated metering a %d-byte answer", body.length).isLessThan(body.length + 768);
+  }
 }

@@ -3,12 +3,13 @@ package dev.llmbudget.agent.instrumentation.meter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmbudget.internal.SdkJson;
+import dev.llmbudget.internal.UsageBytes;
 import dev.llmbudget.internal.UsageJson;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The usage members read alone price an answer as the whole tree does. */
+/** The usage read in place (core's UsageBytes, which BodyMeter uses) and the trees of stream events built from tokens. */
 class UsageFieldsTest {
 
   @Test
@@ -23,7 +24,7 @@ class UsageFieldsTest {
             + "'candidatesTokenCount':2},'modelVersion':'gemini-2.5-flash'}",
         "{'model':'llama3','message':{'content':'Hi'},'done':true,'prompt_eval_count':7,'eval_count':2}")) {
       byte[] b = body.replace('\'', '"').getBytes(StandardCharsets.UTF_8);
-      assertThat(UsageJson.fromResponse(UsageFields.read(b, b.length), "fallback"))
+      assertThat(UsageBytes.read(b, 0, b.length, "fallback"))
           .isEqualTo(UsageJson.fromResponse(SdkJson.MAPPER.readTree(b), "fallback")).isNotNull();
     }
   }
@@ -39,8 +40,8 @@ class UsageFieldsTest {
   @Test
   void anAnswerWithoutUsageGivesNoneAndAListIsNotAnAnswer() throws Exception {
     byte[] b = "{\"choices\":[{\"message\":{\"content\":\"Hi\"}}]}".getBytes(StandardCharsets.UTF_8);
-    assertThat(UsageJson.fromResponse(UsageFields.read(b, b.length), null)).isNull();
+    assertThat(UsageBytes.read(b, 0, b.length, null)).isNull();
     byte[] list = "[{\"usage\":{\"prompt_tokens\":1}}]".getBytes(StandardCharsets.UTF_8);
-    assertThat(UsageFields.read(list, list.length)).isNull();
+    assertThat(UsageBytes.read(list, 0, list.length, null)).isNull();
   }
 }

@@ -1,0 +1,118 @@
+package dev.llmbudget.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmbudget.Usage;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class UsageBytesTest {
+
+  /** Whole answers of every provider UsageJson reads, with the shapes that trip a byte reader. */
+  private static final List<String> READ_IN_PLACE = List.of(
+      "{'id':'chatcmpl-1','object':'chat.completion','created':1,'model':'gpt-4o-mini-2024-07-18',"
+          + "'choices':[{'index':0,'message':{'role':'assistant','content':'Hi {\\\"usage\\\": [1]} \\\\ done',"
+          + "'refusal':null},'logprobs':null,'finish_reason':'stop'}],"
+          + "'usage':{'prompt_tokens':19,'completion_tokens':10,'total_tokens':29,"
+          + "'prompt_tokens_details':{'cached_tokens':0,'audio_tokens':0},"
+          + "'completion_tokens_details':{'reasoning_tokens':0,'audio_tokens':0,'accepted_prediction_tokens':0}},"
+          + "'service_tier':'default','system_fingerprint':'fp_1'}",
+      "{'model':'o3-mini','usage':{'prompt_tokens':100,'completion_tokens':50,"
+          + "'prompt_tokens_details':{'cached_tokens':40},'completion_tokens_details':{'reasoning_tokens':30}}}",
+      "{'model':'o3','usage':{'prompt_tokens':10,'completion_tokens':5,"
+          + "'prompt_tokens_details':{'cached_tokens':40},'completion_tokens_details':{'reasoning_tokens':30}}}",
+      " \n{ \"model\" : \"gpt-4o\" ,\r\n \"usage\" : { \"prompt_tokens\" : 7 , \"completion_tokens\" : -3 } } ",
+      "{'object':'response','model':'gpt-4.1','output':[{'type':'message','content':[{'type':'output_text',"
+          + "'text':'x'}]}],'usage':{'input_tokens':10,'output_tokens':5,'total_tokens':15,"
+          + "'input_tokens_details':{'cached_tokens':4},'output_tokens_details':{'reasoning_tokens':2}}}",
+      "{'object':'list','data':[{'embedding':[0.1,-2.5e-3,3]}],'model':'text-embedding-3-small',"
+          + "'usage':{'prompt_tokens':8,'total_tokens':8}}",
+      "{'type':'message','model':'claude-3-5-haiku-20241022','content':[{'type':'text','text':'ok'}],"
+          + "'usage':{'input_tokens':10,'output_tokens':3,'cache_read_input_tokens':7,'cache_creation_input_tokens':5}}",
+      "{'type':'message','model':'m','usage':{'input_tokens':10,'output_tokens':3,"
+          + "'cache_creation_input_tokens':5,'cache_creation':{'ephemeral_5m_input_tokens':2,'ephemeral_1h_input_tokens':3}}}",
+      "{'type':'message','model':'m','usage':{'input_tokens':10,'output_tokens':3,"
+          + "'cache_creation_input_tokens':5,'cache_creation':{}}}",
+      "{'type':'message','model':'m','usage':{'input_tokens':10,'output_tokens':3,"
+          + "'cache_creation_input_tokens':5,'cache_creation':null}}",
+      "{'modelVersion':'gemini-2.5-flash','candidates':[{'content':{'parts':[{'text':'hi'}]}}],"
+          + "'usageMetadata':{'promptTokenCount':100,'candidatesTokenCount':20,'cachedContentTokenCount':30,"
+          + "'thoughtsTokenCount':10,'toolUsePromptTokenCount':5,'promptTokensDetails':[{'modality':'TEXT','tokenCount':100}]}}",
+      "{'output':{'message':{}},'usage':{'inputTokens':12,'outputTokens':4,'cacheReadInputTokens':2,"
+          + "'cacheWriteInputTokens':1,'totalTokens':19},'metrics':{'latencyMs':5}}",
+      "{'model':'llama3','done':true,'prompt_eval_count':9,'eval_count':4}",
+      "{'model':'   ','usage':{'prompt_tokens':1,'completion_tokens':1}}",
+      "{'model':null,'modelVersion':'v','usage':{'prompt_tokens':1,'completion_tokens':1}}",
+      "{'model':5,'usage':{'prompt_tokens':'1','completion_tokens':true}}",
+      "{'usage':null,'usageMetadata':{'promptTokenCount':3}}",
+      "{'usage':{'total_tokens':3},'eval_count':2}",
+      "{'model':'gpt-4o'}",
+      "{}");
+
+  /** Answers only a parser reads exactly: this reader must leave them to it. */
+  private static final List<String> LEFT_TO_THE_PARSER = List.of(
+      "[{'model':'a','usage':{'prompt_tokens':1}}]",
+      "{'model':'gpt-\\u0034o','usage':{'prompt_tokens':1,'completion_tokens':1}}",
+      "{'model':'gpt-4o','us\\u0061ge':{'prompt_tokens':1,'completion_tokens':1}}",
+      "{'model':'gpt-4o','usage':{'prompt_tokens':1.0,'completion_tokens':1}}",
+      "{'model':'gpt-4o','usage':{'prompt_tokens':12345678901234567890,'completion_tokens':1}}",
+      "{'model':'gpt-4o','usage':{'prompt_tokens':1},'usage':{'prompt_tokens':2}}",
+      "{'model':'gpt-4o','usage':{'prompt_tokens':1,'completion_tokens':1}",
+      "{'model':'gpt-4o' 'usage':{}}",
+      "{'model':'gpt-4o','usage':{'prompt_tokens':01}}",
+      "");
+
+  private static byte[] bytes(String json) {
+    return json.replace('\'', '"').getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static Usage fromTree(byte[] json) throws Exception {
+    return UsageJson.fromResponse(SdkJson.MAPPER.readTree(json), "fallback-model");
+  }
+
+  @Test
+  void readsWhatTheTreeReadsForEveryProvidersAnswer() throws Exception {
+    for (String json : READ_IN_PLACE) {
+      byte[] b = bytes(json);
+      Usage tree = fromTree(b);
+      if (tree == null) {
+        assertThat(UsageBytes.read(b, 0, b.length, "fallback-model")).as(json).isNull();
+      } else {
+        assertThat(UsageBytes.read(b, 0, b.length, "fallback-model")).as(json).isEqualTo(tree);
+      }
+    }
+  }
+
+  @Test
+  void readsFromTheMiddleOfABuffer() throws Exception {
+    byte[] b = bytes("xx{'model':'m','usage':{'prompt_tokens':3,'completion_tokens':2}}yy");
+    assertThat(UsageBytes.read(b, 2, b.length - 2, null)).isEqualTo(Usage.of("m", 3, 2));
+    assertThat(UsageBytes.read(b, 2, b.length - 4, null)).as("cut before its end").isNull();
+  }
+
+  @Test
+  void leavesToTheParserWhatOnlyAParserReadsExactly() {
+    for (String json : LEFT_TO_THE_PARSER) {
+      byte[] b = bytes(json);
+      assertThat(UsageBytes.read(b, 0, b.length, "fallback-model")).as(json).isNull();
+    }
+  }
+
+  @Test
+  void aShortAnswerIsReadWithAFewSmallObjects() {
+    byte[] b = bytes(READ_IN_PLACE.get(0));
+    for (int i = 0; i < 2000; i++) {
+      UsageBytes.read(b, 0, b.length, "gpt-4o-mini"); // compiled, so escape analysis counts as it will
+    }
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    Usage u = UsageBytes.read(b, 0, b.length, "gpt-4o-mini");
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+    assertThat(u).isEqualTo(new Usage("gpt-4o-mini-2024-07-18", 19, 10, 0, 0, 0, 0, false));
+    // the reader and its counts, the model's name and the Usage: a tree and its parser took ~1.5 KB
+    assertThat(allocated).as("bytes allocated reading a %d-byte answer", b.length).isLessThan(512);
+  }
+}

@@ -1,0 +1,117 @@
+package dev.llmbudget.pricing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmbudget.Usage;
+import dev.llmbudget.internal.SdkJson;
+import dev.llmbudget.store.Picodollars;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Pricing in picodollars gives, to the picodollar, what the exact dollar pricing rounds up to. */
+class ModelPricePicosTest {
+
+  /** Usages that reach every rate and, for tiered models, both sides of every threshold. */
+  private static List<Usage> usages(String model) {
+    List<Usage> all = new ArrayList<>();
+    for (long prompt : new long[] {0, 1, 1_000, 127_999, 128_000, 128_001, 199_999, 200_000, 200_001, 1_000_000}) {
+      all.add(Usage.of(model, prompt, 0));
+      all.add(new Usage(model, prompt, 777, 0, 0, 0, 0, false));
+      all.add(new Usage(model, prompt / 3, 1_234, prompt / 3, prompt / 6, prompt / 6, 1_000, false));
+    }
+    return all;
+  }
+
+  /** What the engine's bound was before it moved into ModelPrice, in dollars, rounded up once. */
+  private static long boundAsDollars(ModelPrice price, long input, long output) {
+    ModelPrice.Tier base = price.tierFor(0);
+    ModelPrice.Tier tier = price.tierFor(input);
+    BigDecimal in = inputRate(base).max(inputRate(tier));
+    BigDecimal cost = in.multiply(BigDecimal.valueOf(input));
+    if (output > 0) {
+      BigDecimal out = tier.output().max(tier.reasoning()).max(price.outputCostPerToken())
+          .max(price.reasoningCostPerToken());
+      cost = cost.add(out.multiply(BigDecimal.valueOf(output)));
+    }
+    return Picodollars.of(cost);
+  }
+
+  private static BigDecimal inputRate(ModelPrice.Tier t) {
+    return t.input().max(t.cacheRead()).max(t.cacheWrite5m()).max(t.cacheWrite1h());
+  }
+
+  @Test
+  void everyModelOfTheBundledTablePricesTheSameInPicodollars() throws Exception {
+    PriceTable table = PriceTable.defaultTable();
+    JsonNode json;
+    try (InputStream in = PriceTable.class.getResourceAsStream(PriceTable.DEFAULT_RESOURCE)) {
+      json = SdkJson.MAPPER.readTree(in);
+    }
+    int models = 0;
+    int tiered = 0;
+    for (Iterator<String> keys = json.fieldNames(); keys.hasNext(); ) {
+      ModelPrice price = table.resolve(keys.next()).orElse(null);
+      if (price == null) {
+        continue;
+      }
+      models++;
+      tiered += price.tiers().size() > 1 ? 1 : 0;
+      for (Usage u : usages(price.name())) {
+        assertThat(price.costPicos(u)).as("%s %s", price.name(), u).isEqualTo(Picodollars.of(price.cost(u)));
+        assertThat(price.boundCostPicos(u.promptTokens(), u.outputTokens())).as("bound %s %s", price.name(), u)
+            .isEqualTo(boundAsDollars(price, u.promptTokens(), u.outputTokens()));
+      }
+    }
+    assertThat(models).isGreaterThan(1000);
+    assertThat(tiered).as("tiered models checked").isGreaterThan(10);
+  }
+
+  @Test
+  void ratesFinerThanAPicodollarAreRoundedUpOnceAsInDollars() {
+    ModelPrice fine = ModelPrice.of("fine", "openai", "chat", -1, -1, Map.of(
+        ModelPrice.INPUT, new BigDecimal("1.5E-13"), ModelPrice.OUTPUT, new BigDecimal("2E-12"),
+        "input_cost_per_token_above_200k_tokens", new BigDecimal("3.3E-13")));
+    Usage u = Usage.of("fine", 3, 1);
+    assertThat(fine.costPicos(u)).isEqualTo(3).isEqualTo(Picodollars.of(fine.cost(u))); // 0.45 + 2 = 2.45 -> 3
+    // 300,000 x 3.3e-13 (the tier is dearer than the base) + 2 x 2e-12 = 99,004 picodollars
+    assertThat(fine.boundCostPicos(300_000, 2)).isEqualTo(99_004).isEqualTo(boundAsDollars(fine, 300_000, 2));
+  }
+
+  @Test
+  void aCostBeyondALongIsTheSameClearError() {
+    ModelPrice dear = ModelPrice.of("dear", "openai", "chat", -1, -1, Map.of(ModelPrice.INPUT, new BigDecimal("1000")));
+    Usage huge = Usage.of("dear", Long.MAX_VALUE / 2, 0);
+    assertThatThrownBy(() -> dear.costPicos(huge)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("beyond the largest supported amount");
+    assertThatThrownBy(() -> dear.boundCostPicos(Long.MAX_VALUE / 2, 0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("beyond the largest supported amount");
+  }
+
+  @Test
+  void pricingACallInPicodollarsAllocatesNothing() {
+    ModelPrice sonnet = PriceTable.defaultTable().require("claude-sonnet-4-5");
+    Usage u = new Usage("claude-sonnet-4-5", 250_000, 800, 1_000, 2_000, 3_000, 100, false);
+    long sum = 0;
+    for (int i = 0; i < 20_000; i++) {
+      sum += sonnet.costPicos(u) + sonnet.boundCostPicos(250_000, 800); // compiled before measuring
+    }
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    long cost = sonnet.costPicos(u);
+    long bound = sonnet.boundCostPicos(250_000, 800);
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+    assertThat(sum).isPositive();
+    assertThat(cost).isEqualTo(Picodollars.of(sonnet.cost(u)));
+    assertThat(bound).isGreaterThan(cost);
+    assertThat(allocated).as("bytes allocated pricing a call and its bound").isZero();
+  }
+}
