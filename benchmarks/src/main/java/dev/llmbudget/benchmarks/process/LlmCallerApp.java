@@ -32,10 +32,14 @@ public final class LlmCallerApp {
       if (args[0].equals("startup")) {
         // No tokenizer in the fake: o200k would add ~1 s of CPU to every variant alike.
         server.byteCountedUsage(10);
+        java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long cpu = threads.getCurrentThreadCpuTime();
         BudgetContext.call(USER, () -> blocking(client, params(Prompts.SHORT)));
+        long firstCallCpu = threads.getCurrentThreadCpuTime() - cpu;
         System.gc();
         long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-        System.out.println("STARTUP heapAfterGcBytes=" + heap + " peakRssKb=" + peakRssKb());
+        System.out.println("STARTUP heapAfterGcBytes=" + heap + " peakRssKb=" + peakRssKb()
+            + " firstCallThreadCpuMs=" + firstCallCpu / 1_000_000);
       } else {
         int warmup = Integer.parseInt(args[1]);
         int calls = Integer.parseInt(args[2]);
