@@ -87,7 +87,10 @@ public final class StainlessSdk implements Seam {
     return true;
   }
 
-  /** The advice, built on the first SDK class so that a JVM without an SDK never loads Byte Buddy. */
+  /**
+   * The same advice with Byte Buddy, only for a class file {@link StainlessWeaver} does not take
+   * (one without stack map frames); built then, so that no other JVM loads Byte Buddy for it.
+   */
   private static final class Woven {
     static final AsmVisitorWrapper ADVICE = new AsmVisitorWrapper.Compound(
       Advice.to(RetryingHttpClientAdvice.Execute.class, AdviceWeaver.AGENT_CLASSES)
