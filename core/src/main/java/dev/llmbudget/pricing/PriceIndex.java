@@ -1,9 +1,10 @@
 package dev.llmbudget.pricing;
 
-import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,7 +19,8 @@ import java.util.Map;
 
 /**
  * The bundled price table compiled at build time into a compact binary form, so that start-up
- * reads ~200 KB of plain numbers instead of parsing 1.6 MB of JSON (and loads no JSON parser).
+ * reads ~240 KB of names and plain numbers instead of parsing 1.6 MB of JSON (and loads no JSON
+ * parser); each price is decoded from its record when a call first names its model.
  * The build runs {@link #main} on the bundled JSON; user tables ({@code llmbudget.prices}) stay
  * JSON. It holds exactly what {@link PriceTableParser} hands on, in file order, so both give equal
  * tables ({@code PriceIndexTest} compares every entry).
@@ -90,8 +92,25 @@ public final class PriceIndex {
 
   /** The entries of a compiled table, in file order; {@code null} when it is not one this version reads. */
   static Map<String, ModelPrice> read(InputStream in) throws IOException {
-    DataInputStream data = new DataInputStream(new BufferedInputStream(in, 1 << 16));
-    if (data.readInt() != MAGIC || data.readInt() != VERSION) {
+    Map<String, LazyPrice> lazy = readLazily(in);
+    if (lazy == null) {
+      return null;
+    }
+    Map<String, ModelPrice> models = new LinkedHashMap<>(lazy.size() * 4 / 3 + 1);
+    lazy.forEach((model, price) -> models.put(model, price.get()));
+    return models;
+  }
+
+  /**
+   * The names of a compiled table, in file order, each with the place of its record: a price is
+   * decoded when it is first asked for ({@link LazyPrice}), so start-up builds no price at all;
+   * {@code null} when it is not a table this version reads.
+   */
+  static Map<String, LazyPrice> readLazily(InputStream in) throws IOException {
+    byte[] bytes = in.readAllBytes();
+    ByteArrayInputStream remaining = new ByteArrayInputStream(bytes);
+    DataInputStream data = new DataInputStream(remaining);
+    if (bytes.length < 8 || data.readInt() != MAGIC || data.readInt() != VERSION) {
       return null;
     }
     String[] strings = new String[data.readInt()];
@@ -99,22 +118,44 @@ public final class PriceIndex {
       strings[i] = data.readUTF();
     }
     int count = data.readInt();
-    Map<String, ModelPrice> models = new LinkedHashMap<>(count * 4 / 3 + 1);
-    Map<String, BigDecimal> prices = new HashMap<>();
+    Map<String, LazyPrice> models = new LinkedHashMap<>(count * 4 / 3 + 1);
     for (int i = 0; i < count; i++) {
       String model = data.readUTF();
+      models.put(model, LazyPrice.inIndex(bytes, strings, model, bytes.length - remaining.available()));
+      skipFully(data, 2 + 2 + 8 + 8);
+      for (int n = data.readUnsignedByte(); n > 0; n--) {
+        skipFully(data, 2);
+        skipFully(data, data.readUnsignedByte() == 0 ? 8 + 4 : data.readUnsignedShort());
+      }
+    }
+    return models;
+  }
+
+  private static void skipFully(DataInputStream data, int n) throws IOException {
+    if (data.skipBytes(n) != n) {
+      throw new EOFException("the price index ends inside an entry");
+    }
+  }
+
+  /** The price whose record (after its name) starts at {@code offset} of a compiled table. */
+  static ModelPrice decode(byte[] index, String[] strings, String model, int offset) {
+    DataInputStream data = new DataInputStream(new ByteArrayInputStream(index, offset, index.length - offset));
+    try {
       String provider = strings[data.readUnsignedShort()];
       String mode = strings[data.readUnsignedShort()];
       long maxInput = data.readLong();
       long maxOutput = data.readLong();
-      prices.clear();
+      Map<String, BigDecimal> prices = new HashMap<>();
       for (int n = data.readUnsignedByte(); n > 0; n--) {
         String field = strings[data.readUnsignedShort()];
         prices.put(field, data.readUnsignedByte() == 0 ? BigDecimal.valueOf(data.readLong(), data.readInt())
             : new BigDecimal(data.readUTF()));
       }
-      models.put(model, ModelPrice.of(model, provider, mode, maxInput, maxOutput, prices));
+      return ModelPrice.of(model, provider, mode, maxInput, maxOutput, prices);
+    } catch (IOException | RuntimeException e) {
+      // Every record was walked when the index was opened, so only a damaged jar gets here.
+      throw new PriceTableException("The bundled price index " + RESOURCE + " is damaged at the entry of '"
+          + model + "': " + e, e);
     }
-    return models;
   }
 }

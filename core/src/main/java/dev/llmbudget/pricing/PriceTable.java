@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -36,18 +37,18 @@ public final class PriceTable {
   static final int MAX_DOWNLOAD_BYTES = 32 << 20;
 
   private final String source;
-  private final Map<String, ModelPrice> byKey;
-  private final Map<String, ModelPrice> byLowerCaseKey;
-  private final Map<String, ModelPrice> byLowerCaseBareName;
+  private final Map<String, LazyPrice> byKey;
+  private final Map<String, LazyPrice> byLowerCaseKey;
+  private final Map<String, LazyPrice> byLowerCaseBareName;
   private final Map<String, ModelPrice> aliases;
   private final ConcurrentHashMap<String, Optional<ModelPrice>> resolved =
       new ConcurrentHashMap<>();
 
-  private PriceTable(String source, Map<String, ModelPrice> byKey) {
+  private PriceTable(String source, Map<String, LazyPrice> byKey) {
     this.source = source;
     this.byKey = Collections.unmodifiableMap(byKey);
-    Map<String, ModelPrice> lowerCase = new HashMap<>(byKey.size() * 2);
-    Map<String, ModelPrice> bareNames = new HashMap<>(byKey.size() * 2);
+    Map<String, LazyPrice> lowerCase = new HashMap<>(byKey.size() * 2);
+    Map<String, LazyPrice> bareNames = new HashMap<>(byKey.size() * 2);
     byKey.forEach((key, price) -> {
       lowerCase.putIfAbsent(key.toLowerCase(Locale.ROOT), price);
       if (key.indexOf('/') >= 0 && key.indexOf('*') < 0) {
@@ -83,7 +84,7 @@ public final class PriceTable {
       // Class#getResourceAsStream with an absolute name also works when the agent puts core on
       // the bootstrap class path, where there is no class loader to ask.
       try (InputStream index = PriceTable.class.getResourceAsStream(PriceIndex.RESOURCE)) {
-        Map<String, ModelPrice> models = index == null ? null : PriceIndex.read(index);
+        Map<String, LazyPrice> models = index == null ? null : PriceIndex.readLazily(index);
         if (models != null) {
           return new PriceTable(source, models);
         }
@@ -140,7 +141,9 @@ public final class PriceTable {
 
   /** Reads a table from a stream, which it does not close; {@code sourceName} goes in errors. */
   public static PriceTable parse(InputStream in, String sourceName) {
-    return new PriceTable(sourceName, PriceTableParser.parse(in, sourceName));
+    Map<String, LazyPrice> models = new LinkedHashMap<>();
+    PriceTableParser.parse(in, sourceName).forEach((model, price) -> models.put(model, LazyPrice.of(price)));
+    return new PriceTable(sourceName, models);
   }
 
   private static PriceTable download(URI uri) {
@@ -209,27 +212,31 @@ public final class PriceTable {
 
   private Optional<ModelPrice> resolveByName(String model) {
     String name = model.trim();
-    ModelPrice exact = byKey.get(name);
+    LazyPrice exact = byKey.get(name);
     if (exact != null) {
-      return Optional.of(exact);
+      return Optional.of(exact.get());
     }
     var forms = ModelNameForms.of(name.toLowerCase(Locale.ROOT));
     for (String form : forms) {
-      ModelPrice price = byLowerCaseKey.get(form);
+      LazyPrice price = byLowerCaseKey.get(form);
       if (price != null) {
-        return Optional.of(price);
+        return Optional.of(price.get());
       }
     }
     for (String form : forms) {
-      ModelPrice price = byLowerCaseBareName.get(form);
+      LazyPrice price = byLowerCaseBareName.get(form);
       if (price != null) {
-        return Optional.of(price);
+        return Optional.of(price.get());
       }
     }
     return Optional.empty();
   }
 
   /** When providers share a bare name, the dearer price: a budget should err on the safe side. */
+  private static LazyPrice dearer(LazyPrice a, LazyPrice b) {
+    return LazyPrice.either(a, b, PriceTable::dearer);
+  }
+
   private static ModelPrice dearer(ModelPrice a, ModelPrice b) {
     BigDecimal costA = a.inputCostPerToken().add(a.outputCostPerToken());
     BigDecimal costB = b.inputCostPerToken().add(b.outputCostPerToken());

@@ -83,6 +83,36 @@ class PriceIndexTest {
     assertThat(PriceIndex.read(new ByteArrayInputStream("{\"gpt-4o\": {}}      ".getBytes(StandardCharsets.UTF_8)))).isNull();
   }
 
+  @Test
+  void everyNameResolvesInTheLazilyDecodedDefaultTableAsInTheJsonOne() throws IOException {
+    // The default table decodes each price when first asked for, and picks the dearer of entries
+    // sharing a bare name only then: every key, in another case and bare, must land where the JSON does.
+    PriceTable fromJson = PriceTable.parse(new ByteArrayInputStream(bundledJson()), "json");
+    PriceTable lazy = PriceTable.defaultTable();
+    List<String> names = new ArrayList<>();
+    for (String key : json().keySet()) {
+      names.add(key);
+      names.add(key.toUpperCase(java.util.Locale.ROOT));
+      names.add(ModelNameForms.bareName(key));
+    }
+    for (String name : names) {
+      assertThat(lazy.resolve(name).map(PriceIndexTest::facts)).as(name)
+          .isEqualTo(fromJson.resolve(name).map(PriceIndexTest::facts));
+    }
+    assertThat(lazy.size()).isEqualTo(fromJson.size());
+  }
+
+  @Test
+  void aDamagedIndexFailsAtOpeningNotAtTheFirstCall() throws IOException {
+    byte[] whole;
+    try (InputStream in = getClass().getResourceAsStream(PriceIndex.RESOURCE)) {
+      whole = in.readAllBytes();
+    }
+    byte[] cut = java.util.Arrays.copyOf(whole, whole.length - 5);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PriceIndex.readLazily(new ByteArrayInputStream(cut)))
+        .isInstanceOf(IOException.class);
+  }
+
   private static byte[] bundledJson() throws IOException {
     try (InputStream in = PriceIndexTest.class.getResourceAsStream(PriceTable.DEFAULT_RESOURCE)) {
       return in.readAllBytes();

@@ -114,6 +114,17 @@ public final class FakeLlmServer implements AutoCloseable {
     return usage(COUNTED, output);
   }
 
+  private static final long BYTE_COUNTED = -2;
+
+  /**
+   * Like {@link #countedUsage}, but the input tokens are the prompt's bytes divided by four, not a
+   * tokenizer's count: for start-up benchmarks, where loading and running a tokenizer in the fake
+   * (~1 s of CPU for o200k) would add the same large amount to every run and hide the difference.
+   */
+  public FakeLlmServer byteCountedUsage(long output) {
+    return usage(BYTE_COUNTED, output);
+  }
+
   /**
    * What the server billed one request: the cap the request allowed (0: none; {@code capField}
    * names where it was, e.g. {@code max_completion_tokens} or {@code inferenceConfig.maxTokens}),
@@ -136,11 +147,16 @@ public final class FakeLlmServer implements AutoCloseable {
     try {
       return Tokenizer.count(model, body);
     } catch (LinkageError noCore) {
-      // A JVM without llm-budget-core (a benchmark's baseline run): about 4 bytes a token.
-      long[] tokens = {3 + 3L * (body.path("messages").size() + body.path("contents").size())};
-      countText(text -> (text.getBytes(StandardCharsets.UTF_8).length + 3) / 4, null, body, tokens);
-      return tokens[0];
+      // A JVM without llm-budget-core (a benchmark's baseline run).
+      return countPromptBytes(body);
     }
+  }
+
+  /** The prompt tokens of a request body at about 4 bytes a token, with no tokenizer. */
+  static long countPromptBytes(JsonNode body) {
+    long[] tokens = {3 + 3L * (body.path("messages").size() + body.path("contents").size())};
+    countText(text -> (text.getBytes(StandardCharsets.UTF_8).length + 3) / 4, null, body, tokens);
+    return tokens[0];
   }
 
   /** Counting with core's tokenizer, in its own class so that a JVM without core never links it. */
@@ -220,7 +236,8 @@ public final class FakeLlmServer implements AutoCloseable {
     Object[] cap = cap(body);
     long limit = cap == null ? Long.MAX_VALUE : (Long) cap[1];
     long configured = inputTokens;
-    long input = configured == COUNTED ? countPrompt(model, body) : configured;
+    long input = configured == COUNTED ? countPrompt(model, body)
+        : configured == BYTE_COUNTED ? countPromptBytes(body) : configured;
     return new Bill(path, model, cap == null ? null : (String) cap[0], cap == null ? 0 : limit, input,
         Math.min(outputTokens, limit));
   }

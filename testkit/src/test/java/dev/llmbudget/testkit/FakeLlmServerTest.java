@@ -68,4 +68,15 @@ class FakeLlmServerTest {
       assertThat(r.path("usage").path("completion_tokens").asLong()).isEqualTo(100);
     }
   }
+
+  @Test
+  void byteCountedUsageBillsAQuarterOfThePromptBytesWithinTheCap() throws Exception {
+    try (FakeLlmServer server = FakeLlmServer.start().byteCountedUsage(500)) {
+      // "Say hello to the budget." is 24 bytes: 6 tokens, plus 3 for the message and 3 for the reply.
+      JsonNode r = post(server, "/v1/chat/completions", "{\"model\":\"gpt-4o-mini\",\"max_tokens\":100,"
+          + "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello to the budget.\"}]}");
+      assertThat(r.path("usage").path("prompt_tokens").asLong()).isEqualTo(12);
+      assertThat(r.path("usage").path("completion_tokens").asLong()).isEqualTo(100);
+    }
+  }
 }

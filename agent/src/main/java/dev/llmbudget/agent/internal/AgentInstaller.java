@@ -36,7 +36,15 @@ public final class AgentInstaller {
       LangChain4jInstrumentation.INSTANCE, SpringAiInstrumentation.INSTANCE, MicrometerInstrumentation.INSTANCE,
       JmxRegistration.INSTANCE);
 
+  /** {@code -Dllmbudget.debug.startup=true}: each start-up phase prints its wall and thread CPU time. */
+  static final boolean DEBUG_STARTUP = Boolean.getBoolean("llmbudget.debug.startup");
+
   private AgentInstaller() {}
+
+  /** This thread's CPU time, read only when debugging start-up (it loads the JDK's management classes). */
+  static long debugCpu() {
+    return DEBUG_STARTUP ? java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() : 0;
+  }
 
   /**
    * Installs the agent. A bad configuration throws (the JVM then refuses to start, which is the
@@ -44,6 +52,7 @@ public final class AgentInstaller {
    */
   public static void install(String args, Instrumentation inst) {
     long started = System.nanoTime();
+    long startedCpu = debugCpu();
     // Before any configuration is read: the price table or store it names may need the isolated classes.
     Extensions.useIsolatedLoader(new IsolatedClassLoader());
     BudgetConfig config;
@@ -67,8 +76,9 @@ public final class AgentInstaller {
       Log.error("llm-budget: could not install the agent; LLM calls are not metered", t);
       return;
     }
-    if (Boolean.getBoolean("llmbudget.debug.startup")) {
-      System.err.printf("llm-budget: agent installed in %.1f ms%n", (System.nanoTime() - started) / 1e6);
+    if (DEBUG_STARTUP) {
+      System.err.printf("llm-budget: agent installed in %.1f ms, thread CPU %.1f ms%n",
+          (System.nanoTime() - started) / 1e6, (debugCpu() - startedCpu) / 1e6);
     }
     warmUp(config.quiet(), inst);
   }
@@ -103,6 +113,8 @@ public final class AgentInstaller {
    */
   private static void warmUp(boolean quiet, Instrumentation inst) {
     Thread t = new Thread(() -> {
+      long started = System.nanoTime();
+      long startedCpu = debugCpu();
       // A Micrometer initialised before the agent was attached; otherwise its seam binds it.
       MicrometerInstrumentation.bindLoaded(inst);
       PrometheusText.start(BudgetRuntime.config());
@@ -118,6 +130,10 @@ public final class AgentInstaller {
       } catch (Throwable e) {
         Log.warn("llm-budget: could not load the price table or open the budget store: " + e.getMessage()
             + "; " + FailurePolicy.get().consequence(), e);
+      }
+      if (DEBUG_STARTUP) {
+        System.err.printf("llm-budget: store and price table ready in %.1f ms, thread CPU %.1f ms%n",
+            (System.nanoTime() - started) / 1e6, (debugCpu() - startedCpu) / 1e6);
       }
     }, "llm-budget-warmup");
     t.setDaemon(true);

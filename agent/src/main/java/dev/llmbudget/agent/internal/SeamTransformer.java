@@ -49,8 +49,13 @@ final class SeamTransformer implements ClassFileTransformer {
       }
     }
     try {
+      long started = AgentInstaller.DEBUG_STARTUP ? System.nanoTime() : 0;
+      long startedCpu = AgentInstaller.debugCpu();
       byte[] woven = seam.weave(className.replace('/', '.'), loader, classFile);
-      if (woven != null && Boolean.getBoolean("llmbudget.debug.transform")) {
+      if (AgentInstaller.DEBUG_STARTUP) {
+        System.err.printf("llm-budget: %s %s in %.1f ms, thread CPU %.1f ms%n", woven == null ? "looked at" : "wove",
+            className.replace('/', '.'), (System.nanoTime() - started) / 1e6, (AgentInstaller.debugCpu() - startedCpu) / 1e6);
+      } else if (woven != null && Boolean.getBoolean("llmbudget.debug.transform")) {
         System.err.println("llm-budget: instrumented " + className.replace('/', '.'));
       }
       return woven;

@@ -135,6 +135,21 @@ class AgentStartupIT {
   }
 
   @Test
+  void anOpenAiAppIsMeteredWithoutLoadingByteBuddyOnlyItsAsm(@TempDir Path dir) throws Exception {
+    // Byte Buddy's Advice costs ~700 classes; the Stainless SDKs are woven with the ASM inside its jar.
+    Path loaded = dir.resolve("class-load.log");
+    ChildJvm.Result r = openAi(new ChildJvm().agentArgs("store=memory,max_budget=10")
+        .jvmArg("-Xlog:class+load:file=" + loaded), "sync");
+
+    assertThat(r.step("sync")).isEqualTo("OK");
+    assertThat(r.spent("global")).isEqualByComparingTo(price(OpenAiCalls.MODEL, 20, 10));
+    List<String> lines = Files.readAllLines(loaded);
+    assertThat(lines).filteredOn(line -> line.contains("shaded.bytebuddy.jar.asm.ClassWriter ")).hasSize(1);
+    assertThat(lines).filteredOn(line -> line.contains("shaded.bytebuddy.") && !line.contains("shaded.bytebuddy.jar.asm."))
+        .isEmpty();
+  }
+
+  @Test
   void anAppThatNobodyWatchesOverJmxGetsNoMBeanServerFromTheAgent(@TempDir Path dir) throws Exception {
     // JmxIT shows the bean is there once a JMX client attaches.
     Path loaded = dir.resolve("class-load.log");

@@ -17,7 +17,8 @@ import java.util.Arrays;
  * The application the harness runs, with or without an agent: an openai-java client calling a
  * loopback server that answers at once, every call made as a bound user. {@code calls W N} times N
  * calls per case after W warm-up calls and prints one {@code CASE} line per case;
- * {@code startup} makes one call and prints its heap and peak RSS.
+ * {@code startup} makes one call (the fake counting its prompt by bytes, without a tokenizer) and
+ * prints its heap and peak RSS.
  */
 public final class LlmCallerApp {
 
@@ -29,10 +30,16 @@ public final class LlmCallerApp {
       OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(server.openAiBaseUrl())
           .apiKey("sk-test").maxRetries(0).build();
       if (args[0].equals("startup")) {
+        // No tokenizer in the fake: o200k would add ~1 s of CPU to every variant alike.
+        server.byteCountedUsage(10);
+        java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long cpu = threads.getCurrentThreadCpuTime();
         BudgetContext.call(USER, () -> blocking(client, params(Prompts.SHORT)));
+        long firstCallCpu = threads.getCurrentThreadCpuTime() - cpu;
         System.gc();
         long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-        System.out.println("STARTUP heapAfterGcBytes=" + heap + " peakRssKb=" + peakRssKb());
+        System.out.println("STARTUP heapAfterGcBytes=" + heap + " peakRssKb=" + peakRssKb()
+            + " firstCallThreadCpuMs=" + firstCallCpu / 1_000_000);
       } else {
         int warmup = Integer.parseInt(args[1]);
         int calls = Integer.parseInt(args[2]);

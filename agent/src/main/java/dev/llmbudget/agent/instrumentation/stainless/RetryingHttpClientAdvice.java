@@ -7,6 +7,8 @@ import net.bytebuddy.implementation.bytecode.assign.Assigner;
 /**
  * Advice inlined into a Stainless SDK's {@code RetryingHttpClient} and {@code PrepareRequest}. It only delegates to {@link
  * HttpSeam}; SDK types are seen as {@code Object} so nothing of ours links against an SDK.
+ * {@link StainlessWeaver} emits the same calls with plain ASM and is what normally runs; this
+ * advice is its fallback, so a change to one is a change to both.
  */
 public final class RetryingHttpClientAdvice {
 

@@ -68,7 +68,9 @@ public final class StainlessSdk implements Seam {
    */
   @Override
   public byte[] weave(String typeName, ClassLoader loader, byte[] classFile) {
-    return AdviceWeaver.weave(typeName, loader, classFile, Woven.ADVICE);
+    // Plain ASM first: Byte Buddy's Advice costs ~700 classes at start-up for the same bytes.
+    byte[] woven = StainlessWeaver.weave(classFile);
+    return woven != null ? woven : AdviceWeaver.weave(typeName, loader, classFile, Woven.ADVICE);
   }
 
   /** Paths end with these segments, whatever base URL or deployment prefix precedes them. */
@@ -85,7 +87,10 @@ public final class StainlessSdk implements Seam {
     return true;
   }
 
-  /** The advice, built on the first SDK class so that a JVM without an SDK never loads Byte Buddy. */
+  /**
+   * The same advice with Byte Buddy, only for a class file {@link StainlessWeaver} does not take
+   * (one without stack map frames); built then, so that no other JVM loads Byte Buddy for it.
+   */
   private static final class Woven {
     static final AsmVisitorWrapper ADVICE = new AsmVisitorWrapper.Compound(
       Advice.to(RetryingHttpClientAdvice.Execute.class, AdviceWeaver.AGENT_CLASSES)
