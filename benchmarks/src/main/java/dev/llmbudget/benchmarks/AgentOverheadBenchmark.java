@@ -51,7 +51,9 @@ public abstract class AgentOverheadBenchmark {
 
   @Setup
   public void start() throws Exception {
-    server = FakeLlmServer.start();
+    // usage by byte count, not by tokenizing every prompt in this process: that CPU and allocation would
+    // land in both forks and bury the agent's share in noise
+    server = FakeLlmServer.start().byteCountedUsage(20);
     client = OpenAIOkHttpClient.builder().baseUrl(server.openAiBaseUrl()).apiKey("sk-test")
         .maxRetries(0).build();
     shortParams = params(SHORT_PROMPT);
