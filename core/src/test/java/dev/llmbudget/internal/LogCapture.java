@@ -10,16 +10,17 @@ import java.util.logging.Logger;
 
 /**
  * The messages {@link Log} writes while open, wherever they go: through SLF4J (logback, once a
- * test of this JVM initialised it) or through {@code System.Logger} (java.util.logging).
+ * test of this JVM initialised it) or through {@code System.Logger} (java.util.logging). Public for
+ * the tests of other packages (the stores').
  */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
 
   private final List<String> messages = new CopyOnWriteArrayList<>();
   private final Logger jul = Logger.getLogger("dev.llmbudget");
   private final Handler julHandler = new Handler() {
     @Override
     public void publish(LogRecord r) {
-      messages.add(r.getMessage());
+      messages.add(new java.util.logging.SimpleFormatter().formatMessage(r)); // fills in {0}-style parameters
     }
 
     @Override
@@ -37,13 +38,13 @@ final class LogCapture implements AutoCloseable {
     }
   };
 
-  LogCapture() {
+  public LogCapture() {
     jul.addHandler(julHandler);
     appender.start();
     logback.addAppender(appender);
   }
 
-  List<String> messages() {
+  public List<String> messages() {
     return messages;
   }
 

@@ -1,5 +1,6 @@
 package dev.llmbudget.internal;
 
+import dev.llmbudget.internal.LogCapture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmbudget.store.BudgetStore;

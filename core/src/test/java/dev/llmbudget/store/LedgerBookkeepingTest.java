@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmbudget.BudgetDuration;
+import dev.llmbudget.internal.LogCapture;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -177,7 +178,7 @@ class LedgerBookkeepingTest {
     MemoryStore store = withGlobalBudget();
     reserve(store, "0.5", Duration.ofMinutes(10));
     reserve(store, "0.5", Duration.ofMinutes(10));
-    try (LogLines log = new LogLines()) {
+    try (LogCapture log = new LogCapture()) {
       assertThat(store.expireLeases(T0.plus(Duration.ofMinutes(10)))).isEqualTo(2);
 
       assertThat(log.messages()).filteredOn(m -> m.contains("not settled within its lease")).singleElement()
@@ -186,7 +187,7 @@ class LedgerBookkeepingTest {
               + "charged what it used");
     }
     reserve(store, "0.25", Duration.ofSeconds(30));
-    try (LogLines log = new LogLines()) {
+    try (LogCapture log = new LogCapture()) {
       assertThat(store.expireLeases(T0.plus(Duration.ofMinutes(20)))).isEqualTo(1);
 
       assertThat(log.messages()).filteredOn(m -> m.contains("not settled within its lease")).singleElement()

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.llmbudget.BudgetDuration;
+import dev.llmbudget.internal.LogCapture;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -646,7 +647,7 @@ class OfflineAllowanceStoreTest {
 
   @Test
   void anOutageAndTheRecoveryAreEachLoggedOnceNamingTheServerAndTheAllowance() {
-    try (LogLines log = new LogLines()) {
+    try (LogCapture log = new LogCapture()) {
       goOfflineAt(T0);
       link.down = false;
       call("0.1", "0.1", T0.plusMillis(500));
@@ -670,7 +671,7 @@ class OfflineAllowanceStoreTest {
     goOfflineAt(T0);
     call("0.3", "0.3", T0);
     call("0.2", "0.2", T0);
-    try (LogLines log = new LogLines()) {
+    try (LogCapture log = new LogCapture()) {
       assertThatThrownBy(() -> store.flush()).isInstanceOf(BudgetStoreException.class);
 
       assertThat(log.messages()).anyMatch(m -> m.contains(

@@ -3,6 +3,7 @@ package dev.llmbudget.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.llmbudget.internal.LogCapture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -27,7 +28,7 @@ class PeriodicFlusherTest {
   @TempDir
   Path dir;
 
-  static void awaitLine(LogLines log, Predicate<String> line) throws InterruptedException {
+  static void awaitLine(LogCapture log, Predicate<String> line) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (System.nanoTime() < deadline) {
       if (log.messages().stream().anyMatch(line)) {
@@ -38,7 +39,7 @@ class PeriodicFlusherTest {
     throw new AssertionError("no such log line; the log is " + log.messages());
   }
 
-  static List<String> failures(LogLines log) {
+  static List<String> failures(LogCapture log) {
     return log.messages().stream().filter(m -> m.contains("llm-budget: flushing ")).toList();
   }
 
@@ -47,7 +48,7 @@ class PeriodicFlusherTest {
     Path blocker = dir.resolve("budgets");
     Files.writeString(blocker, "not a directory");
     Path file = blocker.resolve("user_cost.json");
-    try (LogLines log = new LogLines();
+    try (LogCapture log = new LogCapture();
         LocalFileStore store = new LocalFileStore(file, ZoneOffset.UTC, Duration.ofMillis(50), Clock.fixed(T0, ZoneOffset.UTC))) {
       store.charge(new String[] {"alice"}, 1_000_000, "gpt-4o", T0);
 
