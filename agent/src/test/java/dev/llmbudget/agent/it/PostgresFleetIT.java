@@ -222,6 +222,23 @@ class PostgresFleetIT {
   }
 
   @Test
+  void theLedgerNamesTheSdkThatMadeTheCall() throws Exception {
+    // anthropic-java through the same seam as openai-java: the request's class tells them apart
+    ChildJvm.Result r = new ChildJvm()
+        .systemProperty("llmbudget.store", "postgres")
+        .systemProperty("llmbudget.postgres.url", pg.url())
+        .systemProperty("llmbudget.postgres.schema", schema)
+        .systemProperty("llmbudget.max_budget", "1000")
+        .timeout(java.time.Duration.ofMinutes(2))
+        .run(SdkApp.class.getName(), "anthropic", llm.baseUrl(), "100", "sync@gwen");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+
+    assertThat(query("SELECT count(*) FROM $s.charge WHERE user_key = 'gwen'")).as(r.output()).isEqualTo(1);
+    assertThat(query("SELECT count(*) FROM $s.charge WHERE user_key = 'gwen' AND sdk = 'anthropic-java'"))
+        .as("the ledger names the SDK").isEqualTo(1);
+  }
+
+  @Test
   void aCallAnsweredWhileTheServerIsDownIsChargedOnceWhenItIsBack() throws Exception {
     org.junit.jupiter.api.Assumptions.assumeTrue(pg.embedded(), "an external server (LLMBUDGET_IT_POSTGRES_URL) is not stopped by tests");
     Path out = dir.resolve("down-at-settle.out");
