@@ -91,7 +91,7 @@ class RedisFleetIT {
 
   @Test
   void fourJvmsOfEightThreadsLetOutExactlyTheCallsTheBudgetIsWorth() throws Exception {
-    for (int k : new int[] {1, 7, 20}) {
+    for (int k : new int[] {1, 20}) { // one call for 32 threads, and more calls than one JVM's threads
       llm.resetCounts();
       String project = "fleet-" + k + "-" + ProcessHandle.current().pid();
       String limit = perCall.multiply(BigDecimal.valueOf(k)).toPlainString();

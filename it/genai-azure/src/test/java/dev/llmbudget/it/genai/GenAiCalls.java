@@ -19,8 +19,11 @@ final class GenAiCalls implements LlmCalls {
   private final GenerateContentConfig config;
 
   GenAiCalls(String baseUrl, long maxTokens) {
-    client = Client.builder().apiKey("test-gemini-key").vertexAI(false)
-        .httpOptions(HttpOptions.builder().baseUrl(baseUrl).apiVersion(API_VERSION).build()).build();
+    HttpOptions.Builder http = HttpOptions.builder().baseUrl(baseUrl).apiVersion(API_VERSION);
+    if (FastRetries.AVAILABLE) {
+      FastRetries.apply(http);
+    }
+    client = Client.builder().apiKey("test-gemini-key").vertexAI(false).httpOptions(http.build()).build();
     // 0: no output cap at all, as most application code sends.
     config = maxTokens > 0 ? GenerateContentConfig.builder().maxOutputTokens((int) maxTokens).build()
         : GenerateContentConfig.builder().build();
@@ -68,6 +71,28 @@ final class GenAiCalls implements LlmCalls {
       check(text.toString());
     } else {
       throw new IllegalArgumentException(name);
+    }
+  }
+
+  /**
+   * The SDK's retries with millisecond back-off: 2.x retries a failed call for ~28 s by default
+   * (1 s doubling), which a test of failed calls would only wait out. 1.x has no retry options.
+   */
+  private static final class FastRetries {
+    static final boolean AVAILABLE = present("com.google.genai.types.HttpRetryOptions");
+
+    static void apply(HttpOptions.Builder http) {
+      http.retryOptions(com.google.genai.types.HttpRetryOptions.builder().attempts(3).initialDelay(0.01)
+          .maxDelay(0.05).build());
+    }
+
+    private static boolean present(String name) {
+      try {
+        Class.forName(name, false, GenAiCalls.class.getClassLoader());
+        return true;
+      } catch (ClassNotFoundException e) {
+        return false;
+      }
     }
   }
 
