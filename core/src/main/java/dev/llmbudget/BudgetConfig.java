@@ -76,7 +76,7 @@ public final class BudgetConfig {
       "llmbudget.alert.thresholds");
 
   /** System properties under these prefixes are switches of our test harness and diagnostics, not settings. */
-  private static final String[] NOT_SETTINGS = {"llmbudget.it.", "llmbudget.debug."};
+  private static final String[] NOT_SETTINGS = {"llmbudget.it.", "llmbudget.debug.", "llmbudget.test."};
 
   private final BigDecimal maxBudget;
   private final BudgetDuration maxBudgetDuration;

@@ -127,7 +127,8 @@ class BudgetConfigTest {
   @Test
   void aMisspelledPropertyOrVariableIsNamedWithTheClosestKnownKey() {
     Map<String, String> props = Map.of("llmbudget.maxbudget", "0.002", "llmbudget.max_budget", "1",
-        "llmbudget.it.agentJar", "/x.jar", "llmbudget.debug.startup", "true", "other.key", "x");
+        "llmbudget.it.agentJar", "/x.jar", "llmbudget.debug.startup", "true", "other.key", "x",
+        "llmbudget.test.check_reservations", "true");
     Map<String, String> env = Map.of("LLMBUDGET_MAXBUDGET", "0.002", "LLMBUDGET_USER_MAX_BUDGET", "1",
         "LLMBUDGET_STORE_PATHS", "x", "PATH", "/bin");
     assertThat(BudgetConfig.unknownKeyWarnings(props, env)).containsExactly(
