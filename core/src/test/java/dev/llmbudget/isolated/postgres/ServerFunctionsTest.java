@@ -112,6 +112,64 @@ class ServerFunctionsTest {
   }
 
   @Test
+  void jvmsOfThePreviousReleaseAndOfThisOneChargingTheSameBudgetsTogetherNeverOverspend() throws Exception {
+    migrate();
+    PostgresStore[] stores = new PostgresStore[2];
+    for (int i = 0; i < 2; i++) {
+      PGSimpleDataSource db = plain("postgres");
+      stores[i] = new PostgresStore(db, () -> { }, schema, "app", ZoneOffset.UTC, "test");
+    }
+    stores[1].functions = false; // the transactions of the previous release, on the same rows
+    int calls = 120;
+    long cost = DOLLAR / 1000;
+    stores[0].putBudget("alice", Picodollars.toDollars(cost * calls), null, T0);
+    stores[0].putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("1000"), null, T0);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicIntegerArray admitted = new java.util.concurrent.atomic.AtomicIntegerArray(2);
+    java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+    try {
+      for (int t = 0; t < 8; t++) {
+        int which = t % 2;
+        PostgresStore store = stores[which];
+        done.add(pool.submit(() -> {
+          go.await();
+          for (int i = 0; i < calls / 4; i++) { // 8 threads: twice the calls the budget pays
+            long id = store.newReservationId();
+            if (store.reserve(id, KEYS, 2 * cost, T0, T0.plus(Duration.ofMinutes(10))).isOk()) {
+              admitted.incrementAndGet(which);
+              store.settle(id, cost, "gpt-4o", T0);
+            }
+            BudgetSnapshot s = store.snapshot("alice", T0).orElseThrow();
+            assertThat(s.currentCost().add(s.reserved())).isLessThanOrEqualTo(s.totalBudget());
+          }
+          return null;
+        }));
+      }
+      go.countDown();
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    // 240 attempts of calls that hold 2 and spend 1 on a budget of 120: the budget runs out
+    int calls0 = admitted.get(0);
+    int calls1 = admitted.get(1);
+    assertThat(calls0).as("calls of this release").isPositive();
+    assertThat(calls1).as("calls of the previous release").isPositive();
+    long spent = cost * (calls0 + calls1);
+    BudgetSnapshot alice = stores[0].snapshot("alice", T0).orElseThrow();
+    assertThat(Picodollars.of(alice.currentCost())).as("every admitted call, once").isEqualTo(spent);
+    assertThat(spent).isLessThanOrEqualTo(cost * calls).isGreaterThan(cost * calls / 2);
+    assertThat(alice.reserved()).isZero();
+    assertThat(Picodollars.of(stores[1].snapshot(BudgetStore.GLOBAL_KEY, T0).orElseThrow().currentCost())).isEqualTo(spent);
+    assertThat(query("SELECT sum(cost_pico) FROM %s.charge")).isEqualTo(spent);
+    assertThat(query("SELECT count(*) FROM %s.reservation")).isZero();
+  }
+
+  @Test
   void aReserveOrSettleRepeatedAfterItsAnswerWasLostActsOnce() throws SQLException {
     migrate();
     PostgresStore store = new PostgresStore(plain("postgres"), () -> { }, schema, "app", ZoneOffset.UTC, "test");
