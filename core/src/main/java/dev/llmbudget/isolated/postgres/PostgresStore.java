@@ -38,7 +38,10 @@ import javax.sql.DataSource;
  * connection: it locks the budget rows it touches in key order (so two transactions never wait on
  * each other in a cycle), releases the leases that ran out on those rows, applies due resets, and
  * commits before it returns, so a settled charge survives a crash of the JVM or of the server.
- * Reservation ids are qualified by this object's instance id, so JVMs never collide.
+ * Reserve and settle are one round trip each, a call of a server-side function (Schema.FUNCTIONS)
+ * that is its own transaction; the rare call that must first apply a reset or an expired lease
+ * takes the multi-statement transaction. Reservation ids are qualified by this object's instance
+ * id, so JVMs never collide.
  */
 final class PostgresStore implements BudgetStore {
 
