@@ -125,6 +125,10 @@ class PostgresLedgerTest {
       limited.putBudget("alice", BigDecimal.ONE, null, T0);
       limited.charge(new String[] {"alice"}, DOLLAR / 4, "gpt-4o", T0);
       assertThat(store.snapshot("alice", T0).orElseThrow().currentCost()).isEqualByComparingTo("0.25");
+      long id = limited.newReservationId(); // the functions of version 3 run with the role's own rights
+      assertThat(limited.reserve(id, new String[] {"alice"}, DOLLAR / 2, T0, T0.plusSeconds(600)).isOk()).isTrue();
+      assertThat(limited.settle(id, DOLLAR / 4, "gpt-4o", T0)).isTrue();
+      assertThat(store.snapshot("alice", T0).orElseThrow().currentCost()).isEqualByComparingTo("0.5");
     }
     BudgetConfig elsewhere = BudgetConfig.of(Map.of("llmbudget.postgres.schema", schema + "_new",
         "llmbudget.postgres.user", role, "llmbudget.postgres.password", "secret-pw"));

@@ -38,7 +38,10 @@ import javax.sql.DataSource;
  * connection: it locks the budget rows it touches in key order (so two transactions never wait on
  * each other in a cycle), releases the leases that ran out on those rows, applies due resets, and
  * commits before it returns, so a settled charge survives a crash of the JVM or of the server.
- * Reservation ids are qualified by this object's instance id, so JVMs never collide.
+ * Reserve and settle are one round trip each, a call of a server-side function (Schema.FUNCTIONS)
+ * that is its own transaction; the rare call that must first apply a reset or an expired lease
+ * takes the multi-statement transaction. Reservation ids are qualified by this object's instance
+ * id, so JVMs never collide.
  */
 final class PostgresStore implements BudgetStore {
 
@@ -80,20 +83,29 @@ final class PostgresStore implements BudgetStore {
   private final String qModels;
   private final String qExpiredHeld;
   private final String qWriteAndBook;
+  private final String qReserveFn;
+  private final String qSettleFn;
+  /** Drops the pool's idle connections: after one was found dead, its siblings (same server) likely are too. */
+  private final Runnable dropIdle;
   /**
-   * The keys of this JVM's live reservations, so a settle need not read them back (one round trip
-   * less); a miss (a full map, a lost answer) reads them from the reservation row as before.
+   * False: every reserve and settle takes the multi-statement transaction, as the previous release
+   * (schema version 2) does; tests run both side by side on the same rows, as a fleet mid-upgrade would.
    */
-  private final java.util.concurrent.ConcurrentHashMap<Long, String[]> liveKeys = new java.util.concurrent.ConcurrentHashMap<>();
-  /** Reservations abandoned without a settle stay in {@link #liveKeys}; past this many it is not filled. */
-  static final int MAX_LIVE_KEYS = 100_000;
+  volatile boolean functions = true;
 
   /**
    * @param db connections to the database; {@code pool} closes them
    * @param where how the store names itself in messages (the URL without credentials)
    */
   PostgresStore(DataSource db, AutoCloseable pool, String schema, String project, ZoneId zone, String where) {
+    this(db, pool, () -> { }, schema, project, zone, where);
+  }
+
+  /** @param dropIdle closes the pool's idle connections (they may all be to a server that restarted) */
+  PostgresStore(DataSource db, AutoCloseable pool, Runnable dropIdle, String schema, String project, ZoneId zone,
+      String where) {
     this.db = db;
+    this.dropIdle = dropIdle;
     this.pool = pool;
     this.project = project;
     this.zone = zone;
@@ -148,6 +160,10 @@ final class PostgresStore implements BudgetStore {
         + " INSERT INTO " + s + "charge (charged_at, project, user_key, model, input_tokens, cached_tokens,"
         + " cache_write_tokens, output_tokens, reasoning_tokens, cost_pico, estimated, reservation, sdk)"
         + " SELECT ?, ?, ?, ?, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?, ?::boolean, ?, ? WHERE ?";
+    // schema version 3: a call's reserve and its settle are one round trip each (Schema.FUNCTIONS)
+    qReserveFn = "SELECT o_status, o_key, o_spent, o_reserved, o_limit FROM " + s
+        + "reserve(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    qSettleFn = "SELECT " + s + "settle(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     qModels = "SELECT model, spent_pico FROM " + s + "budget_model WHERE project = ? AND key = ?";
     qExpiredHeld = "SELECT coalesce(sum(amount_pico), 0) FROM " + s + "reservation WHERE project = ? AND NOT expired"
         + " AND expires_at <= ? AND ? = ANY(held_keys)";
@@ -473,7 +489,38 @@ final class PostgresStore implements BudgetStore {
       expireLeases(now);
     }
     CallKeys k = new CallKeys(keys);
+    Instant expires = expiresAt.isAfter(LATEST) ? LATEST : expiresAt;
+    Instant forget = expires.plus(java.time.Duration.between(now, expires));
+    Instant forgetAt = forget.isAfter(LATEST) ? LATEST : forget;
     try {
+      ReserveResult quick = !functions ? null : oneRoundTrip("reserve", (c, retry) -> {
+        try (PreparedStatement ps = c.prepareStatement(qReserveFn)) {
+          ps.setString(1, project);
+          ps.setObject(2, instance);
+          ps.setLong(3, id);
+          ps.setArray(4, c.createArrayOf("text", k.ordered));
+          ps.setArray(5, c.createArrayOf("text", k.sorted));
+          ps.setLong(6, amount);
+          ps.setObject(7, time(now));
+          ps.setObject(8, time(expires));
+          ps.setObject(9, time(forgetAt));
+          ps.setBoolean(10, retry);
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            switch (rs.getInt(1)) {
+              case 0:
+                return ReserveResult.OK;
+              case 1:
+                return ReserveResult.exhausted(rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5));
+              default:
+                return null; // a reset or an expired lease to apply first: the transaction below
+            }
+          }
+        }
+      });
+      if (quick != null) {
+        return quick;
+      }
       return inTransaction("reserve", c -> {
         Map<String, Row> rows = lock(c, k, now);
         List<String> held = new ArrayList<>();
@@ -490,8 +537,6 @@ final class PostgresStore implements BudgetStore {
         }
         write(c, rows);
         String[] heldKeys = held.toArray(new String[0]);
-        Instant expires = expiresAt.isAfter(LATEST) ? LATEST : expiresAt;
-        Instant forget = expires.plus(java.time.Duration.between(now, expires));
         try (PreparedStatement ps = c.prepareStatement(qInsertReservation)) {
           ps.setLong(1, amount);
           ps.setString(2, project);
@@ -504,18 +549,20 @@ final class PostgresStore implements BudgetStore {
           ps.setLong(9, amount);
           ps.setObject(10, time(now));
           ps.setObject(11, time(expires));
-          ps.setObject(12, time(forget.isAfter(LATEST) ? LATEST : forget));
+          ps.setObject(12, time(forgetAt));
           ps.executeUpdate();
         }
         c.commit();
-        if (liveKeys.size() < MAX_LIVE_KEYS) {
-          liveKeys.put(id, k.sorted);
-        }
         return ReserveResult.OK;
       });
     } catch (BudgetStoreException e) {
       if (e.getCause() instanceof java.sql.SQLException
           && "23505".equals(((java.sql.SQLException) e.getCause()).getSQLState())) {
+        for (Throwable earlier : e.getCause().getSuppressed()) {
+          if (earlier instanceof SQLException && connectionLost((SQLException) earlier)) {
+            return ReserveResult.OK; // our own row: the attempt whose connection was lost had committed
+          }
+        }
         // the reservation row's key: an id this store object handed out is still live
         throw new IllegalStateException("reservation id " + id + " is already in use", e);
       }
@@ -538,21 +585,51 @@ final class PostgresStore implements BudgetStore {
     if (actual < 0) {
       throw new IllegalArgumentException("a charge cannot be negative, was " + actual + " picodollars");
     }
-    String[] cached = liveKeys.remove(id);
-    return inTransaction("settle", c -> {
-      String[] keys = cached;
-      if (keys == null) {
-        try (PreparedStatement ps = c.prepareStatement(qReservation)) {
-          ps.setString(1, project);
-          ps.setObject(2, instance);
-          ps.setLong(3, id);
-          try (ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) {
-              c.rollback();
-              return false;
-            }
-            keys = (String[]) rs.getArray(1).getArray();
+    int quick = !functions ? 2 : oneRoundTrip("settle", (c, retry) -> {
+      try (PreparedStatement ps = c.prepareStatement(qSettleFn)) {
+        ps.setString(1, project);
+        ps.setObject(2, instance);
+        ps.setLong(3, id);
+        ps.setLong(4, actual);
+        ps.setString(5, model);
+        ps.setObject(6, time(now));
+        if (usage != null) {
+          ps.setLong(7, usage.inputTokens());
+          ps.setLong(8, usage.cacheReadTokens());
+          ps.setLong(9, usage.cacheWrite5mTokens() + usage.cacheWrite1hTokens());
+          ps.setLong(10, usage.outputTokens());
+          ps.setLong(11, usage.reasoningTokens());
+          ps.setBoolean(12, usage.estimated());
+        } else {
+          for (int i = 7; i <= 11; i++) {
+            ps.setNull(i, Types.BIGINT);
           }
+          ps.setNull(12, Types.BOOLEAN);
+        }
+        ps.setString(13, sdk);
+        ps.setBoolean(14, retry);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return rs.getInt(1);
+        }
+      }
+    });
+    if (quick != 2) {
+      return quick == 0;
+    }
+    // a reset, an expired lease or a row to create first: the multi-statement transaction
+    return inTransaction("settle", c -> {
+      String[] keys;
+      try (PreparedStatement ps = c.prepareStatement(qReservation)) {
+        ps.setString(1, project);
+        ps.setObject(2, instance);
+        ps.setLong(3, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            c.rollback();
+            return false;
+          }
+          keys = (String[]) rs.getArray(1).getArray();
         }
       }
       CallKeys k = new CallKeys(keys);
@@ -943,27 +1020,72 @@ final class PostgresStore implements BudgetStore {
     T run(Connection c) throws SQLException;
   }
 
+  /** One statement in autocommit; {@code retry} says that an earlier attempt's connection was lost. */
+  interface Call<T> {
+    T run(Connection c, boolean retry) throws SQLException;
+  }
+
   /**
    * Runs {@code work} in a transaction; a deadlock or serialization failure (which PostgreSQL
-   * resolves by aborting one side) is retried, anything else becomes a {@link BudgetStoreException}.
+   * resolves by aborting one side) is retried, and so is, once and on a fresh connection, a
+   * connection found dead (a pooled connection that a restarted server terminated: the server rolled
+   * back whatever that transaction had done). Anything else becomes a {@link BudgetStoreException}.
    */
   private <T> T inTransaction(String what, Work<T> work) {
-    SQLException last = null;
-    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-      try (Connection c = db.getConnection()) {
-        c.setAutoCommit(false);
+    return attempts(what, false, (c, retry) -> {
+      c.setAutoCommit(false);
+      try {
+        return work.run(c);
+      } catch (SQLException | RuntimeException e) {
         try {
-          return work.run(c);
-        } catch (SQLException | RuntimeException e) {
-          try {
-            c.rollback();
-          } catch (SQLException ignored) {
-            // the connection is broken; the pool drops it
-          }
-          throw e;
+          c.rollback();
+        } catch (SQLException ignored) {
+          // the connection is broken; the pool drops it
         }
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * Runs {@code call}, one statement that commits on its own (one round trip), with the retries of
+   * {@link #inTransaction}. A connection lost with the statement's answer leaves it unknown whether
+   * it committed, so the repeat runs with {@code retry}: the functions then answer as the first
+   * attempt did if it landed.
+   */
+  private <T> T oneRoundTrip(String what, Call<T> call) {
+    return attempts(what, true, call);
+  }
+
+  private <T> T attempts(String what, boolean autoCommit, Call<T> call) {
+    SQLException last = null;
+    boolean lost = false;
+    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      Connection c;
+      try {
+        c = db.getConnection(); // a server that is down is not retried: the pool already waited
       } catch (SQLException e) {
+        if (last != null) {
+          e.addSuppressed(last);
+        }
         last = e;
+        break;
+      }
+      try (c) {
+        if (autoCommit) {
+          c.setAutoCommit(true); // no round trip: the pool hands out connections outside a transaction
+        }
+        return call.run(c, lost);
+      } catch (SQLException e) {
+        if (last != null) {
+          e.addSuppressed(last);
+        }
+        last = e;
+        if (connectionLost(e) && !lost) {
+          lost = true;
+          dropIdle.run();
+          continue;
+        }
         String state = e.getSQLState();
         if (!"40P01".equals(state) && !"40001".equals(state)) {
           break;
@@ -971,6 +1093,16 @@ final class PostgresStore implements BudgetStore {
       }
     }
     throw new BudgetStoreException(describe() + ": " + what + " failed: " + last.getMessage(), last);
+  }
+
+  /**
+   * Whether {@code e} says the connection is gone: the server terminated its session (57P01 admin
+   * shutdown, 57P02 crash shutdown, 57P03 cannot connect now) or the socket broke (class 08).
+   */
+  static boolean connectionLost(SQLException e) {
+    String state = e.getSQLState();
+    return state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
+        || state.equals("57P03"));
   }
 
   private static void setLimit(PreparedStatement ps, int i, BigDecimal totalBudget) throws SQLException {

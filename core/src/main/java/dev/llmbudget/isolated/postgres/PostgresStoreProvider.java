@@ -82,8 +82,14 @@ public final class PostgresStoreProvider implements BudgetStoreProvider {
           + config.postgresSchema() + "): " + rootMessage(e), e);
     }
     // an outage is met as on Redis: the offline allowance, a journal, and its replay once the server answers
-    return new OfflineAllowanceStore(new PostgresStore(ds, ds, config.postgresSchema(), project, config.zone(), where),
-        Picodollars.of(config.offlineAllowance()));
+    Runnable dropIdle = () -> {
+      com.zaxxer.hikari.HikariPoolMXBean pool = ds.getHikariPoolMXBean();
+      if (pool != null) {
+        pool.softEvictConnections();
+      }
+    };
+    return new OfflineAllowanceStore(new PostgresStore(ds, ds, dropIdle, config.postgresSchema(), project,
+        config.zone(), where), Picodollars.of(config.offlineAllowance()));
   }
 
   /** The URL as it may be shown: without its query string, which may carry a password. */
