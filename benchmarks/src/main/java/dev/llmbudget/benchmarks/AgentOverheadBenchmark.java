@@ -54,7 +54,9 @@ public abstract class AgentOverheadBenchmark {
     // usage by byte count, not by tokenizing every prompt in this process: that CPU and allocation would
     // land in both forks and bury the agent's share in noise
     server = FakeLlmServer.start().byteCountedUsage(20);
+    // Nagle off on the client's socket, in both forks: see NoDelaySockets
     client = OpenAIOkHttpClient.builder().baseUrl(server.openAiBaseUrl()).apiKey("sk-test")
+        .okHttpClient(new okhttp3.OkHttpClient.Builder().socketFactory(new NoDelaySockets()).build())
         .maxRetries(0).build();
     shortParams = params(SHORT_PROMPT);
     longParams = params(LONG_PROMPT);

@@ -10,7 +10,9 @@ import java.util.Arrays;
  */
 final class BodyBytes extends OutputStream {
 
-  private byte[] buf = new byte[0];
+  private static final byte[] NONE = new byte[0];
+
+  private byte[] buf = NONE;
   private int len;
   /** {@code buf} is the writer's own array, whole: it must be copied before anything is appended. */
   private boolean borrowed;

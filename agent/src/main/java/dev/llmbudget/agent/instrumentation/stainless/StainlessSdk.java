@@ -73,6 +73,18 @@ public final class StainlessSdk implements Seam {
     return woven != null ? woven : AdviceWeaver.weave(typeName, loader, classFile, Woven.ADVICE);
   }
 
+  /** As {@link #endsWith(List, String...)} for one segment, without the varargs array on every call. */
+  public static boolean endsWith(List<String> path, String last) {
+    int n = path.size();
+    return n >= 1 && last.equals(path.get(n - 1));
+  }
+
+  /** As {@link #endsWith(List, String...)} for two segments, without the varargs array on every call. */
+  public static boolean endsWith(List<String> path, String beforeLast, String last) {
+    int n = path.size();
+    return n >= 2 && beforeLast.equals(path.get(n - 2)) && last.equals(path.get(n - 1));
+  }
+
   /** Paths end with these segments, whatever base URL or deployment prefix precedes them. */
   public static boolean endsWith(List<String> path, String... tail) {
     int offset = path.size() - tail.length;
