@@ -33,7 +33,8 @@ final class EventLine {
   private static final byte[][] CHUNK_FIELDS = {ascii("content"), ascii("refusal"), ascii("arguments"), ascii("text")};
 
   private final StreamedText text;
-  private final StringBuilder scratch = new StringBuilder();
+  /** For the rare string decoded apart: a model name that changes, text past the kept cap. */
+  private StringBuilder scratch;
   /** Per string value found: start, end (inside the quotes) and the kinds it may be. */
   private int[] spans = new int[24];
   private int spanCount;
@@ -73,6 +74,20 @@ final class EventLine {
         j++;
       }
       if (j < to && b[j] != 'n') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * {@code true} when {@code b[from, to)} has a member named {@code type} at any depth: such an
+   * event may be a typed one (OpenAI Responses, Anthropic), which only a tree tells apart.
+   */
+  static boolean namesType(byte[] b, int from, int to) {
+    for (int i = from; i + 6 < to; i++) {
+      if (b[i] == '"' && b[i + 1] == 't' && b[i + 2] == 'y' && b[i + 3] == 'p' && b[i + 4] == 'e'
+          && b[i + 5] == '"') {
         return true;
       }
     }
@@ -168,17 +183,24 @@ final class EventLine {
     }
     for (int s = 0; s < spanCount; s++) {
       if ((spans[s * 3 + 2] & want) != 0) {
-        scratch.setLength(0);
-        decode(b, spans[s * 3], spans[s * 3 + 1], scratch);
-        text.append(scratch);
+        text.appendJson(b, spans[s * 3], spans[s * 3 + 1], this);
       }
     }
     if (want == NESTED_TEXT && modelStart >= 0 && !sameText(b, modelStart, modelEnd, model)) {
-      scratch.setLength(0);
-      decode(b, modelStart, modelEnd, scratch);
-      return scratch.toString();
+      StringBuilder named = scratch();
+      decode(b, modelStart, modelEnd, named);
+      return named.toString();
     }
     return model;
+  }
+
+  /** An empty builder, made at first use. */
+  StringBuilder scratch() {
+    if (scratch == null) {
+      scratch = new StringBuilder();
+    }
+    scratch.setLength(0);
+    return scratch;
   }
 
   private void span(int start, int end, int kinds) {
