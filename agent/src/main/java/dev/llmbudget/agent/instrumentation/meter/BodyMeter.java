@@ -138,6 +138,17 @@ public final class BodyMeter {
   private void scan(byte[] bytes, int from, int end) {
     int run = from;
     for (int j = from; j < end; j++) {
+      if (kind == EVENTS && j == run && len == 0 && !lineDropped && !inString) {
+        // At a line's start: a whole line in this read, too short to hold a string past the cap,
+        // is read where it is without the skeleton's byte-by-byte state.
+        int nl = newline(bytes, j, Math.min(end, j + MAX_STRING_BYTES + 1));
+        if (nl >= 0) {
+          line(bytes, j, nl);
+          run = nl + 1;
+          j = nl;
+          continue;
+        }
+      }
       byte b = bytes[j];
       if (kind == EVENTS && b == '\n') {
         if (len == 0 && !lineDropped && j - run <= MAX_LINE_BYTES) {
@@ -200,6 +211,16 @@ public final class BodyMeter {
     if (!dropping) {
       keep(bytes, run, end);
     }
+  }
+
+  /** The index of the first newline in {@code bytes[from, to)}, or -1. */
+  private static int newline(byte[] bytes, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (bytes[i] == '\n') {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** Appends {@code bytes[from, to)} to the skeleton, or counts them when it is over its cap. */

@@ -48,11 +48,18 @@ final class EventLine {
    * member that is not null, or Ollama's counts; a chat chunk's {@code "usage":null} does not count.
    */
   static boolean reportsUsage(byte[] b, int from, int to) {
+    // Only a quote can start a member name: the bytes after each are looked at, nothing else.
     for (int i = from; i + 7 < to; i++) {
-      if (b[i] != '"' || b[i + 1] != 'u' || b[i + 2] != 's' || b[i + 3] != 'a' || b[i + 4] != 'g' || b[i + 5] != 'e') {
-        if (b[i] == 'e' && startsWith(b, i, to, "eval_count\"")) {
+      if (b[i] != '"') {
+        continue;
+      }
+      if (b[i + 1] == 'e') {
+        if (startsWith(b, i + 1, to, "eval_count\"")) {
           return true;
         }
+        continue;
+      }
+      if (b[i + 1] != 'u' || b[i + 2] != 's' || b[i + 3] != 'a' || b[i + 4] != 'g' || b[i + 5] != 'e') {
         continue;
       }
       int j = i + 6;
