@@ -6,7 +6,8 @@ import java.nio.charset.StandardCharsets;
  * Reads one server-sent event's JSON in place, without a tree, for the events that carry no usage
  * (the text deltas, almost all of a stream): their answer text goes to the {@link StreamedText}
  * and a chat chunk's {@code model} is noted, as {@link ChunkReader} does from a tree. Events that
- * report usage are told apart by {@link #reportsUsage} and still read as a tree: one or two a stream.
+ * report usage are told apart by {@link #reportsUsage}: read in place by core's {@code UsageBytes}
+ * when they name no {@code type} ({@link #namesType}), else as a tree: one or two a stream.
  */
 final class EventLine {
 
@@ -53,8 +54,8 @@ final class EventLine {
       if (b[i] != '"') {
         continue;
       }
-      if (b[i + 1] == 'e') {
-        if (startsWith(b, i + 1, to, "eval_count\"")) {
+      if (b[i + 1] == 'e' || b[i + 1] == 'p') {
+        if (startsWith(b, i + 1, to, "eval_count\"") || startsWith(b, i + 1, to, "prompt_eval_count\"")) {
           return true;
         }
         continue;

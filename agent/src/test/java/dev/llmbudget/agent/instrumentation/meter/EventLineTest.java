@@ -94,7 +94,8 @@ class EventLineTest {
         "{'type':'message_delta','usage':{'output_tokens':4}}",
         "{'type':'response.completed','response':{'usage':{'input_tokens':3}}}",
         "{'candidates':[],'usageMetadata':{'promptTokenCount':3}}",
-        "{'model':'llama3','done':true,'prompt_eval_count':3,'eval_count':4}")) {
+        "{'model':'llama3','done':true,'prompt_eval_count':3,'eval_count':4}",
+        "{'model':'llama3','done':true,'prompt_eval_count':3}")) {
       byte[] b = bytes(event);
       assertThat(EventLine.reportsUsage(b, 0, b.length)).as(event).isTrue();
     }
