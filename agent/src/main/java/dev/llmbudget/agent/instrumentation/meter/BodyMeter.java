@@ -7,7 +7,7 @@ import dev.llmbudget.internal.UsageBytes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * Reads the usage of one response from its bytes as they flow past and settles its call once, at
@@ -38,12 +38,17 @@ public final class BodyMeter {
   private final MeteredCall call;
   private final ChunkReader reader;
   private final int status;
-  private final AtomicBoolean settled = new AtomicBoolean();
+  private static final AtomicIntegerFieldUpdater<BodyMeter> SETTLED =
+      AtomicIntegerFieldUpdater.newUpdater(BodyMeter.class, "settled");
+  private static final byte[] NOTHING = new byte[0];
+
+  private volatile int settled;
   private byte kind = UNKNOWN;
   /** Allocated at the first bytes kept, at their size: a short answer often comes in one read. */
-  private byte[] buf = new byte[0];
+  private byte[] buf = NOTHING;
   private int len;
-  private final byte[] one = new byte[1];
+  /** For the SDK that reads byte by byte; made at its first such read. */
+  private byte[] one;
   // Where the skeleton scan is: inside a JSON string, after a backslash, hex digits of a unicode escape left.
   private boolean inString;
   private boolean escape;
@@ -90,12 +95,15 @@ public final class BodyMeter {
   }
 
   void accept(int b) {
+    if (one == null) {
+      one = new byte[1];
+    }
     one[0] = (byte) b;
     accept(one, 0, 1);
   }
 
   void accept(byte[] bytes, int off, int n) {
-    if (settled.get()) {
+    if (settled != 0) {
       return;
     }
     try {
@@ -130,11 +138,27 @@ public final class BodyMeter {
   private void scan(byte[] bytes, int from, int end) {
     int run = from;
     for (int j = from; j < end; j++) {
+      if (kind == EVENTS && j == run && len == 0 && !lineDropped && !inString) {
+        // At a line's start: a whole line in this read, too short to hold a string past the cap,
+        // is read where it is without the skeleton's byte-by-byte state.
+        int nl = newline(bytes, j, Math.min(end, j + MAX_STRING_BYTES + 1));
+        if (nl >= 0) {
+          line(bytes, j, nl);
+          run = nl + 1;
+          j = nl;
+          continue;
+        }
+      }
       byte b = bytes[j];
       if (kind == EVENTS && b == '\n') {
-        keep(bytes, run, j);
-        if (!lineDropped) {
-          line();
+        if (len == 0 && !lineDropped && j - run <= MAX_LINE_BYTES) {
+          // The whole line is in this read and nothing of it was dropped: read it where it is.
+          line(bytes, run, j);
+        } else {
+          keep(bytes, run, j);
+          if (!lineDropped) {
+            line(buf, 0, len);
+          }
         }
         len = 0;
         lineDropped = false;
@@ -189,6 +213,16 @@ public final class BodyMeter {
     }
   }
 
+  /** The index of the first newline in {@code bytes[from, to)}, or -1. */
+  private static int newline(byte[] bytes, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (bytes[i] == '\n') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   /** Appends {@code bytes[from, to)} to the skeleton, or counts them when it is over its cap. */
   private void keep(byte[] bytes, int from, int to) {
     int n = to - from;
@@ -224,24 +258,25 @@ public final class BodyMeter {
     len += n;
   }
 
-  /** One SSE line in {@code buf[0, len)}; only {@code data:} lines with a JSON value matter. */
-  private void line() {
-    int end = len;
-    if (end > 0 && buf[end - 1] == '\r') {
+  /** One SSE line in {@code b[from, to)}; only {@code data:} lines with a JSON value matter. */
+  private void line(byte[] b, int from, int to) {
+    int end = to;
+    if (end > from && b[end - 1] == '\r') {
       end--;
     }
-    if (end < 5 || buf[0] != 'd' || buf[1] != 'a' || buf[2] != 't' || buf[3] != 'a' || buf[4] != ':') {
+    if (end - from < 5 || b[from] != 'd' || b[from + 1] != 'a' || b[from + 2] != 't' || b[from + 3] != 'a'
+        || b[from + 4] != ':') {
       return;
     }
-    int start = 5;
-    if (start < end && buf[start] == ' ') {
+    int start = from + 5;
+    if (start < end && b[start] == ' ') {
       start++;
     }
-    if (end - start < 2 || (buf[start] != '{' && buf[start] != '[')) {
+    if (end - start < 2 || (b[start] != '{' && b[start] != '[')) {
       return; // [DONE] and keep-alives
     }
     try {
-      reader.event(buf, start, end);
+      reader.event(b, start, end);
     } catch (IOException e) {
       // A malformed event is the SDK's to report; we only do not learn from it.
     }
@@ -249,7 +284,7 @@ public final class BodyMeter {
 
   /** Settles the call, once: with the reported usage, else an estimate, else (failed call) nothing. */
   public void finish() {
-    if (!settled.compareAndSet(false, true)) {
+    if (!SETTLED.compareAndSet(this, 0, 1)) {
       return;
     }
     try {
@@ -263,7 +298,7 @@ public final class BodyMeter {
           reader.chunk(SdkJson.MAPPER.readTree(buf, 0, len));
         }
       } else if (kind == EVENTS && len > 0 && !lineDropped) {
-        line();
+        line(buf, 0, len);
       }
       buf = null;
       reader.text().addUnkept(unkept);

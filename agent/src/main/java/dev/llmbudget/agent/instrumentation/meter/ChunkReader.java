@@ -2,6 +2,7 @@ package dev.llmbudget.agent.instrumentation.meter;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmbudget.Usage;
+import dev.llmbudget.internal.UsageBytes;
 import dev.llmbudget.internal.UsageJson;
 import dev.llmbudget.tokens.TokenCounter;
 
@@ -26,16 +27,25 @@ final class ChunkReader {
   }
 
   /**
-   * One server-sent event's JSON in {@code b[from, to)}: read as a tree only when it reports usage,
-   * else its text is read in place.
+   * One server-sent event's JSON in {@code b[from, to)}, read in place; only a typed event that
+   * reports usage (or one {@code UsageBytes} gives up on) is read as a tree.
    */
   void event(byte[] b, int from, int to) throws java.io.IOException {
-    if (EventLine.reportsUsage(b, from, to)) {
-      chunk(UsageFields.tree(b, from, to));
-      return;
-    }
     if (events == null) {
       events = new EventLine(text);
+    }
+    if (EventLine.reportsUsage(b, from, to)) {
+      // A chunk without a type (chat, Gemini, Ollama) has its usage read in place, as a whole
+      // answer's is, and its text as any other chunk's; typed events and shapes only a parser
+      // reads exactly still go through a tree.
+      Usage u = EventLine.namesType(b, from, to) ? null : UsageBytes.read(b, from, to, model);
+      if (u == null) {
+        chunk(UsageFields.tree(b, from, to));
+        return;
+      }
+      reported(u);
+      events.read(b, from, to, model);
+      return;
     }
     model = events.read(b, from, to, model);
   }

@@ -6,7 +6,8 @@ import java.nio.charset.StandardCharsets;
  * Reads one server-sent event's JSON in place, without a tree, for the events that carry no usage
  * (the text deltas, almost all of a stream): their answer text goes to the {@link StreamedText}
  * and a chat chunk's {@code model} is noted, as {@link ChunkReader} does from a tree. Events that
- * report usage are told apart by {@link #reportsUsage} and still read as a tree: one or two a stream.
+ * report usage are told apart by {@link #reportsUsage}: read in place by core's {@code UsageBytes}
+ * when they name no {@code type} ({@link #namesType}), else as a tree: one or two a stream.
  */
 final class EventLine {
 
@@ -33,7 +34,8 @@ final class EventLine {
   private static final byte[][] CHUNK_FIELDS = {ascii("content"), ascii("refusal"), ascii("arguments"), ascii("text")};
 
   private final StreamedText text;
-  private final StringBuilder scratch = new StringBuilder();
+  /** For the rare string decoded apart: a model name that changes, text past the kept cap. */
+  private StringBuilder scratch;
   /** Per string value found: start, end (inside the quotes) and the kinds it may be. */
   private int[] spans = new int[24];
   private int spanCount;
@@ -47,11 +49,18 @@ final class EventLine {
    * member that is not null, or Ollama's counts; a chat chunk's {@code "usage":null} does not count.
    */
   static boolean reportsUsage(byte[] b, int from, int to) {
+    // Only a quote can start a member name: the bytes after each are looked at, nothing else.
     for (int i = from; i + 7 < to; i++) {
-      if (b[i] != '"' || b[i + 1] != 'u' || b[i + 2] != 's' || b[i + 3] != 'a' || b[i + 4] != 'g' || b[i + 5] != 'e') {
-        if (b[i] == 'e' && startsWith(b, i, to, "eval_count\"")) {
+      if (b[i] != '"') {
+        continue;
+      }
+      if (b[i + 1] == 'e' || b[i + 1] == 'p') {
+        if (startsWith(b, i + 1, to, "eval_count\"") || startsWith(b, i + 1, to, "prompt_eval_count\"")) {
           return true;
         }
+        continue;
+      }
+      if (b[i + 1] != 'u' || b[i + 2] != 's' || b[i + 3] != 'a' || b[i + 4] != 'g' || b[i + 5] != 'e') {
         continue;
       }
       int j = i + 6;
@@ -73,6 +82,20 @@ final class EventLine {
         j++;
       }
       if (j < to && b[j] != 'n') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * {@code true} when {@code b[from, to)} has a member named {@code type} at any depth: such an
+   * event may be a typed one (OpenAI Responses, Anthropic), which only a tree tells apart.
+   */
+  static boolean namesType(byte[] b, int from, int to) {
+    for (int i = from; i + 6 < to; i++) {
+      if (b[i] == '"' && b[i + 1] == 't' && b[i + 2] == 'y' && b[i + 3] == 'p' && b[i + 4] == 'e'
+          && b[i + 5] == '"') {
         return true;
       }
     }
@@ -168,17 +191,24 @@ final class EventLine {
     }
     for (int s = 0; s < spanCount; s++) {
       if ((spans[s * 3 + 2] & want) != 0) {
-        scratch.setLength(0);
-        decode(b, spans[s * 3], spans[s * 3 + 1], scratch);
-        text.append(scratch);
+        text.appendJson(b, spans[s * 3], spans[s * 3 + 1], this);
       }
     }
     if (want == NESTED_TEXT && modelStart >= 0 && !sameText(b, modelStart, modelEnd, model)) {
-      scratch.setLength(0);
-      decode(b, modelStart, modelEnd, scratch);
-      return scratch.toString();
+      StringBuilder named = scratch();
+      decode(b, modelStart, modelEnd, named);
+      return named.toString();
     }
     return model;
+  }
+
+  /** An empty builder, made at first use. */
+  StringBuilder scratch() {
+    if (scratch == null) {
+      scratch = new StringBuilder();
+    }
+    scratch.setLength(0);
+    return scratch;
   }
 
   private void span(int start, int end, int kinds) {

@@ -18,6 +18,9 @@ public final class StreamedText {
    */
   static final int CHARS_PER_UNKEPT_TOKEN = 3;
 
+  /** Room made at the first text: a short answer's, since a stream with usage never reads it. */
+  private static final int INITIAL_CHARS = 64;
+
   private final int keep;
   private StringBuilder kept;
   private long unkept;
@@ -40,13 +43,35 @@ public final class StreamedText {
     int n = text.length();
     if (room > 0) {
       if (kept == null) {
-        kept = new StringBuilder(Math.min(keep, Math.max(256, n)));
+        kept = new StringBuilder(Math.min(keep, Math.max(INITIAL_CHARS, n)));
       }
       int take = Math.min(room, n);
       kept.append(text, 0, take);
       n -= take;
     }
     unkept += n;
+  }
+
+  /**
+   * Adds the contents of the JSON string {@code b[from, to)} (UTF-8 with escapes), decoded straight
+   * into the kept text when it fits, which it does but at the very end of a huge answer.
+   */
+  synchronized void appendJson(byte[] b, int from, int to, EventLine scratch) {
+    if (to <= from) {
+      return;
+    }
+    int have = kept == null ? 0 : kept.length();
+    // A JSON string has no more chars than bytes; a longer one near the cap goes the long way.
+    if (to - from <= keep - have) {
+      if (kept == null) {
+        kept = new StringBuilder(Math.min(keep, Math.max(INITIAL_CHARS, to - from)));
+      }
+      EventLine.decode(b, from, to, kept);
+    } else {
+      StringBuilder decoded = scratch.scratch();
+      EventLine.decode(b, from, to, decoded);
+      append(decoded);
+    }
   }
 
   /** Chars that came but were not kept, e.g. a JSON body's string contents dropped by a bounded reader. */

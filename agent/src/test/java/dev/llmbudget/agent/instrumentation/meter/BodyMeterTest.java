@@ -268,4 +268,52 @@ class BodyMeterTest {
     // the skeleton (the body's size) and the usage read from it; a parser and a tree took ~2 KB more
     assertThat(least).as("bytes allocated metering a %d-byte answer", body.length).isLessThan(body.length + 768);
   }
+  /** An OpenAI chat stream as the provider sends it with {@code include_usage}: text chunks, then usage. */
+  private static byte[] openAiStream() {
+    String chunk = "{'id':'chatcmpl-1','object':'chat.completion.chunk','created':1700000000,'model':'gpt-4o-mini',"
+        + "'system_fingerprint':'fp_1','choices':[{'index':0,'delta':{%s},'finish_reason':%s}],'usage':null}";
+    return sse(String.format(chunk, "'role':'assistant','content':''", "null"),
+        String.format(chunk, "'content':'Hello! How can'", "null"),
+        String.format(chunk, "'content':' I help you'", "null"),
+        String.format(chunk, "'content':' today?'", "'stop'"),
+        "{'id':'chatcmpl-1','object':'chat.completion.chunk','created':1700000000,'model':'gpt-4o-mini',"
+            + "'system_fingerprint':'fp_1','choices':[],'usage':{'prompt_tokens':19,'completion_tokens':10,"
+            + "'total_tokens':29,'prompt_tokens_details':{'cached_tokens':0,'audio_tokens':0},"
+            + "'completion_tokens_details':{'reasoning_tokens':0,'audio_tokens':0}}}",
+        "[DONE]").getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Bytes the calling thread allocates metering {@code body} fed in reads of {@code step}, the least of 5 after warm-up. */
+  private long leastBytesToMeter(byte[] body, int step, String model) {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long least = Long.MAX_VALUE;
+    for (int round = 0; round < 5_005; round++) {
+      BodyMeter m = meter(200, model);
+      long before = threads.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < body.length; i += step) {
+        m.accept(body, i, Math.min(step, body.length - i));
+      }
+      m.finish();
+      if (round >= 5_000) {
+        least = Math.min(least, threads.getCurrentThreadAllocatedBytes() - before);
+      }
+    }
+    return least;
+  }
+
+  @Test
+  void aStreamsUsageIsReadWithoutATreeAndItsLinesWithoutACopy() {
+    byte[] body = openAiStream();
+    long whole = leastBytesToMeter(body, body.length, "gpt-4o-mini");
+    long inReads = leastBytesToMeter(body, 512, "gpt-4o-mini");
+
+    assertThat(reservation.commits).hasSize(2 * 5_005)
+        .allMatch(u -> u.equals(new Usage("gpt-4o-mini", 19, 10, 0, 0, 0, 0, false)));
+    // the usage read in place, the text kept for an estimate (640 B); a tree of the usage chunk and a
+    // copy of every line took 3,784 B. A line cut by a read is still copied, once.
+    assertThat(whole).as("bytes allocated metering a %d-byte stream read at once", body.length).isLessThan(768);
+    assertThat(inReads).as("bytes allocated metering a %d-byte stream read 512 bytes at a time", body.length)
+        .isLessThan(1_536);
+  }
 }

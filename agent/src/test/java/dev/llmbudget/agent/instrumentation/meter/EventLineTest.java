@@ -58,13 +58,44 @@ class EventLineTest {
   }
 
   @Test
+  void usageEventsReadInPlaceGiveTheUsageTextAndModelATreeGives() throws Exception {
+    for (String event : List.of(
+        // OpenAI's last chunk with include_usage; Azure's carries text beside its usage
+        "{'id':'c1','object':'chat.completion.chunk','created':1,'model':'gpt-4o-mini-2024-07-18','choices':[],"
+            + "'usage':{'prompt_tokens':19,'completion_tokens':10,'total_tokens':29,"
+            + "'prompt_tokens_details':{'cached_tokens':4},'completion_tokens_details':{'reasoning_tokens':3}}}",
+        "{'model':'gpt-4o','choices':[{'index':0,'delta':{'content':'tail \\u00e9'}}],'usage':{'prompt_tokens':5,"
+            + "'completion_tokens':2}}",
+        // Gemini repeats a growing count in every chunk, beside its text
+        "{'candidates':[{'content':{'parts':[{'text':'Hola'}],'role':'model'}}],'usageMetadata':{'promptTokenCount':7,"
+            + "'candidatesTokenCount':2,'thoughtsTokenCount':1,'cachedContentTokenCount':3},'modelVersion':'gemini-2.5-flash'}",
+        "{'model':'llama3','done':true,'prompt_eval_count':3,'eval_count':4}",
+        // a member named "type" (a tool call), a typed event, a count only a parser reads: the tree
+        "{'model':'gpt-4o','choices':[{'delta':{'tool_calls':[{'type':'function','function':{'arguments':'{}'}}]}}],"
+            + "'usage':{'prompt_tokens':5,'completion_tokens':2}}",
+        "{'type':'response.completed','response':{'model':'gpt-5','usage':{'input_tokens':3,'output_tokens':4,"
+            + "'input_tokens_details':{'cached_tokens':1}}}}",
+        "{'model':'gpt-4o','choices':[],'usage':{'prompt_tokens':5.0,'completion_tokens':2}}")) {
+      byte[] b = bytes(event);
+      ChunkReader byTree = new ChunkReader("gpt-4o-mini");
+      ChunkReader inPlace = new ChunkReader("gpt-4o-mini");
+      byTree.chunk(SdkJson.MAPPER.readTree(b));
+      inPlace.event(b, 0, b.length);
+      assertThat(inPlace.usage()).as(event).isNotNull().isEqualTo(byTree.usage());
+      assertThat(inPlace.model()).as(event).isEqualTo(byTree.model());
+      assertThat(inPlace.text().toString()).as(event).isEqualTo(byTree.text().toString());
+    }
+  }
+
+  @Test
   void eventsThatReportUsageAreToldApart() {
     for (String event : List.of("{'choices':[],'usage':{'prompt_tokens':3,'completion_tokens':4}}",
         "{'type':'message_start','message':{'usage' :  {'input_tokens':3}}}",
         "{'type':'message_delta','usage':{'output_tokens':4}}",
         "{'type':'response.completed','response':{'usage':{'input_tokens':3}}}",
         "{'candidates':[],'usageMetadata':{'promptTokenCount':3}}",
-        "{'model':'llama3','done':true,'prompt_eval_count':3,'eval_count':4}")) {
+        "{'model':'llama3','done':true,'prompt_eval_count':3,'eval_count':4}",
+        "{'model':'llama3','done':true,'prompt_eval_count':3}")) {
       byte[] b = bytes(event);
       assertThat(EventLine.reportsUsage(b, 0, b.length)).as(event).isTrue();
     }
