@@ -10,14 +10,15 @@
 #   benchmarks/run-startup.sh            # builds agent and benchmarks first
 #
 # Environment: ROUNDS (7), OTEL_VERSION (2.33.1; OTEL=0 leaves it out), BUILD=0 to skip the build,
-# BASELINE_AGENT=<another llm-budget-agent.jar> adds it as one more variant (before/after a change).
+# BASELINE_AGENT=<another llm-budget-agent.jar> adds it as one more variant (before/after a change),
+# AGENT=<jar> measures that jar instead of agent/target's (a copy, so a rebuild cannot change it mid-run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rounds=${ROUNDS:-7}
 otel_version=${OTEL_VERSION:-2.33.1}
 jar=benchmarks/target/benchmarks.jar
-agent=$PWD/agent/target/llm-budget-agent.jar
+agent=${AGENT:-$PWD/agent/target/llm-budget-agent.jar}
 otel=$PWD/benchmarks/target/otel/opentelemetry-javaagent-$otel_version.jar
 results=benchmarks/results
 work=$(mktemp -d)
