@@ -4,20 +4,23 @@
 # store, global and user budgets), with the agent and llmbudget.enabled=false, and with the
 # OpenTelemetry Java agent (exporters off). The variants alternate within each round, so a noisy
 # spell hits all of them. Prints medians of wall time, CPU (user+sys of the child JVM) and peak RSS
-# (VmHWM, read by the app just before it exits), the added cost and the ratio to no agent, and the
-# load average before and after. Under 5 minutes on a 2-core machine with the default 7 rounds.
+# (VmHWM, read by the app just before it exits), the added cost and the ratio to no agent, the CPU
+# of the first call on the app's own thread (the part of it the agent adds is on the critical path;
+# less load-sensitive than wall time), and the load average before and after. Under 5 minutes on a
+# 2-core machine with the default 7 rounds.
 #
 #   benchmarks/run-startup.sh            # builds agent and benchmarks first
 #
 # Environment: ROUNDS (7), OTEL_VERSION (2.33.1; OTEL=0 leaves it out), BUILD=0 to skip the build,
-# BASELINE_AGENT=<another llm-budget-agent.jar> adds it as one more variant (before/after a change).
+# BASELINE_AGENT=<another llm-budget-agent.jar> adds it as one more variant (before/after a change),
+# AGENT=<jar> measures that jar instead of agent/target's (a copy, so a rebuild cannot change it mid-run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rounds=${ROUNDS:-7}
 otel_version=${OTEL_VERSION:-2.33.1}
 jar=benchmarks/target/benchmarks.jar
-agent=$PWD/agent/target/llm-budget-agent.jar
+agent=${AGENT:-$PWD/agent/target/llm-budget-agent.jar}
 otel=$PWD/benchmarks/target/otel/opentelemetry-javaagent-$otel_version.jar
 results=benchmarks/results
 work=$(mktemp -d)
@@ -48,7 +51,7 @@ options() {
   esac
 }
 
-# One run: appends "variant wall_s cpu_s rss_mib" to $work/runs.
+# One run: appends "variant wall_s cpu_s rss_mib first_call_cpu_ms" to $work/runs.
 run() {
   local v=$1 r=$2 out
   TIMEFORMAT='%3R %3U %3S'
@@ -59,7 +62,8 @@ run() {
   out=$(grep '^STARTUP ' "$work/out") || { echo "$v printed no STARTUP line:" >&2; cat "$work/out" >&2; exit 1; }
   read -r wall user sys <"$work/time"
   rss=$(sed 's/.*peakRssKb=\([0-9]*\).*/\1/' <<<"$out")
-  echo "$v $wall $(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.3f", u+s}') $(awk -v k="$rss" 'BEGIN{printf "%.1f", k/1024}')" >>"$work/runs"
+  first=$(sed 's/.*firstCallThreadCpuMs=\([0-9]*\).*/\1/' <<<"$out")
+  echo "$v $wall $(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.3f", u+s}') $(awk -v k="$rss" 'BEGIN{printf "%.1f", k/1024}') $first" >>"$work/runs"
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -82,18 +86,18 @@ median() { # variant column
     "java: $(java -version 2>&1 | head -1) cpus: $(nproc) rounds: $rounds"
   echo "load average before: $load_before after: $load_after"
   echo
-  echo "| Variant | Wall s | Added ms | × | CPU s | Added CPU s | × | Peak RSS MiB | Added MiB | × |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  bw=$(median none 2); bc=$(median none 3); bm=$(median none 4)
+  echo "| Variant | Wall s | Added ms | × | CPU s | Added CPU s | × | Peak RSS MiB | Added MiB | × | First call, its thread's CPU ms | Added ms |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  bw=$(median none 2); bc=$(median none 3); bm=$(median none 4); bf=$(median none 5)
   for v in "${variants[@]}"; do
-    w=$(median "$v" 2); c=$(median "$v" 3); m=$(median "$v" 4)
+    w=$(median "$v" 2); c=$(median "$v" 3); m=$(median "$v" 4); f=$(median "$v" 5)
     case $v in none) name="no agent" ;; agent) name="llm-budget agent" ;;
       disabled) name="llm-budget, enabled=false" ;; baseline) name="baseline agent $BASELINE_AGENT" ;; otel) name="OpenTelemetry agent $otel_version" ;; esac
-    awk -v n="$name" -v w="$w" -v c="$c" -v m="$m" -v bw="$bw" -v bc="$bc" -v bm="$bm" 'BEGIN {
-      printf "| %s | %.3f | %+.0f | %.2f | %.2f | %+.2f | %.2f | %.1f | %+.1f | %.2f |\n",
-        n, w, (w - bw) * 1000, w / bw, c, c - bc, c / bc, m, m - bm, m / bm }'
+    awk -v n="$name" -v w="$w" -v c="$c" -v m="$m" -v f="$f" -v bw="$bw" -v bc="$bc" -v bm="$bm" -v bf="$bf" 'BEGIN {
+      printf "| %s | %.3f | %+.0f | %.2f | %.2f | %+.2f | %.2f | %.1f | %+.1f | %.2f | %.0f | %+.0f |\n",
+        n, w, (w - bw) * 1000, w / bw, c, c - bc, c / bc, m, m - bm, m / bm, f, f - bf }'
   done
   echo
-  echo "Runs (variant wall_s cpu_s rss_mib), in order:"
+  echo "Runs (variant wall_s cpu_s rss_mib first_call_cpu_ms), in order:"
   sed 's/^/    /' "$work/runs"
 } | tee "$results/startup.md"

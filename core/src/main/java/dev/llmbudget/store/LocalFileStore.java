@@ -146,7 +146,7 @@ public final class LocalFileStore extends LedgerStore {
         // Only when the file would change: idle JVMs sharing a file would otherwise answer each
         // other's writes with writes (and fsyncs) for ever.
         boolean changed = !exported.equals(onFile);
-        byte[] out = changed ? UserCostJson.write(exported) : null;
+        byte[] out = changed ? UserCostWriter.write(exported) : null;
         if (changed) {
           size[0] = Math.max(size[0], out.length);
           writeAtomically(out);

@@ -1,7 +1,6 @@
 package dev.llmbudget.store;
 
 import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,12 +8,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmbudget.BudgetDuration;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -78,86 +74,6 @@ final class UserCostJson {
       o.put("last_updated_at", seconds(b.periodStart()));
     });
     return root;
-  }
-
-  /**
-   * The user dict as the bytes {@link #toTree} would print, streamed: with 100,000 users the tree
-   * and its BigDecimals were most of a flush's CPU and garbage. Numbers are printed from the longs.
-   */
-  static byte[] write(Map<String, StoredBudget> budgets) {
-    String[] keys = budgets.keySet().toArray(new String[0]);
-    Arrays.sort(keys);
-    ByteArrayOutputStream out = new ByteArrayOutputStream(64 + 256 * keys.length);
-    try (JsonGenerator g = MAPPER.writer().createGenerator(out)) {
-      g.writeStartObject();
-      for (String key : keys) {
-        StoredBudget b = budgets.get(key);
-        g.writeFieldName(key);
-        g.writeStartObject();
-        if (b.limit() != Ledger.Terms.NO_LIMIT) {
-          g.writeFieldName("total_budget");
-          g.writeNumber(plain(b.limit(), 12));
-        }
-        g.writeFieldName("current_cost");
-        g.writeNumber(plain(b.spent(), 12));
-        g.writeFieldName("model_cost");
-        g.writeStartObject();
-        if (!b.models().isEmpty()) {
-          String[] models = b.models().keySet().toArray(new String[0]);
-          Arrays.sort(models);
-          for (String m : models) {
-            g.writeFieldName(m);
-            g.writeNumber(plain(b.models().get(m), 12));
-          }
-        }
-        g.writeEndObject();
-        if (b.duration() != null) {
-          g.writeStringField("duration", b.duration().toString());
-        }
-        g.writeFieldName("created_at");
-        g.writeNumber(seconds(b.createdAt()).toPlainString());
-        g.writeFieldName("last_updated_at");
-        g.writeNumber(seconds(b.periodStart()).toPlainString());
-        g.writeEndObject();
-      }
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot serialize a user dict", e);
-    }
-    return out.toByteArray();
-  }
-
-  /** {@code units / 10^scale} in plain notation without trailing zeros, as {@link #dollars} prints it. */
-  static String plain(long units, int scale) {
-    if (units < 0) {
-      return BigDecimal.valueOf(units, scale).stripTrailingZeros().toPlainString();
-    }
-    long pow = POW10[scale];
-    long whole = units / pow;
-    long frac = units % pow;
-    if (frac == 0) {
-      return Long.toString(whole);
-    }
-    int digits = scale;
-    while (frac % 10 == 0) {
-      frac /= 10;
-      digits--;
-    }
-    String f = Long.toString(frac);
-    StringBuilder sb = new StringBuilder(24).append(whole).append('.');
-    for (int i = f.length(); i < digits; i++) {
-      sb.append('0');
-    }
-    return sb.append(f).toString();
-  }
-
-  private static final long[] POW10 = new long[19];
-
-  static {
-    POW10[0] = 1;
-    for (int i = 1; i < POW10.length; i++) {
-      POW10[i] = POW10[i - 1] * 10;
-    }
   }
 
   private static StoredBudget entry(String key, JsonNode node, String where, Instant now) {

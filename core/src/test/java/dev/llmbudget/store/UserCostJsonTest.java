@@ -31,7 +31,7 @@ class UserCostJsonTest {
           new StoredBudget(limit, durations[r.nextInt(durations.length)], created, start, pick(r, amounts), models));
     }
 
-    byte[] streamed = UserCostJson.write(budgets);
+    byte[] streamed = UserCostWriter.write(budgets);
 
     assertThat(new String(streamed, StandardCharsets.UTF_8))
         .isEqualTo(new String(UserCostJson.MAPPER.writeValueAsBytes(UserCostJson.toTree(budgets)), StandardCharsets.UTF_8));
@@ -40,12 +40,12 @@ class UserCostJsonTest {
 
   @Test
   void amountsPrintPlainWithoutTrailingZeros() {
-    assertThat(UserCostJson.plain(0, 12)).isEqualTo("0");
-    assertThat(UserCostJson.plain(10_000_000_000_000L, 12)).isEqualTo("10");
-    assertThat(UserCostJson.plain(855_000_000L, 12)).isEqualTo("0.000855");
-    assertThat(UserCostJson.plain(1_000_000_000_001L, 12)).isEqualTo("1.000000000001");
-    assertThat(UserCostJson.plain(Long.MAX_VALUE, 12)).isEqualTo("9223372.036854775807");
-    assertThat(UserCostJson.plain(-1_500_000_000_000L, 12)).isEqualTo("-1.5");
+    assertThat(UserCostWriter.plain(0, 12)).isEqualTo("0");
+    assertThat(UserCostWriter.plain(10_000_000_000_000L, 12)).isEqualTo("10");
+    assertThat(UserCostWriter.plain(855_000_000L, 12)).isEqualTo("0.000855");
+    assertThat(UserCostWriter.plain(1_000_000_000_001L, 12)).isEqualTo("1.000000000001");
+    assertThat(UserCostWriter.plain(Long.MAX_VALUE, 12)).isEqualTo("9223372.036854775807");
+    assertThat(UserCostWriter.plain(-1_500_000_000_000L, 12)).isEqualTo("-1.5");
   }
 
   private static long pick(SplittableRandom r, long[] values) {

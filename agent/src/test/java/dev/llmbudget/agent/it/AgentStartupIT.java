@@ -231,9 +231,14 @@ class AgentStartupIT {
     Path file = dir.resolve("user_cost.json");
     ChildJvm jvm = new ChildJvm().agentArgs("max_budget=10").jvmArg("-Dllmbudget.store.path=" + file);
 
-    ChildJvm.Result first = openAi(jvm, "sync@alice");
+    Path loaded = dir.resolve("class-load.log");
+    ChildJvm.Result first = openAi(new ChildJvm().agentArgs("max_budget=10").jvmArg("-Dllmbudget.store.path=" + file)
+        .jvmArg("-Xlog:class+load:file=" + loaded), "sync@alice");
     assertThat(first.step("sync@alice")).isEqualTo("OK");
     assumeTrue(Files.exists(file), "the local store in this build keeps nothing on disk (placeholder LocalFileStore)");
+    // A new file is written with jackson-core alone: databind (~200 classes) is for reading one.
+    assertThat(Files.readAllLines(loaded)).filteredOn(line -> line.contains("dev.llmbudget.shaded.jackson.databind."))
+        .isEmpty();
     ChildJvm.Result second = openAi(jvm, "sync@alice");
 
     assertThat(second.spent("alice")).isEqualByComparingTo(price(OpenAiCalls.MODEL, 20, 10).multiply(BigDecimal.valueOf(2)));

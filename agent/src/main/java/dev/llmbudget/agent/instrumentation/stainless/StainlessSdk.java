@@ -70,7 +70,13 @@ public final class StainlessSdk implements Seam {
   public byte[] weave(String typeName, ClassLoader loader, byte[] classFile) {
     // Plain ASM first: Byte Buddy's Advice costs ~700 classes at start-up for the same bytes.
     byte[] woven = StainlessWeaver.weave(classFile);
-    return woven != null ? woven : AdviceWeaver.weave(typeName, loader, classFile, Woven.ADVICE);
+    if (woven == null) {
+      woven = AdviceWeaver.weave(typeName, loader, classFile, Woven.ADVICE);
+    }
+    if (woven != null && typeName.equals(retryingClientName())) {
+      SdkHandles.prepareSoon(this, loader);
+    }
+    return woven;
   }
 
   /** As {@link #endsWith(List, String...)} for one segment, without the varargs array on every call. */

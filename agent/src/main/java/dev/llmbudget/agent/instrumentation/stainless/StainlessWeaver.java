@@ -68,7 +68,10 @@ final class StainlessWeaver implements Opcodes {
     if (maxLocals.isEmpty()) {
       return null;
     }
-    ClassWriter writer = new ClassWriter(0);
+    // Given the reader, the writer copies the constant pool and every method this visitor hands
+    // back untouched byte for byte instead of parsing and rewriting it: the weave is on the thread
+    // that first loads the SDK, and RetryingHttpClient is a Kotlin class of many methods.
+    ClassWriter writer = new ClassWriter(reader, 0);
     reader.accept(new ClassVisitor(ASM9, writer) {
       private String owner;
 
