@@ -34,11 +34,13 @@ final class Schema {
         v record;
       BEGIN
         o_status := 0;
+        PERFORM 1 FROM %1$s.budget b WHERE b.project = p_project AND b.key = ANY(p_sorted) ORDER BY b.key FOR UPDATE;
+        -- after the lock: a first attempt still running on the server has committed by now, and this
+        -- statement's fresh snapshot sees its row (its hold must not count against the repeat)
         IF p_retry AND EXISTS (SELECT 1 FROM %1$s.reservation r
             WHERE r.project = p_project AND r.instance = p_instance AND r.id = p_id) THEN
           RETURN;
         END IF;
-        PERFORM 1 FROM %1$s.budget b WHERE b.project = p_project AND b.key = ANY(p_sorted) ORDER BY b.key FOR UPDATE;
         IF EXISTS (SELECT 1 FROM %1$s.budget b WHERE b.project = p_project AND b.key = ANY(p_sorted)
               AND b.next_reset <= p_now)
             OR EXISTS (SELECT 1 FROM %1$s.reservation r WHERE r.project = p_project AND NOT r.expired
@@ -90,6 +92,15 @@ final class Schema {
           RETURN 1;
         END IF;
         PERFORM 1 FROM %1$s.budget b WHERE b.project = p_project AND b.key = ANY(v_keys) ORDER BY b.key FOR UPDATE;
+        -- a first attempt that was still running when the lock was taken has settled it by now
+        IF p_retry AND NOT EXISTS (SELECT 1 FROM %1$s.reservation r
+            WHERE r.project = p_project AND r.instance = p_instance AND r.id = p_id) THEN
+          IF EXISTS (SELECT 1 FROM %1$s.charge c
+              WHERE c.project = p_project AND c.charged_at = p_now AND c.reservation = v_ref) THEN
+            RETURN 0;
+          END IF;
+          RETURN 1;
+        END IF;
         IF EXISTS (SELECT 1 FROM %1$s.budget b WHERE b.project = p_project AND b.key = ANY(v_keys)
               AND b.next_reset <= p_now)
             OR EXISTS (SELECT 1 FROM %1$s.reservation r WHERE r.project = p_project AND NOT r.expired

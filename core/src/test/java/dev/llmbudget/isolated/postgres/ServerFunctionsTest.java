@@ -192,6 +192,48 @@ class ServerFunctionsTest {
     assertThat(query("SELECT count(*) FROM %s.charge")).isEqualTo(1);
   }
 
+  @Test
+  void aRepeatThatRunsWhileTheFirstAttemptIsStillOpenOnTheServerAnswersAsTheFirstDid() throws Exception {
+    migrate();
+    PostgresStore store = new PostgresStore(plain("postgres"), () -> { }, schema, "app", ZoneOffset.UTC, "test");
+    // room for one hold of $1, not two: a repeat that counted the first attempt's hold would refuse
+    store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("1.5"), null, T0);
+    UUID instance = UUID.randomUUID();
+    java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try (Connection first = plain("postgres").getConnection(); Connection repeat = plain("postgres").getConnection()) {
+      first.setAutoCommit(false); // the first attempt ran, its backend has not committed yet
+      assertThat(reserve(first, instance, false)).isZero();
+      java.util.concurrent.Future<Integer> reserved = other.submit(() -> reserve(repeat, instance, true));
+      awaitLockWait();
+      first.commit();
+      assertThat(reserved.get(30, java.util.concurrent.TimeUnit.SECONDS)).as("the repeat finds the first's row").isZero();
+      assertThat(query("SELECT reserved_pico FROM %s.budget WHERE key = '$global'")).isEqualTo(DOLLAR);
+
+      assertThat(settle(first, instance, false)).isZero();
+      java.util.concurrent.Future<Integer> settled = other.submit(() -> settle(repeat, instance, true));
+      awaitLockWait();
+      first.commit();
+      // 1 would read "unknown reservation": the engine then charges the call a second time
+      assertThat(settled.get(30, java.util.concurrent.TimeUnit.SECONDS)).as("the repeat finds the first's ledger row")
+          .isZero();
+    } finally {
+      other.shutdownNow();
+    }
+    BudgetSnapshot global = store.snapshot(BudgetStore.GLOBAL_KEY, T0).orElseThrow();
+    assertThat(Picodollars.of(global.currentCost())).isEqualTo(DOLLAR / 4);
+    assertThat(global.reserved()).isZero();
+    assertThat(query("SELECT count(*) FROM %s.charge")).isEqualTo(1);
+  }
+
+  /** Waits until a session of this test waits for a row lock (the repeat, behind the first attempt). */
+  private void awaitLockWait() throws Exception {
+    long until = System.nanoTime() + 30_000_000_000L;
+    while (query("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") == 0) {
+      assertThat(System.nanoTime()).as("the repeat waits for the first attempt's lock").isLessThan(until);
+      Thread.sleep(20);
+    }
+  }
+
   private int reserve(Connection c, UUID instance, boolean retry) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT o_status FROM " + schema
         + ".reserve('app', ?, 1, ARRAY['$global'], ARRAY['$global'], ?, ?, ?, ?, ?)")) {
