@@ -21,13 +21,16 @@ final class Schema {
    * the rows has run out, or a settle must create a tracking row, it changes nothing and answers 2,
    * and the store runs its multi-statement transaction instead (resets need the Java calendar). With
    * {@code p_retry} (a repeat after a lost connection) each answers as if the first attempt had
-   * landed when it did: reserve finds its own row, settle finds its own ledger row.
+   * landed when it did: reserve finds its own row, settle finds its own ledger row. Tables are named
+   * with their schema and the functions run with {@code search_path = pg_catalog, pg_temp}, so no
+   * function or operator a role created elsewhere (say {@code public.cardinality(text[])}, a closer
+   * match than the built-in) can stand in for a built-in the checks use.
    */
   static final String FUNCTIONS = """
       CREATE FUNCTION %1$s.reserve(p_project text, p_instance uuid, p_id bigint, p_keys text[], p_sorted text[],
           p_amount bigint, p_now timestamptz, p_expires timestamptz, p_forget timestamptz, p_retry boolean,
           OUT o_status integer, OUT o_key text, OUT o_spent bigint, OUT o_reserved bigint, OUT o_limit bigint)
-      LANGUAGE plpgsql AS $fn$
+      LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
       DECLARE
         v_key text;
         v_held text[] := '{}';
@@ -73,7 +76,7 @@ final class Schema {
       CREATE FUNCTION %1$s.settle(p_project text, p_instance uuid, p_id bigint, p_actual bigint, p_model text,
           p_now timestamptz, p_input bigint, p_cached bigint, p_cache_write bigint, p_output bigint,
           p_reasoning bigint, p_estimated boolean, p_sdk text, p_retry boolean)
-      RETURNS integer LANGUAGE plpgsql AS $fn$
+      RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
       DECLARE
         v_ref text := p_instance::text || ':' || p_id;
         v_keys text[];

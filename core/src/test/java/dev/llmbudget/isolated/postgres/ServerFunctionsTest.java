@@ -225,6 +225,38 @@ class ServerFunctionsTest {
     assertThat(query("SELECT count(*) FROM %s.charge")).isEqualTo(1);
   }
 
+  @Test
+  void aFunctionCreatedOnTheRolesSearchPathCannotStandInForABuiltInTheChecksUse() throws SQLException {
+    migrate();
+    String other = schema + "_other";
+    try (Connection c = plain("postgres").getConnection(); Statement st = c.createStatement()) {
+      // a closer match for text[] than the built-in cardinality(anyarray), as anyone with CREATE on
+      // a schema of the search path (public, before PostgreSQL 15) can make
+      st.execute("CREATE SCHEMA " + other);
+      st.execute("CREATE FUNCTION " + other + ".cardinality(text[]) RETURNS integer LANGUAGE sql AS 'SELECT 0'");
+    }
+    PGSimpleDataSource db = plain("postgres");
+    db.setOptions("-c search_path=" + other + ",public");
+    PostgresStore store = new PostgresStore(db, () -> { }, schema, "app", ZoneOffset.UTC, "test");
+    store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("1.5"), null, T0);
+    assertThat(store.reserve(store.newReservationId(), new String[] {BudgetStore.GLOBAL_KEY}, DOLLAR, T0,
+        T0.plusSeconds(600)).isOk()).isTrue();
+    assertThat(store.snapshot(BudgetStore.GLOBAL_KEY, T0).orElseThrow().reserved()).as("the hold is taken")
+        .isEqualByComparingTo("1");
+    assertThat(store.reserve(store.newReservationId(), new String[] {BudgetStore.GLOBAL_KEY}, DOLLAR, T0,
+        T0.plusSeconds(600)).isOk()).as("a second $1 on $1.50").isFalse();
+  }
+
+  @Test
+  void theFunctionsInDocsPostgresMdAreTheOnesTheCodeCreates() throws IOException {
+    String docs = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "postgres.md"));
+    String from = "CREATE FUNCTION llmbudget.reserve";
+    String to = "INSERT INTO llmbudget.schema_version (version) VALUES (3);";
+    assertThat(docs).contains(from, to);
+    // a DBA who creates the schema by hand gets exactly what a migration would create
+    assertThat(docs.substring(docs.indexOf(from), docs.indexOf(to))).isEqualTo(String.format(Schema.FUNCTIONS, "llmbudget"));
+  }
+
   /** Waits until a session of this test waits for a row lock (the repeat, behind the first attempt). */
   private void awaitLockWait() throws Exception {
     long until = System.nanoTime() + 30_000_000_000L;
