@@ -48,6 +48,8 @@ final class PostgresStore implements BudgetStore {
   /** Leases are stored as timestamps; one that would end after this never ends in practice. */
   private static final Instant LATEST = Instant.parse("9999-12-31T00:00:00Z");
   private static final int ATTEMPTS = 3;
+  /** SQLState of a COMMIT whose answer was lost with the connection: it may or may not have landed. */
+  private static final String COMMIT_UNKNOWN = "08007";
 
   private final DataSource db;
   private final AutoCloseable pool;
@@ -552,7 +554,7 @@ final class PostgresStore implements BudgetStore {
           ps.setObject(12, time(forgetAt));
           ps.executeUpdate();
         }
-        c.commit();
+        commit(c);
         return ReserveResult.OK;
       });
     } catch (BudgetStoreException e) {
@@ -618,7 +620,7 @@ final class PostgresStore implements BudgetStore {
       return quick == 0;
     }
     // a reset, an expired lease or a row to create first: the multi-statement transaction
-    return inTransaction("settle", c -> {
+    return inTransactionOnce("settle", c -> {
       String[] keys;
       try (PreparedStatement ps = c.prepareStatement(qReservation)) {
         ps.setString(1, project);
@@ -667,7 +669,7 @@ final class PostgresStore implements BudgetStore {
         }
       }
       writeAndBook(c, k, rows, actual, model, now, usage, instance + ":" + id, sdk);
-      c.commit();
+      commit(c);
       return true;
     });
   }
@@ -691,7 +693,7 @@ final class PostgresStore implements BudgetStore {
       return;
     }
     CallKeys k = new CallKeys(keys);
-    inTransaction("charge", c -> {
+    inTransactionOnce("charge", c -> {
       Map<String, Row> rows = lock(c, k, now);
       track(c, k, rows, now);
       for (Row r : rows.values()) {
@@ -700,7 +702,7 @@ final class PostgresStore implements BudgetStore {
         }
       }
       writeAndBook(c, k, rows, actual, model, now, usage, null, sdk);
-      c.commit();
+      commit(c);
       return null;
     });
   }
@@ -730,7 +732,7 @@ final class PostgresStore implements BudgetStore {
           n = releaseExpired(ps, rows);
         }
         write(c, rows);
-        c.commit();
+        commit(c);
         released += n;
         if (n < 200 || lockKeys.isEmpty()) {
           break;
@@ -741,7 +743,7 @@ final class PostgresStore implements BudgetStore {
         ps.setObject(2, time(now));
         ps.executeUpdate();
       }
-      c.commit();
+      commit(c);
       return released;
     });
   }
@@ -802,7 +804,7 @@ final class PostgresStore implements BudgetStore {
   public void putBudget(String key, BigDecimal totalBudget, BudgetDuration duration, Instant createdAt) {
     inTransaction("put budget", c -> {
       if (insertBudget(c, key, totalBudget, duration, createdAt)) {
-        c.commit();
+        commit(c);
         return null;
       }
       Map<String, Row> rows = lock(c, new CallKeys(new String[] {key}), createdAt);
@@ -821,7 +823,7 @@ final class PostgresStore implements BudgetStore {
         ps.setString(5, key);
         ps.executeUpdate();
       }
-      c.commit();
+      commit(c);
       return null;
     });
   }
@@ -833,7 +835,7 @@ final class PostgresStore implements BudgetStore {
     }
     boolean created = inTransaction("put budget", c -> {
       boolean inserted = insertBudget(c, key, totalBudget, duration, createdAt);
-      c.commit();
+      commit(c);
       return inserted;
     });
     known.add(key);
@@ -907,7 +909,7 @@ final class PostgresStore implements BudgetStore {
   /** One row per claim in {@code alert_claim}; the primary key lets exactly one INSERT through. */
   @Override
   public boolean claimAlert(String key, String threshold, Instant periodStart, Instant periodEnd) {
-    return inTransaction("claim an alert", c -> {
+    return inTransactionOnce("claim an alert", c -> {
       int n;
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + prefix + "alert_claim"
           + " (project, key, period_start, threshold, period_end, claimed_at) VALUES (?, ?, ?, ?, ?, now())"
@@ -919,14 +921,14 @@ final class PostgresStore implements BudgetStore {
         ps.setObject(5, periodEnd == null ? null : time(periodEnd), Types.TIMESTAMP_WITH_TIMEZONE);
         n = ps.executeUpdate();
       }
-      c.commit();
+      commit(c);
       return n == 1;
     });
   }
 
   @Override
   public void resetCost(String key, Instant now) {
-    inTransaction("reset cost", c -> {
+    inTransactionOnce("reset cost", c -> {
       Map<String, Row> rows = lock(c, new CallKeys(new String[] {key}), now);
       Row r = rows.get(key);
       if (r != null) {
@@ -937,7 +939,7 @@ final class PostgresStore implements BudgetStore {
         r.reset = true;
       }
       write(c, rows);
-      c.commit();
+      commit(c);
       return null;
     });
   }
@@ -960,7 +962,7 @@ final class PostgresStore implements BudgetStore {
       if (!due.isEmpty()) {
         write(c, lock(c, new CallKeys(due.toArray(new String[0])), now));
       }
-      c.commit();
+      commit(c);
       return null;
     });
   }
@@ -1032,7 +1034,21 @@ final class PostgresStore implements BudgetStore {
    * back whatever that transaction had done). Anything else becomes a {@link BudgetStoreException}.
    */
   private <T> T inTransaction(String what, Work<T> work) {
-    return attempts(what, false, (c, retry) -> {
+    return inTransaction(what, true, work);
+  }
+
+  /**
+   * {@link #inTransaction} for work that would count twice if repeated after it committed (a charge,
+   * a settle's fallback, an alert claim, a reset): a connection lost during its COMMIT leaves it
+   * unknown whether it landed, so it is not repeated but fails; the caller's journal (PendingCharges)
+   * then settles the same id again later, which acts once.
+   */
+  private <T> T inTransactionOnce(String what, Work<T> work) {
+    return inTransaction(what, false, work);
+  }
+
+  private <T> T inTransaction(String what, boolean repeatUnknownCommit, Work<T> work) {
+    return attempts(what, false, repeatUnknownCommit, (c, retry) -> {
       c.setAutoCommit(false);
       try {
         return work.run(c);
@@ -1054,10 +1070,26 @@ final class PostgresStore implements BudgetStore {
    * attempt did if it landed.
    */
   private <T> T oneRoundTrip(String what, Call<T> call) {
-    return attempts(what, true, call);
+    return attempts(what, true, true, call);
   }
 
-  private <T> T attempts(String what, boolean autoCommit, Call<T> call) {
+  /**
+   * Commits; a connection lost on the way becomes SQLState 08007 (transaction resolution unknown):
+   * the server may have committed before the answer was lost.
+   */
+  private static void commit(Connection c) throws SQLException {
+    try {
+      c.commit();
+    } catch (SQLException e) {
+      if (connectionLost(e)) {
+        throw new SQLException("connection lost during COMMIT, the transaction may have committed: " + e.getMessage(),
+            COMMIT_UNKNOWN, e);
+      }
+      throw e;
+    }
+  }
+
+  private <T> T attempts(String what, boolean autoCommit, boolean repeatUnknownCommit, Call<T> call) {
     SQLException last = null;
     boolean lost = false;
     for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -1081,7 +1113,7 @@ final class PostgresStore implements BudgetStore {
           e.addSuppressed(last);
         }
         last = e;
-        if (connectionLost(e) && !lost) {
+        if (connectionLost(e) && !lost && (repeatUnknownCommit || !COMMIT_UNKNOWN.equals(e.getSQLState()))) {
           lost = true;
           dropIdle.run();
           continue;

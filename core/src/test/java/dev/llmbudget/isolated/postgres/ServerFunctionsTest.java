@@ -257,6 +257,61 @@ class ServerFunctionsTest {
     assertThat(docs.substring(docs.indexOf(from), docs.indexOf(to))).isEqualTo(String.format(Schema.FUNCTIONS, "llmbudget"));
   }
 
+  @Test
+  void aCommitWhoseAnswerWasLostIsNotRepeatedWhereARepeatWouldCountTwice() throws SQLException {
+    migrate();
+    java.util.concurrent.atomic.AtomicBoolean loseNextCommit = new java.util.concurrent.atomic.AtomicBoolean();
+    PostgresStore store = new PostgresStore(losingCommitAnswer(plain("postgres"), loseNextCommit), () -> { }, schema,
+        "app", ZoneOffset.UTC, "test");
+    store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("10"), null, T0);
+
+    loseNextCommit.set(true);
+    assertThatThrownBy(() -> store.charge(KEYS, DOLLAR, "gpt-4o", T0)).as("a charge that may have landed")
+        .isInstanceOf(BudgetStoreException.class).hasMessageContaining("may have committed");
+    assertThat(Picodollars.of(store.snapshot(BudgetStore.GLOBAL_KEY, T0).orElseThrow().currentCost()))
+        .as("charged once, not once more by a repeat").isEqualTo(DOLLAR);
+
+    // bob has no row yet: the settle function answers 2 and the multi-statement transaction runs
+    String[] bob = {"bob", BudgetStore.GLOBAL_KEY};
+    long id = store.newReservationId();
+    assertThat(store.reserve(id, bob, DOLLAR, T0, T0.plusSeconds(600)).isOk()).isTrue();
+    loseNextCommit.set(true);
+    // a repeat would answer false ("unknown reservation"), on which the engine charges the call again
+    assertThatThrownBy(() -> store.settle(id, DOLLAR / 2, "gpt-4o", T0)).isInstanceOf(BudgetStoreException.class);
+    assertThat(store.settle(id, DOLLAR / 2, "gpt-4o", T0)).as("the journal's later repeat acts once").isFalse();
+    BudgetSnapshot global = store.snapshot(BudgetStore.GLOBAL_KEY, T0).orElseThrow();
+    assertThat(Picodollars.of(global.currentCost())).isEqualTo(DOLLAR + DOLLAR / 2);
+    assertThat(global.reserved()).isZero();
+    assertThat(Picodollars.of(store.snapshot("bob", T0).orElseThrow().currentCost())).isEqualTo(DOLLAR / 2);
+    assertThat(query("SELECT count(*) FROM %s.charge")).isEqualTo(2);
+
+    loseNextCommit.set(true);
+    // a repeat would find the claim made and answer false: nobody would announce the crossing
+    assertThatThrownBy(() -> store.claimAlert("alice", "0.8", T0, null)).isInstanceOf(BudgetStoreException.class);
+    assertThat(query("SELECT count(*) FROM %s.alert_claim")).isEqualTo(1);
+  }
+
+  /** {@code db} whose next COMMIT, once {@code lose} is set, lands but its answer is lost with the connection. */
+  private DataSource losingCommitAnswer(DataSource db, java.util.concurrent.atomic.AtomicBoolean lose) {
+    return (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
+        (proxy, m, args) -> {
+          Object r = invoke(db, m, args);
+          if (!m.getName().equals("getConnection")) {
+            return r;
+          }
+          Connection c = (Connection) r;
+          return Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
+              (p, cm, cargs) -> {
+                Object out = invoke(c, cm, cargs);
+                if (cm.getName().equals("commit") && lose.compareAndSet(true, false)) {
+                  c.close();
+                  throw new SQLException("An I/O error occurred while sending to the backend.", "08006");
+                }
+                return out;
+              });
+        });
+  }
+
   /** Waits until a session of this test waits for a row lock (the repeat, behind the first attempt). */
   private void awaitLockWait() throws Exception {
     long until = System.nanoTime() + 30_000_000_000L;
