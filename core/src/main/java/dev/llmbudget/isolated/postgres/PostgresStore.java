@@ -523,8 +523,13 @@ final class PostgresStore implements BudgetStore {
       if (quick != null) {
         return quick;
       }
-      return inTransaction("reserve", c -> {
+      return repeatableTransaction("reserve", true, (c, retry) -> {
         Map<String, Row> rows = lock(c, k, now);
+        if (retry && ownReservation(c, id)) {
+          // the attempt whose COMMIT answer was lost landed: its hold must not count against the repeat
+          c.rollback();
+          return ReserveResult.OK;
+        }
         List<String> held = new ArrayList<>();
         for (String key : k.ordered) {
           Row r = rows.get(key);
@@ -569,6 +574,18 @@ final class PostgresStore implements BudgetStore {
         throw new IllegalStateException("reservation id " + id + " is already in use", e);
       }
       throw e;
+    }
+  }
+
+  /** Whether reservation {@code id} of this store object has a row (after the lock: what committed before it). */
+  private boolean ownReservation(Connection c, long id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(qReservation)) {
+      ps.setString(1, project);
+      ps.setObject(2, instance);
+      ps.setLong(3, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
     }
   }
 
@@ -1048,10 +1065,15 @@ final class PostgresStore implements BudgetStore {
   }
 
   private <T> T inTransaction(String what, boolean repeatUnknownCommit, Work<T> work) {
+    return repeatableTransaction(what, repeatUnknownCommit, (c, retry) -> work.run(c));
+  }
+
+  /** {@link #inTransaction} for work that is told whether an earlier attempt's connection was lost. */
+  private <T> T repeatableTransaction(String what, boolean repeatUnknownCommit, Call<T> work) {
     return attempts(what, false, repeatUnknownCommit, (c, retry) -> {
       c.setAutoCommit(false);
       try {
-        return work.run(c);
+        return work.run(c, retry);
       } catch (SQLException | RuntimeException e) {
         try {
           c.rollback();

@@ -291,6 +291,26 @@ class ServerFunctionsTest {
     assertThat(query("SELECT count(*) FROM %s.alert_claim")).isEqualTo(1);
   }
 
+  @Test
+  void aReserveRepeatedAfterItsCommitAnswerWasLostDoesNotCountItsOwnHold() throws SQLException {
+    migrate();
+    java.util.concurrent.atomic.AtomicBoolean loseNextCommit = new java.util.concurrent.atomic.AtomicBoolean();
+    PostgresStore store = new PostgresStore(losingCommitAnswer(plain("postgres"), loseNextCommit), () -> { }, schema,
+        "app", ZoneOffset.UTC, "test");
+    // a daily budget whose period is due to reset: the function answers 2, the transaction runs
+    store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("1.5"), dev.llmbudget.BudgetDuration.DAILY,
+        T0.minus(Duration.ofDays(2)));
+    long warm = store.newReservationId(); // the first reserve of a JVM also sweeps leases (a commit)
+    assertThat(store.reserve(warm, new String[] {"nobody"}, 0, T0, T0.plusSeconds(600)).isOk()).isTrue();
+    assertThat(store.settle(warm, 0, null, T0)).isTrue();
+    loseNextCommit.set(true);
+    ReserveResult r = store.reserve(store.newReservationId(), new String[] {BudgetStore.GLOBAL_KEY}, DOLLAR, T0,
+        T0.plusSeconds(600));
+    assertThat(r.isOk()).as("room for $1 of $1.50; the repeat must not count the first attempt's hold").isTrue();
+    assertThat(store.snapshot(BudgetStore.GLOBAL_KEY, T0).orElseThrow().reserved()).isEqualByComparingTo("1");
+    assertThat(query("SELECT count(*) FROM %s.reservation")).isEqualTo(1);
+  }
+
   /** {@code db} whose next COMMIT, once {@code lose} is set, lands but its answer is lost with the connection. */
   private DataSource losingCommitAnswer(DataSource db, java.util.concurrent.atomic.AtomicBoolean lose) {
     return (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
