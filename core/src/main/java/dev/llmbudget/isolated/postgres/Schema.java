@@ -227,6 +227,7 @@ final class Schema {
   static void migrate(Connection c, String schema) throws SQLException {
     int found = version(c, schema);
     if (found == VERSION) {
+      mayExecuteFunctions(c, schema);
       return;
     }
     if (found > VERSION) {
@@ -252,6 +253,27 @@ final class Schema {
       throw e;
     } finally {
       c.setAutoCommit(auto);
+    }
+  }
+
+  /**
+   * Refuses at start a schema whose functions this role may not call (a DBA who revoked EXECUTE from
+   * PUBLIC): otherwise every reserve would fail, one call at a time, with permission denied.
+   */
+  private static void mayExecuteFunctions(Connection c, String schema) throws SQLException {
+    try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT count(*) FILTER (WHERE NOT"
+        + " has_function_privilege(p.oid, 'EXECUTE')), current_user FROM pg_catalog.pg_proc p"
+        + " WHERE p.pronamespace = to_regnamespace(?) AND p.proname IN ('reserve', 'settle')")) {
+      ps.setString(1, schema);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        if (rs.getLong(1) > 0) {
+          throw new BudgetStoreException("postgres schema " + schema + " is at version " + VERSION
+              + " but role " + rs.getString(2) + " may not execute its functions reserve and settle; run"
+              + " GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA " + schema + " TO " + rs.getString(2)
+              + " (docs/postgres.md)");
+        }
+      }
     }
   }
 

@@ -430,6 +430,33 @@ class ServerFunctionsTest {
     assertThat(query("SELECT max(version) FROM %s.schema_version")).as("nothing half done").isEqualTo(2);
   }
 
+  @Test
+  void aRoleThatMayNotExecuteTheFunctionsIsRefusedAtStartWithTheGrantToRun() throws SQLException {
+    migrate();
+    String role = schema + "_noexec";
+    try (Connection c = plain("postgres").getConnection(); Statement st = c.createStatement()) {
+      // a DBA who hands out rights one by one: tables granted, functions not (PUBLIC's EXECUTE revoked)
+      st.execute("REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA " + schema + " FROM PUBLIC");
+      st.execute("CREATE ROLE " + role + " LOGIN");
+      st.execute("GRANT USAGE ON SCHEMA " + schema + " TO " + role);
+      st.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + schema + " TO " + role);
+    }
+    assertThatThrownBy(() -> {
+      try (Connection c = plain(role).getConnection()) {
+        Schema.migrate(c, schema);
+      }
+    }).isInstanceOf(BudgetStoreException.class)
+        .hasMessageContaining("may not execute its functions reserve and settle")
+        .hasMessageContaining("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA " + schema + " TO " + role);
+
+    try (Connection c = plain("postgres").getConnection(); Statement st = c.createStatement()) {
+      st.execute("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA " + schema + " TO " + role);
+    }
+    try (Connection c = plain(role).getConnection()) {
+      Schema.migrate(c, schema);
+    }
+  }
+
   /** {@code db} with every statement, commit and rollback its connections send counted in {@link #roundTrips}. */
   private DataSource counting(DataSource db) {
     return (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
