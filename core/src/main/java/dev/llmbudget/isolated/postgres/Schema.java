@@ -235,24 +235,41 @@ final class Schema {
           + ", newer than this llm-budget knows (" + VERSION + "); upgrade llm-budget");
     }
     boolean auto = c.getAutoCommit();
-    c.setAutoCommit(false);
+    String lock = "hashtext('llmbudget-migrate-" + schema + "')";
+    // a session lock taken outside the migration's transaction: a transaction that began before
+    // another JVM's migration committed keeps seeing the schema as missing in its catalog caches
+    // (an advisory lock does not refresh them), and would then fail on "already exists"
+    c.setAutoCommit(true);
     try (Statement st = c.createStatement()) {
-      st.execute("SELECT pg_advisory_xact_lock(hashtext('llmbudget-migrate-" + schema + "'))");
-      found = version(c, schema);
-      for (int v = Math.max(found, 0); v < VERSION; v++) {
-        st.execute(String.format(MIGRATIONS.get(v), schema));
-        st.execute("INSERT INTO " + schema + ".schema_version (version) VALUES (" + (v + 1) + ")");
+      st.execute("SELECT pg_advisory_lock(" + lock + ")");
+      c.setAutoCommit(false);
+      try {
+        found = version(c, schema);
+        for (int v = Math.max(found, 0); v < VERSION; v++) {
+          st.execute(String.format(MIGRATIONS.get(v), schema));
+          st.execute("INSERT INTO " + schema + ".schema_version (version) VALUES (" + (v + 1) + ")");
+        }
+        c.commit();
+      } catch (SQLException e) {
+        c.rollback();
+        if ("42501".equals(e.getSQLState())) {
+          throw new BudgetStoreException("postgres schema " + schema + " is missing or not at version " + VERSION
+              + " and this role may not create it (" + e.getMessage() + "); create it as in docs/postgres.md", e);
+        }
+        throw e;
+      } finally {
+        try {
+          c.setAutoCommit(true);
+          st.execute("SELECT pg_advisory_unlock(" + lock + ")");
+        } catch (SQLException e) {
+          // a connection that broke: its session, and with it the lock, is gone
+        }
       }
-      c.commit();
-    } catch (SQLException e) {
-      c.rollback();
-      if ("42501".equals(e.getSQLState())) {
-        throw new BudgetStoreException("postgres schema " + schema + " is missing or not at version " + VERSION
-            + " and this role may not create it (" + e.getMessage() + "); create it as in docs/postgres.md", e);
-      }
-      throw e;
     } finally {
       c.setAutoCommit(auto);
+    }
+    if (found == VERSION) {
+      mayExecuteFunctions(c, schema); // another JVM migrated meanwhile, or a DBA did
     }
   }
 

@@ -457,6 +457,32 @@ class ServerFunctionsTest {
     }
   }
 
+  @Test
+  void jvmsStartingTogetherOnAnEmptyDatabaseMigrateItOnce() throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    try {
+      java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        done.add(pool.submit(() -> {
+          try (Connection c = plain("postgres").getConnection()) {
+            go.await();
+            Schema.migrate(c, schema);
+          }
+          return null;
+        }));
+      }
+      go.countDown();
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get(60, java.util.concurrent.TimeUnit.SECONDS); // none fails on "already exists"
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(query("SELECT count(*) FROM %s.schema_version")).isEqualTo(Schema.VERSION);
+    assertThat(query("SELECT count(*) FROM pg_proc WHERE pronamespace = to_regnamespace('%s')")).isEqualTo(2);
+  }
+
   /** {@code db} with every statement, commit and rollback its connections send counted in {@link #roundTrips}. */
   private DataSource counting(DataSource db) {
     return (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
