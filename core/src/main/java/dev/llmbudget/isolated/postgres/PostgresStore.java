@@ -710,7 +710,7 @@ final class PostgresStore implements BudgetStore {
       return;
     }
     CallKeys k = new CallKeys(keys);
-    inTransactionOnce("charge", c -> {
+    inTransaction("charge", c -> {
       Map<String, Row> rows = lock(c, k, now);
       track(c, k, rows, now);
       for (Row r : rows.values()) {
@@ -945,7 +945,7 @@ final class PostgresStore implements BudgetStore {
 
   @Override
   public void resetCost(String key, Instant now) {
-    inTransactionOnce("reset cost", c -> {
+    inTransaction("reset cost", c -> {
       Map<String, Row> rows = lock(c, new CallKeys(new String[] {key}), now);
       Row r = rows.get(key);
       if (r != null) {
@@ -1055,10 +1055,12 @@ final class PostgresStore implements BudgetStore {
   }
 
   /**
-   * {@link #inTransaction} for work that would count twice if repeated after it committed (a charge,
-   * a settle's fallback, an alert claim, a reset): a connection lost during its COMMIT leaves it
-   * unknown whether it landed, so it is not repeated but fails; the caller's journal (PendingCharges)
-   * then settles the same id again later, which acts once.
+   * {@link #inTransaction} for work whose repeat after it committed would answer wrongly (a settle's
+   * fallback: "unknown reservation", on which the caller charges the call again; an alert claim:
+   * "claimed by another", so nobody announces): a connection lost during its COMMIT leaves it unknown
+   * whether it landed, so it is not repeated but fails; the caller's journal (PendingCharges,
+   * OfflineAllowanceStore) then settles the same id again, which acts once. A charge is repeated: it
+   * has no id to make it idempotent, and failing would only move the same repeat to the journal.
    */
   private <T> T inTransactionOnce(String what, Work<T> work) {
     return inTransaction(what, false, work);
