@@ -48,6 +48,8 @@ final class PostgresStore implements BudgetStore {
   /** Leases are stored as timestamps; one that would end after this never ends in practice. */
   private static final Instant LATEST = Instant.parse("9999-12-31T00:00:00Z");
   private static final int ATTEMPTS = 3;
+  /** SQLState of a COMMIT whose answer was lost with the connection: it may or may not have landed. */
+  private static final String COMMIT_UNKNOWN = "08007";
 
   private final DataSource db;
   private final AutoCloseable pool;
@@ -521,8 +523,13 @@ final class PostgresStore implements BudgetStore {
       if (quick != null) {
         return quick;
       }
-      return inTransaction("reserve", c -> {
+      return repeatableTransaction("reserve", true, (c, retry) -> {
         Map<String, Row> rows = lock(c, k, now);
+        if (retry && ownReservation(c, id)) {
+          // the attempt whose COMMIT answer was lost landed: its hold must not count against the repeat
+          c.rollback();
+          return ReserveResult.OK;
+        }
         List<String> held = new ArrayList<>();
         for (String key : k.ordered) {
           Row r = rows.get(key);
@@ -552,7 +559,7 @@ final class PostgresStore implements BudgetStore {
           ps.setObject(12, time(forgetAt));
           ps.executeUpdate();
         }
-        c.commit();
+        commit(c);
         return ReserveResult.OK;
       });
     } catch (BudgetStoreException e) {
@@ -567,6 +574,18 @@ final class PostgresStore implements BudgetStore {
         throw new IllegalStateException("reservation id " + id + " is already in use", e);
       }
       throw e;
+    }
+  }
+
+  /** Whether reservation {@code id} of this store object has a row (after the lock: what committed before it). */
+  private boolean ownReservation(Connection c, long id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(qReservation)) {
+      ps.setString(1, project);
+      ps.setObject(2, instance);
+      ps.setLong(3, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
     }
   }
 
@@ -618,7 +637,7 @@ final class PostgresStore implements BudgetStore {
       return quick == 0;
     }
     // a reset, an expired lease or a row to create first: the multi-statement transaction
-    return inTransaction("settle", c -> {
+    return inTransactionOnce("settle", c -> {
       String[] keys;
       try (PreparedStatement ps = c.prepareStatement(qReservation)) {
         ps.setString(1, project);
@@ -667,7 +686,7 @@ final class PostgresStore implements BudgetStore {
         }
       }
       writeAndBook(c, k, rows, actual, model, now, usage, instance + ":" + id, sdk);
-      c.commit();
+      commit(c);
       return true;
     });
   }
@@ -700,7 +719,7 @@ final class PostgresStore implements BudgetStore {
         }
       }
       writeAndBook(c, k, rows, actual, model, now, usage, null, sdk);
-      c.commit();
+      commit(c);
       return null;
     });
   }
@@ -730,7 +749,7 @@ final class PostgresStore implements BudgetStore {
           n = releaseExpired(ps, rows);
         }
         write(c, rows);
-        c.commit();
+        commit(c);
         released += n;
         if (n < 200 || lockKeys.isEmpty()) {
           break;
@@ -741,7 +760,7 @@ final class PostgresStore implements BudgetStore {
         ps.setObject(2, time(now));
         ps.executeUpdate();
       }
-      c.commit();
+      commit(c);
       return released;
     });
   }
@@ -802,7 +821,7 @@ final class PostgresStore implements BudgetStore {
   public void putBudget(String key, BigDecimal totalBudget, BudgetDuration duration, Instant createdAt) {
     inTransaction("put budget", c -> {
       if (insertBudget(c, key, totalBudget, duration, createdAt)) {
-        c.commit();
+        commit(c);
         return null;
       }
       Map<String, Row> rows = lock(c, new CallKeys(new String[] {key}), createdAt);
@@ -821,7 +840,7 @@ final class PostgresStore implements BudgetStore {
         ps.setString(5, key);
         ps.executeUpdate();
       }
-      c.commit();
+      commit(c);
       return null;
     });
   }
@@ -833,7 +852,7 @@ final class PostgresStore implements BudgetStore {
     }
     boolean created = inTransaction("put budget", c -> {
       boolean inserted = insertBudget(c, key, totalBudget, duration, createdAt);
-      c.commit();
+      commit(c);
       return inserted;
     });
     known.add(key);
@@ -907,7 +926,7 @@ final class PostgresStore implements BudgetStore {
   /** One row per claim in {@code alert_claim}; the primary key lets exactly one INSERT through. */
   @Override
   public boolean claimAlert(String key, String threshold, Instant periodStart, Instant periodEnd) {
-    return inTransaction("claim an alert", c -> {
+    return inTransactionOnce("claim an alert", c -> {
       int n;
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + prefix + "alert_claim"
           + " (project, key, period_start, threshold, period_end, claimed_at) VALUES (?, ?, ?, ?, ?, now())"
@@ -919,7 +938,7 @@ final class PostgresStore implements BudgetStore {
         ps.setObject(5, periodEnd == null ? null : time(periodEnd), Types.TIMESTAMP_WITH_TIMEZONE);
         n = ps.executeUpdate();
       }
-      c.commit();
+      commit(c);
       return n == 1;
     });
   }
@@ -937,7 +956,7 @@ final class PostgresStore implements BudgetStore {
         r.reset = true;
       }
       write(c, rows);
-      c.commit();
+      commit(c);
       return null;
     });
   }
@@ -960,7 +979,7 @@ final class PostgresStore implements BudgetStore {
       if (!due.isEmpty()) {
         write(c, lock(c, new CallKeys(due.toArray(new String[0])), now));
       }
-      c.commit();
+      commit(c);
       return null;
     });
   }
@@ -1032,10 +1051,31 @@ final class PostgresStore implements BudgetStore {
    * back whatever that transaction had done). Anything else becomes a {@link BudgetStoreException}.
    */
   private <T> T inTransaction(String what, Work<T> work) {
-    return attempts(what, false, (c, retry) -> {
+    return inTransaction(what, true, work);
+  }
+
+  /**
+   * {@link #inTransaction} for work whose repeat after it committed would answer wrongly (a settle's
+   * fallback: "unknown reservation", on which the caller charges the call again; an alert claim:
+   * "claimed by another", so nobody announces): a connection lost during its COMMIT leaves it unknown
+   * whether it landed, so it is not repeated but fails; the caller's journal (PendingCharges,
+   * OfflineAllowanceStore) then settles the same id again, which acts once. A charge is repeated: it
+   * has no id to make it idempotent, and failing would only move the same repeat to the journal.
+   */
+  private <T> T inTransactionOnce(String what, Work<T> work) {
+    return inTransaction(what, false, work);
+  }
+
+  private <T> T inTransaction(String what, boolean repeatUnknownCommit, Work<T> work) {
+    return repeatableTransaction(what, repeatUnknownCommit, (c, retry) -> work.run(c));
+  }
+
+  /** {@link #inTransaction} for work that is told whether an earlier attempt's connection was lost. */
+  private <T> T repeatableTransaction(String what, boolean repeatUnknownCommit, Call<T> work) {
+    return attempts(what, false, repeatUnknownCommit, (c, retry) -> {
       c.setAutoCommit(false);
       try {
-        return work.run(c);
+        return work.run(c, retry);
       } catch (SQLException | RuntimeException e) {
         try {
           c.rollback();
@@ -1054,10 +1094,26 @@ final class PostgresStore implements BudgetStore {
    * attempt did if it landed.
    */
   private <T> T oneRoundTrip(String what, Call<T> call) {
-    return attempts(what, true, call);
+    return attempts(what, true, true, call);
   }
 
-  private <T> T attempts(String what, boolean autoCommit, Call<T> call) {
+  /**
+   * Commits; a connection lost on the way becomes SQLState 08007 (transaction resolution unknown):
+   * the server may have committed before the answer was lost.
+   */
+  private static void commit(Connection c) throws SQLException {
+    try {
+      c.commit();
+    } catch (SQLException e) {
+      if (connectionLost(e)) {
+        throw new SQLException("connection lost during COMMIT, the transaction may have committed: " + e.getMessage(),
+            COMMIT_UNKNOWN, e);
+      }
+      throw e;
+    }
+  }
+
+  private <T> T attempts(String what, boolean autoCommit, boolean repeatUnknownCommit, Call<T> call) {
     SQLException last = null;
     boolean lost = false;
     for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -1081,7 +1137,7 @@ final class PostgresStore implements BudgetStore {
           e.addSuppressed(last);
         }
         last = e;
-        if (connectionLost(e) && !lost) {
+        if (connectionLost(e) && !lost && (repeatUnknownCommit || !COMMIT_UNKNOWN.equals(e.getSQLState()))) {
           lost = true;
           dropIdle.run();
           continue;

@@ -21,24 +21,29 @@ final class Schema {
    * the rows has run out, or a settle must create a tracking row, it changes nothing and answers 2,
    * and the store runs its multi-statement transaction instead (resets need the Java calendar). With
    * {@code p_retry} (a repeat after a lost connection) each answers as if the first attempt had
-   * landed when it did: reserve finds its own row, settle finds its own ledger row.
+   * landed when it did: reserve finds its own row, settle finds its own ledger row. Tables are named
+   * with their schema and the functions run with {@code search_path = pg_catalog, pg_temp}, so no
+   * function or operator a role created elsewhere (say {@code public.cardinality(text[])}, a closer
+   * match than the built-in) can stand in for a built-in the checks use.
    */
   static final String FUNCTIONS = """
       CREATE FUNCTION %1$s.reserve(p_project text, p_instance uuid, p_id bigint, p_keys text[], p_sorted text[],
           p_amount bigint, p_now timestamptz, p_expires timestamptz, p_forget timestamptz, p_retry boolean,
           OUT o_status integer, OUT o_key text, OUT o_spent bigint, OUT o_reserved bigint, OUT o_limit bigint)
-      LANGUAGE plpgsql AS $fn$
+      LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
       DECLARE
         v_key text;
         v_held text[] := '{}';
         v record;
       BEGIN
         o_status := 0;
+        PERFORM 1 FROM %1$s.budget b WHERE b.project = p_project AND b.key = ANY(p_sorted) ORDER BY b.key FOR UPDATE;
+        -- after the lock: a first attempt still running on the server has committed by now, and this
+        -- statement's fresh snapshot sees its row (its hold must not count against the repeat)
         IF p_retry AND EXISTS (SELECT 1 FROM %1$s.reservation r
             WHERE r.project = p_project AND r.instance = p_instance AND r.id = p_id) THEN
           RETURN;
         END IF;
-        PERFORM 1 FROM %1$s.budget b WHERE b.project = p_project AND b.key = ANY(p_sorted) ORDER BY b.key FOR UPDATE;
         IF EXISTS (SELECT 1 FROM %1$s.budget b WHERE b.project = p_project AND b.key = ANY(p_sorted)
               AND b.next_reset <= p_now)
             OR EXISTS (SELECT 1 FROM %1$s.reservation r WHERE r.project = p_project AND NOT r.expired
@@ -71,7 +76,7 @@ final class Schema {
       CREATE FUNCTION %1$s.settle(p_project text, p_instance uuid, p_id bigint, p_actual bigint, p_model text,
           p_now timestamptz, p_input bigint, p_cached bigint, p_cache_write bigint, p_output bigint,
           p_reasoning bigint, p_estimated boolean, p_sdk text, p_retry boolean)
-      RETURNS integer LANGUAGE plpgsql AS $fn$
+      RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
       DECLARE
         v_ref text := p_instance::text || ':' || p_id;
         v_keys text[];
@@ -90,6 +95,15 @@ final class Schema {
           RETURN 1;
         END IF;
         PERFORM 1 FROM %1$s.budget b WHERE b.project = p_project AND b.key = ANY(v_keys) ORDER BY b.key FOR UPDATE;
+        -- a first attempt that was still running when the lock was taken has settled it by now
+        IF p_retry AND NOT EXISTS (SELECT 1 FROM %1$s.reservation r
+            WHERE r.project = p_project AND r.instance = p_instance AND r.id = p_id) THEN
+          IF EXISTS (SELECT 1 FROM %1$s.charge c
+              WHERE c.project = p_project AND c.charged_at = p_now AND c.reservation = v_ref) THEN
+            RETURN 0;
+          END IF;
+          RETURN 1;
+        END IF;
         IF EXISTS (SELECT 1 FROM %1$s.budget b WHERE b.project = p_project AND b.key = ANY(v_keys)
               AND b.next_reset <= p_now)
             OR EXISTS (SELECT 1 FROM %1$s.reservation r WHERE r.project = p_project AND NOT r.expired
@@ -213,6 +227,7 @@ final class Schema {
   static void migrate(Connection c, String schema) throws SQLException {
     int found = version(c, schema);
     if (found == VERSION) {
+      mayExecuteFunctions(c, schema);
       return;
     }
     if (found > VERSION) {
@@ -220,24 +235,62 @@ final class Schema {
           + ", newer than this llm-budget knows (" + VERSION + "); upgrade llm-budget");
     }
     boolean auto = c.getAutoCommit();
-    c.setAutoCommit(false);
+    String lock = "hashtext('llmbudget-migrate-" + schema + "')";
+    // a session lock taken outside the migration's transaction: a transaction that began before
+    // another JVM's migration committed keeps seeing the schema as missing in its catalog caches
+    // (an advisory lock does not refresh them), and would then fail on "already exists"
+    c.setAutoCommit(true);
     try (Statement st = c.createStatement()) {
-      st.execute("SELECT pg_advisory_xact_lock(hashtext('llmbudget-migrate-" + schema + "'))");
-      found = version(c, schema);
-      for (int v = Math.max(found, 0); v < VERSION; v++) {
-        st.execute(String.format(MIGRATIONS.get(v), schema));
-        st.execute("INSERT INTO " + schema + ".schema_version (version) VALUES (" + (v + 1) + ")");
+      st.execute("SELECT pg_advisory_lock(" + lock + ")");
+      c.setAutoCommit(false);
+      try {
+        found = version(c, schema);
+        for (int v = Math.max(found, 0); v < VERSION; v++) {
+          st.execute(String.format(MIGRATIONS.get(v), schema));
+          st.execute("INSERT INTO " + schema + ".schema_version (version) VALUES (" + (v + 1) + ")");
+        }
+        c.commit();
+      } catch (SQLException e) {
+        c.rollback();
+        if ("42501".equals(e.getSQLState())) {
+          throw new BudgetStoreException("postgres schema " + schema + " is missing or not at version " + VERSION
+              + " and this role may not create it (" + e.getMessage() + "); create it as in docs/postgres.md", e);
+        }
+        throw e;
+      } finally {
+        try {
+          c.setAutoCommit(true);
+          st.execute("SELECT pg_advisory_unlock(" + lock + ")");
+        } catch (SQLException e) {
+          // a connection that broke: its session, and with it the lock, is gone
+        }
       }
-      c.commit();
-    } catch (SQLException e) {
-      c.rollback();
-      if ("42501".equals(e.getSQLState())) {
-        throw new BudgetStoreException("postgres schema " + schema + " is missing or not at version " + VERSION
-            + " and this role may not create it (" + e.getMessage() + "); create it as in docs/postgres.md", e);
-      }
-      throw e;
     } finally {
       c.setAutoCommit(auto);
+    }
+    if (found == VERSION) {
+      mayExecuteFunctions(c, schema); // another JVM migrated meanwhile, or a DBA did
+    }
+  }
+
+  /**
+   * Refuses at start a schema whose functions this role may not call (a DBA who revoked EXECUTE from
+   * PUBLIC): otherwise every reserve would fail, one call at a time, with permission denied.
+   */
+  private static void mayExecuteFunctions(Connection c, String schema) throws SQLException {
+    try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT count(*) FILTER (WHERE NOT"
+        + " has_function_privilege(p.oid, 'EXECUTE')), current_user FROM pg_catalog.pg_proc p"
+        + " WHERE p.pronamespace = to_regnamespace(?) AND p.proname IN ('reserve', 'settle')")) {
+      ps.setString(1, schema);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        if (rs.getLong(1) > 0) {
+          throw new BudgetStoreException("postgres schema " + schema + " is at version " + VERSION
+              + " but role " + rs.getString(2) + " may not execute its functions reserve and settle; run"
+              + " GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA " + schema + " TO " + rs.getString(2)
+              + " (docs/postgres.md)");
+        }
+      }
     }
   }
 

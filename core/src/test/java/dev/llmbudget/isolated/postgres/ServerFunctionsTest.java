@@ -192,6 +192,151 @@ class ServerFunctionsTest {
     assertThat(query("SELECT count(*) FROM %s.charge")).isEqualTo(1);
   }
 
+  @Test
+  void aRepeatThatRunsWhileTheFirstAttemptIsStillOpenOnTheServerAnswersAsTheFirstDid() throws Exception {
+    migrate();
+    PostgresStore store = new PostgresStore(plain("postgres"), () -> { }, schema, "app", ZoneOffset.UTC, "test");
+    // room for one hold of $1, not two: a repeat that counted the first attempt's hold would refuse
+    store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("1.5"), null, T0);
+    UUID instance = UUID.randomUUID();
+    java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try (Connection first = plain("postgres").getConnection(); Connection repeat = plain("postgres").getConnection()) {
+      first.setAutoCommit(false); // the first attempt ran, its backend has not committed yet
+      assertThat(reserve(first, instance, false)).isZero();
+      java.util.concurrent.Future<Integer> reserved = other.submit(() -> reserve(repeat, instance, true));
+      awaitLockWait();
+      first.commit();
+      assertThat(reserved.get(30, java.util.concurrent.TimeUnit.SECONDS)).as("the repeat finds the first's row").isZero();
+      assertThat(query("SELECT reserved_pico FROM %s.budget WHERE key = '$global'")).isEqualTo(DOLLAR);
+
+      assertThat(settle(first, instance, false)).isZero();
+      java.util.concurrent.Future<Integer> settled = other.submit(() -> settle(repeat, instance, true));
+      awaitLockWait();
+      first.commit();
+      // 1 would read "unknown reservation": the engine then charges the call a second time
+      assertThat(settled.get(30, java.util.concurrent.TimeUnit.SECONDS)).as("the repeat finds the first's ledger row")
+          .isZero();
+    } finally {
+      other.shutdownNow();
+    }
+    BudgetSnapshot global = store.snapshot(BudgetStore.GLOBAL_KEY, T0).orElseThrow();
+    assertThat(Picodollars.of(global.currentCost())).isEqualTo(DOLLAR / 4);
+    assertThat(global.reserved()).isZero();
+    assertThat(query("SELECT count(*) FROM %s.charge")).isEqualTo(1);
+  }
+
+  @Test
+  void aFunctionCreatedOnTheRolesSearchPathCannotStandInForABuiltInTheChecksUse() throws SQLException {
+    migrate();
+    String other = schema + "_other";
+    try (Connection c = plain("postgres").getConnection(); Statement st = c.createStatement()) {
+      // a closer match for text[] than the built-in cardinality(anyarray), as anyone with CREATE on
+      // a schema of the search path (public, before PostgreSQL 15) can make
+      st.execute("CREATE SCHEMA " + other);
+      st.execute("CREATE FUNCTION " + other + ".cardinality(text[]) RETURNS integer LANGUAGE sql AS 'SELECT 0'");
+    }
+    PGSimpleDataSource db = plain("postgres");
+    db.setOptions("-c search_path=" + other + ",public");
+    PostgresStore store = new PostgresStore(db, () -> { }, schema, "app", ZoneOffset.UTC, "test");
+    store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("1.5"), null, T0);
+    assertThat(store.reserve(store.newReservationId(), new String[] {BudgetStore.GLOBAL_KEY}, DOLLAR, T0,
+        T0.plusSeconds(600)).isOk()).isTrue();
+    assertThat(store.snapshot(BudgetStore.GLOBAL_KEY, T0).orElseThrow().reserved()).as("the hold is taken")
+        .isEqualByComparingTo("1");
+    assertThat(store.reserve(store.newReservationId(), new String[] {BudgetStore.GLOBAL_KEY}, DOLLAR, T0,
+        T0.plusSeconds(600)).isOk()).as("a second $1 on $1.50").isFalse();
+  }
+
+  @Test
+  void theFunctionsInDocsPostgresMdAreTheOnesTheCodeCreates() throws IOException {
+    String docs = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "postgres.md"));
+    String from = "CREATE FUNCTION llmbudget.reserve";
+    String to = "INSERT INTO llmbudget.schema_version (version) VALUES (3);";
+    assertThat(docs).contains(from, to);
+    // a DBA who creates the schema by hand gets exactly what a migration would create
+    assertThat(docs.substring(docs.indexOf(from), docs.indexOf(to))).isEqualTo(String.format(Schema.FUNCTIONS, "llmbudget"));
+  }
+
+  @Test
+  void aSettleOrAlertClaimWhoseCommitAnswerWasLostIsNotRepeatedWhereTheRepeatWouldAnswerWrongly() throws SQLException {
+    migrate();
+    java.util.concurrent.atomic.AtomicBoolean loseNextCommit = new java.util.concurrent.atomic.AtomicBoolean();
+    PostgresStore store = new PostgresStore(losingCommitAnswer(plain("postgres"), loseNextCommit), () -> { }, schema,
+        "app", ZoneOffset.UTC, "test");
+    store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("10"), null, T0);
+
+    store.charge(KEYS, DOLLAR, "gpt-4o", T0);
+    // bob has no row yet: the settle function answers 2 and the multi-statement transaction runs
+    String[] bob = {"bob", BudgetStore.GLOBAL_KEY};
+    long id = store.newReservationId();
+    assertThat(store.reserve(id, bob, DOLLAR, T0, T0.plusSeconds(600)).isOk()).isTrue();
+    loseNextCommit.set(true);
+    // a repeat would answer false ("unknown reservation"), on which the engine charges the call again
+    assertThatThrownBy(() -> store.settle(id, DOLLAR / 2, "gpt-4o", T0)).isInstanceOf(BudgetStoreException.class)
+        .hasMessageContaining("may have committed");
+    assertThat(store.settle(id, DOLLAR / 2, "gpt-4o", T0)).as("the journal's later repeat acts once").isFalse();
+    BudgetSnapshot global = store.snapshot(BudgetStore.GLOBAL_KEY, T0).orElseThrow();
+    assertThat(Picodollars.of(global.currentCost())).isEqualTo(DOLLAR + DOLLAR / 2);
+    assertThat(global.reserved()).isZero();
+    assertThat(Picodollars.of(store.snapshot("bob", T0).orElseThrow().currentCost())).isEqualTo(DOLLAR / 2);
+    assertThat(query("SELECT count(*) FROM %s.charge")).isEqualTo(2);
+
+    loseNextCommit.set(true);
+    // a repeat would find the claim made and answer false: nobody would announce the crossing
+    assertThatThrownBy(() -> store.claimAlert("alice", "0.8", T0, null)).isInstanceOf(BudgetStoreException.class);
+    assertThat(query("SELECT count(*) FROM %s.alert_claim")).isEqualTo(1);
+  }
+
+  @Test
+  void aReserveRepeatedAfterItsCommitAnswerWasLostDoesNotCountItsOwnHold() throws SQLException {
+    migrate();
+    java.util.concurrent.atomic.AtomicBoolean loseNextCommit = new java.util.concurrent.atomic.AtomicBoolean();
+    PostgresStore store = new PostgresStore(losingCommitAnswer(plain("postgres"), loseNextCommit), () -> { }, schema,
+        "app", ZoneOffset.UTC, "test");
+    // a daily budget whose period is due to reset: the function answers 2, the transaction runs
+    store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("1.5"), dev.llmbudget.BudgetDuration.DAILY,
+        T0.minus(Duration.ofDays(2)));
+    long warm = store.newReservationId(); // the first reserve of a JVM also sweeps leases (a commit)
+    assertThat(store.reserve(warm, new String[] {"nobody"}, 0, T0, T0.plusSeconds(600)).isOk()).isTrue();
+    assertThat(store.settle(warm, 0, null, T0)).isTrue();
+    loseNextCommit.set(true);
+    ReserveResult r = store.reserve(store.newReservationId(), new String[] {BudgetStore.GLOBAL_KEY}, DOLLAR, T0,
+        T0.plusSeconds(600));
+    assertThat(r.isOk()).as("room for $1 of $1.50; the repeat must not count the first attempt's hold").isTrue();
+    assertThat(store.snapshot(BudgetStore.GLOBAL_KEY, T0).orElseThrow().reserved()).isEqualByComparingTo("1");
+    assertThat(query("SELECT count(*) FROM %s.reservation")).isEqualTo(1);
+  }
+
+  /** {@code db} whose next COMMIT, once {@code lose} is set, lands but its answer is lost with the connection. */
+  private DataSource losingCommitAnswer(DataSource db, java.util.concurrent.atomic.AtomicBoolean lose) {
+    return (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
+        (proxy, m, args) -> {
+          Object r = invoke(db, m, args);
+          if (!m.getName().equals("getConnection")) {
+            return r;
+          }
+          Connection c = (Connection) r;
+          return Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
+              (p, cm, cargs) -> {
+                Object out = invoke(c, cm, cargs);
+                if (cm.getName().equals("commit") && lose.compareAndSet(true, false)) {
+                  c.close();
+                  throw new SQLException("An I/O error occurred while sending to the backend.", "08006");
+                }
+                return out;
+              });
+        });
+  }
+
+  /** Waits until a session of this test waits for a row lock (the repeat, behind the first attempt). */
+  private void awaitLockWait() throws Exception {
+    long until = System.nanoTime() + 30_000_000_000L;
+    while (query("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") == 0) {
+      assertThat(System.nanoTime()).as("the repeat waits for the first attempt's lock").isLessThan(until);
+      Thread.sleep(20);
+    }
+  }
+
   private int reserve(Connection c, UUID instance, boolean retry) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT o_status FROM " + schema
         + ".reserve('app', ?, 1, ARRAY['$global'], ARRAY['$global'], ?, ?, ?, ?, ?)")) {
@@ -279,6 +424,59 @@ class ServerFunctionsTest {
         .hasMessageContaining("is missing or not at version 3 and this role may not create it")
         .hasMessageContaining("docs/postgres.md");
     assertThat(query("SELECT max(version) FROM %s.schema_version")).as("nothing half done").isEqualTo(2);
+  }
+
+  @Test
+  void aRoleThatMayNotExecuteTheFunctionsIsRefusedAtStartWithTheGrantToRun() throws SQLException {
+    migrate();
+    String role = schema + "_noexec";
+    try (Connection c = plain("postgres").getConnection(); Statement st = c.createStatement()) {
+      // a DBA who hands out rights one by one: tables granted, functions not (PUBLIC's EXECUTE revoked)
+      st.execute("REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA " + schema + " FROM PUBLIC");
+      st.execute("CREATE ROLE " + role + " LOGIN");
+      st.execute("GRANT USAGE ON SCHEMA " + schema + " TO " + role);
+      st.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + schema + " TO " + role);
+    }
+    assertThatThrownBy(() -> {
+      try (Connection c = plain(role).getConnection()) {
+        Schema.migrate(c, schema);
+      }
+    }).isInstanceOf(BudgetStoreException.class)
+        .hasMessageContaining("may not execute its functions reserve and settle")
+        .hasMessageContaining("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA " + schema + " TO " + role);
+
+    try (Connection c = plain("postgres").getConnection(); Statement st = c.createStatement()) {
+      st.execute("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA " + schema + " TO " + role);
+    }
+    try (Connection c = plain(role).getConnection()) {
+      Schema.migrate(c, schema);
+    }
+  }
+
+  @Test
+  void jvmsStartingTogetherOnAnEmptyDatabaseMigrateItOnce() throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    try {
+      java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        done.add(pool.submit(() -> {
+          try (Connection c = plain("postgres").getConnection()) {
+            go.await();
+            Schema.migrate(c, schema);
+          }
+          return null;
+        }));
+      }
+      go.countDown();
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get(60, java.util.concurrent.TimeUnit.SECONDS); // none fails on "already exists"
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(query("SELECT count(*) FROM %s.schema_version")).isEqualTo(Schema.VERSION);
+    assertThat(query("SELECT count(*) FROM pg_proc WHERE pronamespace = to_regnamespace('%s')")).isEqualTo(2);
   }
 
   /** {@code db} with every statement, commit and rollback its connections send counted in {@link #roundTrips}. */
