@@ -117,6 +117,12 @@ final class Ledger {
   final class Entry {
     volatile Terms terms;
     volatile State state;
+    /**
+     * When this entry was last used, in seconds of {@link #secondOf}; written plainly before the
+     * state's compare-and-set of the same call, so a sweep that read the state it set sees it too.
+     * An int fits in the 24 bytes the entry takes anyway.
+     */
+    int lastUsed;
 
     Entry(Terms terms, State initial) {
       this.terms = terms;
@@ -127,12 +133,21 @@ final class Ledger {
       return STATE.compareAndSet(this, expected, next);
     }
 
+    void touch(int second) {
+      if (lastUsed != second) { // no write (and no cache-line ping-pong) within a second
+        lastUsed = second;
+      }
+    }
+
     /** The current state, after applying a reset that is due at {@code now}. */
     State current(long now) {
       while (true) {
         State s = state;
         if (now < s.nextReset) {
           return s;
+        }
+        if (s == EVICTED) {
+          return s; // its nextReset is Long.MIN_VALUE, so the live fast path above pays nothing for this check
         }
         State reset = resetState(s, terms, now);
         if (cas(s, reset)) {
@@ -150,6 +165,9 @@ final class Ledger {
       Terms t = terms;
       while (true) {
         State s = current(now);
+        if (s == EVICTED) {
+          return MOVED;
+        }
         if (!t.hasLimit()) {
           return ReserveResult.OK;
         }
@@ -163,12 +181,19 @@ final class Ledger {
       }
     }
 
-    /** Releases {@code release} of what this budget holds and charges {@code actual}, in one step. */
-    void settle(long release, long actual, String model, long now) {
+    /**
+     * Releases {@code release} of what this budget holds and charges {@code actual}, in one step;
+     * false when the entry was evicted, so nothing happened here and the caller goes to the key's
+     * entry now. An evicted entry held nothing, so a release alone needs no retry.
+     */
+    boolean settle(String key, long release, long actual, String model, long now) {
       State s;
       State next;
       do {
         s = current(now);
+        if (s == EVICTED) {
+          return false;
+        }
         // exact bookkeeping keeps reserved >= release; the floor only guards against a store bug
         long r = Math.max(0, s.reserved - release);
         boolean byModel = model != null && actual != 0;
@@ -176,9 +201,10 @@ final class Ledger {
             byModel ? modelsOf(s) : s.models);
       } while (!cas(s, next));
       if (model != null && actual != 0) {
-        addModel(next.models, model, actual);
+        bookModel(this, key, next.models, next.periodStart, model, actual);
       }
       mutations.increment();
+      return true;
     }
 
     /** Adds spend learned from elsewhere (another JVM, a server) to the period that started at {@code periodStart}. */
@@ -259,20 +285,32 @@ final class Ledger {
       }
     }
 
-    void resetNow(long now) {
+    /** False when the entry was evicted (nothing done). */
+    boolean resetNow(long now) {
       State s;
       do {
         s = state;
+        if (s == EVICTED) {
+          return false;
+        }
       } while (!cas(s, freshState(s.reserved, terms.duration, now)));
       mutations.increment();
+      return true;
     }
 
+    /** This budget as the user sees it; null when the entry was evicted meanwhile. */
     BudgetSnapshot snapshot(String key, long now) {
       State s = current(now);
+      if (s == EVICTED) {
+        return null;
+      }
       Terms t = terms;
       Map<String, BigDecimal> models = new TreeMap<>();
       if (s.models != null) {
         s.models.forEach((m, v) -> models.put(m, Picodollars.toDollars(v.get())));
+      }
+      if (state == EVICTED) {
+        return null; // the sweep may have sealed the model costs just read; read the packed copy
       }
       return new BudgetSnapshot(key,
           t.hasLimit() ? Picodollars.toDollars(t.limit) : null,
@@ -284,6 +322,30 @@ final class Ledger {
           Instant.ofEpochMilli(s.periodStart),
           s.nextReset == Long.MAX_VALUE ? null : Instant.ofEpochMilli(s.nextReset));
     }
+  }
+
+  /**
+   * The state of an entry the sweep moved to {@link #evicted}: a tombstone set by compare-and-set, so
+   * an operation that read the entry before it was evicted fails its own compare-and-set and looks
+   * the key up again (which re-hydrates it), instead of changing a copy nobody will read. Its
+   * nextReset of Long.MIN_VALUE sends it off {@link Entry#current}'s fast path, so live entries pay
+   * nothing for the check.
+   */
+  static final State EVICTED = new State(0, 0, 0, Long.MIN_VALUE, null);
+  /** {@link Entry#tryReserve}'s answer for an evicted entry; never leaves the ledger. */
+  static final ReserveResult MOVED = ReserveResult.exhausted("", 0, 0, 0);
+  /**
+   * A model cost the sweep has taken into the packed copy. A settle that booked its model into a
+   * map the sweep already read (it lost the race by a few instructions) finds this mark, or finds
+   * the entry evicted, and books the amount into the re-hydrated entry instead (see bookModel).
+   */
+  private static final long SEALED = Long.MIN_VALUE;
+  /** lastUsed counts seconds from this instant (2023-11-14), so an int covers 1955..2091. */
+  private static final long SECONDS_BASE_MILLIS = 1_700_000_000_000L;
+
+  static int secondOf(long epochMillis) {
+    long s = Math.floorDiv(epochMillis - SECONDS_BASE_MILLIS, 1000L);
+    return (int) Math.max(Integer.MIN_VALUE + 1, Math.min(Integer.MAX_VALUE, s));
   }
 
   private static final AtomicReferenceFieldUpdater<Entry, State> STATE =
@@ -368,8 +430,212 @@ final class Ledger {
     }
   }
 
+  /**
+   * Evicted budgets, packed. Its monitor is the eviction lock: the sweep moves one entry at a time
+   * under it (tombstone, pack, put here, remove from {@link #entries}), and with eviction on, every
+   * miss of {@link #entries} and every creation of an entry takes it too. So under the lock a key
+   * is in exactly one of the two, and a key is never created fresh while its budget sits here.
+   */
+  private final EvictedBudgets evicted = new EvictedBudgets();
+  /**
+   * How many budgets {@link #evicted} holds, readable without the lock: written before the entry
+   * leaves {@link #entries}, so a reader that misses the entry there sees a count above zero.
+   */
+  private volatile int evictedCount;
+  private final boolean evicts;
+
   Ledger(ZoneId zone) {
+    this(zone, false);
+  }
+
+  /** {@code evicts}: whether {@link #evictIdle} may be called (creation then goes through the eviction lock). */
+  Ledger(ZoneId zone, boolean evicts) {
     this.zone = Objects.requireNonNull(zone, "zone");
+    this.evicts = evicts;
+  }
+
+  /** How many budgets are evicted now. */
+  int evictedCount() {
+    return evictedCount;
+  }
+
+  /**
+   * Moves every entry unused for {@code idleMillis} and holding no reservation to the packed form;
+   * returns how many it moved. Runs on a store's background thread, never on a call's.
+   *
+   * <p>Race with a concurrent call of the same user: the entry is tombstoned by compare-and-set on
+   * its state, the only field a call changes money through, so either the call's compare-and-set
+   * came first (the sweep's fails, nothing is evicted) or the sweep's did (the call's fails, it
+   * sees {@link #EVICTED} and goes through {@link #rehydrate}, which waits for this lock and finds
+   * the packed copy). Terms are read after the tombstone: putBudget writes terms and then checks
+   * the state, so one of the two sees the other. Model costs are sealed one by one (see SEALED).
+   * Callers that change entries outside these protocols (LedgerSync's merge) must exclude the
+   * sweep, which the local store does with its flush lock.
+   */
+  int evictIdle(long now, long idleMillis) {
+    if (!evicts) {
+      throw new IllegalStateException("this ledger was made without eviction");
+    }
+    long cutoff = (long) secondOf(now) - Math.max(1, (idleMillis + 999) / 1000);
+    int moved = 0;
+    for (Map.Entry<String, Entry> me : entries.entrySet()) {
+      Entry e = me.getValue();
+      State s = e.state;
+      if (s == EVICTED || s.reserved != 0 || e.lastUsed > cutoff) {
+        continue;
+      }
+      synchronized (evicted) {
+        if (!e.cas(s, EVICTED)) {
+          continue; // used meanwhile
+        }
+        Terms t = e.terms;
+        if (t.getClass() != Terms.class) {
+          e.state = s; // a creation instant beyond 2262 does not pack; whoever saw the tombstone finds it live
+          continue;
+        }
+        evicted.put(me.getKey(), pack(t, s));
+        evictedCount = evicted.size();
+        entries.remove(me.getKey(), e);
+        moved++;
+      }
+    }
+    return moved;
+  }
+
+  private static EvictedBudgets.Packed pack(Terms t, State s) {
+    String[] names = new String[0];
+    long[] costs = new long[0];
+    if (s.models != null) {
+      java.util.List<String> n = new java.util.ArrayList<>();
+      java.util.List<Long> c = new java.util.ArrayList<>();
+      for (Map.Entry<String, AtomicLong> m : s.models.entrySet()) {
+        long v = m.getValue().getAndSet(SEALED);
+        if (v != SEALED) {
+          n.add(m.getKey());
+          c.add(v);
+        }
+      }
+      names = n.toArray(names);
+      costs = c.stream().mapToLong(Long::longValue).toArray();
+    }
+    return new EvictedBudgets.Packed(t.limit, t.duration, t.createdNanos, s.spent, s.periodStart, s.nextReset,
+        names, costs);
+  }
+
+  private Entry unpack(EvictedBudgets.Packed p) {
+    ConcurrentHashMap<String, AtomicLong> m = null;
+    if (p.models.length > 0) {
+      m = new ConcurrentHashMap<>(p.models.length);
+      for (int i = 0; i < p.models.length; i++) {
+        m.put(modelName(p.models[i]), new AtomicLong(p.costs[i]));
+      }
+    }
+    Entry e = new Entry(new Terms(p.limit, p.duration, p.createdNanos),
+        new State(p.spent, 0, p.periodStart, p.nextReset, m));
+    e.lastUsed = Integer.MIN_VALUE;
+    return e;
+  }
+
+  /**
+   * The slow path of a miss: under the eviction lock, the key's live entry, else its evicted budget
+   * moved back into {@link #entries} exactly as it was packed, else {@code fresh} put there (null:
+   * none). Never returns an evicted entry: the sweep removes one before it lets go of the lock.
+   */
+  private Entry rehydrate(String key, Entry fresh) {
+    if (!evicts) {
+      if (fresh == null) {
+        return entries.get(key);
+      }
+      Entry had = entries.putIfAbsent(key, fresh);
+      return had != null ? had : fresh;
+    }
+    synchronized (evicted) {
+      Entry e = entries.get(key);
+      if (e != null) {
+        return e;
+      }
+      EvictedBudgets.Packed p = evictedCount == 0 ? null : evicted.take(key);
+      if (p != null) {
+        e = unpack(p);
+        evictedCount = evicted.size();
+      } else if (fresh != null) {
+        e = fresh;
+      } else {
+        return null;
+      }
+      entries.put(key, e);
+      return e;
+    }
+  }
+
+  /** The key's entry for reading or changing; null when it has none. May be one being evicted. */
+  private Entry lookup(String key) {
+    Entry e = entries.get(key);
+    return e != null || evictedCount == 0 ? e : rehydrate(key, null);
+  }
+
+  /** The key's entry, created without a limit when it has none. May be one being evicted. */
+  private Entry lookupOrCreate(String key, Instant now) {
+    Entry e = entries.get(key);
+    return e != null ? e : rehydrate(key, newEntry(key, Terms.NO_LIMIT, null, now, now));
+  }
+
+  /**
+   * Books {@code amount} under {@code model} in {@code models}, the map of the period that started
+   * at {@code periodStart} that {@code e}'s settle just installed. If the sweep evicted {@code e}
+   * meanwhile, whichever of the two seals a cost first takes it: the sweep into the packed copy, or
+   * this call, which books what it took into the re-hydrated entry. So every amount is counted once.
+   */
+  private void bookModel(Entry e, String key, ConcurrentHashMap<String, AtomicLong> models, long periodStart,
+      String model, long amount) {
+    AtomicLong cost = models.get(model);
+    if (cost == null) {
+      cost = models.computeIfAbsent(modelName(model), m -> new AtomicLong());
+    }
+    if (!evicts) {
+      cost.addAndGet(amount);
+      return;
+    }
+    long v;
+    do {
+      v = cost.get();
+      if (v == SEALED) {
+        handOver(key, periodStart, model, amount);
+        return;
+      }
+    } while (!cost.compareAndSet(v, v + amount));
+    if (e.state == EVICTED) {
+      long taken = cost.getAndSet(SEALED);
+      if (taken != SEALED) {
+        handOver(key, periodStart, model, taken);
+      }
+    }
+  }
+
+  private void handOver(String key, long periodStart, String model, long amount) {
+    while (true) {
+      Entry live = rehydrate(key, null);
+      if (live == null) {
+        return; // cannot happen: an evicted key is packed until re-hydrated
+      }
+      State s = live.state;
+      if (s == EVICTED) {
+        continue;
+      }
+      if (s.periodStart != periodStart) {
+        return; // that period was reset meanwhile and its breakdown with it, as without eviction
+      }
+      if (s.models == null && !live.cas(s, new State(s.spent, s.reserved, s.periodStart, s.nextReset,
+          new ConcurrentHashMap<>(2)))) {
+        continue;
+      }
+      State now = live.state;
+      if (now == EVICTED || now.periodStart != periodStart || now.models == null) {
+        continue;
+      }
+      bookModel(live, key, now.models, periodStart, model, amount);
+      return;
+    }
   }
 
   ZoneId zone() {
@@ -381,17 +647,48 @@ final class Ledger {
     return mutations.sum();
   }
 
+  /**
+   * The key's live entry, re-hydrating an evicted one; null when it has none. For callers that
+   * exclude the sweep (LedgerSync under the local store's flush lock).
+   */
   Entry entry(String key) {
-    return entries.get(key);
+    Entry e = entries.get(key);
+    return e != null && e.state != EVICTED ? e : evictedCount == 0 && e == null ? null : rehydrate(key, null);
   }
 
-  /** Every entry with its key. */
-  Set<Map.Entry<String, Entry>> entries() {
-    return entries.entrySet();
+  /** What persistence writes for every budget, evicted ones included, without re-hydrating them. */
+  Map<String, StoredBudget> storedBudgets() {
+    Map<String, StoredBudget> out = new HashMap<>();
+    if (!evicts) {
+      entries.forEach((k, e) -> out.put(k, e.stored()));
+      return out;
+    }
+    synchronized (evicted) {
+      entries.forEach((k, e) -> out.put(k, e.stored()));
+      evicted.forEach((k, p) -> out.put(k, storedOf(p)));
+    }
+    return out;
+  }
+
+  private StoredBudget storedOf(EvictedBudgets.Packed p) {
+    Map<String, Long> models = new HashMap<>();
+    for (int i = 0; i < p.models.length; i++) {
+      models.put(p.models[i], p.costs[i]);
+    }
+    return new StoredBudget(p.limit, p.duration, Instant.ofEpochSecond(0, p.createdNanos),
+        Instant.ofEpochMilli(p.periodStart), p.spent, models);
   }
 
   Set<String> keys() {
-    return Collections.unmodifiableSet(entries.keySet());
+    if (!evicts) {
+      return Collections.unmodifiableSet(entries.keySet());
+    }
+    java.util.HashSet<String> all = new java.util.HashSet<>();
+    synchronized (evicted) {
+      all.addAll(entries.keySet());
+      evicted.forEachKey(all::add);
+    }
+    return Collections.unmodifiableSet(all);
   }
 
   long newReservationId() {
@@ -407,20 +704,27 @@ final class Ledger {
       expireLeases(t);
     }
     Entry[] held = null;
+    int second = secondOf(t);
     for (int i = 0; i < keys.length; i++) {
-      Entry e = keys[i] == null ? null : entries.get(keys[i]);
+      Entry e = keys[i] == null ? null : lookup(keys[i]);
       if (e == null) {
         continue;
       }
+      e.touch(second);
       ReserveResult refused = e.tryReserve(keys[i], amount, t);
+      while (refused == MOVED) {
+        e = rehydrate(keys[i], null);
+        e.touch(second);
+        refused = e.tryReserve(keys[i], amount, t);
+      }
       if (refused == ReserveResult.OK) {
         continue;
       }
       if (refused != null) {
         if (held != null) {
-          for (Entry h : held) {
-            if (h != null) {
-              h.settle(amount, 0, null, t);
+          for (int j = 0; j < held.length; j++) {
+            if (held[j] != null) {
+              held[j].settle(keys[j], amount, 0, null, t); // holds something, so it is not evicted
             }
           }
         }
@@ -454,19 +758,25 @@ final class Ledger {
     }
     holds.remove(id, h);
     long t = now.toEpochMilli();
+    int second = secondOf(t);
     for (int i = 0; i < h.keys.length; i++) {
       String key = h.keys[i];
       if (key == null) {
         continue;
       }
-      // entries are never replaced or removed, so the entry held is the key's entry now
+      // An entry is replaced only after eviction, which never takes one that holds anything: the
+      // entry held is the key's entry now, unless this hold was of nothing (amount 0).
       Entry held = release && h.held != null ? h.held[i] : null;
-      Entry e = held != null ? held : entries.get(key);
-      if (e == null && actual != 0) {
-        e = entries.computeIfAbsent(key, k -> newEntry(k, Terms.NO_LIMIT, null, now, now));
+      if (held == null && actual == 0) {
+        continue;
       }
-      if (e != null && (held != null || actual != 0)) {
-        e.settle(held == null ? 0 : h.amount, actual, model, t);
+      Entry e = held != null ? held : lookupOrCreate(key, now);
+      e.touch(second);
+      if (!e.settle(key, held == null ? 0 : h.amount, actual, model, t) && actual != 0) {
+        do {
+          e = rehydrate(key, newEntry(key, Terms.NO_LIMIT, null, now, now));
+          e.touch(second);
+        } while (!e.settle(key, 0, actual, model, t));
       }
     }
     return true;
@@ -480,9 +790,15 @@ final class Ledger {
       return;
     }
     long t = now.toEpochMilli();
+    int second = secondOf(t);
     for (String key : keys) {
       if (key != null) {
-        entries.computeIfAbsent(key, k -> newEntry(k, Terms.NO_LIMIT, null, now, now)).settle(0, actual, model, t);
+        Entry e = lookupOrCreate(key, now);
+        e.touch(second);
+        while (!e.settle(key, 0, actual, model, t)) {
+          e = rehydrate(key, newEntry(key, Terms.NO_LIMIT, null, now, now));
+          e.touch(second);
+        }
       }
     }
   }
@@ -509,9 +825,9 @@ final class Ledger {
         released++;
         first = first == null ? h : first;
         if (h.held != null) {
-          for (Entry e : h.held) {
-            if (e != null) {
-              e.settle(h.amount, 0, null, now);
+          for (int i = 0; i < h.held.length; i++) {
+            if (h.held[i] != null) {
+              h.held[i].settle(h.keys[i], h.amount, 0, null, now); // false only for a hold of nothing
             }
           }
         }
@@ -542,35 +858,94 @@ final class Ledger {
     if (now.toEpochMilli() >= nextLeaseCheck) {
       expireLeases(now.toEpochMilli());
     }
+    long t = now.toEpochMilli();
     Entry e = entries.get(key);
-    return e == null ? Optional.empty() : Optional.of(e.snapshot(key, now.toEpochMilli()));
+    while (true) {
+      if (e != null) {
+        BudgetSnapshot s = e.snapshot(key, t);
+        if (s != null) {
+          return Optional.of(s);
+        }
+      } else if (evictedCount == 0) {
+        return Optional.empty();
+      }
+      synchronized (evicted) {
+        e = entries.get(key);
+        if (e == null) {
+          // read from the packed copy, not re-hydrated: listing every user must not undo eviction
+          EvictedBudgets.Packed p = evicted.get(key);
+          return p == null ? Optional.empty() : Optional.of(resetIfDue(key, p, t).snapshot(key, t));
+        }
+      }
+    }
+  }
+
+  /**
+   * An unlisted entry with {@code key}'s evicted budget, after applying (to the packed copy too) a
+   * reset that fell due, as {@link Entry#current} does to a live one. Under the eviction lock.
+   */
+  private Entry resetIfDue(String key, EvictedBudgets.Packed p, long now) {
+    Entry e = unpack(p);
+    State before = e.state;
+    State after = e.current(now);
+    if (after != before) {
+      if (after.spent == 0 && after.models == null) {
+        evicted.resetPeriod(key, after.periodStart, after.nextReset);
+      } else {
+        evicted.take(key);
+        evicted.put(key, pack(e.terms, after));
+      }
+    }
+    return e;
   }
 
   void putBudget(String key, long limit, BudgetDuration duration, Instant createdAt, Instant now) {
-    Entry existing = entries.putIfAbsent(key, newEntry(key, limit, duration, createdAt, now));
-    if (existing != null) {
-      Terms old = existing.terms;
-      existing.terms = Terms.of(limit, duration, old.createdAt());
-      if (!Objects.equals(old.duration, duration)) {
-        State s;
-        do {
-          s = existing.state;
-        } while (!existing.cas(s, retime(s, duration, old.createdAt())));
+    Entry fresh = newEntry(key, limit, duration, createdAt, now);
+    Entry e = entries.get(key);
+    if (e == null) {
+      e = rehydrate(key, fresh);
+    }
+    int second = secondOf(now.toEpochMilli());
+    BudgetDuration before = e.terms.duration;
+    while (e != fresh) {
+      e.touch(second);
+      Terms old = e.terms;
+      e.terms = Terms.of(limit, duration, old.createdAt());
+      // Done once the state is seen live after the terms were written (or retimed by CAS): then a
+      // sweep tombstones it later and reads these terms. Seen evicted: do it again on the key's entry.
+      State s = e.state;
+      if (!Objects.equals(before, duration)) {
+        while (s != EVICTED && !e.cas(s, retime(s, duration, old.createdAt()))) {
+          s = e.state;
+        }
       }
+      if (s != EVICTED) {
+        break;
+      }
+      e = rehydrate(key, fresh);
     }
     mutations.increment();
   }
 
-  /** True when {@code key} has a budget here. */
+  /** True when {@code key} has a budget here, evicted or not. */
   boolean contains(String key) {
-    return entries.containsKey(key);
+    if (entries.containsKey(key)) {
+      return true;
+    }
+    if (evictedCount == 0) {
+      return false;
+    }
+    synchronized (evicted) {
+      return entries.containsKey(key) || evicted.contains(key);
+    }
   }
 
   boolean putBudgetIfAbsent(String key, long limit, BudgetDuration duration, Instant createdAt, Instant now) {
-    if (entries.containsKey(key)) {
+    if (contains(key)) {
       return false;
     }
-    boolean created = entries.putIfAbsent(key, newEntry(key, limit, duration, createdAt, now)) == null;
+    Entry fresh = newEntry(key, limit, duration, createdAt, now);
+    boolean created = rehydrate(key, fresh) == fresh;
     if (created) {
       mutations.increment();
     }
@@ -579,7 +954,7 @@ final class Ledger {
 
   /** Loads a persisted entry unless {@code key} already has one; true when it did. */
   boolean restoreIfAbsent(String key, StoredBudget b) {
-    if (entries.containsKey(key)) {
+    if (contains(key)) {
       return false;
     }
     ConcurrentHashMap<String, AtomicLong> m = null;
@@ -590,8 +965,9 @@ final class Ledger {
     }
     State initial = new State(b.spent(), 0, b.periodStart().toEpochMilli(),
         nextResetAfter(b.periodStart(), b.duration(), b.createdAt()), m);
-    boolean added = entries.putIfAbsent(key,
-        new Entry(Terms.of(b.limit(), b.duration(), b.createdAt()), initial)) == null;
+    Entry fresh = new Entry(Terms.of(b.limit(), b.duration(), b.createdAt()), initial);
+    fresh.lastUsed = Integer.MIN_VALUE; // loaded, not used: may be evicted at once
+    boolean added = rehydrate(key, fresh) == fresh;
     if (added) {
       mutations.increment();
     }
@@ -599,9 +975,9 @@ final class Ledger {
   }
 
   void resetCost(String key, Instant now) {
-    Entry e = entries.get(key);
-    if (e != null) {
-      e.resetNow(now.toEpochMilli());
+    Entry e = lookup(key);
+    while (e != null && !e.resetNow(now.toEpochMilli())) {
+      e = rehydrate(key, null);
     }
   }
 
@@ -613,13 +989,30 @@ final class Ledger {
     for (Entry e : entries.values()) {
       e.current(t);
     }
+    if (evictedCount > 0) {
+      // evicted budgets reset in their packed form, so the file and a snapshot show the new period
+      // as they would without eviction, and nothing is re-hydrated
+      synchronized (evicted) {
+        java.util.List<String> due = new java.util.ArrayList<>();
+        evicted.forEach((k, p) -> {
+          if (t >= p.nextReset) {
+            due.add(k);
+          }
+        });
+        for (String k : due) {
+          resetIfDue(k, evicted.get(k), t);
+        }
+      }
+    }
   }
 
   private Entry newEntry(String key, long limit, BudgetDuration duration, Instant createdAt, Instant now) {
     Terms terms = Terms.of(limit, duration, createdAt);
     Instant start = duration == null ? createdAt : duration.currentPeriodStart(createdAt, now, createdAt, zone);
     long next = nextResetAfter(start, duration, createdAt);
-    return new Entry(terms, new State(0, 0, start.toEpochMilli(), next, null));
+    Entry e = new Entry(terms, new State(0, 0, start.toEpochMilli(), next, null));
+    e.lastUsed = secondOf(now.toEpochMilli());
+    return e;
   }
 
   /** When a period that started at {@code periodStart} ends; spans step on the grid of {@code anchor}. */

@@ -16,7 +16,25 @@ abstract class LedgerStore implements BudgetStore {
   final Ledger ledger;
 
   LedgerStore(ZoneId zone) {
-    this.ledger = new Ledger(zone);
+    this(zone, false);
+  }
+
+  /** {@code evicts}: whether the store will sweep idle budgets out of the live map (see {@link Ledger#evictIdle}). */
+  LedgerStore(ZoneId zone, boolean evicts) {
+    this.ledger = new Ledger(zone, evicts);
+  }
+
+  /** Whether {@code idleAfter} asks for eviction: null and zero do not. */
+  static boolean evicts(java.time.Duration idleAfter) {
+    if (idleAfter != null && idleAfter.isNegative()) {
+      throw new IllegalArgumentException("evict_idle_after must not be negative, was " + idleAfter);
+    }
+    return idleAfter != null && !idleAfter.isZero();
+  }
+
+  /** How often the sweep looks for idle budgets: a quarter of the idle time, between 1 s and 1 min. */
+  static long sweepEveryMillis(java.time.Duration idleAfter) {
+    return Math.max(1_000, Math.min(60_000, idleAfter.toMillis() / 4));
   }
 
   @Override
