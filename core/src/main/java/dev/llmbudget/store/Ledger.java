@@ -98,14 +98,22 @@ final class Ledger {
     final long periodStart;
     final long nextReset;
     final ConcurrentHashMap<String, AtomicLong> models;
+    /**
+     * When a call last changed this budget, in seconds of {@link #secondOf}: what the sweep calls
+     * idle. Kept in the state, not the entry, so it costs no write of its own on the hot path, is
+     * read by the sweep together with the state it tombstones, and fits the 4 bytes of padding the
+     * state had (the entry would have grown by 8).
+     */
+    final int lastUsed;
 
     State(long spent, long reserved, long periodStart, long nextReset,
-        ConcurrentHashMap<String, AtomicLong> models) {
+        ConcurrentHashMap<String, AtomicLong> models, int lastUsed) {
       this.spent = spent;
       this.reserved = reserved;
       this.periodStart = periodStart;
       this.nextReset = nextReset;
       this.models = models;
+      this.lastUsed = lastUsed;
     }
   }
 
@@ -117,12 +125,6 @@ final class Ledger {
   final class Entry {
     volatile Terms terms;
     volatile State state;
-    /**
-     * When this entry was last used, in seconds of {@link #secondOf}; written plainly before the
-     * state's compare-and-set of the same call, so a sweep that read the state it set sees it too.
-     * An int fits in the 24 bytes the entry takes anyway.
-     */
-    int lastUsed;
 
     Entry(Terms terms, State initial) {
       this.terms = terms;
@@ -131,12 +133,6 @@ final class Ledger {
 
     boolean cas(State expected, State next) {
       return STATE.compareAndSet(this, expected, next);
-    }
-
-    void touch(int second) {
-      if (lastUsed != second) { // no write (and no cache-line ping-pong) within a second
-        lastUsed = second;
-      }
     }
 
     /** The current state, after applying a reset that is due at {@code now}. */
@@ -174,7 +170,7 @@ final class Ledger {
         if (!fits(s.spent, s.reserved, amount, t.limit)) {
           return ReserveResult.exhausted(key, s.spent, s.reserved, t.limit);
         }
-        State next = new State(s.spent, s.reserved + amount, s.periodStart, s.nextReset, s.models);
+        State next = new State(s.spent, s.reserved + amount, s.periodStart, s.nextReset, s.models, secondOf(now));
         if (cas(s, next)) {
           return null;
         }
@@ -198,7 +194,7 @@ final class Ledger {
         long r = Math.max(0, s.reserved - release);
         boolean byModel = model != null && actual != 0;
         next = new State(saturatedAdd(s.spent, actual), r, s.periodStart, s.nextReset,
-            byModel ? modelsOf(s) : s.models);
+            byModel ? modelsOf(s) : s.models, secondOf(now));
       } while (!cas(s, next));
       if (model != null && actual != 0) {
         bookModel(this, key, next.models, next.periodStart, model, actual);
@@ -217,7 +213,7 @@ final class Ledger {
           return;
         }
         next = new State(saturatedAdd(s.spent, spent), s.reserved, s.periodStart, s.nextReset,
-            models.isEmpty() ? s.models : modelsOf(s));
+            models.isEmpty() ? s.models : modelsOf(s), s.lastUsed);
       } while (!cas(s, next));
       ConcurrentHashMap<String, AtomicLong> target = next.models;
       models.forEach((m, v) -> addModel(target, m, v));
@@ -246,7 +242,7 @@ final class Ledger {
           });
         }
         long spent = saturatedAdd(theirs.spent(), Math.max(0, s.spent - keepAbove));
-        adopted = new State(spent, s.reserved, start, next, m.isEmpty() ? null : m);
+        adopted = new State(spent, s.reserved, start, next, m.isEmpty() ? null : m, s.lastUsed);
       } while (!cas(s, adopted));
       mutations.increment();
     }
@@ -260,7 +256,7 @@ final class Ledger {
       do {
         s = state;
         moved = new State(saturatedAdd(s.spent, spent), s.reserved, periodStart, next,
-            models.isEmpty() ? s.models : modelsOf(s));
+            models.isEmpty() ? s.models : modelsOf(s), s.lastUsed);
       } while (!cas(s, moved));
       ConcurrentHashMap<String, AtomicLong> target = moved.models;
       models.forEach((m, v) -> addModel(target, m, v));
@@ -293,7 +289,7 @@ final class Ledger {
         if (s == EVICTED) {
           return false;
         }
-      } while (!cas(s, freshState(s.reserved, terms.duration, now)));
+      } while (!cas(s, freshState(s, terms.duration, now)));
       mutations.increment();
       return true;
     }
@@ -331,7 +327,7 @@ final class Ledger {
    * nextReset of Long.MIN_VALUE sends it off {@link Entry#current}'s fast path, so live entries pay
    * nothing for the check.
    */
-  static final State EVICTED = new State(0, 0, 0, Long.MIN_VALUE, null);
+  static final State EVICTED = new State(0, 0, 0, Long.MIN_VALUE, null, Integer.MIN_VALUE);
   /** {@link Entry#tryReserve}'s answer for an evicted entry; never leaves the ledger. */
   static final ReserveResult MOVED = ReserveResult.exhausted("", 0, 0, 0);
   /**
@@ -481,7 +477,7 @@ final class Ledger {
     for (Map.Entry<String, Entry> me : entries.entrySet()) {
       Entry e = me.getValue();
       State s = e.state;
-      if (s == EVICTED || s.reserved != 0 || e.lastUsed > cutoff) {
+      if (s == EVICTED || s.reserved != 0 || s.lastUsed > cutoff) {
         continue;
       }
       synchronized (evicted) {
@@ -531,8 +527,7 @@ final class Ledger {
       }
     }
     Entry e = new Entry(new Terms(p.limit, p.duration, p.createdNanos),
-        new State(p.spent, 0, p.periodStart, p.nextReset, m));
-    e.lastUsed = Integer.MIN_VALUE;
+        new State(p.spent, 0, p.periodStart, p.nextReset, m, Integer.MIN_VALUE));
     return e;
   }
 
@@ -626,7 +621,7 @@ final class Ledger {
         return; // that period was reset meanwhile and its breakdown with it, as without eviction
       }
       if (s.models == null && !live.cas(s, new State(s.spent, s.reserved, s.periodStart, s.nextReset,
-          new ConcurrentHashMap<>(2)))) {
+          new ConcurrentHashMap<>(2), s.lastUsed))) {
         continue;
       }
       State now = live.state;
@@ -704,17 +699,14 @@ final class Ledger {
       expireLeases(t);
     }
     Entry[] held = null;
-    int second = secondOf(t);
     for (int i = 0; i < keys.length; i++) {
       Entry e = keys[i] == null ? null : lookup(keys[i]);
       if (e == null) {
         continue;
       }
-      e.touch(second);
       ReserveResult refused = e.tryReserve(keys[i], amount, t);
       while (refused == MOVED) {
         e = rehydrate(keys[i], null);
-        e.touch(second);
         refused = e.tryReserve(keys[i], amount, t);
       }
       if (refused == ReserveResult.OK) {
@@ -758,7 +750,6 @@ final class Ledger {
     }
     holds.remove(id, h);
     long t = now.toEpochMilli();
-    int second = secondOf(t);
     for (int i = 0; i < h.keys.length; i++) {
       String key = h.keys[i];
       if (key == null) {
@@ -771,11 +762,9 @@ final class Ledger {
         continue;
       }
       Entry e = held != null ? held : lookupOrCreate(key, now);
-      e.touch(second);
       if (!e.settle(key, held == null ? 0 : h.amount, actual, model, t) && actual != 0) {
         do {
           e = rehydrate(key, newEntry(key, Terms.NO_LIMIT, null, now, now));
-          e.touch(second);
         } while (!e.settle(key, 0, actual, model, t));
       }
     }
@@ -790,14 +779,11 @@ final class Ledger {
       return;
     }
     long t = now.toEpochMilli();
-    int second = secondOf(t);
     for (String key : keys) {
       if (key != null) {
         Entry e = lookupOrCreate(key, now);
-        e.touch(second);
         while (!e.settle(key, 0, actual, model, t)) {
           e = rehydrate(key, newEntry(key, Terms.NO_LIMIT, null, now, now));
-          e.touch(second);
         }
       }
     }
@@ -905,10 +891,8 @@ final class Ledger {
     if (e == null) {
       e = rehydrate(key, fresh);
     }
-    int second = secondOf(now.toEpochMilli());
     BudgetDuration before = e.terms.duration;
     while (e != fresh) {
-      e.touch(second);
       Terms old = e.terms;
       e.terms = Terms.of(limit, duration, old.createdAt());
       // Done once the state is seen live after the terms were written (or retimed by CAS): then a
@@ -964,9 +948,8 @@ final class Ledger {
       m = loaded;
     }
     State initial = new State(b.spent(), 0, b.periodStart().toEpochMilli(),
-        nextResetAfter(b.periodStart(), b.duration(), b.createdAt()), m);
+        nextResetAfter(b.periodStart(), b.duration(), b.createdAt()), m, Integer.MIN_VALUE);
     Entry fresh = new Entry(Terms.of(b.limit(), b.duration(), b.createdAt()), initial);
-    fresh.lastUsed = Integer.MIN_VALUE; // loaded, not used: may be evicted at once
     boolean added = rehydrate(key, fresh) == fresh;
     if (added) {
       mutations.increment();
@@ -1010,9 +993,7 @@ final class Ledger {
     Terms terms = Terms.of(limit, duration, createdAt);
     Instant start = duration == null ? createdAt : duration.currentPeriodStart(createdAt, now, createdAt, zone);
     long next = nextResetAfter(start, duration, createdAt);
-    Entry e = new Entry(terms, new State(0, 0, start.toEpochMilli(), next, null));
-    e.lastUsed = secondOf(now.toEpochMilli());
-    return e;
+    return new Entry(terms, new State(0, 0, start.toEpochMilli(), next, null, secondOf(now.toEpochMilli())));
   }
 
   /** When a period that started at {@code periodStart} ends; spans step on the grid of {@code anchor}. */
@@ -1023,25 +1004,25 @@ final class Ledger {
   private State resetState(State s, Terms terms, long now) {
     BudgetDuration duration = terms.duration;
     if (duration == null) {
-      return new State(s.spent, s.reserved, s.periodStart, Long.MAX_VALUE, s.models);
+      return new State(s.spent, s.reserved, s.periodStart, Long.MAX_VALUE, s.models, s.lastUsed);
     }
     Instant start = duration.currentPeriodStart(Instant.ofEpochMilli(s.periodStart), Instant.ofEpochMilli(now),
         terms.createdAt(), zone);
-    return periodFrom(start, s.reserved, duration, terms.createdAt());
+    return periodFrom(start, s.reserved, duration, terms.createdAt(), s.lastUsed);
   }
 
-  private State freshState(long reserved, BudgetDuration duration, long now) {
-    return periodFrom(Instant.ofEpochMilli(now), reserved, duration, null);
+  private State freshState(State s, BudgetDuration duration, long now) {
+    return periodFrom(Instant.ofEpochMilli(now), s.reserved, duration, null, s.lastUsed);
   }
 
-  private State periodFrom(Instant start, long reserved, BudgetDuration duration, Instant anchor) {
+  private State periodFrom(Instant start, long reserved, BudgetDuration duration, Instant anchor, int lastUsed) {
     long next = nextResetAfter(start, duration, anchor);
-    return new State(0, reserved, start.toEpochMilli(), next, null);
+    return new State(0, reserved, start.toEpochMilli(), next, null, lastUsed);
   }
 
   private State retime(State s, BudgetDuration duration, Instant anchor) {
     long next = nextResetAfter(Instant.ofEpochMilli(s.periodStart), duration, anchor);
-    return new State(s.spent, s.reserved, s.periodStart, next, s.models);
+    return new State(s.spent, s.reserved, s.periodStart, next, s.models, s.lastUsed);
   }
 
   /**
