@@ -92,28 +92,36 @@ final class Ledger {
    * {@code null} until a model is charged in the period, so a budget nobody has charged by model
    * carries no map (an empty ConcurrentHashMap is 64 bytes, a third of a budget's footprint).
    */
-  static final class State {
+  static class State {
     final long spent;
     final long reserved;
     final long periodStart;
     final long nextReset;
     final ConcurrentHashMap<String, AtomicLong> models;
-    /**
-     * When a call last changed this budget, in seconds of {@link #secondOf}: what the sweep calls
-     * idle. Kept in the state, not the entry, so it costs no write of its own on the hot path, is
-     * read by the sweep together with the state it tombstones, and fits the 4 bytes of padding the
-     * state had (the entry would have grown by 8).
-     */
-    final int lastUsed;
 
     State(long spent, long reserved, long periodStart, long nextReset,
-        ConcurrentHashMap<String, AtomicLong> models, int lastUsed) {
+        ConcurrentHashMap<String, AtomicLong> models) {
       this.spent = spent;
       this.reserved = reserved;
       this.periodStart = periodStart;
       this.nextReset = nextReset;
       this.models = models;
-      this.lastUsed = lastUsed;
+    }
+  }
+
+  /**
+   * A state the eviction sweep found unused and marked (the CLOCK algorithm's reference bit, kept
+   * in the type so it costs no byte): every call replaces the state with a plain one, so a state
+   * still marked at the next sweep has not been used since, and is evicted. A timestamp per budget
+   * would have cost 8 bytes a budget and a write per call.
+   */
+  static final class Idle extends State {
+    Idle(long spent, long reserved, long periodStart, long nextReset, ConcurrentHashMap<String, AtomicLong> models) {
+      super(spent, reserved, periodStart, nextReset, models);
+    }
+
+    Idle(State s) {
+      this(s.spent, s.reserved, s.periodStart, s.nextReset, s.models);
     }
   }
 
@@ -170,7 +178,7 @@ final class Ledger {
         if (!fits(s.spent, s.reserved, amount, t.limit)) {
           return ReserveResult.exhausted(key, s.spent, s.reserved, t.limit);
         }
-        State next = new State(s.spent, s.reserved + amount, s.periodStart, s.nextReset, s.models, secondOf(now));
+        State next = new State(s.spent, s.reserved + amount, s.periodStart, s.nextReset, s.models);
         if (cas(s, next)) {
           return null;
         }
@@ -194,7 +202,7 @@ final class Ledger {
         long r = Math.max(0, s.reserved - release);
         boolean byModel = model != null && actual != 0;
         next = new State(saturatedAdd(s.spent, actual), r, s.periodStart, s.nextReset,
-            byModel ? modelsOf(s) : s.models, secondOf(now));
+            byModel ? modelsOf(s) : s.models);
       } while (!cas(s, next));
       if (model != null && actual != 0) {
         bookModel(this, key, next.models, next.periodStart, model, actual);
@@ -213,7 +221,7 @@ final class Ledger {
           return;
         }
         next = new State(saturatedAdd(s.spent, spent), s.reserved, s.periodStart, s.nextReset,
-            models.isEmpty() ? s.models : modelsOf(s), s.lastUsed);
+            models.isEmpty() ? s.models : modelsOf(s));
       } while (!cas(s, next));
       ConcurrentHashMap<String, AtomicLong> target = next.models;
       models.forEach((m, v) -> addModel(target, m, v));
@@ -242,7 +250,7 @@ final class Ledger {
           });
         }
         long spent = saturatedAdd(theirs.spent(), Math.max(0, s.spent - keepAbove));
-        adopted = new State(spent, s.reserved, start, next, m.isEmpty() ? null : m, s.lastUsed);
+        adopted = new State(spent, s.reserved, start, next, m.isEmpty() ? null : m);
       } while (!cas(s, adopted));
       mutations.increment();
     }
@@ -256,7 +264,7 @@ final class Ledger {
       do {
         s = state;
         moved = new State(saturatedAdd(s.spent, spent), s.reserved, periodStart, next,
-            models.isEmpty() ? s.models : modelsOf(s), s.lastUsed);
+            models.isEmpty() ? s.models : modelsOf(s));
       } while (!cas(s, moved));
       ConcurrentHashMap<String, AtomicLong> target = moved.models;
       models.forEach((m, v) -> addModel(target, m, v));
@@ -327,7 +335,7 @@ final class Ledger {
    * nextReset of Long.MIN_VALUE sends it off {@link Entry#current}'s fast path, so live entries pay
    * nothing for the check.
    */
-  static final State EVICTED = new State(0, 0, 0, Long.MIN_VALUE, null, Integer.MIN_VALUE);
+  static final State EVICTED = new State(0, 0, 0, Long.MIN_VALUE, null);
   /** {@link Entry#tryReserve}'s answer for an evicted entry; never leaves the ledger. */
   static final ReserveResult MOVED = ReserveResult.exhausted("", 0, 0, 0);
   /**
@@ -336,14 +344,6 @@ final class Ledger {
    * the entry evicted, and books the amount into the re-hydrated entry instead (see bookModel).
    */
   private static final long SEALED = Long.MIN_VALUE;
-  /** lastUsed counts seconds from this instant (2023-11-14), so an int covers 1955..2091. */
-  private static final long SECONDS_BASE_MILLIS = 1_700_000_000_000L;
-
-  static int secondOf(long epochMillis) {
-    long s = Math.floorDiv(epochMillis - SECONDS_BASE_MILLIS, 1000L);
-    return (int) Math.max(Integer.MIN_VALUE + 1, Math.min(Integer.MAX_VALUE, s));
-  }
-
   private static final AtomicReferenceFieldUpdater<Entry, State> STATE =
       AtomicReferenceFieldUpdater.newUpdater(Entry.class, State.class, "state");
 
@@ -434,8 +434,9 @@ final class Ledger {
    */
   private final EvictedBudgets evicted = new EvictedBudgets();
   /**
-   * How many budgets {@link #evicted} holds, readable without the lock: written before the entry
-   * leaves {@link #entries}, so a reader that misses the entry there sees a count above zero.
+   * How many budgets {@link #evicted} holds, readable without the lock; for statistics and to skip
+   * work. Never to decide that a key has no entry: a miss in {@link #entries} while the key is being
+   * re-hydrated could read it as 0 after the entry went back, so a miss always asks under the lock.
    */
   private volatile int evictedCount;
   private final boolean evicts;
@@ -456,28 +457,32 @@ final class Ledger {
   }
 
   /**
-   * Moves every entry unused for {@code idleMillis} and holding no reservation to the packed form;
-   * returns how many it moved. Runs on a store's background thread, never on a call's.
+   * One pass of the eviction sweep, on a store's background thread, never a call's: marks every
+   * budget that holds no reservation as {@link Idle}, and moves those still marked since the last
+   * pass (so unused for a whole sweep interval at least) to the packed form; returns how many moved.
    *
    * <p>Race with a concurrent call of the same user: the entry is tombstoned by compare-and-set on
    * its state, the only field a call changes money through, so either the call's compare-and-set
-   * came first (the sweep's fails, nothing is evicted) or the sweep's did (the call's fails, it
-   * sees {@link #EVICTED} and goes through {@link #rehydrate}, which waits for this lock and finds
-   * the packed copy). Terms are read after the tombstone: putBudget writes terms and then checks
-   * the state, so one of the two sees the other. Model costs are sealed one by one (see SEALED).
-   * Callers that change entries outside these protocols (LedgerSync's merge) must exclude the
-   * sweep, which the local store does with its flush lock.
+   * came first (the state is no longer the marked one, the sweep's fails, nothing is evicted) or
+   * the sweep's did (the call's fails, it sees {@link #EVICTED} and goes through {@link #rehydrate},
+   * which waits for this lock and finds the packed copy). Terms are read after the tombstone:
+   * putBudget writes terms and then checks the state, so one of the two sees the other. Model costs
+   * are sealed one by one (see SEALED). Callers that change entries outside these protocols
+   * (LedgerSync's merge) must exclude the sweep, which the local store does with its flush lock.
    */
-  int evictIdle(long now, long idleMillis) {
+  int evictIdle() {
     if (!evicts) {
       throw new IllegalStateException("this ledger was made without eviction");
     }
-    long cutoff = (long) secondOf(now) - Math.max(1, (idleMillis + 999) / 1000);
     int moved = 0;
     for (Map.Entry<String, Entry> me : entries.entrySet()) {
       Entry e = me.getValue();
       State s = e.state;
-      if (s == EVICTED || s.reserved != 0 || s.lastUsed > cutoff) {
+      if (s == EVICTED || s.reserved != 0) {
+        continue;
+      }
+      if (!(s instanceof Idle)) {
+        e.cas(s, new Idle(s)); // failing means it was just used: it stays unmarked
         continue;
       }
       synchronized (evicted) {
@@ -527,7 +532,7 @@ final class Ledger {
       }
     }
     Entry e = new Entry(new Terms(p.limit, p.duration, p.createdNanos),
-        new State(p.spent, 0, p.periodStart, p.nextReset, m, Integer.MIN_VALUE));
+        new Idle(p.spent, 0, p.periodStart, p.nextReset, m)); // not used yet: may go at the next sweep
     return e;
   }
 
@@ -549,16 +554,16 @@ final class Ledger {
       if (e != null) {
         return e;
       }
-      EvictedBudgets.Packed p = evictedCount == 0 ? null : evicted.take(key);
+      EvictedBudgets.Packed p = evicted.size() == 0 ? null : evicted.take(key);
       if (p != null) {
         e = unpack(p);
-        evictedCount = evicted.size();
       } else if (fresh != null) {
         e = fresh;
       } else {
         return null;
       }
       entries.put(key, e);
+      evictedCount = evicted.size();
       return e;
     }
   }
@@ -566,7 +571,7 @@ final class Ledger {
   /** The key's entry for reading or changing; null when it has none. May be one being evicted. */
   private Entry lookup(String key) {
     Entry e = entries.get(key);
-    return e != null || evictedCount == 0 ? e : rehydrate(key, null);
+    return e != null || !evicts ? e : rehydrate(key, null);
   }
 
   /** The key's entry, created without a limit when it has none. May be one being evicted. */
@@ -621,7 +626,7 @@ final class Ledger {
         return; // that period was reset meanwhile and its breakdown with it, as without eviction
       }
       if (s.models == null && !live.cas(s, new State(s.spent, s.reserved, s.periodStart, s.nextReset,
-          new ConcurrentHashMap<>(2), s.lastUsed))) {
+          new ConcurrentHashMap<>(2)))) {
         continue;
       }
       State now = live.state;
@@ -648,7 +653,7 @@ final class Ledger {
    */
   Entry entry(String key) {
     Entry e = entries.get(key);
-    return e != null && e.state != EVICTED ? e : evictedCount == 0 && e == null ? null : rehydrate(key, null);
+    return e != null && e.state != EVICTED ? e : rehydrate(key, null);
   }
 
   /** What persistence writes for every budget, evicted ones included, without re-hydrating them. */
@@ -852,7 +857,7 @@ final class Ledger {
         if (s != null) {
           return Optional.of(s);
         }
-      } else if (evictedCount == 0) {
+      } else if (!evicts) {
         return Optional.empty();
       }
       synchronized (evicted) {
@@ -916,7 +921,7 @@ final class Ledger {
     if (entries.containsKey(key)) {
       return true;
     }
-    if (evictedCount == 0) {
+    if (!evicts) {
       return false;
     }
     synchronized (evicted) {
@@ -947,8 +952,8 @@ final class Ledger {
       b.models().forEach((k, v) -> loaded.put(modelName(k), new AtomicLong(v)));
       m = loaded;
     }
-    State initial = new State(b.spent(), 0, b.periodStart().toEpochMilli(),
-        nextResetAfter(b.periodStart(), b.duration(), b.createdAt()), m, Integer.MIN_VALUE);
+    State initial = new Idle(b.spent(), 0, b.periodStart().toEpochMilli(),
+        nextResetAfter(b.periodStart(), b.duration(), b.createdAt()), m); // loaded, not used: may go at the first sweep
     Entry fresh = new Entry(Terms.of(b.limit(), b.duration(), b.createdAt()), initial);
     boolean added = rehydrate(key, fresh) == fresh;
     if (added) {
@@ -972,7 +977,7 @@ final class Ledger {
     for (Entry e : entries.values()) {
       e.current(t);
     }
-    if (evictedCount > 0) {
+    if (evicts) {
       // evicted budgets reset in their packed form, so the file and a snapshot show the new period
       // as they would without eviction, and nothing is re-hydrated
       synchronized (evicted) {
@@ -993,7 +998,7 @@ final class Ledger {
     Terms terms = Terms.of(limit, duration, createdAt);
     Instant start = duration == null ? createdAt : duration.currentPeriodStart(createdAt, now, createdAt, zone);
     long next = nextResetAfter(start, duration, createdAt);
-    return new Entry(terms, new State(0, 0, start.toEpochMilli(), next, null, secondOf(now.toEpochMilli())));
+    return new Entry(terms, new State(0, 0, start.toEpochMilli(), next, null));
   }
 
   /** When a period that started at {@code periodStart} ends; spans step on the grid of {@code anchor}. */
@@ -1004,25 +1009,25 @@ final class Ledger {
   private State resetState(State s, Terms terms, long now) {
     BudgetDuration duration = terms.duration;
     if (duration == null) {
-      return new State(s.spent, s.reserved, s.periodStart, Long.MAX_VALUE, s.models, s.lastUsed);
+      return new State(s.spent, s.reserved, s.periodStart, Long.MAX_VALUE, s.models);
     }
     Instant start = duration.currentPeriodStart(Instant.ofEpochMilli(s.periodStart), Instant.ofEpochMilli(now),
         terms.createdAt(), zone);
-    return periodFrom(start, s.reserved, duration, terms.createdAt(), s.lastUsed);
+    return periodFrom(start, s.reserved, duration, terms.createdAt());
   }
 
   private State freshState(State s, BudgetDuration duration, long now) {
-    return periodFrom(Instant.ofEpochMilli(now), s.reserved, duration, null, s.lastUsed);
+    return periodFrom(Instant.ofEpochMilli(now), s.reserved, duration, null);
   }
 
-  private State periodFrom(Instant start, long reserved, BudgetDuration duration, Instant anchor, int lastUsed) {
+  private State periodFrom(Instant start, long reserved, BudgetDuration duration, Instant anchor) {
     long next = nextResetAfter(start, duration, anchor);
-    return new State(0, reserved, start.toEpochMilli(), next, null, lastUsed);
+    return new State(0, reserved, start.toEpochMilli(), next, null);
   }
 
   private State retime(State s, BudgetDuration duration, Instant anchor) {
     long next = nextResetAfter(Instant.ofEpochMilli(s.periodStart), duration, anchor);
-    return new State(s.spent, s.reserved, s.periodStart, next, s.models, s.lastUsed);
+    return new State(s.spent, s.reserved, s.periodStart, next, s.models);
   }
 
   /**

@@ -32,11 +32,6 @@ abstract class LedgerStore implements BudgetStore {
     return idleAfter != null && !idleAfter.isZero();
   }
 
-  /** How often the sweep looks for idle budgets: a quarter of the idle time, between 1 s and 1 min. */
-  static long sweepEveryMillis(java.time.Duration idleAfter) {
-    return Math.max(1_000, Math.min(60_000, idleAfter.toMillis() / 4));
-  }
-
   @Override
   public long newReservationId() {
     return ledger.newReservationId();

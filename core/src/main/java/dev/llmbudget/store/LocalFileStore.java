@@ -59,7 +59,6 @@ public final class LocalFileStore extends LedgerStore {
   private final AtomicBoolean closed = new AtomicBoolean();
   /** Idle time after which a budget is packed out of the live map; 0: never. */
   private final long evictIdleMillis;
-  private final long sweepEveryMillis;
   private volatile long nextSweep;
 
   /** A store on {@code file} in UTC that flushes at most every second. */
@@ -78,8 +77,8 @@ public final class LocalFileStore extends LedgerStore {
   }
 
   /**
-   * As above, and on the flush thread packs budgets unused for {@code evictIdleAfter} (holding no
-   * reservation) out of the live map; they stay in the file and are unpacked on next use. Zero: never.
+   * As above, and on the flush thread packs budgets unused for {@code evictIdleAfter} to twice that
+   * (holding no reservation) out of the live map; they stay in the file and are unpacked on next use. Zero: never.
    */
   public LocalFileStore(Path file, ZoneId zone, Duration flushInterval, Duration evictIdleAfter) {
     this(file, zone, flushInterval, evictIdleAfter, Clock.system(zone));
@@ -92,7 +91,6 @@ public final class LocalFileStore extends LedgerStore {
   LocalFileStore(Path file, ZoneId zone, Duration flushInterval, Duration evictIdleAfter, Clock clock) {
     super(zone, evicts(evictIdleAfter));
     this.evictIdleMillis = evicts(evictIdleAfter) ? evictIdleAfter.toMillis() : 0;
-    this.sweepEveryMillis = evicts(evictIdleAfter) ? sweepEveryMillis(evictIdleAfter) : 0;
     this.file = file.toAbsolutePath().normalize();
     this.lockFile = this.file.resolveSibling("." + this.file.getFileName() + ".lock");
     this.legacyLockFile = this.file.resolveSibling(this.file.getFileName() + ".lock");
@@ -265,8 +263,8 @@ public final class LocalFileStore extends LedgerStore {
       return 0;
     }
     synchronized (flushLock) {
-      nextSweep = now + sweepEveryMillis;
-      return ledger.evictIdle(now, evictIdleMillis);
+      nextSweep = now + evictIdleMillis; // marked at one sweep, evicted at the next if unused in between
+      return ledger.evictIdle();
     }
   }
 

@@ -1,6 +1,5 @@
 package dev.llmbudget.store;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
 
@@ -15,25 +14,18 @@ public final class MemoryStore extends LedgerStore {
   }
 
   /**
-   * A store that packs budgets unused for {@code evictIdleAfter} (and holding no reservation) out of
-   * its live map on a daemon thread, and unpacks one on its next use; zero: never.
+   * A store that packs budgets unused for {@code evictIdleAfter} to twice that (and holding no
+   * reservation) out of its live map on a daemon thread, and unpacks one on its next use; zero: never.
    */
   public MemoryStore(String name, ZoneId zone, Duration evictIdleAfter) {
-    this(name, zone, evictIdleAfter, Clock.system(zone));
-  }
-
-  MemoryStore(String name, ZoneId zone, Duration evictIdleAfter, Clock clock) {
     super(zone, evicts(evictIdleAfter));
     this.name = name;
-    if (evicts(evictIdleAfter)) {
-      long idle = evictIdleAfter.toMillis();
-      sweeper = new PeriodicFlusher(describe(), Duration.ofMillis(sweepEveryMillis(evictIdleAfter)), () -> true,
-          () -> {
-            ledger.evictIdle(clock.millis(), idle);
-          });
-    } else {
-      sweeper = null;
-    }
+    // a sweep every idle span: marked at one, evicted at the next if unused in between
+    sweeper = evicts(evictIdleAfter)
+        ? new PeriodicFlusher(describe(), evictIdleAfter, () -> true, () -> {
+          ledger.evictIdle();
+        })
+        : null;
   }
 
   @Override

@@ -68,7 +68,7 @@ class EvictionTest {
   LedgerStore open(Kind kind, String name, boolean evicts) {
     Duration idle = evicts ? IDLE : Duration.ZERO;
     return kind == Kind.MEMORY
-        ? new MemoryStore(name, UTC, idle, clock)
+        ? new MemoryStore(name, UTC, idle)
         : new LocalFileStore(dir.resolve(name + ".json"), UTC, Duration.ofHours(1), idle, clock);
   }
 
@@ -93,8 +93,9 @@ class EvictionTest {
           reference.reserve(id, keys, amount, now, now.plus(LEASE))};
     }
 
+    /** Two passes of the sweep, as its thread makes in two idle spans: the first marks, the second moves. */
     int sweep() {
-      return evicting.ledger.evictIdle(clock.now.toEpochMilli(), IDLE.toMillis());
+      return evicting.ledger.evictIdle() + evicting.ledger.evictIdle();
     }
 
     /** Every observable a user has: the keys, and each key's snapshot. */
@@ -141,10 +142,9 @@ class EvictionTest {
       t.both(s -> s.settle(1, DOLLAR / 4, "gpt-4o", T0));
       assertSameResult(t.reserve(2, keys("erin"), DOLLAR)); // left held: erin must stay live
 
-      clock.now = T0.plus(Duration.ofMinutes(5));
-      assertThat(t.sweep()).as("nothing is idle yet").isZero();
+      assertThat(t.evicting.ledger.evictIdle()).as("the first pass only marks").isZero();
       clock.now = T0.plus(Duration.ofMinutes(11));
-      int moved = t.sweep();
+      int moved = t.evicting.ledger.evictIdle();
       assertThat(moved).as("alice, bob, carol, $global; not erin, who holds a reservation").isEqualTo(4);
       assertThat(t.evicting.ledger.evictedCount()).isEqualTo(4);
       t.assertSame();
@@ -152,13 +152,13 @@ class EvictionTest {
 
       // erin's reservation settles on her live entry; a hold of nothing may outlive eviction
       t.both(s -> s.settle(2, DOLLAR / 2, "gpt-4o", clock.now));
-      assertThat(t.sweep()).isZero();
+      assertThat(t.evicting.ledger.evictIdle()).as("erin was used since the last pass").isZero();
 
       // a day later alice's period ended while she was evicted
       clock.now = T0.plus(Duration.ofHours(24)).plus(Duration.ofMinutes(1));
       t.assertSame();
       assertThat(t.evicting.snapshot("alice", clock.now).orElseThrow().currentCost()).isEqualByComparingTo("0");
-      assertThat(t.sweep()).as("erin, idle now").isEqualTo(1);
+      assertThat(t.evicting.ledger.evictIdle()).as("erin, unused since the last pass").isEqualTo(1);
 
       // back in use: reserve up to the limit, refuse beyond it, with the same figures
       assertSameResult(t.reserve(3, keys("alice", BudgetStore.GLOBAL_KEY), 9 * DOLLAR));
@@ -274,8 +274,7 @@ class EvictionTest {
       }
       Thread sweeper = new Thread(() -> {
         while (!stop.get()) {
-          // a "now" a day ahead: every entry that holds nothing counts as idle
-          evictions.addAndGet(store.ledger.evictIdle(T0.plus(Duration.ofDays(1)).toEpochMilli(), 1_000));
+              evictions.addAndGet(store.ledger.evictIdle());
         }
       });
       Thread checker = new Thread(() -> {
@@ -322,7 +321,7 @@ class EvictionTest {
       store.ledger.putBudget("dan", 2 * DOLLAR, null, T0, T0);
       store.charge(keys("dan"), 2 * DOLLAR, "gpt-4o", T0);
       Instant later = T0.plus(Duration.ofHours(1));
-      assertThat(store.ledger.evictIdle(later.toEpochMilli(), IDLE.toMillis())).isEqualTo(1);
+      assertThat(store.ledger.evictIdle() + store.ledger.evictIdle()).isEqualTo(1);
       ReserveResult r = store.reserve(store.newReservationId(), keys("dan"), 1, later, later.plus(LEASE));
       assertThat(r.isOk()).isFalse();
       assertThat(r.exhaustedKey()).isEqualTo("dan");
