@@ -66,4 +66,33 @@ class EvictedBudgetsTest {
     assertThat(r.models).isEmpty();
     assertThat(r.limit).isEqualTo(packed(expected.get(some)).limit);
   }
+
+  @Test
+  void keysWithOneHashLongKeysAndManyModelNamesStayApart() {
+    EvictedBudgets packed = new EvictedBudgets();
+    // "Aa" and "BB" share String.hashCode, so only the bytes tell them apart
+    assertThat("Aa".hashCode()).isEqualTo("BB".hashCode());
+    String longKey = "k".repeat(300); // a two-byte length
+    String[] models = new String[200]; // model name indexes past one varint byte
+    long[] costs = new long[200];
+    for (int m = 0; m < models.length; m++) {
+      models[m] = "model-" + m;
+      costs[m] = m * 7L;
+    }
+    EvictedBudgets.Packed many = new EvictedBudgets.Packed(5, null, 6, 7, 8, 9, models, costs);
+    packed.put("Aa", packed(1));
+    packed.put("BB", packed(2));
+    packed.put(longKey, many);
+    assertThat(packed.contains("Aa")).isTrue();
+    assertThat(packed.contains("BB")).isTrue();
+    assertThat(packed.contains("k".repeat(299))).isFalse();
+    assertSamePacked(packed.get("BB"), packed(2));
+    assertSamePacked(packed.get(longKey), many);
+    assertSamePacked(packed.take("Aa"), packed(1));
+    assertThat(packed.get("Aa")).isNull();
+    assertSamePacked(packed.get("BB"), packed(2));
+    java.util.List<String> keys = new java.util.ArrayList<>();
+    packed.forEachKey(keys::add);
+    assertThat(keys).containsExactlyInAnyOrder("BB", longKey);
+  }
 }
