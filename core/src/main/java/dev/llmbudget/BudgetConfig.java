@@ -36,6 +36,7 @@ public final class BudgetConfig {
     k.put("llmbudget.store", "local");
     k.put("llmbudget.store.path", "user_cost.json");
     k.put("llmbudget.store.flush_interval", "1s");
+    k.put("llmbudget.store.evict_idle_after", "off");
     k.put("llmbudget.api_base", null);
     k.put("llmbudget.api_timeout", "10s");
     k.put("llmbudget.mdc_key", "userId");
@@ -93,6 +94,7 @@ public final class BudgetConfig {
   private final UnknownModelPolicy unknownModel;
   private final ZoneId zone;
   private final Duration reservationTtl;
+  private final Duration evictIdleAfter;
   private final boolean enabled;
   private final boolean debug;
   private final boolean quiet;
@@ -135,6 +137,7 @@ public final class BudgetConfig {
     unknownModel = parse(source, "llmbudget.unknown_model", UnknownModelPolicy::parse);
     zone = parse(source, "llmbudget.timezone", ZoneId::of);
     reservationTtl = span(source, "llmbudget.reservation_ttl");
+    evictIdleAfter = idleSpan(source, "llmbudget.store.evict_idle_after");
     enabled = Boolean.parseBoolean(choice(source, "llmbudget.enabled", "true", "false"));
     debug = Boolean.parseBoolean(choice(source, "llmbudget.debug", "true", "false"));
     quiet = Boolean.parseBoolean(choice(source, "llmbudget.quiet", "true", "false"));
@@ -338,6 +341,11 @@ public final class BudgetConfig {
   public ZoneId zone() { return zone; }
   /** How long a reservation may stay unsettled before it is released ({@code llmbudget.reservation_ttl}). */
   public Duration reservationTtl() { return reservationTtl; }
+  /**
+   * How long a user of the memory or local store stays unused before its budget is packed out of
+   * the live map ({@code llmbudget.store.evict_idle_after}); {@link Duration#ZERO}: never (the default).
+   */
+  public Duration evictIdleAfter() { return evictIdleAfter; }
   public boolean enabled() { return enabled; }
   /** {@code llmbudget.debug=true}: stack traces with configuration errors. */
   public boolean debug() { return debug; }
@@ -550,6 +558,15 @@ public final class BudgetConfig {
       throw new IllegalArgumentException(key + " must not be blank");
     }
     return n;
+  }
+
+  /** A time span, or {@code off} / {@code 0} for none ({@link Duration#ZERO}). */
+  private static Duration idleSpan(Function<String, String> source, String key) {
+    String v = value(source, key);
+    if (v == null || v.equalsIgnoreCase("off") || v.equals("0")) {
+      return Duration.ZERO;
+    }
+    return span(source, key);
   }
 
   private static Duration span(Function<String, String> source, String key) {

@@ -209,4 +209,18 @@ class BudgetConfigTest {
     assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.postgres.pool_size", "many")))
         .hasMessageContaining("llmbudget.postgres.pool_size");
   }
+
+  @Test
+  void evictIdleAfterIsOffByDefaultAndTakesASpanOrOff() {
+    assertThat(BudgetConfig.of(Map.of()).evictIdleAfter()).isEqualTo(Duration.ZERO);
+    assertThat(BudgetConfig.of(Map.of("llmbudget.store.evict_idle_after", "off")).evictIdleAfter()).isEqualTo(Duration.ZERO);
+    assertThat(BudgetConfig.of(Map.of("llmbudget.store.evict_idle_after", "0")).evictIdleAfter()).isEqualTo(Duration.ZERO);
+    assertThat(BudgetConfig.of(Map.of("llmbudget.store.evict_idle_after", "10m")).evictIdleAfter())
+        .isEqualTo(Duration.ofMinutes(10));
+    assertThat(BudgetConfig.of(BudgetConfig.parseAgentArgs("store.evict_idle_after=90s")).evictIdleAfter()).isEqualTo(Duration.ofSeconds(90));
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.store.evict_idle_after", "-1s")))
+        .hasMessageContaining("llmbudget.store.evict_idle_after").hasMessageContaining("positive");
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.store.evict_idle_after", "soon")))
+        .hasMessageContaining("llmbudget.store.evict_idle_after").hasMessageContaining("time span");
+  }
 }

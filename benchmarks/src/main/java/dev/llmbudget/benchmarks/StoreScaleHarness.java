@@ -2,6 +2,7 @@ package dev.llmbudget.benchmarks;
 
 import dev.llmbudget.BudgetDuration;
 import dev.llmbudget.store.BudgetStore;
+import dev.llmbudget.store.EvictionProbe;
 import dev.llmbudget.store.LocalFileStore;
 import dev.llmbudget.store.MemoryStore;
 import java.lang.management.ManagementFactory;
@@ -59,12 +60,15 @@ public final class StoreScaleHarness {
   private static void memory(int n) throws Exception {
     memoryBudgets(n);
     memorySpendOnly(n);
+    memoryBudgetsEvicted(n);
+    memorySpendOnlyEvicted(n);
     Path dir = Files.createTempDirectory("llmbudget-scale");
     Path file = dir.resolve("user_cost.json");
     try {
       writeBudgets(file, n);
       System.out.printf(Locale.ROOT, "file: %,d bytes (%.0f bytes a user)%n", Files.size(file), Files.size(file) / (double) n);
       localLoaded(file, n);
+      localEvicted(file, n);
     } finally {
       try (var leftovers = Files.list(dir)) {
         leftovers.forEach(p -> p.toFile().delete());
@@ -100,6 +104,36 @@ public final class StoreScaleHarness {
     }
   }
 
+  /** Eviction (issue 14): the same budgets, hot and then after a sweep packed them all. */
+  private static void memoryBudgetsEvicted(int n) throws Exception {
+    long before = usedAfterGc();
+    try (BudgetStore s = new MemoryStore("scale", ZoneOffset.UTC, Duration.ofHours(1))) {
+      for (int i = 0; i < n; i++) {
+        s.putBudget("user-" + i, LIMIT, BudgetDuration.MONTHLY, T0.plusMillis(i));
+      }
+      report("memory store with eviction on, budget per user, hot", usedAfterGc() - before, n);
+      long t = System.nanoTime();
+      int moved = EvictionProbe.evictNow(s);
+      System.out.printf(Locale.ROOT, "  sweep: %,d evicted in %d ms%n", moved, (System.nanoTime() - t) / 1_000_000);
+      report("memory store, budget per user, evicted", usedAfterGc() - before, n);
+      String[] k = {"user-7"};
+      long id = s.newReservationId();
+      s.reserve(id, k, PICO, T0, T0.plusSeconds(600));
+    }
+  }
+
+  private static void memorySpendOnlyEvicted(int n) throws Exception {
+    long before = usedAfterGc();
+    try (BudgetStore s = new MemoryStore("scale", ZoneOffset.UTC, Duration.ofHours(1))) {
+      for (int i = 0; i < n; i++) {
+        s.charge(new String[] {"user-" + i}, PICO, "gpt-4o-mini", T0);
+      }
+      EvictionProbe.evictNow(s);
+      report("memory store, no budget, spend under one model, evicted", usedAfterGc() - before, n);
+      s.charge(new String[] {"user-7"}, PICO, "gpt-4o-mini", T0);
+    }
+  }
+
   private static void writeBudgets(Path file, int n) {
     try (BudgetStore s = new LocalFileStore(file, ZoneOffset.UTC, Duration.ofHours(1))) {
       for (int i = 0; i < n; i++) {
@@ -123,6 +157,20 @@ public final class StoreScaleHarness {
       report("local store, same, after one reserve+release each", usedAfterGc() - before, n);
       s.flush();
       report("local store, same, after a flush", usedAfterGc() - before, n);
+    }
+  }
+
+  private static void localEvicted(Path file, int n) throws Exception {
+    long before = usedAfterGc();
+    try (BudgetStore s = new LocalFileStore(file, ZoneOffset.UTC, Duration.ofHours(1), Duration.ofHours(1))) {
+      report("local store with eviction on, loaded (hot)", usedAfterGc() - before, n);
+      EvictionProbe.evictNow(s);
+      report("local store, evicted (the file's baseline copy stays)", usedAfterGc() - before, n);
+      s.charge(new String[] {"user-7"}, PICO, "gpt-4o-mini", T0);
+      long t = System.nanoTime();
+      s.flush();
+      System.out.printf(Locale.ROOT, "  flush with all evicted: %d ms%n", (System.nanoTime() - t) / 1_000_000);
+      report("local store, evicted, after a flush", usedAfterGc() - before, n);
     }
   }
 

@@ -72,6 +72,9 @@ public class StoreThroughputBenchmark {
     lease = now.plusSeconds(600);
     if ("memory".equals(store)) {
       budgets = new MemoryStore("benchmark", ZoneOffset.UTC);
+    } else if ("memory-evicting".equals(store)) {
+      // eviction on (issue 14): the hot path of users the sweep has not taken, with the sweep's thread running
+      budgets = new MemoryStore("benchmark", ZoneOffset.UTC, Duration.ofMinutes(10));
     } else {
       dir = Files.createTempDirectory("llmbudget-bench");
       file = dir.resolve("user_cost.json");

@@ -132,10 +132,10 @@ public final class StoreRegistry {
     switch (type(clientType)) {
       case "local": {
         Path file = config.storePath().toAbsolutePath().normalize();
-        return new LocalFileStore(file, config.zone(), config.flushInterval());
+        return new LocalFileStore(file, config.zone(), config.flushInterval(), config.evictIdleAfter());
       }
       case "memory":
-        return new MemoryStore(project, config.zone());
+        return new MemoryStore(project, config.zone(), config.evictIdleAfter());
       case "hosted":
         return new HostedStore(apiUri(apiBase, config), project, config.zone(), config.apiTimeout(),
             config.flushInterval());

@@ -92,7 +92,7 @@ final class Ledger {
    * {@code null} until a model is charged in the period, so a budget nobody has charged by model
    * carries no map (an empty ConcurrentHashMap is 64 bytes, a third of a budget's footprint).
    */
-  static final class State {
+  static class State {
     final long spent;
     final long reserved;
     final long periodStart;
@@ -106,6 +106,22 @@ final class Ledger {
       this.periodStart = periodStart;
       this.nextReset = nextReset;
       this.models = models;
+    }
+  }
+
+  /**
+   * A state the eviction sweep found unused and marked (the CLOCK algorithm's reference bit, kept
+   * in the type so it costs no byte): every call replaces the state with a plain one, so a state
+   * still marked at the next sweep has not been used since, and is evicted. A timestamp per budget
+   * would have cost 8 bytes a budget and a write per call.
+   */
+  static final class Idle extends State {
+    Idle(long spent, long reserved, long periodStart, long nextReset, ConcurrentHashMap<String, AtomicLong> models) {
+      super(spent, reserved, periodStart, nextReset, models);
+    }
+
+    Idle(State s) {
+      this(s.spent, s.reserved, s.periodStart, s.nextReset, s.models);
     }
   }
 
@@ -134,6 +150,9 @@ final class Ledger {
         if (now < s.nextReset) {
           return s;
         }
+        if (s == EVICTED) {
+          return s; // its nextReset is Long.MIN_VALUE, so the live fast path above pays nothing for this check
+        }
         State reset = resetState(s, terms, now);
         if (cas(s, reset)) {
           mutations.increment();
@@ -150,6 +169,9 @@ final class Ledger {
       Terms t = terms;
       while (true) {
         State s = current(now);
+        if (s == EVICTED) {
+          return MOVED;
+        }
         if (!t.hasLimit()) {
           return ReserveResult.OK;
         }
@@ -163,12 +185,19 @@ final class Ledger {
       }
     }
 
-    /** Releases {@code release} of what this budget holds and charges {@code actual}, in one step. */
-    void settle(long release, long actual, String model, long now) {
+    /**
+     * Releases {@code release} of what this budget holds and charges {@code actual}, in one step;
+     * false when the entry was evicted, so nothing happened here and the caller goes to the key's
+     * entry now. An evicted entry held nothing, so a release alone needs no retry.
+     */
+    boolean settle(String key, long release, long actual, String model, long now) {
       State s;
       State next;
       do {
         s = current(now);
+        if (s == EVICTED) {
+          return false;
+        }
         // exact bookkeeping keeps reserved >= release; the floor only guards against a store bug
         long r = Math.max(0, s.reserved - release);
         boolean byModel = model != null && actual != 0;
@@ -176,9 +205,10 @@ final class Ledger {
             byModel ? modelsOf(s) : s.models);
       } while (!cas(s, next));
       if (model != null && actual != 0) {
-        addModel(next.models, model, actual);
+        bookModel(this, key, next.models, next.periodStart, model, actual);
       }
       mutations.increment();
+      return true;
     }
 
     /** Adds spend learned from elsewhere (another JVM, a server) to the period that started at {@code periodStart}. */
@@ -259,20 +289,32 @@ final class Ledger {
       }
     }
 
-    void resetNow(long now) {
+    /** False when the entry was evicted (nothing done). */
+    boolean resetNow(long now) {
       State s;
       do {
         s = state;
-      } while (!cas(s, freshState(s.reserved, terms.duration, now)));
+        if (s == EVICTED) {
+          return false;
+        }
+      } while (!cas(s, freshState(s, terms.duration, now)));
       mutations.increment();
+      return true;
     }
 
+    /** This budget as the user sees it; null when the entry was evicted meanwhile. */
     BudgetSnapshot snapshot(String key, long now) {
       State s = current(now);
+      if (s == EVICTED) {
+        return null;
+      }
       Terms t = terms;
       Map<String, BigDecimal> models = new TreeMap<>();
       if (s.models != null) {
         s.models.forEach((m, v) -> models.put(m, Picodollars.toDollars(v.get())));
+      }
+      if (state == EVICTED) {
+        return null; // the sweep may have sealed the model costs just read; read the packed copy
       }
       return new BudgetSnapshot(key,
           t.hasLimit() ? Picodollars.toDollars(t.limit) : null,
@@ -286,6 +328,22 @@ final class Ledger {
     }
   }
 
+  /**
+   * The state of an entry the sweep moved to {@link #evicted}: a tombstone set by compare-and-set, so
+   * an operation that read the entry before it was evicted fails its own compare-and-set and looks
+   * the key up again (which re-hydrates it), instead of changing a copy nobody will read. Its
+   * nextReset of Long.MIN_VALUE sends it off {@link Entry#current}'s fast path, so live entries pay
+   * nothing for the check.
+   */
+  static final State EVICTED = new State(0, 0, 0, Long.MIN_VALUE, null);
+  /** {@link Entry#tryReserve}'s answer for an evicted entry; never leaves the ledger. */
+  static final ReserveResult MOVED = ReserveResult.exhausted("", 0, 0, 0);
+  /**
+   * A model cost the sweep has taken into the packed copy. A settle that booked its model into a
+   * map the sweep already read (it lost the race by a few instructions) finds this mark, or finds
+   * the entry evicted, and books the amount into the re-hydrated entry instead (see bookModel).
+   */
+  private static final long SEALED = Long.MIN_VALUE;
   private static final AtomicReferenceFieldUpdater<Entry, State> STATE =
       AtomicReferenceFieldUpdater.newUpdater(Entry.class, State.class, "state");
 
@@ -368,8 +426,216 @@ final class Ledger {
     }
   }
 
+  /**
+   * Evicted budgets, packed. Its monitor is the eviction lock: the sweep moves one entry at a time
+   * under it (tombstone, pack, put here, remove from {@link #entries}), and with eviction on, every
+   * miss of {@link #entries} and every creation of an entry takes it too. So under the lock a key
+   * is in exactly one of the two, and a key is never created fresh while its budget sits here.
+   */
+  private final EvictedBudgets evicted = new EvictedBudgets();
+  /**
+   * How many budgets {@link #evicted} holds, readable without the lock; for statistics and to skip
+   * work. Never to decide that a key has no entry: a miss in {@link #entries} while the key is being
+   * re-hydrated could read it as 0 after the entry went back, so a miss always asks under the lock.
+   */
+  private volatile int evictedCount;
+  private final boolean evicts;
+
   Ledger(ZoneId zone) {
+    this(zone, false);
+  }
+
+  /** {@code evicts}: whether {@link #evictIdle} may be called (creation then goes through the eviction lock). */
+  Ledger(ZoneId zone, boolean evicts) {
     this.zone = Objects.requireNonNull(zone, "zone");
+    this.evicts = evicts;
+  }
+
+  /** How many budgets are evicted now. */
+  int evictedCount() {
+    return evictedCount;
+  }
+
+  /**
+   * One pass of the eviction sweep, on a store's background thread, never a call's: marks every
+   * budget that holds no reservation as {@link Idle}, and moves those still marked since the last
+   * pass (so unused for a whole sweep interval at least) to the packed form; returns how many moved.
+   *
+   * <p>Race with a concurrent call of the same user: the entry is tombstoned by compare-and-set on
+   * its state, the only field a call changes money through, so either the call's compare-and-set
+   * came first (the state is no longer the marked one, the sweep's fails, nothing is evicted) or
+   * the sweep's did (the call's fails, it sees {@link #EVICTED} and goes through {@link #rehydrate},
+   * which waits for this lock and finds the packed copy). Terms are read after the tombstone:
+   * putBudget writes terms and then checks the state, so one of the two sees the other. Model costs
+   * are sealed one by one (see SEALED). Callers that change entries outside these protocols
+   * (LedgerSync's merge) must exclude the sweep, which the local store does with its flush lock.
+   */
+  int evictIdle() {
+    if (!evicts) {
+      throw new IllegalStateException("this ledger was made without eviction");
+    }
+    int moved = 0;
+    for (Map.Entry<String, Entry> me : entries.entrySet()) {
+      Entry e = me.getValue();
+      State s = e.state;
+      if (s == EVICTED || s.reserved != 0) {
+        continue;
+      }
+      if (!(s instanceof Idle)) {
+        e.cas(s, new Idle(s)); // failing means it was just used: it stays unmarked
+        continue;
+      }
+      synchronized (evicted) {
+        if (!e.cas(s, EVICTED)) {
+          continue; // used meanwhile
+        }
+        Terms t = e.terms;
+        if (t.getClass() != Terms.class) {
+          e.state = s; // a creation instant beyond 2262 does not pack; whoever saw the tombstone finds it live
+          continue;
+        }
+        evicted.put(me.getKey(), pack(t, s));
+        evictedCount = evicted.size();
+        entries.remove(me.getKey(), e);
+        moved++;
+      }
+    }
+    return moved;
+  }
+
+  private static EvictedBudgets.Packed pack(Terms t, State s) {
+    String[] names = new String[0];
+    long[] costs = new long[0];
+    if (s.models != null) {
+      java.util.List<String> n = new java.util.ArrayList<>();
+      java.util.List<Long> c = new java.util.ArrayList<>();
+      for (Map.Entry<String, AtomicLong> m : s.models.entrySet()) {
+        long v = m.getValue().getAndSet(SEALED);
+        if (v != SEALED) {
+          n.add(m.getKey());
+          c.add(v);
+        }
+      }
+      names = n.toArray(names);
+      costs = c.stream().mapToLong(Long::longValue).toArray();
+    }
+    return new EvictedBudgets.Packed(t.limit, t.duration, t.createdNanos, s.spent, s.periodStart, s.nextReset,
+        names, costs);
+  }
+
+  private Entry unpack(EvictedBudgets.Packed p) {
+    ConcurrentHashMap<String, AtomicLong> m = null;
+    if (p.models.length > 0) {
+      m = new ConcurrentHashMap<>(p.models.length);
+      for (int i = 0; i < p.models.length; i++) {
+        m.put(modelName(p.models[i]), new AtomicLong(p.costs[i]));
+      }
+    }
+    Entry e = new Entry(new Terms(p.limit, p.duration, p.createdNanos),
+        new Idle(p.spent, 0, p.periodStart, p.nextReset, m)); // not used yet: may go at the next sweep
+    return e;
+  }
+
+  /**
+   * The slow path of a miss: under the eviction lock, the key's live entry, else its evicted budget
+   * moved back into {@link #entries} exactly as it was packed, else {@code fresh} put there (null:
+   * none). Never returns an evicted entry: the sweep removes one before it lets go of the lock.
+   */
+  private Entry rehydrate(String key, Entry fresh) {
+    if (!evicts) {
+      if (fresh == null) {
+        return entries.get(key);
+      }
+      Entry had = entries.putIfAbsent(key, fresh);
+      return had != null ? had : fresh;
+    }
+    synchronized (evicted) {
+      Entry e = entries.get(key);
+      if (e != null) {
+        return e;
+      }
+      EvictedBudgets.Packed p = evicted.size() == 0 ? null : evicted.take(key);
+      if (p != null) {
+        e = unpack(p);
+      } else if (fresh != null) {
+        e = fresh;
+      } else {
+        return null;
+      }
+      entries.put(key, e);
+      evictedCount = evicted.size();
+      return e;
+    }
+  }
+
+  /** The key's entry for reading or changing; null when it has none. May be one being evicted. */
+  private Entry lookup(String key) {
+    Entry e = entries.get(key);
+    return e != null || !evicts ? e : rehydrate(key, null);
+  }
+
+  /** The key's entry, created without a limit when it has none. May be one being evicted. */
+  private Entry lookupOrCreate(String key, Instant now) {
+    Entry e = entries.get(key);
+    return e != null ? e : rehydrate(key, newEntry(key, Terms.NO_LIMIT, null, now, now));
+  }
+
+  /**
+   * Books {@code amount} under {@code model} in {@code models}, the map of the period that started
+   * at {@code periodStart} that {@code e}'s settle just installed. If the sweep evicted {@code e}
+   * meanwhile, whichever of the two seals a cost first takes it: the sweep into the packed copy, or
+   * this call, which books what it took into the re-hydrated entry. So every amount is counted once.
+   */
+  private void bookModel(Entry e, String key, ConcurrentHashMap<String, AtomicLong> models, long periodStart,
+      String model, long amount) {
+    AtomicLong cost = models.get(model);
+    if (cost == null) {
+      cost = models.computeIfAbsent(modelName(model), m -> new AtomicLong());
+    }
+    if (!evicts) {
+      cost.addAndGet(amount);
+      return;
+    }
+    long v;
+    do {
+      v = cost.get();
+      if (v == SEALED) {
+        handOver(key, periodStart, model, amount);
+        return;
+      }
+    } while (!cost.compareAndSet(v, v + amount));
+    if (e.state == EVICTED) {
+      long taken = cost.getAndSet(SEALED);
+      if (taken != SEALED) {
+        handOver(key, periodStart, model, taken);
+      }
+    }
+  }
+
+  private void handOver(String key, long periodStart, String model, long amount) {
+    while (true) {
+      Entry live = rehydrate(key, null);
+      if (live == null) {
+        return; // cannot happen: an evicted key is packed until re-hydrated
+      }
+      State s = live.state;
+      if (s == EVICTED) {
+        continue;
+      }
+      if (s.periodStart != periodStart) {
+        return; // that period was reset meanwhile and its breakdown with it, as without eviction
+      }
+      if (s.models == null && !live.cas(s, new State(s.spent, s.reserved, s.periodStart, s.nextReset,
+          new ConcurrentHashMap<>(2)))) {
+        continue;
+      }
+      State now = live.state;
+      if (now == EVICTED || now.periodStart != periodStart || now.models == null) {
+        continue;
+      }
+      bookModel(live, key, now.models, periodStart, model, amount);
+      return;
+    }
   }
 
   ZoneId zone() {
@@ -381,17 +647,48 @@ final class Ledger {
     return mutations.sum();
   }
 
+  /**
+   * The key's live entry, re-hydrating an evicted one; null when it has none. For callers that
+   * exclude the sweep (LedgerSync under the local store's flush lock).
+   */
   Entry entry(String key) {
-    return entries.get(key);
+    Entry e = entries.get(key);
+    return e != null && e.state != EVICTED ? e : rehydrate(key, null);
   }
 
-  /** Every entry with its key. */
-  Set<Map.Entry<String, Entry>> entries() {
-    return entries.entrySet();
+  /** What persistence writes for every budget, evicted ones included, without re-hydrating them. */
+  Map<String, StoredBudget> storedBudgets() {
+    Map<String, StoredBudget> out = new HashMap<>();
+    if (!evicts) {
+      entries.forEach((k, e) -> out.put(k, e.stored()));
+      return out;
+    }
+    synchronized (evicted) {
+      entries.forEach((k, e) -> out.put(k, e.stored()));
+      evicted.forEach((k, p) -> out.put(k, storedOf(p)));
+    }
+    return out;
+  }
+
+  private StoredBudget storedOf(EvictedBudgets.Packed p) {
+    Map<String, Long> models = new HashMap<>();
+    for (int i = 0; i < p.models.length; i++) {
+      models.put(p.models[i], p.costs[i]);
+    }
+    return new StoredBudget(p.limit, p.duration, Instant.ofEpochSecond(0, p.createdNanos),
+        Instant.ofEpochMilli(p.periodStart), p.spent, models);
   }
 
   Set<String> keys() {
-    return Collections.unmodifiableSet(entries.keySet());
+    if (!evicts) {
+      return Collections.unmodifiableSet(entries.keySet());
+    }
+    java.util.HashSet<String> all = new java.util.HashSet<>();
+    synchronized (evicted) {
+      all.addAll(entries.keySet());
+      evicted.forEachKey(all::add);
+    }
+    return Collections.unmodifiableSet(all);
   }
 
   long newReservationId() {
@@ -408,19 +705,23 @@ final class Ledger {
     }
     Entry[] held = null;
     for (int i = 0; i < keys.length; i++) {
-      Entry e = keys[i] == null ? null : entries.get(keys[i]);
+      Entry e = keys[i] == null ? null : lookup(keys[i]);
       if (e == null) {
         continue;
       }
       ReserveResult refused = e.tryReserve(keys[i], amount, t);
+      while (refused == MOVED) {
+        e = rehydrate(keys[i], null);
+        refused = e.tryReserve(keys[i], amount, t);
+      }
       if (refused == ReserveResult.OK) {
         continue;
       }
       if (refused != null) {
         if (held != null) {
-          for (Entry h : held) {
-            if (h != null) {
-              h.settle(amount, 0, null, t);
+          for (int j = 0; j < held.length; j++) {
+            if (held[j] != null) {
+              held[j].settle(keys[j], amount, 0, null, t); // holds something, so it is not evicted
             }
           }
         }
@@ -459,14 +760,17 @@ final class Ledger {
       if (key == null) {
         continue;
       }
-      // entries are never replaced or removed, so the entry held is the key's entry now
+      // An entry is replaced only after eviction, which never takes one that holds anything: the
+      // entry held is the key's entry now, unless this hold was of nothing (amount 0).
       Entry held = release && h.held != null ? h.held[i] : null;
-      Entry e = held != null ? held : entries.get(key);
-      if (e == null && actual != 0) {
-        e = entries.computeIfAbsent(key, k -> newEntry(k, Terms.NO_LIMIT, null, now, now));
+      if (held == null && actual == 0) {
+        continue;
       }
-      if (e != null && (held != null || actual != 0)) {
-        e.settle(held == null ? 0 : h.amount, actual, model, t);
+      Entry e = held != null ? held : lookupOrCreate(key, now);
+      if (!e.settle(key, held == null ? 0 : h.amount, actual, model, t) && actual != 0) {
+        do {
+          e = rehydrate(key, newEntry(key, Terms.NO_LIMIT, null, now, now));
+        } while (!e.settle(key, 0, actual, model, t));
       }
     }
     return true;
@@ -482,7 +786,10 @@ final class Ledger {
     long t = now.toEpochMilli();
     for (String key : keys) {
       if (key != null) {
-        entries.computeIfAbsent(key, k -> newEntry(k, Terms.NO_LIMIT, null, now, now)).settle(0, actual, model, t);
+        Entry e = lookupOrCreate(key, now);
+        while (!e.settle(key, 0, actual, model, t)) {
+          e = rehydrate(key, newEntry(key, Terms.NO_LIMIT, null, now, now));
+        }
       }
     }
   }
@@ -509,9 +816,9 @@ final class Ledger {
         released++;
         first = first == null ? h : first;
         if (h.held != null) {
-          for (Entry e : h.held) {
-            if (e != null) {
-              e.settle(h.amount, 0, null, now);
+          for (int i = 0; i < h.held.length; i++) {
+            if (h.held[i] != null) {
+              h.held[i].settle(h.keys[i], h.amount, 0, null, now); // false only for a hold of nothing
             }
           }
         }
@@ -542,35 +849,92 @@ final class Ledger {
     if (now.toEpochMilli() >= nextLeaseCheck) {
       expireLeases(now.toEpochMilli());
     }
+    long t = now.toEpochMilli();
     Entry e = entries.get(key);
-    return e == null ? Optional.empty() : Optional.of(e.snapshot(key, now.toEpochMilli()));
+    while (true) {
+      if (e != null) {
+        BudgetSnapshot s = e.snapshot(key, t);
+        if (s != null) {
+          return Optional.of(s);
+        }
+      } else if (!evicts) {
+        return Optional.empty();
+      }
+      synchronized (evicted) {
+        e = entries.get(key);
+        if (e == null) {
+          // read from the packed copy, not re-hydrated: listing every user must not undo eviction
+          EvictedBudgets.Packed p = evicted.get(key);
+          return p == null ? Optional.empty() : Optional.of(resetIfDue(key, p, t).snapshot(key, t));
+        }
+      }
+    }
+  }
+
+  /**
+   * An unlisted entry with {@code key}'s evicted budget, after applying (to the packed copy too) a
+   * reset that fell due, as {@link Entry#current} does to a live one. Under the eviction lock.
+   */
+  private Entry resetIfDue(String key, EvictedBudgets.Packed p, long now) {
+    Entry e = unpack(p);
+    State before = e.state;
+    State after = e.current(now);
+    if (after != before) {
+      if (after.spent == 0 && after.models == null) {
+        evicted.resetPeriod(key, after.periodStart, after.nextReset);
+      } else {
+        evicted.take(key);
+        evicted.put(key, pack(e.terms, after));
+      }
+    }
+    return e;
   }
 
   void putBudget(String key, long limit, BudgetDuration duration, Instant createdAt, Instant now) {
-    Entry existing = entries.putIfAbsent(key, newEntry(key, limit, duration, createdAt, now));
-    if (existing != null) {
-      Terms old = existing.terms;
-      existing.terms = Terms.of(limit, duration, old.createdAt());
-      if (!Objects.equals(old.duration, duration)) {
-        State s;
-        do {
-          s = existing.state;
-        } while (!existing.cas(s, retime(s, duration, old.createdAt())));
+    Entry fresh = newEntry(key, limit, duration, createdAt, now);
+    Entry e = entries.get(key);
+    if (e == null) {
+      e = rehydrate(key, fresh);
+    }
+    BudgetDuration before = e.terms.duration;
+    while (e != fresh) {
+      Terms old = e.terms;
+      e.terms = Terms.of(limit, duration, old.createdAt());
+      // Done once the state is seen live after the terms were written (or retimed by CAS): then a
+      // sweep tombstones it later and reads these terms. Seen evicted: do it again on the key's entry.
+      State s = e.state;
+      if (!Objects.equals(before, duration)) {
+        while (s != EVICTED && !e.cas(s, retime(s, duration, old.createdAt()))) {
+          s = e.state;
+        }
       }
+      if (s != EVICTED) {
+        break;
+      }
+      e = rehydrate(key, fresh);
     }
     mutations.increment();
   }
 
-  /** True when {@code key} has a budget here. */
+  /** True when {@code key} has a budget here, evicted or not. */
   boolean contains(String key) {
-    return entries.containsKey(key);
+    if (entries.containsKey(key)) {
+      return true;
+    }
+    if (!evicts) {
+      return false;
+    }
+    synchronized (evicted) {
+      return entries.containsKey(key) || evicted.contains(key);
+    }
   }
 
   boolean putBudgetIfAbsent(String key, long limit, BudgetDuration duration, Instant createdAt, Instant now) {
-    if (entries.containsKey(key)) {
+    if (contains(key)) {
       return false;
     }
-    boolean created = entries.putIfAbsent(key, newEntry(key, limit, duration, createdAt, now)) == null;
+    Entry fresh = newEntry(key, limit, duration, createdAt, now);
+    boolean created = rehydrate(key, fresh) == fresh;
     if (created) {
       mutations.increment();
     }
@@ -579,7 +943,7 @@ final class Ledger {
 
   /** Loads a persisted entry unless {@code key} already has one; true when it did. */
   boolean restoreIfAbsent(String key, StoredBudget b) {
-    if (entries.containsKey(key)) {
+    if (contains(key)) {
       return false;
     }
     ConcurrentHashMap<String, AtomicLong> m = null;
@@ -588,10 +952,10 @@ final class Ledger {
       b.models().forEach((k, v) -> loaded.put(modelName(k), new AtomicLong(v)));
       m = loaded;
     }
-    State initial = new State(b.spent(), 0, b.periodStart().toEpochMilli(),
-        nextResetAfter(b.periodStart(), b.duration(), b.createdAt()), m);
-    boolean added = entries.putIfAbsent(key,
-        new Entry(Terms.of(b.limit(), b.duration(), b.createdAt()), initial)) == null;
+    State initial = new Idle(b.spent(), 0, b.periodStart().toEpochMilli(),
+        nextResetAfter(b.periodStart(), b.duration(), b.createdAt()), m); // loaded, not used: may go at the first sweep
+    Entry fresh = new Entry(Terms.of(b.limit(), b.duration(), b.createdAt()), initial);
+    boolean added = rehydrate(key, fresh) == fresh;
     if (added) {
       mutations.increment();
     }
@@ -599,9 +963,9 @@ final class Ledger {
   }
 
   void resetCost(String key, Instant now) {
-    Entry e = entries.get(key);
-    if (e != null) {
-      e.resetNow(now.toEpochMilli());
+    Entry e = lookup(key);
+    while (e != null && !e.resetNow(now.toEpochMilli())) {
+      e = rehydrate(key, null);
     }
   }
 
@@ -612,6 +976,21 @@ final class Ledger {
     }
     for (Entry e : entries.values()) {
       e.current(t);
+    }
+    if (evicts) {
+      // evicted budgets reset in their packed form, so the file and a snapshot show the new period
+      // as they would without eviction, and nothing is re-hydrated
+      synchronized (evicted) {
+        java.util.List<String> due = new java.util.ArrayList<>();
+        evicted.forEach((k, p) -> {
+          if (t >= p.nextReset) {
+            due.add(k);
+          }
+        });
+        for (String k : due) {
+          resetIfDue(k, evicted.get(k), t);
+        }
+      }
     }
   }
 
@@ -637,8 +1016,8 @@ final class Ledger {
     return periodFrom(start, s.reserved, duration, terms.createdAt());
   }
 
-  private State freshState(long reserved, BudgetDuration duration, long now) {
-    return periodFrom(Instant.ofEpochMilli(now), reserved, duration, null);
+  private State freshState(State s, BudgetDuration duration, long now) {
+    return periodFrom(Instant.ofEpochMilli(now), s.reserved, duration, null);
   }
 
   private State periodFrom(Instant start, long reserved, BudgetDuration duration, Instant anchor) {

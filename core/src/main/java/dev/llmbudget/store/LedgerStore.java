@@ -16,7 +16,20 @@ abstract class LedgerStore implements BudgetStore {
   final Ledger ledger;
 
   LedgerStore(ZoneId zone) {
-    this.ledger = new Ledger(zone);
+    this(zone, false);
+  }
+
+  /** {@code evicts}: whether the store will sweep idle budgets out of the live map (see {@link Ledger#evictIdle}). */
+  LedgerStore(ZoneId zone, boolean evicts) {
+    this.ledger = new Ledger(zone, evicts);
+  }
+
+  /** Whether {@code idleAfter} asks for eviction: null and zero do not. */
+  static boolean evicts(java.time.Duration idleAfter) {
+    if (idleAfter != null && idleAfter.isNegative()) {
+      throw new IllegalArgumentException("evict_idle_after must not be negative, was " + idleAfter);
+    }
+    return idleAfter != null && !idleAfter.isZero();
   }
 
   @Override

@@ -82,11 +82,7 @@ final class LedgerSync {
 
   /** The ledger as it should be written now; call {@link #written} once the write has succeeded. */
   Map<String, StoredBudget> export(Ledger ledger) {
-    Map<String, StoredBudget> out = new HashMap<>();
-    for (Map.Entry<String, Ledger.Entry> e : ledger.entries()) {
-      out.put(e.getKey(), e.getValue().stored());
-    }
-    return out;
+    return ledger.storedBudgets();
   }
 
   /**

@@ -57,6 +57,9 @@ public final class LocalFileStore extends LedgerStore {
   private long syncedLength = -1;
   private int syncedCrc;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Idle time after which a budget is packed out of the live map; 0: never. */
+  private final long evictIdleMillis;
+  private volatile long nextSweep;
 
   /** A store on {@code file} in UTC that flushes at most every second. */
   public LocalFileStore(Path file) {
@@ -70,11 +73,24 @@ public final class LocalFileStore extends LedgerStore {
    * @throws BudgetStoreException when the file cannot be read or is not a valid user dict
    */
   public LocalFileStore(Path file, ZoneId zone, Duration flushInterval) {
-    this(file, zone, flushInterval, Clock.system(zone));
+    this(file, zone, flushInterval, Duration.ZERO);
+  }
+
+  /**
+   * As above, and on the flush thread packs budgets unused for {@code evictIdleAfter} to twice that
+   * (holding no reservation) out of the live map; they stay in the file and are unpacked on next use. Zero: never.
+   */
+  public LocalFileStore(Path file, ZoneId zone, Duration flushInterval, Duration evictIdleAfter) {
+    this(file, zone, flushInterval, evictIdleAfter, Clock.system(zone));
   }
 
   LocalFileStore(Path file, ZoneId zone, Duration flushInterval, Clock clock) {
-    super(zone);
+    this(file, zone, flushInterval, Duration.ZERO, clock);
+  }
+
+  LocalFileStore(Path file, ZoneId zone, Duration flushInterval, Duration evictIdleAfter, Clock clock) {
+    super(zone, evicts(evictIdleAfter));
+    this.evictIdleMillis = evicts(evictIdleAfter) ? evictIdleAfter.toMillis() : 0;
     this.file = file.toAbsolutePath().normalize();
     this.lockFile = this.file.resolveSibling("." + this.file.getFileName() + ".lock");
     this.legacyLockFile = this.file.resolveSibling(this.file.getFileName() + ".lock");
@@ -90,7 +106,14 @@ public final class LocalFileStore extends LedgerStore {
       }
       flushedCount = ledger.mutationCount();
     }
-    flusher = new PeriodicFlusher(describe(), flushInterval, this::isDirty, this::flushAndPace);
+    flusher = evictIdleMillis == 0
+        ? new PeriodicFlusher(describe(), flushInterval, this::isDirty, this::flushAndPace)
+        : new PeriodicFlusher(describe(), flushInterval, () -> isDirty() || clock.millis() >= nextSweep,
+            () -> {
+              long pace = isDirty() ? flushAndPace() : 0;
+              evictIdle();
+              return pace;
+            });
     ExitFlush.register(this);
   }
 
@@ -227,6 +250,21 @@ public final class LocalFileStore extends LedgerStore {
       flush();
     } finally {
       ExitFlush.unregister(this);
+    }
+  }
+
+  /**
+   * Packs idle budgets out of the live map when a sweep is due; returns how many. Under the flush
+   * lock, so it never runs beside a merge of other JVMs' spend, which changes entries directly.
+   */
+  int evictIdle() {
+    long now = clock.millis();
+    if (evictIdleMillis == 0 || now < nextSweep) {
+      return 0;
+    }
+    synchronized (flushLock) {
+      nextSweep = now + evictIdleMillis; // marked at one sweep, evicted at the next if unused in between
+      return ledger.evictIdle();
     }
   }
 

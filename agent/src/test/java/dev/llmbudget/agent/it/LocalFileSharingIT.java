@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.llmbudget.testkit.ChildJvm;
 import dev.llmbudget.testkit.FakeLlmServer;
+import java.math.BigDecimal;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,5 +69,33 @@ class LocalFileSharingIT {
     assertThat(Files.getPosixFilePermissions(file)).isEqualTo(groupWritable);
     assertThat(Files.getPosixFilePermissions(dir.resolve(".user_cost.json.lock"))).isEqualTo(groupWritable);
     assertThat(dir.resolve("user_cost.json.lock")).doesNotExist();
+  }
+
+  /**
+   * Issue 14: idle users evicted from memory (store.evict_idle_after) keep their budget and spend.
+   * bob is loaded from the file and never used, so the first sweep packs him away; alice is packed
+   * while the app sleeps (idle 1 s: a sweep every second marks her, the next evicts her). Both
+   * then behave as if never evicted.
+   */
+  @Test
+  void anEvictedUsersBudgetAndSpendStillHold(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("user_cost.json"),
+        "{\"alice\": {\"total_budget\": 10, \"current_cost\": 3, \"model_cost\": {\"m\": 3}},"
+            + " \"bob\": {\"total_budget\": 1, \"current_cost\": 1}}");
+    try (FakeLlmServer llm = FakeLlmServer.start()) {
+      ChildJvm.Result r = new ChildJvm()
+          .agentArgs("store=local,store.path=" + file + ",store.flush_interval=100ms,store.evict_idle_after=1s")
+          .run(SdkApp.class.getName(), "openai", llm.baseUrl(), "100",
+              "sync@alice", "sleep:6000", "why@bob", "sync@alice");
+      assertThat(r.exitCode()).as(r.output()).isZero();
+      assertThat(r.step("sync@alice")).isEqualTo("OK");
+      assertThat(r.step("why@bob")).isEqualTo("LLM budget of user 'bob' is used up: spent $1 of $1");
+      // $global (evicted and re-hydrated too) saw both calls: alice has her $3 from the file plus all of it
+      assertThat(r.spent("global")).isPositive();
+      assertThat(r.spent("alice")).isEqualByComparingTo(new BigDecimal(3).add(r.spent("global")));
+      assertThat(r.output().split("STEP sync@alice OK", -1)).as("both of alice's calls went out").hasSize(3);
+    }
+    String saved = Files.readString(file);
+    assertThat(saved).contains("\"bob\"").contains("\"m\"");
   }
 }
