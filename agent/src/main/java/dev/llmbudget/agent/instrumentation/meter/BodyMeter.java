@@ -34,6 +34,8 @@ public final class BodyMeter {
   private static final byte JSON = 1;
   private static final byte EVENTS = 2;
   private static final byte OVERFLOW = 3;
+  /** A JSON answer whose usage was read in place from the read that held it whole; the rest is ignored. */
+  private static final byte READ = 4;
 
   private final MeteredCall call;
   private final ChunkReader reader;
@@ -117,8 +119,13 @@ public final class BodyMeter {
           return;
         }
         kind = bytes[i] == '{' || bytes[i] == '[' ? JSON : EVENTS;
+        if (kind == JSON && readWhole(bytes, i, end)) {
+          return;
+        }
       }
-      if (kind == OVERFLOW) {
+      if (kind == READ) {
+        return;
+      } else if (kind == OVERFLOW) {
         unkept += end - i;
       } else {
         scan(bytes, i, end);
@@ -129,6 +136,29 @@ public final class BodyMeter {
       kind = OVERFLOW;
       buf = null;
     }
+  }
+
+  /**
+   * Reads the usage of a JSON answer that this first read holds whole, while the bytes are still
+   * the SDK's to give (a short answer usually comes in one read); nothing is copied. {@code false}
+   * when the read ends before the answer does, or the answer needs the parser or reports no usage:
+   * it is then kept as a skeleton and read at the end, as any other.
+   */
+  private boolean readWhole(byte[] bytes, int from, int end) {
+    int last = end - 1;
+    while (last > from && Character.isWhitespace(bytes[last])) {
+      last--;
+    }
+    if (bytes[last] != '}') {
+      return false; // a read that ends inside the answer rarely ends on a brace: not worth a pass
+    }
+    Usage reported = UsageBytes.read(bytes, from, last + 1, reader.model());
+    if (reported == null) {
+      return false;
+    }
+    reader.reported(reported);
+    kind = READ;
+    return true;
   }
 
   /**
