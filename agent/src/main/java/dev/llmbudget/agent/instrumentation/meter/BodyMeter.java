@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 /**
  * Reads the usage of one response from its bytes as they flow past and settles its call once, at
  * the end of the body or when it is closed. A body that starts with {@code {} or {@code [} is one
- * JSON document, parsed at its end; anything else is read as server-sent events, line by line,
+ * JSON document, read in place when its first read holds it whole, else parsed at its end; anything else is read as server-sent events, line by line,
  * keeping only the {@code data:} lines. The kind is told by the first byte, so the error body of a
  * streaming call is read as the JSON it is.
  *
