@@ -144,20 +144,39 @@ public final class BudgetEngine {
 
   /** {@link #cost(Usage, String)} in picodollars, rounded up as {@link Picodollars#of} rounds. */
   long costPicos(Usage usage, String reservedModel) {
-    if (reservedModel != null && !reservedModel.equals(usage.model())
-        && usage.model() != null && prices.get().resolve(usage.model()).isEmpty()) {
+    String model = usage.model();
+    // one lookup of the answer's model: the reserved model's price is looked up only when it lacks one
+    ModelPrice price = model == null ? null : prices.get().resolve(model).orElse(null);
+    if (price == null && reservedModel != null && model != null && !reservedModel.equals(model)) {
       ModelPrice fallback = prices.get().resolve(reservedModel).orElse(null);
       if (fallback != null) {
         return fallback.costPicos(usage);
       }
     }
-    ModelPrice price = priceOf(usage.model());
-    return price == null ? 0 : price.costPicos(usage);
+    if (price == null) {
+      onUnknown(model);
+      return 0;
+    }
+    return price.costPicos(usage);
   }
 
   /** What this engine reserves for an uncapped call's output. */
   public OutputReserve outputReserve() {
     return outputReserve;
+  }
+
+  /**
+   * Commits {@code usage} on {@code reservation} and returns the charge in picodollars; for one of
+   * this engine's reservations without making the charge a {@link BigDecimal} (the agent's per-call path).
+   */
+  public static long commitPicos(Reservation reservation, Usage usage) {
+    return reservation instanceof Held ? ((Held) reservation).commitPicos(usage)
+        : Picodollars.of(reservation.commit(usage));
+  }
+
+  /** The amount {@code reservation} holds, in picodollars. */
+  public static long amountPicos(Reservation reservation) {
+    return reservation instanceof Held ? ((Held) reservation).amount : Picodollars.of(reservation.amount());
   }
 
   /** Reserves {@code amount} for {@code user} (and the global budget), or throws {@link BudgetExceededError}. */
@@ -232,7 +251,8 @@ public final class BudgetEngine {
   public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
       int messages, long maxOutputTokens, boolean canRewrite) {
     ModelPrice price = priceOf(model);
-    String[] keys = keysFor(user);
+    Instant now = clock.instant();
+    String[] keys = keysFor(user, now);
     long requested = Math.max(0, maxOutputTokens);
     if (price == null) {
       return new CallReservation(reserveKeys(keys, user, 0, model, null), requested, false);
@@ -243,7 +263,6 @@ public final class BudgetEngine {
     long overhead = messages <= 0 ? 0 : (long) messages * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
     long bound = Math.max(0, promptBound) + overhead;
     long boundCost = boundCost(price, bound, output);
-    Instant now = clock.instant();
     Held fits = tryReserve(keys, user, boundCost, model, now);
     if (fits != null) {
       return new CallReservation(fits, output, addCap);
@@ -398,12 +417,17 @@ public final class BudgetEngine {
 
   /** The budget keys a call by {@code user} is checked against; creates the user's default budget if configured. */
   public String[] keysFor(String user) {
+    return keysFor(user, null);
+  }
+
+  /** As {@link #keysFor(String)}, with the instant the call already read ({@code null}: read one if needed). */
+  private String[] keysFor(String user, Instant now) {
     if (user == null) {
       return new String[] {BudgetStore.GLOBAL_KEY};
     }
     UserIds.check(user);
     if (userDefaultBudget != null) {
-      store.putBudgetIfAbsent(user, userDefaultBudget, userDefaultDuration, clock.instant());
+      store.putBudgetIfAbsent(user, userDefaultBudget, userDefaultDuration, now != null ? now : clock.instant());
     }
     return new String[] {BudgetStore.GLOBAL_KEY, user};
   }
@@ -464,26 +488,30 @@ public final class BudgetEngine {
 
     @Override
     public BigDecimal commit(Usage usage) {
-      BigDecimal cost;
+      return Picodollars.toDollars(commitPicos(usage));
+    }
+
+    /** As {@link #commit(Usage)}, returning the charge in picodollars: no dollars made to be converted back. */
+    long commitPicos(Usage usage) {
+      long pico;
       Usage booked = usage;
       try {
-        cost = engine.cost(usage, model);
+        pico = engine.costPicos(usage, model);
       } catch (RuntimeException e) {
         // the call was answered, so it is paid for: what it held is the safe bound of its cost
         Log.warnOnce("price-failed:" + e.getClass().getName(), "llm-budget: could not price an answered call of '"
             + usage.model() + "' (" + e.getMessage() + "); it is charged what it reserved, $"
             + Picodollars.toDollars(amount).toPlainString() + ", marked estimated", e);
-        cost = Picodollars.toDollars(amount);
+        pico = amount;
         booked = usage.asEstimated();
       }
-      long pico = Picodollars.of(cost);
       if (settle(pico, booked.model(), booked)) {
         CallCounters.metered(booked.estimated());
         // the model the call asked for: what OpenTelemetry's gen_ai.request.model means
         UsageCounters.record(engine, user, model != null ? model : usage.model(), usage.promptTokens(),
             usage.outputTokens(), pico);
       }
-      return cost;
+      return pico;
     }
 
     @Override

@@ -75,8 +75,14 @@ public final class UsageBytes {
   /** Returned by a step that met something this reader does not read exactly. */
   private static final int GIVE_UP = -1;
 
-  private final byte[] b;
-  private final int end;
+  /**
+   * One reader per thread, reused: its counts array alone was half of what reading an answer
+   * allocated. {@link #read} does not call out, so a thread never needs two at once.
+   */
+  private static final ThreadLocal<UsageBytes> READERS = ThreadLocal.withInitial(UsageBytes::new);
+
+  private byte[] b;
+  private int end;
   private final long[] values = new long[NUMBERS];
   /** Slots named so far, and those of them whose value was an object. */
   private long seen;
@@ -86,28 +92,41 @@ public final class UsageBytes {
   private int versionFrom = -1;
   private int versionTo;
 
-  private UsageBytes(byte[] b, int end) {
-    this.b = b;
-    this.end = end;
-  }
+  private UsageBytes() {}
 
   /**
    * The usage in the JSON object {@code b[from, to)}, as {@link UsageJson#fromResponse} would read
    * it from its tree; {@code null} when it reports none or when only a parser can tell.
    */
   public static Usage read(byte[] b, int from, int to, String fallbackModel) {
-    UsageBytes r = new UsageBytes(b, to);
-    int i = r.space(from);
-    if (i >= to || b[i] != '{' || r.members(i, ROOT_NAMES, ROOT_SLOTS) == GIVE_UP) {
-      return null;
+    UsageBytes r = READERS.get();
+    r.b = b;
+    r.end = to;
+    try {
+      int i = r.space(from);
+      if (i >= to || b[i] != '{' || r.members(i, ROOT_NAMES, ROOT_SLOTS) == GIVE_UP) {
+        return null;
+      }
+      return r.usage(fallbackModel);
+    } finally {
+      r.clear();
     }
-    return r.usage(fallbackModel);
+  }
+
+  /** Forgets the answer: its bytes are the caller's, and the next read starts from nothing. */
+  private void clear() {
+    b = null;
+    java.util.Arrays.fill(values, 0);
+    seen = 0;
+    objects = 0;
+    modelFrom = -1;
+    versionFrom = -1;
   }
 
   private Usage usage(String fallbackModel) {
-    String model = text(modelFrom, modelTo);
+    String model = text(modelFrom, modelTo, fallbackModel);
     if (model == null) {
-      model = text(versionFrom, versionTo);
+      model = text(versionFrom, versionTo, fallbackModel);
     }
     if (model == null) {
       model = fallbackModel;
@@ -152,10 +171,22 @@ public final class UsageBytes {
     return (objects & (1L << slot)) != 0;
   }
 
-  /** A non-blank string value as {@code UsageJson.text} takes it, else {@code null}. */
-  private String text(int from, int to) {
+  /**
+   * A non-blank string value as {@code UsageJson.text} takes it, else {@code null}; {@code same}
+   * itself when the value spells it (the answer names the model the call asked for), not a copy.
+   */
+  private String text(int from, int to, String same) {
     if (from < 0) {
       return null;
+    }
+    if (same != null && same.length() == to - from) {
+      int k = 0;
+      while (k < to - from && b[from + k] == same.charAt(k)) {
+        k++;
+      }
+      if (k == to - from && !same.isBlank()) {
+        return same;
+      }
     }
     String s = new String(b, from, to - from, StandardCharsets.ISO_8859_1); // ASCII only, checked
     return s.isBlank() ? null : s;

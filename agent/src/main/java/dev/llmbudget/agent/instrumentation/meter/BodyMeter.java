@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 /**
  * Reads the usage of one response from its bytes as they flow past and settles its call once, at
  * the end of the body or when it is closed. A body that starts with {@code {} or {@code [} is one
- * JSON document, parsed at its end; anything else is read as server-sent events, line by line,
+ * JSON document, read in place when its first read holds it whole, else parsed at its end; anything else is read as server-sent events, line by line,
  * keeping only the {@code data:} lines. The kind is told by the first byte, so the error body of a
  * streaming call is read as the JSON it is.
  *
@@ -34,6 +34,8 @@ public final class BodyMeter {
   private static final byte JSON = 1;
   private static final byte EVENTS = 2;
   private static final byte OVERFLOW = 3;
+  /** A JSON answer whose usage was read in place from the read that held it whole; the rest is ignored. */
+  private static final byte READ = 4;
 
   private final MeteredCall call;
   private final ChunkReader reader;
@@ -117,8 +119,13 @@ public final class BodyMeter {
           return;
         }
         kind = bytes[i] == '{' || bytes[i] == '[' ? JSON : EVENTS;
+        if (kind == JSON && readWhole(bytes, i, end)) {
+          return;
+        }
       }
-      if (kind == OVERFLOW) {
+      if (kind == READ) {
+        return;
+      } else if (kind == OVERFLOW) {
         unkept += end - i;
       } else {
         scan(bytes, i, end);
@@ -129,6 +136,29 @@ public final class BodyMeter {
       kind = OVERFLOW;
       buf = null;
     }
+  }
+
+  /**
+   * Reads the usage of a JSON answer that this first read holds whole, while the bytes are still
+   * the SDK's to give (a short answer usually comes in one read); nothing is copied. {@code false}
+   * when the read ends before the answer does, or the answer needs the parser or reports no usage:
+   * it is then kept as a skeleton and read at the end, as any other.
+   */
+  private boolean readWhole(byte[] bytes, int from, int end) {
+    int last = end - 1;
+    while (last > from && Character.isWhitespace(bytes[last])) {
+      last--;
+    }
+    if (bytes[last] != '}') {
+      return false; // a read that ends inside the answer rarely ends on a brace: not worth a pass
+    }
+    Usage reported = UsageBytes.read(bytes, from, last + 1, reader.model());
+    if (reported == null) {
+      return false;
+    }
+    reader.reported(reported);
+    kind = READ;
+    return true;
   }
 
   /**

@@ -268,10 +268,12 @@ public final class MeteredCall {
       return;
     }
     try {
-      java.math.BigDecimal charged = reservation.commit(usage);
-      if (CHECK_RESERVATIONS && charged.compareTo(reservation.amount()) > 0) {
+      // in picodollars: the charge is not made a BigDecimal only to be compared
+      long charged = BudgetEngine.commitPicos(reservation, usage);
+      if (CHECK_RESERVATIONS && charged > BudgetEngine.amountPicos(reservation)) {
         System.out.println("LLMBUDGET RESERVATION EXCEEDED reserved=" + reservation.amount().toPlainString()
-            + " charged=" + charged.toPlainString() + " usage=" + usage + " request=" + request.model()
+            + " charged=" + dev.llmbudget.store.Picodollars.toDollars(charged).toPlainString() + " usage=" + usage
+            + " request=" + request.model()
             + " maxOutputTokens=" + request.maxOutputTokens() + " capToSend=" + capToSend);
       }
     } catch (Throwable t) {
