@@ -485,6 +485,9 @@ final class Ledger {
         e.cas(s, new Idle(s)); // failing means it was just used: it stays unmarked
         continue;
       }
+      if (!EvictedBudgets.packable(me.getKey())) {
+        continue;
+      }
       synchronized (evicted) {
         if (!e.cas(s, EVICTED)) {
           continue; // used meanwhile

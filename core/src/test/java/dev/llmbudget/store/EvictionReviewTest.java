@@ -1,0 +1,62 @@
+package dev.llmbudget.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmbudget.BudgetDuration;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Regressions found by reviewing eviction (llmbudget.store.evict_idle_after) as a user whose money
+ * depends on it: each case once lost, renamed or mis-counted something an evicted user had.
+ */
+class EvictionReviewTest {
+
+  static final Instant T0 = EvictionTest.T0;
+  static final long DOLLAR = EvictionTest.DOLLAR;
+  static final Duration IDLE = EvictionTest.IDLE;
+
+  @TempDir
+  Path dir;
+
+  final EvictionTest.HandClock clock = new EvictionTest.HandClock();
+
+  LocalFileStore local(String name, Duration idle) {
+    return new LocalFileStore(dir.resolve(name + ".json"), EvictionTest.UTC, Duration.ofHours(1), idle, clock);
+  }
+
+  /**
+   * A user id with a lone surrogate (a truncated emoji, as a client may send) has no exact UTF-8
+   * form: packed as UTF-8 it came back as "u?", so get_users listed a user nobody created and the
+   * file kept two users' spend under one name, losing one of them.
+   */
+  @Test
+  void userIdsWithoutAnExactUtf8FormKeepTheirNameAndTheirSpendThroughEviction() throws Exception {
+    String high = "u\uD83D";
+    String low = "u\uDE00";
+    try (LocalFileStore evicting = local("evicting", IDLE); LocalFileStore reference = local("reference", Duration.ZERO)) {
+      for (LedgerStore s : new LedgerStore[] {evicting, reference}) {
+        s.charge(new String[] {high}, 2 * DOLLAR, "gpt-4o", T0);
+        s.charge(new String[] {low}, 3 * DOLLAR, "gpt-4o", T0);
+        s.charge(new String[] {"u?"}, 5 * DOLLAR, "gpt-4o", T0);
+      }
+      evicting.ledger.evictIdle();
+      evicting.ledger.evictIdle();
+      assertThat(new TreeSet<>(evicting.keys())).isEqualTo(new TreeSet<>(reference.keys()))
+          .containsExactlyInAnyOrder(high, low, "u?");
+      for (String k : reference.keys()) {
+        assertThat(evicting.snapshot(k, T0)).as(k).isEqualTo(reference.snapshot(k, T0));
+      }
+      // what the flush writes to the file
+      Map<String, StoredBudget> evictedFile = evicting.ledger.storedBudgets();
+      Map<String, StoredBudget> referenceFile = reference.ledger.storedBudgets();
+      assertThat(evictedFile).isEqualTo(referenceFile).hasSize(3);
+    }
+  }
+}
