@@ -485,8 +485,12 @@ final class Ledger {
         e.cas(s, new Idle(s)); // failing means it was just used: it stays unmarked
         continue;
       }
-      if (!EvictedBudgets.packable(me.getKey())) {
-        continue;
+      // Decided before the tombstone, never by putting a tombstoned state back: a settle that saw the
+      // tombstone has sealed its model cost for a hand-over, and would find that sealed counter in
+      // the restored state and hand it over for ever. Only a merge changes a creation instant, and
+      // it excludes the sweep.
+      if (e.terms.getClass() != Terms.class || !EvictedBudgets.packable(me.getKey())) {
+        continue; // a creation instant beyond 2262 does not pack
       }
       synchronized (evicted) {
         if (!e.cas(s, EVICTED)) {
@@ -494,7 +498,7 @@ final class Ledger {
         }
         Terms t = e.terms;
         if (t.getClass() != Terms.class) {
-          e.state = s; // a creation instant beyond 2262 does not pack; whoever saw the tombstone finds it live
+          e.state = unsealed(t, s); // cannot happen (above); if it did, live again with every cost taken over
           continue;
         }
         evicted.put(me.getKey(), pack(t, s));
@@ -524,6 +528,19 @@ final class Ledger {
     }
     return new EvictedBudgets.Packed(t.limit, t.duration, t.createdNanos, s.spent, s.periodStart, s.nextReset,
         names, costs);
+  }
+
+  /** {@code s} with its model costs sealed and moved to fresh counters, as a pack and unpack would. */
+  private State unsealed(Terms t, State s) {
+    EvictedBudgets.Packed p = pack(t, s);
+    ConcurrentHashMap<String, AtomicLong> m = null;
+    if (p.models.length > 0) {
+      m = new ConcurrentHashMap<>(p.models.length);
+      for (int i = 0; i < p.models.length; i++) {
+        m.put(p.models[i], new AtomicLong(p.costs[i]));
+      }
+    }
+    return new State(s.spent, s.reserved, s.periodStart, s.nextReset, s.models == null ? null : m);
   }
 
   private Entry unpack(EvictedBudgets.Packed p) {

@@ -59,4 +59,54 @@ class EvictionReviewTest {
       assertThat(evictedFile).isEqualTo(referenceFile).hasSize(3);
     }
   }
+
+  /**
+   * A budget created beyond 2262 cannot be packed; the sweep used to tombstone it first and put the
+   * state back after. A settle booking its model in that instant sealed the model's counter, found
+   * the same entry live again with the sealed counter in it, and spun for ever handing its cost over
+   * (a StackOverflowError thrown into the host's call), while the breakdown showed -$92,233 for the model.
+   */
+  @Test
+  void aBudgetThatCannotBePackedIsNeverTombstonedSoSettlesBookingModelsNeitherSpinNorCorruptIt() throws Exception {
+    Instant far = Instant.parse("2300-01-01T00:00:00Z");
+    Ledger ledger = new Ledger(EvictionTest.UTC, true);
+    ledger.putBudget("far", Ledger.Terms.NO_LIMIT, null, far, far);
+    int threads = 3;
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.LongAdder charged = new java.util.concurrent.atomic.LongAdder();
+    Thread sweeper = new Thread(() -> {
+      while (!stop.get()) {
+        ledger.evictIdle();
+      }
+    });
+    java.util.List<Throwable> escaped = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Thread[] chargers = new Thread[threads];
+    for (int i = 0; i < threads; i++) {
+      chargers[i] = new Thread(() -> {
+        while (!stop.get()) {
+          ledger.charge(new String[] {"far"}, 7, "gpt-4o", far);
+          charged.add(7);
+        }
+      });
+      chargers[i].setDaemon(true);
+      chargers[i].setUncaughtExceptionHandler((t, e) -> escaped.add(e));
+    }
+    sweeper.setDaemon(true);
+    sweeper.start();
+    for (Thread t : chargers) {
+      t.start();
+    }
+    Thread.sleep(1500);
+    stop.set(true);
+    sweeper.join(5000);
+    for (Thread t : chargers) {
+      t.join(5000);
+      assertThat(t.isAlive()).as("a charger spinning in the hand-over").isFalse();
+    }
+    assertThat(escaped).as("errors thrown into the calling threads").isEmpty();
+    BudgetSnapshot s = ledger.snapshot("far", far).orElseThrow();
+    assertThat(s.currentCost()).isEqualByComparingTo(Picodollars.toDollars(charged.sum()));
+    assertThat(s.modelCost()).containsOnlyKeys("gpt-4o");
+    assertThat(s.modelCost().get("gpt-4o")).isEqualByComparingTo(Picodollars.toDollars(charged.sum()));
+  }
 }
