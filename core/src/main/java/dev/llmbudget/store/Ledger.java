@@ -154,6 +154,9 @@ final class Ledger {
           return s; // its nextReset is Long.MIN_VALUE, so the live fast path above pays nothing for this check
         }
         State reset = resetState(s, terms, now);
+        if (s instanceof Idle) {
+          reset = new Idle(reset); // a rollover (often done by a read) is not a use: it keeps the mark
+        }
         if (cas(s, reset)) {
           mutations.increment();
           return reset;

@@ -109,4 +109,32 @@ class EvictionReviewTest {
     assertThat(s.modelCost()).containsOnlyKeys("gpt-4o");
     assertThat(s.modelCost().get("gpt-4o")).isEqualByComparingTo(Picodollars.toDollars(charged.sum()));
   }
+
+  /**
+   * A period rollover is not a use: resetting the idle users of a daily budget when their day ends (a read,
+   * updateBudgetAllUsers) used to drop their idle mark, so every rollover kept them live one more
+   * idle span, and with spans of a day or more never let them go.
+   */
+  @Test
+  void aResetThatFallsDueKeepsTheIdleMarkSoTheUserIsStillEvictedAtTheNextSweep() {
+    BudgetDuration daily = BudgetDuration.parse("1d");
+    try (MemoryStore evicting = new MemoryStore("evicting", EvictionTest.UTC, IDLE);
+        MemoryStore reference = new MemoryStore("reference", EvictionTest.UTC, Duration.ZERO)) {
+      for (LedgerStore s : new LedgerStore[] {evicting, reference}) {
+        s.ledger.putBudget("alice", 10 * DOLLAR, daily, T0, T0);
+        s.charge(new String[] {"alice"}, 3 * DOLLAR, "gpt-4o", T0);
+      }
+      assertThat(evicting.ledger.evictIdle()).isZero(); // marks
+      Instant after = T0.plus(Duration.ofDays(1)).plusSeconds(60); // a day's budget resets on its creation's grid
+      evicting.resetDue(after);
+      reference.resetDue(after);
+      assertThat(evicting.ledger.evictIdle()).as("evicted at the sweep after the rollover").isEqualTo(1);
+      assertThat(evicting.snapshot("alice", after)).isEqualTo(reference.snapshot("alice", after));
+      assertThat(evicting.snapshot("alice", after).orElseThrow().currentCost()).isEqualByComparingTo("0");
+      // and a real use after the rollover still keeps a user live
+      evicting.charge(new String[] {"alice"}, DOLLAR, null, after);
+      assertThat(evicting.ledger.evictIdle()).isZero();
+      assertThat(evicting.ledger.evictedCount()).isZero();
+    }
+  }
 }
