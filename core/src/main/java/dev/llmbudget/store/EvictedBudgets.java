@@ -176,6 +176,15 @@ final class EvictedBudgets {
     }
   }
 
+  /** The key of every budget whose period ended by {@code now}, read from the numbers alone. */
+  void forEachDueKey(long now, java.util.function.Consumer<String> v) {
+    for (int slot : slots) {
+      if (slot != 0 && now >= numbers[(slot - 1) * STRIDE + NEXT_RESET]) {
+        v.accept(keyOf(slot - 1));
+      }
+    }
+  }
+
   interface Reset {
     /** The new {periodStart, nextReset} of a budget whose period ended, or null to leave it. */
     long[] next(String key, Packed p);

@@ -1004,12 +1004,9 @@ final class Ledger {
       // evicted budgets reset in their packed form, so the file and a snapshot show the new period
       // as they would without eviction, and nothing is re-hydrated
       synchronized (evicted) {
+        // only the due ones are decoded: this runs on every updateBudgetAllUsers, under the lock
         java.util.List<String> due = new java.util.ArrayList<>();
-        evicted.forEach((k, p) -> {
-          if (t >= p.nextReset) {
-            due.add(k);
-          }
-        });
+        evicted.forEachDueKey(t, due::add);
         for (String k : due) {
           resetIfDue(k, evicted.get(k), t);
         }
