@@ -169,4 +169,27 @@ class EvictionReviewTest {
     assertThat(ledger.snapshot("user-7", later).orElseThrow().currentCost()).isEqualByComparingTo("0");
     assertThat(ledger.evictedCount()).isEqualTo(users + 1);
   }
+
+  static long sweepThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().equals("llm-budget-flush") && t.isAlive()).count();
+  }
+
+  /** The memory store's sweep is one daemon thread a store, none without eviction, gone after close(). */
+  @Test
+  void theMemoryStoresSweepThreadIsADaemonStartedOnlyWithEvictionAndStoppedByClose() {
+    long before = sweepThreads();
+    try (MemoryStore plain = new MemoryStore("plain", EvictionTest.UTC, Duration.ZERO)) {
+      assertThat(sweepThreads()).isEqualTo(before);
+    }
+    java.util.List<MemoryStore> stores = new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      stores.add(new MemoryStore("s" + i, EvictionTest.UTC, IDLE));
+    }
+    assertThat(sweepThreads()).isEqualTo(before + 20);
+    assertThat(Thread.getAllStackTraces().keySet()).filteredOn(t -> t.getName().equals("llm-budget-flush"))
+        .allMatch(Thread::isDaemon);
+    stores.forEach(MemoryStore::close);
+    assertThat(sweepThreads()).isEqualTo(before);
+  }
 }
