@@ -276,4 +276,38 @@ class EvictionReviewTest {
       }
     }
   }
+
+  /**
+   * Reservations and eviction: a budget holding one is never evicted; one whose reservation held
+   * nothing (zero) or expired may be, and its settle still charges exactly what the call used.
+   */
+  @Test
+  void settlesOfReservationsMadeBeforeTheSweepChargeExactlyOnce() {
+    Ledger ledger = new Ledger(EvictionTest.UTC, true);
+    for (String u : new String[] {"holding", "zero", "expired"}) { // "holding" reserves again after the expiry
+      ledger.putBudget(u, 10 * DOLLAR, null, T0, T0);
+    }
+    Instant lease = T0.plus(Duration.ofMinutes(30));
+    assertThat(ledger.reserve(1, new String[] {"holding"}, 5 * DOLLAR, T0, lease).isOk()).isTrue();
+    assertThat(ledger.reserve(2, new String[] {"zero"}, 0, T0, lease).isOk()).isTrue();
+    assertThat(ledger.reserve(3, new String[] {"expired"}, 5 * DOLLAR, T0, lease).isOk()).isTrue();
+    Instant late = T0.plus(Duration.ofMinutes(45)); // past the lease, before the expired holds are forgotten
+    assertThat(ledger.expireLeases(late)).isEqualTo(3); // all three leases ran out; each settle below comes late
+    assertThat(ledger.reserve(4, new String[] {"holding"}, 5 * DOLLAR, late, late.plus(Duration.ofMinutes(30))).isOk())
+        .isTrue();
+    ledger.evictIdle();
+    ledger.evictIdle();
+    assertThat(ledger.keys()).containsExactlyInAnyOrder("holding", "zero", "expired");
+    assertThat(ledger.evictedCount()).as("zero and expired, not holding").isEqualTo(2);
+    assertThat(ledger.settle(4, 3 * DOLLAR, "gpt-4o", late)).isTrue();
+    assertThat(ledger.settle(2, 2 * DOLLAR, "gpt-4o", late)).isTrue();
+    assertThat(ledger.settle(3, 4 * DOLLAR, "gpt-4o", late)).isTrue();
+    assertThat(ledger.settle(3, 4 * DOLLAR, "gpt-4o", late)).as("settled once").isFalse();
+    for (Object[] c : new Object[][] {{"holding", "3"}, {"zero", "2"}, {"expired", "4"}}) {
+      BudgetSnapshot s = ledger.snapshot((String) c[0], late).orElseThrow();
+      assertThat(s.currentCost()).as((String) c[0]).isEqualByComparingTo((String) c[1]);
+      assertThat(s.reserved()).as((String) c[0]).isEqualByComparingTo("0");
+      assertThat(s.modelCost().get("gpt-4o")).as((String) c[0]).isEqualByComparingTo((String) c[1]);
+    }
+  }
 }
