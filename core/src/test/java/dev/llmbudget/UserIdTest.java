@@ -33,7 +33,9 @@ class UserIdTest {
         Arguments.of("   ", "non-blank"),
         Arguments.of("x".repeat(257), "257 characters long; at most 256"),
         Arguments.of("alice\nadmin", "control character U+000A at index 5"),
-        Arguments.of("bob\u0000", "control character U+0000"));
+        Arguments.of("bob\u0000", "control character U+0000"),
+        Arguments.of("carol\uD83D", "lone surrogate U+D83D at index 5"),
+        Arguments.of("\uDE00dave", "lone surrogate U+DE00 at index 0"));
   }
 
   @ParameterizedTest

@@ -40,6 +40,15 @@ public final class UserIds {
       if (Character.isISOControl(c)) {
         return "user id contains the control character U+" + String.format("%04X", (int) c) + " at index " + i;
       }
+      if (Character.isSurrogate(c)) {
+        // a lone half of a pair (a cut emoji) has no UTF-8 form: the local file could not be read back
+        if (Character.isHighSurrogate(c) && i + 1 < user.length() && Character.isLowSurrogate(user.charAt(i + 1))) {
+          i++;
+        } else {
+          return "user id contains a lone surrogate U+" + String.format("%04X", (int) c) + " at index " + i
+              + " (half of a character, e.g. a cut emoji)";
+        }
+      }
     }
     if (BudgetStore.GLOBAL_KEY.equals(user)) {
       return "'" + BudgetStore.GLOBAL_KEY + "' names the global budget, not a user; use GlobalBudget";

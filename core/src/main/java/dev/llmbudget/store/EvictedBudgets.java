@@ -69,6 +69,23 @@ final class EvictedBudgets {
     return size;
   }
 
+  /**
+   * Whether {@code key} has an exact UTF-8 form: one with a lone surrogate (a cut emoji) encodes as
+   * '?', would come back as another user's name, and so stays live.
+   */
+  static boolean packable(String key) {
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (Character.isSurrogate(c)) {
+        if (!Character.isHighSurrogate(c) || i + 1 == key.length() || !Character.isLowSurrogate(key.charAt(i + 1))) {
+          return false;
+        }
+        i++;
+      }
+    }
+    return true;
+  }
+
   boolean contains(String key) {
     return find(key, key.getBytes(StandardCharsets.UTF_8)) >= 0;
   }
@@ -154,6 +171,15 @@ final class EvictedBudgets {
   void forEachKey(java.util.function.Consumer<String> v) {
     for (int slot : slots) {
       if (slot != 0) {
+        v.accept(keyOf(slot - 1));
+      }
+    }
+  }
+
+  /** The key of every budget whose period ended by {@code now}, read from the numbers alone. */
+  void forEachDueKey(long now, java.util.function.Consumer<String> v) {
+    for (int slot : slots) {
+      if (slot != 0 && now >= numbers[(slot - 1) * STRIDE + NEXT_RESET]) {
         v.accept(keyOf(slot - 1));
       }
     }

@@ -154,6 +154,9 @@ final class Ledger {
           return s; // its nextReset is Long.MIN_VALUE, so the live fast path above pays nothing for this check
         }
         State reset = resetState(s, terms, now);
+        if (s instanceof Idle) {
+          reset = new Idle(reset); // a rollover (often done by a read) is not a use: it keeps the mark
+        }
         if (cas(s, reset)) {
           mutations.increment();
           return reset;
@@ -485,13 +488,20 @@ final class Ledger {
         e.cas(s, new Idle(s)); // failing means it was just used: it stays unmarked
         continue;
       }
+      // Decided before the tombstone, never by putting a tombstoned state back: a settle that saw the
+      // tombstone has sealed its model cost for a hand-over, and would find that sealed counter in
+      // the restored state and hand it over for ever. Only a merge changes a creation instant, and
+      // it excludes the sweep.
+      if (e.terms.getClass() != Terms.class || !EvictedBudgets.packable(me.getKey())) {
+        continue; // a creation instant beyond 2262 does not pack
+      }
       synchronized (evicted) {
         if (!e.cas(s, EVICTED)) {
           continue; // used meanwhile
         }
         Terms t = e.terms;
         if (t.getClass() != Terms.class) {
-          e.state = s; // a creation instant beyond 2262 does not pack; whoever saw the tombstone finds it live
+          e.state = unsealed(t, s); // cannot happen (above); if it did, live again with every cost taken over
           continue;
         }
         evicted.put(me.getKey(), pack(t, s));
@@ -521,6 +531,19 @@ final class Ledger {
     }
     return new EvictedBudgets.Packed(t.limit, t.duration, t.createdNanos, s.spent, s.periodStart, s.nextReset,
         names, costs);
+  }
+
+  /** {@code s} with its model costs sealed and moved to fresh counters, as a pack and unpack would. */
+  private State unsealed(Terms t, State s) {
+    EvictedBudgets.Packed p = pack(t, s);
+    ConcurrentHashMap<String, AtomicLong> m = null;
+    if (p.models.length > 0) {
+      m = new ConcurrentHashMap<>(p.models.length);
+      for (int i = 0; i < p.models.length; i++) {
+        m.put(p.models[i], new AtomicLong(p.costs[i]));
+      }
+    }
+    return new State(s.spent, s.reserved, s.periodStart, s.nextReset, s.models == null ? null : m);
   }
 
   private Entry unpack(EvictedBudgets.Packed p) {
@@ -981,12 +1004,9 @@ final class Ledger {
       // evicted budgets reset in their packed form, so the file and a snapshot show the new period
       // as they would without eviction, and nothing is re-hydrated
       synchronized (evicted) {
+        // only the due ones are decoded: this runs on every updateBudgetAllUsers, under the lock
         java.util.List<String> due = new java.util.ArrayList<>();
-        evicted.forEach((k, p) -> {
-          if (t >= p.nextReset) {
-            due.add(k);
-          }
-        });
+        evicted.forEachDueKey(t, due::add);
         for (String k : due) {
           resetIfDue(k, evicted.get(k), t);
         }

@@ -24,4 +24,12 @@ class UserIdsTest {
     assertThat(UserIds.describe(Duration.ofHours(2))).isEqualTo("2h");
     assertThat(UserIds.describe(Duration.ofMillis(250))).isEqualTo("250ms");
   }
+
+  @Test
+  void wholeCharactersOutsideTheBmpAreFineOnlyLoneHalvesAreRefused() {
+    assertThat(UserIds.problem("ann\uD83D\uDE00")).isNull();
+    assertThat(UserIds.problem("\uD83D\uDE00\uD83D\uDE01")).isNull();
+    assertThat(UserIds.problem("ann\uD83D\uD83D\uDE00")).contains("lone surrogate U+D83D at index 3");
+    assertThat(UserIds.problem("ann\uDE00\uD83D")).contains("lone surrogate U+DE00 at index 3");
+  }
 }

@@ -95,4 +95,55 @@ class EvictedBudgetsTest {
     packed.forEachKey(keys::add);
     assertThat(keys).containsExactlyInAnyOrder("BB", longKey);
   }
+
+  /**
+   * 256 keys of one String hash make one probe run: removing from its middle must shift the rest
+   * back so each stays findable. Extreme numbers, resets of two-byte breakdown counts and the
+   * compaction they trigger are checked against a plain map.
+   */
+  @Test
+  void oneLongProbeRunSurvivesRemovalsResetsAndCompactionWithExtremeNumbers() {
+    java.util.List<String> sameHash = new java.util.ArrayList<>();
+    for (int i = 0; i < 256; i++) {
+      StringBuilder k = new StringBuilder();
+      for (int b = 0; b < 8; b++) {
+        k.append((i >> b & 1) == 0 ? "Aa" : "BB");
+      }
+      sameHash.add(k.toString());
+    }
+    assertThat(sameHash.stream().mapToInt(String::hashCode).distinct().count()).isEqualTo(1);
+    String[] models = new String[200];
+    long[] costs = new long[200];
+    for (int m = 0; m < models.length; m++) {
+      models[m] = "m-" + m + "-" + "x".repeat(20);
+      costs[m] = m % 2 == 0 ? Long.MAX_VALUE - m : Long.MIN_VALUE + m;
+    }
+    EvictedBudgets packed = new EvictedBudgets();
+    Map<String, EvictedBudgets.Packed> expected = new HashMap<>();
+    Random rnd = new Random(7);
+    for (int step = 0; step < 20_000; step++) {
+      String key = sameHash.get(rnd.nextInt(sameHash.size()));
+      int op = rnd.nextInt(3);
+      if (!expected.containsKey(key)) {
+        EvictedBudgets.Packed p = new EvictedBudgets.Packed(Long.MAX_VALUE, null, Long.MIN_VALUE + step,
+            Long.MAX_VALUE, Long.MIN_VALUE, Long.MAX_VALUE - step, models.clone(), costs.clone());
+        packed.put(key, p);
+        expected.put(key, p);
+      } else if (op == 0) {
+        assertSamePacked(packed.take(key), expected.remove(key));
+      } else if (op == 1) {
+        packed.resetPeriod(key, Long.MIN_VALUE + 1, step);
+        EvictedBudgets.Packed old = expected.get(key);
+        expected.put(key, new EvictedBudgets.Packed(old.limit, old.duration, old.createdNanos, 0,
+            Long.MIN_VALUE + 1, step, new String[0], new long[0]));
+      } else {
+        assertSamePacked(packed.get(key), expected.get(key));
+      }
+    }
+    assertThat(packed.size()).isEqualTo(expected.size());
+    expected.forEach((k, p) -> assertSamePacked(packed.get(k), p));
+    for (String k : sameHash) {
+      assertThat(packed.contains(k)).isEqualTo(expected.containsKey(k));
+    }
+  }
 }
