@@ -59,9 +59,11 @@ final class JournaledCharge {
     if (replayId < 0) {
       replayId = store.newReservationId();
     }
-    boolean held = attempted;
-    attempted = true;
-    if (!held) {
+    if (!attempted) {
+      // Until its settle has been tried, the replay's reservation is asked for again: one that
+      // landed with its answer lost is still held, and the store says so (already in use). Marking
+      // the attempt before the reservation was known to be held made a replay whose reserve failed
+      // (the store still down) settle an id the store never held, and the charge was dropped.
       ReserveResult r;
       try {
         r = store.reserve(replayId, keys, 0, now, now.plus(Duration.ofMinutes(10)));
@@ -73,6 +75,7 @@ final class JournaledCharge {
         store.charge(keys, actual, model, now, usage, sdk);
         return;
       }
+      attempted = true;
     }
     store.settle(replayId, actual, model, now, usage, sdk);
   }

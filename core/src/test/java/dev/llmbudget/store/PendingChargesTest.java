@@ -1,0 +1,168 @@
+package dev.llmbudget.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.llmbudget.store.OfflineAllowanceStoreTest.Link;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The journal of charges a store refused ({@link PendingCharges}), against a real memory store
+ * behind a link the test cuts: a refused charge is kept with its reservation held, lands once when
+ * the store is back, and a full journal counts what it drops. The journal is one per JVM, so every
+ * figure here is a difference from what other tests left in it.
+ */
+class PendingChargesTest {
+
+  static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
+  static final Clock CLOCK = Clock.fixed(T0.plusSeconds(1), ZoneOffset.UTC);
+  static final long DOLLAR = 1_000_000_000_000L;
+
+  MemoryStore server;
+  Link link;
+  int pendingBefore;
+
+  @BeforeEach
+  void open() {
+    server = new MemoryStore("pending-" + System.nanoTime(), ZoneOffset.UTC);
+    server.putBudget("alice", new BigDecimal("10"), null, T0);
+    link = new Link(server);
+    pendingBefore = PendingCharges.size();
+  }
+
+  @AfterEach
+  void drain() {
+    link.down = false;
+    PendingCharges.retryAll();
+  }
+
+  long reserve(long amount) {
+    long id = link.newReservationId();
+    assertThat(link.reserve(id, new String[] {"alice"}, amount, T0, T0.plus(Duration.ofMinutes(10))).isOk()).isTrue();
+    return id;
+  }
+
+  long spent() {
+    return Picodollars.of(server.snapshot("alice", T0).orElseThrow().currentCost());
+  }
+
+  long reserved() {
+    return Picodollars.of(server.snapshot("alice", T0).orElseThrow().reserved());
+  }
+
+  @Test
+  void aSettleTheStoreRefusesIsKeptWithItsReservationHeldAndLandsOnceWhenTheStoreIsBack() {
+    long id = reserve(3 * DOLLAR);
+    link.down = true;
+
+    PendingCharges.settle(link, CLOCK, id, new String[] {"alice"}, 2 * DOLLAR, "gpt-4o", null, "openai-java");
+
+    assertThat(PendingCharges.size() - pendingBefore).as("kept, not thrown").isEqualTo(1);
+    assertThat(reserved()).as("the reservation stays held").isEqualTo(3 * DOLLAR);
+    assertThat(spent()).isZero();
+    PendingCharges.retryAll();
+    assertThat(PendingCharges.size() - pendingBefore).as("still down: still kept").isEqualTo(1);
+
+    link.down = false;
+    PendingCharges.retryAll();
+    PendingCharges.retryAll();
+
+    assertThat(PendingCharges.size() - pendingBefore).isZero();
+    assertThat(spent()).as("charged once").isEqualTo(2 * DOLLAR);
+    assertThat(reserved()).isZero();
+    assertThat(server.snapshot("alice", T0).orElseThrow().modelCost()).containsOnlyKeys("gpt-4o");
+  }
+
+  @Test
+  void aSettleWhoseAnswerWasLostIsRetriedAndChargedOnce() {
+    long id = reserve(3 * DOLLAR);
+    link.loseNextAnswer = true; // the settle lands, its answer does not
+
+    PendingCharges.settle(link, CLOCK, id, new String[] {"alice"}, 2 * DOLLAR, "gpt-4o", null, null);
+    assertThat(PendingCharges.size() - pendingBefore).isEqualTo(1);
+    PendingCharges.retryAll();
+
+    assertThat(PendingCharges.size() - pendingBefore).isZero();
+    assertThat(spent()).isEqualTo(2 * DOLLAR);
+    assertThat(reserved()).isZero();
+  }
+
+  @Test
+  void aSettleOfAReservationTheStoreForgotIsChargedInsteadAndAFreeOneChargesNothing() {
+    PendingCharges.settle(link, CLOCK, 4242, new String[] {"alice"}, DOLLAR, "gpt-4o", null, null);
+    assertThat(spent()).as("the call pays what it used").isEqualTo(DOLLAR);
+
+    PendingCharges.settle(link, CLOCK, 4243, new String[] {"alice"}, 0, "gpt-4o", null, null);
+    assertThat(spent()).isEqualTo(DOLLAR);
+    assertThat(PendingCharges.size() - pendingBefore).isZero();
+  }
+
+  @Test
+  void aChargeTheStoreRefusesIsKeptAndLandsOnceAndABadChargeIsThrownNotKept() {
+    link.down = true;
+    PendingCharges.charge(link, CLOCK, new String[] {"alice"}, DOLLAR, "gpt-4o", null, null);
+    assertThat(PendingCharges.size() - pendingBefore).isEqualTo(1);
+    assertThat(spent()).isZero();
+
+    link.down = false;
+    assertThatThrownBy(() -> PendingCharges.charge(link, CLOCK, new String[] {"alice"}, -1, "gpt-4o", null, null))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(PendingCharges.size() - pendingBefore).as("a bad charge is not kept").isEqualTo(1);
+
+    PendingCharges.retryAll();
+    PendingCharges.retryAll();
+    assertThat(spent()).isEqualTo(DOLLAR);
+    assertThat(PendingCharges.size() - pendingBefore).isZero();
+  }
+
+  @Test
+  void aStoreThatStillFailsDoesNotHoldUpAnotherStoresCharges() {
+    MemoryStore other = new MemoryStore("pending-other-" + System.nanoTime(), ZoneOffset.UTC);
+    Link up = new Link(other);
+    link.down = true;
+    up.down = true;
+    PendingCharges.charge(link, CLOCK, new String[] {"alice"}, DOLLAR, null, null, null);
+    PendingCharges.charge(up, CLOCK, new String[] {"bob"}, 2 * DOLLAR, null, null, null);
+    PendingCharges.charge(link, CLOCK, new String[] {"alice"}, DOLLAR, null, null, null);
+    assertThat(PendingCharges.size() - pendingBefore).isEqualTo(3);
+
+    up.down = false;
+    assertThat(PendingCharges.retryAll()).as("one store still fails").isFalse();
+
+    assertThat(PendingCharges.size() - pendingBefore).isEqualTo(2);
+    assertThat(Picodollars.of(other.snapshot("bob", T0).orElseThrow().currentCost())).isEqualTo(2 * DOLLAR);
+    assertThat(spent()).isZero();
+
+    link.down = false;
+    PendingCharges.flushAtExit();
+    assertThat(PendingCharges.size() - pendingBefore).isZero();
+    assertThat(spent()).isEqualTo(2 * DOLLAR);
+  }
+
+  @Test
+  void aFullJournalCountsWhatItDropsAndKeepsTheRest() {
+    link.down = true;
+    long lostBefore = PendingCharges.lostCount();
+    int kept = 0;
+    while (PendingCharges.lostCount() == lostBefore && kept <= PendingCharges.CAPACITY) {
+      PendingCharges.charge(link, CLOCK, new String[] {"alice"}, 1, null, null, null);
+      kept++;
+    }
+    kept--; // the last one was dropped
+    PendingCharges.charge(link, CLOCK, new String[] {"alice"}, 1, null, null, null);
+
+    assertThat(PendingCharges.lostCount() - lostBefore).isEqualTo(2);
+    assertThat(kept).isPositive().isLessThanOrEqualTo(PendingCharges.CAPACITY);
+
+    link.down = false;
+    PendingCharges.retryAll();
+    assertThat(spent()).as("every kept charge lands once, the dropped ones never").isEqualTo(kept);
+  }
+}
