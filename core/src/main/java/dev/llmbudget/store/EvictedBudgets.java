@@ -185,29 +185,6 @@ final class EvictedBudgets {
     }
   }
 
-  interface Reset {
-    /** The new {periodStart, nextReset} of a budget whose period ended, or null to leave it. */
-    long[] next(String key, Packed p);
-  }
-
-  /** Moves every budget whose period ended by {@code now} to its new period; returns how many. */
-  int resetDue(long now, Reset reset) {
-    int n = 0;
-    for (int slot : slots) {
-      if (slot != 0) {
-        int r = slot - 1;
-        if (now >= numbers[r * STRIDE + NEXT_RESET]) {
-          long[] next = reset.next(keyOf(r), read(r));
-          if (next != null) {
-            resetRecord(r, next[0], next[1]);
-            n++;
-          }
-        }
-      }
-    }
-    return n;
-  }
-
   private void resetRecord(int r, long periodStart, long nextReset) {
     int at = r * STRIDE;
     numbers[at + SPENT] = 0;
