@@ -359,7 +359,7 @@ public final class LocalFileStore extends LedgerStore {
       syncedLength = -1; // a file created empty later must be parsed (and refused), not taken as ours
       return Map.of();
     }
-    Map<String, StoredBudget> parsed = UserCostJson.parse(bytes, describe(), clock.instant());
+    Map<String, StoredBudget> parsed = UserCostReader.parse(bytes, describe(), clock.instant());
     remember(bytes);
     return parsed;
   }

@@ -1,23 +1,21 @@
 package dev.llmbudget.store;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llmbudget.BudgetDuration;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.time.Instant;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Reads and writes the user dict of LiteLLM's {@code user_cost.json}, which is also the body of its
- * hosted budget protocol. Numbers go through {@link BigDecimal} only, so no amount ever passes
+ * Reads and writes the user dict of LiteLLM's {@code user_cost.json} as a JSON tree, which is also the
+ * body of its hosted budget protocol (a file is read by {@link UserCostReader}, written by {@link
+ * UserCostWriter}). Numbers go through {@link BigDecimal} only, so no amount ever passes
  * through a double; LiteLLM's numeric durations (days) and float epoch seconds are accepted.
  */
 final class UserCostJson {
@@ -30,30 +28,20 @@ final class UserCostJson {
 
   private UserCostJson() {}
 
-  /** Parses raw bytes; {@code source} names the file or URL in every error message. */
-  static Map<String, StoredBudget> parse(byte[] json, String source, Instant now) {
-    JsonNode root;
-    try {
-      root = MAPPER.readTree(json);
-    } catch (JacksonException e) {
-      throw new BudgetStoreException(source + ": not valid JSON: " + e.getOriginalMessage(), e);
-    } catch (java.io.IOException e) {
-      throw new BudgetStoreException(source + ": cannot read: " + e.getMessage(), e);
-    }
-    return fromTree(root, source, now);
-  }
-
-  /** Reads a user dict that is already a JSON tree; entries missing fields get LiteLLM's defaults. */
+  /**
+   * Reads a user dict that is already a JSON tree (a hosted store's answer); entries are checked as
+   * {@link UserCostReader} checks a file's, with the same messages.
+   */
   static Map<String, StoredBudget> fromTree(JsonNode root, String source, Instant now) {
     if (root == null || !root.isObject()) {
       throw new BudgetStoreException(source + ": expected a JSON object of user -> budget, found "
-          + (root == null || root.isMissingNode() ? "nothing" : root.getNodeType().toString().toLowerCase()));
+          + (root == null || root.isMissingNode() ? "nothing" : type(root)));
     }
-    Map<String, StoredBudget> out = new HashMap<>();
+    Map<String, Object> users = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> e : root.properties()) {
-      out.put(e.getKey(), entry(e.getKey(), e.getValue(), source + ": user '" + e.getKey() + "'", now));
+      users.put(e.getKey(), e.getValue().isObject() ? entry(e.getValue()) : value(e.getValue()));
     }
-    return out;
+    return UserCostReader.budgets(users, source, now);
   }
 
   /** The user dict as a JSON tree, keys sorted so files diff well. */
@@ -76,91 +64,41 @@ final class UserCostJson {
     return root;
   }
 
-  private static StoredBudget entry(String key, JsonNode node, String where, Instant now) {
-    if (!node.isObject()) {
-      throw new BudgetStoreException(where + ": expected a JSON object, found "
-          + node.getNodeType().toString().toLowerCase());
-    }
-    JsonNode limitNode = node.get("total_budget");
-    long limit = isAbsent(limitNode) ? Ledger.Terms.NO_LIMIT : money(limitNode, where, "total_budget");
-    JsonNode costNode = node.get("current_cost");
-    long spent = isAbsent(costNode) ? 0 : money(costNode, where, "current_cost");
-    Map<String, Long> models = new HashMap<>();
-    JsonNode modelNode = node.get("model_cost");
-    if (!isAbsent(modelNode)) {
-      if (!modelNode.isObject()) {
-        throw new BudgetStoreException(where + ": model_cost must be an object of model -> dollars");
+  private static UserCostReader.Entry entry(JsonNode node) {
+    UserCostReader.Entry entry = new UserCostReader.Entry();
+    entry.totalBudget = value(node.get("total_budget"));
+    entry.currentCost = value(node.get("current_cost"));
+    entry.duration = value(node.get("duration"));
+    entry.createdAt = value(node.get("created_at"));
+    entry.lastUpdatedAt = value(node.get("last_updated_at"));
+    JsonNode models = node.get("model_cost");
+    if (models != null && models.isObject()) {
+      Map<String, UserCostReader.Value> byModel = new LinkedHashMap<>();
+      for (Map.Entry<String, JsonNode> m : models.properties()) {
+        byModel.put(m.getKey(), value(m.getValue()));
       }
-      for (Map.Entry<String, JsonNode> m : modelNode.properties()) {
-        models.put(m.getKey(), money(m.getValue(), where, "model_cost." + m.getKey()));
-      }
+      entry.modelCost = byModel;
+    } else {
+      entry.modelCost = value(models);
     }
-    BudgetDuration duration = duration(node.get("duration"), where);
-    Instant created = instant(node.get("created_at"), where, "created_at");
-    Instant updated = instant(node.get("last_updated_at"), where, "last_updated_at");
-    Instant periodStart = updated != null ? updated : created != null ? created : now;
-    return new StoredBudget(limit, duration, created != null ? created : periodStart, periodStart, spent, models);
+    return entry;
   }
 
-  private static boolean isAbsent(JsonNode n) {
-    return n == null || n.isNull();
-  }
-
-  /**
-   * The number, once its exponent alone shows it is in range: {@code 1e100000000} would take minutes
-   * to expand and print as a hundred million digits. Nothing stored here is above 10^20 or written
-   * with more than 1,000 decimal places.
-   */
-  private static BigDecimal bounded(JsonNode n, String where, String field) {
-    BigDecimal d = n.decimalValue();
-    if (d.signum() != 0 && (d.precision() - d.scale() > 20 || d.scale() > 1000)) {
-      String text = d.toString();
-      throw new BudgetStoreException(where + ": " + field + " is out of range: "
-          + (text.length() <= 40 ? text : text.substring(0, 40) + "..."));
-    }
-    return d;
-  }
-
-  private static long money(JsonNode n, String where, String field) {
-    if (!n.isNumber() || bounded(n, where, field).signum() < 0) {
-      throw new BudgetStoreException(where + ": " + field + " must be a number of dollars >= 0, was " + n);
-    }
-    try {
-      return Picodollars.of(n.decimalValue());
-    } catch (IllegalArgumentException e) {
-      throw new BudgetStoreException(where + ": " + field + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static BudgetDuration duration(JsonNode n, String where) {
-    if (isAbsent(n)) {
+  /** A node as the checks see it; {@code null} when the field is missing. */
+  private static UserCostReader.Value value(JsonNode n) {
+    if (n == null) {
       return null;
     }
-    if (!n.isNumber() && !n.isTextual()) {
-      throw new BudgetStoreException(where + ": duration must be days (a number) or text like 'daily', was " + n);
-    }
-    try {
-      return BudgetDuration.fromStored(n.isNumber() ? bounded(n, where, "duration") : n.textValue());
-    } catch (IllegalArgumentException | ArithmeticException e) {
-      throw new BudgetStoreException(where + ": duration: " + e.getMessage(), e);
-    }
+    return new UserCostReader.Value(type(n), n.isNumber() ? n.decimalValue() : null, n.isTextual() ? n.textValue() : null, null) {
+      @Override
+      String shown() {
+        return n.toString(); // only for a message: not printed for every value read
+      }
+    };
   }
 
-  private static Instant instant(JsonNode n, String where, String field) {
-    if (isAbsent(n)) {
-      return null;
-    }
-    if (!n.isNumber()) {
-      throw new BudgetStoreException(where + ": " + field + " must be epoch seconds (a number), was " + n);
-    }
-    BigDecimal s = bounded(n, where, field);
-    try {
-      long seconds = s.setScale(0, RoundingMode.FLOOR).longValueExact();
-      long nanos = s.subtract(BigDecimal.valueOf(seconds)).movePointRight(9).setScale(0, RoundingMode.FLOOR).longValueExact();
-      return Instant.ofEpochSecond(seconds, nanos);
-    } catch (ArithmeticException | java.time.DateTimeException e) {
-      throw new BudgetStoreException(where + ": " + field + " is out of range: " + n, e);
-    }
+  private static String type(JsonNode n) {
+    return n.getNodeType().toString().toLowerCase();
   }
 
   private static BigDecimal dollars(long pico) {

@@ -262,7 +262,7 @@ class EvictionReviewTest {
     assertThat(failures).isEmpty();
     assertThat(moved.get()).as("evictions during the race").isGreaterThan(users);
     store.close();
-    Map<String, StoredBudget> file = UserCostJson.parse(
+    Map<String, StoredBudget> file = UserCostReader.parse(
         java.nio.file.Files.readAllBytes(dir.resolve("race.json")), "race", clock.now);
     assertThat(file).hasSize(users);
     try (LocalFileStore reopened = local("race", Duration.ZERO)) {

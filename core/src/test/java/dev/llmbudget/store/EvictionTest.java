@@ -199,9 +199,9 @@ class EvictionTest {
       clock.now = T0.plus(Duration.ofHours(1));
       assertThat(t.sweep()).isEqualTo(2);
       t.both(LedgerStore::flush);
-      Map<String, StoredBudget> evictedFile = UserCostJson.parse(
+      Map<String, StoredBudget> evictedFile = UserCostReader.parse(
           Files.readAllBytes(dir.resolve("evicting.json")), "evicting", clock.now);
-      Map<String, StoredBudget> referenceFile = UserCostJson.parse(
+      Map<String, StoredBudget> referenceFile = UserCostReader.parse(
           Files.readAllBytes(dir.resolve("reference.json")), "reference", clock.now);
       assertThat(evictedFile).isEqualTo(referenceFile).containsKeys("alice", "bob");
       assertThat(evictedFile.get("alice").models()).containsEntry("gpt-4o", 3 * DOLLAR);

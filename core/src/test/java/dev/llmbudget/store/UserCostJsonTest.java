@@ -35,7 +35,7 @@ class UserCostJsonTest {
 
     assertThat(new String(streamed, StandardCharsets.UTF_8))
         .isEqualTo(new String(UserCostJson.MAPPER.writeValueAsBytes(UserCostJson.toTree(budgets)), StandardCharsets.UTF_8));
-    assertThat(UserCostJson.parse(streamed, "test", Instant.EPOCH)).isEqualTo(budgets);
+    assertThat(UserCostReader.parse(streamed, "test", Instant.EPOCH)).isEqualTo(budgets);
   }
 
   @Test

@@ -236,10 +236,13 @@ class AgentStartupIT {
         .jvmArg("-Xlog:class+load:file=" + loaded), "sync@alice");
     assertThat(first.step("sync@alice")).isEqualTo("OK");
     assumeTrue(Files.exists(file), "the local store in this build keeps nothing on disk (placeholder LocalFileStore)");
-    // A new file is written with jackson-core alone: databind (~200 classes) is for reading one.
+    // The file is written and read with jackson-core alone: databind is ~200 classes to load at start.
     assertThat(Files.readAllLines(loaded)).filteredOn(line -> line.contains("dev.llmbudget.shaded.jackson.databind."))
         .isEmpty();
-    ChildJvm.Result second = openAi(jvm, "sync@alice");
+    Path loadedAgain = dir.resolve("class-load-2.log");
+    ChildJvm.Result second = openAi(jvm.jvmArg("-Xlog:class+load:file=" + loadedAgain), "sync@alice");
+    assertThat(Files.readAllLines(loadedAgain)).filteredOn(line -> line.contains("dev.llmbudget.shaded.jackson.databind."))
+        .isEmpty();
 
     assertThat(second.spent("alice")).isEqualByComparingTo(price(OpenAiCalls.MODEL, 20, 10).multiply(BigDecimal.valueOf(2)));
   }
