@@ -27,33 +27,20 @@ import java.util.concurrent.atomic.LongAdder;
 final class Ledger {
 
   /**
-   * A budget's fixed terms; replaced whole when the budget is re-created. The creation instant is
-   * kept as epoch nanoseconds, not an Instant: 24 bytes less a budget (a tenth of one). An instant
-   * outside the ~584 years a long of nanoseconds spans keeps its Instant in {@link FarTerms}.
+   * A budget's limit and period length, shared by every budget with the same two (see
+   * {@link #terms}): with a million users on one default budget, one object instead of a million.
+   * They travel in the {@link State}, so a budget change is the same one compare-and-set as a
+   * reservation, and no call ever sees a new limit with the old period or the reverse.
    */
   static class Terms {
     static final long NO_LIMIT = Long.MAX_VALUE;
 
     final long limit;
     final BudgetDuration duration;
-    private final long createdNanos;
 
-    private Terms(long limit, BudgetDuration duration, long createdNanos) {
+    Terms(long limit, BudgetDuration duration) {
       this.limit = limit;
       this.duration = duration;
-      this.createdNanos = createdNanos;
-    }
-
-    static Terms of(long limit, BudgetDuration duration, Instant createdAt) {
-      if (createdAt != null) {
-        try {
-          long nanos = Math.addExact(Math.multiplyExact(createdAt.getEpochSecond(), 1_000_000_000L), createdAt.getNano());
-          return new Terms(limit, duration, nanos);
-        } catch (ArithmeticException e) {
-          // beyond 1677..2262: kept as the Instant it is
-        }
-      }
-      return new FarTerms(limit, duration, createdAt);
     }
 
     long limit() {
@@ -64,33 +51,95 @@ final class Ledger {
       return duration;
     }
 
-    Instant createdAt() {
+    /** The creation instant of a budget with these terms, which its entry keeps as epoch nanoseconds. */
+    Instant createdAt(long createdNanos) {
       return Instant.ofEpochSecond(0, createdNanos);
     }
 
     boolean hasLimit() {
       return limit != NO_LIMIT;
     }
-  }
 
-  private static final class FarTerms extends Terms {
-    private final Instant createdAt;
-
-    FarTerms(long limit, BudgetDuration duration, Instant createdAt) {
-      super(limit, duration, 0);
-      this.createdAt = createdAt;
+    @Override
+    public boolean equals(Object o) {
+      return o != null && o.getClass() == Terms.class && ((Terms) o).limit == limit
+          && Objects.equals(((Terms) o).duration, duration);
     }
 
     @Override
-    Instant createdAt() {
-      return createdAt;
+    public int hashCode() {
+      return Long.hashCode(limit) * 31 + Objects.hashCode(duration);
     }
   }
 
   /**
-   * A budget's moving part. {@code models} belongs to the period and is replaced on reset; it is
-   * {@code null} until a model is charged in the period, so a budget nobody has charged by model
-   * carries no map (an empty ConcurrentHashMap is 64 bytes, a third of a budget's footprint).
+   * The terms of one budget created at an instant outside the ~584 years a long of nanoseconds spans
+   * (or at none): they keep that instant themselves and are never shared.
+   */
+  private static final class FarTerms extends Terms {
+    private final Instant createdAt;
+
+    FarTerms(long limit, BudgetDuration duration, Instant createdAt) {
+      super(limit, duration);
+      this.createdAt = createdAt;
+    }
+
+    @Override
+    Instant createdAt(long createdNanos) {
+      return createdAt;
+    }
+  }
+
+  /** Terms of budgets that only track spend; never a map look-up, as a first charge creates these. */
+  static final Terms UNLIMITED = new Terms(Terms.NO_LIMIT, null);
+  private static final int MAX_TERMS = 10_000;
+  /** Distinct terms seen by this ledger; bounded like {@link #modelNames}, beyond it terms are not shared. */
+  private final ConcurrentHashMap<Terms, Terms> termsSeen = new ConcurrentHashMap<>();
+
+  /** Shared terms for {@code limit} and {@code duration}. */
+  Terms terms(long limit, BudgetDuration duration) {
+    if (limit == Terms.NO_LIMIT && duration == null) {
+      return UNLIMITED;
+    }
+    Terms t = new Terms(limit, duration);
+    Terms known = termsSeen.get(t);
+    if (known != null) {
+      return known;
+    }
+    if (termsSeen.size() >= MAX_TERMS) {
+      return t;
+    }
+    known = termsSeen.putIfAbsent(t, t);
+    return known != null ? known : t;
+  }
+
+  /** Terms of a budget created at {@code createdAt}: shared, unless the instant needs its own {@link FarTerms}. */
+  Terms terms(long limit, BudgetDuration duration, Instant createdAt) {
+    return isNear(createdAt) ? terms(limit, duration) : new FarTerms(limit, duration, createdAt);
+  }
+
+  /** Whether {@code createdAt} fits in a long of epoch nanoseconds (1677..2262). */
+  private static boolean isNear(Instant createdAt) {
+    if (createdAt == null) {
+      return false;
+    }
+    try {
+      Math.addExact(Math.multiplyExact(createdAt.getEpochSecond(), 1_000_000_000L), createdAt.getNano());
+      return true;
+    } catch (ArithmeticException e) {
+      return false; // beyond 1677..2262: its FarTerms keep the Instant it is
+    }
+  }
+
+  /** {@code createdAt} as epoch nanoseconds; 0 for an instant {@link #isNear} refuses (its terms keep it). */
+  private static long nanosOf(Instant createdAt) {
+    return isNear(createdAt) ? createdAt.getEpochSecond() * 1_000_000_000L + createdAt.getNano() : 0;
+  }
+
+  /**
+   * A budget's moving part and its terms. {@code models} belongs to the period and is replaced on
+   * reset; it is {@code null} until a model is charged in the period, so a budget nobody has charged
+   * by model carries no map (an empty ConcurrentHashMap is 64 bytes, a third of a budget's footprint).
    */
   static class State {
     final long spent;
@@ -98,14 +147,21 @@ final class Ledger {
     final long periodStart;
     final long nextReset;
     final ConcurrentHashMap<String, AtomicLong> models;
+    final Terms terms;
 
     State(long spent, long reserved, long periodStart, long nextReset,
-        ConcurrentHashMap<String, AtomicLong> models) {
+        ConcurrentHashMap<String, AtomicLong> models, Terms terms) {
       this.spent = spent;
       this.reserved = reserved;
       this.periodStart = periodStart;
       this.nextReset = nextReset;
       this.models = models;
+      this.terms = terms;
+    }
+
+    /** This state under other terms; an {@link Idle} one stays marked (a change of terms is no use). */
+    State withTerms(Terms t) {
+      return new State(spent, reserved, periodStart, nextReset, models, t);
     }
   }
 
@@ -116,26 +172,34 @@ final class Ledger {
    * would have cost 8 bytes a budget and a write per call.
    */
   static final class Idle extends State {
-    Idle(long spent, long reserved, long periodStart, long nextReset, ConcurrentHashMap<String, AtomicLong> models) {
-      super(spent, reserved, periodStart, nextReset, models);
+    Idle(long spent, long reserved, long periodStart, long nextReset, ConcurrentHashMap<String, AtomicLong> models,
+        Terms terms) {
+      super(spent, reserved, periodStart, nextReset, models, terms);
     }
 
     Idle(State s) {
-      this(s.spent, s.reserved, s.periodStart, s.nextReset, s.models);
+      this(s.spent, s.reserved, s.periodStart, s.nextReset, s.models, s.terms);
+    }
+
+    @Override
+    State withTerms(Terms t) {
+      return new Idle(spent, reserved, periodStart, nextReset, models, t);
     }
   }
 
   /**
-   * One budget. Its key lives only in the map that holds it and its state in a plain volatile field
-   * swapped through {@link #STATE}: with a million users, an AtomicReference and a copy of the key
-   * reference per entry are 24 bytes a user that buy nothing.
+   * One budget: 24 bytes. Its key lives only in the map that holds it, its state (terms included) in
+   * a plain volatile field swapped through {@link #STATE}, and it is a static class: with a million
+   * users, an AtomicReference, a copy of the key and a reference to the ledger per entry are 28
+   * bytes a user that buy nothing. The creation instant is here, not in the shared terms, and changes
+   * only in a merge (which excludes the sweep); {@link FarTerms} override it.
    */
-  final class Entry {
-    volatile Terms terms;
+  static final class Entry {
     volatile State state;
+    volatile long createdNanos;
 
-    Entry(Terms terms, State initial) {
-      this.terms = terms;
+    Entry(long createdNanos, State initial) {
+      this.createdNanos = createdNanos;
       this.state = initial;
     }
 
@@ -143,8 +207,18 @@ final class Ledger {
       return STATE.compareAndSet(this, expected, next);
     }
 
+    /** When this budget was created, by the terms of {@code s} (one of its states). */
+    Instant createdAt(State s) {
+      return s.terms.createdAt(createdNanos);
+    }
+
+    /** When this budget was created. */
+    Instant createdAt() {
+      return createdAt(state);
+    }
+
     /** The current state, after applying a reset that is due at {@code now}. */
-    State current(long now) {
+    State current(Ledger l, long now) {
       while (true) {
         State s = state;
         if (now < s.nextReset) {
@@ -153,12 +227,12 @@ final class Ledger {
         if (s == EVICTED) {
           return s; // its nextReset is Long.MIN_VALUE, so the live fast path above pays nothing for this check
         }
-        State reset = resetState(s, terms, now);
+        State reset = l.resetState(s, createdAt(s), now);
         if (s instanceof Idle) {
           reset = new Idle(reset); // a rollover (often done by a read) is not a use: it keeps the mark
         }
         if (cas(s, reset)) {
-          mutations.increment();
+          l.mutations.increment();
           return reset;
         }
       }
@@ -168,20 +242,20 @@ final class Ledger {
      * Reserves {@code amount} if there is room: {@code null} when it is held, {@link ReserveResult#OK}
      * when this budget has no limit (nothing held), otherwise the refusal with the figures that refused.
      */
-    ReserveResult tryReserve(String key, long amount, long now) {
-      Terms t = terms;
+    ReserveResult tryReserve(Ledger l, String key, long amount, long now) {
       while (true) {
-        State s = current(now);
+        State s = current(l, now);
         if (s == EVICTED) {
           return MOVED;
         }
+        Terms t = s.terms;
         if (!t.hasLimit()) {
           return ReserveResult.OK;
         }
         if (!fits(s.spent, s.reserved, amount, t.limit)) {
           return ReserveResult.exhausted(key, s.spent, s.reserved, t.limit);
         }
-        State next = new State(s.spent, s.reserved + amount, s.periodStart, s.nextReset, s.models);
+        State next = new State(s.spent, s.reserved + amount, s.periodStart, s.nextReset, s.models, t);
         if (cas(s, next)) {
           return null;
         }
@@ -193,11 +267,11 @@ final class Ledger {
      * false when the entry was evicted, so nothing happened here and the caller goes to the key's
      * entry now. An evicted entry held nothing, so a release alone needs no retry.
      */
-    boolean settle(String key, long release, long actual, String model, long now) {
+    boolean settle(Ledger l, String key, long release, long actual, String model, long now) {
       State s;
       State next;
       do {
-        s = current(now);
+        s = current(l, now);
         if (s == EVICTED) {
           return false;
         }
@@ -205,78 +279,76 @@ final class Ledger {
         long r = Math.max(0, s.reserved - release);
         boolean byModel = model != null && actual != 0;
         next = new State(saturatedAdd(s.spent, actual), r, s.periodStart, s.nextReset,
-            byModel ? modelsOf(s) : s.models);
+            byModel ? modelsOf(s) : s.models, s.terms);
       } while (!cas(s, next));
       if (model != null && actual != 0) {
-        bookModel(this, key, next.models, next.periodStart, model, actual);
+        l.bookModel(this, key, next.models, next.periodStart, model, actual);
       }
-      mutations.increment();
+      l.mutations.increment();
       return true;
     }
 
     /** Adds spend learned from elsewhere (another JVM, a server) to the period that started at {@code periodStart}. */
-    void addExternal(long periodStart, long spent, Map<String, Long> models, long now) {
+    void addExternal(Ledger l, long periodStart, long spent, Map<String, Long> models, long now) {
       State s;
       State next;
       do {
-        s = current(now);
+        s = current(l, now);
         if (s.periodStart != periodStart) {
           return;
         }
         next = new State(saturatedAdd(s.spent, spent), s.reserved, s.periodStart, s.nextReset,
-            models.isEmpty() ? s.models : modelsOf(s));
+            models.isEmpty() ? s.models : modelsOf(s), s.terms);
       } while (!cas(s, next));
       ConcurrentHashMap<String, AtomicLong> target = next.models;
-      models.forEach((m, v) -> addModel(target, m, v));
-      mutations.increment();
+      models.forEach((m, v) -> l.addModel(target, m, v));
+      l.mutations.increment();
     }
 
     /**
      * Moves to a newer period learned from elsewhere (a reset made by another JVM), keeping this
      * JVM's reservations and whatever it charged above {@code keepAbove} (its spend not yet synced).
      */
-    void adoptPeriod(StoredBudget theirs, long keepAbove, Map<String, Long> keepModelsAbove) {
+    void adoptPeriod(Ledger l, StoredBudget theirs, long keepAbove, Map<String, Long> keepModelsAbove) {
       long start = theirs.periodStart().toEpochMilli();
-      long next = nextResetAfter(theirs.periodStart(), terms.duration, terms.createdAt());
       State s;
       State adopted;
       do {
         s = state;
+        long next = l.nextResetAfter(theirs.periodStart(), s.terms.duration, createdAt(s));
         ConcurrentHashMap<String, AtomicLong> m = new ConcurrentHashMap<>();
-        theirs.models().forEach((k, v) -> m.put(modelName(k), new AtomicLong(v)));
+        theirs.models().forEach((k, v) -> m.put(l.modelName(k), new AtomicLong(v)));
         if (s.models != null) {
           s.models.forEach((k, v) -> {
             long mine = v.get() - keepModelsAbove.getOrDefault(k, 0L);
             if (mine > 0) {
-              addModel(m, k, mine);
+              l.addModel(m, k, mine);
             }
           });
         }
         long spent = saturatedAdd(theirs.spent(), Math.max(0, s.spent - keepAbove));
-        adopted = new State(spent, s.reserved, start, next, m.isEmpty() ? null : m);
+        adopted = new State(spent, s.reserved, start, next, m.isEmpty() ? null : m, s.terms);
       } while (!cas(s, adopted));
-      mutations.increment();
+      l.mutations.increment();
     }
 
     /** Moves the current period's start to {@code periodStart}, keeping the spend and adding {@code spent}. */
-    void rebase(long periodStart, long spent, Map<String, Long> models) {
-      Terms t = terms;
-      long next = nextResetAfter(Instant.ofEpochMilli(periodStart), t.duration, t.createdAt());
+    void rebase(Ledger l, long periodStart, long spent, Map<String, Long> models) {
       State s;
       State moved;
       do {
         s = state;
+        long next = l.nextResetAfter(Instant.ofEpochMilli(periodStart), s.terms.duration, createdAt(s));
         moved = new State(saturatedAdd(s.spent, spent), s.reserved, periodStart, next,
-            models.isEmpty() ? s.models : modelsOf(s));
+            models.isEmpty() ? s.models : modelsOf(s), s.terms);
       } while (!cas(s, moved));
       ConcurrentHashMap<String, AtomicLong> target = moved.models;
-      models.forEach((m, v) -> addModel(target, m, v));
-      mutations.increment();
+      models.forEach((m, v) -> l.addModel(target, m, v));
+      l.mutations.increment();
     }
 
     /** What persistence writes: terms and the settled spend of the period as it stands (no reset applied). */
     StoredBudget stored() {
-      Terms t = terms;
       // settle books the model after the spend, so reading the models first keeps their sum at or
       // below the spend; a reset in between swaps the map, and then we read again.
       while (true) {
@@ -287,31 +359,32 @@ final class Ledger {
         }
         State s = state;
         if (s.models == before.models) {
-          return new StoredBudget(t.limit, t.duration, t.createdAt(), Instant.ofEpochMilli(s.periodStart), s.spent, models);
+          Terms t = s.terms;
+          return new StoredBudget(t.limit, t.duration, createdAt(s), Instant.ofEpochMilli(s.periodStart), s.spent, models);
         }
       }
     }
 
     /** False when the entry was evicted (nothing done). */
-    boolean resetNow(long now) {
+    boolean resetNow(Ledger l, long now) {
       State s;
       do {
         s = state;
         if (s == EVICTED) {
           return false;
         }
-      } while (!cas(s, freshState(s, terms.duration, now)));
-      mutations.increment();
+      } while (!cas(s, l.freshState(s, now)));
+      l.mutations.increment();
       return true;
     }
 
     /** This budget as the user sees it; null when the entry was evicted meanwhile. */
-    BudgetSnapshot snapshot(String key, long now) {
-      State s = current(now);
+    BudgetSnapshot snapshot(Ledger l, String key, long now) {
+      State s = current(l, now);
       if (s == EVICTED) {
         return null;
       }
-      Terms t = terms;
+      Terms t = s.terms;
       Map<String, BigDecimal> models = new TreeMap<>();
       if (s.models != null) {
         s.models.forEach((m, v) -> models.put(m, Picodollars.toDollars(v.get())));
@@ -325,7 +398,7 @@ final class Ledger {
           Picodollars.toDollars(s.reserved),
           Collections.unmodifiableMap(models),
           t.duration,
-          t.createdAt(),
+          createdAt(s),
           Instant.ofEpochMilli(s.periodStart),
           s.nextReset == Long.MAX_VALUE ? null : Instant.ofEpochMilli(s.nextReset));
     }
@@ -338,7 +411,7 @@ final class Ledger {
    * nextReset of Long.MIN_VALUE sends it off {@link Entry#current}'s fast path, so live entries pay
    * nothing for the check.
    */
-  static final State EVICTED = new State(0, 0, 0, Long.MIN_VALUE, null);
+  static final State EVICTED = new State(0, 0, 0, Long.MIN_VALUE, null, UNLIMITED);
   /** {@link Entry#tryReserve}'s answer for an evicted entry; never leaves the ledger. */
   static final ReserveResult MOVED = ReserveResult.exhausted("", 0, 0, 0);
   /**
@@ -468,8 +541,8 @@ final class Ledger {
    * its state, the only field a call changes money through, so either the call's compare-and-set
    * came first (the state is no longer the marked one, the sweep's fails, nothing is evicted) or
    * the sweep's did (the call's fails, it sees {@link #EVICTED} and goes through {@link #rehydrate},
-   * which waits for this lock and finds the packed copy). Terms are read after the tombstone:
-   * putBudget writes terms and then checks the state, so one of the two sees the other. Model costs
+   * which waits for this lock and finds the packed copy). The terms are part of the state, so a
+   * budget change is a compare-and-set that meets the tombstone the same way. Model costs
    * are sealed one by one (see SEALED). Callers that change entries outside these protocols
    * (LedgerSync's merge) must exclude the sweep, which the local store does with its flush lock.
    */
@@ -492,19 +565,16 @@ final class Ledger {
       // tombstone has sealed its model cost for a hand-over, and would find that sealed counter in
       // the restored state and hand it over for ever. Only a merge changes a creation instant, and
       // it excludes the sweep.
-      if (e.terms.getClass() != Terms.class || !EvictedBudgets.packable(me.getKey())) {
+      if (s.terms.getClass() != Terms.class || !EvictedBudgets.packable(me.getKey())) {
         continue; // a creation instant beyond 2262 does not pack
       }
       synchronized (evicted) {
         if (!e.cas(s, EVICTED)) {
           continue; // used meanwhile
         }
-        Terms t = e.terms;
-        if (t.getClass() != Terms.class) {
-          e.state = unsealed(t, s); // cannot happen (above); if it did, live again with every cost taken over
-          continue;
-        }
-        evicted.put(me.getKey(), pack(t, s));
+        // s is the last state before the tombstone, so its terms are the latest: a budget change
+        // is a compare-and-set of the state too, and one made now sees the tombstone
+        evicted.put(me.getKey(), pack(e, s));
         evictedCount = evicted.size();
         entries.remove(me.getKey(), e);
         moved++;
@@ -513,7 +583,7 @@ final class Ledger {
     return moved;
   }
 
-  private static EvictedBudgets.Packed pack(Terms t, State s) {
+  private static EvictedBudgets.Packed pack(Entry e, State s) {
     String[] names = new String[0];
     long[] costs = new long[0];
     if (s.models != null) {
@@ -529,21 +599,8 @@ final class Ledger {
       names = n.toArray(names);
       costs = c.stream().mapToLong(Long::longValue).toArray();
     }
-    return new EvictedBudgets.Packed(t.limit, t.duration, t.createdNanos, s.spent, s.periodStart, s.nextReset,
-        names, costs);
-  }
-
-  /** {@code s} with its model costs sealed and moved to fresh counters, as a pack and unpack would. */
-  private State unsealed(Terms t, State s) {
-    EvictedBudgets.Packed p = pack(t, s);
-    ConcurrentHashMap<String, AtomicLong> m = null;
-    if (p.models.length > 0) {
-      m = new ConcurrentHashMap<>(p.models.length);
-      for (int i = 0; i < p.models.length; i++) {
-        m.put(p.models[i], new AtomicLong(p.costs[i]));
-      }
-    }
-    return new State(s.spent, s.reserved, s.periodStart, s.nextReset, s.models == null ? null : m);
+    return new EvictedBudgets.Packed(s.terms.limit, s.terms.duration, e.createdNanos, s.spent, s.periodStart,
+        s.nextReset, names, costs);
   }
 
   private Entry unpack(EvictedBudgets.Packed p) {
@@ -554,8 +611,8 @@ final class Ledger {
         m.put(modelName(p.models[i]), new AtomicLong(p.costs[i]));
       }
     }
-    Entry e = new Entry(new Terms(p.limit, p.duration, p.createdNanos),
-        new Idle(p.spent, 0, p.periodStart, p.nextReset, m)); // not used yet: may go at the next sweep
+    Entry e = new Entry(p.createdNanos, new Idle(p.spent, 0, p.periodStart, p.nextReset, m,
+        terms(p.limit, p.duration))); // not used yet: may go at the next sweep
     return e;
   }
 
@@ -649,7 +706,7 @@ final class Ledger {
         return; // that period was reset meanwhile and its breakdown with it, as without eviction
       }
       if (s.models == null && !live.cas(s, new State(s.spent, s.reserved, s.periodStart, s.nextReset,
-          new ConcurrentHashMap<>(2)))) {
+          new ConcurrentHashMap<>(2), s.terms))) {
         continue;
       }
       State now = live.state;
@@ -732,10 +789,10 @@ final class Ledger {
       if (e == null) {
         continue;
       }
-      ReserveResult refused = e.tryReserve(keys[i], amount, t);
+      ReserveResult refused = e.tryReserve(this, keys[i], amount, t);
       while (refused == MOVED) {
         e = rehydrate(keys[i], null);
-        refused = e.tryReserve(keys[i], amount, t);
+        refused = e.tryReserve(this, keys[i], amount, t);
       }
       if (refused == ReserveResult.OK) {
         continue;
@@ -744,7 +801,7 @@ final class Ledger {
         if (held != null) {
           for (int j = 0; j < held.length; j++) {
             if (held[j] != null) {
-              held[j].settle(keys[j], amount, 0, null, t); // holds something, so it is not evicted
+              held[j].settle(this, keys[j], amount, 0, null, t); // holds something, so it is not evicted
             }
           }
         }
@@ -790,10 +847,10 @@ final class Ledger {
         continue;
       }
       Entry e = held != null ? held : lookupOrCreate(key, now);
-      if (!e.settle(key, held == null ? 0 : h.amount, actual, model, t) && actual != 0) {
+      if (!e.settle(this, key, held == null ? 0 : h.amount, actual, model, t) && actual != 0) {
         do {
           e = rehydrate(key, newEntry(key, Terms.NO_LIMIT, null, now, now));
-        } while (!e.settle(key, 0, actual, model, t));
+        } while (!e.settle(this, key, 0, actual, model, t));
       }
     }
     return true;
@@ -810,7 +867,7 @@ final class Ledger {
     for (String key : keys) {
       if (key != null) {
         Entry e = lookupOrCreate(key, now);
-        while (!e.settle(key, 0, actual, model, t)) {
+        while (!e.settle(this, key, 0, actual, model, t)) {
           e = rehydrate(key, newEntry(key, Terms.NO_LIMIT, null, now, now));
         }
       }
@@ -841,7 +898,7 @@ final class Ledger {
         if (h.held != null) {
           for (int i = 0; i < h.held.length; i++) {
             if (h.held[i] != null) {
-              h.held[i].settle(h.keys[i], h.amount, 0, null, now); // false only for a hold of nothing
+              h.held[i].settle(this, h.keys[i], h.amount, 0, null, now); // false only for a hold of nothing
             }
           }
         }
@@ -876,7 +933,7 @@ final class Ledger {
     Entry e = entries.get(key);
     while (true) {
       if (e != null) {
-        BudgetSnapshot s = e.snapshot(key, t);
+        BudgetSnapshot s = e.snapshot(this, key, t);
         if (s != null) {
           return Optional.of(s);
         }
@@ -888,7 +945,7 @@ final class Ledger {
         if (e == null) {
           // read from the packed copy, not re-hydrated: listing every user must not undo eviction
           EvictedBudgets.Packed p = evicted.get(key);
-          return p == null ? Optional.empty() : Optional.of(resetIfDue(key, p, t).snapshot(key, t));
+          return p == null ? Optional.empty() : Optional.of(resetIfDue(key, p, t).snapshot(this, key, t));
         }
       }
     }
@@ -901,13 +958,13 @@ final class Ledger {
   private Entry resetIfDue(String key, EvictedBudgets.Packed p, long now) {
     Entry e = unpack(p);
     State before = e.state;
-    State after = e.current(now);
+    State after = e.current(this, now);
     if (after != before) {
       if (after.spent == 0 && after.models == null) {
         evicted.resetPeriod(key, after.periodStart, after.nextReset);
       } else {
         evicted.take(key);
-        evicted.put(key, pack(e.terms, after));
+        evicted.put(key, pack(e, after));
       }
     }
     return e;
@@ -919,24 +976,44 @@ final class Ledger {
     if (e == null) {
       e = rehydrate(key, fresh);
     }
-    BudgetDuration before = e.terms.duration;
     while (e != fresh) {
-      Terms old = e.terms;
-      e.terms = Terms.of(limit, duration, old.createdAt());
-      // Done once the state is seen live after the terms were written (or retimed by CAS): then a
-      // sweep tombstones it later and reads these terms. Seen evicted: do it again on the key's entry.
+      // One compare-and-set of the state with the new terms (and the period end they give): a call
+      // sees the budget wholly before or wholly after the change. Seen evicted: do it on the key's
+      // entry now, which the sweep packed with the terms of the state it tombstoned.
       State s = e.state;
-      if (!Objects.equals(before, duration)) {
-        while (s != EVICTED && !e.cas(s, retime(s, duration, old.createdAt()))) {
-          s = e.state;
-        }
+      if (s == EVICTED) {
+        e = rehydrate(key, fresh);
+        continue;
       }
-      if (s != EVICTED) {
+      Instant created = e.createdAt(s);
+      Terms t = terms(limit, duration, created);
+      State next = Objects.equals(s.terms.duration, duration) ? s.withTerms(t) : retime(s, t, created);
+      if (e.cas(s, next)) {
         break;
       }
-      e = rehydrate(key, fresh);
     }
     mutations.increment();
+  }
+
+  /**
+   * Moves {@code e}'s creation instant to {@code createdAt} (a merge that found another writer created
+   * the same budget earlier); under the caller's exclusion of the sweep, like the rest of a merge.
+   */
+  void recreated(Entry e, Instant createdAt) {
+    if (isNear(createdAt)) {
+      e.createdNanos = nanosOf(createdAt); // before the terms that read it; FarTerms ignore it
+    }
+    State s;
+    do {
+      s = e.state;
+      Terms t = terms(s.terms.limit, s.terms.duration, createdAt);
+      if (t == s.terms) {
+        break; // shared terms: the entry's instant written above is all there is
+      }
+      if (e.cas(s, s.withTerms(t))) {
+        break;
+      }
+    } while (true);
   }
 
   /** True when {@code key} has a budget here, evicted or not. */
@@ -976,8 +1053,9 @@ final class Ledger {
       m = loaded;
     }
     State initial = new Idle(b.spent(), 0, b.periodStart().toEpochMilli(),
-        nextResetAfter(b.periodStart(), b.duration(), b.createdAt()), m); // loaded, not used: may go at the first sweep
-    Entry fresh = new Entry(Terms.of(b.limit(), b.duration(), b.createdAt()), initial);
+        nextResetAfter(b.periodStart(), b.duration(), b.createdAt()), m,
+        terms(b.limit(), b.duration(), b.createdAt())); // loaded, not used: may go at the first sweep
+    Entry fresh = new Entry(nanosOf(b.createdAt()), initial);
     boolean added = rehydrate(key, fresh) == fresh;
     if (added) {
       mutations.increment();
@@ -987,7 +1065,7 @@ final class Ledger {
 
   void resetCost(String key, Instant now) {
     Entry e = lookup(key);
-    while (e != null && !e.resetNow(now.toEpochMilli())) {
+    while (e != null && !e.resetNow(this, now.toEpochMilli())) {
       e = rehydrate(key, null);
     }
   }
@@ -998,7 +1076,7 @@ final class Ledger {
       expireLeases(t);
     }
     for (Entry e : entries.values()) {
-      e.current(t);
+      e.current(this, t);
     }
     if (evicts) {
       // evicted budgets reset in their packed form, so the file and a snapshot show the new period
@@ -1015,10 +1093,10 @@ final class Ledger {
   }
 
   private Entry newEntry(String key, long limit, BudgetDuration duration, Instant createdAt, Instant now) {
-    Terms terms = Terms.of(limit, duration, createdAt);
     Instant start = duration == null ? createdAt : duration.currentPeriodStart(createdAt, now, createdAt, zone);
     long next = nextResetAfter(start, duration, createdAt);
-    return new Entry(terms, new State(0, 0, start.toEpochMilli(), next, null));
+    return new Entry(nanosOf(createdAt), new State(0, 0, start.toEpochMilli(), next, null,
+        terms(limit, duration, createdAt)));
   }
 
   /** When a period that started at {@code periodStart} ends; spans step on the grid of {@code anchor}. */
@@ -1026,28 +1104,29 @@ final class Ledger {
     return duration == null ? Long.MAX_VALUE : duration.nextReset(periodStart, anchor, zone).toEpochMilli();
   }
 
-  private State resetState(State s, Terms terms, long now) {
-    BudgetDuration duration = terms.duration;
+  private State resetState(State s, Instant createdAt, long now) {
+    BudgetDuration duration = s.terms.duration;
     if (duration == null) {
-      return new State(s.spent, s.reserved, s.periodStart, Long.MAX_VALUE, s.models);
+      return new State(s.spent, s.reserved, s.periodStart, Long.MAX_VALUE, s.models, s.terms);
     }
     Instant start = duration.currentPeriodStart(Instant.ofEpochMilli(s.periodStart), Instant.ofEpochMilli(now),
-        terms.createdAt(), zone);
-    return periodFrom(start, s.reserved, duration, terms.createdAt());
+        createdAt, zone);
+    return periodFrom(start, s.reserved, s.terms, createdAt);
   }
 
-  private State freshState(State s, BudgetDuration duration, long now) {
-    return periodFrom(Instant.ofEpochMilli(now), s.reserved, duration, null);
+  private State freshState(State s, long now) {
+    return periodFrom(Instant.ofEpochMilli(now), s.reserved, s.terms, null);
   }
 
-  private State periodFrom(Instant start, long reserved, BudgetDuration duration, Instant anchor) {
-    long next = nextResetAfter(start, duration, anchor);
-    return new State(0, reserved, start.toEpochMilli(), next, null);
+  private State periodFrom(Instant start, long reserved, Terms terms, Instant anchor) {
+    long next = nextResetAfter(start, terms.duration, anchor);
+    return new State(0, reserved, start.toEpochMilli(), next, null, terms);
   }
 
-  private State retime(State s, BudgetDuration duration, Instant anchor) {
-    long next = nextResetAfter(Instant.ofEpochMilli(s.periodStart), duration, anchor);
-    return new State(s.spent, s.reserved, s.periodStart, next, s.models);
+  /** {@code s} under new terms {@code t} with another duration: the period keeps its start, and ends as {@code t} says. */
+  private State retime(State s, Terms t, Instant anchor) {
+    long next = nextResetAfter(Instant.ofEpochMilli(s.periodStart), t.duration, anchor);
+    return new State(s.spent, s.reserved, s.periodStart, next, s.models, t);
   }
 
   /**

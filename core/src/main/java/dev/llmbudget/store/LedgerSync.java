@@ -37,32 +37,32 @@ final class LedgerSync {
       Ledger.Entry ours = ledger.entry(key);
       StoredBudget base = baseline.get(key);
       if (base != null && !base.sameTerms(theirs)) {
-        ledger.putBudget(key, theirs.limit(), theirs.duration(), ours.terms.createdAt(), now);
+        ledger.putBudget(key, theirs.limit(), theirs.duration(), ours.createdAt(), now);
       }
-      Ledger.Terms mine = ours.terms;
-      if (theirs.createdAt() != null && mine.createdAt() != null && theirs.createdAt().isBefore(mine.createdAt())) {
+      Instant mine = ours.createdAt();
+      if (theirs.createdAt() != null && mine != null && theirs.createdAt().isBefore(mine)) {
         // Two writers that created the same entry before either synced (a user both charged, the
         // global entry of JVMs without max_budget) keep the earlier creation, so their copies
         // converge and idle JVMs stop rewriting the file for each other.
-        ours.terms = Ledger.Terms.of(mine.limit(), mine.duration(), theirs.createdAt());
+        ledger.recreated(ours, theirs.createdAt());
       }
       long theirStart = theirs.periodStart().toEpochMilli();
       if (ledger.nextResetAfter(theirs.periodStart(), theirs.duration(), theirs.createdAt()) <= t) {
         return; // their spend belongs to a period that is over
       }
-      Ledger.State cur = ours.current(t);
+      Ledger.State cur = ours.current(ledger, t);
       boolean theirBaseIsOld = base == null || !base.periodStart().equals(theirs.periodStart());
       if (theirStart == cur.periodStart) {
         long delta = theirs.spent() - (theirBaseIsOld ? 0 : base.spent());
         Map<String, Long> models = minus(theirs.models(), theirBaseIsOld ? Map.of() : base.models());
         if (delta != 0 || !models.isEmpty()) {
-          ours.addExternal(theirStart, delta, models, t);
+          ours.addExternal(ledger, theirStart, delta, models, t);
         }
       } else if (base == null) {
-        ours.rebase(theirStart, theirs.spent(), theirs.models());
+        ours.rebase(ledger, theirStart, theirs.spent(), theirs.models());
       } else if (theirStart > cur.periodStart) {
         boolean synced = base.periodStart().toEpochMilli() == cur.periodStart;
-        ours.adoptPeriod(theirs, synced ? base.spent() : 0, synced ? base.models() : Map.of());
+        ours.adoptPeriod(ledger, theirs, synced ? base.spent() : 0, synced ? base.models() : Map.of());
       }
       // Otherwise this JVM reset more recently than the other writer did: its spend is of an older period.
     });
