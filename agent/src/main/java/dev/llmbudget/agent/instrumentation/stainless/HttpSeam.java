@@ -147,6 +147,13 @@ public final class HttpSeam {
       if (handles == null) {
         return null;
       }
+      if (handles.unknownShape != null) {
+        // A call that is surely not priced (its path says so) passes; any other meets the policy.
+        if (handles.canClassify() && handles.sdk.classify(handles.httpMethod(request), handles.pathSegments(request)) == null) {
+          return null;
+        }
+        throw handles.unknownShape;
+      }
       Endpoint endpoint = handles.sdk.classify(handles.httpMethod(request), handles.pathSegments(request));
       if (endpoint == null) {
         return null;
