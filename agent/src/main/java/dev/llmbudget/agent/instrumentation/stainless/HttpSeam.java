@@ -160,6 +160,11 @@ public final class HttpSeam {
       }
       Object body = handles.requestBody(request);
       byte[] bytes = handles.bytes(body);
+      if (bytes == null && body != null) {
+        // A priced call whose body reading would consume: its cost cannot be bounded, so not a silent pass.
+        throw new IllegalStateException("the body of a priced " + endpoint + " request cannot be read without "
+            + "consuming it (" + body.getClass().getName() + " is not repeatable)");
+      }
       LlmRequest llm = bytes == null ? null : RequestReader.read(endpoint, bytes);
       return llm == null ? null : new Read(handles, endpoint, body, bytes, llm);
     } catch (Throwable t) {

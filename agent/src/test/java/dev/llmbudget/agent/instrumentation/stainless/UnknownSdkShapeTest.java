@@ -2,6 +2,8 @@ package dev.llmbudget.agent.instrumentation.stainless;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
+import static net.bytebuddy.matcher.ElementMatchers.named;
 
 import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.BudgetUnavailableError;
@@ -11,12 +13,19 @@ import dev.llmbudget.agent.instrumentation.meter.Refusal;
 import dev.llmbudget.agent.instrumentation.openai.OpenAiInstrumentation;
 import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.CallCounters;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.List;
 import java.util.Map;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.description.modifier.Visibility;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.dynamic.TargetType;
 import net.bytebuddy.dynamic.loading.ClassLoadingStrategy;
 import net.bytebuddy.implementation.FixedValue;
+import net.bytebuddy.implementation.MethodCall;
+import net.bytebuddy.implementation.StubMethod;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,6 +101,66 @@ class UnknownSdkShapeTest {
     assertThatThrownBy(() -> HttpSeam.enter(request))
         .isInstanceOf(BudgetUnavailableError.class)
         .hasMessageContaining("com.anthropic.core.http.HttpRequest does not have the shape");
+  }
+
+  @Test
+  void aPricedCallWhoseBodyIsNotRepeatableIsRefusedUnderBlockAndCountedUnderAllow() throws Exception {
+    Object request = newRequestWithUnrepeatableBody();
+    BudgetRuntime.configure(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
+    assertThatThrownBy(() -> HttpSeam.enter(request))
+        .isInstanceOf(BudgetUnavailableError.class)
+        .hasMessageContaining("the body of a priced CHAT_COMPLETIONS request cannot be read without consuming it");
+
+    BudgetRuntime.configure(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "allow"));
+    long unmetered = CallCounters.unmeteredCount();
+    assertThat(HttpSeam.enter(request)).isNull();
+    assertThat(CallCounters.unmeteredCount()).isEqualTo(unmetered + 1);
+  }
+
+  /**
+   * openai-java's HTTP layer in the shape the agent knows, whose chat request carries a body that
+   * is not repeatable (reading it would consume what the SDK sends).
+   */
+  private static Object newRequestWithUnrepeatableBody() throws Exception {
+    String p = "com.openai.core.http.";
+    DynamicType.Unloaded<?> bodyType = new ByteBuddy().makeInterface().name(p + "HttpRequestBody")
+        .defineMethod("repeatable", boolean.class, Visibility.PUBLIC).withoutCode()
+        .defineMethod("writeTo", void.class, Visibility.PUBLIC).withParameters(OutputStream.class).withoutCode()
+        .defineMethod("contentType", String.class, Visibility.PUBLIC).withoutCode()
+        .defineMethod("close", void.class, Visibility.PUBLIC).withoutCode()
+        .make();
+    DynamicType.Unloaded<?> streamBody = new ByteBuddy().subclass(Object.class)
+        .implement(bodyType.getTypeDescription()).name(p + "StreamBody")
+        .method(named("repeatable")).intercept(FixedValue.value(false))
+        .method(named("writeTo").or(named("close"))).intercept(StubMethod.INSTANCE)
+        .method(named("contentType")).intercept(FixedValue.value("application/json"))
+        .make();
+    DynamicType.Unloaded<?> responseType = new ByteBuddy().makeInterface().name(p + "HttpResponse")
+        .defineMethod("statusCode", int.class, Visibility.PUBLIC).withoutCode()
+        .defineMethod("body", InputStream.class, Visibility.PUBLIC).withoutCode()
+        .defineMethod("close", void.class, Visibility.PUBLIC).withoutCode()
+        .make();
+    DynamicType.Unloaded<?> builderType = new ByteBuddy().subclass(Object.class).name(p + "HttpRequest$Builder")
+        .defineMethod("body", TargetType.class, Visibility.PUBLIC).withParameters(bodyType.getTypeDescription())
+        .intercept(FixedValue.self())
+        .defineMethod("build", Object.class, Visibility.PUBLIC).intercept(FixedValue.nullValue())
+        .make();
+    return new ByteBuddy().subclass(Object.class).name(p + "HttpRequest")
+        .defineMethod("method", String.class, Visibility.PUBLIC).intercept(FixedValue.value("POST"))
+        .defineMethod("pathSegments", List.class, Visibility.PUBLIC)
+        .intercept(FixedValue.reference(List.of("v1", "chat", "completions")))
+        .defineMethod("body", Object.class, Visibility.PUBLIC)
+        .intercept(MethodCall.construct(constructor(streamBody)))
+        .defineMethod("toBuilder", Object.class, Visibility.PUBLIC)
+        .intercept(MethodCall.construct(constructor(builderType)))
+        .make()
+        .include(bodyType, streamBody, responseType, builderType)
+        .load(new ClassLoader(null) {}, ClassLoadingStrategy.Default.WRAPPER).getLoaded()
+        .getConstructor().newInstance();
+  }
+
+  private static MethodDescription constructor(DynamicType.Unloaded<?> type) {
+    return type.getTypeDescription().getDeclaredMethods().filter(isConstructor()).getOnly();
   }
 
   /**
