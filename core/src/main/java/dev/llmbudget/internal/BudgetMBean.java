@@ -87,6 +87,11 @@ public final class BudgetMBean implements BudgetMXBean {
   }
 
   @Override
+  public long getClassesNotInstrumented() {
+    return CallCounters.notInstrumentedCount();
+  }
+
+  @Override
   public int getChargesPending() {
     return dev.llmbudget.store.PendingCharges.size();
   }

@@ -33,6 +33,12 @@ public interface BudgetMXBean {
   /** Calls that went on unmetered because something of ours failed. */
   long getCallsUnmetered();
 
+  /**
+   * SDK classes the agent could not instrument: their calls go out neither metered nor refused.
+   * Anything above zero needs an operator (see the ERROR the agent logged).
+   */
+  long getClassesNotInstrumented();
+
   /** Calls charged from an estimate because the provider reported no usage. */
   long getCallsEstimated();
 

@@ -12,6 +12,7 @@ public final class CallCounters {
   private static final LongAdder BLOCKED = new LongAdder();
   private static final LongAdder UNMETERED = new LongAdder();
   private static final LongAdder ESTIMATED = new LongAdder();
+  private static final LongAdder NOT_INSTRUMENTED = new LongAdder();
 
   private CallCounters() {}
 
@@ -33,6 +34,15 @@ public final class CallCounters {
     UNMETERED.increment();
   }
 
+  /**
+   * An SDK class the agent should have woven could not be (or the agent could not install at all):
+   * the calls made through it are neither metered nor refused, and no call can count them. Public
+   * for the agent.
+   */
+  public static void notInstrumented() {
+    NOT_INSTRUMENTED.increment();
+  }
+
   public static long meteredCount() {
     return METERED.sum();
   }
@@ -47,5 +57,9 @@ public final class CallCounters {
 
   public static long estimatedCount() {
     return ESTIMATED.sum();
+  }
+
+  public static long notInstrumentedCount() {
+    return NOT_INSTRUMENTED.sum();
   }
 }

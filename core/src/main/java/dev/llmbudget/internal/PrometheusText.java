@@ -53,6 +53,9 @@ public final class PrometheusText {
     counter(sb, "llm_budget_calls_blocked_total", "LLM calls refused by a budget before they went out.", b.getCallsBlocked());
     counter(sb, "llm_budget_calls_unmetered_total", "LLM calls that went on unmetered because the agent failed.",
         b.getCallsUnmetered());
+    counter(sb, "llm_budget_classes_not_instrumented_total",
+        "SDK classes the agent could not instrument: their LLM calls go out neither metered nor refused.",
+        b.getClassesNotInstrumented());
     counter(sb, "llm_budget_calls_estimated_total", "LLM calls charged from an estimate (no usage reported).",
         b.getCallsEstimated());
     sb.append("# HELP llm_budget_charges_pending Charges of answered calls the store refused, retried until they land.\n")

@@ -73,7 +73,9 @@ public final class AgentInstaller {
       inst.addTransformer(transformer, true);
       retransformLoadedSeams(inst, transformer);
     } catch (Throwable t) {
-      Log.error("llm-budget: could not install the agent; LLM calls are not metered", t);
+      dev.llmbudget.internal.CallCounters.notInstrumented();
+      Log.error("llm-budget: could not install the agent; LLM calls are NOT metered and NOT refused, whatever "
+          + "llmbudget.on_error says", t);
       return;
     }
     if (DEBUG_STARTUP) {
@@ -102,7 +104,9 @@ public final class AgentInstaller {
     try {
       inst.retransformClasses(loaded.toArray(new Class<?>[0]));
     } catch (Throwable t) {
-      Log.warn("llm-budget: could not instrument the SDK classes already loaded; their calls are not metered", t);
+      for (Class<?> type : loaded) {
+        SeamTransformer.notInstrumented(type.getName() + " (loaded before the agent)", t);
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.llmbudget.agent.internal;
 
+import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.Log;
 import java.lang.instrument.ClassFileTransformer;
 import java.security.ProtectionDomain;
@@ -60,10 +61,22 @@ final class SeamTransformer implements ClassFileTransformer {
       }
       return woven;
     } catch (Throwable t) {
-      Log.warnOnce("transform:" + className, "llm-budget: could not instrument " + className.replace('/', '.')
-          + "; its LLM calls are not metered", t);
+      notInstrumented(className.replace('/', '.'), t);
       return null;
     }
+  }
+
+  /**
+   * A seam that could not be woven: its calls cannot be intercepted, so they can be neither metered
+   * nor refused whatever {@code llmbudget.on_error} says. Loud (ERROR) and counted where an operator
+   * looks (JMX {@code ClassesNotInstrumented}, {@code llm_budget_classes_not_instrumented_total}).
+   */
+  static void notInstrumented(String className, Throwable t) {
+    CallCounters.notInstrumented();
+    Log.error("llm-budget: could not instrument " + className + " (" + t + "): the LLM calls made through it are "
+        + "NOT metered and NOT refused, whatever llmbudget.on_error says, so no budget holds for them. Use an SDK "
+        + "version the agent supports (README, Supported SDKs) or a newer llm-budget; JMX ClassesNotInstrumented "
+        + "counts such classes", t);
   }
 
   private Seam prefixed(String internalName) {

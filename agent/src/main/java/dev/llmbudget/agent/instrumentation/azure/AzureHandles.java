@@ -17,13 +17,19 @@ final class AzureHandles {
       try {
         return new AzureHandles(type);
       } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-        dev.llmbudget.internal.Log.warnOnce("azure-handles:" + type.getName(), "llm-budget: " + type.getName()
-            + " does not have the shape the agent knows; Azure OpenAI calls are not metered", e);
-        return null;
+        // Cached, not null: every later call meets the failure policy, not a silent pass.
+        AzureHandles unknown = new AzureHandles(type, e);
+        dev.llmbudget.internal.Log.error("llm-budget: " + unknown.unknownShape.getMessage(), e);
+        return unknown;
       }
     }
   };
 
+  /**
+   * Why the azure-core that this class sees cannot be read (a version the agent does not know), or
+   * {@code null}: the calls it carries go to the failure policy with this as the cause.
+   */
+  final RuntimeException unknownShape;
   final Class<?> responseType;
   private final Class<?> binaryDataType;
   private final MethodHandle toBytes;
@@ -34,7 +40,23 @@ final class AzureHandles {
   private final MethodHandle statusCode;
   private final MethodHandle value;
 
+  private AzureHandles(Class<?> type, Throwable failure) {
+    unknownShape = new IllegalStateException("azure-core as " + type.getName() + " sees it does not have the shape "
+        + "this llm-budget agent knows (" + failure + "): Azure OpenAI calls cannot be metered; use an "
+        + "azure-ai-openai version the agent supports, or a newer llm-budget", failure);
+    responseType = null;
+    binaryDataType = null;
+    toBytes = null;
+    toStream = null;
+    isReplayable = null;
+    fromStream = null;
+    fromBytes = null;
+    statusCode = null;
+    value = null;
+  }
+
   private AzureHandles(Class<?> type) throws ReflectiveOperationException {
+    unknownShape = null;
     MethodHandles.Lookup lookup = MethodHandles.publicLookup();
     ClassLoader loader = type.getClassLoader();
     Class<?> binaryData = Class.forName("com.azure.core.util.BinaryData", false, loader);
@@ -54,9 +76,25 @@ final class AzureHandles {
     value = lookup.unreflect(responseType.getMethod("getValue")).asType(MethodType.methodType(Object.class, Object.class));
   }
 
-  /** The handles for the azure-core that {@code azureObject}'s class sees, or {@code null}. */
+  /**
+   * The handles for the azure-core that {@code azureObject}'s class sees, or {@code null} for no
+   * object or (on the answer's side) an azure-core the agent cannot read.
+   */
   static AzureHandles of(Object azureObject) {
-    return azureObject == null ? null : BY_CLASS.get(azureObject.getClass());
+    AzureHandles h = azureObject == null ? null : BY_CLASS.get(azureObject.getClass());
+    return h == null || h.unknownShape != null ? null : h;
+  }
+
+  /**
+   * As {@link #of}, for a request body that must be read before it goes out: throws the {@link
+   * #unknownShape} of an azure-core the agent cannot read, for the failure policy to decide.
+   */
+  static AzureHandles ofRequest(Object body) {
+    AzureHandles h = BY_CLASS.get(body.getClass());
+    if (h.unknownShape != null) {
+      throw h.unknownShape;
+    }
+    return h;
   }
 
   boolean isBinaryData(Object o) {

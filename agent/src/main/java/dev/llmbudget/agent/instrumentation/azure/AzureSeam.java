@@ -77,9 +77,18 @@ public final class AzureSeam {
   }
 
   static LlmRequest read(Object deployment, Object body) throws Throwable {
-    AzureHandles h = AzureHandles.of(body);
-    if (h == null || !h.isBinaryData(body) || !h.replayable(body)) {
+    if (body == null) {
+      return null; // the SDK refuses a null body before it sends anything
+    }
+    AzureHandles h = AzureHandles.ofRequest(body);
+    if (!h.isBinaryData(body)) {
       return null;
+    }
+    if (!h.replayable(body)) {
+      // Reading it would consume what the SDK sends (a BinaryData.fromStream of the caller's): the
+      // cost cannot be bounded, so the policy decides rather than a silent pass.
+      throw new IllegalStateException("the request body of an Azure OpenAI call is a BinaryData that cannot be read "
+          + "twice (" + body.getClass().getName() + "); pass one made by BinaryData.fromString/fromBytes/fromObject");
     }
     return ChatRequest.read(deployment instanceof String ? (String) deployment : null, h.bytes(body));
   }
@@ -143,8 +152,27 @@ public final class AzureSeam {
       String user = MeteredCall.currentUser();
       return reactor.defer(() -> subscribe(reactor, user, request, mono));
     } catch (Throwable t) {
-      Log.warnOnce("azure-async:" + t.getClass().getName(), "llm-budget: could not meter an async Azure OpenAI call ("
-          + t + "); the call goes on unmetered", t);
+      return unmetered(body, mono, t);
+    }
+  }
+
+  /**
+   * An async call that cannot be metered: the Mono the policy says, failing with its refusal under
+   * {@code on_error=block}, else {@code mono} itself, counted. Only when not even a failing Mono can
+   * be made does the call go on uncounted by the policy, and then it is counted and logged here.
+   */
+  private static Object unmetered(Object body, Object mono, Throwable cause) {
+    dev.llmbudget.BudgetExceededError refusal =
+        dev.llmbudget.internal.FailurePolicy.get().refusalFor("an async Azure OpenAI call", cause);
+    if (refusal == null) {
+      return mono;
+    }
+    try {
+      return AzureReactor.of(body).error(refusal);
+    } catch (Throwable t) {
+      dev.llmbudget.internal.CallCounters.unmetered();
+      Log.error("llm-budget: an async Azure OpenAI call could not be refused as " + refusal.getMessage()
+          + " requires (" + t + "); it goes on unmetered and is counted", t);
       return mono;
     }
   }
@@ -178,10 +206,17 @@ public final class AzureSeam {
         }
       });
     } catch (Throwable t) {
-      Log.warnOnce("azure-subscribe:" + t.getClass().getName(), "llm-budget: could not meter an async Azure OpenAI "
-          + "call (" + t + "); the call goes on unmetered", t);
       call.release();
-      return mono;
+      dev.llmbudget.BudgetExceededError refusal =
+          dev.llmbudget.internal.FailurePolicy.get().refusalFor("an async Azure OpenAI call", t);
+      if (refusal == null) {
+        return mono;
+      }
+      try {
+        return reactor.error(refusal);
+      } catch (Throwable again) {
+        throw refusal; // inside Mono.defer: Reactor turns it into the subscriber's error signal
+      }
     }
   }
 

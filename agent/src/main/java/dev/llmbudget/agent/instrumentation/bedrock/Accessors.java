@@ -47,6 +47,11 @@ final class Accessors {
     }
   }
 
+  /** Whether {@code target}'s class has the public getter {@code name}. */
+  static boolean has(Object target, String name) {
+    return target != null && GETTERS.get(target.getClass()).computeIfAbsent(name, n -> find(target.getClass(), n)) != ABSENT;
+  }
+
   static String text(Object target, String name) {
     Object v = get(target, name);
     return v instanceof String ? (String) v : null;

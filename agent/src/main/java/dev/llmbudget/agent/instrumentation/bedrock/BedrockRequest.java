@@ -23,9 +23,21 @@ final class BedrockRequest {
   private BedrockRequest() {}
 
   /** {@code ConverseRequest} or {@code ConverseStreamRequest}, read through their getters. */
+  /**
+   * A request class without {@code modelId()} is a Bedrock SDK the agent does not know, not a
+   * request without a model (which the SDK refuses to send): the failure policy must hear of it.
+   */
+  private static void unknownShapeIfNoModelId(Object request) {
+    if (!Accessors.has(request, "modelId")) {
+      throw new IllegalStateException(request.getClass().getName() + " has no modelId(): a Bedrock SDK version "
+          + "the agent does not know, so its calls cannot be metered");
+    }
+  }
+
   static LlmRequest fromConverse(Object request) {
     String model = Accessors.text(request, "modelId");
     if (model == null) {
+      unknownShapeIfNoModelId(request);
       return null;
     }
     StringBuilder prompt = new StringBuilder(256);
@@ -66,6 +78,7 @@ final class BedrockRequest {
   static LlmRequest fromInvoke(Object request) throws IOException {
     String model = Accessors.text(request, "modelId");
     if (model == null) {
+      unknownShapeIfNoModelId(request);
       return null;
     }
     byte[] body = Accessors.bytes(Accessors.get(request, "body"));

@@ -43,6 +43,11 @@ public final class ChatSeam {
       }
       read = ChatRequests.read(chatModel, request);
       if (read == null) {
+        if (!Accessors.has(request, "messages") || !Accessors.has(request, "parameters")) {
+          // Not a model without a name: a LangChain4j whose ChatRequest the agent cannot read.
+          throw new IllegalStateException(request.getClass().getName() + " has no messages()/parameters(): a "
+              + "LangChain4j version the agent does not know, so its calls cannot be metered");
+        }
         Log.warnOnce("lc4j-model:" + chatModel.getClass().getName(), "llm-budget: no model name on a "
             + chatModel.getClass().getName() + " request; its calls are not metered", null);
         return null;

@@ -48,10 +48,26 @@ final class MeteredStream {
     try {
       return reactor.defer(() -> subscribe(reactor, call, flux));
     } catch (Throwable t) {
-      CallCounters.unmetered();
-      Log.warnOnce("springai-defer:" + t.getClass().getName(), "llm-budget: could not meter a Spring AI stream ("
-          + t + "); it goes on unmetered", t);
       call.release();
+      return unmetered(reactor, flux, t);
+    }
+  }
+
+  /**
+   * A stream that cannot be metered, not yet subscribed (nothing sent): as the failure policy
+   * decides, a Flux failing with its refusal, or {@code flux} itself, counted.
+   */
+  private static Object unmetered(ReactorFlux reactor, Object flux, Throwable cause) {
+    BudgetExceededError refused = FailurePolicy.get().refusalFor("a Spring AI stream", cause);
+    if (refused == null) {
+      return flux;
+    }
+    try {
+      return reactor.error(refused);
+    } catch (Throwable x) {
+      CallCounters.unmetered();
+      Log.warnOnce("springai-refuse:" + x.getClass().getName(), "llm-budget: could not refuse a Spring AI stream ("
+          + x + ") as " + refused.getMessage() + " requires; it goes on unmetered", x);
       return flux;
     }
   }
@@ -75,11 +91,8 @@ final class MeteredStream {
     try {
       return reactor.doFinally(reactor.doOnNext(flux, meter::onNext), meter::onFinally);
     } catch (Throwable t) {
-      CallCounters.unmetered();
-      Log.warnOnce("springai-wrap:" + t.getClass().getName(), "llm-budget: could not meter a Spring AI stream ("
-          + t + "); it goes on unmetered", t);
       reservation.release();
-      return flux;
+      return unmetered(reactor, flux, t);
     }
   }
 

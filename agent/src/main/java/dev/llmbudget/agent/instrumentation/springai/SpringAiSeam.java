@@ -100,6 +100,13 @@ public final class SpringAiSeam {
       }
       request = ChatRequest.read(model, prompt);
       if (request.model() == null) {
+        if (!Accessors.has(prompt, "getInstructions") || !Accessors.has(prompt, "getOptions")
+            || !Accessors.has(model, "getDefaultOptions")) {
+          // Not a model without a name: a Spring AI whose Prompt or ChatModel the agent cannot read.
+          throw new IllegalStateException(prompt.getClass().getName() + " or " + model.getClass().getName()
+              + " lacks getInstructions()/getOptions()/getDefaultOptions(): a Spring AI version the agent does not "
+              + "know, so its calls cannot be metered");
+        }
         Log.warnOnce("springai-model:" + model.getClass().getName(), "llm-budget: " + model.getClass().getName()
             + " names no model in its prompt or default options; its calls are not metered", null);
         return null;

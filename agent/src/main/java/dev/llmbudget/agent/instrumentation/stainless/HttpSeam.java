@@ -147,12 +147,24 @@ public final class HttpSeam {
       if (handles == null) {
         return null;
       }
+      if (handles.unknownShape != null) {
+        // A call that is surely not priced (its path says so) passes; any other meets the policy.
+        if (handles.canClassify() && handles.sdk.classify(handles.httpMethod(request), handles.pathSegments(request)) == null) {
+          return null;
+        }
+        throw handles.unknownShape;
+      }
       Endpoint endpoint = handles.sdk.classify(handles.httpMethod(request), handles.pathSegments(request));
       if (endpoint == null) {
         return null;
       }
       Object body = handles.requestBody(request);
       byte[] bytes = handles.bytes(body);
+      if (bytes == null && body != null) {
+        // A priced call whose body reading would consume: its cost cannot be bounded, so not a silent pass.
+        throw new IllegalStateException("the body of a priced " + endpoint + " request cannot be read without "
+            + "consuming it (" + body.getClass().getName() + " is not repeatable)");
+      }
       LlmRequest llm = bytes == null ? null : RequestReader.read(endpoint, bytes);
       return llm == null ? null : new Read(handles, endpoint, body, bytes, llm);
     } catch (Throwable t) {

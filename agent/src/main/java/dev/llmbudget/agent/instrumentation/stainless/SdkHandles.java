@@ -29,9 +29,10 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
           try {
             return new SdkHandles(sdk, type);
           } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            dev.llmbudget.internal.Log.warnOnce("handles:" + type.getName(), "llm-budget: "
-                + type.getName() + " does not have the shape the agent knows; its calls are not metered", e);
-            return null;
+            // Cached, not null: every later call of this SDK meets the failure policy, not a silent pass.
+            SdkHandles unknown = new SdkHandles(sdk, type, e);
+            dev.llmbudget.internal.Log.error("llm-budget: " + unknown.unknownShape.getMessage(), e);
+            return unknown;
           }
         }
       }
@@ -40,6 +41,11 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
   };
 
   final StainlessSdk sdk;
+  /**
+   * Why this SDK's request class cannot be read (a version whose HTTP layer the agent does not
+   * know), or {@code null}: its priced calls go to the failure policy with this as the cause.
+   */
+  final RuntimeException unknownShape;
   final Class<?> responseType;
   private final MethodHandle method;
   private final MethodHandle pathSegments;
@@ -59,6 +65,7 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
 
   private SdkHandles(StainlessSdk sdk, Class<?> requestType) throws ReflectiveOperationException {
     this.sdk = sdk;
+    this.unknownShape = null;
     ClassLoader loader = requestType.getClassLoader();
     MethodHandles.Lookup lookup = MethodHandles.publicLookup();
     Class<?> bodyType = Class.forName(sdk.httpPackage() + ".HttpRequestBody", false, loader);
@@ -91,6 +98,48 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
     Class<?> bodyProxyType = Proxy.newProxyInstance(loader, new Class<?>[] {bodyType}, (p, m, a) -> null).getClass();
     newBodyProxy = lookup.findConstructor(bodyProxyType, MethodType.methodType(void.class, InvocationHandler.class))
         .asType(MethodType.methodType(Object.class, InvocationHandler.class));
+  }
+
+  /**
+   * The handles of a request class that lacks something the agent needs: only {@code method()} and
+   * {@code pathSegments()}, when it still has them, so a call that is not priced still passes.
+   */
+  private SdkHandles(StainlessSdk sdk, Class<?> requestType, Throwable failure) {
+    this.sdk = sdk;
+    this.unknownShape = new IllegalStateException(requestType.getName() + " does not have the shape this "
+        + "llm-budget agent knows (" + failure + "): the SDK's LLM calls cannot be metered; use an SDK "
+        + "version the agent supports, or a newer llm-budget", failure);
+    MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+    MethodHandle m;
+    MethodHandle p;
+    try {
+      m = getter(lookup, requestType, "method");
+      p = getter(lookup, requestType, "pathSegments");
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      m = null;
+      p = null;
+    }
+    method = m;
+    pathSegments = p;
+    responseType = null;
+    body = null;
+    bodyRepeatable = null;
+    bodyWriteTo = null;
+    statusCode = null;
+    responseBody = null;
+    responseClose = null;
+    newResponseProxy = null;
+    toBuilder = null;
+    builderBody = null;
+    builderBuild = null;
+    bodyContentType = null;
+    bodyClose = null;
+    newBodyProxy = null;
+  }
+
+  /** {@code true} when a request's HTTP method and path can be read, so its endpoint classified. */
+  boolean canClassify() {
+    return method != null && pathSegments != null;
   }
 
   /**
@@ -161,7 +210,10 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
     t.start();
   }
 
-  /** The handles for {@code request}'s SDK, or {@code null} when it is no SDK we know. */
+  /**
+   * The handles for {@code request}'s SDK, or {@code null} when it is no SDK we know; handles with
+   * an {@link #unknownShape} when it is one in a shape the agent cannot read.
+   */
   static SdkHandles of(Object request) {
     return BY_REQUEST_CLASS.get(request.getClass());
   }

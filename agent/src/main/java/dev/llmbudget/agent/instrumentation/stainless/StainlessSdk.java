@@ -72,6 +72,13 @@ public final class StainlessSdk implements Seam {
     byte[] woven = StainlessWeaver.weave(classFile);
     if (woven == null) {
       woven = AdviceWeaver.weave(typeName, loader, classFile, Woven.ADVICE);
+      // Byte Buddy leaves a class whose methods it does not find as it was, silently: the transformer
+      // must hear of a client that no call can go through metered.
+      if (typeName.equals(retryingClientName())
+          && !(StainlessWeaver.declares(classFile, "execute", 2) && StainlessWeaver.declares(classFile, "executeAsync", 2))) {
+        throw new IllegalStateException(typeName + " has no execute/executeAsync(request, options) to weave: an SDK "
+            + "version whose HTTP layer the agent does not know");
+      }
     }
     if (woven != null && typeName.equals(retryingClientName())) {
       SdkHandles.prepareSoon(this, loader);

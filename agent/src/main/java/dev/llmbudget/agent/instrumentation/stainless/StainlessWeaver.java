@@ -104,6 +104,27 @@ final class StainlessWeaver implements Opcodes {
     return ((classFile[6] & 0xff) << 8) | (classFile[7] & 0xff);
   }
 
+  /**
+   * {@code true} when the class declares a method {@code name} with a body taking {@code args}
+   * arguments, as Byte Buddy's matcher picks it: what tells a class that was woven from one that
+   * only looked like a seam (an SDK version that renamed the method).
+   */
+  static boolean declares(byte[] classFile, String name, int args) {
+    boolean[] found = new boolean[1];
+    new ClassReader(classFile).accept(new ClassVisitor(ASM9) {
+      @Override
+      public MethodVisitor visitMethod(int access, String method, String descriptor, String signature,
+          String[] exceptions) {
+        if (method.equals(name) && (access & (ACC_ABSTRACT | ACC_NATIVE)) == 0
+            && Type.getArgumentTypes(descriptor).length == args) {
+          found[0] = true;
+        }
+        return null;
+      }
+    }, ClassReader.SKIP_CODE | ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+    return found[0];
+  }
+
   /** The methods Byte Buddy's matchers picked: by name and argument count, with a body. */
   private static Kind kind(int access, String name, String descriptor) {
     if ((access & (ACC_ABSTRACT | ACC_NATIVE)) != 0) {
