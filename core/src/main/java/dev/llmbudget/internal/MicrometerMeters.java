@@ -100,6 +100,9 @@ public final class MicrometerMeters {
           CallCounters::blockedCount);
       counter("llm_budget.calls.unmetered", "LLM calls that went on unmetered because the agent failed", null,
           CallCounters::unmeteredCount);
+      counter("llm_budget.classes.not_instrumented",
+          "SDK classes the agent could not instrument: their calls go out neither metered nor refused", null,
+          CallCounters::notInstrumentedCount);
       counter("llm_budget.calls.estimated", "LLM calls charged from an estimate (no usage reported)", null,
           CallCounters::estimatedCount);
       gauge("llm_budget.global.cost", "Spent against the global budget in its current period (the store's view)",

@@ -65,6 +65,7 @@ class MetricsEndpointIT {
         assertThat(value(lines, "llm_budget_calls_metered_total")).isEqualByComparingTo("2");
         assertThat(value(lines, "llm_budget_calls_blocked_total")).isGreaterThanOrEqualTo(new BigDecimal("2"));
         assertThat(value(lines, "llm_budget_calls_unmetered_total")).isZero();
+        assertThat(value(lines, "llm_budget_classes_not_instrumented_total")).isZero();
         assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("llm_budget_cost_usd{model=\"gpt-4o-mini"));
         assertThat(lines).contains("# TYPE llm_budget_calls_blocked_total counter");
         assertThat(Files.readString(log)).contains("Prometheus metrics on http://127.0.0.1:" + port + "/metrics");

@@ -37,6 +37,7 @@ class MicrometerIT {
       assertThat(r.value("METER llm_budget.cost " + tags + " ")).endsWith(" usd");
       assertThat(r.value("METER llm_budget.calls.blocked  ")).isEqualTo("2.0");
       assertThat(r.value("METER llm_budget.calls.metered  ")).isEqualTo("3.0");
+      assertThat(r.value("METER llm_budget.classes.not_instrumented  ")).isEqualTo("0.0");
       assertThat(new BigDecimal(r.value("METER llm_budget.global.remaining  ").split(" ")[0]))
           .isEqualByComparingTo(perCall.multiply(new BigDecimal("0.5")).round(new MathContext(15)));
       // no per-user tags unless llmbudget.metrics.user_tags=true
