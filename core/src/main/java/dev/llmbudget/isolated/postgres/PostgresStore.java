@@ -79,6 +79,7 @@ final class PostgresStore implements BudgetStore {
   private final String qReservation;
   private final String qDeleteReservation;
   private final String qInsertTracked;
+  private final String qInsertReservationRows;
   private final String qAddModel;
   private final String qDropModels;
   private final String qCharge;
@@ -168,6 +169,9 @@ final class PostgresStore implements BudgetStore {
         + " RETURNING expired, held_keys, amount_pico";
     qInsertTracked = "INSERT INTO " + s + "budget (project, key, created_at, period_start) VALUES (?, ?, ?, ?)"
         + " ON CONFLICT DO NOTHING";
+    qInsertReservationRows = "INSERT INTO " + s + "budget (project, key, created_at, period_start)"
+        + " SELECT ?, k, ?, ? FROM unnest((SELECT keys FROM " + s + "reservation WHERE project = ? AND instance = ?"
+        + " AND id = ?)) AS k ORDER BY k ON CONFLICT DO NOTHING";
     qAddModel = "INSERT INTO " + s + "budget_model AS m (project, key, model, spent_pico) VALUES (?, ?, ?, ?)"
         + " ON CONFLICT (project, key, model) DO UPDATE SET spent_pico = CASE"
         + " WHEN m.spent_pico > 9223372036854775807 - EXCLUDED.spent_pico THEN 9223372036854775807"
@@ -357,7 +361,45 @@ final class PostgresStore implements BudgetStore {
     }
   }
 
-  /** Creates a limit-less row for every key in {@code keys} that has none, to track its spend. */
+  /**
+   * Creates, in a transaction of its own, a limit-less row for each of {@code keys} that has none,
+   * so that the transaction which then locks them takes every row in key order. Created inside that
+   * transaction (by {@link #track}), a row would be locked after rows of larger keys: a deadlock
+   * that PostgreSQL breaks only after {@code deadlock_timeout} (1 s), with one side retried, while
+   * both hold a pooled connection and the rows every call of their users queues on.
+   */
+  private void createRows(CallKeys keys, Instant now) {
+    List<String> unknown = new ArrayList<>(keys.sorted.length);
+    for (String key : keys.sorted) {
+      if (!known.contains(key)) {
+        unknown.add(key);
+      }
+    }
+    if (unknown.isEmpty()) {
+      return;
+    }
+    inTransaction("create budget rows", c -> {
+      try (PreparedStatement ps = c.prepareStatement(qInsertTracked)) {
+        for (String key : unknown) { // in key order: two of these never wait on each other in a cycle
+          ps.setString(1, project);
+          ps.setString(2, key);
+          ps.setObject(3, time(now));
+          ps.setObject(4, time(now));
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+      commit(c);
+      return null;
+    });
+    known.addAll(unknown); // rows are never deleted
+  }
+
+  /**
+   * Creates a limit-less row for every key in {@code keys} that has none, to track its spend. Rows
+   * are created before the lock (createRows, and the settle's fallback), so this finds none missing
+   * unless a row was created between those and the lock; it stays as the guarantee.
+   */
   private void track(Connection c, CallKeys keys, Map<String, Row> rows, Instant now) throws SQLException {
     for (String k : keys.sorted) {
       if (!rows.containsKey(k)) {
@@ -664,6 +706,21 @@ final class PostgresStore implements BudgetStore {
     if (quick != 2) {
       return quick == 0;
     }
+    if (functions && actual != 0) {
+      // the rows the reservation's keys lack, created first in key order and committed, so the
+      // transaction below locks every row in key order (see createRows)
+      oneRoundTrip("create budget rows", (c, retry) -> {
+        try (PreparedStatement ps = c.prepareStatement(qInsertReservationRows)) {
+          ps.setString(1, project);
+          ps.setObject(2, time(now));
+          ps.setObject(3, time(now));
+          ps.setString(4, project);
+          ps.setObject(5, instance);
+          ps.setLong(6, id);
+          return ps.executeUpdate();
+        }
+      });
+    }
     // a reset, an expired lease or a row to create first: the multi-statement transaction
     return inTransactionOnce("settle", c -> {
       String[] keys;
@@ -738,6 +795,7 @@ final class PostgresStore implements BudgetStore {
       return;
     }
     CallKeys k = new CallKeys(keys);
+    createRows(k, now);
     inTransaction("charge", c -> {
       Map<String, Row> rows = lock(c, k, now);
       track(c, k, rows, now);
