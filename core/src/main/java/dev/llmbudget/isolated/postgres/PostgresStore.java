@@ -397,8 +397,8 @@ final class PostgresStore implements BudgetStore {
 
   /**
    * Creates a limit-less row for every key in {@code keys} that has none, to track its spend. Rows
-   * are created before the lock (createRows, and the settle's fallback), so this finds none missing
-   * unless a row was created between those and the lock; it stays as the guarantee.
+   * are created before the lock (createRows, and the settle's fallback) and never deleted by
+   * llm-budget, so this finds none missing unless someone deleted one by hand; it stays as the guarantee.
    */
   private void track(Connection c, CallKeys keys, Map<String, Row> rows, Instant now) throws SQLException {
     for (String k : keys.sorted) {
@@ -1248,15 +1248,15 @@ final class PostgresStore implements BudgetStore {
    */
   private Connection connection() throws SQLException {
     long start = System.nanoTime();
-    long timeout = connections.timeout().toNanos();
     for (int waits = 1; ; waits++) {
-      long asked = System.nanoTime();
+      long asked = waits == 1 ? start : System.nanoTime();
       SQLException timedOut;
       try {
         return db.getConnection();
       } catch (SQLException e) {
         timedOut = e;
       }
+      long timeout = connections.timeout().toNanos(); // read only on this rare path: the call path allocates nothing more
       String busy = connections.busy();
       // a pool that failed at once (closed, interrupted) has nothing to wait for
       if (busy == null || Thread.currentThread().isInterrupted() || System.nanoTime() - asked < timeout / 2) {
