@@ -1267,15 +1267,16 @@ final class PostgresStore implements BudgetStore {
         throw timedOut;
       }
       long waited = System.nanoTime() - start;
+      // the cause first: a refusal quotes only the first 500 characters of this
       String what = "every pooled connection of this JVM (" + busy + ") stayed busy for "
           + java.time.Duration.ofNanos(waited).toMillis() + " ms while the server answered: " + server;
       if (waits >= BUSY_WAITS) {
-        throw BudgetStoreException.busy(describe() + ": " + what + "; the pool is saturated, not the server down,"
-            + " so no offline allowance is spent (llmbudget.postgres.pool_size, llmbudget.api_timeout)", timedOut);
+        throw BudgetStoreException.busy(describe() + ": the pool is saturated, not the server down, so no offline"
+            + " allowance is spent (llmbudget.postgres.pool_size, llmbudget.api_timeout): " + what, timedOut);
       }
       long due = nextBusyLog.get();
       if (System.nanoTime() - due >= 0 && nextBusyLog.compareAndSet(due, System.nanoTime() + BUSY_LOG_EVERY_NANOS)) {
-        Log.warn("llm-budget: " + describe() + ": " + what + "; waiting longer: the pool is saturated, not the server down");
+        Log.warn("llm-budget: " + describe() + ": the pool is saturated, not the server down; waiting longer: " + what);
       }
     }
   }
