@@ -19,7 +19,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * call nor lets spend go unbounded: while the server is unreachable this JVM admits calls against a
  * local allowance ({@code llmbudget.store.offline_allowance}), journals what they cost, and replays
  * the journal exactly once when the server answers again; past the allowance, reserve throws
- * {@link BudgetStoreException} and {@code llmbudget.on_error} decides.
+ * {@link BudgetStoreException} and {@code llmbudget.on_error} decides. A server that answers while
+ * this JVM's connections to it are all busy ({@link BudgetStoreException#isBusy()}) is not an
+ * outage: its error goes to the caller and no allowance is spent.
  */
 public final class OfflineAllowanceStore implements BudgetStore {
 
@@ -101,6 +103,9 @@ public final class OfflineAllowanceStore implements BudgetStore {
         }
         return r;
       } catch (BudgetStoreException e) {
+        if (e.isBusy()) {
+          throw e; // the server answers and holds the truth: admitting the call here could overspend it
+        }
         down = e;
         goOffline(now, e);
       }
@@ -144,6 +149,10 @@ public final class OfflineAllowanceStore implements BudgetStore {
       try {
         return remote.settle(id, actual, model, now, usage, sdk);
       } catch (BudgetStoreException e) {
+        if (e.isBusy()) {
+          remoteKeys.put(id, keys); // the caller keeps the settle and retries it (PendingCharges)
+          throw e;
+        }
         goOffline(now, e);
       }
     } else if (keys == null) {
@@ -176,6 +185,9 @@ public final class OfflineAllowanceStore implements BudgetStore {
         remote.charge(keys, actual, model, now, usage, sdk);
         return;
       } catch (BudgetStoreException e) {
+        if (e.isBusy()) {
+          throw e; // the caller keeps the charge and retries it (PendingCharges)
+        }
         goOffline(now, e);
       }
     }
@@ -198,6 +210,9 @@ public final class OfflineAllowanceStore implements BudgetStore {
       replay(now);
       return true;
     } catch (BudgetStoreException e) {
+      if (e.isBusy()) {
+        throw e; // it answers again: no more admissions on the allowance while its connections are busy
+      }
       probeAt = now.toEpochMilli() + PROBE_INTERVAL.toMillis();
       return false;
     }
@@ -218,7 +233,9 @@ public final class OfflineAllowanceStore implements BudgetStore {
       try {
         replay(now);
       } catch (BudgetStoreException e) {
-        goOffline(now, e);
+        if (!e.isBusy()) { // busy: the journal waits for the background retrier
+          goOffline(now, e);
+        }
       }
     }
   }
@@ -285,6 +302,9 @@ public final class OfflineAllowanceStore implements BudgetStore {
       remote.putBudget(key, totalBudget, duration, createdAt);
       pendingPuts.remove(key);
     } catch (BudgetStoreException e) {
+      if (e.isBusy()) {
+        throw e;
+      }
       pendingPuts.put(key, t);
       goOffline(createdAt, e);
     }
@@ -302,6 +322,9 @@ public final class OfflineAllowanceStore implements BudgetStore {
     try {
       return remote.putBudgetIfAbsent(key, totalBudget, duration, createdAt);
     } catch (BudgetStoreException e) {
+      if (e.isBusy()) {
+        throw e;
+      }
       goOffline(createdAt, e);
       return false;
     }
@@ -346,7 +369,7 @@ public final class OfflineAllowanceStore implements BudgetStore {
       replay(now);
       return true;
     } catch (RuntimeException e) {
-      if (e instanceof BudgetStoreException && !offline) {
+      if (e instanceof BudgetStoreException && !offline && !((BudgetStoreException) e).isBusy()) {
         goOffline(now, (BudgetStoreException) e);
       }
       // already offline: the probe time stays the callers' (their clock, not this thread's), the

@@ -40,6 +40,8 @@ class OfflineAllowanceStoreTest {
   static final class Link implements BudgetStore {
     BudgetStore server;
     volatile boolean down;
+    /** The server answers, but every connection of this JVM to it is busy (a saturated pool). */
+    volatile boolean busy;
     /** The next request reaches the server and is applied, but its answer is lost. */
     volatile boolean loseNextAnswer;
     boolean closed;
@@ -51,6 +53,9 @@ class OfflineAllowanceStoreTest {
     }
 
     private void check() {
+      if (busy) {
+        throw BudgetStoreException.busy("postgres store: every pooled connection stayed busy while the server answered", null);
+      }
       if (down) {
         throw new BudgetStoreException("redis://127.0.0.1:6390: connection refused");
       }
@@ -163,6 +168,7 @@ class OfflineAllowanceStoreTest {
   @AfterEach
   void close() {
     link.down = false;
+    link.busy = false;
     store.close();
   }
 
@@ -714,5 +720,48 @@ class OfflineAllowanceStoreTest {
     store.resetDue(tomorrow);
     assertThat(server.snapshot("alice", tomorrow).orElseThrow().currentCost()).isZero();
     assertThat(store.keys()).containsExactlyInAnyOrder(GLOBAL, "alice");
+  }
+
+  @Test
+  void aServerWhoseConnectionsAreAllBusyIsNoOutageAndNoCallIsAdmittedOnTheAllowance() {
+    store.putBudget("alice", usd("0.3"), null, T0);
+    long first = store.newReservationId();
+    assertThat(store.reserve(first, keys(GLOBAL, "alice"), pico("0.2"), T0, T0.plus(LEASE)).isOk()).isTrue();
+    assertThat(store.settle(first, pico("0.2"), "gpt-4o", T0)).isTrue();
+    long held = store.newReservationId();
+    assertThat(store.reserve(held, keys(GLOBAL, "alice"), pico("0.1"), T0, T0.plus(LEASE)).isOk()).isTrue();
+    link.busy = true;
+    Instant t1 = T0.plusSeconds(1);
+
+    // alice has nothing left on the server: an admission on the allowance would overspend her
+    assertThatThrownBy(() -> store.reserve(store.newReservationId(), keys(GLOBAL, "alice"), pico("0.1"), t1, t1.plus(LEASE)))
+        .isInstanceOfSatisfying(BudgetStoreException.class, e -> assertThat(e.isBusy()).isTrue());
+    assertThatThrownBy(() -> store.settle(held, pico("0.1"), "gpt-4o", t1)).isInstanceOf(BudgetStoreException.class);
+    assertThatThrownBy(() -> store.charge(keys(GLOBAL, "alice"), pico("0.05"), "gpt-4o", t1))
+        .isInstanceOf(BudgetStoreException.class);
+    assertThat(store.isOffline()).as("a busy server is not an outage").isFalse();
+    assertThat(store.journalSize()).isZero();
+    assertThat(reservedOnServer("alice")).as("the settle's reservation stays held meanwhile").isEqualByComparingTo("0.1");
+
+    link.busy = false;
+    assertThat(store.settle(held, pico("0.1"), "gpt-4o", t1)).as("the caller's retry of the settle lands").isTrue();
+    assertThat(store.reserve(store.newReservationId(), keys(GLOBAL, "alice"), pico("0.1"), t1, t1.plus(LEASE)).isOk())
+        .as("the server's refusal").isFalse();
+    assertThat(spentOnServer("alice")).isEqualByComparingTo("0.3");
+    assertThat(reservedOnServer("alice")).isZero();
+  }
+
+  @Test
+  void aBusyAnswerWhileOfflineEndsTheAdmissionsOnTheAllowance() {
+    store.putBudget("alice", usd("0.3"), null, T0);
+    link.down = true;
+    assertThat(admit("0.1", T0)).as("an outage: the allowance").isTrue();
+    assertThat(store.isOffline()).isTrue();
+    link.down = false;
+    link.busy = true;
+    Instant later = T0.plus(OfflineAllowanceStore.PROBE_INTERVAL).plusSeconds(1);
+
+    assertThatThrownBy(() -> admit("0.1", later))
+        .isInstanceOfSatisfying(BudgetStoreException.class, e -> assertThat(e.isBusy()).isTrue());
   }
 }

@@ -89,6 +89,23 @@ class PostgresFleetIT {
     return lines;
   }
 
+  /**
+   * What the children logged about the store's connections: a pool that timed out, a saturated pool,
+   * an outage and its end; named in the assertions, so a failure says which of them happened.
+   */
+  static String storeLog(List<List<String>> children) {
+    StringBuilder sb = new StringBuilder("the children's store log:");
+    for (int i = 0; i < children.size(); i++) {
+      for (String l : children.get(i)) {
+        if (l.contains("Connection is not available") || l.contains("saturated") || l.contains("unreachable")
+            || l.contains("answers again") || l.contains("offline")) {
+          sb.append("\n  [jvm ").append(i).append("] ").append(l);
+        }
+      }
+    }
+    return sb.toString();
+  }
+
   static int count(List<String> lines, String line) {
     return (int) lines.stream().filter(line::equals).count();
   }
@@ -122,16 +139,21 @@ class PostgresFleetIT {
     }
     long ok = 0;
     long refused = 0;
+    List<List<String>> children = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       List<String> lines = finish(procs.get(i), outs.get(i));
+      children.add(lines);
       ok += total(lines, "OK");
       refused += total(lines, "REFUSED");
       assertThat(lines).noneMatch(l -> l.contains("SLF4J"));
     }
+    String log = storeLog(children);
 
-    assertThat(llm.totalRequests()).isEqualTo(k);
-    assertThat(ok).isEqualTo(k);
-    assertThat(refused).isEqualTo(4 * 8 * 4 - k);
+    assertThat(llm.totalRequests()).as(log).isEqualTo(k);
+    assertThat(ok).as(log).isEqualTo(k);
+    assertThat(refused).as(log).isEqualTo(4 * 8 * 4 - k);
+    assertThat(children).as("no JVM took a busy pool for an outage; " + log)
+        .noneMatch(lines -> lines.stream().anyMatch(l -> l.contains("is unreachable")));
     assertThat(query("SELECT spent_pico FROM $s.budget WHERE key = 'alice'")).isEqualTo(k * CALL_PICO);
     assertThat(query("SELECT reserved_pico FROM $s.budget WHERE key = 'alice'")).isZero();
     assertThat(query("SELECT count(*) FROM $s.charge WHERE user_key = 'alice'")).isEqualTo(k);
@@ -141,6 +163,51 @@ class PostgresFleetIT {
         + " AND model = 'gpt-4o-mini' AND estimated = false", MAX_TOKENS)).isEqualTo(k);
     assertThat(query("SELECT count(DISTINCT reservation) FROM $s.charge")).isEqualTo(k);
     assertThat(query("SELECT count(*) FROM $s.charge WHERE sdk = 'openai-java'")).as("the ledger names the SDK").isEqualTo(k);
+  }
+
+  @Test
+  void aPoolKeptBusyByAHeldRowLockSpendsNoOfflineAllowance() throws Exception {
+    // four threads, three rounds of one call each, 2 s apart; the budget pays for six calls. Before the
+    // second round a session of the test takes hana's row lock, as a stuck transaction of another JVM
+    // would: the child's one pooled connection queues on it and its other calls wait past the pool's 1 s
+    int k = 6;
+    BigDecimal budget = BigDecimal.valueOf(k * CALL_PICO).movePointLeft(12);
+    Path out = dir.resolve("saturated.out");
+    try (Connection holder = pg.connect()) {
+      holder.setAutoCommit(false);
+      Process p = launch(child("llmbudget.user.max_budget", budget.toPlainString(), "llmbudget.postgres.pool_size", "1",
+          "llmbudget.api_timeout", "1s"), out, "hana", 4, 3, 2_000);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      while (charged("hana") < 4 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      try (java.sql.Statement st = holder.createStatement()) {
+        st.execute("SELECT 1 FROM " + schema + ".budget WHERE key = 'hana' FOR UPDATE");
+      }
+      while (!Files.readString(out).contains("saturated") && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      Thread.sleep(200);
+      holder.rollback();
+      List<String> lines = finish(p, out);
+      String log = storeLog(List.of(lines));
+
+      assertThat(log).as("the child waited on its busy pool").contains("the pool is saturated, not the server down");
+      assertThat(lines).as(log).noneMatch(l -> l.contains("is unreachable"));
+      assertThat(llm.totalRequests()).as(log).isEqualTo(k);
+      assertThat(total(lines, "OK")).as(log).isEqualTo(k);
+      assertThat(total(lines, "REFUSED")).as(log).isEqualTo(4 * 3 - k);
+      assertThat(query("SELECT spent_pico + reserved_pico FROM $s.budget WHERE key = 'hana'")).isEqualTo(k * CALL_PICO);
+    }
+  }
+
+  /** Ledger rows of {@code user}; 0 before the child has created the tables. */
+  long charged(String user) {
+    try {
+      return query("SELECT count(*) FROM $s.charge WHERE user_key = ?", user);
+    } catch (SQLException e) {
+      return 0;
+    }
   }
 
   @Test

@@ -79,6 +79,7 @@ final class PostgresStore implements BudgetStore {
   private final String qReservation;
   private final String qDeleteReservation;
   private final String qInsertTracked;
+  private final String qInsertReservationRows;
   private final String qAddModel;
   private final String qDropModels;
   private final String qCharge;
@@ -87,8 +88,10 @@ final class PostgresStore implements BudgetStore {
   private final String qWriteAndBook;
   private final String qReserveFn;
   private final String qSettleFn;
-  /** Drops the pool's idle connections: after one was found dead, its siblings (same server) likely are too. */
-  private final Runnable dropIdle;
+  /** The pool behind {@code db}: drops idle connections, and tells a busy pool from a server that does not answer. */
+  private final ConnectionPool connections;
+  /** When a busy pool may next be logged (System.nanoTime), so a long saturation is one line a minute. */
+  private final AtomicLong nextBusyLog = new AtomicLong(System.nanoTime());
   /**
    * False: every reserve and settle takes the multi-statement transaction, as the previous release
    * (schema version 2) does; tests run both side by side on the same rows, as a fleet mid-upgrade would.
@@ -100,14 +103,40 @@ final class PostgresStore implements BudgetStore {
    * @param where how the store names itself in messages (the URL without credentials)
    */
   PostgresStore(DataSource db, AutoCloseable pool, String schema, String project, ZoneId zone, String where) {
-    this(db, pool, () -> { }, schema, project, zone, where);
+    this(db, pool, ConnectionPool.PLAIN, schema, project, zone, where);
   }
 
   /** @param dropIdle closes the pool's idle connections (they may all be to a server that restarted) */
   PostgresStore(DataSource db, AutoCloseable pool, Runnable dropIdle, String schema, String project, ZoneId zone,
       String where) {
+    this(db, pool, new ConnectionPool() {
+      @Override
+      public void dropIdle() {
+        dropIdle.run();
+      }
+
+      @Override
+      public String busy() {
+        return null;
+      }
+
+      @Override
+      public Connection direct() throws SQLException {
+        return db.getConnection();
+      }
+
+      @Override
+      public java.time.Duration timeout() {
+        return java.time.Duration.ZERO;
+      }
+    }, schema, project, zone, where);
+  }
+
+  /** @param connections the pool behind {@code db} (HikariCP in production) */
+  PostgresStore(DataSource db, AutoCloseable pool, ConnectionPool connections, String schema, String project,
+      ZoneId zone, String where) {
     this.db = db;
-    this.dropIdle = dropIdle;
+    this.connections = connections;
     this.pool = pool;
     this.project = project;
     this.zone = zone;
@@ -140,6 +169,9 @@ final class PostgresStore implements BudgetStore {
         + " RETURNING expired, held_keys, amount_pico";
     qInsertTracked = "INSERT INTO " + s + "budget (project, key, created_at, period_start) VALUES (?, ?, ?, ?)"
         + " ON CONFLICT DO NOTHING";
+    qInsertReservationRows = "INSERT INTO " + s + "budget (project, key, created_at, period_start)"
+        + " SELECT ?, k, ?, ? FROM unnest((SELECT keys FROM " + s + "reservation WHERE project = ? AND instance = ?"
+        + " AND id = ?)) AS k ORDER BY k ON CONFLICT DO NOTHING";
     qAddModel = "INSERT INTO " + s + "budget_model AS m (project, key, model, spent_pico) VALUES (?, ?, ?, ?)"
         + " ON CONFLICT (project, key, model) DO UPDATE SET spent_pico = CASE"
         + " WHEN m.spent_pico > 9223372036854775807 - EXCLUDED.spent_pico THEN 9223372036854775807"
@@ -329,7 +361,45 @@ final class PostgresStore implements BudgetStore {
     }
   }
 
-  /** Creates a limit-less row for every key in {@code keys} that has none, to track its spend. */
+  /**
+   * Creates, in a transaction of its own, a limit-less row for each of {@code keys} that has none,
+   * so that the transaction which then locks them takes every row in key order. Created inside that
+   * transaction (by {@link #track}), a row would be locked after rows of larger keys: a deadlock
+   * that PostgreSQL breaks only after {@code deadlock_timeout} (1 s), with one side retried, while
+   * both hold a pooled connection and the rows every call of their users queues on.
+   */
+  private void createRows(CallKeys keys, Instant now) {
+    List<String> unknown = new ArrayList<>(keys.sorted.length);
+    for (String key : keys.sorted) {
+      if (!known.contains(key)) {
+        unknown.add(key);
+      }
+    }
+    if (unknown.isEmpty()) {
+      return;
+    }
+    inTransaction("create budget rows", c -> {
+      try (PreparedStatement ps = c.prepareStatement(qInsertTracked)) {
+        for (String key : unknown) { // in key order: two of these never wait on each other in a cycle
+          ps.setString(1, project);
+          ps.setString(2, key);
+          ps.setObject(3, time(now));
+          ps.setObject(4, time(now));
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+      commit(c);
+      return null;
+    });
+    known.addAll(unknown); // rows are never deleted
+  }
+
+  /**
+   * Creates a limit-less row for every key in {@code keys} that has none, to track its spend. Rows
+   * are created before the lock (createRows, and the settle's fallback) and never deleted by
+   * llm-budget, so this finds none missing unless someone deleted one by hand; it stays as the guarantee.
+   */
   private void track(Connection c, CallKeys keys, Map<String, Row> rows, Instant now) throws SQLException {
     for (String k : keys.sorted) {
       if (!rows.containsKey(k)) {
@@ -636,6 +706,21 @@ final class PostgresStore implements BudgetStore {
     if (quick != 2) {
       return quick == 0;
     }
+    if (functions && actual != 0) {
+      // the rows the reservation's keys lack, created first in key order and committed, so the
+      // transaction below locks every row in key order (see createRows)
+      oneRoundTrip("create budget rows", (c, retry) -> {
+        try (PreparedStatement ps = c.prepareStatement(qInsertReservationRows)) {
+          ps.setString(1, project);
+          ps.setObject(2, time(now));
+          ps.setObject(3, time(now));
+          ps.setString(4, project);
+          ps.setObject(5, instance);
+          ps.setLong(6, id);
+          return ps.executeUpdate();
+        }
+      });
+    }
     // a reset, an expired lease or a row to create first: the multi-statement transaction
     return inTransactionOnce("settle", c -> {
       String[] keys;
@@ -710,6 +795,7 @@ final class PostgresStore implements BudgetStore {
       return;
     }
     CallKeys k = new CallKeys(keys);
+    createRows(k, now);
     inTransaction("charge", c -> {
       Map<String, Row> rows = lock(c, k, now);
       track(c, k, rows, now);
@@ -1119,7 +1205,7 @@ final class PostgresStore implements BudgetStore {
     for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
       Connection c;
       try {
-        c = db.getConnection(); // a server that is down is not retried: the pool already waited
+        c = connection(); // a server that is down is not retried: the pool already waited
       } catch (SQLException e) {
         if (last != null) {
           e.addSuppressed(last);
@@ -1139,7 +1225,7 @@ final class PostgresStore implements BudgetStore {
         last = e;
         if (connectionLost(e) && !lost && (repeatUnknownCommit || !COMMIT_UNKNOWN.equals(e.getSQLState()))) {
           lost = true;
-          dropIdle.run();
+          connections.dropIdle();
           continue;
         }
         String state = e.getSQLState();
@@ -1150,6 +1236,84 @@ final class PostgresStore implements BudgetStore {
     }
     throw new BudgetStoreException(describe() + ": " + what + " failed: " + last.getMessage(), last);
   }
+
+  /**
+   * A pooled connection. When the pool gives up because every connection is checked out and the
+   * server still answers, the calls are only queued (on the same budget rows, or behind a slow
+   * server): that is no outage, and treating it as one would admit calls on the offline allowance
+   * that the server, which holds the truth, would have refused. So the wait goes on, up to {@link
+   * #BUSY_WAITS} pool timeouts in all, and then fails with {@link BudgetStoreException#busy}, which
+   * spends no allowance. A pool timeout with a connection free, or a server that does not answer a
+   * fresh connection, is an outage: the pool's exception, as before.
+   */
+  private Connection connection() throws SQLException {
+    long start = System.nanoTime();
+    for (int waits = 1; ; waits++) {
+      long asked = waits == 1 ? start : System.nanoTime();
+      SQLException timedOut;
+      try {
+        return db.getConnection();
+      } catch (SQLException e) {
+        timedOut = e;
+      }
+      long timeout = connections.timeout().toNanos(); // read only on this rare path: the call path allocates nothing more
+      String busy = connections.busy();
+      // a pool that failed at once (closed, interrupted) has nothing to wait for
+      if (busy == null || Thread.currentThread().isInterrupted() || System.nanoTime() - asked < timeout / 2) {
+        throw timedOut;
+      }
+      String server = serverState();
+      if (server == null) {
+        throw timedOut;
+      }
+      long waited = System.nanoTime() - start;
+      // the cause first: a refusal quotes only the first 500 characters of this
+      String what = "every pooled connection of this JVM (" + busy + ") stayed busy for "
+          + java.time.Duration.ofNanos(waited).toMillis() + " ms while the server answered: " + server;
+      if (waits >= BUSY_WAITS) {
+        throw BudgetStoreException.busy(describe() + ": the pool is saturated, not the server down, so no offline"
+            + " allowance is spent (llmbudget.postgres.pool_size, llmbudget.api_timeout): " + what, timedOut);
+      }
+      long due = nextBusyLog.get();
+      if (System.nanoTime() - due >= 0 && nextBusyLog.compareAndSet(due, System.nanoTime() + BUSY_LOG_EVERY_NANOS)) {
+        Log.warn("llm-budget: " + describe() + ": the pool is saturated, not the server down; waiting longer: " + what);
+      }
+    }
+  }
+
+  /**
+   * What the server says about the sessions of llm-budget when the pool is saturated, through a
+   * connection of its own: how many there are, how many wait on a lock or sit idle in a transaction,
+   * and what the sessions they wait on are doing; {@code null} when the server does not answer.
+   */
+  private String serverState() {
+    try (Connection c = connections.direct(); java.sql.Statement st = c.createStatement()) {
+      st.setQueryTimeout((int) Math.max(1, connections.timeout().toSeconds()));
+      try (ResultSet rs = st.executeQuery(SESSIONS)) {
+        rs.next();
+        String blockers = rs.getString(4);
+        return "sessions of llm-budget on the server: " + rs.getLong(1) + ", waiting on a lock: " + rs.getLong(2)
+            + ", idle in a transaction: " + rs.getLong(3) + (blockers == null ? "" : "; they wait on " + blockers);
+      }
+    } catch (SQLException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** The query of {@link #serverState}: counts of our sessions, and the three longest transactions they wait on. */
+  private static final String SESSIONS = "WITH s AS (SELECT pid, state, wait_event_type, pg_blocking_pids(pid) AS held_by"
+      + " FROM pg_stat_activity WHERE application_name = 'llm-budget' AND datname = current_database()),"
+      + " b AS (SELECT a.pid, a.application_name, a.state, extract(epoch FROM clock_timestamp() - a.xact_start) AS xs,"
+      + " left(regexp_replace(a.query, '\\s+', ' ', 'g'), 100) AS q FROM pg_stat_activity a"
+      + " WHERE a.pid IN (SELECT unnest(held_by) FROM s) ORDER BY xs DESC NULLS LAST LIMIT 3)"
+      + " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM s WHERE wait_event_type = 'Lock'),"
+      + " (SELECT count(*) FROM s WHERE state LIKE 'idle in transaction%'),"
+      + " (SELECT string_agg(format('pid %s (%s, %s, in a transaction for %s s: %s)', pid, application_name, state,"
+      + " round(xs::numeric, 1), q), '; ') FROM b)";
+
+  /** A saturated pool is waited on for up to this many pool timeouts in all before the call fails. */
+  static final int BUSY_WAITS = 3;
+  private static final long BUSY_LOG_EVERY_NANOS = 60_000_000_000L;
 
   /**
    * Whether {@code e} says the connection is gone: the server terminated its session (57P01 admin

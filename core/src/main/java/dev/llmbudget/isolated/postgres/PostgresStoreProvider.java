@@ -81,15 +81,66 @@ public final class PostgresStoreProvider implements BudgetStoreProvider {
       throw new BudgetStoreException("cannot prepare the postgres store " + where + " (schema "
           + config.postgresSchema() + "): " + rootMessage(e), e);
     }
+    // a connection of its own, never pooled, to ask the server what holds the pool's connections
+    PGSimpleDataSource probe = new PGSimpleDataSource();
+    probe.setURL(url);
+    if (config.postgresUser() != null) {
+      probe.setUser(config.postgresUser());
+    }
+    if (config.postgresPassword() != null) {
+      probe.setPassword(config.postgresPassword());
+    }
+    probe.setApplicationName("llm-budget-probe");
+    int probeSeconds = (int) Math.max(1, Math.min(timeout.toSeconds(), 60));
+    probe.setConnectTimeout(probeSeconds);
+    probe.setLoginTimeout(probeSeconds);
+    probe.setSocketTimeout(probeSeconds + 1);
     // an outage is met as on Redis: the offline allowance, a journal, and its replay once the server answers
-    Runnable dropIdle = () -> {
+    return new OfflineAllowanceStore(new PostgresStore(ds, ds, new Hikari(ds, probe), config.postgresSchema(), project,
+        config.zone(), where), Picodollars.of(config.offlineAllowance()));
+  }
+
+  /** The HikariCP pool as the store sees it: its counts, a soft eviction, and a connection around it. */
+  private static final class Hikari implements ConnectionPool {
+    private final HikariDataSource ds;
+    private final PGSimpleDataSource probe;
+
+    Hikari(HikariDataSource ds, PGSimpleDataSource probe) {
+      this.ds = ds;
+      this.probe = probe;
+    }
+
+    @Override
+    public void dropIdle() {
       com.zaxxer.hikari.HikariPoolMXBean pool = ds.getHikariPoolMXBean();
       if (pool != null) {
         pool.softEvictConnections();
       }
-    };
-    return new OfflineAllowanceStore(new PostgresStore(ds, ds, dropIdle, config.postgresSchema(), project,
-        config.zone(), where), Picodollars.of(config.offlineAllowance()));
+    }
+
+    @Override
+    public String busy() {
+      com.zaxxer.hikari.HikariPoolMXBean pool = ds.getHikariPoolMXBean();
+      if (pool == null || ds.isClosed()) {
+        return null;
+      }
+      int active = pool.getActiveConnections();
+      int max = ds.getMaximumPoolSize();
+      if (active < max) {
+        return null;
+      }
+      return active + " of " + max + " in use, " + pool.getThreadsAwaitingConnection() + " more threads waiting";
+    }
+
+    @Override
+    public Connection direct() throws SQLException {
+      return probe.getConnection();
+    }
+
+    @Override
+    public Duration timeout() {
+      return Duration.ofMillis(ds.getConnectionTimeout());
+    }
   }
 
   /** The URL as it may be shown: without its query string, which may carry a password. */
