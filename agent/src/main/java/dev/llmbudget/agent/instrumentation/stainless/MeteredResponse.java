@@ -3,7 +3,6 @@ package dev.llmbudget.agent.instrumentation.stainless;
 import dev.llmbudget.agent.instrumentation.meter.BodyMeter;
 import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
 import java.io.InputStream;
-import java.lang.ref.Cleaner;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -14,12 +13,6 @@ import java.lang.reflect.Method;
  * the metered body) and everything else goes to the SDK's response.
  */
 final class MeteredResponse implements InvocationHandler {
-
-  private static final Cleaner ABANDONED = Cleaner.create(r -> {
-    Thread t = new Thread(r, "llm-budget-abandoned-responses");
-    t.setDaemon(true);
-    return t;
-  });
 
   private final SdkHandles handles;
   private final Object response;
@@ -37,7 +30,7 @@ final class MeteredResponse implements InvocationHandler {
     BodyMeter meter = call.body(handles.statusCode(response));
     Object proxy = handles.responseProxy(new MeteredResponse(handles, response, meter));
     // A response dropped unread and unclosed would hold its reservation for ever.
-    ABANDONED.register(proxy, meter::finish);
+    meter.settleWhenCollected(proxy);
     return proxy;
   }
 

@@ -37,6 +37,8 @@ final class RequestScan {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long QUOTES = 0x0101010101010101L * '"';
   private static final long BACKSLASHES = 0x0101010101010101L * '\\';
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGHS = 0x8080808080808080L;
 
   private final byte[] json;
   private final Endpoint endpoint;
@@ -412,10 +414,16 @@ final class RequestScan {
     while (true) {
       // The hot loop of a long prompt: plain bytes, each one UTF-8 byte of the value.
       int i = pos;
-      // Eight bytes at a time while none is a quote or a backslash.
+      // Eight bytes at a time while none is a quote or a backslash. An ASCII word (the usual prompt)
+      // needs only the cheap test: without a high bit in w, x - 0x01.. sets one only at a zero byte
+      // of x (or past it, by a borrow). A word with a high bit also fails it, and is let through
+      // when the exact test finds neither byte: UTF-8 multi-byte text is plain bytes here too.
       while (i + 8 <= end) {
         long w = (long) LONGS.get(b, i);
-        if (hasZeroByte(w ^ QUOTES) || hasZeroByte(w ^ BACKSLASHES)) {
+        long q = w ^ QUOTES;
+        long s = w ^ BACKSLASHES;
+        if ((((q - ONES) | (s - ONES) | w) & HIGHS) != 0
+            && (((q - ONES) & ~q | (s - ONES) & ~s) & HIGHS) != 0) {
           break;
         }
         i += 8;
@@ -471,10 +479,6 @@ final class RequestScan {
         n += 3;
       }
     }
-  }
-
-  private static boolean hasZeroByte(long w) {
-    return ((w - 0x0101010101010101L) & ~w & 0x8080808080808080L) != 0;
   }
 
   /** {@link #stringBytes} with {@code reescape} of the string at {@code at}, leaving {@code pos} where it was. */

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.llmbudget.Reservation;
 import dev.llmbudget.Usage;
 import dev.llmbudget.tokens.TokenCounter;
+import java.lang.ref.Reference;
+import java.lang.ref.WeakReference;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -143,6 +145,42 @@ class BodyMeterTest {
     feed(meter, "{\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[],\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":10}}", 13);
 
     assertThat(reservation.commits).containsExactly(Usage.of("gpt-4o-mini-2024-07-18", 20, 10));
+  }
+
+  @Test
+  void aSettledMeterIsNotHeldByTheRegistrationForAbandonedResponses() {
+    Object response = new Object(); // the proxied response, still referenced by the app
+    BodyMeter meter = meter(200, "gpt-4o-mini");
+    meter.settleWhenCollected(response);
+    feed(meter, "{\"model\":\"gpt-4o-mini\",\"choices\":[],\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":10}}", 13);
+    WeakReference<BodyMeter> settled = new WeakReference<>(meter);
+    meter = null;
+    for (int i = 0; i < 5 && settled.get() != null; i++) {
+      System.gc();
+    }
+
+    // Held, it kept the call and the request's bytes alive until the GC found the response dead and
+    // the cleaner's thread ran: every call's graph outlived a young GC.
+    assertThat(settled.get()).as("a settled meter reachable only from its abandoned-response registration").isNull();
+    assertThat(reservation.commits).containsExactly(Usage.of("gpt-4o-mini", 20, 10));
+    Reference.reachabilityFence(response);
+  }
+
+  @Test
+  void aResponseDroppedBeforeItsBodyEndedIsSettledWhenCollected() throws InterruptedException {
+    BodyMeter meter = meter(500, "gpt-4o-mini");
+    Object response = new Object();
+    meter.settleWhenCollected(response);
+    byte[] part = "{\"error\":{\"message\":\"over".getBytes(StandardCharsets.UTF_8);
+    meter.accept(part, 0, part.length);
+    response = null;
+    for (int i = 0; i < 100 && reservation.releases == 0; i++) {
+      System.gc();
+      Thread.sleep(20);
+    }
+
+    assertThat(reservation.releases).as("releases of a failed call whose response was dropped unread").isEqualTo(1);
+    assertThat(reservation.commits).isEmpty();
   }
 
   @Test

@@ -116,6 +116,25 @@ class RequestScanTest {
   }
 
   @Test
+  void anEscapeBesideMultiByteCharsInOneEightByteWordIsCounted() throws Exception {
+    // The scan's word test lets a word with a high bit through only when it holds no quote and no
+    // backslash: a non-ASCII char must not hide an escape or the closing quote in the same word.
+    String[] multiByte = {"é", "😀", "中"};
+    String[] escapes = {"\\\"", "\\\\", "\\n", "\\u00e9", ""};
+    for (int at = 0; at < 17; at++) {
+      for (String mb : multiByte) {
+        for (String esc : escapes) {
+          for (String text : new String[] {"a".repeat(at) + mb + esc + "b".repeat(16 - at),
+              "a".repeat(at) + esc + mb + "b".repeat(16 - at), "a".repeat(at) + mb}) {
+            assertBoundIsTheDecodedTextsLength(Endpoint.CHAT_COMPLETIONS,
+                json("{'model':'gpt-4o','messages':[{'content':'" + text + "'}]}"));
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void aLongPromptIsBoundedWithoutCopyingItsText() throws Exception {
     String words = "The quick brown fox jumps over the lazy dog, and é too. ".repeat(2600); // ~150 KB
     byte[] body = json("{'model':'gpt-4o-mini','messages':[{'role':'user','content':'" + words
