@@ -32,7 +32,7 @@ public final class MeteredCall {
   /** How a seam hands back its SDK's response with the body metered by the call, or settles it there. */
   @FunctionalInterface
   public interface ResponseWrapper {
-    /** {@code response} metered by {@code call}; a response it cannot meter is returned after {@code call.release()}. */
+    /** {@code response} metered by {@code call}; a response it cannot meter is returned as it is, the call charged what it reserved. */
     Object wrap(MeteredCall call, Object response) throws Throwable;
   }
 
@@ -215,10 +215,29 @@ public final class MeteredCall {
     try {
       return wrapper.wrap(this, response);
     } catch (Throwable t) {
+      // The call went out and was answered: the provider bills it, so it pays what it reserved (an
+      // upper bound of its cost) rather than nothing, and is counted as a failure of ours.
       Log.warnOnce("wrap:" + t.getClass().getName(), "llm-budget: could not meter an LLM response (" + t
-          + "); the call is not charged", t);
-      release();
+          + "); the call is charged what it reserved and counted as unmetered", t);
+      chargeReserved();
+      dev.llmbudget.internal.CallCounters.unmetered();
       return response;
+    }
+  }
+
+  /** Charges what the call reserved, unless it is settled already. */
+  void chargeReserved() {
+    if (SETTLED.compareAndSet(this, 0, 1)) {
+      commitReserved();
+    }
+  }
+
+  private void commitReserved() {
+    try {
+      reservation.commit(reservation.amount(), request.model());
+    } catch (Throwable again) {
+      Log.warnOnce("settle-reserved:" + again.getClass().getName(), "llm-budget: could not charge an LLM call what "
+          + "it reserved (" + again + "); the reservation stays held until its lease ends", again);
     }
   }
 
@@ -281,12 +300,7 @@ public final class MeteredCall {
       // store refuses and retries it, so this is only for a failure of ours before the store)
       Log.warnOnce("settle:" + t.getClass().getName(), "llm-budget: could not charge an LLM call (" + t
           + "); it is charged what it reserved", t);
-      try {
-        reservation.commit(reservation.amount(), request.model());
-      } catch (Throwable again) {
-        Log.warnOnce("settle-reserved:" + again.getClass().getName(), "llm-budget: could not charge an LLM call what "
-            + "it reserved (" + again + "); the reservation stays held until its lease ends", again);
-      }
+      commitReserved();
     }
   }
 

@@ -1,0 +1,61 @@
+package dev.llmbudget.agent.instrumentation.meter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmbudget.Reservation;
+import dev.llmbudget.UnknownModelPolicy;
+import dev.llmbudget.internal.BudgetEngine;
+import dev.llmbudget.internal.CallCounters;
+import dev.llmbudget.pricing.PriceTable;
+import dev.llmbudget.store.BudgetSnapshot;
+import dev.llmbudget.store.MemoryStore;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+
+/** A call whose answer the agent cannot read was still answered, and the provider bills it. */
+class MeteredCallTest {
+
+  private static final Instant NOW = Instant.parse("2026-11-30T12:00:00Z");
+
+  private final MemoryStore store = new MemoryStore("test", ZoneOffset.UTC);
+  private final BudgetEngine engine = new BudgetEngine(store, PriceTable::defaultTable, UnknownModelPolicy.BLOCK,
+      Clock.fixed(NOW, ZoneOffset.UTC), null, null);
+
+  @Test
+  void anAnswerTheAgentCannotReadIsChargedWhatTheCallReservedAndCountedAsUnmetered() {
+    store.putBudget("alice", new BigDecimal("10"), null, NOW);
+    Reservation reservation = engine.reserve("alice", new BigDecimal("0.25"));
+    MeteredCall call = new MeteredCall(reservation, new LlmRequest("gpt-4o-mini", "Say hello.", 1, 100));
+    Object answer = new Object();
+    long unmeteredBefore = CallCounters.unmeteredCount();
+
+    Object returned = MeteredCall.exit(call, answer, null, (c, response) -> {
+      throw new IllegalStateException("a response class of a shape the agent does not know");
+    });
+
+    assertThat(returned).isSameAs(answer);
+    BudgetSnapshot alice = store.snapshot("alice", NOW).orElseThrow();
+    assertThat(alice.currentCost()).isEqualByComparingTo("0.25");
+    assertThat(alice.reserved()).isZero();
+    assertThat(CallCounters.unmeteredCount()).isEqualTo(unmeteredBefore + 1);
+    // settled once: a later release (the SDK closing the response) changes nothing
+    call.release();
+    assertThat(store.snapshot("alice", NOW).orElseThrow().currentCost()).isEqualByComparingTo("0.25");
+  }
+
+  @Test
+  void aFailedCallIsReleasedAndChargedNothing() {
+    store.putBudget("alice", new BigDecimal("10"), null, NOW);
+    MeteredCall call = new MeteredCall(engine.reserve("alice", new BigDecimal("0.25")),
+        new LlmRequest("gpt-4o-mini", "Say hello.", 1, 100));
+
+    MeteredCall.exit(call, null, new java.io.IOException("connection reset"), (c, response) -> response);
+
+    BudgetSnapshot alice = store.snapshot("alice", NOW).orElseThrow();
+    assertThat(alice.currentCost()).isZero();
+    assertThat(alice.reserved()).isZero();
+  }
+}
