@@ -260,6 +260,43 @@ class LocalFileStoreTest extends BudgetStoreContract {
     assertThat(Files.getPosixFilePermissions(shared.resolveSibling(".user_cost.json.lock"))).isEqualTo(groupWritable);
   }
 
+  /**
+   * An operator who opens the file to a group after the fact (chmod/chgrp): the next write keeps it,
+   * and the lock and alert-claims files follow, so JVMs of that group can lock the file and claim alerts.
+   */
+  @Test
+  void aModeAndGroupGivenToTheFileByHandReachTheLockAndClaimsFilesAtTheNextWrite() throws Exception {
+    assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+    store.putBudget("alice", usd("10"), null, T0);
+    store.flush();
+    Path lock = dir.resolve(".user_cost.json.lock");
+    Path claims = dir.resolve(".user_cost.json.alerts");
+    Set<PosixFilePermission> groupShared = PosixFilePermissions.fromString("rw-rw----");
+    assertThat(Files.getPosixFilePermissions(lock)).isNotEqualTo(groupShared);
+    Files.setPosixFilePermissions(file(), groupShared);
+    GroupPrincipal before = Files.readAttributes(file(), PosixFileAttributes.class).group();
+    for (String name : new String[] {"daemon", "users", "nogroup", "bin"}) {
+      try { // another group where this user may give one (root, or a member): the group is checked too
+        Files.getFileAttributeView(file(), java.nio.file.attribute.PosixFileAttributeView.class)
+            .setGroup(dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(name));
+        break;
+      } catch (java.io.IOException | UnsupportedOperationException notHere) {
+        // try the next one
+      }
+    }
+    GroupPrincipal group = Files.readAttributes(file(), PosixFileAttributes.class).group();
+
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
+    store.flush();
+    assertThat(store.claimAlert("alice", "0.8", T0, null)).isTrue();
+
+    assertThat(Files.readString(file())).contains("\"current_cost\" : 1");
+    for (Path p : new Path[] {file(), lock, claims}) {
+      assertThat(Files.getPosixFilePermissions(p)).as(p.toString()).isEqualTo(groupShared);
+      assertThat(Files.readAttributes(p, PosixFileAttributes.class).group()).as(p + " (was " + before + ")").isEqualTo(group);
+    }
+  }
+
   /** Issue 12 item 7: the lock file is hidden; one left by llm-budget 0.1 is still honoured. */
   @Test
   void theLockFileIsHiddenAndAnOldLockFileIsStillHonoured() throws Exception {
