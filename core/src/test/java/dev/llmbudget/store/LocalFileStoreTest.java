@@ -297,6 +297,52 @@ class LocalFileStoreTest extends BudgetStoreContract {
     }
   }
 
+  /** The lock file a store creates at open already has the data file's mode: another user's JVM can lock before any write. */
+  @Test
+  void theLockFileCreatedAtOpenHasTheDataFilesModeBeforeAnyWrite() throws Exception {
+    assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+    Path shared = dir.resolve("open/user_cost.json");
+    Files.createDirectories(shared.getParent());
+    Files.writeString(shared, "{}");
+    Set<PosixFilePermission> groupShared = PosixFilePermissions.fromString("rw-rw----");
+    Files.setPosixFilePermissions(shared, groupShared);
+
+    try (LocalFileStore s = openQuiet(shared)) {
+      assertThat(Files.getPosixFilePermissions(shared.resolveSibling(".user_cost.json.lock"))).isEqualTo(groupShared);
+    }
+  }
+
+  /**
+   * With eviction on, the flush thread both writes charges and sweeps: a user idle for a sweep
+   * interval is evicted without anyone asking, and one used since is not evicted before it.
+   */
+  @Test
+  void theFlushThreadOfAnEvictingStoreWritesChargesAndEvictsIdleUsersOnItsOwn() throws Exception {
+    EvictionTest.HandClock clock = new EvictionTest.HandClock();
+    clock.now = T0;
+    try (LocalFileStore s = new LocalFileStore(file(), ZoneOffset.UTC, Duration.ofMillis(20), Duration.ofMinutes(1), clock)) {
+      s.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!(Files.exists(file()) && Files.readString(file()).contains("\"current_cost\" : 1"))
+          && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(Files.readString(file())).contains("\"current_cost\" : 1");
+
+      while (s.ledger.evictedCount() == 0 && System.nanoTime() < deadline) {
+        clock.now = clock.now.plus(Duration.ofMinutes(1)); // a sweep marks alice, the next evicts her
+        Thread.sleep(60);
+      }
+      assertThat(s.ledger.evictedCount()).isEqualTo(1);
+
+      s.charge(keys("bob"), DOLLAR, "gpt-4o", clock.now);
+      Thread.sleep(200); // ten flush intervals, no time passing on the store's clock
+      assertThat(s.evictIdle()).as("no sweep is due before a sweep interval passes").isZero();
+      assertThat(s.ledger.evictedCount()).isEqualTo(1);
+      assertThat(s.snapshot("alice", clock.now).orElseThrow().currentCost()).isEqualByComparingTo("1");
+    }
+  }
+
   /** Issue 12 item 7: the lock file is hidden; one left by llm-budget 0.1 is still honoured. */
   @Test
   void theLockFileIsHiddenAndAnOldLockFileIsStillHonoured() throws Exception {
