@@ -320,7 +320,9 @@ class LocalFileStoreTest extends BudgetStoreContract {
   void theFlushThreadOfAnEvictingStoreWritesChargesAndEvictsIdleUsersOnItsOwn() throws Exception {
     EvictionTest.HandClock clock = new EvictionTest.HandClock();
     clock.now = T0;
+    long threadsBefore = EvictionReviewTest.sweepThreads();
     try (LocalFileStore s = new LocalFileStore(file(), ZoneOffset.UTC, Duration.ofMillis(20), Duration.ofMinutes(1), clock)) {
+      assertThat(EvictionReviewTest.sweepThreads()).isEqualTo(threadsBefore + 1);
       s.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       while (!(Files.exists(file()) && Files.readString(file()).contains("\"current_cost\" : 1"))
@@ -341,6 +343,7 @@ class LocalFileStoreTest extends BudgetStoreContract {
       assertThat(s.ledger.evictedCount()).isEqualTo(1);
       assertThat(s.snapshot("alice", clock.now).orElseThrow().currentCost()).isEqualByComparingTo("1");
     }
+    assertThat(EvictionReviewTest.sweepThreads()).as("close() ends the store's flush thread").isEqualTo(threadsBefore);
   }
 
   /** Issue 12 item 7: the lock file is hidden; one left by llm-budget 0.1 is still honoured. */
