@@ -338,6 +338,10 @@ class LocalFileStoreTest extends BudgetStoreContract {
       assertThat(s.ledger.evictedCount()).isEqualTo(1);
 
       s.charge(keys("bob"), DOLLAR, "gpt-4o", clock.now);
+      while (!Files.readString(file()).contains("\"bob\"") && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(Files.readString(file())).as("written with no sweep due").contains("\"bob\"");
       Thread.sleep(200); // ten flush intervals, no time passing on the store's clock
       assertThat(s.evictIdle()).as("no sweep is due before a sweep interval passes").isZero();
       assertThat(s.ledger.evictedCount()).isEqualTo(1);
