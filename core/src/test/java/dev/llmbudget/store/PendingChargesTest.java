@@ -186,6 +186,8 @@ class PendingChargesTest {
     }
     assertThat(spent()).isEqualTo(DOLLAR);
     assertThat(PendingCharges.size() - pendingBefore).isZero();
+    assertThat(Thread.getAllStackTraces().keySet()).filteredOn(t -> t.getName().equals("llm-budget-settle-retry"))
+        .as("one retrier, a daemon: it never keeps the host's JVM from exiting").hasSize(1).allMatch(Thread::isDaemon);
   }
 
   @Test
