@@ -146,4 +146,57 @@ class EvictedBudgetsTest {
       assertThat(packed.contains(k)).isEqualTo(expected.containsKey(k));
     }
   }
+
+  /**
+   * An evicted budget resets in the file at the very instant its period ends, as a live one does:
+   * the flush writes the new period, not the spend of the one that ended.
+   */
+  @Test
+  void anEvictedBudgetIsResetAtExactlyTheEndOfItsPeriodLikeALiveOne() {
+    Ledger evicting = new Ledger(EvictionTest.UTC, true);
+    Ledger live = new Ledger(EvictionTest.UTC, false);
+    BudgetDuration daily = BudgetDuration.parse("1d");
+    for (Ledger l : new Ledger[] {evicting, live}) {
+      l.putBudget("daily", 10 * EvictionTest.DOLLAR, daily, EvictionTest.T0, EvictionTest.T0);
+      l.charge(new String[] {"daily"}, EvictionTest.DOLLAR, "gpt-4o", EvictionTest.T0);
+    }
+    evicting.evictIdle();
+    assertThat(evicting.evictIdle()).isEqualTo(1);
+    java.time.Instant end = EvictionTest.T0.plus(java.time.Duration.ofDays(1));
+
+    for (Ledger l : new Ledger[] {evicting, live}) {
+      l.resetDue(end.minusMillis(1));
+    }
+    assertThat(evicting.storedBudgets()).isEqualTo(live.storedBudgets());
+    assertThat(evicting.storedBudgets().get("daily").spent()).isEqualTo(EvictionTest.DOLLAR);
+    for (Ledger l : new Ledger[] {evicting, live}) {
+      l.resetDue(end);
+    }
+    assertThat(evicting.storedBudgets()).isEqualTo(live.storedBudgets());
+    assertThat(evicting.storedBudgets().get("daily").spent()).isZero();
+    assertThat(evicting.storedBudgets().get("daily").periodStart()).isEqualTo(end);
+    assertThat(evicting.evictedCount()).as("reset in its packed form, not re-hydrated").isEqualTo(1);
+  }
+
+  /** User ids with whole emoji (surrogate pairs) have an exact UTF-8 form: they are evicted and keep their name. */
+  @Test
+  void userIdsWithWholeEmojiAreEvictedAndComeBackUnderTheirName() {
+    Ledger ledger = new Ledger(EvictionTest.UTC, true);
+    String[] ids = {"\uD83D\uDE00", "u\uD83D\uDE00", "\uD83D\uDE00\uD83D\uDE01u", "plain", "\u00e9t\u00e9"};
+    for (String id : ids) {
+      ledger.charge(new String[] {id}, EvictionTest.DOLLAR, "gpt-4o", EvictionTest.T0);
+    }
+    ledger.evictIdle();
+    assertThat(ledger.evictIdle()).isEqualTo(ids.length);
+    assertThat(ledger.evictedCount()).isEqualTo(ids.length);
+    assertThat(ledger.keys()).containsExactlyInAnyOrder(ids);
+    assertThat(ledger.storedBudgets()).containsOnlyKeys(ids);
+    for (String id : ids) {
+      assertThat(ledger.snapshot(id, EvictionTest.T0).orElseThrow().currentCost()).as(id).isEqualByComparingTo("1");
+    }
+    // and the lone halves stay live: packed they would come back under another name
+    for (String id : new String[] {"\uD83Du", "\uDE00", "u\uD83D", "\uD83D\uD83D"}) {
+      assertThat(EvictedBudgets.packable(id)).as(id).isFalse();
+    }
+  }
 }
