@@ -199,4 +199,45 @@ class EvictedBudgetsTest {
       assertThat(EvictedBudgets.packable(id)).as(id).isFalse();
     }
   }
+
+  /**
+   * Probe runs that wrap around the end of the table: a removal must pull members past the table's
+   * end back into the gap, or leave them where their own slot is. Keys are picked by the table's
+   * hash (copied here: if it changes, this test only covers less) for homes in the last and first
+   * slots of the initial 16, and a budget that cannot be found is a user and its spend lost.
+   */
+  @Test
+  void removalsFromRunsThatWrapAroundTheTablesEndLeaveEveryOtherBudgetFindable() {
+    java.util.List<String> nearTheEnd = new java.util.ArrayList<>();
+    for (int n = 0; nearTheEnd.size() < 40; n++) {
+      String key = "w" + n;
+      int h = key.hashCode() * 0x9E3779B9;
+      int home = (h ^ (h >>> 16)) & 15;
+      if (home >= 13 || home <= 1) {
+        nearTheEnd.add(key);
+      }
+    }
+    Random rnd = new Random(3);
+    for (int trial = 0; trial < 3_000; trial++) {
+      EvictedBudgets packed = new EvictedBudgets();
+      Map<String, Integer> expected = new HashMap<>();
+      while (expected.size() < 7) { // 7 keys stay in the first table of 16 slots
+        String key = nearTheEnd.get(rnd.nextInt(nearTheEnd.size()));
+        if (!expected.containsKey(key)) {
+          packed.put(key, packed(expected.size()));
+          expected.put(key, expected.size());
+        }
+      }
+      for (int removals = 1 + rnd.nextInt(4); removals > 0; removals--) {
+        String gone = expected.keySet().stream().skip(rnd.nextInt(expected.size())).findFirst().orElseThrow();
+        assertSamePacked(packed.take(gone), packed(expected.remove(gone)));
+        for (Map.Entry<String, Integer> e : expected.entrySet()) {
+          EvictedBudgets.Packed p = packed.get(e.getKey());
+          assertThat(p).as("trial %d: %s after %s was taken", trial, e.getKey(), gone).isNotNull();
+          assertSamePacked(p, packed(e.getValue()));
+        }
+        assertThat(packed.contains(gone)).isFalse();
+      }
+    }
+  }
 }
