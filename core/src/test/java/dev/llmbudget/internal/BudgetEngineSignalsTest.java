@@ -24,6 +24,21 @@ class BudgetEngineSignalsTest {
     return new BudgetEngine(store, PriceTable::defaultTable, policy, Clock.systemUTC(), null, null, mode, 4096, 16);
   }
 
+  /** A charge without a reservation (an answer whose call was never reserved) reaches the usage metrics too. */
+  @Test
+  void aChargeWithoutAReservationIsCountedInTheUsageMetrics() {
+    BudgetEngine e = engine(UnknownModelPolicy.WARN, OutputReserve.MODEL_MAX);
+    java.util.function.Supplier<BigDecimal> counted = () -> UsageCounters.subscribe(x -> { }).stream()
+        .filter(s -> "gpt-4o".equals(s.model())).map(UsageCounters.Series::cost).reduce(BigDecimal.ZERO, BigDecimal::add);
+    BigDecimal before = counted.get();
+
+    BigDecimal cost = e.charge("grace", Usage.of("gpt-4o", 1000, 500));
+
+    assertThat(cost).isPositive();
+    assertThat(counted.get().subtract(before)).isEqualByComparingTo(cost);
+    assertThat(store.snapshot("grace", Clock.systemUTC().instant()).orElseThrow().currentCost()).isEqualByComparingTo(cost);
+  }
+
   @Test
   void aRefusedCallIsCountedAsBlockedOnce() {
     store.putBudget("frank", new BigDecimal("0.00001"), null, Clock.systemUTC().instant());

@@ -7,6 +7,7 @@ import dev.llmbudget.BudgetConfig;
 import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.OutputReserve;
 import dev.llmbudget.UnknownModelPolicy;
+import dev.llmbudget.Reservation;
 import dev.llmbudget.Usage;
 import dev.llmbudget.internal.BudgetEngine.CallReservation;
 import dev.llmbudget.pricing.ModelPrice;
@@ -134,6 +135,27 @@ class OutputReserveTest {
     assertThat(lowered.outputCap()).isEqualTo(300);
     assertThat(lowered.rewrite()).isTrue();
     assertThat(store.snapshot("alice", clock.instant()).orElseThrow().reserved()).isEqualByComparingTo(limit);
+  }
+
+  /** The cap comes from what is left: the limit less what was spent and what other calls in flight hold. */
+  @Test
+  void clampLowersTheCapByWhatIsSpentAndWhatOtherCallsHold() {
+    ModelPrice gpt = price("gpt-4o");
+    long prompt = TokenCounter.forModel("gpt-4o").count(PROMPT) + 7;
+    BigDecimal spent = gpt.cost(Usage.of("gpt-4o", 1000, 1000));
+    BigDecimal held = new BigDecimal("0.05");
+    BigDecimal room = gpt.cost(Usage.of("gpt-4o", prompt, 300));
+    limit("dave", spent.add(held).add(room));
+    BudgetEngine e = engine(OutputReserve.CLAMP);
+    e.charge("dave", Usage.of("gpt-4o", 1000, 1000));
+    Reservation other = e.reserve("dave", held);
+
+    CallReservation r = e.reserveCall("dave", "gpt-4o", PROMPT, 1, 0, true);
+    assertThat(r.outputCap()).isEqualTo(300);
+    assertThat(r.reservation().amount()).isEqualByComparingTo(room);
+    assertThat(store.snapshot("dave", clock.instant()).orElseThrow().reserved()).isEqualByComparingTo(held.add(room));
+    r.reservation().release();
+    other.release();
   }
 
   @Test

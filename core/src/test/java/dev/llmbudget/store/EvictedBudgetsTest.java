@@ -146,4 +146,98 @@ class EvictedBudgetsTest {
       assertThat(packed.contains(k)).isEqualTo(expected.containsKey(k));
     }
   }
+
+  /**
+   * An evicted budget resets in the file at the very instant its period ends, as a live one does:
+   * the flush writes the new period, not the spend of the one that ended.
+   */
+  @Test
+  void anEvictedBudgetIsResetAtExactlyTheEndOfItsPeriodLikeALiveOne() {
+    Ledger evicting = new Ledger(EvictionTest.UTC, true);
+    Ledger live = new Ledger(EvictionTest.UTC, false);
+    BudgetDuration daily = BudgetDuration.parse("1d");
+    for (Ledger l : new Ledger[] {evicting, live}) {
+      l.putBudget("daily", 10 * EvictionTest.DOLLAR, daily, EvictionTest.T0, EvictionTest.T0);
+      l.charge(new String[] {"daily"}, EvictionTest.DOLLAR, "gpt-4o", EvictionTest.T0);
+    }
+    evicting.evictIdle();
+    assertThat(evicting.evictIdle()).isEqualTo(1);
+    java.time.Instant end = EvictionTest.T0.plus(java.time.Duration.ofDays(1));
+
+    for (Ledger l : new Ledger[] {evicting, live}) {
+      l.resetDue(end.minusMillis(1));
+    }
+    assertThat(evicting.storedBudgets()).isEqualTo(live.storedBudgets());
+    assertThat(evicting.storedBudgets().get("daily").spent()).isEqualTo(EvictionTest.DOLLAR);
+    for (Ledger l : new Ledger[] {evicting, live}) {
+      l.resetDue(end);
+    }
+    assertThat(evicting.storedBudgets()).isEqualTo(live.storedBudgets());
+    assertThat(evicting.storedBudgets().get("daily").spent()).isZero();
+    assertThat(evicting.storedBudgets().get("daily").periodStart()).isEqualTo(end);
+    assertThat(evicting.evictedCount()).as("reset in its packed form, not re-hydrated").isEqualTo(1);
+  }
+
+  /** User ids with whole emoji (surrogate pairs) have an exact UTF-8 form: they are evicted and keep their name. */
+  @Test
+  void userIdsWithWholeEmojiAreEvictedAndComeBackUnderTheirName() {
+    Ledger ledger = new Ledger(EvictionTest.UTC, true);
+    String[] ids = {"\uD83D\uDE00", "u\uD83D\uDE00", "\uD83D\uDE00\uD83D\uDE01u", "plain", "\u00e9t\u00e9"};
+    for (String id : ids) {
+      ledger.charge(new String[] {id}, EvictionTest.DOLLAR, "gpt-4o", EvictionTest.T0);
+    }
+    ledger.evictIdle();
+    assertThat(ledger.evictIdle()).isEqualTo(ids.length);
+    assertThat(ledger.evictedCount()).isEqualTo(ids.length);
+    assertThat(ledger.keys()).containsExactlyInAnyOrder(ids);
+    assertThat(ledger.storedBudgets()).containsOnlyKeys(ids);
+    for (String id : ids) {
+      assertThat(ledger.snapshot(id, EvictionTest.T0).orElseThrow().currentCost()).as(id).isEqualByComparingTo("1");
+    }
+    // and the lone halves stay live: packed they would come back under another name
+    for (String id : new String[] {"\uD83Du", "\uDE00", "u\uD83D", "\uD83D\uD83D"}) {
+      assertThat(EvictedBudgets.packable(id)).as(id).isFalse();
+    }
+  }
+
+  /**
+   * Probe runs that wrap around the end of the table: a removal must pull members past the table's
+   * end back into the gap, or leave them where their own slot is. Keys are picked by the table's
+   * hash (copied here: if it changes, this test only covers less) for homes in the last and first
+   * slots of the initial 16, and a budget that cannot be found is a user and its spend lost.
+   */
+  @Test
+  void removalsFromRunsThatWrapAroundTheTablesEndLeaveEveryOtherBudgetFindable() {
+    java.util.List<String> nearTheEnd = new java.util.ArrayList<>();
+    for (int n = 0; nearTheEnd.size() < 40; n++) {
+      String key = "w" + n;
+      int h = key.hashCode() * 0x9E3779B9;
+      int home = (h ^ (h >>> 16)) & 15;
+      if (home >= 13 || home <= 1) {
+        nearTheEnd.add(key);
+      }
+    }
+    Random rnd = new Random(3);
+    for (int trial = 0; trial < 3_000; trial++) {
+      EvictedBudgets packed = new EvictedBudgets();
+      Map<String, Integer> expected = new HashMap<>();
+      while (expected.size() < 7) { // 7 keys stay in the first table of 16 slots
+        String key = nearTheEnd.get(rnd.nextInt(nearTheEnd.size()));
+        if (!expected.containsKey(key)) {
+          packed.put(key, packed(expected.size()));
+          expected.put(key, expected.size());
+        }
+      }
+      for (int removals = 1 + rnd.nextInt(4); removals > 0; removals--) {
+        String gone = expected.keySet().stream().skip(rnd.nextInt(expected.size())).findFirst().orElseThrow();
+        assertSamePacked(packed.take(gone), packed(expected.remove(gone)));
+        for (Map.Entry<String, Integer> e : expected.entrySet()) {
+          EvictedBudgets.Packed p = packed.get(e.getKey());
+          assertThat(p).as("trial %d: %s after %s was taken", trial, e.getKey(), gone).isNotNull();
+          assertSamePacked(p, packed(e.getValue()));
+        }
+        assertThat(packed.contains(gone)).isFalse();
+      }
+    }
+  }
 }

@@ -260,6 +260,96 @@ class LocalFileStoreTest extends BudgetStoreContract {
     assertThat(Files.getPosixFilePermissions(shared.resolveSibling(".user_cost.json.lock"))).isEqualTo(groupWritable);
   }
 
+  /**
+   * An operator who opens the file to a group after the fact (chmod/chgrp): the next write keeps it,
+   * and the lock and alert-claims files follow, so JVMs of that group can lock the file and claim alerts.
+   */
+  @Test
+  void aModeAndGroupGivenToTheFileByHandReachTheLockAndClaimsFilesAtTheNextWrite() throws Exception {
+    assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+    store.putBudget("alice", usd("10"), null, T0);
+    store.flush();
+    Path lock = dir.resolve(".user_cost.json.lock");
+    Path claims = dir.resolve(".user_cost.json.alerts");
+    Set<PosixFilePermission> groupShared = PosixFilePermissions.fromString("rw-rw----");
+    assertThat(Files.getPosixFilePermissions(lock)).isNotEqualTo(groupShared);
+    Files.setPosixFilePermissions(file(), groupShared);
+    GroupPrincipal before = Files.readAttributes(file(), PosixFileAttributes.class).group();
+    for (String name : new String[] {"daemon", "users", "nogroup", "bin"}) {
+      try { // another group where this user may give one (root, or a member): the group is checked too
+        Files.getFileAttributeView(file(), java.nio.file.attribute.PosixFileAttributeView.class)
+            .setGroup(dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(name));
+        break;
+      } catch (java.io.IOException | UnsupportedOperationException notHere) {
+        // try the next one
+      }
+    }
+    GroupPrincipal group = Files.readAttributes(file(), PosixFileAttributes.class).group();
+
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
+    store.flush();
+    assertThat(store.claimAlert("alice", "0.8", T0, null)).isTrue();
+
+    assertThat(Files.readString(file())).contains("\"current_cost\" : 1");
+    for (Path p : new Path[] {file(), lock, claims}) {
+      assertThat(Files.getPosixFilePermissions(p)).as(p.toString()).isEqualTo(groupShared);
+      assertThat(Files.readAttributes(p, PosixFileAttributes.class).group()).as(p + " (was " + before + ")").isEqualTo(group);
+    }
+  }
+
+  /** The lock file a store creates at open already has the data file's mode: another user's JVM can lock before any write. */
+  @Test
+  void theLockFileCreatedAtOpenHasTheDataFilesModeBeforeAnyWrite() throws Exception {
+    assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+    Path shared = dir.resolve("open/user_cost.json");
+    Files.createDirectories(shared.getParent());
+    Files.writeString(shared, "{}");
+    Set<PosixFilePermission> groupShared = PosixFilePermissions.fromString("rw-rw----");
+    Files.setPosixFilePermissions(shared, groupShared);
+
+    try (LocalFileStore s = openQuiet(shared)) {
+      assertThat(Files.getPosixFilePermissions(shared.resolveSibling(".user_cost.json.lock"))).isEqualTo(groupShared);
+    }
+  }
+
+  /**
+   * With eviction on, the flush thread both writes charges and sweeps: a user idle for a sweep
+   * interval is evicted without anyone asking, and one used since is not evicted before it.
+   */
+  @Test
+  void theFlushThreadOfAnEvictingStoreWritesChargesAndEvictsIdleUsersOnItsOwn() throws Exception {
+    EvictionTest.HandClock clock = new EvictionTest.HandClock();
+    clock.now = T0;
+    long threadsBefore = EvictionReviewTest.sweepThreads();
+    try (LocalFileStore s = new LocalFileStore(file(), ZoneOffset.UTC, Duration.ofMillis(20), Duration.ofMinutes(1), clock)) {
+      assertThat(EvictionReviewTest.sweepThreads()).isEqualTo(threadsBefore + 1);
+      s.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!(Files.exists(file()) && Files.readString(file()).contains("\"current_cost\" : 1"))
+          && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(Files.exists(file()) ? Files.readString(file()) : "(no file)").contains("\"current_cost\" : 1");
+
+      while (s.ledger.evictedCount() == 0 && System.nanoTime() < deadline) {
+        clock.now = clock.now.plus(Duration.ofMinutes(1)); // a sweep marks alice, the next evicts her
+        Thread.sleep(60);
+      }
+      assertThat(s.ledger.evictedCount()).isEqualTo(1);
+
+      s.charge(keys("bob"), DOLLAR, "gpt-4o", clock.now);
+      while (!Files.readString(file()).contains("\"bob\"") && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(Files.readString(file())).as("written with no sweep due").contains("\"bob\"");
+      Thread.sleep(200); // ten flush intervals, no time passing on the store's clock
+      assertThat(s.evictIdle()).as("no sweep is due before a sweep interval passes").isZero();
+      assertThat(s.ledger.evictedCount()).isEqualTo(1);
+      assertThat(s.snapshot("alice", clock.now).orElseThrow().currentCost()).isEqualByComparingTo("1");
+    }
+    assertThat(EvictionReviewTest.sweepThreads()).as("close() ends the store's flush thread").isEqualTo(threadsBefore);
+  }
+
   /** Issue 12 item 7: the lock file is hidden; one left by llm-budget 0.1 is still honoured. */
   @Test
   void theLockFileIsHiddenAndAnOldLockFileIsStillHonoured() throws Exception {

@@ -3,6 +3,7 @@ package dev.llmbudget.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.llmbudget.internal.LogCapture;
 import dev.llmbudget.store.OfflineAllowanceStoreTest.Link;
 import java.math.BigDecimal;
 import java.time.Clock;
@@ -86,7 +87,10 @@ class PendingChargesTest {
     link.loseNextAnswer = true; // the settle lands, its answer does not
 
     PendingCharges.settle(link, CLOCK, id, new String[] {"alice"}, 2 * DOLLAR, "gpt-4o", null, null);
+    link.down = true; // else the background retrier may retry it before the next line looks
     assertThat(PendingCharges.size() - pendingBefore).isEqualTo(1);
+    assertThat(spent()).as("landed once already").isEqualTo(2 * DOLLAR);
+    link.down = false;
     PendingCharges.retryAll();
 
     assertThat(PendingCharges.size() - pendingBefore).isZero();
@@ -106,15 +110,17 @@ class PendingChargesTest {
 
   @Test
   void aChargeTheStoreRefusesIsKeptAndLandsOnceAndABadChargeIsThrownNotKept() {
+    // first, while the store answers (once it is back, the background retrier may land the kept charge any time)
+    assertThatThrownBy(() -> PendingCharges.charge(link, CLOCK, new String[] {"alice"}, -1, "gpt-4o", null, null))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(PendingCharges.size() - pendingBefore).as("a bad charge is not kept").isZero();
+
     link.down = true;
     PendingCharges.charge(link, CLOCK, new String[] {"alice"}, DOLLAR, "gpt-4o", null, null);
     assertThat(PendingCharges.size() - pendingBefore).isEqualTo(1);
     assertThat(spent()).isZero();
 
     link.down = false;
-    assertThatThrownBy(() -> PendingCharges.charge(link, CLOCK, new String[] {"alice"}, -1, "gpt-4o", null, null))
-        .isInstanceOf(IllegalArgumentException.class);
-    assertThat(PendingCharges.size() - pendingBefore).as("a bad charge is not kept").isEqualTo(1);
 
     PendingCharges.retryAll();
     PendingCharges.retryAll();
@@ -156,7 +162,11 @@ class PendingChargesTest {
       kept++;
     }
     kept--; // the last one was dropped
-    PendingCharges.charge(link, CLOCK, new String[] {"alice"}, 1, null, null, null);
+    try (LogCapture log = new LogCapture()) {
+      PendingCharges.charge(link, CLOCK, new String[] {"alice"}, 250_000_000_000L, null, null, null);
+      assertThat(log.messages()).anySatisfy(m -> assertThat(m).contains("redis store redis://127.0.0.1:6390 refused a "
+          + "charge of $0.25 and " + PendingCharges.CAPACITY + " charges wait already; this one is lost"));
+    }
 
     assertThat(PendingCharges.lostCount() - lostBefore).isEqualTo(2);
     assertThat(kept).isPositive().isLessThanOrEqualTo(PendingCharges.CAPACITY);
@@ -164,5 +174,37 @@ class PendingChargesTest {
     link.down = false;
     PendingCharges.retryAll();
     assertThat(spent()).as("every kept charge lands once, the dropped ones never").isEqualTo(kept);
+    assertThat(PendingCharges.size() - pendingBefore).as("the dropped ones are not counted as waiting").isZero();
+  }
+
+  @Test
+  void aKeptChargeLandsThroughTheBackgroundRetrierWithoutAnyoneAsking() throws Exception {
+    link.down = true;
+    PendingCharges.charge(link, CLOCK, new String[] {"alice"}, DOLLAR, "gpt-4o", null, null);
+    assertThat(PendingCharges.size() - pendingBefore).isEqualTo(1);
+    link.down = false;
+
+    // the retrier backs off up to a minute while stores fail; once they are back it tries within that
+    long deadline = System.nanoTime() + Duration.ofMillis(PendingCharges.MAX_DELAY_MILLIS + 10_000).toNanos();
+    while (spent() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(spent()).isEqualTo(DOLLAR);
+    assertThat(PendingCharges.size() - pendingBefore).isZero();
+    assertThat(Thread.getAllStackTraces().keySet()).filteredOn(t -> t.getName().equals("llm-budget-settle-retry"))
+        .as("one retrier, a daemon: it never keeps the host's JVM from exiting").hasSize(1).allMatch(Thread::isDaemon);
+  }
+
+  @Test
+  void chargesStillRefusedAtExitAreCountedInAWarning() {
+    link.down = true;
+    PendingCharges.charge(link, CLOCK, new String[] {"alice"}, DOLLAR, null, null, null);
+    PendingCharges.charge(link, CLOCK, new String[] {"alice"}, DOLLAR, null, null, null);
+    try (LogCapture log = new LogCapture()) {
+      PendingCharges.flushAtExit();
+      assertThat(log.messages()).anySatisfy(m -> assertThat(m)
+          .matches("llm-budget: \\d+ charges could not be booked before exit; their stores refused them"));
+    }
+    assertThat(spent()).isZero();
   }
 }

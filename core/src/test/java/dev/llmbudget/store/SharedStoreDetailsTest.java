@@ -121,6 +121,40 @@ class SharedStoreDetailsTest {
     assertThatThrownBy(this::quiet).hasMessageEndingWith("found number");
   }
 
+  /**
+   * JVMs sharing a file announce a threshold crossing once; the claim is forgotten a day after its
+   * period ends (counted from the claim when the crossing was noticed after the end), and a line of
+   * the claims file that is not a claim is skipped, not fatal.
+   */
+  @Test
+  void alertClaimsAreForgottenExactlyADayAfterTheirPeriodAndLinesThatAreNoClaimsAreDropped() throws Exception {
+    EvictionTest.HandClock clock = new EvictionTest.HandClock();
+    clock.now = T0;
+    long day = Duration.ofDays(1).toMillis();
+    Instant end = T0.plusSeconds(3600);
+    Path claims = dir.resolve(".user_cost.json.alerts");
+    try (LocalFileStore a = new LocalFileStore(file(), ZoneOffset.UTC, Duration.ofHours(1), clock);
+        LocalFileStore b = new LocalFileStore(file(), ZoneOffset.UTC, Duration.ofHours(1), clock)) {
+      assertThat(a.claimAlert("alice", "0.8", T0, end)).isTrue();
+      assertThat(b.claimAlert("alice", "0.8", T0, end)).as("the other JVM's claim is seen").isFalse();
+      assertThat(b.claimAlert("bob", "1", T0, null)).as("a budget without a period").isTrue();
+      assertThat(Files.readAllLines(claims)).contains("alice\t" + T0.toEpochMilli() + "\t0.8\t" + (end.toEpochMilli() + day));
+      Files.writeString(claims, "no tab here\nalice\t1\t0.8\tnot-a-number\n", java.nio.file.StandardOpenOption.APPEND);
+
+      clock.now = end.plusMillis(day); // the last instant the claim is kept
+      assertThat(a.claimAlert("alice", "0.8", T0, end)).isFalse();
+      assertThat(a.claimAlert("carol", "0.8", T0, end)).as("noticed after its period: kept a day from now").isTrue();
+      assertThat(Files.readString(claims)).doesNotContain("no tab here").doesNotContain("not-a-number");
+
+      clock.now = end.plusMillis(day + 1);
+      assertThat(b.claimAlert("alice", "0.8", T0, end)).as("forgotten: claimed anew").isTrue();
+      assertThat(b.claimAlert("bob", "1", T0, null)).as("never forgotten").isFalse();
+      assertThat(a.claimAlert("carol", "0.8", T0, end)).isFalse();
+      clock.now = end.plusMillis(2 * day + 1);
+      assertThat(a.claimAlert("carol", "0.8", T0, end)).isTrue();
+    }
+  }
+
   // ---------------------------------------------------------------- the budget server
 
   HostedStore hosted(HostedStoreTest.BudgetServer server, Duration flushInterval) {
