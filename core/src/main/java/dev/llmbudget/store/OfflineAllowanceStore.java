@@ -37,6 +37,12 @@ public final class OfflineAllowanceStore implements BudgetStore {
   private final long allowance;
   private volatile boolean offline;
   private volatile long probeAt;
+  /**
+   * Until when a replay's busy answer stands for the next callers while offline, so they fail at
+   * once instead of each replaying behind the replay lock for up to the pool's three waits.
+   */
+  private volatile long busyUntil;
+  private volatile BudgetStoreException lastBusy;
   /** What calls admitted offline hold, plus every charge still in the journal. */
   private final AtomicLong used = new AtomicLong();
   private final ConcurrentHashMap<Long, LocalHold> localHolds = new ConcurrentHashMap<>();
@@ -145,7 +151,14 @@ public final class OfflineAllowanceStore implements BudgetStore {
       return true;
     }
     String[] keys = remoteKeys.remove(id);
-    if (keys != null && tryServer(now)) {
+    boolean ask;
+    try {
+      ask = keys != null && tryServer(now);
+    } catch (BudgetStoreException busy) {
+      remoteKeys.put(id, keys); // the caller keeps the settle and retries it: its keys must still be known
+      throw busy;
+    }
+    if (ask) {
       try {
         return remote.settle(id, actual, model, now, usage, sdk);
       } catch (BudgetStoreException e) {
@@ -206,12 +219,19 @@ public final class OfflineAllowanceStore implements BudgetStore {
     if (now.toEpochMilli() < probeAt) {
       return false;
     }
+    BudgetStoreException busy = lastBusy;
+    if (busy != null && now.toEpochMilli() < busyUntil) {
+      throw BudgetStoreException.busy(busy.getMessage(), busy);
+    }
     try {
       replay(now);
       return true;
     } catch (BudgetStoreException e) {
       if (e.isBusy()) {
-        throw e; // it answers again: no more admissions on the allowance while its connections are busy
+        // it answers again: no more admissions on the allowance while its connections are busy
+        lastBusy = e;
+        busyUntil = now.toEpochMilli() + PROBE_INTERVAL.toMillis();
+        throw e;
       }
       probeAt = now.toEpochMilli() + PROBE_INTERVAL.toMillis();
       return false;
@@ -247,6 +267,11 @@ public final class OfflineAllowanceStore implements BudgetStore {
   private void replay(Instant now) {
     replaying.lock();
     try {
+      BudgetStoreException busy = lastBusy;
+      if (busy != null && now.toEpochMilli() < busyUntil) {
+        // queued behind a replay that found the pool saturated: not one more wait of its length
+        throw BudgetStoreException.busy(busy.getMessage(), busy);
+      }
       // budgets first: a replayed charge would create a limit-less entry in their place
       boolean lostData = false;
       for (Map.Entry<String, Terms> e : ownBudgets.entrySet()) {

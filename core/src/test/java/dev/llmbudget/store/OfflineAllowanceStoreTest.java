@@ -764,4 +764,35 @@ class OfflineAllowanceStoreTest {
     assertThatThrownBy(() -> admit("0.1", later))
         .isInstanceOfSatisfying(BudgetStoreException.class, e -> assertThat(e.isBusy()).isTrue());
   }
+
+  /** A settle that meets a busy replay is retried by its caller: its keys must still be known then. */
+  @Test
+  void aSettleThatMeetsABusyReplayIsJournaledWhenTheServerThenGoesDown() {
+    store.putBudget("alice", usd("1"), null, T0);
+    long held = store.newReservationId();
+    assertThat(store.reserve(held, keys(GLOBAL, "alice"), pico("0.1"), T0, T0.plus(LEASE)).isOk()).isTrue();
+    link.down = true;
+    assertThat(admit("0.1", T0)).as("an outage: the allowance").isTrue();
+    link.down = false;
+    link.busy = true;
+    Instant later = T0.plus(OfflineAllowanceStore.PROBE_INTERVAL).plusSeconds(1);
+    assertThatThrownBy(() -> store.settle(held, pico("0.1"), "gpt-4o", later))
+        .isInstanceOfSatisfying(BudgetStoreException.class, e -> assertThat(e.isBusy()).isTrue());
+
+    // the busy answer stands for a probe interval: the next caller fails at once, without a replay
+    link.busy = false;
+    assertThatThrownBy(() -> admit("0.1", later.plusMillis(10)))
+        .isInstanceOfSatisfying(BudgetStoreException.class, e -> assertThat(e.isBusy()).isTrue());
+
+    // the caller's retry meets the server down again: the charge is journaled and counted, not lost
+    link.down = true;
+    Instant again = later.plus(OfflineAllowanceStore.PROBE_INTERVAL).plusSeconds(1);
+    assertThat(store.settle(held, pico("0.1"), "gpt-4o", again)).isTrue();
+    assertThat(store.journalSize()).isEqualTo(1);
+    link.down = false;
+    Instant back = again.plus(OfflineAllowanceStore.PROBE_INTERVAL).plusSeconds(1);
+    assertThat(admit("0", back)).isTrue();
+    assertThat(spentOnServer("alice")).isEqualByComparingTo("0.1");
+    assertThat(reservedOnServer("alice")).isZero();
+  }
 }

@@ -143,6 +143,37 @@ class PostgresPoolSaturationTest {
     }
   }
 
+  /** A cancelled request (its thread interrupted while it waits for the pool) is no sign of an outage. */
+  @Test
+  void aCallInterruptedWhileItWaitsForTheSaturatedPoolFailsBusyAndSpendsNoAllowance() throws Exception {
+    open(1);
+    holdAlicesRow();
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      Future<String> queued = threads.submit(this::call); // takes the only connection, waits on the lock
+      Thread.sleep(300);
+      java.util.concurrent.atomic.AtomicReference<Thread> waiter = new java.util.concurrent.atomic.AtomicReference<>();
+      Future<String> cancelled = threads.submit(() -> {
+        waiter.set(Thread.currentThread());
+        return call();
+      });
+      Thread.sleep(300);
+      waiter.get().interrupt();
+
+      assertThat(cancelled.get(30, TimeUnit.SECONDS)).as("failed busy, not admitted on the allowance")
+          .startsWith("BudgetStoreException").contains("interrupted while waiting for a pooled connection");
+      assertThat(store.isOffline()).isFalse();
+      assertThat(store.journalSize()).isZero();
+
+      releaseAlicesRow();
+      assertThat(queued.get(30, TimeUnit.SECONDS)).isEqualTo("OK");
+      assertThat(call()).isEqualTo("OK");
+      assertThat(call()).as("the budget pays for two calls").isEqualTo("REFUSED");
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
   private long query(String sql) throws Exception {
     try (Connection c = DriverManager.getConnection(PostgresServer.url()); Statement st = c.createStatement();
         ResultSet rs = st.executeQuery(String.format(sql, schema))) {

@@ -1243,8 +1243,10 @@ final class PostgresStore implements BudgetStore {
    * server): that is no outage, and treating it as one would admit calls on the offline allowance
    * that the server, which holds the truth, would have refused. So the wait goes on, up to {@link
    * #BUSY_WAITS} pool timeouts in all, and then fails with {@link BudgetStoreException#busy}, which
-   * spends no allowance. A pool timeout with a connection free, or a server that does not answer a
-   * fresh connection, is an outage: the pool's exception, as before.
+   * spends no allowance; so does a wait the caller's interrupt cut short. A pool that failed at
+   * once (closed), or a server that does not answer a fresh connection, is an outage: the pool's
+   * exception, as before. A server that refuses the fresh connection for want of resources (class
+   * 53, e.g. too many connections) answered: busy.
    */
   private Connection connection() throws SQLException {
     long start = System.nanoTime();
@@ -1256,15 +1258,24 @@ final class PostgresStore implements BudgetStore {
       } catch (SQLException e) {
         timedOut = e;
       }
+      if (Thread.currentThread().isInterrupted()) {
+        // the caller was cancelled while it waited: no sign of an outage, so no allowance either
+        throw BudgetStoreException.busy(describe() + ": interrupted while waiting for a pooled connection", timedOut);
+      }
       long timeout = connections.timeout().toNanos(); // read only on this rare path: the call path allocates nothing more
-      String busy = connections.busy();
-      // a pool that failed at once (closed, interrupted) has nothing to wait for
-      if (busy == null || Thread.currentThread().isInterrupted() || System.nanoTime() - asked < timeout / 2) {
+      // a pool that failed at once (closed) has nothing to wait for
+      if (System.nanoTime() - asked < timeout / 2) {
         throw timedOut;
       }
       String server = serverState();
       if (server == null) {
         throw timedOut;
+      }
+      // Read after the probe, not to decide: a connection handed back at that instant makes the pool
+      // look less than full, and the wait that ran out says enough.
+      String busy = connections.busy();
+      if (busy == null) {
+        busy = "the pool gave none within its timeout";
       }
       long waited = System.nanoTime() - start;
       // the cause first: a refusal quotes only the first 500 characters of this
@@ -1287,6 +1298,25 @@ final class PostgresStore implements BudgetStore {
    * and what the sessions they wait on are doing; {@code null} when the server does not answer.
    */
   private String serverState() {
+    // One probe at a time, its answer reused for a second: fifty waiting threads must not open fifty
+    // connections to a server that may be short of them.
+    synchronized (probeLock) {
+      long now = System.nanoTime();
+      if (probedAt != 0 && now - probedAt < PROBE_REUSE_NANOS) {
+        return probed;
+      }
+      probed = probeServer();
+      probedAt = System.nanoTime();
+      return probed;
+    }
+  }
+
+  private final Object probeLock = new Object();
+  private long probedAt;
+  private String probed;
+  private static final long PROBE_REUSE_NANOS = 1_000_000_000L;
+
+  private String probeServer() {
     try (Connection c = connections.direct(); java.sql.Statement st = c.createStatement()) {
       st.setQueryTimeout((int) Math.max(1, connections.timeout().toSeconds()));
       try (ResultSet rs = st.executeQuery(SESSIONS)) {
@@ -1295,7 +1325,11 @@ final class PostgresStore implements BudgetStore {
         return "sessions of llm-budget on the server: " + rs.getLong(1) + ", waiting on a lock: " + rs.getLong(2)
             + ", idle in a transaction: " + rs.getLong(3) + (blockers == null ? "" : "; they wait on " + blockers);
       }
-    } catch (SQLException | RuntimeException e) {
+    } catch (SQLException e) {
+      // class 53 (too many connections, out of memory or disk): the server answered, it is short of something
+      return e.getSQLState() != null && e.getSQLState().startsWith("53")
+          ? "the server refused a connection of its own (" + e.getSQLState() + ": " + e.getMessage() + ")" : null;
+    } catch (RuntimeException e) {
       return null;
     }
   }
