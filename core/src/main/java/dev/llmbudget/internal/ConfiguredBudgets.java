@@ -169,6 +169,9 @@ public final class ConfiguredBudgets {
       throw new IllegalArgumentException(where + ": no such file");
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(where + ": not valid JSON: " + e.getOriginalMessage());
+    } catch (NumberFormatException e) {
+      // a number no BigDecimal can hold (1e99999999999): the parser throws it untyped
+      throw new IllegalArgumentException(where + ": not valid JSON: " + e.getMessage());
     } catch (IOException e) {
       throw new IllegalArgumentException(where + ": cannot be read: " + e);
     }

@@ -52,6 +52,9 @@ final class PriceTableParser {
     } catch (JsonProcessingException e) {
       throw new PriceTableException(where(source, reader.model, null, e.getLocation())
           + "not valid JSON: " + e.getOriginalMessage(), e);
+    } catch (NumberFormatException e) {
+      // a number no BigDecimal can hold (1e99999999999): the parser throws it untyped
+      throw new PriceTableException(where(source, reader.model, null, null) + "not valid JSON: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new PriceTableException(source + ": could not read the price table: " + e, e);
     }

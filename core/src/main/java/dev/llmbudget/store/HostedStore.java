@@ -141,7 +141,8 @@ public final class HostedStore extends LedgerStore {
     JsonNode json;
     try {
       json = UserCostJson.MAPPER.readTree(answer);
-    } catch (JacksonException e) {
+    } catch (JacksonException | NumberFormatException e) {
+      // NumberFormatException: a number no BigDecimal can hold (1e99999999999), thrown untyped by the parser
       throw new BudgetStoreException(url + " answered something that is not JSON: " + abbreviate(text), e);
     } catch (IOException e) {
       throw new BudgetStoreException("cannot read the answer of " + url + ": " + e, e);

@@ -86,6 +86,9 @@ final class UserCostReader {
       }
     } catch (JacksonException e) {
       throw new BudgetStoreException(source + ": not valid JSON: " + e.getOriginalMessage(), e);
+    } catch (NumberFormatException e) {
+      // a number no BigDecimal can hold (1e99999999999): the parser throws it untyped
+      throw new BudgetStoreException(source + ": not valid JSON: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new BudgetStoreException(source + ": cannot read: " + e.getMessage(), e);
     }

@@ -153,6 +153,8 @@ class ConfiguredBudgetsTest {
     assertThat(bad("{\"users\": {\"alice\": -2}}")).contains("between 0");
     assertThat(bad("[1, 2]")).contains("must be a JSON object");
     assertThat(bad("{\"users\": ")).contains("not valid JSON");
+    // an exponent past an int: the parser's NumberFormatException arrives as the file's error
+    assertThat(bad("{\"users\": {\"alice\": 1e99999999999}}")).contains("not valid JSON").contains("1e99999999999");
   }
 
   private String bad(String json) throws Exception {

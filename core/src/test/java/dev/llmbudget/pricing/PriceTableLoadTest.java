@@ -180,6 +180,16 @@ class PriceTableLoadTest {
         .hasMessageContaining("not valid JSON");
   }
 
+  /** An exponent past an int: the parser throws NumberFormatException, which must arrive as the table's error. */
+  @Test
+  void aNumberNoBigDecimalCanHoldNamesTheFileAndTheModel() throws IOException {
+    Path file = write("prices.json", "{\"gpt-x\": {\"input_cost_per_token\": 1e99999999999, \"litellm_provider\": \"openai\"}}");
+    assertThatThrownBy(() -> PriceTable.load(file))
+        .isInstanceOf(PriceTableException.class)
+        .hasMessageContaining(file.toAbsolutePath().toString())
+        .hasMessageContaining("not valid JSON");
+  }
+
   @Test
   void truncatedFileNamesTheFileAndTheModelItStoppedIn() throws IOException {
     byte[] whole = Files.readAllBytes(bundledCopy());

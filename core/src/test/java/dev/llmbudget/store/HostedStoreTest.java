@@ -227,6 +227,18 @@ class HostedStoreTest extends BudgetStoreContract {
     assertThat(thrown.getMessage()).hasSizeLessThan(200);
   }
 
+  /** A number whose exponent overflows an int: the parser throws NumberFormatException, which must arrive typed. */
+  @Test
+  void budgetServerDataWithANumberNoBigDecimalCanHoldIsRefusedAsNotJson() throws Exception {
+    server.getReply = ex -> BudgetServer.reply(ex, 200,
+        "{\"status\": \"success\", \"data\": {\"alice\": {\"current_cost\": 1e99999999999}}}");
+
+    assertThatThrownBy(() -> open(Duration.ofHours(1)))
+        .isInstanceOf(BudgetStoreException.class)
+        .hasMessageContaining("answered something that is not JSON")
+        .hasMessageContaining("1e99999999999");
+  }
+
   /** Issue 8 item 7: the JDK's timeout stops at the headers; the deadline here covers the body too. */
   @Test
   void aServerThatDripsItsAnswerIsCutOffAtTheTimeout() {

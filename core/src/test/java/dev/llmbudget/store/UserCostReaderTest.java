@@ -91,6 +91,21 @@ class UserCostReaderTest {
     assertThat(refused).anyMatch(m -> m.contains("not valid JSON"));
   }
 
+  /**
+   * A number no BigDecimal can hold (its exponent overflows an int) is a file that cannot be read,
+   * with a message naming it, not a NumberFormatException (the tree reader let it escape untyped).
+   * In a field LiteLLM's format does not have, it is skipped unconverted, as every value there is.
+   */
+  @Test
+  void aNumberNoBigDecimalCanHoldIsRefusedByNameAndSkippedInAnIgnoredField() {
+    byte[] known = "{\"alice\": {\"current_cost\": 1e99999999999}}".getBytes(StandardCharsets.UTF_8);
+    byte[] ignored = "{\"alice\": {\"total_budget\": 1, \"spend_logs\": 1e99999999999}}".getBytes(StandardCharsets.UTF_8);
+
+    assertThat(outcome(known)).isEqualTo("f: not valid JSON: Value \"1e99999999999\" can not be deserialized as "
+        + "`java.math.BigDecimal`, reason:  Too many nonzero exponent digits.");
+    assertThat(outcome(ignored)).isInstanceOf(Map.class);
+  }
+
   private static Object assertSameOutcome(byte[] json) {
     Object streamed = outcome(json);
     Object tree = treeOutcome(json);

@@ -22,7 +22,6 @@ final class BedrockRequest {
 
   private BedrockRequest() {}
 
-  /** {@code ConverseRequest} or {@code ConverseStreamRequest}, read through their getters. */
   /**
    * A request class without {@code modelId()} is a Bedrock SDK the agent does not know, not a
    * request without a model (which the SDK refuses to send): the failure policy must hear of it.
@@ -34,6 +33,7 @@ final class BedrockRequest {
     }
   }
 
+  /** {@code ConverseRequest} or {@code ConverseStreamRequest}, read through their getters. */
   static LlmRequest fromConverse(Object request) {
     String model = Accessors.text(request, "modelId");
     if (model == null) {
