@@ -101,9 +101,14 @@ public final class AzureSeam {
   static Object meter(MeteredCall call, Object response) throws Throwable {
     AzureHandles h = AzureHandles.of(response);
     Object data = h == null ? null : h.value(response);
-    if (h == null || !h.isBinaryData(data)) {
-      call.release();
+    if (h != null && data == null) {
+      call.release(); // no body: nothing was answered to bill
       return response;
+    }
+    if (h == null || !h.isBinaryData(data)) {
+      // answered, but not in a shape the agent reads: MeteredCall charges what it reserved, counted
+      throw new IllegalStateException("an Azure OpenAI answer the agent cannot read ("
+          + (h == null ? response.getClass().getName() : data.getClass().getName()) + ")");
     }
     int status = h.status(response);
     if (h.replayable(data)) {
@@ -225,9 +230,13 @@ public final class AzureSeam {
     try {
       AzureHandles h = AzureHandles.of(response);
       Object data = h == null ? null : h.value(response);
-      if (h == null || !h.isBinaryData(data)) {
-        call.release();
+      if (h != null && data == null) {
+        call.release(); // no body: nothing was answered to bill
         return reactor.just(response);
+      }
+      if (h == null || !h.isBinaryData(data)) {
+        throw new IllegalStateException("an Azure OpenAI answer the agent cannot read ("
+            + (h == null ? response.getClass().getName() : data.getClass().getName()) + ")");
       }
       int status = h.status(response);
       if (h.replayable(data)) {
@@ -239,8 +248,9 @@ public final class AzureSeam {
       return reactor.map(reactor.binaryDataOf(bytes), metered -> withValue(h, response, metered));
     } catch (Throwable t) {
       Log.warnOnce("azure-async-body:" + t.getClass().getName(), "llm-budget: could not meter an async Azure OpenAI "
-          + "answer (" + t + "); the call is not charged", t);
-      call.release();
+          + "answer (" + t + "); the call is charged what it reserved and counted as unmetered", t);
+      call.chargeReserved();
+      dev.llmbudget.internal.CallCounters.unmetered();
       try {
         return reactor.just(response);
       } catch (Throwable again) {

@@ -225,8 +225,11 @@ public final class MeteredCall {
     }
   }
 
-  /** Charges what the call reserved, unless it is settled already. */
-  void chargeReserved() {
+  /**
+   * Charges what the call reserved, unless it is settled already: for a call that went out and was
+   * answered with something the agent cannot read (the provider bills it whatever we could read).
+   */
+  public void chargeReserved() {
     if (SETTLED.compareAndSet(this, 0, 1)) {
       commitReserved();
     }

@@ -35,7 +35,7 @@ class UnknownAzureShapeTest {
 
   @Test
   void anAzureCoreInAnUnknownShapeIsRefusedUnderBlockNamingWhatIsMissing() throws Exception {
-    BudgetRuntime.configure(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
     Object body = binaryData(false, true);
 
     assertThatThrownBy(() -> AzureSeam.enter("gpt-4o", body))
@@ -48,7 +48,7 @@ class UnknownAzureShapeTest {
 
   @Test
   void anAzureCoreInAnUnknownShapeGoesOnCountedUnderAllow() throws Exception {
-    BudgetRuntime.configure(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "allow"));
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "allow"));
     Object body = binaryData(false, true);
     long unmetered = CallCounters.unmeteredCount();
 
@@ -59,14 +59,32 @@ class UnknownAzureShapeTest {
   @Test
   void aBodyThatCannotBeReadTwiceIsRefusedUnderBlockAndCountedUnderAllow() throws Exception {
     Object body = binaryData(true, false);
-    BudgetRuntime.configure(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
     assertThatThrownBy(() -> AzureSeam.enter("gpt-4o", body))
         .isInstanceOf(BudgetUnavailableError.class)
         .hasMessageContaining("a BinaryData that cannot be read twice");
 
-    BudgetRuntime.configure(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "allow"));
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "allow"));
     long unmetered = CallCounters.unmeteredCount();
     assertThat(AzureSeam.enter("gpt-4o", body)).isNull();
+    assertThat(CallCounters.unmeteredCount()).isEqualTo(unmetered + 1);
+  }
+
+  /** The call went out and was answered: an answer the agent cannot read costs what was reserved, counted. */
+  @Test
+  void anAnswerTheAgentCannotReadIsChargedWhatTheCallReservedAndCounted() {
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
+    dev.llmbudget.agent.instrumentation.meter.MeteredCall call = dev.llmbudget.agent.instrumentation.meter.MeteredCall
+        .reserve(null, new dev.llmbudget.agent.instrumentation.meter.LlmRequest("gpt-4o", "hi", 1, 100));
+    dev.llmbudget.store.BudgetSnapshot before = dev.llmbudget.GlobalBudget.snapshot();
+    long unmetered = CallCounters.unmeteredCount();
+    Object answer = new Object(); // no azure-core Response
+
+    assertThat(AzureSeam.exit(call, answer, null)).isSameAs(answer);
+    dev.llmbudget.store.BudgetSnapshot after = dev.llmbudget.GlobalBudget.snapshot();
+    java.math.BigDecimal freed = before.reserved().subtract(after.reserved());
+    assertThat(freed).as("the call's reservation is settled").isPositive();
+    assertThat(after.currentCost().subtract(before.currentCost())).as("and charged, not released").isEqualByComparingTo(freed);
     assertThat(CallCounters.unmeteredCount()).isEqualTo(unmetered + 1);
   }
 

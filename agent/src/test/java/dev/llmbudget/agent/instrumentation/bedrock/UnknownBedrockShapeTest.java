@@ -23,7 +23,7 @@ class UnknownBedrockShapeTest {
 
   @Test
   void aRequestWithoutModelIdIsRefusedUnderBlock() {
-    BudgetRuntime.configure(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
 
     assertThatThrownBy(() -> BedrockSeam.enter("converse", request))
         .isInstanceOf(BudgetUnavailableError.class)
@@ -33,7 +33,7 @@ class UnknownBedrockShapeTest {
 
   @Test
   void aRequestWithoutModelIdGoesOnCountedUnderAllow() {
-    BudgetRuntime.configure(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "allow"));
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "allow"));
     long unmetered = CallCounters.unmeteredCount();
 
     assertThat(BedrockSeam.enter("converse", request)).isNull();

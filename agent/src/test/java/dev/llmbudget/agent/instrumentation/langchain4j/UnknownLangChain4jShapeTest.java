@@ -31,12 +31,12 @@ class UnknownLangChain4jShapeTest {
   @Test
   void aChatRequestWithoutMessagesOrParametersIsRefusedUnderBlockAndCountedUnderAllow() {
     Object request = new Object();
-    BudgetRuntime.configure(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
     assertThatThrownBy(() -> ChatSeam.enter(chatModel, request))
         .isInstanceOf(BudgetUnavailableError.class)
         .hasMessageContaining("java.lang.Object has no messages()/parameters()");
 
-    BudgetRuntime.configure(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "allow"));
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "allow"));
     long unmetered = CallCounters.unmeteredCount();
     assertThat(ChatSeam.enter(chatModel, request)).isNull();
     assertThat(CallCounters.unmeteredCount()).isEqualTo(unmetered + 1);
@@ -44,7 +44,7 @@ class UnknownLangChain4jShapeTest {
 
   @Test
   void aRequestInTheKnownShapeNamingNoModelStillPassesUncounted() throws Exception {
-    BudgetRuntime.configure(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
     Object request = new ByteBuddy().subclass(Object.class).name("dev.example.ChatRequest")
         .defineMethod("messages", List.class, Visibility.PUBLIC).intercept(FixedValue.reference(List.of()))
         .defineMethod("parameters", Object.class, Visibility.PUBLIC).intercept(FixedValue.nullValue())

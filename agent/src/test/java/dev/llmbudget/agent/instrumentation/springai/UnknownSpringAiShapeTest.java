@@ -30,13 +30,13 @@ class UnknownSpringAiShapeTest {
   void aPromptWithoutInstructionsOrOptionsIsRefusedUnderBlockAndCountedUnderAllow() {
     Object model = new Object();
     Object prompt = new Object();
-    BudgetRuntime.configure(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
     assertThatThrownBy(() -> SpringAiSeam.enterCall(model, prompt))
         .isInstanceOf(BudgetUnavailableError.class)
         .hasMessageContaining("lacks getInstructions()/getOptions()/getDefaultOptions()");
     assertThat(SpringAiSeam.enterStream(model, prompt)).isInstanceOf(StreamRefusal.class);
 
-    BudgetRuntime.configure(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "allow"));
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "allow"));
     long unmetered = CallCounters.unmeteredCount();
     assertThat(SpringAiSeam.enterCall(model, prompt)).isNull();
     assertThat(CallCounters.unmeteredCount()).isEqualTo(unmetered + 1);
@@ -44,7 +44,7 @@ class UnknownSpringAiShapeTest {
 
   @Test
   void aPromptInTheKnownShapeNamingNoModelStillPassesUncounted() throws Exception {
-    BudgetRuntime.configure(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
     Object prompt = fake("dev.example.Prompt", "getInstructions", "getOptions");
     Object model = fake("dev.example.ChatModel", "getDefaultOptions", "getDefaultOptions");
     long unmetered = CallCounters.unmeteredCount();

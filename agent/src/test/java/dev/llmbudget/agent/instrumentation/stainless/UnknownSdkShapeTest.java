@@ -49,7 +49,7 @@ class UnknownSdkShapeTest {
 
   @Test
   void underBlockAPricedCallOfAnSdkInAnUnknownShapeIsRefusedNamingTheClass() throws Exception {
-    BudgetRuntime.configure(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
     Object request = newRequestWithoutBody("POST", List.of("v1", "chat", "completions"));
     long unmetered = CallCounters.unmeteredCount();
 
@@ -69,7 +69,7 @@ class UnknownSdkShapeTest {
 
   @Test
   void underAllowThePricedCallGoesOnAndIsCountedUnmetered() throws Exception {
-    BudgetRuntime.configure(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "allow"));
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "allow"));
     Object request = newRequestWithoutBody("POST", List.of("v1", "chat", "completions"));
     long unmetered = CallCounters.unmeteredCount();
     long policyCount = GlobalBudget.unmeteredCalls();
@@ -83,7 +83,7 @@ class UnknownSdkShapeTest {
 
   @Test
   void aCallThatIsNotPricedStillPassesUnderBlock() throws Exception {
-    BudgetRuntime.configure(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
     Object request = newRequestWithoutBody("GET", List.of("v1", "models"));
     long unmetered = CallCounters.unmeteredCount();
 
@@ -93,7 +93,7 @@ class UnknownSdkShapeTest {
 
   @Test
   void aRequestClassWithoutEvenItsPathIsRefusedUnderBlock() throws Exception {
-    BudgetRuntime.configure(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
     Object request = new ByteBuddy().subclass(Object.class).name("com.anthropic.core.http.HttpRequest")
         .make().load(new ClassLoader(null) {}, ClassLoadingStrategy.Default.WRAPPER).getLoaded()
         .getConstructor().newInstance();
@@ -106,12 +106,12 @@ class UnknownSdkShapeTest {
   @Test
   void aPricedCallWhoseBodyIsNotRepeatableIsRefusedUnderBlockAndCountedUnderAllow() throws Exception {
     Object request = newRequestWithUnrepeatableBody();
-    BudgetRuntime.configure(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
     assertThatThrownBy(() -> HttpSeam.enter(request))
         .isInstanceOf(BudgetUnavailableError.class)
         .hasMessageContaining("the body of a priced CHAT_COMPLETIONS request cannot be read without consuming it");
 
-    BudgetRuntime.configure(Map.of("llmbudget.max_budget", "1", "llmbudget.on_error", "allow"));
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "allow"));
     long unmetered = CallCounters.unmeteredCount();
     assertThat(HttpSeam.enter(request)).isNull();
     assertThat(CallCounters.unmeteredCount()).isEqualTo(unmetered + 1);
