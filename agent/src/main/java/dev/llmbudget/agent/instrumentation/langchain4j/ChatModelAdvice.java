@@ -40,7 +40,7 @@ public final class ChatModelAdvice {
         @Advice.AllArguments(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object[] args) {
       Object call = ChatSeam.enterStream(model, args);
       args = ChatSeam.streamArguments(call, args);
-      return call;
+      return ChatSeam.streamState(call);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

@@ -125,21 +125,36 @@ public final class ChatSeam {
     int last = args.length - 1;
     try {
       Object handler = args[last];
-      Class<?> handlerType = handlerType(call.chatModel, handler);
-      if (handler == null || handlerType == null) {
-        call.release();
+      if (handler == null) {
+        call.release(); // LangChain4j refuses a null handler itself; nothing goes out
         return args;
+      }
+      Class<?> handlerType = handlerType(call.chatModel, handler);
+      if (handlerType == null) {
+        throw new IllegalStateException("no " + LangChain4jInstrumentation.HANDLER + " for " + handler.getClass().getName());
       }
       Object[] out = args.clone();
       out[0] = call.requestToSend(out[0]);
       out[last] = MeteredHandler.wrap(handlerType, handler, call);
       return out;
     } catch (Throwable t) {
-      Log.warnOnce("lc4j-wrap:" + t.getClass().getName(), "llm-budget: could not follow a LangChain4j stream ("
-          + t + "); it is not charged", t);
+      // Nothing is sent yet: the failure policy decides (streamState turns a refusal into a StreamRefusal).
       call.release();
+      call.refusal = FailurePolicy.get().refusalFor("a LangChain4j stream whose handler the agent cannot follow", t);
       return args;
     }
+  }
+
+  /**
+   * What the stream advice's enter returns once {@link #streamArguments} ran: a {@link StreamRefusal}
+   * when following the stream failed and the failure policy refuses it, else {@code state}.
+   */
+  public static Object streamState(Object state) {
+    if (state instanceof MeteredChat && ((MeteredChat) state).refusal != null) {
+      IN_CALL.remove();
+      return new StreamRefusal(((MeteredChat) state).refusal);
+    }
+    return state;
   }
 
   /** Settles a stream that failed before returning; tells the handler of a refused one. */

@@ -1,5 +1,6 @@
 package dev.llmbudget.agent.instrumentation.langchain4j;
 
+import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.Reservation;
 import dev.llmbudget.Usage;
 import dev.llmbudget.agent.instrumentation.meter.StreamedText;
@@ -18,6 +19,8 @@ final class MeteredChat {
   private static final int TOKENS_PER_REPLY = 3;
 
   final Object chatModel;
+  /** Set when the stream's handler could not be followed and the failure policy refuses the call. */
+  BudgetExceededError refusal;
   private final Reservation reservation;
   private final ChatRequests.Request request;
   private final AtomicBoolean settled = new AtomicBoolean();

@@ -55,4 +55,42 @@ class UnknownLangChain4jShapeTest {
     assertThat(ChatSeam.enter(chatModel, request)).isNull();
     assertThat(CallCounters.unmeteredCount()).isEqualTo(unmetered);
   }
+
+  /**
+   * A stream whose handler the agent cannot follow (a LangChain4j without the handler type it
+   * knows) would go out uncharged: before anything is sent, the failure policy decides.
+   */
+  @Test
+  void aStreamWhoseHandlerCannotBeFollowedIsRefusedUnderBlockAndCountedUnderAllow() throws Exception {
+    Object params = new ByteBuddy().subclass(Object.class).name("dev.example.ChatRequestParameters")
+        .defineMethod("modelName", String.class, Visibility.PUBLIC).intercept(FixedValue.value("gpt-4o"))
+        .defineMethod("maxOutputTokens", Integer.class, Visibility.PUBLIC).intercept(FixedValue.value(100))
+        .make().load(new ClassLoader(null) {}, ClassLoadingStrategy.Default.WRAPPER).getLoaded()
+        .getConstructor().newInstance();
+    Object request = new ByteBuddy().subclass(Object.class).name("dev.example.ChatRequest")
+        .defineMethod("messages", List.class, Visibility.PUBLIC).intercept(FixedValue.reference(List.of()))
+        .defineMethod("parameters", Object.class, Visibility.PUBLIC).intercept(FixedValue.reference(params))
+        .make().load(params.getClass().getClassLoader(), ClassLoadingStrategy.Default.WRAPPER).getLoaded()
+        .getConstructor().newInstance();
+    Object handler = new Object(); // no StreamingChatResponseHandler anywhere
+
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
+    Object[] args = {request, handler};
+    Object state = ChatSeam.enterStream(chatModel, args);
+    assertThat(state).isInstanceOf(MeteredChat.class);
+    assertThat(ChatSeam.streamArguments(state, args)).isSameAs(args);
+    Object refused = ChatSeam.streamState(state);
+    assertThat(refused).isInstanceOf(StreamRefusal.class);
+    assertThat(((StreamRefusal) refused).error).isInstanceOf(BudgetUnavailableError.class)
+        .hasMessageContaining("StreamingChatResponseHandler").hasMessageContaining("refused");
+    assertThat(dev.llmbudget.GlobalBudget.snapshot().reserved()).as("released: nothing went out").isZero();
+
+    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "allow"));
+    long unmetered = CallCounters.unmeteredCount();
+    Object allowed = ChatSeam.enterStream(chatModel, args);
+    ChatSeam.streamArguments(allowed, args);
+    assertThat(ChatSeam.streamState(allowed)).isSameAs(allowed);
+    assertThat(CallCounters.unmeteredCount()).isEqualTo(unmetered + 1);
+    ChatSeam.exitStream(allowed, args, null);
+  }
 }
