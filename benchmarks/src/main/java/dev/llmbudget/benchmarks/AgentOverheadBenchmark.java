@@ -1,7 +1,9 @@
 package dev.llmbudget.benchmarks;
 
 import com.openai.client.OpenAIClient;
+import com.openai.client.OpenAIClientImpl;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.ClientOptions;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
@@ -16,6 +18,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -24,7 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One chat completion through the real openai-java client against the testkit's loopback server,
- * which answers at once, as a bound user. The two subclasses differ only in their fork's JVM
+ * which answers at once, or from that server's answers replayed in memory ({@link #transport}), as
+ * a bound user. The two subclasses differ only in their fork's JVM
  * options, with and without the agent: JMH cannot choose a fork's options from a {@code @Param},
  * so the agent's overhead is the score of {@link AgentOverheadWithAgentBenchmark} minus that of
  * {@link AgentOverheadNoAgentBenchmark}, method by method.
@@ -43,6 +47,14 @@ public abstract class AgentOverheadBenchmark {
   /** ~30,000 tokens. */
   static final String LONG_PROMPT = EnglishText.ofBytes(144_000);
 
+  /**
+   * {@code loopback}: the SDK's OkHttp transport to the testkit's server; {@code recorded}: the
+   * server's answers replayed from memory ({@link RecordedLlm}), so that what the agent adds is not
+   * lost in the socket's jitter, which moves a fork's median by tens of µs.
+   */
+  @Param({"loopback", "recorded"})
+  public String transport = "loopback";
+
   private FakeLlmServer server;
   private OpenAIClient client;
   private ChatCompletionCreateParams shortParams;
@@ -55,9 +67,14 @@ public abstract class AgentOverheadBenchmark {
     // land in both forks and bury the agent's share in noise
     server = FakeLlmServer.start().byteCountedUsage(20);
     // Nagle off on the client's socket, in both forks: see NoDelaySockets
-    client = OpenAIOkHttpClient.builder().baseUrl(server.openAiBaseUrl()).apiKey("sk-test")
-        .okHttpClient(new okhttp3.OkHttpClient.Builder().socketFactory(new NoDelaySockets()).build())
-        .maxRetries(0).build();
+    if ("recorded".equals(transport)) {
+      client = new OpenAIClientImpl(ClientOptions.builder().httpClient(RecordedLlm.record(server, MODEL))
+          .baseUrl(server.openAiBaseUrl()).apiKey("sk-test").maxRetries(0).build());
+    } else {
+      client = OpenAIOkHttpClient.builder().baseUrl(server.openAiBaseUrl()).apiKey("sk-test")
+          .okHttpClient(new okhttp3.OkHttpClient.Builder().socketFactory(new NoDelaySockets()).build())
+          .maxRetries(0).build();
+    }
     shortParams = params(SHORT_PROMPT);
     longParams = params(LONG_PROMPT);
     shortStreamingParams = shortParams.toBuilder()

@@ -22,6 +22,10 @@ public final class AgentOverheadSummary {
     for (JsonNode run : new ObjectMapper().readTree(Path.of(args[0]).toFile())) {
       String benchmark = run.path("benchmark").asText();
       String method = benchmark.substring(benchmark.lastIndexOf('.') + 1);
+      String transport = run.path("params").path("transport").asText("");
+      if (!transport.isEmpty()) {
+        method += " (" + transport + ")";
+      }
       if (benchmark.contains(".AgentOverheadNoAgentBenchmark.")) {
         none.put(method, run);
       } else if (benchmark.contains(".AgentOverheadWithAgentBenchmark.")) {

@@ -7,7 +7,8 @@ import java.util.Arrays;
  * The calls of {@link AgentOverheadBenchmark}, timed by the calling thread's CPU instead of the
  * wall clock: OkHttp's synchronous call runs the request, the response and all of the agent's work
  * on that thread, so its CPU per call is what the agent adds, and it moves far less than a median
- * when other processes share the cores. {@code CallCpuDriver CASE WARMUP CALLS ROUNDS} prints one
+ * when other processes share the cores ({@code recorded} cases take the socket out as well, see
+ * {@link RecordedLlm}). {@code CallCpuDriver CASE WARMUP CALLS ROUNDS} prints one
  * {@code CPU} line per round; run it with and without {@code -javaagent} and compare.
  */
 public final class CallCpuDriver {
@@ -27,6 +28,10 @@ public final class CallCpuDriver {
       @Override
       void checkAttachment() {}
     };
+    if (name.startsWith("recorded")) {
+      bench.transport = "recorded";
+      name = Character.toLowerCase(name.charAt("recorded".length())) + name.substring("recorded".length() + 1);
+    }
     bench.start();
     Call call;
     switch (name) {
@@ -40,7 +45,8 @@ public final class CallCpuDriver {
         call = bench::streamingShort;
         break;
       default:
-        throw new IllegalArgumentException("a case is blockingShort, blockingLong or streamingShort: " + name);
+        throw new IllegalArgumentException("a case is blockingShort, blockingLong or streamingShort, or one of "
+            + "them prefixed with recorded (recordedStreamingShort: the answers from memory, no socket): " + name);
     }
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
