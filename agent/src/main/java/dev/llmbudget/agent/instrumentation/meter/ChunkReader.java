@@ -34,7 +34,8 @@ final class ChunkReader {
     if (events == null) {
       events = new EventLine(text);
     }
-    if (EventLine.reportsUsage(b, from, to)) {
+    String named = events.readUnlessUsage(b, from, to, model);
+    if (events.sawUsage()) {
       // A chunk without a type (chat, Gemini, Ollama) has its usage read in place, as a whole
       // answer's is, and its text as any other chunk's; typed events and shapes only a parser
       // reads exactly still go through a tree.
@@ -47,7 +48,7 @@ final class ChunkReader {
       events.read(b, from, to, model);
       return;
     }
-    model = events.read(b, from, to, model);
+    model = named;
   }
 
   /** A whole answer's usage, read from its bytes. */

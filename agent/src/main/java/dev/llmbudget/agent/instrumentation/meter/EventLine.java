@@ -6,8 +6,9 @@ import java.nio.charset.StandardCharsets;
  * Reads one server-sent event's JSON in place, without a tree, for the events that carry no usage
  * (the text deltas, almost all of a stream): their answer text goes to the {@link StreamedText}
  * and a chat chunk's {@code model} is noted, as {@link ChunkReader} does from a tree. Events that
- * report usage are told apart by {@link #reportsUsage}: read in place by core's {@code UsageBytes}
- * when they name no {@code type} ({@link #namesType}), else as a tree: one or two a stream.
+ * report usage are told apart in the same pass ({@link #readUnlessUsage}): read in place by core's
+ * {@code UsageBytes} when they name no {@code type} ({@link #namesType}), else as a tree: one or
+ * two a stream.
  */
 final class EventLine {
 
@@ -20,6 +21,10 @@ final class EventLine {
   private static final byte[] DELTA = ascii("delta");
   private static final byte[] CHOICES = ascii("choices");
   private static final byte[] CANDIDATES = ascii("candidates");
+  private static final byte[] USAGE = ascii("usage");
+  private static final byte[] USAGE_METADATA = ascii("usageMetadata");
+  private static final byte[] EVAL_COUNT = ascii("eval_count");
+  private static final byte[] PROMPT_EVAL_COUNT = ascii("prompt_eval_count");
   /** Typed events whose {@code delta} string is answer text (OpenAI Responses). */
   private static final byte[][] TEXT_DELTA_TYPES = {ascii("response.output_text.delta"),
       ascii("response.refusal.delta"), ascii("response.function_call_arguments.delta"),
@@ -39,53 +44,36 @@ final class EventLine {
   /** Per string value found: start, end (inside the quotes) and the kinds it may be. */
   private int[] spans = new int[24];
   private int spanCount;
+  private boolean sawUsage;
 
   EventLine(StreamedText text) {
     this.text = text;
   }
 
   /**
-   * {@code true} when the JSON in {@code b[from, to)} has a {@code usage} or {@code usageMetadata}
-   * member that is not null, or Ollama's counts; a chat chunk's {@code "usage":null} does not count.
+   * {@code true} when the member whose name is {@code b[keyStart, keyEnd)} and whose value starts
+   * at or after {@code value} reports usage: a {@code usage} or {@code usageMetadata} that is not
+   * null (a chat chunk's {@code "usage":null} does not count), or one of Ollama's counts.
    */
-  static boolean reportsUsage(byte[] b, int from, int to) {
-    // Only a quote can start a member name: the bytes after each are looked at, nothing else.
-    for (int i = from; i + 7 < to; i++) {
-      if (b[i] != '"') {
-        continue;
+  private static boolean reportsUsage(byte[] b, int keyStart, int keyEnd, int value, int to) {
+    int n = keyEnd - keyStart;
+    if (n == 5 || n == 13) {
+      if (b[keyStart] != 'u' || !(equals(b, keyStart, keyEnd, USAGE) || equals(b, keyStart, keyEnd, USAGE_METADATA))) {
+        return false;
       }
-      if (b[i + 1] == 'e' || b[i + 1] == 'p') {
-        if (startsWith(b, i + 1, to, "eval_count\"") || startsWith(b, i + 1, to, "prompt_eval_count\"")) {
-          return true;
-        }
-        continue;
-      }
-      if (b[i + 1] != 'u' || b[i + 2] != 's' || b[i + 3] != 'a' || b[i + 4] != 'g' || b[i + 5] != 'e') {
-        continue;
-      }
-      int j = i + 6;
-      if (startsWith(b, j, to, "Metadata")) {
-        j += 8;
-      }
-      if (j >= to || b[j] != '"') {
-        continue;
-      }
-      j++;
+      int j = value;
       while (j < to && isSpace(b[j])) {
         j++;
       }
-      if (j >= to || b[j] != ':') {
-        continue;
-      }
-      j++;
-      while (j < to && isSpace(b[j])) {
-        j++;
-      }
-      if (j < to && b[j] != 'n') {
-        return true;
-      }
+      return j < to && b[j] != 'n';
     }
-    return false;
+    return (n == 10 && equals(b, keyStart, keyEnd, EVAL_COUNT))
+        || (n == 17 && equals(b, keyStart, keyEnd, PROMPT_EVAL_COUNT));
+  }
+
+  /** Whether the last {@link #readUnlessUsage} stopped at a member that reports usage. */
+  boolean sawUsage() {
+    return sawUsage;
   }
 
   /**
@@ -107,6 +95,20 @@ final class EventLine {
    * it differs from {@code model}, else {@code model}.
    */
   String read(byte[] b, int from, int to, String model) {
+    return read(b, from, to, model, false);
+  }
+
+  /**
+   * As {@link #read}, in the same pass that looks for usage: an event that reports it (see {@link
+   * #sawUsage}) is left unread, its text not taken and {@code model} returned, for the caller to
+   * read its usage first. One pass over the bytes of each of a stream's text deltas, not two.
+   */
+  String readUnlessUsage(byte[] b, int from, int to, String model) {
+    return read(b, from, to, model, true);
+  }
+
+  private String read(byte[] b, int from, int to, String model, boolean stopAtUsage) {
+    sawUsage = false;
     spanCount = 0;
     int typeStart = -1;
     int typeEnd = -1;
@@ -156,6 +158,10 @@ final class EventLine {
           if (i < to && b[i] == ':') {
             i++;
             expectValue = true;
+            if (stopAtUsage && reportsUsage(b, keyStart, keyEnd, i, to)) {
+              sawUsage = true;
+              return model;
+            }
             if (depth == 1) {
               underDelta = equals(b, keyStart, keyEnd, DELTA);
               underChoices = equals(b, keyStart, keyEnd, CHOICES) || equals(b, keyStart, keyEnd, CANDIDATES);

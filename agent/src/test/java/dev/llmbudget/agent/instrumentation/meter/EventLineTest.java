@@ -35,6 +35,13 @@ class EventLineTest {
       "{'type':'ping'}",
       "{'type':'error','error':{'type':'overloaded_error','message':'Overloaded'}}");
 
+  /** Whether the one-pass read stops at {@code b} as an event that reports usage. */
+  private static boolean reportsUsage(byte[] b) {
+    EventLine line = new EventLine(new StreamedText());
+    line.readUnlessUsage(b, 0, b.length, "m");
+    return line.sawUsage();
+  }
+
   private static byte[] bytes(String event) {
     return event.replace('\'', '"').getBytes(StandardCharsets.UTF_8);
   }
@@ -45,7 +52,7 @@ class EventLineTest {
     ChunkReader inPlace = new ChunkReader("gpt-4o-mini");
     for (String event : EVENTS) {
       byte[] b = bytes(event);
-      assertThat(EventLine.reportsUsage(b, 0, b.length)).as(event).isFalse();
+      assertThat(reportsUsage(b)).as(event).isFalse();
       byTree.chunk(SdkJson.MAPPER.readTree(b));
       byte[] padded = new byte[b.length + 4];
       System.arraycopy(b, 0, padded, 2, b.length);
@@ -97,10 +104,15 @@ class EventLineTest {
         "{'model':'llama3','done':true,'prompt_eval_count':3,'eval_count':4}",
         "{'model':'llama3','done':true,'prompt_eval_count':3}")) {
       byte[] b = bytes(event);
-      assertThat(EventLine.reportsUsage(b, 0, b.length)).as(event).isTrue();
+      assertThat(reportsUsage(b)).as(event).isTrue();
     }
     byte[] quoted = bytes("{'choices':[{'delta':{'content':'the \\\"usage\\\": {} field'}}],'usage':null}");
-    assertThat(EventLine.reportsUsage(quoted, 0, quoted.length)).isFalse();
+    assertThat(reportsUsage(quoted)).isFalse();
+    // only a member named so counts, not a string that says it; a null usage, spaced, counts neither
+    for (String event : List.of("{'choices':[],'usage' :  null}", "{'tags':['usage','eval_count'],'note':'usage'}",
+        "{'usages':{'prompt_tokens':3},'usag':1}")) {
+      assertThat(reportsUsage(bytes(event))).as(event).isFalse();
+    }
   }
 
   @Test
