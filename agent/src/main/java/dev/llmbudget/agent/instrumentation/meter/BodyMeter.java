@@ -1,6 +1,7 @@
 package dev.llmbudget.agent.instrumentation.meter;
 
 import dev.llmbudget.Usage;
+import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.internal.SdkJson;
 import dev.llmbudget.internal.UsageBytes;
@@ -361,9 +362,17 @@ public final class BodyMeter {
       reader.text().addUnkept(unkept);
       call.settle(reader, status >= 200 && status < 300);
     } catch (Throwable t) {
-      Log.warnOnce("settle:" + t.getClass().getName(), "llm-budget: could not charge an LLM call (" + t
-          + "); its reservation is released", t);
-      call.release();
+      if (status >= 200 && status < 300) {
+        // Answered, so billed by the provider: it pays what it reserved, not nothing, and is counted.
+        Log.warnOnce("settle:" + t.getClass().getName(), "llm-budget: could not read the usage of an LLM answer ("
+            + t + "); the call is charged what it reserved and counted as unmetered", t);
+        call.chargeReserved();
+        CallCounters.unmetered();
+      } else {
+        Log.warnOnce("settle:" + t.getClass().getName(), "llm-budget: could not read a failed LLM call's answer ("
+            + t + "); its reservation is released", t);
+        call.release();
+      }
     } finally {
       Cleaner.Cleanable registration = abandoned;
       if (registration != null) {

@@ -58,4 +58,35 @@ class MeteredCallTest {
     assertThat(alice.currentCost()).isZero();
     assertThat(alice.reserved()).isZero();
   }
+
+  @Test
+  void anAnsweredBodyThatCannotBeParsedIsChargedWhatTheCallReservedAndCountedAsUnmetered() {
+    store.putBudget("alice", new BigDecimal("10"), null, NOW);
+    MeteredCall call = new MeteredCall(engine.reserve("alice", new BigDecimal("0.25")),
+        new LlmRequest("gpt-4o-mini", "Say hello.", 1, 100));
+    long unmeteredBefore = CallCounters.unmeteredCount();
+    byte[] garbled = "{\"id\":\"chatcmpl-1\",\"usage\":{\"prompt_tokens\":12,".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    call.settle(garbled, 200);
+
+    BudgetSnapshot alice = store.snapshot("alice", NOW).orElseThrow();
+    assertThat(alice.currentCost()).isEqualByComparingTo("0.25");
+    assertThat(alice.reserved()).isZero();
+    assertThat(CallCounters.unmeteredCount()).isEqualTo(unmeteredBefore + 1);
+  }
+
+  @Test
+  void aFailedCallsBodyThatCannotBeParsedIsReleased() {
+    store.putBudget("alice", new BigDecimal("10"), null, NOW);
+    MeteredCall call = new MeteredCall(engine.reserve("alice", new BigDecimal("0.25")),
+        new LlmRequest("gpt-4o-mini", "Say hello.", 1, 100));
+    long unmeteredBefore = CallCounters.unmeteredCount();
+
+    call.settle("{\"error\":{\"message\":".getBytes(java.nio.charset.StandardCharsets.UTF_8), 500);
+
+    BudgetSnapshot alice = store.snapshot("alice", NOW).orElseThrow();
+    assertThat(alice.currentCost()).isZero();
+    assertThat(alice.reserved()).isZero();
+    assertThat(CallCounters.unmeteredCount()).isEqualTo(unmeteredBefore);
+  }
 }
