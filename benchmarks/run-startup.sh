@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Start-up cost of the agent, whole process (issue 14): the same app (an openai-java client making
 # one call to a loopback fake, then exiting) started with no agent, with the llm-budget agent (local
-# store, global and user budgets), with the agent and llmbudget.enabled=false, and with the
-# OpenTelemetry Java agent (exporters off). The variants alternate within each round, so a noisy
+# store, global and user budgets), with the agent and llmbudget.enabled=false, with an empty agent
+# (a 1 KB jar whose premain does nothing: the floor any -javaagent costs, since the JVM then resolves
+# java.instrument and drops CDS's archived module graph), and with the OpenTelemetry Java agent
+# (exporters off). The variants alternate within each round, so a noisy
 # spell hits all of them. Prints medians of wall time, CPU (user+sys of the child JVM) and peak RSS
 # (VmHWM, read by the app just before it exits), the added cost and the ratio to no agent, the CPU
 # of the first call on the app's own thread (the part of it the agent adds is on the critical path;
@@ -29,7 +31,15 @@ trap 'rm -rf "$work"' EXIT
 if [ "${BUILD:-1}" != 0 ]; then
   mvn -q -B -ntp -DskipTests -pl agent,benchmarks -am package
 fi
-variants=(none agent disabled)
+# The floor: an agent that does nothing, built here so that it is the same JDK's.
+jdk_bin=$(dirname "$(readlink -f "$(command -v java)")")
+mkdir -p "$work/empty"
+printf 'public final class EmptyAgent { public static void premain(String a, java.lang.instrument.Instrumentation i) {} }\n' \
+  >"$work/empty/EmptyAgent.java"
+"$jdk_bin/javac" -d "$work/empty" "$work/empty/EmptyAgent.java"
+printf 'Premain-Class: EmptyAgent\n' >"$work/empty/manifest"
+"$jdk_bin/jar" cfm "$work/empty-agent.jar" "$work/empty/manifest" -C "$work/empty" EmptyAgent.class
+variants=(none empty agent disabled)
 if [ -n "${BASELINE_AGENT:-}" ]; then variants+=(baseline); fi
 if [ "${OTEL:-1}" != 0 ]; then
   [ -f "$otel" ] || mvn -q -B -ntp dependency:copy \
@@ -45,6 +55,7 @@ options() {
     agent) echo "-javaagent:$agent -Dllmbudget.store=local -Dllmbudget.store.path=$work/user_cost-$2.json" \
       "-Dllmbudget.max_budget=1000000 -Dllmbudget.user.max_budget=100000" ;;
     disabled) echo "-javaagent:$agent -Dllmbudget.enabled=false" ;;
+    empty) echo "-javaagent:$work/empty-agent.jar" ;;
     baseline) echo "-javaagent:$BASELINE_AGENT -Dllmbudget.store=local -Dllmbudget.store.path=$work/user_cost-b$2.json" \
       "-Dllmbudget.max_budget=1000000 -Dllmbudget.user.max_budget=100000" ;;
     otel) echo "-javaagent:$otel -Dotel.traces.exporter=none -Dotel.metrics.exporter=none -Dotel.logs.exporter=none" ;;
@@ -92,7 +103,7 @@ median() { # variant column
   for v in "${variants[@]}"; do
     w=$(median "$v" 2); c=$(median "$v" 3); m=$(median "$v" 4); f=$(median "$v" 5)
     case $v in none) name="no agent" ;; agent) name="llm-budget agent" ;;
-      disabled) name="llm-budget, enabled=false" ;; baseline) name="baseline agent $BASELINE_AGENT" ;; otel) name="OpenTelemetry agent $otel_version" ;; esac
+      disabled) name="llm-budget, enabled=false" ;; empty) name="empty agent (any -javaagent's floor)" ;; baseline) name="baseline agent $BASELINE_AGENT" ;; otel) name="OpenTelemetry agent $otel_version" ;; esac
     awk -v n="$name" -v w="$w" -v c="$c" -v m="$m" -v f="$f" -v bw="$bw" -v bc="$bc" -v bm="$bm" -v bf="$bf" 'BEGIN {
       printf "| %s | %.3f | %+.0f | %.2f | %.2f | %+.2f | %.2f | %.1f | %+.1f | %.2f | %.0f | %+.0f |\n",
         n, w, (w - bw) * 1000, w / bw, c, c - bc, c / bc, m, m - bm, m / bm, f, f - bf }'
