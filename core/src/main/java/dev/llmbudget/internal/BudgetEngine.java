@@ -437,6 +437,13 @@ public final class BudgetEngine {
       case BLOCK:
         throw new UnknownModelException(model, prices.get().source());
       case WARN:
+        if (model == null) {
+          Log.warnOnce("unknown-model:", "llm-budget: an LLM call names no model (e.g. an OpenAI Responses call "
+              + "whose stored prompt chooses it): it goes out with nothing reserved and is charged what its answer "
+              + "reports, priced as the model the answer names. Set llmbudget.unknown_model=block to refuse such calls.",
+              null);
+          break;
+        }
         Log.warnOnce("unknown-model:" + model, "llm-budget: model '" + model
             + "' is not in the price table (" + prices.get().source() + "); its calls are charged $0. "
             + "Price it as a known model with llmbudget.model_aliases=" + model + ":<model in the table>, point "

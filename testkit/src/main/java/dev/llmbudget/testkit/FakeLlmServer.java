@@ -28,6 +28,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class FakeLlmServer implements AutoCloseable {
 
+  /** The model a stored prompt (a Responses call's {@code prompt.id} without a {@code model}) answers with. */
+  public static final String STORED_PROMPT_MODEL = "gpt-4o-mini";
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpServer server;
@@ -389,7 +392,8 @@ public final class FakeLlmServer implements AutoCloseable {
           return;
         }
       }
-      String model = body.path("model").asText("unknown");
+      // A Responses call may name no model and leave it to its stored prompt, which here chooses gpt-4o-mini.
+      String model = body.path("model").asText(body.path("prompt").has("id") ? STORED_PROMPT_MODEL : "unknown");
       boolean stream = body.path("stream").asBoolean(false);
       if (path.endsWith("/chat/completions")) {
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);

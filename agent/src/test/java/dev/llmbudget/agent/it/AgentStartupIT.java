@@ -165,11 +165,13 @@ class AgentStartupIT {
   @Test
   void anUnknownModelIsRefusedUnderBlockAndChargedNothingUnderWarn() throws Exception {
     ChildJvm.Result blocked = openAi(new ChildJvm().agentArgs("store=memory,max_budget=10,unknown_model=block")
-        .jvmArg("-Dit.model=no-such-model"), "sync", "async");
+        .jvmArg("-Dit.model=no-such-model"), "sync", "async", "stored-prompt");
 
     // A refusal like any other budget refusal: only BudgetExceededError and its subclasses reach the host.
     assertThat(blocked.step("sync")).startsWith("BLOCKED UnknownModelException Model 'no-such-model'");
     assertThat(blocked.step("async")).startsWith("BLOCKED UnknownModelException Model 'no-such-model'");
+    // A call that names no model (its stored prompt chooses it) cannot be bounded either.
+    assertThat(blocked.step("stored-prompt")).startsWith("BLOCKED UnknownModelException The call names no model");
     assertThat(server.totalRequests()).isZero();
 
     ChildJvm.Result warned = openAi(new ChildJvm().agentArgs("store=memory,max_budget=10")
@@ -190,9 +192,13 @@ class AgentStartupIT {
   @Test
   void responsesEmbeddingsAndStreamsWithoutUsageAreCharged() throws Exception {
     ChildJvm.Result r = openAi(new ChildJvm().agentArgs("store=memory,max_budget=10"),
-        "responses@alice", "embeddings@bob", "stream-nousage@carol");
+        "responses@alice", "embeddings@bob", "stream-nousage@carol", "stored-prompt@dave");
 
     assertThat(r.spent("alice")).isEqualByComparingTo(price(OpenAiCalls.MODEL, 20, 10));
+    // No model in the request: nothing to bound it by (one warning), but its answer is priced as it says.
+    assertThat(r.step("stored-prompt@dave")).isEqualTo("OK");
+    assertThat(r.output()).contains("an LLM call names no model");
+    assertThat(r.spent("dave")).isEqualByComparingTo(price(FakeLlmServer.STORED_PROMPT_MODEL, 20, 10));
     assertThat(r.spent("bob")).isEqualByComparingTo(price("text-embedding-3-small", 20, 0));
     // No usage in the stream: prompt and streamed text are counted locally.
     assertThat(r.spent("carol")).isPositive().isLessThan(price(OpenAiCalls.MODEL, 20, 100));

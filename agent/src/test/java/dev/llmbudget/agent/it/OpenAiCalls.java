@@ -71,6 +71,12 @@ final class OpenAiCalls implements LlmCalls {
         ResponseCreateParams.Builder responses = ResponseCreateParams.builder().model(MODEL).input("Say hello.");
         client.responses().create(maxTokens > 0 ? responses.maxOutputTokens(maxTokens).build() : responses.build());
         break;
+      case "stored-prompt":
+        // No model: the stored prompt chooses it (Responses only).
+        client.responses().create(ResponseCreateParams.builder()
+            .prompt(com.openai.models.responses.ResponsePrompt.builder().id("pmpt_budget").build())
+            .input("Say hello.").build());
+        break;
       case "embeddings":
         client.embeddings().create(EmbeddingCreateParams.builder().model("text-embedding-3-small")
             .input("embed me").build());

@@ -17,7 +17,7 @@ final class RequestReader {
 
   private RequestReader() {}
 
-  /** The request, or {@code null} when the body is not JSON with a model. */
+  /** The request, or {@code null} when the body is not a JSON object; its model is null when it names none. */
   static LlmRequest read(Endpoint endpoint, byte[] body) throws IOException {
     RequestScan scan = RequestScan.of(endpoint, body);
     if (scan == null) {

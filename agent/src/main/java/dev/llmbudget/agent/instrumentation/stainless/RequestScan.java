@@ -62,7 +62,12 @@ final class RequestScan {
     this.json = json;
   }
 
-  /** The scan of {@code json}, or {@code null} when it is not a JSON object with a string {@code model}. */
+  /**
+   * The scan of {@code json}, or {@code null} when it is not a JSON object. {@link #model} is null
+   * when it names none (an OpenAI Responses call may leave it to its stored prompt): the engine
+   * then treats it as an unknown model, so it meets {@code llmbudget.unknown_model} and its answer
+   * is priced as the model it names, rather than going out unseen.
+   */
   static RequestScan of(Endpoint endpoint, byte[] json) throws IOException {
     RequestScan s = new RequestScan(endpoint, json);
     s.skipSpace();
@@ -74,7 +79,7 @@ final class RequestScan {
     if (s.pos != json.length) {
       throw s.malformed("content after the JSON object");
     }
-    return s.model == null ? null : s;
+    return s;
   }
 
   /** The output cap: the first of {@code max_tokens}, {@code max_completion_tokens}, {@code max_output_tokens} given. */

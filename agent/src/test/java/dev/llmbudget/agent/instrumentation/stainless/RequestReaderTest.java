@@ -58,8 +58,8 @@ class RequestReaderTest {
   }
 
   @Test
-  void aBodyWithoutAModelIsNotMetered() throws Exception {
-    assertThat(read(Endpoint.CHAT_COMPLETIONS, "{'messages':[]}")).isNull();
+  void aBodyWithoutAModelIsReadWithoutOneAndOneThatIsNoObjectIsNotMetered() throws Exception {
+    assertThat(read(Endpoint.CHAT_COMPLETIONS, "{'messages':[{'role':'user','content':'hi'}]}").model()).isNull();
     assertThat(read(Endpoint.CHAT_COMPLETIONS, "[1,2]")).isNull();
   }
 }

@@ -89,9 +89,14 @@ class RequestScanTest {
   }
 
   @Test
-  void bodiesWithoutAStringModelAreNotMeteredAndBrokenOnesAreUnreadable() throws Exception {
-    assertThat(RequestReader.read(Endpoint.CHAT_COMPLETIONS, json("{'messages':[]}"))).isNull();
-    assertThat(RequestReader.read(Endpoint.CHAT_COMPLETIONS, json("{'model':3,'messages':[]}"))).isNull();
+  void bodiesWithoutAStringModelAreReadWithoutOneAndBrokenOnesAreUnreadable() throws Exception {
+    // No model (a Responses call whose stored prompt chooses it): still metered, as an unknown model.
+    LlmRequest storedPrompt = RequestReader.read(Endpoint.RESPONSES,
+        json("{'prompt':{'id':'pmpt_1'},'input':'Say hello.','max_output_tokens':50}"));
+    assertThat(storedPrompt.model()).isNull();
+    assertThat(storedPrompt.maxOutputTokens()).isEqualTo(50);
+    assertThat(storedPrompt.prompt().toString()).contains("Say hello.");
+    assertThat(RequestReader.read(Endpoint.CHAT_COMPLETIONS, json("{'model':3,'messages':[]}")).model()).isNull();
     assertThat(RequestReader.read(Endpoint.CHAT_COMPLETIONS, json(" [1,2]"))).isNull();
     assertThatThrownBy(() -> RequestReader.read(Endpoint.CHAT_COMPLETIONS, json("{'model':'gpt-4o','messages':[")))
         .isInstanceOf(IOException.class).hasMessageContaining("not valid JSON");
