@@ -21,8 +21,9 @@ final class BedrockUsage {
     if (tokenUsage == null) {
       return null;
     }
-    return new Usage(model, Accessors.count(tokenUsage, "inputTokens"), Accessors.count(tokenUsage, "outputTokens"),
-        Accessors.count(tokenUsage, "cacheReadInputTokens"), Accessors.count(tokenUsage, "cacheWriteInputTokens"),
+    return new Usage(model, Accessors.readCount(tokenUsage, "inputTokens"),
+        Accessors.readCount(tokenUsage, "outputTokens"), Accessors.readCount(tokenUsage, "cacheReadInputTokens"),
+        Accessors.readCount(tokenUsage, "cacheWriteInputTokens"),
         0, 0, false);
   }
 
@@ -72,7 +73,7 @@ final class BedrockUsage {
    * family; {@code null} when absent.
    */
   static Usage fromHeaders(String model, Object sdkHttpResponse) {
-    Object headers = Accessors.get(sdkHttpResponse, "headers");
+    Object headers = Accessors.read(sdkHttpResponse, "headers");
     if (!(headers instanceof Map)) {
       return null;
     }
