@@ -21,6 +21,11 @@ final class BedrockUsage {
     if (tokenUsage == null) {
       return null;
     }
+    if (!Accessors.has(tokenUsage, "inputTokens") && !Accessors.has(tokenUsage, "outputTokens")) {
+      // read as zero, the call would be charged nothing: the caller charges what it reserved
+      throw new IllegalStateException(tokenUsage.getClass().getName() + " has neither inputTokens() nor "
+          + "outputTokens(): a Bedrock usage of a shape the agent does not know");
+    }
     return new Usage(model, Accessors.readCount(tokenUsage, "inputTokens"),
         Accessors.readCount(tokenUsage, "outputTokens"), Accessors.readCount(tokenUsage, "cacheReadInputTokens"),
         Accessors.readCount(tokenUsage, "cacheWriteInputTokens"),

@@ -98,6 +98,19 @@ class UnknownBedrockShapeTest {
     held.assertChargedWhatWasReservedAndCounted();
   }
 
+  /** Before: a TokenUsage without inputTokens()/outputTokens() read as zero tokens, and the call was charged nothing. */
+  @Test
+  void anAnswerWithAUsageOfAnotherTypeIsChargedWhatTheCallReservedAndCounted() {
+    FakeShapes.configure("block");
+    Object state = BedrockSeam.enter("converse", converseRequest());
+    Ledger held = FakeShapes.ledger();
+    Object usage = FakeShapes.shape("dev.example.OtherUsage").returning("promptTokens", 12).build();
+
+    BedrockSeam.exit(state, FakeShapes.shape("dev.example.ConverseResponse").returning("usage", usage).build(), null);
+
+    held.assertChargedWhatWasReservedAndCounted();
+  }
+
   /** The getters the agent reads now throw when they fail: an answer in the known shape is still charged its usage. */
   @Test
   void anAnswerInTheKnownShapeIsChargedItsUsageUncounted() {

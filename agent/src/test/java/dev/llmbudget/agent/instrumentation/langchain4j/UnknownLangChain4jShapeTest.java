@@ -125,6 +125,20 @@ class UnknownLangChain4jShapeTest {
     held.assertChargedWhatWasReservedAndCounted();
   }
 
+  /** Before: a TokenUsage without inputTokenCount()/outputTokenCount() read as none, and the prompt alone was charged. */
+  @Test
+  void anAnswerWithATokenUsageOfAnotherTypeIsChargedWhatTheCallReservedAndCounted() {
+    FakeShapes.configure("block");
+    Object state = ChatSeam.enter(chatModel, chatRequest());
+    Ledger held = FakeShapes.ledger();
+    Object usage = FakeShapes.shape("dev.example.OtherUsage").returning("promptTokens", 12).build();
+
+    ChatSeam.exit(state, FakeShapes.shape("dev.example.ChatResponse").returning("tokenUsage", usage)
+        .returning("aiMessage", null).build(), null);
+
+    held.assertChargedWhatWasReservedAndCounted();
+  }
+
   /** A call that failed before an answer came is still released. */
   @Test
   void aFailedCallIsReleasedUncounted() {

@@ -93,6 +93,22 @@ class UnknownSpringAiShapeTest {
     held.assertChargedWhatWasReservedAndCounted();
   }
 
+  /** Before: a Usage without getPromptTokens()/getCompletionTokens() read as none, and the prompt alone was charged. */
+  @Test
+  void anAnswerWithAUsageOfAnotherTypeIsChargedWhatTheCallReservedAndCounted() {
+    FakeShapes.configure("block");
+    Object state = SpringAiSeam.enterCall(chatModel(), prompt());
+    Ledger held = FakeShapes.ledger();
+    Object usage = FakeShapes.shape("dev.example.OtherUsage").returning("promptTokens", 12).build();
+    Object metadata = FakeShapes.shape("dev.example.ChatResponseMetadata").returning("getModel", null)
+        .returning("getUsage", usage).build();
+
+    SpringAiSeam.exitCall(state, FakeShapes.shape("dev.example.ChatResponse").returning("getMetadata", metadata)
+        .returning("getResults", List.of()).build(), null);
+
+    held.assertChargedWhatWasReservedAndCounted();
+  }
+
   /**
    * A real Flux of chunks the agent cannot read, completed without usage: before, the stream was
    * charged its prompt alone, uncounted. The chunks reach the subscriber unchanged.
