@@ -52,12 +52,16 @@ final class BedrockCall {
       return;
     }
     try {
-      if (!Accessors.has(response, "usage") && !Accessors.has(response, "body")) {
-        throw new IllegalStateException(response.getClass().getName() + " has neither usage() nor body(): a "
-            + "Bedrock answer of a shape the agent does not know");
-      }
       Usage usage = usageOf(response);
-      call.commit(usage != null ? usage : estimate(answerText(response)));
+      if (usage == null) {
+        // looked for only here, so an answer that reports its usage costs no lookup
+        if (!Accessors.has(response, "usage") && !Accessors.has(response, "body")) {
+          throw new IllegalStateException(response.getClass().getName() + " has neither usage() nor body(): a "
+              + "Bedrock answer of a shape the agent does not know");
+        }
+        usage = estimate(answerText(response));
+      }
+      call.commit(usage);
     } catch (Throwable t) {
       chargeReserved("a Bedrock answer", t);
     }

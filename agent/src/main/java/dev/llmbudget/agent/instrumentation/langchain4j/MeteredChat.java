@@ -68,12 +68,13 @@ final class MeteredChat {
       return;
     }
     try {
-      if (response != null && !Accessors.has(response, "tokenUsage") && !Accessors.has(response, "aiMessage")) {
-        throw new IllegalStateException(response.getClass().getName() + " has neither tokenUsage() nor "
-            + "aiMessage(): a LangChain4j answer of a shape the agent does not know");
-      }
       Usage usage = ChatRequests.usage(chatModel, response, request.model);
       if (usage == null) {
+        // looked for only here, so an answer that reports its usage costs no lookup
+        if (response != null && !Accessors.has(response, "tokenUsage") && !Accessors.has(response, "aiMessage")) {
+          throw new IllegalStateException(response.getClass().getName() + " has neither tokenUsage() nor "
+              + "aiMessage(): a LangChain4j answer of a shape the agent does not know");
+        }
         if (unreadPart != null) {
           chargeReserved("a LangChain4j stream's partial response", unreadPart);
           return;

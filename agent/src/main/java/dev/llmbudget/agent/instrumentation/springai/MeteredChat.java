@@ -55,8 +55,10 @@ final class MeteredChat {
       return;
     }
     try {
-      checkShape(response);
       Object metadata = Accessors.get(response, "getMetadata");
+      if (metadata == null) {
+        checkShape(response); // only here: a ChatResponse always has metadata, so the usual answer costs no lookup
+      }
       String model = chargedModel(Accessors.string(metadata, "getModel"));
       Usage usage = UsageReader.read(model, Accessors.get(metadata, "getUsage"));
       if (usage == null) {
@@ -68,7 +70,7 @@ final class MeteredChat {
     }
   }
 
-  /** A {@code ChatResponse} (or stream chunk) without the getters the agent reads: a Spring AI it does not know. */
+  /** Throws for a {@code ChatResponse} (or stream chunk) without the getters the agent reads: a Spring AI it does not know. */
   static void checkShape(Object response) {
     if (response != null && !Accessors.has(response, "getMetadata") && !Accessors.has(response, "getResults")) {
       throw new IllegalStateException(response.getClass().getName() + " has neither getMetadata() nor getResults():"

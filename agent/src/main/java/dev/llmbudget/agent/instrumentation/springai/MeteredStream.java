@@ -101,8 +101,10 @@ final class MeteredStream {
   /** Never throws: an exception here would fail the host's stream. */
   synchronized void onNext(Object chunk) {
     try {
-      MeteredChat.checkShape(chunk);
       Object metadata = Accessors.get(chunk, "getMetadata");
+      if (metadata == null) {
+        MeteredChat.checkShape(chunk); // only here: a ChatResponse always has metadata
+      }
       String model = Accessors.string(metadata, "getModel");
       if (model != null && !model.isBlank()) {
         responseModel = model;
