@@ -16,7 +16,6 @@ import java.util.Map;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.description.modifier.Visibility;
 import net.bytebuddy.dynamic.loading.ClassLoadingStrategy;
-import net.bytebuddy.implementation.FixedValue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,12 +49,9 @@ class UnknownLangChain4jShapeTest {
 
   @Test
   void aRequestInTheKnownShapeNamingNoModelStillPassesUncounted() throws Exception {
-    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
-    Object request = new ByteBuddy().subclass(Object.class).name("dev.example.ChatRequest")
-        .defineMethod("messages", List.class, Visibility.PUBLIC).intercept(FixedValue.reference(List.of()))
-        .defineMethod("parameters", Object.class, Visibility.PUBLIC).intercept(FixedValue.nullValue())
-        .make().load(new ClassLoader(null) {}, ClassLoadingStrategy.Default.WRAPPER).getLoaded()
-        .getConstructor().newInstance();
+    FakeShapes.configure("block");
+    Object request = FakeShapes.shape("dev.example.ChatRequest").returning("messages", List.of())
+        .returning("parameters", null).build();
     long unmetered = CallCounters.unmeteredCount();
 
     assertThat(ChatSeam.enter(chatModel, request)).isNull();
@@ -68,16 +64,7 @@ class UnknownLangChain4jShapeTest {
    */
   @Test
   void aStreamWhoseHandlerCannotBeFollowedIsRefusedUnderBlockAndCountedUnderAllow() throws Exception {
-    Object params = new ByteBuddy().subclass(Object.class).name("dev.example.ChatRequestParameters")
-        .defineMethod("modelName", String.class, Visibility.PUBLIC).intercept(FixedValue.value("gpt-4o"))
-        .defineMethod("maxOutputTokens", Integer.class, Visibility.PUBLIC).intercept(FixedValue.value(100))
-        .make().load(new ClassLoader(null) {}, ClassLoadingStrategy.Default.WRAPPER).getLoaded()
-        .getConstructor().newInstance();
-    Object request = new ByteBuddy().subclass(Object.class).name("dev.example.ChatRequest")
-        .defineMethod("messages", List.class, Visibility.PUBLIC).intercept(FixedValue.reference(List.of()))
-        .defineMethod("parameters", Object.class, Visibility.PUBLIC).intercept(FixedValue.reference(params))
-        .make().load(params.getClass().getClassLoader(), ClassLoadingStrategy.Default.WRAPPER).getLoaded()
-        .getConstructor().newInstance();
+    Object request = chatRequest();
     Object handler = new Object(); // no StreamingChatResponseHandler anywhere
 
     BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "block"));

@@ -10,10 +10,6 @@ import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.CallCounters;
 import java.util.List;
 import java.util.Map;
-import net.bytebuddy.ByteBuddy;
-import net.bytebuddy.description.modifier.Visibility;
-import net.bytebuddy.dynamic.loading.ClassLoadingStrategy;
-import net.bytebuddy.implementation.FixedValue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
@@ -48,24 +44,14 @@ class UnknownSpringAiShapeTest {
 
   @Test
   void aPromptInTheKnownShapeNamingNoModelStillPassesUncounted() throws Exception {
-    BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "1", "llmbudget.on_error", "block"));
-    Object prompt = fake("dev.example.Prompt", "getInstructions", "getOptions");
-    Object model = fake("dev.example.ChatModel", "getDefaultOptions", "getDefaultOptions");
+    FakeShapes.configure("block");
+    Object prompt = FakeShapes.shape("dev.example.Prompt").returning("getInstructions", List.of())
+        .returning("getOptions", null).build();
+    Object model = FakeShapes.shape("dev.example.ChatModel").returning("getDefaultOptions", null).build();
     long unmetered = CallCounters.unmeteredCount();
 
     assertThat(SpringAiSeam.enterCall(model, prompt)).isNull();
     assertThat(CallCounters.unmeteredCount()).isEqualTo(unmetered);
-  }
-
-  /** An object whose getters {@code list} (an empty list) and {@code nothing} (null) exist. */
-  private static Object fake(String name, String list, String nothing) throws Exception {
-    var type = new ByteBuddy().subclass(Object.class).name(name)
-        .defineMethod(list, List.class, Visibility.PUBLIC).intercept(FixedValue.reference(List.of()));
-    if (!nothing.equals(list)) {
-      type = type.defineMethod(nothing, Object.class, Visibility.PUBLIC).intercept(FixedValue.nullValue());
-    }
-    return type.make().load(new ClassLoader(null) {}, ClassLoadingStrategy.Default.WRAPPER).getLoaded()
-        .getConstructor().newInstance();
   }
 
   /** Before: a ChatResponse without getMetadata() or getResults() was charged its prompt alone, uncounted. */
