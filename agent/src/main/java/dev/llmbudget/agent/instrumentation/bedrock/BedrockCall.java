@@ -84,13 +84,22 @@ final class BedrockCall {
       return BedrockUsage.fromTokenUsage(model(), tokenUsage);
     }
     byte[] body = Accessors.readBytes(Accessors.read(response, "body"));
+    java.io.IOException unparsed = null;
     if (body != null && body.length > 0 && body[0] == '{') {
-      Usage u = BedrockUsage.fromBody(model(), SdkJson.MAPPER.readTree(body));
-      if (u != null) {
-        return u;
+      try {
+        Usage u = BedrockUsage.fromBody(model(), SdkJson.MAPPER.readTree(body));
+        if (u != null) {
+          return u;
+        }
+      } catch (java.io.IOException e) {
+        unparsed = e; // the headers may still carry the counts
       }
     }
-    return BedrockUsage.fromHeaders(model(), Accessors.read(response, "sdkHttpResponse"));
+    Usage headers = BedrockUsage.fromHeaders(model(), Accessors.read(response, "sdkHttpResponse"));
+    if (headers == null && unparsed != null) {
+      throw unparsed;
+    }
+    return headers;
   }
 
   private static CharSequence answerText(Object response) throws java.io.IOException {

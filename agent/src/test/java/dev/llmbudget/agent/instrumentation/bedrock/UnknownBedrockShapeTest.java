@@ -83,17 +83,11 @@ class UnknownBedrockShapeTest {
   @Test
   void anInvokeModelAnswerWhoseBodyDoesNotParseIsChargedWhatTheCallReservedAndCounted() {
     FakeShapes.configure("block");
-    Object body = FakeShapes.shape("dev.example.SdkBytes")
-        .returning("asByteArrayUnsafe", "{\"content\": [".getBytes(StandardCharsets.UTF_8)).build();
-    Object request = FakeShapes.shape("dev.example.InvokeModelRequest").returning("modelId", HAIKU)
-        .returning("body", FakeShapes.shape("dev.example.SdkBytes").returning("asByteArrayUnsafe",
-            "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":100}"
-                .getBytes(StandardCharsets.UTF_8)).build())
-        .build();
-    Object state = BedrockSeam.enter("invokeModel", request);
+    Object state = BedrockSeam.enter("invokeModel", invokeModelRequest());
     Ledger held = FakeShapes.ledger();
 
-    BedrockSeam.exit(state, FakeShapes.shape("dev.example.InvokeModelResponse").returning("body", body).build(), null);
+    BedrockSeam.exit(state, FakeShapes.shape("dev.example.InvokeModelResponse").returning("body", unparsableBody())
+        .build(), null);
 
     held.assertChargedWhatWasReservedAndCounted();
   }
@@ -109,6 +103,21 @@ class UnknownBedrockShapeTest {
     BedrockSeam.exit(state, FakeShapes.shape("dev.example.ConverseResponse").returning("usage", usage).build(), null);
 
     held.assertChargedWhatWasReservedAndCounted();
+  }
+
+  /** A body that does not parse is no loss when the headers Bedrock adds to every InvokeModel answer carry the counts. */
+  @Test
+  void anInvokeModelAnswerWhoseBodyDoesNotParseIsChargedTheCountsOfItsHeadersUncounted() {
+    FakeShapes.configure("block");
+    Object state = BedrockSeam.enter("invokeModel", invokeModelRequest());
+    Ledger held = FakeShapes.ledger();
+    Object http = FakeShapes.shape("dev.example.SdkHttpResponse").returning("headers", Map.of(
+        "X-Amzn-Bedrock-Input-Token-Count", List.of("12"), "X-Amzn-Bedrock-Output-Token-Count", List.of("7"))).build();
+
+    BedrockSeam.exit(state, FakeShapes.shape("dev.example.InvokeModelResponse").returning("body", unparsableBody())
+        .returning("sdkHttpResponse", http).build(), null);
+
+    held.assertChargedBelowReservedUncounted();
   }
 
   /** The getters the agent reads now throw when they fail: an answer in the known shape is still charged its usage. */
@@ -163,6 +172,22 @@ class UnknownBedrockShapeTest {
     BedrockSeam.exitAsync(failing, CompletableFuture.failedFuture(new java.io.IOException("connection reset")), null,
         true);
     again.assertReleasedUncounted();
+  }
+
+  private static Object invokeModelRequest() {
+    return FakeShapes.shape("dev.example.InvokeModelRequest").returning("modelId", HAIKU)
+        .returning("body", sdkBytes("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":100}"))
+        .build();
+  }
+
+  /** An Anthropic body cut short: JSON to its first byte, not to its end. */
+  private static Object unparsableBody() {
+    return sdkBytes("{\"content\": [");
+  }
+
+  private static Object sdkBytes(String text) {
+    return FakeShapes.shape("dev.example.SdkBytes").returning("asByteArrayUnsafe", text.getBytes(StandardCharsets.UTF_8))
+        .build();
   }
 
   private static Object converseRequest() {
