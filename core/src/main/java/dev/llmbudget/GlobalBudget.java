@@ -1,7 +1,7 @@
 package dev.llmbudget;
 
 import dev.llmbudget.internal.BudgetRuntime;
-import dev.llmbudget.internal.FailurePolicy;
+import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.StoreRegistry;
 import dev.llmbudget.store.BudgetSnapshot;
 import dev.llmbudget.store.BudgetStore;
@@ -46,10 +46,12 @@ public final class GlobalBudget {
   }
 
   /**
-   * How many LLM calls went out unmetered in this JVM because the budget could not be checked and
-   * {@code llmbudget.on_error=allow}; always 0 under {@code block}, where such calls are refused.
+   * How many LLM calls in this JVM were not metered exactly because something of ours failed: calls
+   * that went out unchecked under {@code llmbudget.on_error=allow} (under {@code block} they are
+   * refused), and calls whose answer the agent could not read, charged what they reserved. The
+   * JMX {@code CallsUnmetered} and the metrics' unmetered counter show the same count.
    */
   public static long unmeteredCalls() {
-    return FailurePolicy.get().unmeteredCalls();
+    return CallCounters.unmeteredCount();
   }
 }

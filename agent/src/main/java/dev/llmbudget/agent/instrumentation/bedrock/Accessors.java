@@ -33,18 +33,36 @@ final class Accessors {
 
   /** {@code target.name()}, or {@code null} when target is null, has no such getter, or it fails. */
   static Object get(Object target, String name) {
+    try {
+      return value(target, name);
+    } catch (Throwable t) {
+      Class<?> type = target.getClass();
+      Log.warnOnce("bedrock-get:" + type.getName() + "." + name, "llm-budget: could not read " + type.getName()
+          + "." + name + "() (" + t + "); the call is metered without it", t);
+      return null;
+    }
+  }
+
+  /**
+   * As {@link #get}, for reading an answer: a getter that fails throws, naming it, where {@link #get}
+   * would read it as absent. A request read without a field is still metered; an answer read without
+   * its usage or text would be charged too little, so the call is charged what it reserved instead.
+   */
+  static Object read(Object target, String name) {
+    try {
+      return value(target, name);
+    } catch (Throwable t) {
+      throw new IllegalStateException(target.getClass().getName() + "." + name + "() failed (" + t + ")", t);
+    }
+  }
+
+  private static Object value(Object target, String name) throws Throwable {
     if (target == null) {
       return null;
     }
     Class<?> type = target.getClass();
     MethodHandle getter = GETTERS.get(type).computeIfAbsent(name, n -> find(type, n));
-    try {
-      return getter.invokeExact(target);
-    } catch (Throwable t) {
-      Log.warnOnce("bedrock-get:" + type.getName() + "." + name, "llm-budget: could not read " + type.getName()
-          + "." + name + "() (" + t + "); the call is metered without it", t);
-      return null;
-    }
+    return getter.invokeExact(target);
   }
 
   /** Whether {@code target}'s class has the public getter {@code name}. */
@@ -73,6 +91,33 @@ final class Accessors {
     Object v = get(sdkBytes, "asByteArrayUnsafe");
     if (v == null) {
       v = get(sdkBytes, "asByteArray");
+    }
+    return v instanceof byte[] ? (byte[]) v : null;
+  }
+
+  /** As {@link #text}, reading an answer: see {@link #read}. */
+  static String readText(Object target, String name) {
+    Object v = read(target, name);
+    return v instanceof String ? (String) v : null;
+  }
+
+  /** As {@link #count}, reading an answer: see {@link #read}. */
+  static long readCount(Object target, String name) {
+    Object v = read(target, name);
+    return v instanceof Number ? Math.max(0, ((Number) v).longValue()) : 0;
+  }
+
+  /** As {@link #list}, reading an answer: see {@link #read}. */
+  static List<?> readList(Object target, String name) {
+    Object v = read(target, name);
+    return v instanceof List ? (List<?>) v : List.of();
+  }
+
+  /** As {@link #bytes}, reading an answer: see {@link #read}. */
+  static byte[] readBytes(Object sdkBytes) {
+    Object v = read(sdkBytes, "asByteArrayUnsafe");
+    if (v == null) {
+      v = read(sdkBytes, "asByteArray");
     }
     return v instanceof byte[] ? (byte[]) v : null;
   }

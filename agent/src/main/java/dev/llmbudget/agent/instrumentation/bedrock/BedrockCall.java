@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmbudget.Usage;
 import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
 import dev.llmbudget.agent.instrumentation.meter.StreamedText;
+import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.internal.SdkJson;
 import dev.llmbudget.internal.UsageJson;
@@ -12,7 +13,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * One metered Bedrock call between its reservation and its settlement, which happens once: with
  * the usage Bedrock reported, else an estimate from the prompt and the text received, else (a
- * failed call that reported nothing) not at all.
+ * failed call that reported nothing) not at all. An answer the agent could not read is charged
+ * what the call reserved and counted as unmetered.
  */
 final class BedrockCall {
 
@@ -26,6 +28,10 @@ final class BedrockCall {
   private long anthropicOutput = -1;
   private Usage metrics;
   private boolean received;
+  /** An event the agent could not read: the text received is short of what was answered. */
+  private Throwable unreadEvent;
+  /** Set when the caller's stream handler could not be wrapped: the agent sees none of its events. */
+  private volatile Throwable unfollowed;
 
   BedrockCall(MeteredCall call) {
     this.call = call;
@@ -47,39 +53,65 @@ final class BedrockCall {
     }
     try {
       Usage usage = usageOf(response);
-      call.commit(usage != null ? usage : estimate(answerText(response)));
+      if (usage == null) {
+        // looked for only here, so an answer that reports its usage costs no lookup
+        if (!Accessors.has(response, "usage") && !Accessors.has(response, "body")) {
+          throw new IllegalStateException(response.getClass().getName() + " has neither usage() nor body(): a "
+              + "Bedrock answer of a shape the agent does not know");
+        }
+        usage = estimate(answerText(response));
+      }
+      call.commit(usage);
     } catch (Throwable t) {
-      Log.warnOnce("bedrock-settle:" + t.getClass().getName(), "llm-budget: could not charge a Bedrock call (" + t
-          + "); its reservation is released", t);
-      call.release();
+      chargeReserved("a Bedrock answer", t);
     }
   }
 
+  /**
+   * The call was answered (the provider bills it) but the agent cannot read what it cost: it pays
+   * its reservation, the worst case, and is counted as unmetered rather than released uncharged.
+   */
+  private void chargeReserved(String what, Throwable cause) {
+    Log.warnOnce("bedrock-unread:" + cause.getClass().getName(), "llm-budget: could not read " + what + " (" + cause
+        + "); the call is charged what it reserved and counted as unmetered", cause);
+    call.chargeReserved();
+    CallCounters.unmetered();
+  }
+
   private Usage usageOf(Object response) throws java.io.IOException {
-    Object tokenUsage = Accessors.get(response, "usage");
+    Object tokenUsage = Accessors.read(response, "usage");
     if (tokenUsage != null) {
       return BedrockUsage.fromTokenUsage(model(), tokenUsage);
     }
-    byte[] body = Accessors.bytes(Accessors.get(response, "body"));
+    byte[] body = Accessors.readBytes(Accessors.read(response, "body"));
+    java.io.IOException unparsed = null;
     if (body != null && body.length > 0 && body[0] == '{') {
-      Usage u = BedrockUsage.fromBody(model(), SdkJson.MAPPER.readTree(body));
-      if (u != null) {
-        return u;
+      try {
+        Usage u = BedrockUsage.fromBody(model(), SdkJson.MAPPER.readTree(body));
+        if (u != null) {
+          return u;
+        }
+      } catch (java.io.IOException e) {
+        unparsed = e; // the headers may still carry the counts
       }
     }
-    return BedrockUsage.fromHeaders(model(), Accessors.get(response, "sdkHttpResponse"));
+    Usage headers = BedrockUsage.fromHeaders(model(), Accessors.read(response, "sdkHttpResponse"));
+    if (headers == null && unparsed != null) {
+      throw unparsed;
+    }
+    return headers;
   }
 
   private static CharSequence answerText(Object response) throws java.io.IOException {
     StringBuilder out = new StringBuilder();
-    Object message = Accessors.get(Accessors.get(response, "output"), "message");
-    for (Object block : Accessors.list(message, "content")) {
-      String t = Accessors.text(block, "text");
+    Object message = Accessors.read(Accessors.read(response, "output"), "message");
+    for (Object block : Accessors.readList(message, "content")) {
+      String t = Accessors.readText(block, "text");
       if (t != null) {
         out.append(t);
       }
     }
-    byte[] body = Accessors.bytes(Accessors.get(response, "body"));
+    byte[] body = Accessors.readBytes(Accessors.read(response, "body"));
     if (body != null && body.length > 0 && body[0] == '{') {
       collectAnswer(SdkJson.MAPPER.readTree(body), out);
     }
@@ -93,25 +125,29 @@ final class BedrockCall {
     }
     try {
       received = true;
-      Object delta = Accessors.get(event, "delta");
+      Object delta = Accessors.read(event, "delta");
       if (delta != null) {
-        text(Accessors.text(delta, "text"));
-        text(Accessors.text(Accessors.get(delta, "toolUse"), "input"));
-        text(Accessors.text(Accessors.get(delta, "reasoningContent"), "text"));
+        text(Accessors.readText(delta, "text"));
+        text(Accessors.readText(Accessors.read(delta, "toolUse"), "input"));
+        text(Accessors.readText(Accessors.read(delta, "reasoningContent"), "text"));
         return;
       }
-      Object tokenUsage = Accessors.get(event, "usage");
+      Object tokenUsage = Accessors.read(event, "usage");
       if (tokenUsage != null) {
         reported = BedrockUsage.fromTokenUsage(model(), tokenUsage);
         return;
       }
-      byte[] chunk = Accessors.bytes(Accessors.get(event, "bytes"));
+      byte[] chunk = Accessors.readBytes(Accessors.read(event, "bytes"));
       if (chunk != null && chunk.length > 0) {
         onChunk(SdkJson.MAPPER.readTree(chunk));
       }
     } catch (Throwable t) {
+      // Its text is lost to the estimate: unless Bedrock reports the usage later, the stream pays its reservation.
       Log.warnOnce("bedrock-event:" + t.getClass().getName(), "llm-budget: could not read a Bedrock stream event ("
-          + t + "); the stream is charged by estimate", t);
+          + t + "); unless the stream reports its usage, it is charged what it reserved", t);
+      if (unreadEvent == null) {
+        unreadEvent = t;
+      }
     }
   }
 
@@ -174,7 +210,8 @@ final class BedrockCall {
 
   /**
    * Settles a stream, once: at its end, its failure, or when the caller cancels it. {@code failed}
-   * with nothing received releases the reservation.
+   * with nothing received releases the reservation; an answer the agent could not read (an event,
+   * or a whole stream it could not follow, that reported no usage) is charged what was reserved.
    */
   synchronized void finish(boolean failed) {
     if (!settled.compareAndSet(false, true)) {
@@ -189,14 +226,21 @@ final class BedrockCall {
         call.commit(usage);
       } else if (failed && !received) {
         call.release();
+      } else if (unreadEvent != null) {
+        chargeReserved("a Bedrock stream event", unreadEvent);
+      } else if (unfollowed != null) {
+        chargeReserved("a Bedrock stream whose handler it could not follow", unfollowed);
       } else {
         call.commit(call.estimate(model(), text));
       }
     } catch (Throwable t) {
-      Log.warnOnce("bedrock-settle:" + t.getClass().getName(), "llm-budget: could not charge a Bedrock stream (" + t
-          + "); its reservation is released", t);
-      call.release();
+      chargeReserved("a Bedrock stream", t);
     }
+  }
+
+  /** The caller's handler could not be wrapped: the stream, if it completes, cannot be charged what it cost. */
+  void unfollowed(Throwable cause) {
+    unfollowed = cause;
   }
 
   /** A call cancelled after it was sent: charged its prompt, see {@link MeteredCall#chargeSent()}. */

@@ -21,8 +21,14 @@ final class BedrockUsage {
     if (tokenUsage == null) {
       return null;
     }
-    return new Usage(model, Accessors.count(tokenUsage, "inputTokens"), Accessors.count(tokenUsage, "outputTokens"),
-        Accessors.count(tokenUsage, "cacheReadInputTokens"), Accessors.count(tokenUsage, "cacheWriteInputTokens"),
+    if (!Accessors.has(tokenUsage, "inputTokens") && !Accessors.has(tokenUsage, "outputTokens")) {
+      // read as zero, the call would be charged nothing: the caller charges what it reserved
+      throw new IllegalStateException(tokenUsage.getClass().getName() + " has neither inputTokens() nor "
+          + "outputTokens(): a Bedrock usage of a shape the agent does not know");
+    }
+    return new Usage(model, Accessors.readCount(tokenUsage, "inputTokens"),
+        Accessors.readCount(tokenUsage, "outputTokens"), Accessors.readCount(tokenUsage, "cacheReadInputTokens"),
+        Accessors.readCount(tokenUsage, "cacheWriteInputTokens"),
         0, 0, false);
   }
 
@@ -72,7 +78,7 @@ final class BedrockUsage {
    * family; {@code null} when absent.
    */
   static Usage fromHeaders(String model, Object sdkHttpResponse) {
-    Object headers = Accessors.get(sdkHttpResponse, "headers");
+    Object headers = Accessors.read(sdkHttpResponse, "headers");
     if (!(headers instanceof Map)) {
       return null;
     }

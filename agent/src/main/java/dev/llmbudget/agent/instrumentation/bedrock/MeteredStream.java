@@ -39,7 +39,7 @@ final class MeteredStream {
         return new Types(client.getClassLoader());
       } catch (ClassNotFoundException | LinkageError e) {
         Log.warnOnce("bedrock-types", "llm-budget: the Bedrock client's loader lacks the event-stream types ("
-            + e + "); its streams are charged by their reservation's release only", e);
+            + e + "); its streams are charged what they reserved and counted as unmetered", e);
         return null;
       }
     }
@@ -47,22 +47,31 @@ final class MeteredStream {
 
   /**
    * A handler that meters {@code handler}'s stream, or {@code handler} itself when it cannot be
-   * wrapped (the call is then settled when the returned future completes).
+   * wrapped: the call is then settled when the returned future completes, charged what it reserved
+   * if it completes normally (its answer went by unseen).
    */
   static Object handler(BedrockCall call, Object client, Object handler, String handlerInterface) {
+    if (handler == null) {
+      return null; // the SDK refuses it; the call fails and is released
+    }
     try {
       Types types = TYPES.get(client.getClass());
-      if (types == null || handler == null) {
+      if (types == null) {
+        call.unfollowed(new IllegalStateException(client.getClass().getName()
+            + "'s class loader lacks the SDK's event-stream types"));
         return handler;
       }
       Class<?> iface = Class.forName(handlerInterface, false, types.loader);
       if (!iface.isInstance(handler)) {
+        call.unfollowed(new IllegalStateException(handler.getClass().getName() + " is no " + handlerInterface
+            + " of the client's class loader"));
         return handler;
       }
       return Proxy.newProxyInstance(types.loader, new Class<?>[] {iface}, new Handler(call, types, handler));
     } catch (Throwable t) {
       Log.warnOnce("bedrock-handler:" + t.getClass().getName(), "llm-budget: could not meter a Bedrock stream ("
-          + t + "); it is charged by estimate when it ends", t);
+          + t + "); it is charged what it reserved if it completes", t);
+      call.unfollowed(t);
       return handler;
     }
   }
@@ -155,7 +164,8 @@ final class MeteredStream {
         return Proxy.newProxyInstance(types.loader, new Class<?>[] {types.publisher}, new Publisher(call, types, publisher));
       } catch (Throwable t) {
         Log.warnOnce("bedrock-publisher:" + t.getClass().getName(), "llm-budget: could not meter a Bedrock stream ("
-            + t + "); it is charged by estimate when it ends", t);
+            + t + "); it is charged what it reserved if it completes", t);
+        call.unfollowed(t);
         return publisher;
       }
     }

@@ -128,6 +128,11 @@ final class ChatRequests {
     if (tokens == null) {
       return null;
     }
+    if (!Accessors.has(tokens, "inputTokenCount") && !Accessors.has(tokens, "outputTokenCount")) {
+      // not a usage that reports nothing: one the agent cannot read, so the call pays what it reserved
+      throw new IllegalStateException(tokens.getClass().getName() + " has neither inputTokenCount() nor "
+          + "outputTokenCount(): a LangChain4j TokenUsage of a shape the agent does not know");
+    }
     Object in = Accessors.call(tokens, "inputTokenCount");
     Object out = Accessors.call(tokens, "outputTokenCount");
     if (in == null && out == null) {

@@ -4,13 +4,15 @@ import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.Reservation;
 import dev.llmbudget.Usage;
 import dev.llmbudget.agent.instrumentation.meter.StreamedText;
+import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.tokens.TokenCounter;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One metered chat call between its reservation and its settlement, which happens exactly once:
- * at the response, at the first error, or when a stream's consumer cancels it.
+ * at the response, at the first error, or when a stream's consumer cancels it. An answer the agent
+ * could not read is charged what the call reserved and counted as unmetered.
  */
 final class MeteredChat {
 
@@ -26,6 +28,8 @@ final class MeteredChat {
   private final AtomicBoolean settled = new AtomicBoolean();
   /** Bounded: a huge stream keeps only a prefix and counts the rest. */
   private final StreamedText received = new StreamedText();
+  /** A partial response the agent could not read: {@link #received} is short of what was answered. */
+  private volatile Throwable unreadPart;
   /** The {@code ChatRequest} passed on in place of the caller's, with a clamped cap; null: the caller's. */
   private Object sentRequest;
 
@@ -48,7 +52,17 @@ final class MeteredChat {
     received.append(text);
   }
 
-  /** Charges the response's reported usage, or an estimate when it reports none. */
+  /** A streamed part could not be read: without a reported usage, the stream is charged what it reserved. */
+  void unreadPart(Throwable cause) {
+    if (unreadPart == null) {
+      unreadPart = cause;
+    }
+  }
+
+  /**
+   * Charges the response's reported usage, or an estimate when it reports none; a response the
+   * agent cannot read (or, streamed, whose text it could not all read) is charged what was reserved.
+   */
   void complete(Object response) {
     if (!settled.compareAndSet(false, true)) {
       return;
@@ -56,14 +70,37 @@ final class MeteredChat {
     try {
       Usage usage = ChatRequests.usage(chatModel, response, request.model);
       if (usage == null) {
+        // looked for only here, so an answer that reports its usage costs no lookup
+        if (response != null && !Accessors.has(response, "tokenUsage") && !Accessors.has(response, "aiMessage")) {
+          throw new IllegalStateException(response.getClass().getName() + " has neither tokenUsage() nor "
+              + "aiMessage(): a LangChain4j answer of a shape the agent does not know");
+        }
+        if (unreadPart != null) {
+          chargeReserved("a LangChain4j stream's partial response", unreadPart);
+          return;
+        }
         usage = estimate(ChatRequests.answerText(response));
       }
       reservation.commit(usage);
     } catch (Throwable t) {
-      Log.warnOnce("lc4j-commit:" + t.getClass().getName(), "llm-budget: could not charge a LangChain4j call ("
-          + t + "); it is not charged", t);
-      reservation.release();
+      chargeReserved("a LangChain4j answer", t);
     }
+  }
+
+  /**
+   * The call was answered (the provider bills it) but the agent cannot read what it cost: it pays
+   * its reservation, the worst case, and is counted as unmetered rather than released uncharged.
+   */
+  private void chargeReserved(String what, Throwable cause) {
+    Log.warnOnce("lc4j-unread:" + cause.getClass().getName(), "llm-budget: could not read " + what + " (" + cause
+        + "); the call is charged what it reserved and counted as unmetered", cause);
+    try {
+      reservation.commit(reservation.amount(), request.model);
+    } catch (Throwable again) {
+      Log.warnOnce("lc4j-reserved:" + again.getClass().getName(), "llm-budget: could not charge a LangChain4j call "
+          + "what it reserved (" + again + "); the reservation stays held until its lease ends", again);
+    }
+    CallCounters.unmetered();
   }
 
   /** A failed call is charged for the text it streamed before failing, else nothing. */
@@ -71,21 +108,24 @@ final class MeteredChat {
     stoppedEarly();
   }
 
-  /** The consumer stopped the stream: it is charged for what was received, estimated. */
+  /**
+   * The consumer stopped the stream: it is charged for what was received, estimated; nothing
+   * received, nothing charged. Text the agent could not read or estimate costs what was reserved.
+   */
   void stoppedEarly() {
     if (!settled.compareAndSet(false, true)) {
       return;
     }
     try {
-      if (received.isEmpty()) {
+      if (unreadPart != null) {
+        chargeReserved("a LangChain4j stream's partial response", unreadPart);
+      } else if (received.isEmpty()) {
         reservation.release();
       } else {
         reservation.commit(estimate(received));
       }
     } catch (Throwable t) {
-      Log.warnOnce("lc4j-partial:" + t.getClass().getName(), "llm-budget: could not charge a stopped LangChain4j "
-          + "stream (" + t + "); it is not charged", t);
-      reservation.release();
+      chargeReserved("a stopped LangChain4j stream's partial text", t);
     }
   }
 

@@ -93,11 +93,31 @@ final class MeteredHandler implements InvocationHandler {
       case "onPartialResponse":
       case "onPartialThinking":
         if (n > 0) {
-          call.received(args[0] instanceof String ? (String) args[0] : Accessors.string(args[0], "text"));
+          receivedPart(args[0]);
         }
         return n == 2 ? withMeteredContext(args) : args;
       default:
         return n == 2 ? withMeteredContext(args) : args;
+    }
+  }
+
+  /**
+   * Remembers a partial response's text for the estimate. One the agent cannot read is marked, so
+   * that a stream reporting no usage is charged what it reserved instead of a short estimate.
+   */
+  private void receivedPart(Object part) {
+    try {
+      if (part instanceof String || part == null) {
+        call.received((String) part);
+      } else if (Accessors.has(part, "text")) {
+        call.received(Accessors.string(part, "text"));
+      } else {
+        throw new IllegalStateException(part.getClass().getName() + " has no text()");
+      }
+    } catch (Throwable t) {
+      Log.warnOnce("lc4j-part:" + t.getClass().getName(), "llm-budget: could not read a LangChain4j partial "
+          + "response (" + t + "); unless the stream reports its usage, it is charged what it reserved", t);
+      call.unreadPart(t);
     }
   }
 

@@ -5,6 +5,7 @@ import dev.llmbudget.Usage;
 import dev.llmbudget.agent.instrumentation.meter.StreamedText;
 import dev.llmbudget.internal.BudgetEngine;
 import dev.llmbudget.internal.BudgetRuntime;
+import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.tokens.TokenCounter;
 import java.util.List;
@@ -55,6 +56,9 @@ final class MeteredChat {
     }
     try {
       Object metadata = Accessors.get(response, "getMetadata");
+      if (metadata == null) {
+        checkShape(response); // only here: a ChatResponse always has metadata, so the usual answer costs no lookup
+      }
       String model = chargedModel(Accessors.string(metadata, "getModel"));
       Usage usage = UsageReader.read(model, Accessors.get(metadata, "getUsage"));
       if (usage == null) {
@@ -62,10 +66,27 @@ final class MeteredChat {
       }
       r.commit(usage);
     } catch (Throwable t) {
-      Log.warnOnce("springai-usage:" + t.getClass().getName(), "llm-budget: could not read the usage of a Spring AI "
-          + "response (" + t + "); the call is charged what was reserved", t);
-      chargeReserved(r);
+      unreadable(r, "the usage of a Spring AI response", t);
     }
+  }
+
+  /** Throws for a {@code ChatResponse} (or stream chunk) without the getters the agent reads: a Spring AI it does not know. */
+  static void checkShape(Object response) {
+    if (response != null && !Accessors.has(response, "getMetadata") && !Accessors.has(response, "getResults")) {
+      throw new IllegalStateException(response.getClass().getName() + " has neither getMetadata() nor getResults():"
+          + " a Spring AI answer of a shape the agent does not know");
+    }
+  }
+
+  /**
+   * The call was answered (the provider bills it) but the agent cannot read what it cost: it pays
+   * its reservation, the worst case, and is counted as unmetered rather than released uncharged.
+   */
+  void unreadable(Reservation r, String what, Throwable cause) {
+    Log.warnOnce("springai-unread:" + cause.getClass().getName(), "llm-budget: could not read " + what + " (" + cause
+        + "); the call is charged what it reserved and counted as unmetered", cause);
+    chargeReserved(r);
+    CallCounters.unmetered();
   }
 
   /** Where the usage cannot be read, the reserved worst case is the honest charge. */

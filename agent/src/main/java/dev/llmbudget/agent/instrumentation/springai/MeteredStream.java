@@ -23,6 +23,8 @@ final class MeteredStream {
   private Usage usage;
   private String responseModel;
   private boolean settled;
+  /** A chunk the agent could not read: the text received is short of what was answered. */
+  private Throwable unreadChunk;
 
   private MeteredStream(MeteredChat call, Reservation reservation) {
     this.call = call;
@@ -100,6 +102,9 @@ final class MeteredStream {
   synchronized void onNext(Object chunk) {
     try {
       Object metadata = Accessors.get(chunk, "getMetadata");
+      if (metadata == null) {
+        MeteredChat.checkShape(chunk); // only here: a ChatResponse always has metadata
+      }
       String model = Accessors.string(metadata, "getModel");
       if (model != null && !model.isBlank()) {
         responseModel = model;
@@ -108,7 +113,10 @@ final class MeteredStream {
       text.append(MeteredChat.text(chunk));
     } catch (Throwable t) {
       Log.warnOnce("springai-chunk:" + t.getClass().getName(), "llm-budget: could not read a Spring AI stream chunk ("
-          + t + "); the stream is charged from what could be read", t);
+          + t + "); unless the stream reports its usage, it is charged what it reserved", t);
+      if (unreadChunk == null) {
+        unreadChunk = t;
+      }
     }
   }
 
@@ -122,15 +130,15 @@ final class MeteredStream {
       String model = call.chargedModel(responseModel);
       if (usage != null) {
         reservation.commit(withModel(usage, model));
+      } else if (unreadChunk != null) {
+        call.unreadable(reservation, "a Spring AI stream chunk", unreadChunk);
       } else if (!text.isEmpty() || "ON_COMPLETE".equals(String.valueOf(signal))) {
         reservation.commit(call.estimate(model, text));
       } else {
         reservation.release();
       }
     } catch (Throwable t) {
-      Log.warnOnce("springai-settle:" + t.getClass().getName(), "llm-budget: could not charge a Spring AI stream ("
-          + t + "); it is charged what was reserved", t);
-      call.chargeReserved(reservation);
+      call.unreadable(reservation, "a Spring AI stream's usage or text", t);
     }
   }
 

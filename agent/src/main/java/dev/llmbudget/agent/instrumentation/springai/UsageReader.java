@@ -12,10 +12,15 @@ final class UsageReader {
 
   private UsageReader() {}
 
-  /** The usage, or {@code null} when it reports no tokens at all. */
+  /** The usage, or {@code null} when it reports no tokens at all; throws for a usage object it cannot read. */
   static Usage read(String model, Object springUsage) throws ReflectiveOperationException {
     if (springUsage == null) {
       return null;
+    }
+    if (!Accessors.has(springUsage, "getPromptTokens") && !Accessors.has(springUsage, "getCompletionTokens")) {
+      // not a usage that reports nothing: one the agent cannot read, so the call pays what it reserved
+      throw new IllegalStateException(springUsage.getClass().getName() + " has neither getPromptTokens() nor "
+          + "getCompletionTokens(): a Spring AI Usage of a shape the agent does not know");
     }
     Object nativeUsage = Accessors.get(springUsage, "getNativeUsage");
     Usage usage = null;

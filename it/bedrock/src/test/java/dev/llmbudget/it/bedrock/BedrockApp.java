@@ -14,6 +14,11 @@ import org.reactivestreams.Subscription;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.SdkResponse;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.http.Protocol;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -28,6 +33,7 @@ import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamReques
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamResponseHandler;
 import software.amazon.awssdk.services.bedrockruntime.model.InferenceConfiguration;
 import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelResponse;
 import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelWithResponseStreamRequest;
 import software.amazon.awssdk.services.bedrockruntime.model.InvokeModelWithResponseStreamResponseHandler;
 import software.amazon.awssdk.services.bedrockruntime.model.Message;
@@ -47,9 +53,13 @@ public final class BedrockApp {
   private final BedrockRuntimeClient blocking;
   private final BedrockRuntimeAsyncClient async;
   private final int maxTokens;
+  private final URI endpoint;
+  private final StaticCredentialsProvider credentials;
 
   private BedrockApp(String endpoint, int maxTokens) {
     StaticCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret"));
+    this.endpoint = URI.create(endpoint);
+    this.credentials = credentials;
     this.blocking = BedrockRuntimeClient.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1)
         .credentialsProvider(credentials).build();
     // The loopback server speaks HTTP/1.1; newer clients would open Bedrock's event streams with HTTP/2.
@@ -95,6 +105,15 @@ public final class BedrockApp {
       case "invoke":
         blocking.invokeModel(InvokeModelRequest.builder().modelId(model).body(body(model)).build());
         break;
+      case "invoke-garbled":
+      case "invoke-unread": {
+        // The caller gets a body that does not parse; "unread": without the token headers either.
+        InvokeModelResponse answer = garbling(action.equals("invoke-unread"))
+            .invokeModel(InvokeModelRequest.builder().modelId(model).body(body(model)).build());
+        System.out.println("ANSWER " + action + " " + answer.body().asUtf8String());
+        System.out.println("UNMETERED " + action + " " + dev.llmbudget.GlobalBudget.unmeteredCalls());
+        break;
+      }
       case "ainvoke":
         async.invokeModel(InvokeModelRequest.builder().modelId(model).body(body(model)).build()).get(60, TimeUnit.SECONDS);
         break;
@@ -107,6 +126,32 @@ public final class BedrockApp {
       default:
         throw new IllegalArgumentException(action);
     }
+  }
+
+  static final String UNREADABLE = "{\"content\": [";
+
+  /**
+   * A blocking client whose InvokeModel answers an interceptor turns into {@link #UNREADABLE};
+   * {@code dropCounts}: without the token-count headers Bedrock adds to them.
+   */
+  private BedrockRuntimeClient garbling(boolean dropCounts) {
+    ExecutionInterceptor garble = new ExecutionInterceptor() {
+      @Override
+      public SdkHttpResponse modifyHttpResponse(Context.ModifyHttpResponse context, ExecutionAttributes attributes) {
+        return dropCounts ? context.httpResponse().toBuilder().removeHeader("X-Amzn-Bedrock-Input-Token-Count")
+            .removeHeader("X-Amzn-Bedrock-Output-Token-Count").build() : context.httpResponse();
+      }
+
+      @Override
+      public SdkResponse modifyResponse(Context.ModifyResponse context, ExecutionAttributes attributes) {
+        if (!(context.response() instanceof InvokeModelResponse)) {
+          return context.response();
+        }
+        return ((InvokeModelResponse) context.response()).toBuilder().body(SdkBytes.fromUtf8String(UNREADABLE)).build();
+      }
+    };
+    return BedrockRuntimeClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+        .credentialsProvider(credentials).overrideConfiguration(c -> c.addExecutionInterceptor(garble)).build();
   }
 
   /** {@code maxTokens} 0: no inference config, so no output cap at all, as most application code sends. */
