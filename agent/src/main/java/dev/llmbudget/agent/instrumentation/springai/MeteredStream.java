@@ -91,7 +91,10 @@ final class MeteredStream {
     }
     MeteredStream meter = new MeteredStream(call, reservation);
     try {
-      return reactor.doFinally(reactor.doOnNext(flux, meter::onNext), meter::onFinally);
+      // Settled as the completion passes, before the caller's blockLast() returns (Reactor runs
+      // doFinally only after the downstream saw it); doFinally settles errors and cancellations.
+      return reactor.doFinally(reactor.doOnComplete(reactor.doOnNext(flux, meter::onNext), meter::onComplete),
+          meter::onFinally);
     } catch (Throwable t) {
       reservation.release();
       return unmetered(reactor, flux, t);
@@ -118,6 +121,11 @@ final class MeteredStream {
         unreadChunk = t;
       }
     }
+  }
+
+  /** The stream completed: settled now, so that a caller who sees the end sees the charge. */
+  void onComplete() {
+    onFinally("ON_COMPLETE");
   }
 
   /** Called once with Reactor's {@code SignalType}: on completion, error or cancellation. */

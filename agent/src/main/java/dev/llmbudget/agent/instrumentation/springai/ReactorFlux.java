@@ -31,6 +31,7 @@ final class ReactorFlux {
   private final MethodHandle defer;
   private final MethodHandle doOnNext;
   private final MethodHandle doFinally;
+  private final MethodHandle doOnComplete;
   private final MethodHandle onErrorMap;
 
   private ReactorFlux(ClassLoader loader) throws ReflectiveOperationException {
@@ -44,6 +45,8 @@ final class ReactorFlux {
         .asType(MethodType.methodType(Object.class, Object.class, Consumer.class));
     doFinally = lookup.unreflect(flux.getMethod("doFinally", Consumer.class))
         .asType(MethodType.methodType(Object.class, Object.class, Consumer.class));
+    doOnComplete = lookup.unreflect(flux.getMethod("doOnComplete", Runnable.class))
+        .asType(MethodType.methodType(Object.class, Object.class, Runnable.class));
     onErrorMap = lookup.unreflect(flux.getMethod("onErrorMap", Function.class))
         .asType(MethodType.methodType(Object.class, Object.class, Function.class));
   }
@@ -71,6 +74,11 @@ final class ReactorFlux {
 
   Object doFinally(Object flux, Consumer<Object> onFinally) throws Throwable {
     return doFinally.invokeExact(flux, onFinally);
+  }
+
+  /** Runs {@code onComplete} before the completion goes downstream (doFinally runs after). */
+  Object doOnComplete(Object flux, Runnable onComplete) throws Throwable {
+    return doOnComplete.invokeExact(flux, onComplete);
   }
 
   Object onErrorMap(Object flux, Function<Throwable, Throwable> mapper) throws Throwable {

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.llmbudget.BudgetUnavailableError;
+import dev.llmbudget.GlobalBudget;
 import dev.llmbudget.agent.instrumentation.FakeShapes;
 import dev.llmbudget.agent.instrumentation.FakeShapes.Ledger;
 import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.CallCounters;
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -127,6 +129,27 @@ class UnknownSpringAiShapeTest {
 
     assertThat(flux.take(1).collectList().block()).containsExactly(chunk);
     held.assertChargedWhatWasReservedAndCounted();
+  }
+
+  /**
+   * A completed stream is settled before its completion reaches the subscriber: Reactor runs
+   * doFinally only after that, so a caller's blockLast() could return, and the app read its
+   * spend, while the call was still only reserved (SpringAi11OpenAiIT saw alice at 0 under load).
+   */
+  @Test
+  void aCompletedStreamIsSettledBeforeTheCallerSeesItsEnd() {
+    FakeShapes.configure("block");
+    BigDecimal reservedBefore = GlobalBudget.snapshot().reserved();
+    Object state = SpringAiSeam.enterStream(chatModel(), prompt());
+    Object chunk = FakeShapes.shape("dev.example.ChatResponse").build();
+
+    @SuppressWarnings("unchecked")
+    Flux<Object> flux = (Flux<Object>) SpringAiSeam.exitStream(state, Flux.just(chunk), null);
+    java.util.concurrent.atomic.AtomicReference<BigDecimal> reservedAtEnd = new java.util.concurrent.atomic.AtomicReference<>();
+    flux.doOnComplete(() -> reservedAtEnd.set(GlobalBudget.snapshot().reserved())).blockLast();
+
+    assertThat(reservedAtEnd.get()).as("nothing of the call still held when its end reaches the caller")
+        .isEqualByComparingTo(reservedBefore);
   }
 
   /** A stream that fails before any chunk came is still released. */
