@@ -212,7 +212,19 @@ public final class BudgetEngine {
   /** As {@link #reserveCall(String, String, long, CharSequence, int, long, boolean)}, naming the SDK whose call it is, for the ledger. */
   public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
       int messages, long maxOutputTokens, boolean canRewrite, String sdk) {
-    CallReservation r = reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, canRewrite);
+    return reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, 1, canRewrite, sdk);
+  }
+
+  /**
+   * As {@link #reserveCall(String, String, long, CharSequence, int, long, boolean, String)} for a
+   * request that asks for {@code choices} answers (OpenAI's {@code n}, a completion's {@code
+   * best_of}): each may use the whole output cap and each is billed, so the output is reserved that
+   * many times over; the prompt once. The returned cap is per answer, as the request states it.
+   */
+  public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
+      int messages, long maxOutputTokens, int choices, boolean canRewrite, String sdk) {
+    CallReservation r = reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, choices,
+        canRewrite);
     // written before the reservation leaves this thread, read once at settle: a constant, no allocation
     ((Held) r.reservation()).sdk = sdk;
     return r;
@@ -250,6 +262,12 @@ public final class BudgetEngine {
    */
   public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
       int messages, long maxOutputTokens, boolean canRewrite) {
+    return reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, 1, canRewrite);
+  }
+
+  private CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
+      int messages, long maxOutputTokens, int choices, boolean canRewrite) {
+    int answers = Math.max(1, choices);
     ModelPrice price = priceOf(model);
     Instant now = clock.instant();
     String[] keys = keysFor(user, now);
@@ -262,7 +280,7 @@ public final class BudgetEngine {
     boolean addCap = mode == OutputReserve.CLAMP && requested == 0;
     long overhead = messages <= 0 ? 0 : (long) messages * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
     long bound = Math.max(0, promptBound) + overhead;
-    long boundCost = boundCost(price, bound, output);
+    long boundCost = boundCost(price, bound, times(output, answers));
     Held fits = tryReserve(keys, user, boundCost, model, now);
     if (fits != null) {
       return new CallReservation(fits, output, addCap);
@@ -273,29 +291,36 @@ public final class BudgetEngine {
     long input = counter.exact() ? counter.count(prompt == null ? "" : prompt.toString()) + overhead
         + Math.max(0, messages) * TOKENS_PER_ROLE : bound;
     if (mode != OutputReserve.CLAMP) {
-      return new CallReservation(reserveKeys(keys, user, boundCost(price, input, output), model, capNote(output)),
-          output, false);
+      return new CallReservation(reserveKeys(keys, user, boundCost(price, input, times(output, answers)), model,
+          capNote(output, answers)), output, false);
     }
-    return clamp(keys, user, model, price, input, output, requested);
+    return clamp(keys, user, model, price, input, output, requested, answers);
+  }
+
+  /** {@code tokens} for each of {@code answers} answers, saturated rather than overflowing. */
+  private static long times(long tokens, int answers) {
+    return tokens > Long.MAX_VALUE / answers ? Long.MAX_VALUE : tokens * answers;
   }
 
   private CallReservation clamp(String[] keys, String user, String model, ModelPrice price, long input,
-      long output, long requested) {
+      long output, long requested, int answers) {
     long least = requested > 0 ? Math.min(requested, minOutputTokens) : minOutputTokens;
     long cap = output;
     for (int attempt = 0; attempt < CLAMP_ATTEMPTS && cap >= least; attempt++) {
-      long cost = boundCost(price, input, cap);
+      long cost = boundCost(price, input, times(cap, answers));
       Instant now = clock.instant();
       Held fits = tryReserve(keys, user, cost, model, now);
       if (fits != null) {
         return clamped(user, model, keys, cap, output, requested, fits);
       }
-      long affordable = affordableOutput(price, input, headroom(keys, now));
+      // the cap is per answer: what the headroom pays for, shared by every answer
+      long affordable = affordableOutput(price, input, headroom(keys, now)) / answers;
       cap = Math.min(affordable, cap - 1);
     }
     // The prompt and the least useful output: refused with the budget's error unless it now fits.
-    long cost = boundCost(price, input, least);
-    return clamped(user, model, keys, least, output, requested, reserveKeys(keys, user, cost, model, capNote(least)));
+    long cost = boundCost(price, input, times(least, answers));
+    return clamped(user, model, keys, least, output, requested,
+        reserveKeys(keys, user, cost, model, capNote(least, answers)));
   }
 
   private CallReservation clamped(String user, String model, String[] keys, long cap, long output, long requested,
@@ -364,9 +389,13 @@ public final class BudgetEngine {
     return store.reserve(id, keys, amount, now, leaseEnd(now)).isOk() ? new Held(this, id, keys, user, amount, model) : null;
   }
 
-  /** What the refusal says about the call's output cap, e.g. {@code max_tokens 800} (shown in parentheses). */
-  private static String capNote(long outputTokens) {
-    return outputTokens > 0 ? "max_tokens " + outputTokens : null;
+  /**
+   * What the refusal says about the call's output cap, e.g. {@code max_tokens 800}, or {@code
+   * max_tokens 800 × 3 answers} for a request that asks for several (shown in parentheses).
+   */
+  private static String capNote(long outputTokens, int answers) {
+    return outputTokens <= 0 ? null : answers > 1 ? "max_tokens " + outputTokens + " × " + answers + " answers"
+        : "max_tokens " + outputTokens;
   }
 
   /** Charges {@code usage} to {@code user} (and the global budget) without a reservation; returns the cost. */

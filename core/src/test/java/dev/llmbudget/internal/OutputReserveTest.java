@@ -137,6 +137,39 @@ class OutputReserveTest {
     assertThat(store.snapshot("alice", clock.instant()).orElseThrow().reserved()).isEqualByComparingTo(limit);
   }
 
+  /**
+   * A request for several answers (OpenAI's {@code n}) may use the whole cap in each, and each is
+   * billed: the output is reserved that many times, the prompt once, and a clamped cap is per answer.
+   */
+  @Test
+  void aRequestForSeveralAnswersReservesTheOutputOfEachAndClampsEachAnswersCap() {
+    limit(BudgetStore.GLOBAL_KEY, new BigDecimal("100"));
+    long bound = TokenCounter.upperBoundTokens(PROMPT) + 6;
+    CallReservation three = engine(OutputReserve.MODEL_MAX).reserveCall(null, "gpt-4o", bound - 6, PROMPT, 1, 200, 3,
+        false, "openai-java");
+    assertThat(three.outputCap()).as("the cap stays per answer").isEqualTo(200);
+    assertThat(three.reservation().amount()).isEqualByComparingTo(price("gpt-4o").cost(Usage.of("gpt-4o", bound, 600)));
+    CallReservation uncapped = engine(OutputReserve.MODEL_MAX).reserveCall(null, "gpt-4o", bound - 6, PROMPT, 1, 0, 2,
+        false, "openai-java");
+    assertThat(uncapped.reservation().amount()).isEqualByComparingTo(price("gpt-4o")
+        .cost(Usage.of("gpt-4o", bound, 2 * 16384)));
+
+    // Room for the exact prompt and 300 output tokens: three answers get 100 each, reserved exactly.
+    ModelPrice gpt = price("gpt-4o");
+    long prompt = TokenCounter.forModel("gpt-4o").count(PROMPT) + 7;
+    BigDecimal room = gpt.cost(Usage.of("gpt-4o", prompt, 300));
+    limit("carol", room);
+    CallReservation clamped = engine(OutputReserve.CLAMP).reserveCall("carol", "gpt-4o", bound - 6, PROMPT, 1, 0, 3,
+        true, "openai-java");
+    assertThat(clamped.rewrite()).isTrue();
+    assertThat(clamped.outputCap()).isEqualTo(100);
+    assertThat(clamped.reservation().amount()).isEqualByComparingTo(room);
+    clamped.reservation().release();
+    // Not even the least useful output for each of 128 answers: refused, naming the answers.
+    assertThatThrownBy(() -> engine(OutputReserve.MODEL_MAX).reserveCall("carol", "gpt-4o", bound - 6, PROMPT, 1, 50,
+        128, false, "openai-java")).isInstanceOf(BudgetExceededError.class).hasMessageContaining("max_tokens 50 × 128 answers");
+  }
+
   /** The cap comes from what is left: the limit less what was spent and what other calls in flight hold. */
   @Test
   void clampLowersTheCapByWhatIsSpentAndWhatOtherCallsHold() {

@@ -191,14 +191,18 @@ class AgentStartupIT {
 
   @Test
   void responsesEmbeddingsAndStreamsWithoutUsageAreCharged() throws Exception {
-    ChildJvm.Result r = openAi(new ChildJvm().agentArgs("store=memory,max_budget=10"),
-        "responses@alice", "embeddings@bob", "stream-nousage@carol", "stored-prompt@dave");
+    ChildJvm.Result r = openAi(new ChildJvm().agentArgs("store=memory,max_budget=10,user.budgets=erin:0.0001"),
+        "responses@alice", "embeddings@bob", "stream-nousage@carol", "stored-prompt@dave", "n3@erin", "sync@erin");
 
     assertThat(r.spent("alice")).isEqualByComparingTo(price(OpenAiCalls.MODEL, 20, 10));
     // No model in the request: nothing to bound it by (one warning), but its answer is priced as it says.
     assertThat(r.step("stored-prompt@dave")).isEqualTo("OK");
     assertThat(r.output()).contains("an LLM call names no model");
     assertThat(r.spent("dave")).isEqualByComparingTo(price(FakeLlmServer.STORED_PROMPT_MODEL, 20, 10));
+    // n=3 with a cap of 100: three answers of up to 100 tokens each do not fit erin's $0.0001; one does.
+    assertThat(r.step("n3@erin")).isEqualTo("BLOCKED user:erin");
+    assertThat(r.step("sync@erin")).isEqualTo("OK");
+    assertThat(r.spent("erin")).isEqualByComparingTo(price(OpenAiCalls.MODEL, 20, 10));
     assertThat(r.spent("bob")).isEqualByComparingTo(price("text-embedding-3-small", 20, 0));
     // No usage in the stream: prompt and streamed text are counted locally.
     assertThat(r.spent("carol")).isPositive().isLessThan(price(OpenAiCalls.MODEL, 20, 100));

@@ -71,6 +71,10 @@ final class OpenAiCalls implements LlmCalls {
         ResponseCreateParams.Builder responses = ResponseCreateParams.builder().model(MODEL).input("Say hello.");
         client.responses().create(maxTokens > 0 ? responses.maxOutputTokens(maxTokens).build() : responses.build());
         break;
+      case "n3":
+        // Three answers, each may use the whole cap, each billed.
+        client.chat().completions().create(params().toBuilder().n(3).build());
+        break;
       case "stored-prompt":
         // No model: the stored prompt chooses it (Responses only).
         client.responses().create(ResponseCreateParams.builder()

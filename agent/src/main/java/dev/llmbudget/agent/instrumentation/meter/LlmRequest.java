@@ -6,12 +6,18 @@ import dev.llmbudget.tokens.TokenCounter;
  * What a priced request tells before it goes out: the model, the prompt as text (for token
  * counting; it may be decoded only when read), the number of chat messages (for OpenAI's
  * per-message overhead; 0 where the provider has none), the output cap (0 when none) and a bound
- * of the prompt's tokens: its UTF-8 length, which no count exceeds.
+ * of the prompt's tokens: its UTF-8 length, which no count exceeds; and how many answers it asks
+ * for (OpenAI's {@code n}, a completion's {@code best_of}), each of which may use the whole cap.
  */
 public record LlmRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens,
-    long promptBound) {
+    long promptBound, int choices) {
 
-  /** A request whose bound is taken from {@code prompt}'s text. */
+  /** A request for one answer. */
+  public LlmRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens, long promptBound) {
+    this(model, prompt, messageCount, maxOutputTokens, promptBound, 1);
+  }
+
+  /** A request for one answer whose bound is taken from {@code prompt}'s text. */
   public LlmRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens) {
     this(model, prompt, messageCount, maxOutputTokens, TokenCounter.upperBoundTokens(prompt));
   }

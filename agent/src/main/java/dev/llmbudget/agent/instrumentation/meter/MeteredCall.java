@@ -83,7 +83,7 @@ public final class MeteredCall {
     BudgetEngine.CallReservation reservation;
     try {
       reservation = BudgetRuntime.get().engine().reserveCall(user, request.model(), request.promptBound(),
-          request.prompt(), request.messageCount(), request.maxOutputTokens(), canRewrite, sdk);
+          request.prompt(), request.messageCount(), request.maxOutputTokens(), request.choices(), canRewrite, sdk);
     } catch (Throwable t) {
       FailurePolicy.get().onMeteringFailure("an LLM call", t);
       return null;

@@ -23,7 +23,8 @@ final class RequestReader {
     if (scan == null) {
       return null;
     }
-    return new LlmRequest(scan.model, new RequestText(endpoint, body), scan.messages, scan.maxOutput(), scan.bound);
+    return new LlmRequest(scan.model, new RequestText(endpoint, body), scan.messages, scan.maxOutput(), scan.bound,
+        scan.choices());
   }
 
   /** The prompt text of a body that {@link RequestScan} read: each text and the tools' JSON, a newline after each. */

@@ -16,6 +16,8 @@ final class RequestScan {
 
   /** Deeper than this the body is refused as unreadable, as Jackson's default nesting limit does. */
   private static final int MAX_DEPTH = 1000;
+  /** OpenAI's own limit of {@code n}: a larger one is refused by the server, and bounds the reservation's product. */
+  private static final long MAX_CHOICES = 128;
 
   private static final byte[] MODEL = ascii("model");
   private static final byte[] MAX_TOKENS = ascii("max_tokens");
@@ -27,6 +29,8 @@ final class RequestScan {
   private static final byte[] INPUT = ascii("input");
   private static final byte[] PROMPT = ascii("prompt");
   private static final byte[] TOOLS = ascii("tools");
+  private static final byte[] N = ascii("n");
+  private static final byte[] BEST_OF = ascii("best_of");
   private static final byte[] FUNCTION = ascii("function");
   private static final byte[] ARGUMENTS = ascii("arguments");
   private static final byte[] TOOL_CALLS = ascii("tool_calls");
@@ -55,6 +59,9 @@ final class RequestScan {
   private long maxTokens = -1;
   private long maxCompletionTokens = -1;
   private long maxOutputTokens = -1;
+  /** OpenAI's {@code n} and a completion's {@code best_of}: -1 when not given. */
+  private long n = -1;
+  private long bestOf = -1;
   private long number;
 
   private RequestScan(Endpoint endpoint, byte[] json) {
@@ -82,6 +89,19 @@ final class RequestScan {
     return s;
   }
 
+  /**
+   * How many answers the request asks for, each of which may use the whole output cap and is
+   * billed: {@code n}, or a completion's {@code best_of} (the server makes that many and bills them
+   * all), whichever is more; 1 when neither is given. Capped at 128, OpenAI's own limit.
+   */
+  int choices() {
+    if (endpoint != Endpoint.CHAT_COMPLETIONS && endpoint != Endpoint.COMPLETIONS) {
+      return 1;
+    }
+    long k = Math.max(n, endpoint == Endpoint.COMPLETIONS ? bestOf : -1);
+    return (int) Math.max(1, Math.min(k, MAX_CHOICES));
+  }
+
   /** The output cap: the first of {@code max_tokens}, {@code max_completion_tokens}, {@code max_output_tokens} given. */
   long maxOutput() {
     long v = maxTokens >= 0 ? maxTokens : maxCompletionTokens >= 0 ? maxCompletionTokens : maxOutputTokens;
@@ -105,6 +125,10 @@ final class RequestScan {
           maxOutputTokens = numberOrMinus();
         } else if (key(TOOLS)) {
           tools();
+        } else if (key(N)) {
+          n = numberOrMinus();
+        } else if (key(BEST_OF)) {
+          bestOf = numberOrMinus();
         } else if (isPrompt()) {
           if (key(MESSAGES)) {
             messages();

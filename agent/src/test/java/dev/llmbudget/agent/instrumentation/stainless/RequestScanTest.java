@@ -89,6 +89,25 @@ class RequestScanTest {
   }
 
   @Test
+  void aRequestForSeveralAnswersSaysHowManyEachMayUseTheWholeCap() throws Exception {
+    assertThat(RequestReader.read(Endpoint.CHAT_COMPLETIONS, json("{'model':'gpt-4o','n':3,'max_tokens':5,"
+        + "'messages':[]}")).choices()).isEqualTo(3);
+    assertThat(RequestReader.read(Endpoint.CHAT_COMPLETIONS, json("{'model':'gpt-4o','messages':[]}")).choices())
+        .isEqualTo(1);
+    // a completion's best_of: the server makes that many and bills them all, n of them returned
+    assertThat(RequestReader.read(Endpoint.COMPLETIONS, json("{'model':'gpt-3.5-turbo-instruct','prompt':'x',"
+        + "'n':2,'best_of':5}")).choices()).isEqualTo(5);
+    // more than OpenAI allows is refused by the server; the bound stays finite
+    assertThat(RequestReader.read(Endpoint.CHAT_COMPLETIONS, json("{'model':'gpt-4o','n':1e12,'messages':[]}"))
+        .choices()).isEqualTo(128);
+    assertThat(RequestReader.read(Endpoint.CHAT_COMPLETIONS, json("{'model':'gpt-4o','n':null,'messages':[]}"))
+        .choices()).isEqualTo(1);
+    // no n in the Responses API: a member so named elsewhere means nothing
+    assertThat(RequestReader.read(Endpoint.RESPONSES, json("{'model':'gpt-4o','n':3,'input':'x'}")).choices())
+        .isEqualTo(1);
+  }
+
+  @Test
   void bodiesWithoutAStringModelAreReadWithoutOneAndBrokenOnesAreUnreadable() throws Exception {
     // No model (a Responses call whose stored prompt chooses it): still metered, as an unknown model.
     LlmRequest storedPrompt = RequestReader.read(Endpoint.RESPONSES,
