@@ -406,7 +406,9 @@ public final class FakeLlmServer implements AutoCloseable {
         if (stream) {
           sendEvents(ex, responseEvents(model));
         } else {
-          send(ex, 200, "application/json", response(model, "completed").toString());
+          // A background call is queued: its answer reports no usage until it is retrieved.
+          send(ex, 200, "application/json", response(model,
+              body.path("background").asBoolean(false) ? "queued" : "completed").toString());
         }
       } else if (path.endsWith("/embeddings")) {
         send(ex, 200, "application/json", embeddings(model, body.get("input")));

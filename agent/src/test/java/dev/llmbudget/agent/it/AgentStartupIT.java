@@ -192,7 +192,8 @@ class AgentStartupIT {
   @Test
   void responsesEmbeddingsAndStreamsWithoutUsageAreCharged() throws Exception {
     ChildJvm.Result r = openAi(new ChildJvm().agentArgs("store=memory,max_budget=10,user.budgets=erin:0.0001"),
-        "responses@alice", "embeddings@bob", "stream-nousage@carol", "stored-prompt@dave", "n3@erin", "sync@erin");
+        "responses@alice", "embeddings@bob", "stream-nousage@carol", "stored-prompt@dave", "n3@erin", "sync@erin",
+        "background@frank");
 
     assertThat(r.spent("alice")).isEqualByComparingTo(price(OpenAiCalls.MODEL, 20, 10));
     // No model in the request: nothing to bound it by (one warning), but its answer is priced as it says.
@@ -203,6 +204,12 @@ class AgentStartupIT {
     assertThat(r.step("n3@erin")).isEqualTo("BLOCKED user:erin");
     assertThat(r.step("sync@erin")).isEqualTo("OK");
     assertThat(r.spent("erin")).isEqualByComparingTo(price(OpenAiCalls.MODEL, 20, 10));
+    // Queued in the background, answered without usage: charged its prompt bound and its cap of 100,
+    // what it reserved, not the prompt alone.
+    assertThat(r.step("background@frank")).isEqualTo("OK");
+    assertThat(r.output()).contains("runs in the background");
+    assertThat(r.spent("frank")).isGreaterThan(price(OpenAiCalls.MODEL, 0, 100))
+        .isLessThan(price(OpenAiCalls.MODEL, 100, 100));
     assertThat(r.spent("bob")).isEqualByComparingTo(price("text-embedding-3-small", 20, 0));
     // No usage in the stream: prompt and streamed text are counted locally.
     assertThat(r.spent("carol")).isPositive().isLessThan(price(OpenAiCalls.MODEL, 20, 100));

@@ -71,6 +71,11 @@ final class OpenAiCalls implements LlmCalls {
         ResponseCreateParams.Builder responses = ResponseCreateParams.builder().model(MODEL).input("Say hello.");
         client.responses().create(maxTokens > 0 ? responses.maxOutputTokens(maxTokens).build() : responses.build());
         break;
+      case "background":
+        // Queued: the answer reports no usage; it comes with a later retrieval.
+        client.responses().create(ResponseCreateParams.builder().model(model).input("Say hello.")
+            .background(true).maxOutputTokens(100).build());
+        break;
       case "n3":
         // Three answers, each may use the whole cap, each billed.
         client.chat().completions().create(params().toBuilder().n(3).build());

@@ -7,14 +7,16 @@ import dev.llmbudget.tokens.TokenCounter;
  * counting; it may be decoded only when read), the number of chat messages (for OpenAI's
  * per-message overhead; 0 where the provider has none), the output cap (0 when none) and a bound
  * of the prompt's tokens: its UTF-8 length, which no count exceeds; and how many answers it asks
- * for (OpenAI's {@code n}, a completion's {@code best_of}), each of which may use the whole cap.
+ * for (OpenAI's {@code n}, a completion's {@code best_of}), each of which may use the whole cap;
+ * {@code background}: an OpenAI Responses call run in the background, whose answer reports its
+ * usage only when it is retrieved later.
  */
 public record LlmRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens,
-    long promptBound, int choices) {
+    long promptBound, int choices, boolean background) {
 
-  /** A request for one answer. */
+  /** A request for one answer, answered at once. */
   public LlmRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens, long promptBound) {
-    this(model, prompt, messageCount, maxOutputTokens, promptBound, 1);
+    this(model, prompt, messageCount, maxOutputTokens, promptBound, 1, false);
   }
 
   /** A request for one answer whose bound is taken from {@code prompt}'s text. */

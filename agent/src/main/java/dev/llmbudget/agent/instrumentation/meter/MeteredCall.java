@@ -366,11 +366,20 @@ public final class MeteredCall {
     return new Usage(model, input, out, 0, 0, 0, 0, true);
   }
 
-  /** Charges the reported usage, else (a successful call) an estimate, else nothing. */
+  /**
+   * Charges the reported usage, else (a successful call) an estimate, else nothing. A background
+   * Responses call answers at once without usage (it is queued): it is charged what it reserved,
+   * the bound of what it will cost, since its usage comes only with a later retrieval.
+   */
   void settle(ChunkReader reader, boolean ok) {
     Usage usage = reader.usage();
     if (usage != null) {
       commit(usage);
+    } else if (ok && request.background()) {
+      Log.warnOnce("background", "llm-budget: an OpenAI Responses call runs in the background, so its answer "
+          + "reports no usage yet; it is charged what it reserved (its prompt and its output cap: set "
+          + "max_output_tokens to bound it), not what it will use", null);
+      chargeReserved();
     } else if (ok) {
       commit(estimate(reader.model() == null ? request.model() : reader.model(), reader.text()));
     } else {

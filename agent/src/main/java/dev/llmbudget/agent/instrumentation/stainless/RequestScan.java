@@ -31,6 +31,7 @@ final class RequestScan {
   private static final byte[] TOOLS = ascii("tools");
   private static final byte[] N = ascii("n");
   private static final byte[] BEST_OF = ascii("best_of");
+  private static final byte[] BACKGROUND = ascii("background");
   private static final byte[] FUNCTION = ascii("function");
   private static final byte[] ARGUMENTS = ascii("arguments");
   private static final byte[] TOOL_CALLS = ascii("tool_calls");
@@ -62,6 +63,8 @@ final class RequestScan {
   /** OpenAI's {@code n} and a completion's {@code best_of}: -1 when not given. */
   private long n = -1;
   private long bestOf = -1;
+  /** An OpenAI Responses call with {@code "background": true}. */
+  boolean background;
   private long number;
 
   private RequestScan(Endpoint endpoint, byte[] json) {
@@ -129,6 +132,8 @@ final class RequestScan {
           n = numberOrMinus();
         } else if (key(BEST_OF)) {
           bestOf = numberOrMinus();
+        } else if (endpoint == Endpoint.RESPONSES && key(BACKGROUND)) {
+          background = literalTrue();
         } else if (isPrompt()) {
           if (key(MESSAGES)) {
             messages();
@@ -409,6 +414,14 @@ final class RequestScan {
   }
 
   /** A number as a non-negative long (a fraction truncated, a huge one clamped), or -1 for any other value. */
+  /** Whether the value here is the literal {@code true}; consumed either way. */
+  private boolean literalTrue() throws IOException {
+    boolean t = pos + 4 <= json.length && json[pos] == 't' && json[pos + 1] == 'r' && json[pos + 2] == 'u'
+        && json[pos + 3] == 'e';
+    skipValue();
+    return t;
+  }
+
   private long numberOrMinus() throws IOException {
     byte c = peek();
     if (c != '-' && (c < '0' || c > '9')) {

@@ -89,4 +89,21 @@ class MeteredCallTest {
     assertThat(alice.reserved()).isZero();
     assertThat(CallCounters.unmeteredCount()).isEqualTo(unmeteredBefore);
   }
+
+  @Test
+  void aBackgroundResponsesCallAnsweredWithoutUsageIsChargedWhatItReserved() {
+    store.putBudget("alice", new BigDecimal("10"), null, NOW);
+    MeteredCall call = new MeteredCall(engine.reserve("alice", new BigDecimal("0.25")),
+        new LlmRequest("gpt-4o-mini", "Say hello.", 0, 100, 10, 1, true));
+    long unmeteredBefore = CallCounters.unmeteredCount();
+    byte[] queued = ("{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"queued\",\"model\":\"gpt-4o-mini\","
+        + "\"output\":[],\"usage\":null}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    call.settle(queued, 200);
+
+    BudgetSnapshot alice = store.snapshot("alice", NOW).orElseThrow();
+    assertThat(alice.currentCost()).as("its bound, not its prompt alone").isEqualByComparingTo("0.25");
+    assertThat(alice.reserved()).isZero();
+    assertThat(CallCounters.unmeteredCount()).as("metered by design, not a failure").isEqualTo(unmeteredBefore);
+  }
 }

@@ -102,6 +102,12 @@ class RequestScanTest {
         .choices()).isEqualTo(128);
     assertThat(RequestReader.read(Endpoint.CHAT_COMPLETIONS, json("{'model':'gpt-4o','n':null,'messages':[]}"))
         .choices()).isEqualTo(1);
+    assertThat(RequestReader.read(Endpoint.RESPONSES, json("{'model':'o3-pro','input':'x','background':true}"))
+        .background()).isTrue();
+    assertThat(RequestReader.read(Endpoint.RESPONSES, json("{'model':'o3-pro','input':'x','background':false}"))
+        .background()).isFalse();
+    assertThat(RequestReader.read(Endpoint.CHAT_COMPLETIONS, json("{'model':'gpt-4o','background':true,'messages':[]}"))
+        .background()).isFalse();
     // no n in the Responses API: a member so named elsewhere means nothing
     assertThat(RequestReader.read(Endpoint.RESPONSES, json("{'model':'gpt-4o','n':3,'input':'x'}")).choices())
         .isEqualTo(1);
