@@ -1,0 +1,32 @@
+package dev.llmbudget.agent.instrumentation.azure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** What the Azure OpenAI seam reads of a request body before it goes out. */
+class ChatRequestTest {
+
+  private static byte[] json(String s) {
+    return s.replace('\'', '"').getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aRequestForSeveralAnswersIsReservedForEach() throws Exception {
+    assertThat(ChatRequest.read("my-gpt", json("{'messages':[{'role':'user','content':'hi'}],'n':3,'max_tokens':50}"))
+        .choices()).isEqualTo(3);
+    assertThat(ChatRequest.read("my-gpt", json("{'messages':[{'role':'user','content':'hi'}],'max_tokens':50}"))
+        .choices()).isEqualTo(1);
+    assertThat(ChatRequest.read("my-instruct", json("{'prompt':'x','n':2,'best_of':5}")).choices()).isEqualTo(5);
+    assertThat(ChatRequest.read("my-gpt", json("{'messages':[],'n':100000}")).choices()).isEqualTo(128);
+  }
+
+  @Test
+  void theDeploymentNamesTheModelAndTheCapIsRead() throws Exception {
+    var request = ChatRequest.read("my-gpt", json("{'messages':[{'role':'user','content':'hi'}],'max_completion_tokens':7}"));
+    assertThat(request.model()).isEqualTo("my-gpt");
+    assertThat(request.maxOutputTokens()).isEqualTo(7);
+    assertThat(request.messageCount()).isEqualTo(1);
+  }
+}
