@@ -45,8 +45,11 @@ final class GeminiRequest {
     }
     JsonNode max = root.path("generationConfig").get("maxOutputTokens");
     long maxOutput = max != null && max.isNumber() ? Math.max(0, max.asLong()) : 0;
+    // candidateCount answers, each may use the whole cap and each is billed
+    long candidates = root.path("generationConfig").path("candidateCount").asLong(1);
     // Gemini adds no per-message tokens the way OpenAI does.
-    return new LlmRequest(model, prompt, 0, maxOutput);
+    return new LlmRequest(model, prompt, 0, maxOutput, dev.llmbudget.tokens.TokenCounter.upperBoundTokens(prompt),
+        (int) Math.max(1, Math.min(candidates, 128)), false);
   }
 
   /** Text, function calls and function results count as prompt; inline images and files are not text. */

@@ -1,0 +1,22 @@
+package dev.llmbudget.agent.instrumentation.genai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** What the Google GenAI seam reads of a generateContent body before it goes out. */
+class GeminiRequestTest {
+
+  private static final String PATH = "/v1beta/models/gemini-2.5-flash:generateContent";
+
+  @Test
+  void aRequestForSeveralCandidatesIsReservedForEach() throws Exception {
+    String three = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}],"
+        + "\"generationConfig\":{\"maxOutputTokens\":64,\"candidateCount\":3}}";
+    var request = GeminiRequest.read(PATH, three);
+    assertThat(request.model()).isEqualTo("gemini-2.5-flash");
+    assertThat(request.maxOutputTokens()).isEqualTo(64);
+    assertThat(request.choices()).isEqualTo(3);
+    assertThat(GeminiRequest.read(PATH, "{\"contents\":[{\"parts\":[{\"text\":\"hi\"}]}]}").choices()).isEqualTo(1);
+  }
+}
