@@ -199,6 +199,13 @@ public final class BudgetEngine {
     return reserveCall(user, model, prompt, messages, maxOutputTokens, false, sdk).reservation();
   }
 
+  /** As {@link #reserveForCall(String, String, CharSequence, int, long, String)} for a request that asks for {@code choices} answers. */
+  public Reservation reserveForCall(String user, String model, CharSequence prompt, int messages,
+      long maxOutputTokens, int choices, String sdk) {
+    return reserveCall(user, model, TokenCounter.upperBoundTokens(prompt), prompt, messages, maxOutputTokens, choices,
+        false, sdk).reservation();
+  }
+
   /**
    * As {@link #reserveCall(String, String, CharSequence, int, long, boolean)}; {@code sdk} names the
    * SDK or framework that metered the call (e.g. {@code openai-java}), booked with its charge.

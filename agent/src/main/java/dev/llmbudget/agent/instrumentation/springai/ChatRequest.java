@@ -4,10 +4,11 @@ import java.util.List;
 
 /**
  * What the agent reads from a {@code Prompt} before the call: the model (the prompt's options,
- * else the chat model's defaults), the messages' text, their number, and the output cap, 0 when
- * neither sets one.
+ * else the chat model's defaults), the messages' text, their number, the output cap, 0 when
+ * neither sets one, and how many answers it asks for ({@code getN()}, Gemini's {@code
+ * getCandidateCount()}; 1 when neither sets one), each of which may use the whole cap.
  */
-record ChatRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens) {
+record ChatRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens, int choices) {
 
   static ChatRequest read(Object chatModel, Object prompt) throws ReflectiveOperationException {
     StringBuilder text = new StringBuilder();
@@ -28,7 +29,8 @@ record ChatRequest(String model, CharSequence prompt, int messageCount, long max
     Object options = Accessors.get(prompt, "getOptions");
     String model = Accessors.string(options, "getModel");
     long maxTokens = maxTokens(options);
-    if (model == null || maxTokens == 0) {
+    long choices = choices(options);
+    if (model == null || maxTokens == 0 || choices == 0) {
       Object defaults = Accessors.get(chatModel, "getDefaultOptions");
       if (model == null) {
         model = Accessors.string(defaults, "getModel");
@@ -36,8 +38,17 @@ record ChatRequest(String model, CharSequence prompt, int messageCount, long max
       if (maxTokens == 0) {
         maxTokens = maxTokens(defaults);
       }
+      if (choices == 0) {
+        choices = choices(defaults);
+      }
     }
-    return new ChatRequest(model, text, count, maxTokens);
+    return new ChatRequest(model, text, count, maxTokens, (int) Math.max(1, Math.min(choices, 128)));
+  }
+
+  /** {@code getN()} (OpenAI and compatible options), else {@code getCandidateCount()} (Gemini); 0 when neither. */
+  private static long choices(Object options) throws ReflectiveOperationException {
+    long n = Accessors.number(options, "getN");
+    return n > 0 ? n : Accessors.number(options, "getCandidateCount");
   }
 
   /** {@code getMaxTokens()}, or OpenAI's {@code getMaxCompletionTokens()} for reasoning models. */

@@ -38,7 +38,7 @@ final class MeteredChat {
       return first;
     }
     return BudgetRuntime.get().engine().reserveForCall(user, request.model(), request.prompt(),
-        request.messageCount(), request.maxOutputTokens(), "spring-ai");
+        request.messageCount(), request.maxOutputTokens(), request.choices(), "spring-ai");
   }
 
   void release() {

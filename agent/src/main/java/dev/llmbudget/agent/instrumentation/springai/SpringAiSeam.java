@@ -119,7 +119,7 @@ public final class SpringAiSeam {
     Reservation reservation;
     try {
       reservation = BudgetRuntime.get().engine().reserveForCall(user, request.model(), request.prompt(),
-          request.messageCount(), request.maxOutputTokens(), "spring-ai");
+          request.messageCount(), request.maxOutputTokens(), request.choices(), "spring-ai");
     } catch (Throwable t) {
       FailurePolicy.get().onMeteringFailure("a Spring AI call", t);
       return null;
