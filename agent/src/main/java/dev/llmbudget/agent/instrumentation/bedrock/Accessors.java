@@ -71,54 +71,58 @@ final class Accessors {
   }
 
   static String text(Object target, String name) {
-    Object v = get(target, name);
-    return v instanceof String ? (String) v : null;
+    return asText(get(target, name));
   }
 
   /** A count, 0 when absent. */
   static long count(Object target, String name) {
-    Object v = get(target, name);
-    return v instanceof Number ? Math.max(0, ((Number) v).longValue()) : 0;
+    return asCount(get(target, name));
   }
 
   static List<?> list(Object target, String name) {
-    Object v = get(target, name);
-    return v instanceof List ? (List<?>) v : List.of();
+    return asList(get(target, name));
   }
 
   /** The bytes of an {@code SdkBytes}, or {@code null}. */
   static byte[] bytes(Object sdkBytes) {
     Object v = get(sdkBytes, "asByteArrayUnsafe");
-    if (v == null) {
-      v = get(sdkBytes, "asByteArray");
-    }
-    return v instanceof byte[] ? (byte[]) v : null;
+    return asBytes(v != null ? v : get(sdkBytes, "asByteArray"));
   }
 
   /** As {@link #text}, reading an answer: see {@link #read}. */
   static String readText(Object target, String name) {
-    Object v = read(target, name);
-    return v instanceof String ? (String) v : null;
+    return asText(read(target, name));
   }
 
   /** As {@link #count}, reading an answer: see {@link #read}. */
   static long readCount(Object target, String name) {
-    Object v = read(target, name);
-    return v instanceof Number ? Math.max(0, ((Number) v).longValue()) : 0;
+    return asCount(read(target, name));
   }
 
   /** As {@link #list}, reading an answer: see {@link #read}. */
   static List<?> readList(Object target, String name) {
-    Object v = read(target, name);
-    return v instanceof List ? (List<?>) v : List.of();
+    return asList(read(target, name));
   }
 
   /** As {@link #bytes}, reading an answer: see {@link #read}. */
   static byte[] readBytes(Object sdkBytes) {
     Object v = read(sdkBytes, "asByteArrayUnsafe");
-    if (v == null) {
-      v = read(sdkBytes, "asByteArray");
-    }
+    return asBytes(v != null ? v : read(sdkBytes, "asByteArray"));
+  }
+
+  private static String asText(Object v) {
+    return v instanceof String ? (String) v : null;
+  }
+
+  private static long asCount(Object v) {
+    return v instanceof Number ? Math.max(0, ((Number) v).longValue()) : 0;
+  }
+
+  private static List<?> asList(Object v) {
+    return v instanceof List ? (List<?>) v : List.of();
+  }
+
+  private static byte[] asBytes(Object v) {
     return v instanceof byte[] ? (byte[]) v : null;
   }
 
