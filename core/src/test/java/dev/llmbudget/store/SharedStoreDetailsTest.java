@@ -59,6 +59,30 @@ class SharedStoreDetailsTest {
     }
   }
 
+  /**
+   * The same convergence when the earlier creation lies outside the ~584 years a long of epoch
+   * nanoseconds spans (a hand-written or imported file): such a budget keeps its instant in terms of
+   * its own, which the merge must replace too.
+   */
+  @Test
+  void theEarlierCreationIsAdoptedEvenWhenItIsCenturiesAgo() throws Exception {
+    Instant farBack = Instant.parse("1500-01-01T00:00:00Z");
+    try (LocalFileStore late = quiet(); LocalFileStore early = quiet()) {
+      late.charge(new String[] {"alice"}, DOLLAR, "gpt-4o", T0);
+      early.putBudget("alice", new BigDecimal("10"), null, farBack);
+
+      late.flush();
+      early.flush();
+      late.flush();
+
+      BudgetSnapshot alice = late.snapshot("alice", T0).orElseThrow();
+      assertThat(alice.createdAt()).isEqualTo(farBack);
+      assertThat(alice.totalBudget()).isEqualByComparingTo("10");
+      assertThat(alice.currentCost()).isEqualByComparingTo("1");
+      assertThat(onFile().at("/alice/created_at").asLong()).isEqualTo(farBack.getEpochSecond());
+    }
+  }
+
   @Test
   void aHandEditOfTheSpendAloneIsTakenAsAnotherWritersSpend() throws Exception {
     try (LocalFileStore store = quiet()) {
