@@ -314,6 +314,35 @@ class EvictionTest {
     }
   }
 
+  /**
+   * updateBudgetAllUsers (resetDue) resets every evicted budget whose period ended in its packed
+   * form, so the file shows the new period at once, as it would without eviction, and leaves the
+   * others' spend alone. Daily and monthly users alternate, so due and not-due budgets are packed
+   * side by side.
+   */
+  @Test
+  void resetDueResetsInTheFileEveryEvictedBudgetWhosePeriodEndedAndNoOther() throws Exception {
+    try (LedgerStore store = open(Kind.LOCAL, "due", true)) {
+      for (int i = 0; i < 24; i++) {
+        store.putBudget("user-" + i, new BigDecimal("10"), i % 2 == 0 ? BudgetDuration.DAILY : BudgetDuration.MONTHLY,
+            T0);
+        store.charge(new String[] {"user-" + i}, DOLLAR, "gpt-4o", T0);
+      }
+      store.ledger.evictIdle();
+      assertThat(store.ledger.evictIdle()).isEqualTo(24);
+
+      clock.now = Instant.parse("2026-03-11T09:00:00Z");
+      store.resetDue(clock.now);
+      store.flush();
+
+      com.fasterxml.jackson.databind.JsonNode file = UserCostJson.MAPPER.readTree(dir.resolve("due.json").toFile());
+      for (int i = 0; i < 24; i++) {
+        assertThat(file.at("/user-" + i + "/current_cost").decimalValue()).as("user-" + i)
+            .isEqualByComparingTo(i % 2 == 0 ? "0" : "1");
+      }
+    }
+  }
+
   @Test
   void aFullBudgetRefusesAfterEvictionAndTheRefusalIsExact() {
     LedgerStore store = open(Kind.MEMORY, "full", true);
