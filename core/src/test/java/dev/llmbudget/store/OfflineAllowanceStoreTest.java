@@ -513,6 +513,30 @@ class OfflineAllowanceStoreTest {
     assertThat(spentOnServer(GLOBAL)).isEqualByComparingTo("0.6");
   }
 
+  /**
+   * The background retrier's replay, for a JVM that makes no more calls: while the server is down it
+   * keeps the journal and answers that it is not empty (the retrier backs off); once the server
+   * answers it replays the journal once and answers that it is empty.
+   */
+  @Test
+  void theRetriersReplayKeepsTheJournalWhileTheServerIsDownAndEmptiesItOnceItAnswers() {
+    assertThat(store.replayNow()).as("nothing journaled").isTrue();
+    goOfflineAt(T0);
+    call("0.2", "0.1", T0);
+    assertThat(store.journalSize()).isEqualTo(1);
+
+    assertThat(store.replayNow()).isFalse();
+    assertThat(store.journalSize()).isEqualTo(1);
+    assertThat(spentOnServer(GLOBAL)).isZero();
+
+    link.down = false;
+    assertThat(store.replayNow()).isTrue();
+    assertThat(store.journalSize()).isZero();
+    assertThat(spentOnServer(GLOBAL)).isEqualByComparingTo("0.1");
+    assertThat(store.replayNow()).isTrue();
+    assertThat(spentOnServer(GLOBAL)).as("replayed once").isEqualByComparingTo("0.1");
+  }
+
   @Test
   void anOfflineCallSettledWhenTheServerFailsAgainStaysJournaledAndTheStoreGoesOffline() {
     goOfflineAt(T0);
