@@ -343,6 +343,28 @@ class EvictionTest {
     }
   }
 
+  /**
+   * The flush thread sweeps once an eviction interval has passed since the previous sweep, to the
+   * millisecond: a budget marked at one sweep and unused since is packed at the next.
+   */
+  @Test
+  void aLocalFileSweepsExactlyOneEvictionIntervalAfterThePreviousSweep() {
+    try (LedgerStore s = open(Kind.LOCAL, "sweep", true)) {
+      LocalFileStore store = (LocalFileStore) s;
+      store.charge(new String[] {"alice"}, DOLLAR, "gpt-4o", T0);
+      assertThat(store.evictIdle()).as("the first sweep only marks").isZero();
+
+      clock.now = T0.plus(IDLE).minusMillis(1);
+      assertThat(store.evictIdle()).as("no sweep is due yet").isZero();
+      assertThat(store.ledger.evictedCount()).isZero();
+
+      clock.now = T0.plus(IDLE);
+      assertThat(store.evictIdle()).isEqualTo(1);
+      assertThat(store.ledger.evictedCount()).isEqualTo(1);
+      assertThat(store.snapshot("alice", clock.now).orElseThrow().currentCost()).isEqualByComparingTo("1");
+    }
+  }
+
   @Test
   void aFullBudgetRefusesAfterEvictionAndTheRefusalIsExact() {
     LedgerStore store = open(Kind.MEMORY, "full", true);
