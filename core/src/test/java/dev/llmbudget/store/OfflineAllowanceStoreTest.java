@@ -537,6 +537,29 @@ class OfflineAllowanceStoreTest {
     assertThat(spentOnServer(GLOBAL)).as("replayed once").isEqualByComparingTo("0.1");
   }
 
+  /**
+   * A charge journaled offline, by a settle or by a charge without a reservation, counts among the
+   * charges waiting for their store (PendingCharges.size(), JMX ChargesPending) until it is replayed.
+   * The count is one per JVM, so each figure is the difference the step itself makes.
+   */
+  @Test
+  void chargesJournaledOfflineCountAsPendingWhetherSettledOrChargedDirectly() {
+    goOfflineAt(T0);
+    int before = PendingCharges.size();
+    store.charge(keys(GLOBAL), pico("0.1"), "gpt-4o", T0);
+    assertThat(PendingCharges.size() - before).as("a charge").isEqualTo(1);
+
+    link.down = false;
+    PendingCharges.retryAll(); // the retrier's pass: replays the journal and stops counting this store
+    assertThat(store.journalSize()).isZero();
+    assertThat(spentOnServer(GLOBAL)).isEqualByComparingTo("0.1");
+
+    goOfflineAt(T0.plusSeconds(5));
+    before = PendingCharges.size();
+    call("0.3", "0.2", T0.plusSeconds(5));
+    assertThat(PendingCharges.size() - before).as("a settle").isEqualTo(1);
+  }
+
   @Test
   void anOfflineCallSettledWhenTheServerFailsAgainStaysJournaledAndTheStoreGoesOffline() {
     goOfflineAt(T0);
