@@ -40,6 +40,33 @@ class BudgetEngineSignalsTest {
     assertThat(store.snapshot("grace", Clock.systemUTC().instant()).orElseThrow().currentCost()).isEqualByComparingTo(cost);
   }
 
+  /**
+   * A committed call reaches the usage metrics once, under the model the call asked for (what
+   * OpenTelemetry's gen_ai.request.model means), not the dated one the answer names; a cost committed
+   * by hand under the model it names, else the one reserved for.
+   */
+  @Test
+  void committedCallsAreCountedOnceInTheUsageMetricsUnderTheModelTheyAskedFor() {
+    BudgetEngine e = engine(UnknownModelPolicy.WARN, OutputReserve.MODEL_MAX);
+    java.util.function.Function<String, BigDecimal> counted = model -> UsageCounters.subscribe(x -> { }).stream()
+        .filter(s -> model.equals(s.model())).map(UsageCounters.Series::cost).reduce(BigDecimal.ZERO, BigDecimal::add);
+    BigDecimal asked = counted.apply("gpt-4o-mini");
+    BigDecimal dated = counted.apply("gpt-4o-mini-2024-07-18");
+    BigDecimal other = counted.apply("gpt-4o");
+
+    dev.llmbudget.Reservation call = e.reserveForCall("ivan", "gpt-4o-mini", "Say hello.", 1, 100);
+    BigDecimal cost = call.commit(new Usage("gpt-4o-mini-2024-07-18", 180, 40, 20, 0, 0, 0, false));
+    assertThat(cost).isPositive();
+    assertThat(counted.apply("gpt-4o-mini").subtract(asked)).isEqualByComparingTo(cost);
+    assertThat(counted.apply("gpt-4o-mini-2024-07-18").subtract(dated)).isZero();
+
+    e.reserveForCall("ivan", "gpt-4o-mini", "Say hello.", 1, 100).commit(new BigDecimal("0.25"), null);
+    assertThat(counted.apply("gpt-4o-mini").subtract(asked)).isEqualByComparingTo(cost.add(new BigDecimal("0.25")));
+    e.reserveForCall("ivan", "gpt-4o-mini", "Say hello.", 1, 100).commit(new BigDecimal("0.5"), "gpt-4o");
+    assertThat(counted.apply("gpt-4o").subtract(other)).isEqualByComparingTo("0.5");
+    assertThat(counted.apply("gpt-4o-mini").subtract(asked)).isEqualByComparingTo(cost.add(new BigDecimal("0.25")));
+  }
+
   @Test
   void aRefusedCallIsCountedAsBlockedOnce() {
     store.putBudget("frank", new BigDecimal("0.00001"), null, Clock.systemUTC().instant());
