@@ -100,6 +100,44 @@ class SharedStoreDetailsTest {
   }
 
   @Test
+  void aHandEditOfTheModelBreakdownAloneIsTakenAndTheTotalStays() throws Exception {
+    try (LocalFileStore store = quiet()) {
+      store.putBudget("alice", new BigDecimal("10"), null, T0);
+      store.charge(new String[] {"alice"}, 2 * DOLLAR, "gpt-4o", T0);
+      store.flush();
+
+      ObjectNode root = (ObjectNode) onFile();
+      ObjectNode models = (ObjectNode) root.get("alice").get("model_cost");
+      models.put("gpt-4o", new BigDecimal("1.5"));
+      models.put("claude-3", new BigDecimal("0.5")); // current_cost untouched: the same $2
+      Files.write(file(), UserCostJson.MAPPER.writeValueAsBytes(root));
+      store.flush();
+
+      BudgetSnapshot alice = store.snapshot("alice", T0).orElseThrow();
+      assertThat(alice.currentCost()).isEqualByComparingTo("2");
+      assertThat(alice.modelCost()).containsOnlyKeys("gpt-4o", "claude-3");
+      assertThat(alice.modelCost().get("gpt-4o")).isEqualByComparingTo("1.5");
+      assertThat(alice.modelCost().get("claude-3")).isEqualByComparingTo("0.5");
+    }
+  }
+
+  /** A flush that would write what the file already holds leaves it alone: no new file, no fsync. */
+  @Test
+  void aFlushWithNothingNewLeavesTheFileAsItIs() throws Exception {
+    try (LocalFileStore store = quiet()) {
+      store.charge(new String[] {"alice"}, DOLLAR, "gpt-4o", T0);
+      store.flush();
+      Object written = Files.readAttributes(file(), java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+
+      store.flush();
+
+      assertThat(written).isNotNull();
+      assertThat(Files.readAttributes(file(), java.nio.file.attribute.BasicFileAttributes.class).fileKey())
+          .as("the same file, not one renamed over it").isEqualTo(written);
+    }
+  }
+
+  @Test
   void anIdleStoreSeesAnotherWritersSpendWithinItsFlushInterval() throws Exception {
     try (LocalFileStore first = quiet()) { // the file exists before the idle store opens it
       first.charge(new String[] {"carol"}, DOLLAR, "gpt-4o", T0);
