@@ -365,6 +365,22 @@ class EvictionTest {
     }
   }
 
+  /** No idle time (null, as zero) asks for no eviction: the store works and never sweeps; a negative one is refused. */
+  @Test
+  void aStoreGivenNoIdleTimeNeverEvictsAndANegativeOneIsRefused() {
+    try (MemoryStore memory = new MemoryStore("no-idle", UTC, null);
+        LocalFileStore local = new LocalFileStore(dir.resolve("no-idle.json"), UTC, Duration.ofHours(1), null, clock)) {
+      for (LedgerStore store : new LedgerStore[] {memory, local}) {
+        store.charge(new String[] {"alice"}, DOLLAR, "gpt-4o", T0);
+        assertThat(store.snapshot("alice", T0).orElseThrow().currentCost()).isEqualByComparingTo("1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(store.ledger::evictIdle)
+            .isInstanceOf(IllegalStateException.class);
+      }
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new MemoryStore("negative", UTC, Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("evict_idle_after must not be negative");
+  }
+
   @Test
   void aFullBudgetRefusesAfterEvictionAndTheRefusalIsExact() {
     LedgerStore store = open(Kind.MEMORY, "full", true);
