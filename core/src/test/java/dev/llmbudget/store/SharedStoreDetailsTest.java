@@ -137,6 +137,34 @@ class SharedStoreDetailsTest {
     }
   }
 
+  /**
+   * Two JVMs that created the same daily budget before either synced: the other's spend belongs to a
+   * period that ended exactly at the instant this JVM merges, so it is not merged, and this JVM's
+   * charge of the new day stays. (Taken as current, it moved the period back and the next read's
+   * reset dropped this JVM's charge.)
+   */
+  @Test
+  void anotherWritersSpendOfAPeriodThatEndedExactlyAtTheMergeIsLeftAndOursStays() throws Exception {
+    Instant day1 = Instant.parse("2026-03-10T00:00:00Z");
+    Instant day2 = Instant.parse("2026-03-11T00:00:00Z");
+    try (LocalFileStore ours = new LocalFileStore(file(), ZoneOffset.UTC, Duration.ofHours(1),
+        Clock.fixed(day2, ZoneOffset.UTC))) {
+      try (LocalFileStore theirs = new LocalFileStore(file(), ZoneOffset.UTC, Duration.ofHours(1),
+          Clock.fixed(day1, ZoneOffset.UTC))) {
+        theirs.putBudget("alice", new BigDecimal("10"), dev.llmbudget.BudgetDuration.DAILY, day1);
+        theirs.charge(new String[] {"alice"}, 3 * DOLLAR, "gpt-4o", day1.plusSeconds(60));
+      }
+      ours.putBudget("alice", new BigDecimal("10"), dev.llmbudget.BudgetDuration.DAILY, day1);
+      ours.charge(new String[] {"alice"}, DOLLAR, "gpt-4o", day2);
+
+      ours.flush();
+
+      BudgetSnapshot alice = ours.snapshot("alice", day2).orElseThrow();
+      assertThat(alice.periodStart()).isEqualTo(day2);
+      assertThat(alice.currentCost()).isEqualByComparingTo("1");
+    }
+  }
+
   @Test
   void anIdleStoreSeesAnotherWritersSpendWithinItsFlushInterval() throws Exception {
     try (LocalFileStore first = quiet()) { // the file exists before the idle store opens it
