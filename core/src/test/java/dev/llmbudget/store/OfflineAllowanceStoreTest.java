@@ -44,6 +44,8 @@ class OfflineAllowanceStoreTest {
     volatile boolean busy;
     /** The next request reaches the server and is applied, but its answer is lost. */
     volatile boolean loseNextAnswer;
+    /** The next reservation fails before it reaches the server (the connection drops). */
+    volatile boolean failNextReserve;
     boolean closed;
     int flushes;
     private long ids;
@@ -82,6 +84,10 @@ class OfflineAllowanceStoreTest {
     @Override
     public ReserveResult reserve(long id, String[] keys, long amount, Instant now, Instant expiresAt) {
       check();
+      if (failNextReserve) {
+        failNextReserve = false;
+        throw new BudgetStoreException("redis://127.0.0.1:6390: connection reset");
+      }
       return answer(server.reserve(id, keys, amount, now, expiresAt));
     }
 
