@@ -818,6 +818,28 @@ class OfflineAllowanceStoreTest {
         .isInstanceOfSatisfying(BudgetStoreException.class, e -> assertThat(e.isBusy()).isTrue());
   }
 
+  /**
+   * A busy answer stands for a probe interval for the background retrier's replay too: it does not
+   * queue one more wait on the saturated pool, and the journal waits (the store's clock here stays
+   * inside that interval).
+   */
+  @Test
+  void theRetriersReplayWaitsOutABusyAnswerLikeTheCalls() {
+    link.down = true;
+    store.charge(keys(GLOBAL), pico("0.1"), "gpt-4o", T0);
+    assertThat(store.journalSize()).isEqualTo(1);
+    link.down = false;
+    link.busy = true;
+    Instant later = T0.plus(OfflineAllowanceStore.PROBE_INTERVAL).plusSeconds(1);
+    assertThatThrownBy(() -> admit("0.1", later))
+        .isInstanceOfSatisfying(BudgetStoreException.class, e -> assertThat(e.isBusy()).isTrue());
+    link.busy = false;
+
+    assertThat(store.replayNow()).isFalse();
+    assertThat(store.journalSize()).isEqualTo(1);
+    assertThat(spentOnServer(GLOBAL)).isZero();
+  }
+
   /** A settle that meets a busy replay is retried by its caller: its keys must still be known then. */
   @Test
   void aSettleThatMeetsABusyReplayIsJournaledWhenTheServerThenGoesDown() {
