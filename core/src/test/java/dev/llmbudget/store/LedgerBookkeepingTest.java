@@ -105,6 +105,17 @@ class LedgerBookkeepingTest {
     assertThat(bob.modelCost().get("model-10000")).isEqualByComparingTo("0.001");
   }
 
+  /** Two limits whose hashes collide (1 and 2^32 picodollars) are still two limits, not one shared. */
+  @Test
+  void limitsWithTheSameHashAreNotTakenForOneAnother() {
+    MemoryStore store = new MemoryStore("m", ZoneOffset.UTC);
+    store.putBudget("tiny", new BigDecimal("0.000000000001"), null, T0);
+    store.putBudget("twin", new BigDecimal("0.004294967296"), null, T0);
+
+    assertThat(store.snapshot("tiny", T0).orElseThrow().totalBudget()).isEqualByComparingTo("0.000000000001");
+    assertThat(store.snapshot("twin", T0).orElseThrow().totalBudget()).isEqualByComparingTo("0.004294967296");
+  }
+
   // ---------------------------------------------------------------- the background flush
 
   LocalFileStore openFlushingOften(Path file) {
