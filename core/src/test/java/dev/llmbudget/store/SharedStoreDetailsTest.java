@@ -83,6 +83,24 @@ class SharedStoreDetailsTest {
     }
   }
 
+  /** Another writer that changes a budget's period alone (the same limit) is adopted too. */
+  @Test
+  void anotherWritersChangeOfThePeriodAloneIsAdopted() throws Exception {
+    try (LocalFileStore store = quiet()) {
+      store.putBudget("alice", new BigDecimal("10"), dev.llmbudget.BudgetDuration.MONTHLY, T0);
+      store.flush();
+      try (LocalFileStore other = quiet()) {
+        other.putBudget("alice", new BigDecimal("10"), dev.llmbudget.BudgetDuration.DAILY, T0);
+      }
+
+      store.flush();
+
+      BudgetSnapshot alice = store.snapshot("alice", T0).orElseThrow();
+      assertThat(alice.duration()).isEqualTo(dev.llmbudget.BudgetDuration.DAILY);
+      assertThat(alice.nextReset()).isEqualTo(Instant.parse("2026-03-11T00:00:00Z"));
+    }
+  }
+
   @Test
   void aHandEditOfTheSpendAloneIsTakenAsAnotherWritersSpend() throws Exception {
     try (LocalFileStore store = quiet()) {
