@@ -381,6 +381,22 @@ class EvictionTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("evict_idle_after must not be negative");
   }
 
+  /** An evicting memory store's own sweep thread packs a budget left idle, with no call asking. */
+  @Test
+  void theMemoryStoresSweepThreadEvictsAnIdleBudgetOnItsOwn() throws Exception {
+    try (MemoryStore store = new MemoryStore("sweeping", UTC, Duration.ofMillis(20))) {
+      store.charge(new String[] {"alice"}, DOLLAR, "gpt-4o", T0);
+
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (store.ledger.evictedCount() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(5); // polls the sweep thread's work, up to 10 s; two sweeps take 40 ms
+      }
+
+      assertThat(store.ledger.evictedCount()).as("evicted by the sweep thread").isEqualTo(1);
+      assertThat(store.snapshot("alice", T0).orElseThrow().currentCost()).isEqualByComparingTo("1");
+    }
+  }
+
   @Test
   void aFullBudgetRefusesAfterEvictionAndTheRefusalIsExact() {
     LedgerStore store = open(Kind.MEMORY, "full", true);
