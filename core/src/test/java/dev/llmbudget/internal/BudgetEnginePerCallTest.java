@@ -3,8 +3,10 @@ package dev.llmbudget.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmbudget.BudgetDuration;
+import dev.llmbudget.Reservation;
 import dev.llmbudget.Usage;
 import dev.llmbudget.pricing.PriceTable;
+import dev.llmbudget.store.BudgetSnapshot;
 import dev.llmbudget.store.BudgetStore;
 import dev.llmbudget.store.MemoryStore;
 import dev.llmbudget.store.Picodollars;
@@ -45,6 +47,41 @@ class BudgetEnginePerCallTest {
     // a second instant per call took 736 B; BigDecimal pricing and bound, and the default budget
     // converted on every call, about 1.5 KB more
     assertThat(least).as("bytes allocated by one reserve+commit").isLessThan(640);
+  }
+
+  /**
+   * The entry points the agent's advice calls (naming the SDK, pricing in picodollars) reserve what
+   * the store then holds, and hand back the very charge the store books: the agent reports and
+   * meters these figures, so a wrong one would be a wrong bill, not a wrong log line.
+   */
+  @Test
+  void theAgentsEntryPointsHoldAndReturnExactlyWhatTheStoreBooks() {
+    MemoryStore store = new MemoryStore("agent-path", ZoneOffset.UTC);
+    Clock clock = Clock.fixed(java.time.Instant.parse("2026-03-10T10:00:00Z"), ZoneOffset.UTC);
+    BudgetEngine engine = new BudgetEngine(store, PriceTable::defaultTable, null, clock, new BigDecimal("100"), null);
+    Usage usage = new Usage("gpt-4o-mini-2024-07-18", 180, 40, 20, 0, 0, 0, false);
+    long perCall = Picodollars.of(new BigDecimal("0.0000525"));
+
+    Reservation a = engine.reserveForCall("alice", "gpt-4o-mini", "Say hello.", 1, 256, "openai-java");
+    long held = BudgetEngine.amountPicos(a);
+    assertThat(held).isPositive().isEqualTo(Picodollars.of(a.amount()))
+        .isEqualTo(Picodollars.of(store.snapshot("alice", clock.instant()).orElseThrow().reserved()));
+    assertThat(BudgetEngine.commitPicos(a, usage)).isEqualTo(perCall);
+
+    BudgetEngine.CallReservation b = engine.reserveCall("alice", "gpt-4o-mini", "Say hello.", 1, 256, false,
+        "openai-java");
+    assertThat(b.outputCap()).isEqualTo(256);
+    assertThat(BudgetEngine.amountPicos(b.reservation())).isEqualTo(held);
+    assertThat(BudgetEngine.commitPicos(b.reservation(), usage)).isEqualTo(perCall);
+
+    BudgetEngine.CallReservation c = engine.reserveCall("alice", "gpt-4o-mini", 200, null, 1, 256, false, "spring-ai");
+    assertThat(BudgetEngine.amountPicos(c.reservation())).isPositive()
+        .isEqualTo(Picodollars.of(store.snapshot("alice", clock.instant()).orElseThrow().reserved()));
+    assertThat(BudgetEngine.commitPicos(c.reservation(), usage)).isEqualTo(perCall);
+
+    BudgetSnapshot alice = store.snapshot("alice", clock.instant()).orElseThrow();
+    assertThat(Picodollars.of(alice.currentCost())).isEqualTo(3 * perCall);
+    assertThat(alice.reserved()).isZero();
   }
 
   private static void call(BudgetEngine engine, Usage usage) {

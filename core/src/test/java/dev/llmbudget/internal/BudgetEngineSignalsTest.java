@@ -3,6 +3,7 @@ package dev.llmbudget.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.llmbudget.BudgetDuration;
 import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.OutputReserve;
 import dev.llmbudget.UnknownModelPolicy;
@@ -37,6 +38,33 @@ class BudgetEngineSignalsTest {
     assertThat(cost).isPositive();
     assertThat(counted.get().subtract(before)).isEqualByComparingTo(cost);
     assertThat(store.snapshot("grace", Clock.systemUTC().instant()).orElseThrow().currentCost()).isEqualByComparingTo(cost);
+  }
+
+  /**
+   * A committed call reaches the usage metrics once, under the model the call asked for (what
+   * OpenTelemetry's gen_ai.request.model means), not the dated one the answer names; a cost committed
+   * by hand under the model it names, else the one reserved for.
+   */
+  @Test
+  void committedCallsAreCountedOnceInTheUsageMetricsUnderTheModelTheyAskedFor() {
+    BudgetEngine e = engine(UnknownModelPolicy.WARN, OutputReserve.MODEL_MAX);
+    java.util.function.Function<String, BigDecimal> counted = model -> UsageCounters.subscribe(x -> { }).stream()
+        .filter(s -> model.equals(s.model())).map(UsageCounters.Series::cost).reduce(BigDecimal.ZERO, BigDecimal::add);
+    BigDecimal asked = counted.apply("gpt-4o-mini");
+    BigDecimal dated = counted.apply("gpt-4o-mini-2024-07-18");
+    BigDecimal other = counted.apply("gpt-4o");
+
+    dev.llmbudget.Reservation call = e.reserveForCall("ivan", "gpt-4o-mini", "Say hello.", 1, 100);
+    BigDecimal cost = call.commit(new Usage("gpt-4o-mini-2024-07-18", 180, 40, 20, 0, 0, 0, false));
+    assertThat(cost).isPositive();
+    assertThat(counted.apply("gpt-4o-mini").subtract(asked)).isEqualByComparingTo(cost);
+    assertThat(counted.apply("gpt-4o-mini-2024-07-18").subtract(dated)).isZero();
+
+    e.reserveForCall("ivan", "gpt-4o-mini", "Say hello.", 1, 100).commit(new BigDecimal("0.25"), null);
+    assertThat(counted.apply("gpt-4o-mini").subtract(asked)).isEqualByComparingTo(cost.add(new BigDecimal("0.25")));
+    e.reserveForCall("ivan", "gpt-4o-mini", "Say hello.", 1, 100).commit(new BigDecimal("0.5"), "gpt-4o");
+    assertThat(counted.apply("gpt-4o").subtract(other)).isEqualByComparingTo("0.5");
+    assertThat(counted.apply("gpt-4o-mini").subtract(asked)).isEqualByComparingTo(cost.add(new BigDecimal("0.25")));
   }
 
   @Test
@@ -129,6 +157,48 @@ class BudgetEngineSignalsTest {
           .isEqualTo("llm-budget: calls of user '" + user + "' are being clamped to what the remaining budget can pay "
               + "for (this one to 300 output tokens of gpt-4o); their answers may end early (finish_reason length / "
               + "stop_reason max_tokens)");
+    }
+  }
+
+  /**
+   * The clamp announcement is once per user and period, not once per JVM: another user clamped in the
+   * same period, and the same user clamped in the next period, are announced again; a call that fits
+   * with all the output it may produce is not clamped, and says nothing.
+   */
+  @Test
+  void clampsOfAnotherUserOrOfTheNextPeriodAreAnnouncedAgainAndAnUnclampedCallIsNot() {
+    TestClock clock = new TestClock();
+    String a = "clamped-a-" + System.nanoTime();
+    String b = "clamped-b-" + System.nanoTime();
+    String roomy = "unclamped-" + System.nanoTime();
+    String prompt = "Say hello to the budget, briefly please.";
+    long input = dev.llmbudget.tokens.TokenCounter.forModel("gpt-4o").count(prompt) + 7;
+    BigDecimal limit = PriceTable.defaultTable().resolve("gpt-4o").orElseThrow().cost(Usage.of("gpt-4o", input, 300));
+    for (String user : new String[] {a, b}) {
+      store.putBudget(user, limit, BudgetDuration.DAILY, clock.instant());
+    }
+    // room for the whole output by the exact prompt count, not by the prompt's byte bound tried first
+    long maxOutput = PriceTable.defaultTable().resolve("gpt-4o").orElseThrow().maxOutputTokens().getAsLong();
+    store.putBudget(roomy, PriceTable.defaultTable().resolve("gpt-4o").orElseThrow()
+        .cost(Usage.of("gpt-4o", input, maxOutput)), BudgetDuration.DAILY, clock.instant());
+    BudgetEngine e = new BudgetEngine(store, PriceTable::defaultTable, UnknownModelPolicy.WARN, clock, null, null,
+        OutputReserve.CLAMP, 4096, 16);
+    try (LogCapture log = new LogCapture()) {
+      BudgetEngine.CallReservation whole = e.reserveCall(roomy, "gpt-4o", prompt, 1, 0, true);
+      assertThat(whole.outputCap()).isEqualTo(maxOutput);
+      whole.reservation().release();
+      for (String user : new String[] {a, b, a}) {
+        BudgetEngine.CallReservation r = e.reserveCall(user, "gpt-4o", prompt, 1, 0, true);
+        assertThat(r.outputCap()).isEqualTo(300);
+        r.reservation().release();
+      }
+      clock.advanceMillis(java.time.Duration.ofDays(1).toMillis());
+      e.reserveCall(a, "gpt-4o", prompt, 1, 0, true).reservation().release();
+
+      assertThat(log.messages()).filteredOn(m -> m.contains(roomy)).isEmpty();
+      assertThat(log.messages()).filteredOn(m -> m.contains(b)).hasSize(1);
+      assertThat(log.messages()).filteredOn(m -> m.contains(a)).hasSize(2)
+          .allMatch(m -> m.contains("user '" + a + "' are being clamped") && m.contains("to 300 output tokens"));
     }
   }
 

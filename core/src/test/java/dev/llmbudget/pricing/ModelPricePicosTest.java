@@ -85,6 +85,34 @@ class ModelPricePicosTest {
     assertThat(fine.boundCostPicos(300_000, 2)).isEqualTo(99_004).isEqualTo(boundAsDollars(fine, 300_000, 2));
   }
 
+  /**
+   * A model of a table parsed here, not the bundled one (whose rates in picodollars a JVM works out
+   * once and keeps), prices its bound in longs as the dollar pricing does: tiered with whole
+   * picodollar rates, with every rate a fraction of a picodollar, and with a rate a long of
+   * picodollars cannot hold, which is the clear error, never a free call.
+   */
+  @Test
+  void boundsOfModelsParsedHereMatchTheDollarBoundForTiersFractionsAndHugeRates() {
+    ModelPrice tiered = ModelPrice.of("tiered", "vertex_ai", "chat", -1, -1, Map.of(
+        ModelPrice.INPUT, new BigDecimal("1.25E-6"), ModelPrice.OUTPUT, new BigDecimal("5E-6"),
+        "input_cost_per_token_above_128k_tokens", new BigDecimal("2.5E-6"),
+        "output_cost_per_token_above_128k_tokens", new BigDecimal("1E-5")));
+    // 200,000 x 2.5e-6 + 1,000 x 1e-5 = $0.51; below the tier, 1,000 x 1.25e-6 + 10 x 5e-6 = $0.0013
+    assertThat(tiered.boundCostPicos(200_000, 1_000)).isEqualTo(Picodollars.of(new BigDecimal("0.51")))
+        .isEqualTo(boundAsDollars(tiered, 200_000, 1_000));
+    assertThat(tiered.boundCostPicos(1_000, 10)).isEqualTo(Picodollars.of(new BigDecimal("0.0013")));
+
+    ModelPrice fractions = ModelPrice.of("fractions", "openai", "chat", -1, -1, Map.of(
+        ModelPrice.INPUT, new BigDecimal("1.5E-13"), ModelPrice.OUTPUT, new BigDecimal("2.5E-13")));
+    // 3 x 0.15 + 1 x 0.25 = 0.7 picodollars, rounded up once
+    assertThat(fractions.boundCostPicos(3, 1)).isEqualTo(1).isEqualTo(boundAsDollars(fractions, 3, 1));
+
+    ModelPrice beyond = ModelPrice.of("beyond", "openai", "chat", -1, -1,
+        Map.of(ModelPrice.INPUT, new BigDecimal("1E+7"))); // 10^19 picodollars a token
+    assertThatThrownBy(() -> beyond.boundCostPicos(1, 0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("beyond the largest supported amount");
+  }
+
   @Test
   void aCostBeyondALongIsTheSameClearError() {
     ModelPrice dear = ModelPrice.of("dear", "openai", "chat", -1, -1, Map.of(ModelPrice.INPUT, new BigDecimal("1000")));

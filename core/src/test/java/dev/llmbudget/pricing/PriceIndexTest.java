@@ -67,7 +67,8 @@ class PriceIndexTest {
         + " \"output_cost_per_token\": \"3e-6\", \"input_cost_per_token_above_200k_tokens\": 2.50E-6,"
         + " \"cache_creation_input_token_cost_above_1hr\": 6e-6, \"output_cost_per_reasoning_token\": 0.0},"
         + " \"images-only\": {\"input_cost_per_token\": 0.0, \"output_cost_per_token\": 0, \"input_cost_per_image\": 0.04},"
-        + " \"other\": {\"output_cost_per_token\": 4e-6}}";
+        // an unscaled value of exactly 64 bits (2^64 - 1): one bit more than a signed long holds
+        + " \"other\": {\"output_cost_per_token\": 4e-6, \"input_cost_per_token\": 1.8446744073709551615e-6}}";
     ByteArrayOutputStream compiled = new ByteArrayOutputStream();
     PriceIndex.write(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "t.json", compiled);
 
@@ -76,6 +77,7 @@ class PriceIndexTest {
 
     assertThat(facts(read)).isEqualTo(facts(parsed));
     assertThat(read).containsOnlyKeys("exact", "other");
+    assertThat(read.get("other").inputCostPerToken()).isEqualByComparingTo("1.8446744073709551615e-6");
   }
 
   @Test

@@ -33,6 +33,20 @@ class PriceTableFieldRulesTest {
     assertThat(grok.cost(Usage.of("xai/grok-x", 127_999, 100))).isEqualByComparingTo("0.385497");
   }
 
+  /**
+   * An image or rerank entry writes 0.0 token prices beside its real price per pixel or query: it
+   * prices no token, so a table of only such entries is refused as one without a token price rather
+   * than read as a table of free models.
+   */
+  @Test
+  void aTableWhoseOnlyEntriesArePricedPerPixelIsRefusedAsHavingNoTokenPrice() {
+    assertThatThrownBy(() -> table("{\"dall-e-9\": {\"mode\": \"image_generation\", \"input_cost_per_token\": 0.0,"
+        + " \"output_cost_per_token\": 0.0, \"input_cost_per_pixel\": 4e-8}}"))
+        .isInstanceOf(PriceTableException.class).hasMessageContaining("no model with a token price");
+    assertThat(table("{\"dall-e-9\": {\"input_cost_per_token\": 0.0, \"input_cost_per_pixel\": 4e-8},"
+        + " \"m\": {\"input_cost_per_token\": 1e-6}}").resolve("dall-e-9")).isEmpty();
+  }
+
   @Test
   void aProviderThatIsNotTextIsIgnored() {
     ModelPrice p = table("{\"m\": {\"litellm_provider\": 7, \"mode\": \"chat\", \"input_cost_per_token\": 1e-6}}")

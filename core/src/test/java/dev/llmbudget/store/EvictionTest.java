@@ -314,6 +314,89 @@ class EvictionTest {
     }
   }
 
+  /**
+   * updateBudgetAllUsers (resetDue) resets every evicted budget whose period ended in its packed
+   * form, so the file shows the new period at once, as it would without eviction, and leaves the
+   * others' spend alone. Daily and monthly users alternate, so due and not-due budgets are packed
+   * side by side.
+   */
+  @Test
+  void resetDueResetsInTheFileEveryEvictedBudgetWhosePeriodEndedAndNoOther() throws Exception {
+    try (LedgerStore store = open(Kind.LOCAL, "due", true)) {
+      for (int i = 0; i < 24; i++) {
+        store.putBudget("user-" + i, new BigDecimal("10"), i % 2 == 0 ? BudgetDuration.DAILY : BudgetDuration.MONTHLY,
+            T0);
+        store.charge(new String[] {"user-" + i}, DOLLAR, "gpt-4o", T0);
+      }
+      store.ledger.evictIdle();
+      assertThat(store.ledger.evictIdle()).isEqualTo(24);
+
+      clock.now = Instant.parse("2026-03-11T09:00:00Z");
+      store.resetDue(clock.now);
+      store.flush();
+
+      com.fasterxml.jackson.databind.JsonNode file = UserCostJson.MAPPER.readTree(dir.resolve("due.json").toFile());
+      for (int i = 0; i < 24; i++) {
+        assertThat(file.at("/user-" + i + "/current_cost").decimalValue()).as("user-" + i)
+            .isEqualByComparingTo(i % 2 == 0 ? "0" : "1");
+      }
+    }
+  }
+
+  /**
+   * The flush thread sweeps once an eviction interval has passed since the previous sweep, to the
+   * millisecond: a budget marked at one sweep and unused since is packed at the next.
+   */
+  @Test
+  void aLocalFileSweepsExactlyOneEvictionIntervalAfterThePreviousSweep() {
+    try (LedgerStore s = open(Kind.LOCAL, "sweep", true)) {
+      LocalFileStore store = (LocalFileStore) s;
+      store.charge(new String[] {"alice"}, DOLLAR, "gpt-4o", T0);
+      assertThat(store.evictIdle()).as("the first sweep only marks").isZero();
+
+      clock.now = T0.plus(IDLE).minusMillis(1);
+      assertThat(store.evictIdle()).as("no sweep is due yet").isZero();
+      assertThat(store.ledger.evictedCount()).isZero();
+
+      clock.now = T0.plus(IDLE);
+      assertThat(store.evictIdle()).isEqualTo(1);
+      assertThat(store.ledger.evictedCount()).isEqualTo(1);
+      assertThat(store.snapshot("alice", clock.now).orElseThrow().currentCost()).isEqualByComparingTo("1");
+    }
+  }
+
+  /** No idle time (null, as zero) asks for no eviction: the store works and never sweeps; a negative one is refused. */
+  @Test
+  void aStoreGivenNoIdleTimeNeverEvictsAndANegativeOneIsRefused() {
+    try (MemoryStore memory = new MemoryStore("no-idle", UTC, null);
+        LocalFileStore local = new LocalFileStore(dir.resolve("no-idle.json"), UTC, Duration.ofHours(1), null, clock)) {
+      for (LedgerStore store : new LedgerStore[] {memory, local}) {
+        store.charge(new String[] {"alice"}, DOLLAR, "gpt-4o", T0);
+        assertThat(store.snapshot("alice", T0).orElseThrow().currentCost()).isEqualByComparingTo("1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(store.ledger::evictIdle)
+            .isInstanceOf(IllegalStateException.class);
+      }
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new MemoryStore("negative", UTC, Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("evict_idle_after must not be negative");
+  }
+
+  /** An evicting memory store's own sweep thread packs a budget left idle, with no call asking. */
+  @Test
+  void theMemoryStoresSweepThreadEvictsAnIdleBudgetOnItsOwn() throws Exception {
+    try (MemoryStore store = new MemoryStore("sweeping", UTC, Duration.ofMillis(20))) {
+      store.charge(new String[] {"alice"}, DOLLAR, "gpt-4o", T0);
+
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (store.ledger.evictedCount() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(5); // polls the sweep thread's work, up to 10 s; two sweeps take 40 ms
+      }
+
+      assertThat(store.ledger.evictedCount()).as("evicted by the sweep thread").isEqualTo(1);
+      assertThat(store.snapshot("alice", T0).orElseThrow().currentCost()).isEqualByComparingTo("1");
+    }
+  }
+
   @Test
   void aFullBudgetRefusesAfterEvictionAndTheRefusalIsExact() {
     LedgerStore store = open(Kind.MEMORY, "full", true);

@@ -60,6 +60,62 @@ class LedgerBookkeepingTest {
         .isEqualByComparingTo("1");
   }
 
+  @Test
+  void aBudgetWithoutALimitButWithADurationStartsAFreshPeriodWhenItsPeriodEnds() {
+    MemoryStore store = new MemoryStore("m", ZoneOffset.UTC);
+    store.putBudget("alice", null, BudgetDuration.DAILY, T0);
+    store.charge(keys("alice"), DOLLAR, "gpt-4o", T0);
+
+    BudgetSnapshot today = store.snapshot("alice", T0).orElseThrow();
+    assertThat(today.totalBudget()).isNull();
+    assertThat(today.duration()).isEqualTo(BudgetDuration.DAILY);
+    assertThat(today.nextReset()).isEqualTo(Instant.parse("2026-03-11T00:00:00Z"));
+    assertThat(today.currentCost()).isEqualByComparingTo("1");
+
+    BudgetSnapshot tomorrow = store.snapshot("alice", Instant.parse("2026-03-11T09:00:00Z")).orElseThrow();
+    assertThat(tomorrow.currentCost()).isZero();
+    assertThat(tomorrow.modelCost()).isEmpty();
+    assertThat(tomorrow.periodStart()).isEqualTo(Instant.parse("2026-03-11T00:00:00Z"));
+  }
+
+  /**
+   * A ledger shares one terms object per distinct limit and period and one string per model name,
+   * up to 10,000 of each: past the cap, a budget still keeps its own limit and a model its own name.
+   */
+  @Test
+  void budgetsAndModelsBeyondTheTenThousandALedgerSharesKeepTheirLimitsAndNames() {
+    MemoryStore store = new MemoryStore("m", ZoneOffset.UTC);
+    for (int i = 1; i <= 10_001; i++) {
+      store.putBudget("user-" + i, BigDecimal.valueOf(i), null, T0);
+    }
+    for (int i : new int[] {10_000, 10_001}) {
+      String[] user = keys("user-" + i);
+      assertThat(store.snapshot(user[0], T0).orElseThrow().totalBudget()).isEqualByComparingTo(BigDecimal.valueOf(i));
+      assertThat(store.reserve(store.newReservationId(), user, (i + 1) * DOLLAR, T0, T0.plusSeconds(60)).isOk())
+          .isFalse();
+      assertThat(store.reserve(store.newReservationId(), user, i * DOLLAR, T0, T0.plusSeconds(60)).isOk()).isTrue();
+    }
+
+    for (int m = 0; m <= 10_000; m++) {
+      store.charge(keys("bob"), DOLLAR / 1000, "model-" + m, T0);
+    }
+    BudgetSnapshot bob = store.snapshot("bob", T0).orElseThrow();
+    assertThat(bob.currentCost()).isEqualByComparingTo("10.001");
+    assertThat(bob.modelCost()).hasSize(10_001);
+    assertThat(bob.modelCost().get("model-10000")).isEqualByComparingTo("0.001");
+  }
+
+  /** Two limits whose hashes collide (1 and 2^32 picodollars) are still two limits, not one shared. */
+  @Test
+  void limitsWithTheSameHashAreNotTakenForOneAnother() {
+    MemoryStore store = new MemoryStore("m", ZoneOffset.UTC);
+    store.putBudget("tiny", new BigDecimal("0.000000000001"), null, T0);
+    store.putBudget("twin", new BigDecimal("0.004294967296"), null, T0);
+
+    assertThat(store.snapshot("tiny", T0).orElseThrow().totalBudget()).isEqualByComparingTo("0.000000000001");
+    assertThat(store.snapshot("twin", T0).orElseThrow().totalBudget()).isEqualByComparingTo("0.004294967296");
+  }
+
   // ---------------------------------------------------------------- the background flush
 
   LocalFileStore openFlushingOften(Path file) {

@@ -44,6 +44,8 @@ class OfflineAllowanceStoreTest {
     volatile boolean busy;
     /** The next request reaches the server and is applied, but its answer is lost. */
     volatile boolean loseNextAnswer;
+    /** The next reservation fails before it reaches the server (the connection drops). */
+    volatile boolean failNextReserve;
     boolean closed;
     int flushes;
     private long ids;
@@ -82,6 +84,10 @@ class OfflineAllowanceStoreTest {
     @Override
     public ReserveResult reserve(long id, String[] keys, long amount, Instant now, Instant expiresAt) {
       check();
+      if (failNextReserve) {
+        failNextReserve = false;
+        throw new BudgetStoreException("redis://127.0.0.1:6390: connection reset");
+      }
       return answer(server.reserve(id, keys, amount, now, expiresAt));
     }
 
@@ -513,6 +519,53 @@ class OfflineAllowanceStoreTest {
     assertThat(spentOnServer(GLOBAL)).isEqualByComparingTo("0.6");
   }
 
+  /**
+   * The background retrier's replay, for a JVM that makes no more calls: while the server is down it
+   * keeps the journal and answers that it is not empty (the retrier backs off); once the server
+   * answers it replays the journal once and answers that it is empty.
+   */
+  @Test
+  void theRetriersReplayKeepsTheJournalWhileTheServerIsDownAndEmptiesItOnceItAnswers() {
+    assertThat(store.replayNow()).as("nothing journaled").isTrue();
+    goOfflineAt(T0);
+    call("0.2", "0.1", T0);
+    assertThat(store.journalSize()).isEqualTo(1);
+
+    assertThat(store.replayNow()).isFalse();
+    assertThat(store.journalSize()).isEqualTo(1);
+    assertThat(spentOnServer(GLOBAL)).isZero();
+
+    link.down = false;
+    assertThat(store.replayNow()).isTrue();
+    assertThat(store.journalSize()).isZero();
+    assertThat(spentOnServer(GLOBAL)).isEqualByComparingTo("0.1");
+    assertThat(store.replayNow()).isTrue();
+    assertThat(spentOnServer(GLOBAL)).as("replayed once").isEqualByComparingTo("0.1");
+  }
+
+  /**
+   * A charge journaled offline, by a settle or by a charge without a reservation, counts among the
+   * charges waiting for their store (PendingCharges.size(), JMX ChargesPending) until it is replayed.
+   * The count is one per JVM, so each figure is the difference the step itself makes.
+   */
+  @Test
+  void chargesJournaledOfflineCountAsPendingWhetherSettledOrChargedDirectly() {
+    goOfflineAt(T0);
+    int before = PendingCharges.size();
+    store.charge(keys(GLOBAL), pico("0.1"), "gpt-4o", T0);
+    assertThat(PendingCharges.size() - before).as("a charge").isEqualTo(1);
+
+    link.down = false;
+    PendingCharges.retryAll(); // the retrier's pass: replays the journal and stops counting this store
+    assertThat(store.journalSize()).isZero();
+    assertThat(spentOnServer(GLOBAL)).isEqualByComparingTo("0.1");
+
+    goOfflineAt(T0.plusSeconds(5));
+    before = PendingCharges.size();
+    call("0.3", "0.2", T0.plusSeconds(5));
+    assertThat(PendingCharges.size() - before).as("a settle").isEqualTo(1);
+  }
+
   @Test
   void anOfflineCallSettledWhenTheServerFailsAgainStaysJournaledAndTheStoreGoesOffline() {
     goOfflineAt(T0);
@@ -763,6 +816,28 @@ class OfflineAllowanceStoreTest {
 
     assertThatThrownBy(() -> admit("0.1", later))
         .isInstanceOfSatisfying(BudgetStoreException.class, e -> assertThat(e.isBusy()).isTrue());
+  }
+
+  /**
+   * A busy answer stands for a probe interval for the background retrier's replay too: it does not
+   * queue one more wait on the saturated pool, and the journal waits (the store's clock here stays
+   * inside that interval).
+   */
+  @Test
+  void theRetriersReplayWaitsOutABusyAnswerLikeTheCalls() {
+    link.down = true;
+    store.charge(keys(GLOBAL), pico("0.1"), "gpt-4o", T0);
+    assertThat(store.journalSize()).isEqualTo(1);
+    link.down = false;
+    link.busy = true;
+    Instant later = T0.plus(OfflineAllowanceStore.PROBE_INTERVAL).plusSeconds(1);
+    assertThatThrownBy(() -> admit("0.1", later))
+        .isInstanceOfSatisfying(BudgetStoreException.class, e -> assertThat(e.isBusy()).isTrue());
+    link.busy = false;
+
+    assertThat(store.replayNow()).isFalse();
+    assertThat(store.journalSize()).isEqualTo(1);
+    assertThat(spentOnServer(GLOBAL)).isZero();
   }
 
   /** A settle that meets a busy replay is retried by its caller: its keys must still be known then. */

@@ -108,6 +108,23 @@ class PendingChargesTest {
     assertThat(PendingCharges.size() - pendingBefore).isZero();
   }
 
+  /**
+   * The store forgot the reservation, and the charge that replaces its settle fails too (its first
+   * step, a reservation of nothing under a new id, finds the connection gone): that charge is kept and
+   * lands once when the store answers, not dropped.
+   */
+  @Test
+  void theChargeReplacingAForgottenReservationIsKeptWhenTheStoreRefusesItAndLandsOnce() {
+    link.failNextReserve = true;
+
+    PendingCharges.settle(link, CLOCK, 4244, new String[] {"alice"}, DOLLAR, "gpt-4o", null, null);
+    PendingCharges.retryAll();
+    PendingCharges.retryAll();
+
+    assertThat(spent()).as("charged once").isEqualTo(DOLLAR);
+    assertThat(PendingCharges.size() - pendingBefore).isZero();
+  }
+
   @Test
   void aChargeTheStoreRefusesIsKeptAndLandsOnceAndABadChargeIsThrownNotKept() {
     // first, while the store answers (once it is back, the background retrier may land the kept charge any time)

@@ -59,6 +59,48 @@ class SharedStoreDetailsTest {
     }
   }
 
+  /**
+   * The same convergence when the earlier creation lies outside the ~584 years a long of epoch
+   * nanoseconds spans (a hand-written or imported file): such a budget keeps its instant in terms of
+   * its own, which the merge must replace too.
+   */
+  @Test
+  void theEarlierCreationIsAdoptedEvenWhenItIsCenturiesAgo() throws Exception {
+    Instant farBack = Instant.parse("1500-01-01T00:00:00Z");
+    try (LocalFileStore late = quiet(); LocalFileStore early = quiet()) {
+      late.charge(new String[] {"alice"}, DOLLAR, "gpt-4o", T0);
+      early.putBudget("alice", new BigDecimal("10"), null, farBack);
+
+      late.flush();
+      early.flush();
+      late.flush();
+
+      BudgetSnapshot alice = late.snapshot("alice", T0).orElseThrow();
+      assertThat(alice.createdAt()).isEqualTo(farBack);
+      assertThat(alice.totalBudget()).isEqualByComparingTo("10");
+      assertThat(alice.currentCost()).isEqualByComparingTo("1");
+      assertThat(onFile().at("/alice/created_at").asLong()).isEqualTo(farBack.getEpochSecond());
+    }
+  }
+
+  /** Another writer that changes a budget's period alone (the same limit) is adopted too. */
+  @Test
+  void anotherWritersChangeOfThePeriodAloneIsAdopted() throws Exception {
+    try (LocalFileStore store = quiet()) {
+      store.putBudget("alice", new BigDecimal("10"), dev.llmbudget.BudgetDuration.MONTHLY, T0);
+      store.flush();
+      try (LocalFileStore other = quiet()) {
+        other.putBudget("alice", new BigDecimal("10"), dev.llmbudget.BudgetDuration.DAILY, T0);
+      }
+
+      store.flush();
+
+      BudgetSnapshot alice = store.snapshot("alice", T0).orElseThrow();
+      assertThat(alice.duration()).isEqualTo(dev.llmbudget.BudgetDuration.DAILY);
+      assertThat(alice.nextReset()).isEqualTo(Instant.parse("2026-03-11T00:00:00Z"));
+    }
+  }
+
   @Test
   void aHandEditOfTheSpendAloneIsTakenAsAnotherWritersSpend() throws Exception {
     try (LocalFileStore store = quiet()) {
@@ -72,6 +114,72 @@ class SharedStoreDetailsTest {
       store.flush();
 
       assertThat(store.snapshot("alice", T0).orElseThrow().currentCost()).isEqualByComparingTo("3");
+    }
+  }
+
+  @Test
+  void aHandEditOfTheModelBreakdownAloneIsTakenAndTheTotalStays() throws Exception {
+    try (LocalFileStore store = quiet()) {
+      store.putBudget("alice", new BigDecimal("10"), null, T0);
+      store.charge(new String[] {"alice"}, 2 * DOLLAR, "gpt-4o", T0);
+      store.flush();
+
+      ObjectNode root = (ObjectNode) onFile();
+      ObjectNode models = (ObjectNode) root.get("alice").get("model_cost");
+      models.put("gpt-4o", new BigDecimal("1.5"));
+      models.put("claude-3", new BigDecimal("0.5")); // current_cost untouched: the same $2
+      Files.write(file(), UserCostJson.MAPPER.writeValueAsBytes(root));
+      store.flush();
+
+      BudgetSnapshot alice = store.snapshot("alice", T0).orElseThrow();
+      assertThat(alice.currentCost()).isEqualByComparingTo("2");
+      assertThat(alice.modelCost()).containsOnlyKeys("gpt-4o", "claude-3");
+      assertThat(alice.modelCost().get("gpt-4o")).isEqualByComparingTo("1.5");
+      assertThat(alice.modelCost().get("claude-3")).isEqualByComparingTo("0.5");
+    }
+  }
+
+  /** A flush that would write what the file already holds leaves it alone: no new file, no fsync. */
+  @Test
+  void aFlushWithNothingNewLeavesTheFileAsItIs() throws Exception {
+    try (LocalFileStore store = quiet()) {
+      store.charge(new String[] {"alice"}, DOLLAR, "gpt-4o", T0);
+      store.flush();
+      Object written = Files.readAttributes(file(), java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+
+      store.flush();
+
+      assertThat(written).isNotNull();
+      assertThat(Files.readAttributes(file(), java.nio.file.attribute.BasicFileAttributes.class).fileKey())
+          .as("the same file, not one renamed over it").isEqualTo(written);
+    }
+  }
+
+  /**
+   * Two JVMs that created the same daily budget before either synced: the other's spend belongs to a
+   * period that ended exactly at the instant this JVM merges, so it is not merged, and this JVM's
+   * charge of the new day stays. (Taken as current, it moved the period back and the next read's
+   * reset dropped this JVM's charge.)
+   */
+  @Test
+  void anotherWritersSpendOfAPeriodThatEndedExactlyAtTheMergeIsLeftAndOursStays() throws Exception {
+    Instant day1 = Instant.parse("2026-03-10T00:00:00Z");
+    Instant day2 = Instant.parse("2026-03-11T00:00:00Z");
+    try (LocalFileStore ours = new LocalFileStore(file(), ZoneOffset.UTC, Duration.ofHours(1),
+        Clock.fixed(day2, ZoneOffset.UTC))) {
+      try (LocalFileStore theirs = new LocalFileStore(file(), ZoneOffset.UTC, Duration.ofHours(1),
+          Clock.fixed(day1, ZoneOffset.UTC))) {
+        theirs.putBudget("alice", new BigDecimal("10"), dev.llmbudget.BudgetDuration.DAILY, day1);
+        theirs.charge(new String[] {"alice"}, 3 * DOLLAR, "gpt-4o", day1.plusSeconds(60));
+      }
+      ours.putBudget("alice", new BigDecimal("10"), dev.llmbudget.BudgetDuration.DAILY, day1);
+      ours.charge(new String[] {"alice"}, DOLLAR, "gpt-4o", day2);
+
+      ours.flush();
+
+      BudgetSnapshot alice = ours.snapshot("alice", day2).orElseThrow();
+      assertThat(alice.periodStart()).isEqualTo(day2);
+      assertThat(alice.currentCost()).isEqualByComparingTo("1");
     }
   }
 

@@ -96,6 +96,18 @@ class UserCostReaderTest {
    * with a message naming it, not a NumberFormatException (the tree reader let it escape untyped).
    * In a field LiteLLM's format does not have, it is skipped unconverted, as every value there is.
    */
+  /** A field written as null is absent: no limit, no model breakdown; the spend next to it is read. */
+  @Test
+  void nullFieldsReadAsAbsentAndTheRestIsKept() {
+    Map<String, StoredBudget> read = UserCostReader.parse(("{\"alice\": {\"total_budget\": null, \"current_cost\": 2,"
+        + " \"model_cost\": null}}").getBytes(StandardCharsets.UTF_8), "nulls.json", NOW);
+
+    StoredBudget alice = read.get("alice");
+    assertThat(alice.limit()).isEqualTo(Ledger.Terms.NO_LIMIT);
+    assertThat(alice.spent()).isEqualTo(2_000_000_000_000L);
+    assertThat(alice.models()).isEmpty();
+  }
+
   @Test
   void aNumberNoBigDecimalCanHoldIsRefusedByNameAndSkippedInAnIgnoredField() {
     byte[] known = "{\"alice\": {\"current_cost\": 1e99999999999}}".getBytes(StandardCharsets.UTF_8);
