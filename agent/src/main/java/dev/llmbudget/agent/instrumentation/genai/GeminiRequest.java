@@ -49,7 +49,7 @@ final class GeminiRequest {
     long candidates = root.path("generationConfig").path("candidateCount").asLong(1);
     // Gemini adds no per-message tokens the way OpenAI does.
     return new LlmRequest(model, prompt, 0, maxOutput, dev.llmbudget.tokens.TokenCounter.upperBoundTokens(prompt),
-        (int) Math.max(1, Math.min(candidates, 128)), false);
+        LlmRequest.choices(candidates), false);
   }
 
   /** Text, function calls and function results count as prompt; inline images and files are not text. */

@@ -14,6 +14,14 @@ import dev.llmbudget.tokens.TokenCounter;
 public record LlmRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens,
     long promptBound, int choices, boolean background) {
 
+  /** The most answers one request is reserved for: OpenAI's own limit of {@code n}, so the product stays finite. */
+  public static final int MAX_CHOICES = 128;
+
+  /** The number of answers a request asks for, as a count it stated ({@code n}, {@code candidateCount}; 0 or less: none): 1 to {@link #MAX_CHOICES}. */
+  public static int choices(long asked) {
+    return (int) Math.max(1, Math.min(asked, MAX_CHOICES));
+  }
+
   /** A request for one answer, answered at once. */
   public LlmRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens, long promptBound) {
     this(model, prompt, messageCount, maxOutputTokens, promptBound, 1, false);

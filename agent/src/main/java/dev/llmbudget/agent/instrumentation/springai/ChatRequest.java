@@ -1,5 +1,6 @@
 package dev.llmbudget.agent.instrumentation.springai;
 
+import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import java.util.List;
 
 /**
@@ -42,7 +43,7 @@ record ChatRequest(String model, CharSequence prompt, int messageCount, long max
         choices = choices(defaults);
       }
     }
-    return new ChatRequest(model, text, count, maxTokens, (int) Math.max(1, Math.min(choices, 128)));
+    return new ChatRequest(model, text, count, maxTokens, LlmRequest.choices(choices));
   }
 
   /** {@code getN()} (OpenAI and compatible options), else {@code getCandidateCount()} (Gemini); 0 when neither. */

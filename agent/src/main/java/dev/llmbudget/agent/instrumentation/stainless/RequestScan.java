@@ -1,5 +1,6 @@
 package dev.llmbudget.agent.instrumentation.stainless;
 
+import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -16,8 +17,6 @@ final class RequestScan {
 
   /** Deeper than this the body is refused as unreadable, as Jackson's default nesting limit does. */
   private static final int MAX_DEPTH = 1000;
-  /** OpenAI's own limit of {@code n}: a larger one is refused by the server, and bounds the reservation's product. */
-  private static final long MAX_CHOICES = 128;
 
   private static final byte[] MODEL = ascii("model");
   private static final byte[] MAX_TOKENS = ascii("max_tokens");
@@ -95,14 +94,14 @@ final class RequestScan {
   /**
    * How many answers the request asks for, each of which may use the whole output cap and is
    * billed: {@code n}, or a completion's {@code best_of} (the server makes that many and bills them
-   * all), whichever is more; 1 when neither is given. Capped at 128, OpenAI's own limit.
+   * all), whichever is more; 1 when neither is given, at most {@link LlmRequest#MAX_CHOICES}.
    */
   int choices() {
     if (endpoint != Endpoint.CHAT_COMPLETIONS && endpoint != Endpoint.COMPLETIONS) {
       return 1;
     }
     long k = Math.max(n, endpoint == Endpoint.COMPLETIONS ? bestOf : -1);
-    return (int) Math.max(1, Math.min(k, MAX_CHOICES));
+    return LlmRequest.choices(k);
   }
 
   /** The output cap: the first of {@code max_tokens}, {@code max_completion_tokens}, {@code max_output_tokens} given. */
