@@ -18,7 +18,7 @@ import java.util.Arrays;
  * loopback server that answers at once, every call made as a bound user. {@code calls W N} times N
  * calls per case after W warm-up calls and prints one {@code CASE} line per case;
  * {@code startup} makes one call (the fake counting its prompt by bytes, without a tokenizer) and
- * prints its heap and peak RSS.
+ * prints the wall-clock moment its answer came back, its heap and peak RSS.
  */
 public final class LlmCallerApp {
 
@@ -36,10 +36,16 @@ public final class LlmCallerApp {
         long cpu = threads.getCurrentThreadCpuTime();
         BudgetContext.call(USER, () -> blocking(client, params(Prompts.SHORT)));
         long firstCallCpu = threads.getCurrentThreadCpuTime() - cpu;
+        // The moment the first answer is back, as wall-clock microseconds: the harness subtracts the
+        // moment it launched the JVM, so this figure is start-up plus the first call and nothing
+        // after it (not the forced GC below, whose length swings by 100 ms from run to run, nor the
+        // exit).
+        java.time.Instant answered = java.time.Instant.now();
+        long answeredEpochUs = answered.getEpochSecond() * 1_000_000 + answered.getNano() / 1_000;
         System.gc();
         long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
         System.out.println("STARTUP heapAfterGcBytes=" + heap + " peakRssKb=" + peakRssKb()
-            + " firstCallThreadCpuMs=" + firstCallCpu / 1_000_000);
+            + " firstCallThreadCpuMs=" + firstCallCpu / 1_000_000 + " firstAnswerEpochUs=" + answeredEpochUs);
       } else {
         int warmup = Integer.parseInt(args[1]);
         int calls = Integer.parseInt(args[2]);
