@@ -264,20 +264,39 @@ public final class BudgetConfig {
    * (Agent arguments are stricter: {@link #parseAgentArgs} rejects an unknown key.)
    */
   public static List<String> unknownKeyWarnings(Map<?, ?> systemProperties, Map<String, String> env) {
+    // Runs in premain: only the few names with our prefix are sorted, and nothing is built for the
+    // rest (no stream, no sorted copy of every property and variable).
+    List<String> properties = new ArrayList<>();
+    for (Object name : systemProperties.keySet()) {
+      if (name instanceof String key && key.startsWith("llmbudget.") && !KEYS.containsKey(key) && !notSetting(key)) {
+        properties.add(key);
+      }
+    }
+    List<String> variables = new ArrayList<>();
+    for (String name : env.keySet()) {
+      if (name.startsWith("LLMBUDGET_") && !notSetting(name)) {
+        variables.add(name);
+      }
+    }
     List<String> out = new ArrayList<>();
-    for (Object name : new TreeSet<>(systemProperties.keySet().stream().map(String::valueOf).toList())) {
-      String key = (String) name;
-      if (key.startsWith("llmbudget.") && !KEYS.containsKey(key) && !notSetting(key)) {
+    if (!properties.isEmpty()) {
+      properties.sort(null);
+      for (String key : properties) {
         out.add("llm-budget: unknown system property '" + key + "' is ignored; did you mean "
             + closest(key, KEYS.keySet()) + "?");
       }
     }
-    Map<String, String> envNames = new LinkedHashMap<>();
-    KEYS.keySet().forEach(k -> envNames.put(envName(k), k));
-    for (String name : new TreeSet<>(env.keySet())) {
-      if (name.startsWith("LLMBUDGET_") && !envNames.containsKey(name) && !notSetting(name)) {
-        out.add("llm-budget: unknown environment variable '" + name + "' is ignored; did you mean "
-            + closest(name, envNames.keySet()) + "?");
+    if (!variables.isEmpty()) {
+      Map<String, String> envNames = new LinkedHashMap<>();
+      for (String k : KEYS.keySet()) {
+        envNames.put(envName(k), k);
+      }
+      variables.sort(null);
+      for (String name : variables) {
+        if (!envNames.containsKey(name)) {
+          out.add("llm-budget: unknown environment variable '" + name + "' is ignored; did you mean "
+              + closest(name, envNames.keySet()) + "?");
+        }
       }
     }
     return out;

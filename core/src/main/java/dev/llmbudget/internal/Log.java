@@ -9,7 +9,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * otherwise through {@link System.Logger}. The agent brings no SLF4J binding of its own.
  */
 public final class Log {
-  private static final System.Logger LOGGER = System.getLogger("dev.llmbudget");
   private static final Set<String> ONCE = ConcurrentHashMap.newKeySet();
 
   private Log() {}
@@ -45,7 +44,12 @@ public final class Log {
       logged = false;
     }
     if (!logged) {
-      LOGGER.log(fallback, message, t);
+      Fallback.LOGGER.log(fallback, message, t);
     }
+  }
+
+  /** Created on first use: {@link System#getLogger} starts the JDK's logging (~6 ms of CPU), which a host with SLF4J never needs. */
+  private static final class Fallback {
+    static final System.Logger LOGGER = System.getLogger("dev.llmbudget");
   }
 }
