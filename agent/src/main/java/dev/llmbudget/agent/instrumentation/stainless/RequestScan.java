@@ -76,7 +76,6 @@ final class RequestScan {
   /** Image parts in the prompt, and how many of them ask for {@code detail: low}. */
   int images;
   int lowDetailImages;
-  private long number;
 
   private RequestScan(Endpoint endpoint, byte[] json) {
     this.endpoint = endpoint;
