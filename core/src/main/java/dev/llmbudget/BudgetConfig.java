@@ -52,6 +52,7 @@ public final class BudgetConfig {
     k.put("llmbudget.output_reserve", "model_max");
     k.put("llmbudget.default_max_output_tokens", "4096");
     k.put("llmbudget.min_output_tokens", "16");
+    k.put("llmbudget.image_tokens", "4096");
     k.put("llmbudget.reservation_ttl", "10m");
     k.put("llmbudget.user.budgets", null);
     k.put("llmbudget.budgets.file", null);
@@ -104,6 +105,7 @@ public final class BudgetConfig {
   private final OutputReserve outputReserve;
   private final long defaultMaxOutputTokens;
   private final long minOutputTokens;
+  private final long imageTokens;
   private final Map<String, BigDecimal> userBudgets;
   private final Path budgetsFile;
   private final Integer metricsPort;
@@ -150,6 +152,7 @@ public final class BudgetConfig {
     outputReserve = reserve == null ? OutputReserve.MODEL_MAX : reserve;
     defaultMaxOutputTokens = tokens(source, "llmbudget.default_max_output_tokens");
     minOutputTokens = tokens(source, "llmbudget.min_output_tokens");
+    imageTokens = tokens(source, "llmbudget.image_tokens");
     Map<String, BigDecimal> budgets = parse(source, "llmbudget.user.budgets", BudgetConfig::userBudgets);
     userBudgets = budgets == null ? Map.of() : budgets;
     String file = value(source, "llmbudget.budgets.file");
@@ -505,6 +508,8 @@ public final class BudgetConfig {
   public long defaultMaxOutputTokens() { return defaultMaxOutputTokens; }
   /** The least output worth sending a clamped call for; below it the call is refused. */
   public long minOutputTokens() { return minOutputTokens; }
+  /** Tokens reserved for an image in a request when its model's family has no documented per-image bound. */
+  public long imageTokens() { return imageTokens; }
 
   /** An unquoted SQL identifier, so the schema name can be put into statements as it is. */
   private static String sqlName(String v) {

@@ -51,6 +51,8 @@ public final class BudgetEngine {
   private final long defaultMaxOutputTokens;
   private final long minOutputTokens;
   private final Duration reservationTtl;
+  /** Tokens reserved for an image on a model family {@link ImageTokens} cannot place ({@code llmbudget.image_tokens}). */
+  private final long unplacedImageTokens;
 
   /** The default lease of a reservation ({@code llmbudget.reservation_ttl}). */
   public static final Duration DEFAULT_RESERVATION_TTL = Duration.ofMinutes(10);
@@ -84,6 +86,22 @@ public final class BudgetEngine {
   public BudgetEngine(BudgetStore store, Supplier<PriceTable> prices, UnknownModelPolicy unknownModel,
       Clock clock, BigDecimal userDefaultBudget, BudgetDuration userDefaultDuration,
       OutputReserve outputReserve, long defaultMaxOutputTokens, long minOutputTokens, Duration reservationTtl) {
+    this(store, prices, unknownModel, clock, userDefaultBudget, userDefaultDuration, outputReserve,
+        defaultMaxOutputTokens, minOutputTokens, reservationTtl, ImageTokens.DEFAULT);
+  }
+
+  /**
+   * As the long form, with the tokens an image in a request is reserved at when its model's family
+   * has no documented bound ({@code llmbudget.image_tokens}).
+   */
+  public BudgetEngine(BudgetStore store, Supplier<PriceTable> prices, UnknownModelPolicy unknownModel,
+      Clock clock, BigDecimal userDefaultBudget, BudgetDuration userDefaultDuration,
+      OutputReserve outputReserve, long defaultMaxOutputTokens, long minOutputTokens, Duration reservationTtl,
+      long unplacedImageTokens) {
+    if (unplacedImageTokens < 0) {
+      throw new IllegalArgumentException("image tokens must not be negative, was " + unplacedImageTokens);
+    }
+    this.unplacedImageTokens = unplacedImageTokens;
     this.outputReserve = Objects.requireNonNull(outputReserve, "outputReserve");
     this.defaultMaxOutputTokens = defaultMaxOutputTokens;
     this.minOutputTokens = minOutputTokens;
@@ -230,8 +248,20 @@ public final class BudgetEngine {
    */
   public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
       int messages, long maxOutputTokens, int choices, boolean canRewrite, String sdk) {
+    return reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, choices, 0, 0, canRewrite, sdk);
+  }
+
+  /**
+   * As {@link #reserveCall(String, String, long, CharSequence, int, long, int, boolean, String)} for a
+   * request that sends {@code images} images, {@code lowDetailImages} of them with {@code detail: low}:
+   * each adds the most its model's provider can bill for one image to the prompt's bound (and to its
+   * exact count), so the reservation stays an upper bound of a multimodal call.
+   */
+  public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
+      int messages, long maxOutputTokens, int choices, int images, int lowDetailImages, boolean canRewrite,
+      String sdk) {
     CallReservation r = reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, choices,
-        canRewrite);
+        images, lowDetailImages, canRewrite);
     // written before the reservation leaves this thread, read once at settle: a constant, no allocation
     ((Held) r.reservation()).sdk = sdk;
     return r;
@@ -269,11 +299,11 @@ public final class BudgetEngine {
    */
   public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
       int messages, long maxOutputTokens, boolean canRewrite) {
-    return reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, 1, canRewrite);
+    return reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, 1, 0, 0, canRewrite);
   }
 
   private CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
-      int messages, long maxOutputTokens, int choices, boolean canRewrite) {
+      int messages, long maxOutputTokens, int choices, int images, int lowDetailImages, boolean canRewrite) {
     int answers = Math.max(1, choices);
     ModelPrice price = priceOf(model);
     Instant now = clock.instant();
@@ -286,7 +316,10 @@ public final class BudgetEngine {
     long output = requested > 0 ? requested : mode == OutputReserve.REQUEST ? 0 : modelMaxOutput(price);
     boolean addCap = mode == OutputReserve.CLAMP && requested == 0;
     long overhead = messages <= 0 ? 0 : (long) messages * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
-    long bound = Math.max(0, promptBound) + overhead;
+    // images are not text: neither the byte bound nor a tokenizer sees them, so both add their bound
+    long imageTokens = images <= 0 ? 0 : ImageTokens.bound(price.name(), images, lowDetailImages, unplacedImageTokens);
+    overhead = saturatedAdd(overhead, imageTokens);
+    long bound = saturatedAdd(Math.max(0, promptBound), overhead);
     long boundCost = boundCost(price, bound, times(output, answers));
     Held fits = tryReserve(keys, user, boundCost, model, now);
     if (fits != null) {
@@ -299,9 +332,14 @@ public final class BudgetEngine {
         + Math.max(0, messages) * TOKENS_PER_ROLE : bound;
     if (mode != OutputReserve.CLAMP) {
       return new CallReservation(reserveKeys(keys, user, boundCost(price, input, times(output, answers)), model,
-          capNote(output, answers)), output, false);
+          note(capNote(output, answers), images, imageTokens)), output, false);
     }
-    return clamp(keys, user, model, price, input, output, requested, answers);
+    return clamp(keys, user, model, price, input, output, requested, answers, images, imageTokens);
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
   }
 
   /** {@code tokens} for each of {@code answers} answers, saturated rather than overflowing. */
@@ -310,7 +348,7 @@ public final class BudgetEngine {
   }
 
   private CallReservation clamp(String[] keys, String user, String model, ModelPrice price, long input,
-      long output, long requested, int answers) {
+      long output, long requested, int answers, int images, long imageTokens) {
     long least = requested > 0 ? Math.min(requested, minOutputTokens) : minOutputTokens;
     long cap = output;
     for (int attempt = 0; attempt < CLAMP_ATTEMPTS && cap >= least; attempt++) {
@@ -327,7 +365,7 @@ public final class BudgetEngine {
     // The prompt and the least useful output: refused with the budget's error unless it now fits.
     long cost = boundCost(price, input, times(least, answers));
     return clamped(user, model, keys, least, output, requested,
-        reserveKeys(keys, user, cost, model, capNote(least, answers)));
+        reserveKeys(keys, user, cost, model, note(capNote(least, answers), images, imageTokens)));
   }
 
   private CallReservation clamped(String user, String model, String[] keys, long cap, long output, long requested,
@@ -403,6 +441,19 @@ public final class BudgetEngine {
   private static String capNote(long outputTokens, int answers) {
     return outputTokens <= 0 ? null : answers > 1 ? "max_tokens " + outputTokens + " × " + answers + " answers"
         : "max_tokens " + outputTokens;
+  }
+
+  /**
+   * The refusal's remark with the images the prompt's bound includes, e.g. {@code max_tokens 800, incl.
+   * 2 images (2,890 tokens)}: a user who sees a small prompt refused learns why.
+   */
+  private static String note(String capNote, int images, long imageTokens) {
+    if (images <= 0) {
+      return capNote;
+    }
+    String incl = "incl. " + images + (images == 1 ? " image (" : " images (")
+        + String.format(java.util.Locale.ROOT, "%,d", imageTokens) + " tokens)";
+    return capNote == null ? incl : capNote + ", " + incl;
   }
 
   /** Charges {@code usage} to {@code user} (and the global budget) without a reservation; returns the cost. */

@@ -94,6 +94,10 @@ final class OpenAiCalls implements LlmCalls {
         // A streaming response the app neither reads nor closes, and keeps: only a lease frees its reservation.
         ABANDONED.add(client.chat().completions().createStreaming(params()));
         break;
+      case "image":
+      case "image-text":
+        ImageCall.send(client, model, maxTokens, name.equals("image"));
+        break;
       case "sleep3":
         Thread.sleep(3000);
         break;
@@ -102,6 +106,40 @@ final class OpenAiCalls implements LlmCalls {
         break;
       default:
         throw new IllegalArgumentException(name);
+    }
+  }
+
+  /**
+   * A chat request with a text part and (with {@code image}) a high-detail base64 image part, as a
+   * multimodal app sends it; prints the refusal's message. A class of its own, so the oldest SDK's
+   * JVM, which never sends it, never links the content-part types.
+   */
+  private static final class ImageCall {
+    static void send(OpenAIClient client, String model, long maxTokens, boolean image) {
+      java.util.List<com.openai.models.chat.completions.ChatCompletionContentPart> parts = new java.util.ArrayList<>();
+      parts.add(com.openai.models.chat.completions.ChatCompletionContentPart.ofText(
+          com.openai.models.chat.completions.ChatCompletionContentPartText.builder().text("What is in this picture?")
+              .build()));
+      if (image) {
+        parts.add(com.openai.models.chat.completions.ChatCompletionContentPart.ofImageUrl(
+            com.openai.models.chat.completions.ChatCompletionContentPartImage.builder().imageUrl(
+                com.openai.models.chat.completions.ChatCompletionContentPartImage.ImageUrl.builder()
+                    .url("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+                    .detail(com.openai.models.chat.completions.ChatCompletionContentPartImage.ImageUrl.Detail.HIGH)
+                    .build()).build()));
+      }
+      ChatCompletionCreateParams.Builder b = ChatCompletionCreateParams.builder().model(model)
+          .addUserMessageOfArrayOfContentParts(parts);
+      try {
+        client.chat().completions().create(maxTokens > 0 ? b.maxCompletionTokens(maxTokens).build() : b.build());
+      } catch (RuntimeException e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+          if (c instanceof dev.llmbudget.BudgetExceededError) {
+            System.out.println("IMAGE REFUSAL " + c.getMessage());
+          }
+        }
+        throw e;
+      }
     }
   }
 

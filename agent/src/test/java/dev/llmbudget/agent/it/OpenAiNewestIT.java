@@ -1,7 +1,11 @@
 package dev.llmbudget.agent.it;
 
+import static dev.llmbudget.testkit.DefaultPrices.price;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.llmbudget.Usage;
 import dev.llmbudget.testkit.ChildClassPath;
+import dev.llmbudget.testkit.ChildJvm;
 import dev.llmbudget.testkit.FakeLlmServer;
 
 /** openai-java 4.x, as on the test class path. */
@@ -44,5 +48,23 @@ class OpenAiNewestIT extends SdkAgentContract {
   @Override
   String capField() {
     return "max_completion_tokens";
+  }
+
+  /**
+   * One high-detail image on gpt-4o-mini may bill 48,169 input tokens ($0.0072): a budget of $0.001
+   * pays for the text of the call many times over, not for its image, so the call is refused before
+   * anything is sent, naming the image; the same call without the image goes out.
+   */
+  @org.junit.jupiter.api.Test
+  void aCallWhoseImageTheBudgetCannotPayForIsRefusedBeforeItIsSent() throws Exception {
+    ChildJvm.Result r = run(child().agentArgs("store=memory,max_budget=10,user.max_budget=0.001")
+        .systemProperty("llmbudget.test.check_reservations", "true"), 100, "image@alice", "image-text@alice");
+
+    assertThat(r.step("image@alice")).isEqualTo("BLOCKED user:alice");
+    assertThat(r.value("IMAGE REFUSAL ")).contains("incl. 1 image (48,169 tokens)");
+    assertThat(r.step("image-text@alice")).isEqualTo("OK");
+    assertThat(server.requests(llmPath())).as("only the call without the image reached the server").isEqualTo(1);
+    assertThat(r.spent("alice")).isEqualByComparingTo(price(Usage.of(model(), 20, 10)));
+    assertThat(r.output()).doesNotContain("LLMBUDGET RESERVATION EXCEEDED");
   }
 }

@@ -26,8 +26,19 @@ final class ChatRequest {
     }
     StringBuilder prompt = new StringBuilder(256);
     int messages = 0;
+    int images = 0;
+    int lowDetail = 0;
     for (JsonNode m : root.path("messages")) {
       appendText(m.get("content"), prompt);
+      // ChatMessageImageContentItem: {"type":"image_url","image_url":{"url":…,"detail":…}}, not text
+      for (JsonNode part : m.path("content")) {
+        if ("image_url".equals(part.path("type").asText())) {
+          images++;
+          if ("low".equals(part.path("image_url").path("detail").asText())) {
+            lowDetail++;
+          }
+        }
+      }
       for (JsonNode call : m.path("tool_calls")) {
         appendText(call.path("function").get("arguments"), prompt);
       }
@@ -50,7 +61,7 @@ final class ChatRequest {
     // n answers (a completion's best_of: made and billed), each may use the whole cap
     long choices = Math.max(root.path("n").asLong(1), root.path("best_of").asLong(1));
     return new LlmRequest(model, prompt, messages, maxOutput, dev.llmbudget.tokens.TokenCounter.upperBoundTokens(prompt),
-        LlmRequest.choices(choices), false);
+        LlmRequest.choices(choices), false, images, lowDetail);
   }
 
   /** True for a chat or completions body, whose output a cap bounds; false for embeddings and the unreadable. */

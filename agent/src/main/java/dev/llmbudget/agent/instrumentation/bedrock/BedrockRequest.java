@@ -42,10 +42,12 @@ final class BedrockRequest {
     }
     StringBuilder prompt = new StringBuilder(256);
     int messages = 0;
+    int images = 0;
     for (Object message : Accessors.list(request, "messages")) {
       messages++;
       for (Object block : Accessors.list(message, "content")) {
         appendBlock(block, prompt);
+        images += images(block);
       }
     }
     for (Object block : Accessors.list(request, "system")) {
@@ -56,7 +58,24 @@ final class BedrockRequest {
       prompt.append('\n').append(tools);
     }
     long max = Accessors.count(Accessors.get(request, "inferenceConfig"), "maxTokens");
-    return new LlmRequest(model, prompt, messages, max);
+    return new LlmRequest(model, prompt, messages, max).withImages(images, 0);
+  }
+
+  /** A Converse {@code ContentBlock}'s images: its {@code image()}, or those of its tool result's content. */
+  private static int images(Object block) {
+    if (Accessors.get(block, "image") != null) {
+      return 1;
+    }
+    Object toolResult = Accessors.get(block, "toolResult");
+    int n = 0;
+    if (toolResult != null) {
+      for (Object part : Accessors.list(toolResult, "content")) {
+        if (Accessors.get(part, "image") != null) {
+          n++;
+        }
+      }
+    }
+    return n;
   }
 
   private static void appendBlock(Object block, StringBuilder prompt) {
@@ -97,7 +116,30 @@ final class BedrockRequest {
     }
     JsonNode messages = root.get("messages");
     int count = messages != null && messages.isArray() ? messages.size() : 0;
-    return new LlmRequest(model, prompt, count, maxOutput(root, 2));
+    return new LlmRequest(model, prompt, count, maxOutput(root, 2)).withImages(count > 0 ? images(messages) : 0, 0);
+  }
+
+  /**
+   * The image blocks under an InvokeModel body's messages: Anthropic's {@code {"type":"image"}} (also
+   * inside a tool result) and Nova's {@code {"image":{...}}}; documents and video are not bounded.
+   */
+  static int images(JsonNode node) {
+    int n = 0;
+    if (node.isArray()) {
+      for (JsonNode item : node) {
+        n += images(item);
+      }
+    } else if (node.isObject()) {
+      if ("image".equals(node.path("type").asText()) || node.path("image").isObject()) {
+        return 1;
+      }
+      for (JsonNode value : node) {
+        if (value.isContainerNode()) {
+          n += images(value);
+        }
+      }
+    }
+    return n;
   }
 
   /** Appends every text value found under a prompt-text key, however deep the family nests it. */

@@ -35,8 +35,10 @@ final class GeminiRequest {
       return null;
     }
     StringBuilder prompt = new StringBuilder(256);
+    int images = 0;
     for (JsonNode content : root.path("contents")) {
       appendParts(content, prompt);
+      images += images(content);
     }
     appendParts(root.get("systemInstruction"), prompt);
     JsonNode tools = root.get("tools");
@@ -49,7 +51,22 @@ final class GeminiRequest {
     long candidates = root.path("generationConfig").path("candidateCount").asLong(1);
     // Gemini adds no per-message tokens the way OpenAI does.
     return new LlmRequest(model, prompt, 0, maxOutput, dev.llmbudget.tokens.TokenCounter.upperBoundTokens(prompt),
-        LlmRequest.choices(candidates), false);
+        LlmRequest.choices(candidates), false, images, 0);
+  }
+
+  /**
+   * The parts of {@code content} that send an image, inline ({@code inlineData}) or by URI ({@code
+   * fileData}), by their MIME type; documents, audio and video parts are not bounded.
+   */
+  private static int images(JsonNode content) {
+    int n = 0;
+    for (JsonNode part : content.path("parts")) {
+      JsonNode data = part.has("inlineData") ? part.get("inlineData") : part.get("fileData");
+      if (data != null && data.path("mimeType").asText().startsWith("image/")) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Text, function calls and function results count as prompt; inline images and files are not text. */

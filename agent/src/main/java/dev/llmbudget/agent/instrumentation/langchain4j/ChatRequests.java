@@ -1,6 +1,8 @@
 package dev.llmbudget.agent.instrumentation.langchain4j;
 
 import dev.llmbudget.Usage;
+import dev.llmbudget.internal.BudgetEngine;
+import dev.llmbudget.tokens.TokenCounter;
 import java.util.List;
 
 /** Reads what the budget needs from LangChain4j's {@code ChatRequest} and {@code ChatResponse}. */
@@ -14,12 +16,21 @@ final class ChatRequests {
     final CharSequence prompt;
     final int messageCount;
     final long maxOutputTokens;
+    /** {@code ImageContent}s of the user messages, and those with {@code DetailLevel.LOW}: not text. */
+    int images;
+    int lowDetailImages;
 
     Request(String model, CharSequence prompt, int messageCount, long maxOutputTokens) {
       this.model = model;
       this.prompt = prompt;
       this.messageCount = messageCount;
       this.maxOutputTokens = maxOutputTokens;
+    }
+
+    /** Reserves what this call may cost for {@code user}; {@code canRewrite} as the engine's. */
+    BudgetEngine.CallReservation reserve(BudgetEngine engine, String user, boolean canRewrite) {
+      return engine.reserveCall(user, model, TokenCounter.upperBoundTokens(prompt), prompt, messageCount,
+          maxOutputTokens, 1, images, lowDetailImages, canRewrite, "langchain4j");
     }
   }
 
@@ -57,15 +68,34 @@ final class ChatRequests {
     }
     StringBuilder prompt = new StringBuilder(256);
     int count = 0;
+    int images = 0;
+    int low = 0;
     Object messages = Accessors.call(request, "messages");
     if (messages instanceof List) {
       for (Object message : (List<?>) messages) {
         appendText(message, prompt);
         count++;
+        Object contents = Accessors.call(message, "contents");
+        if (contents instanceof List) {
+          for (Object content : (List<?>) contents) {
+            // Content.type() is ContentType.IMAGE for an ImageContent (audio, video, PDF: not bounded)
+            Object type = Accessors.call(content, "type");
+            if (type != null && "IMAGE".equals(type.toString())) {
+              images++;
+              Object detail = Accessors.call(content, "detailLevel");
+              if (detail != null && "LOW".equals(detail.toString())) {
+                low++;
+              }
+            }
+          }
+        }
       }
     }
     long cap = maxOutput instanceof Number ? Math.max(0, ((Number) maxOutput).longValue()) : 0;
-    return new Request(pricedName(chatModel, model), prompt, count, cap);
+    Request read = new Request(pricedName(chatModel, model), prompt, count, cap);
+    read.images = images;
+    read.lowDetailImages = low;
+    return read;
   }
 
   /**

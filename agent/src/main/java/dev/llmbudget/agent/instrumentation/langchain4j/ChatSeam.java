@@ -61,8 +61,7 @@ public final class ChatSeam {
     Reservation reservation;
     Object capped = null;
     try {
-      BudgetEngine.CallReservation held = engine.reserveCall(user, read.model, read.prompt, read.messageCount,
-          read.maxOutputTokens, ChatRequestCaps.supports(chatModel), "langchain4j");
+      BudgetEngine.CallReservation held = read.reserve(engine, user, ChatRequestCaps.supports(chatModel));
       reservation = held.reservation();
       if (held.rewrite()) {
         try {
@@ -71,8 +70,7 @@ public final class ChatSeam {
           Log.warnOnce("lc4j-cap:" + t.getClass().getName(), "llm-budget: could not set the output cap on a "
               + "LangChain4j request (" + t + "); its model's maximum output is reserved instead", t);
           reservation.release();
-          reservation = engine.reserveForCall(user, read.model, read.prompt, read.messageCount, read.maxOutputTokens,
-              "langchain4j");
+          reservation = read.reserve(engine, user, false).reservation();
         }
       }
     } catch (Throwable t) {

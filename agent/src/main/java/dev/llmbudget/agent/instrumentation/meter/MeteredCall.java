@@ -83,7 +83,8 @@ public final class MeteredCall {
     BudgetEngine.CallReservation reservation;
     try {
       reservation = BudgetRuntime.get().engine().reserveCall(user, request.model(), request.promptBound(),
-          request.prompt(), request.messageCount(), request.maxOutputTokens(), request.choices(), canRewrite, sdk);
+          request.prompt(), request.messageCount(), request.maxOutputTokens(), request.choices(), request.images(),
+          request.lowDetailImages(), canRewrite, sdk);
     } catch (Throwable t) {
       FailurePolicy.get().onMeteringFailure("an LLM call", t);
       return null;

@@ -7,13 +7,16 @@ import java.util.List;
  * What the agent reads from a {@code Prompt} before the call: the model (the prompt's options,
  * else the chat model's defaults), the messages' text, their number, the output cap, 0 when
  * neither sets one, and how many answers it asks for ({@code getN()}, Gemini's {@code
- * getCandidateCount()}; 1 when neither sets one), each of which may use the whole cap.
+ * getCandidateCount()}; 1 when neither sets one), each of which may use the whole cap; and how many
+ * images its messages carry ({@code getMedia()} of an {@code image/*} MIME type), which are not text.
  */
-record ChatRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens, int choices) {
+record ChatRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens, int choices,
+    int images) {
 
   static ChatRequest read(Object chatModel, Object prompt) throws ReflectiveOperationException {
     StringBuilder text = new StringBuilder();
     int count = 0;
+    int images = 0;
     Object instructions = Accessors.get(prompt, "getInstructions");
     if (instructions instanceof List) {
       for (Object message : (List<?>) instructions) {
@@ -24,6 +27,7 @@ record ChatRequest(String model, CharSequence prompt, int messageCount, long max
           }
           text.append(t);
         }
+        images += images(message);
         count++;
       }
     }
@@ -43,7 +47,30 @@ record ChatRequest(String model, CharSequence prompt, int messageCount, long max
         choices = choices(defaults);
       }
     }
-    return new ChatRequest(model, text, count, maxTokens, LlmRequest.choices(choices));
+    return new ChatRequest(model, text, count, maxTokens, LlmRequest.choices(choices), images);
+  }
+
+  /** Reserves what this call may cost for {@code user}: its request cannot be rewritten, so {@code clamp} is {@code model_max}. */
+  dev.llmbudget.Reservation reserve(String user) {
+    return dev.llmbudget.internal.BudgetRuntime.get().engine().reserveCall(user, model,
+        dev.llmbudget.tokens.TokenCounter.upperBoundTokens(prompt), prompt, messageCount, maxOutputTokens, choices,
+        images, 0, false, "spring-ai").reservation();
+  }
+
+  /** The media of {@code message} ({@code UserMessage.getMedia()}) whose MIME type is an image's. */
+  private static int images(Object message) throws ReflectiveOperationException {
+    Object media = Accessors.get(message, "getMedia");
+    if (!(media instanceof Iterable)) {
+      return 0;
+    }
+    int n = 0;
+    for (Object m : (Iterable<?>) media) {
+      String type = Accessors.string(m, "getMimeType");
+      if (type != null && type.startsWith("image/")) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** {@code getN()} (OpenAI and compatible options), else {@code getCandidateCount()} (Gemini); 0 when neither. */

@@ -37,8 +37,7 @@ final class MeteredChat {
     if (first != null) {
       return first;
     }
-    return BudgetRuntime.get().engine().reserveForCall(user, request.model(), request.prompt(),
-        request.messageCount(), request.maxOutputTokens(), request.choices(), "spring-ai");
+    return request.reserve(user);
   }
 
   void release() {

@@ -5,7 +5,6 @@ import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.Reservation;
 import dev.llmbudget.agent.internal.MeteredBelow;
 import dev.llmbudget.internal.CallCounters;
-import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.FailurePolicy;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.pricing.UnknownModelException;
@@ -118,8 +117,7 @@ public final class SpringAiSeam {
     }
     Reservation reservation;
     try {
-      reservation = BudgetRuntime.get().engine().reserveForCall(user, request.model(), request.prompt(),
-          request.messageCount(), request.maxOutputTokens(), request.choices(), "spring-ai");
+      reservation = request.reserve(user);
     } catch (Throwable t) {
       FailurePolicy.get().onMeteringFailure("a Spring AI call", t);
       return null;

@@ -11,7 +11,10 @@ import java.nio.charset.StandardCharsets;
  * One pass over a request's UTF-8 JSON bytes that finds the model, the output cap, the message
  * count and a bound of the prompt's tokens, without a tree or a copy of the text: the bound is the
  * UTF-8 length of the text {@link RequestReader#text} would build (each string as decoded, one
- * newline after each, tool definitions as compact JSON), which no token count exceeds.
+ * newline after each, tool definitions as compact JSON), which no token count exceeds. Images are
+ * not text: the scan counts the image parts among the prompt's parts (openai-java's {@code image_url}
+ * and {@code input_image}, anthropic-java's {@code image}) and those that ask for {@code detail: low},
+ * and skips their URL or base64 data as it skips any string.
  */
 final class RequestScan {
 
@@ -34,6 +37,12 @@ final class RequestScan {
   private static final byte[] FUNCTION = ascii("function");
   private static final byte[] ARGUMENTS = ascii("arguments");
   private static final byte[] TOOL_CALLS = ascii("tool_calls");
+  private static final byte[] TYPE = ascii("type");
+  private static final byte[] DETAIL = ascii("detail");
+  private static final byte[] IMAGE_URL = ascii("image_url");
+  private static final byte[] LOW = ascii("low");
+  /** The {@code type} of a content part that is an image: chat completions, Responses, Anthropic. */
+  private static final byte[][] IMAGE_TYPES = {IMAGE_URL, ascii("input_image"), ascii("image")};
   /** {@link RequestReader}'s text fields: their values are prompt text wherever they are. */
   private static final byte[][] TEXT_FIELDS = {
       ascii("text"), ascii("content"), ascii("input_text"), ascii("arguments"), ascii("output"), ascii("thinking")};
@@ -64,7 +73,9 @@ final class RequestScan {
   private long bestOf = -1;
   /** An OpenAI Responses call with {@code "background": true}. */
   boolean background;
-  private long number;
+  /** Image parts in the prompt, and how many of them ask for {@code detail: low}. */
+  int images;
+  int lowDetailImages;
 
   private RequestScan(Endpoint endpoint, byte[] json) {
     this.endpoint = endpoint;
@@ -224,6 +235,8 @@ final class RequestScan {
     } else if (c == '{') {
       pos++;
       enter();
+      boolean image = false;
+      boolean low = false;
       if (firstMember()) {
         do {
           if (isTextField()) {
@@ -234,15 +247,70 @@ final class RequestScan {
             functionArguments();
           } else if (key(TOOL_CALLS)) {
             text();
+          } else if (key(TYPE)) {
+            image = isImageType();
+            skipValue();
+          } else if (key(DETAIL)) {
+            low |= stringIs(LOW);
+            skipValue();
+          } else if (key(IMAGE_URL) && peek() == '{') {
+            low |= imageUrlDetailIsLow();
           } else {
             skipValue();
           }
         } while (nextMember());
       }
+      if (image) {
+        images++;
+        if (low) {
+          lowDetailImages++;
+        }
+      }
       depth--;
     } else {
       skipValue();
     }
+  }
+
+  /** Whether the value here is one of the {@link #IMAGE_TYPES}; not consumed. */
+  private boolean isImageType() {
+    for (byte[] t : IMAGE_TYPES) {
+      if (stringIs(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether the value here is the string {@code value}, unescaped; not consumed. */
+  private boolean stringIs(byte[] value) {
+    int end = pos + value.length + 1;
+    if (end >= json.length || json[pos] != '"' || json[end] != '"') {
+      return false;
+    }
+    for (int i = 0; i < value.length; i++) {
+      if (json[pos + 1 + i] != value[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Chat completions' {@code image_url} object: skips it, telling whether its {@code detail} is {@code low}. */
+  private boolean imageUrlDetailIsLow() throws IOException {
+    pos++; // {
+    enter();
+    boolean low = false;
+    if (firstMember()) {
+      do {
+        if (key(DETAIL)) {
+          low = stringIs(LOW);
+        }
+        skipValue();
+      } while (nextMember());
+    }
+    depth--;
+    return low;
   }
 
   private void functionArguments() throws IOException {

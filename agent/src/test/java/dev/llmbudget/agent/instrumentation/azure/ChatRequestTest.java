@@ -29,4 +29,15 @@ class ChatRequestTest {
     assertThat(request.maxOutputTokens()).isEqualTo(7);
     assertThat(request.messageCount()).isEqualTo(1);
   }
+
+  @Test
+  void imageContentItemsAreCountedWithTheirDetailAndAreNotText() throws Exception {
+    var request = ChatRequest.read("my-gpt", json("{'messages':[{'role':'user','content':["
+        + "{'type':'text','text':'Compare'},"
+        + "{'type':'image_url','image_url':{'url':'data:image/png;base64,iVBORw0KGgo=','detail':'low'}},"
+        + "{'type':'image_url','image_url':{'url':'https://example.com/b.png'}}]}],'max_tokens':50}"));
+    assertThat(request.images()).isEqualTo(2);
+    assertThat(request.lowDetailImages()).isEqualTo(1);
+    assertThat(request.promptBound()).isEqualTo("Compare\n".length());
+  }
 }

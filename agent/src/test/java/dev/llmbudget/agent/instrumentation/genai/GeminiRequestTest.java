@@ -19,4 +19,17 @@ class GeminiRequestTest {
     assertThat(request.choices()).isEqualTo(3);
     assertThat(GeminiRequest.read(PATH, "{\"contents\":[{\"parts\":[{\"text\":\"hi\"}]}]}").choices()).isEqualTo(1);
   }
+
+  @Test
+  void imagePartsInlineOrByUriAreCountedAndTheirDataIsNotText() throws Exception {
+    String body = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Which is red?\"},"
+        + "{\"inlineData\":{\"mimeType\":\"image/png\",\"data\":\"iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB\"}},"
+        + "{\"fileData\":{\"mimeType\":\"image/jpeg\",\"fileUri\":\"gs://bucket/a.jpg\"}},"
+        + "{\"fileData\":{\"mimeType\":\"application/pdf\",\"fileUri\":\"gs://bucket/a.pdf\"}},"
+        + "{\"inlineData\":{\"mimeType\":\"audio/wav\",\"data\":\"UklGRg==\"}}]}]}";
+    var request = GeminiRequest.read(PATH, body);
+    assertThat(request.images()).as("PDFs and audio are not images").isEqualTo(2);
+    assertThat(request.promptBound()).isEqualTo("Which is red?\n".length());
+    assertThat(GeminiRequest.read(PATH, "{\"contents\":[{\"parts\":[{\"text\":\"hi\"}]}]}").images()).isZero();
+  }
 }

@@ -93,4 +93,40 @@ class ChatRequestTest {
     assertThat(byDefault.model()).isEqualTo("gpt-4o-mini");
     assertThat(ChatRequest.read(plain, new Prompt(new GeminiLikeOptions())).choices()).isEqualTo(2);
   }
+
+  /** The shape of Spring AI's {@code Media}: its {@code MimeType} prints as {@code image/png}. */
+  public static final class Media {
+    private final String type;
+
+    Media(String type) {
+      this.type = type;
+    }
+
+    public Object getMimeType() {
+      return new StringBuilder(type);
+    }
+  }
+
+  public static final class UserMessage {
+    public String getText() {
+      return "Which is red?";
+    }
+
+    public List<Media> getMedia() {
+      return List.of(new Media("image/png"), new Media("application/pdf"), new Media("image/jpeg"));
+    }
+  }
+
+  @Test
+  void imageMediaOfTheMessagesAreCountedAndOtherMediaAreNot() throws Exception {
+    Object prompt = new Object() {
+      public List<Object> getInstructions() {
+        return List.of(new Message(), new UserMessage());
+      }
+    };
+    ChatRequest request = ChatRequest.read(new Model(new OpenAiLikeOptions("gpt-4o", 100, null)), prompt);
+    assertThat(request.images()).isEqualTo(2);
+    assertThat(request.prompt().toString()).isEqualTo("Say hello.\nWhich is red?");
+    assertThat(ChatRequest.read(new Model(null), new Prompt(null)).images()).isZero();
+  }
 }

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * Not a test: the thread CPU and bytes of one {@link RequestScan} of the overhead benchmark's 144 KB
  * chat request, printed per round; thread CPU moves far less with the machine's load than a median.
+ * With a second argument {@code image}, a body of about the same size whose bulk is a base64 image.
  * Run with the benchmarks jar on the class path (for its prompt text), see BENCHMARKS.md.
  */
 final class RequestScanCpu {
@@ -16,7 +17,14 @@ final class RequestScanCpu {
   public static void main(String[] args) throws Exception {
     String text = (String) Class.forName("dev.llmbudget.benchmarks.EnglishText").getMethod("ofBytes", int.class)
         .invoke(null, 144_000);
-    byte[] body = ("{\"messages\":[{\"content\":" + new ObjectMapper().writeValueAsString(text)
+    // "image": the same size of body, its text replaced by a short part and a base64 image part
+    boolean image = args.length > 1 && args[1].equals("image");
+    byte[] pixels = new byte[108_000];
+    new java.util.Random(7).nextBytes(pixels);
+    String content = image ? "[{\"type\":\"text\",\"text\":\"Describe\"},{\"type\":\"image_url\",\"image_url\":"
+        + "{\"url\":\"data:image/png;base64," + java.util.Base64.getEncoder().encodeToString(pixels)
+        + "\",\"detail\":\"high\"}}]" : new ObjectMapper().writeValueAsString(text);
+    byte[] body = ("{\"messages\":[{\"content\":" + content
         + ",\"role\":\"user\"}],\"model\":\"gpt-4o-mini\",\"max_completion_tokens\":256}")
         .getBytes(StandardCharsets.UTF_8);
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 3000;

@@ -43,6 +43,7 @@ class RequestScanTest {
     assertThat(r.model()).isEqualTo("gpt-4o");
     assertThat(r.messageCount()).isEqualTo(4);
     assertThat(r.maxOutputTokens()).isEqualTo(300);
+    assertThat(r.images()).isEqualTo(1);
   }
 
   @Test
@@ -58,6 +59,49 @@ class RequestScanTest {
     LlmRequest r = assertBoundIsTheDecodedTextsLength(Endpoint.MESSAGES, body);
     assertThat(r.messageCount()).isEqualTo(3);
     assertThat(r.maxOutputTokens()).isEqualTo(1024);
+    assertThat(r.images()).isEqualTo(1);
+  }
+
+  @Test
+  void chatCompletionsImagePartsAreCountedWithTheirDetailAndTheirUrlsAreNotText() throws Exception {
+    LlmRequest r = assertBoundIsTheDecodedTextsLength(Endpoint.CHAT_COMPLETIONS, json("{'model':'gpt-4o-mini',"
+        + "'messages':[{'role':'system','content':'Describe.'},{'role':'user','content':["
+        + "{'type':'text','text':'Compare these'},"
+        + "{'type':'image_url','image_url':{'url':'https://example.com/a.png','detail':'low'}},"
+        + "{'image_url':{'detail':'high','url':'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='},'type':'image_url'},"
+        + "{'type':'image_url','image_url':{'url':'https://example.com/c.png'}}]}]}"));
+    assertThat(r.images()).isEqualTo(3);
+    assertThat(r.lowDetailImages()).isEqualTo(1);
+    assertThat(r.promptBound()).as("only the text parts").isEqualTo("Describe.\nCompare these\n".length());
+    LlmRequest none = RequestReader.read(Endpoint.CHAT_COMPLETIONS, json("{'model':'gpt-4o','messages':[{'role':'user',"
+        + "'content':[{'type':'text','text':'image_url'},{'type':'input_text','text':'a','detail':'low'}]}]}"));
+    assertThat(none.images()).as("a text part is not an image, whatever its text says").isZero();
+    assertThat(none.lowDetailImages()).isZero();
+  }
+
+  @Test
+  void responsesInputImagesByUrlOrFileIdAreCounted() throws Exception {
+    LlmRequest r = assertBoundIsTheDecodedTextsLength(Endpoint.RESPONSES, json("{'model':'gpt-4.1','input':[{'role':'user',"
+        + "'content':[{'type':'input_text','text':'What is this?'},"
+        + "{'type':'input_image','image_url':'data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ==','detail':'low'},"
+        + "{'type':'input_image','file_id':'file-abc','detail':'auto'}]},"
+        + "{'type':'function_call_output','call_id':'c','output':[{'type':'input_image','image_url':'https://x/y.png'}]}]}"));
+    assertThat(r.images()).isEqualTo(3);
+    assertThat(r.lowDetailImages()).isEqualTo(1);
+    assertThat(r.promptBound()).isEqualTo("What is this?\n".length());
+  }
+
+  @Test
+  void anthropicImageBlocksAreCountedAlsoInsideToolResults() throws Exception {
+    LlmRequest r = assertBoundIsTheDecodedTextsLength(Endpoint.MESSAGES, json("{'model':'claude-sonnet-4-5','max_tokens':10,"
+        + "'messages':[{'role':'user','content':[{'type':'image','source':{'type':'base64','media_type':'image/png',"
+        + "'data':'iVBORw0KGgo='}},{'type':'image','source':{'type':'url','url':'https://x/y.png'}},"
+        + "{'type':'text','text':'Which is larger?'}]},"
+        + "{'role':'user','content':[{'type':'tool_result','tool_use_id':'t','content':[{'type':'image',"
+        + "'source':{'type':'base64','media_type':'image/jpeg','data':'/9j/'}}]}]}]}"));
+    assertThat(r.images()).isEqualTo(3);
+    assertThat(r.lowDetailImages()).isZero();
+    assertThat(r.promptBound()).isEqualTo("Which is larger?\n".length());
   }
 
   @Test
@@ -176,6 +220,26 @@ class RequestScanTest {
     long allocated = threads.getCurrentThreadAllocatedBytes() - before;
 
     assertThat(r.promptBound()).isEqualTo(words.getBytes(StandardCharsets.UTF_8).length + 1);
+    assertThat(allocated).as("bytes allocated reading a %d-byte body", body.length).isLessThan(4096);
+  }
+
+  @Test
+  void aBase64ImageIsSkippedWithoutCopyingAndIsNotCountedAsText() throws Exception {
+    byte[] pixels = new byte[300_000];
+    new java.util.Random(7).nextBytes(pixels);
+    String base64 = java.util.Base64.getEncoder().encodeToString(pixels); // 400 KB, with '+' and '/'
+    byte[] body = json("{'model':'gpt-4o-mini','messages':[{'role':'user','content':[{'type':'text','text':'Describe'},"
+        + "{'type':'image_url','image_url':{'url':'data:image/png;base64," + base64 + "','detail':'high'}}]}],"
+        + "'max_completion_tokens':256}");
+    RequestReader.read(Endpoint.CHAT_COMPLETIONS, body); // warm
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    LlmRequest r = RequestReader.read(Endpoint.CHAT_COMPLETIONS, body);
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+    assertThat(r.promptBound()).isEqualTo("Describe\n".length());
+    assertThat(r.images()).isEqualTo(1);
+    assertThat(r.lowDetailImages()).isZero();
     assertThat(allocated).as("bytes allocated reading a %d-byte body", body.length).isLessThan(4096);
   }
 }

@@ -1,0 +1,97 @@
+package dev.llmbudget.internal;
+
+import java.util.Locale;
+
+/**
+ * The most input tokens a provider can bill for one image in a request, by model family, as the
+ * providers document it (sources in docs/hard-caps.md, "Images"). A bound, not an estimate: the
+ * request's bytes do not tell an image's size, so each image is taken at the largest size and detail
+ * the provider bills, unless the request asks for {@code detail: low} where the provider documents a
+ * fixed low-detail cost. A few string checks, run only for a request that has images.
+ */
+final class ImageTokens {
+
+  /** {@code llmbudget.image_tokens}'s default: above every placed family's bound but gpt-4o-mini's. */
+  static final long DEFAULT = 4096;
+
+  // OpenAI tile models: 85 base + 170 per 512 px tile; after scaling to fit 2048 x 2048 and then a
+  // shortest side of 768, an image covers at most 4 x 2 tiles (2048 x 768).
+  private static final int MAX_TILES = 8;
+  static final long TILE_HIGH = 85 + 170 * MAX_TILES;
+  static final long TILE_LOW = 85;
+  // gpt-4o-mini bills the same dollars as gpt-4o through larger counts: 2,833 base + 5,667 per tile.
+  static final long MINI_4O_HIGH = 2833 + 5667L * MAX_TILES;
+  static final long MINI_4O_LOW = 2833;
+  // OpenAI patch models: 32 px patches, at most 1,536 an image, times the model's multiplier, rounded up.
+  static final long PATCH_MINI = ceil(1536 * 162, 100); // gpt-4.1-mini, gpt-5-mini: 1.62
+  static final long PATCH_NANO = ceil(1536 * 246, 100); // gpt-4.1-nano, gpt-5-nano: 2.46
+  static final long PATCH_O4_MINI = ceil(1536 * 172, 100); // o4-mini: 1.72
+  /** Anthropic: about width x height / 750, and larger images are resized to stay near 1,600 tokens. */
+  static final long CLAUDE = 1600;
+  /** Gemini 3: 1,120 tokens an image at the default (high) media resolution, 2,240 at ultra high. */
+  static final long GEMINI_3 = 2240;
+
+  private ImageTokens() {}
+
+  /**
+   * The tokens {@code images} images can cost on {@code model} (the price table's name of it), of
+   * which {@code lowDetail} asked for {@code detail: low}; {@code unplaced} per image for a family
+   * this table cannot place (Gemini before 3 tiles an image by its size, with no documented cap).
+   */
+  static long bound(String model, int images, int lowDetail, long unplaced) {
+    if (images <= 0) {
+      return 0;
+    }
+    int low = Math.max(0, Math.min(lowDetail, images));
+    String m = model == null ? "" : model.toLowerCase(Locale.ROOT);
+    long high = perImage(m, false, unplaced);
+    long lowEach = low == 0 ? high : perImage(m, true, unplaced);
+    return saturatedSum(high, images - low, lowEach, low);
+  }
+
+  /** The bound of one image on the lowercased model name {@code m}. */
+  static long perImage(String m, boolean lowDetail, long unplaced) {
+    if (m.contains("claude")) {
+      return CLAUDE;
+    }
+    if (m.contains("gemini-3")) {
+      return GEMINI_3;
+    }
+    // OpenAI's names, also under a provider prefix (azure/gpt-4o, openai/gpt-4.1-mini)
+    String n = m.substring(m.lastIndexOf('/') + 1);
+    if (n.startsWith("gpt-4o-mini")) {
+      return lowDetail ? MINI_4O_LOW : MINI_4O_HIGH;
+    }
+    if (n.startsWith("gpt-4.1") || n.startsWith("gpt-5")) {
+      // the mini and nano models bill patches (no low-detail figure); the others bill tiles
+      if (n.contains("-nano")) {
+        return PATCH_NANO;
+      }
+      if (n.contains("-mini")) {
+        return PATCH_MINI;
+      }
+      return lowDetail ? TILE_LOW : TILE_HIGH;
+    }
+    if (n.startsWith("o4-mini")) {
+      return PATCH_O4_MINI;
+    }
+    if (n.startsWith("gpt-4") || n.startsWith("chatgpt-4o") || n.startsWith("o1") || n.startsWith("o3")
+        || n.startsWith("computer-use")) {
+      // gpt-4o, gpt-4-turbo, gpt-4.5 at 85 + 170 a tile; o1/o3 at 75 + 150, which this covers
+      return lowDetail ? TILE_LOW : TILE_HIGH;
+    }
+    return unplaced;
+  }
+
+  private static long saturatedSum(long a, long times, long b, long bTimes) {
+    try {
+      return Math.addExact(Math.multiplyExact(a, times), Math.multiplyExact(b, bTimes));
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  private static long ceil(long n, long d) {
+    return (n + d - 1) / d;
+  }
+}

@@ -1,0 +1,157 @@
+package dev.llmbudget.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.llmbudget.BudgetConfig;
+import dev.llmbudget.BudgetExceededError;
+import dev.llmbudget.OutputReserve;
+import dev.llmbudget.UnknownModelPolicy;
+import dev.llmbudget.internal.BudgetEngine.CallReservation;
+import dev.llmbudget.pricing.ModelPrice;
+import dev.llmbudget.pricing.PriceTable;
+import dev.llmbudget.store.BudgetStore;
+import dev.llmbudget.store.MemoryStore;
+import dev.llmbudget.store.Picodollars;
+import dev.llmbudget.tokens.TokenCounter;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Images in a request are inside the reservation's bound: each adds the most its model's provider
+ * bills for one image, to the byte bound, to the exact count, to what {@code clamp} leaves for the
+ * output, and the refusal says so.
+ */
+class ImageBoundTest {
+  private static final String PROMPT = "What is in this picture?";
+  private final MemoryStore store = new MemoryStore("image-bound-test", ZoneOffset.UTC);
+  private final Clock clock = Clock.systemUTC();
+
+  private BudgetEngine engine(OutputReserve mode) {
+    return new BudgetEngine(store, PriceTable::defaultTable, UnknownModelPolicy.BLOCK, clock, null, null, mode,
+        4096, 16);
+  }
+
+  private static ModelPrice price(String model) {
+    return PriceTable.defaultTable().resolve(model).orElseThrow();
+  }
+
+  private CallReservation reserve(BudgetEngine e, String user, String model, long maxTokens, int images, int low) {
+    return e.reserveCall(user, model, TokenCounter.upperBoundTokens(PROMPT), PROMPT, 1, maxTokens, 1, images, low,
+        true, "test");
+  }
+
+  @Test
+  void aCallWhoseTextFitsButWhoseImageDoesNotIsRefusedNamingTheImage() {
+    // $0.001 pays for the prompt and 100 output tokens of gpt-4o-mini many times over, not for
+    // one high-detail image (48,169 tokens at $0.15 per million: $0.0072)
+    store.putBudget("alice", new BigDecimal("0.001"), null, clock.instant());
+    BudgetEngine e = engine(OutputReserve.MODEL_MAX);
+    reserve(e, "alice", "gpt-4o-mini", 100, 0, 0).reservation().release();
+
+    assertThatThrownBy(() -> reserve(e, "alice", "gpt-4o-mini", 100, 1, 0))
+        .isInstanceOf(BudgetExceededError.class)
+        .hasMessageContaining("max_tokens 100, incl. 1 image (48,169 tokens)");
+    assertThat(store.snapshot("alice", clock.instant()).orElseThrow().reserved()).isZero();
+  }
+
+  @Test
+  void theByteBoundAddsEachImagesBoundAndLowDetailItsFixedCost() {
+    store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("100"), null, clock.instant());
+    BudgetEngine e = engine(OutputReserve.MODEL_MAX);
+    long text = TokenCounter.upperBoundTokens(PROMPT) + 6;
+    CallReservation two = reserve(e, null, "gpt-4o", 100, 2, 0);
+    assertThat(BudgetEngine.amountPicos(two.reservation()))
+        .isEqualTo(price("gpt-4o").boundCostPicos(text + 2 * 1445, 100));
+    CallReservation lowAndHigh = reserve(e, null, "gpt-4o-mini", 100, 2, 1);
+    assertThat(BudgetEngine.amountPicos(lowAndHigh.reservation()))
+        .isEqualTo(price("gpt-4o-mini").boundCostPicos(text + 2833 + 48169, 100));
+    CallReservation claude = reserve(e, null, "claude-3-5-sonnet-20241022", 100, 3, 3);
+    assertThat(BudgetEngine.amountPicos(claude.reservation())).as("Anthropic documents no low-detail cost")
+        .isEqualTo(price("claude-3-5-sonnet-20241022").boundCostPicos(text + 3 * 1600, 100));
+  }
+
+  @Test
+  void theExactCountAddsTheImagesToo() {
+    // room for the exact prompt, one low-detail image and 50 output tokens, not for the byte bound's
+    long exact = TokenCounter.forModel("gpt-4o-mini").count(PROMPT) + 3 + 3 + 1;
+    BigDecimal room = Picodollars.toDollars(price("gpt-4o-mini").boundCostPicos(exact + 2833, 50));
+    store.putBudget("bob", room, null, clock.instant());
+    BudgetEngine e = engine(OutputReserve.MODEL_MAX);
+    CallReservation r = reserve(e, "bob", "gpt-4o-mini", 50, 1, 1);
+    assertThat(r.reservation().amount()).isEqualByComparingTo(room);
+    r.reservation().release();
+    assertThatThrownBy(() -> reserve(e, "bob", "gpt-4o-mini", 51, 1, 1)).isInstanceOf(BudgetExceededError.class)
+        .hasMessageContaining("incl. 1 image (2,833 tokens)");
+  }
+
+  @Test
+  void clampShortensTheOutputByWhatTheImagesCost() {
+    ModelPrice mini = price("gpt-4o-mini");
+    long exact = TokenCounter.forModel("gpt-4o-mini").count(PROMPT) + 3 + 3 + 1;
+    BigDecimal room = Picodollars.toDollars(mini.boundCostPicos(exact + 48169, 300));
+    store.putBudget("carol", room, null, clock.instant());
+    BudgetEngine e = engine(OutputReserve.CLAMP);
+    CallReservation text = reserve(e, "carol", "gpt-4o-mini", 0, 0, 0);
+    long textCap = text.outputCap();
+    text.reservation().release();
+
+    CallReservation r = reserve(e, "carol", "gpt-4o-mini", 0, 1, 0);
+    assertThat(r.rewrite()).isTrue();
+    assertThat(r.outputCap()).as("the image's 48,169 tokens leave 300 output tokens").isEqualTo(300);
+    assertThat(textCap).isGreaterThan(300 + 10_000);
+    assertThat(r.reservation().amount()).isEqualByComparingTo(room);
+  }
+
+  @Test
+  void aFamilyTheTableCannotPlaceTakesTheConfiguredImageTokens() {
+    PriceTable table = PriceTable.parse(new java.io.ByteArrayInputStream(("{\"house-vision\": {\"input_cost_per_token\":"
+        + " 0.000001, \"output_cost_per_token\": 0.000002, \"mode\": \"chat\"}}").getBytes(StandardCharsets.UTF_8)),
+        "test");
+    store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("100"), null, clock.instant());
+    BudgetEngine e = new BudgetEngine(store, () -> table, UnknownModelPolicy.BLOCK, clock, null, null,
+        OutputReserve.MODEL_MAX, 4096, 16, Duration.ofMinutes(10), 500);
+    CallReservation r = e.reserveCall(null, "house-vision", 0, "", 0, 10, 1, 2, 0, false, "test");
+    assertThat(r.reservation().amount()).isEqualByComparingTo("0.00102"); // 1,000 image tokens, 10 output
+    BudgetEngine byDefault = new BudgetEngine(store, () -> table, UnknownModelPolicy.BLOCK, clock, null, null,
+        OutputReserve.MODEL_MAX, 4096, 16);
+    assertThat(byDefault.reserveCall(null, "house-vision", 0, "", 0, 10, 1, 1, 0, false, "test").reservation()
+        .amount()).isEqualByComparingTo("0.004116");
+  }
+
+  @Test
+  void theTablePlacesEachFamilyUnderItsProvidersNames() {
+    assertThat(ImageTokens.perImage("gpt-4o-2024-08-06", false, 1)).isEqualTo(1445);
+    assertThat(ImageTokens.perImage("azure/gpt-4o", true, 1)).isEqualTo(85);
+    assertThat(ImageTokens.perImage("gpt-4o-mini-2024-07-18", false, 1)).isEqualTo(48169);
+    assertThat(ImageTokens.perImage("gpt-4.1", false, 1)).isEqualTo(1445);
+    assertThat(ImageTokens.perImage("gpt-4.1-mini", true, 1)).as("patch models have no low-detail figure")
+        .isEqualTo(2489);
+    assertThat(ImageTokens.perImage("gpt-4.1-nano-2025-04-14", false, 1)).isEqualTo(3779);
+    assertThat(ImageTokens.perImage("gpt-5-nano", false, 1)).isEqualTo(3779);
+    assertThat(ImageTokens.perImage("o4-mini", false, 1)).isEqualTo(2642);
+    assertThat(ImageTokens.perImage("o3", true, 1)).isEqualTo(85);
+    assertThat(ImageTokens.perImage("anthropic.claude-3-5-sonnet-20240620-v1:0", false, 1)).isEqualTo(1600);
+    assertThat(ImageTokens.perImage("us.anthropic.claude-sonnet-4-20250514-v1:0", true, 1)).isEqualTo(1600);
+    assertThat(ImageTokens.perImage("gemini/gemini-3-pro-preview", false, 1)).isEqualTo(2240);
+    assertThat(ImageTokens.perImage("gemini-2.0-flash", false, 777)).isEqualTo(777);
+    assertThat(ImageTokens.perImage("mistral-large", false, 777)).isEqualTo(777);
+    assertThat(ImageTokens.bound("gpt-4o", 3, 5, 1)).as("low-detail images are among the images").isEqualTo(255);
+    assertThat(ImageTokens.bound("gpt-4o", 0, 0, 1)).isZero();
+  }
+
+  @Test
+  void imageTokensIsAValidatedKeyWithADefault() {
+    assertThat(BudgetConfig.of(Map.of()).imageTokens()).isEqualTo(4096);
+    assertThat(BudgetConfig.of(Map.of("llmbudget.image_tokens", "2000")).imageTokens()).isEqualTo(2000);
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.image_tokens", "0")))
+        .hasMessageContaining("llmbudget.image_tokens").hasMessageContaining("at least 1");
+    assertThatThrownBy(() -> BudgetConfig.of(Map.of("llmbudget.image_tokens", "lots")))
+        .hasMessageContaining("llmbudget.image_tokens").hasMessageContaining("'lots'");
+  }
+}
