@@ -26,8 +26,17 @@ final class ImageTokens {
   static final long PATCH_MINI = ceil(1536 * 162, 100); // gpt-4.1-mini, gpt-5-mini: 1.62
   static final long PATCH_NANO = ceil(1536 * 246, 100); // gpt-4.1-nano, gpt-5-nano: 2.46
   static final long PATCH_O4_MINI = ceil(1536 * 172, 100); // o4-mini: 1.72
-  /** Anthropic: about width x height / 750, and larger images are resized to stay near 1,600 tokens. */
-  static final long CLAUDE = 1600;
+  /**
+   * Anthropic, Claude 4.6 and before: about width x height / 750 after a resize to a long edge of
+   * 1,568 px and about 1.15 megapixels; the largest size its table keeps, 784 x 1,568, is 1,639
+   * tokens (and a measured count reaches 1,661), so "near 1,600" is not a bound.
+   */
+  static final long CLAUDE = 1700;
+  /**
+   * Claude Opus 4.7 and later read images up to 2,576 px on the long edge, about 3.75 megapixels:
+   * 3.75e6 / 750 = 5,000. A Claude name this table cannot date takes this figure, not the smaller.
+   */
+  static final long CLAUDE_HIGH_RES = 5000;
   /** Gemini 3: 1,120 tokens an image at the default (high) media resolution, 2,240 at ultra high. */
   static final long GEMINI_3 = 2240;
 
@@ -51,14 +60,19 @@ final class ImageTokens {
 
   /** The bound of one image on the lowercased model name {@code m}. */
   static long perImage(String m, boolean lowDetail, long unplaced) {
-    if (m.contains("claude")) {
-      return CLAUDE;
+    int claude = m.indexOf("claude");
+    if (claude >= 0) {
+      return isClaudeBefore47(m, claude + "claude".length()) ? CLAUDE : CLAUDE_HIGH_RES;
     }
     if (m.contains("gemini-3")) {
       return GEMINI_3;
     }
     // OpenAI's names, also under a provider prefix (azure/gpt-4o, openai/gpt-4.1-mini)
     String n = m.substring(m.lastIndexOf('/') + 1);
+    if (n.startsWith("ft:")) {
+      // a fine-tuned model bills images as its base model (ft:gpt-4o-mini-2024-07-18:org::id)
+      n = n.substring(3);
+    }
     if (n.startsWith("gpt-4o-mini")) {
       return lowDetail ? MINI_4O_LOW : MINI_4O_HIGH;
     }
@@ -81,6 +95,59 @@ final class ImageTokens {
       return lowDetail ? TILE_LOW : TILE_HIGH;
     }
     return unplaced;
+  }
+
+  /**
+   * Whether the Claude name whose "claude" ends at {@code at} is of a generation that reads images
+   * at most 1,568 px (Claude 2 and 3, and 4 up to 4.6), in the spellings of Anthropic
+   * (claude-3-5-sonnet-20241022, claude-sonnet-4-5-20250929, claude-opus-4-1), LiteLLM
+   * (claude-4-opus-20250514), Bedrock (us.anthropic.claude-sonnet-4-20250514-v1:0) and Vertex
+   * (claude-opus-4@20250514). Anything else (a later or an unreadable version) is not.
+   */
+  static boolean isClaudeBefore47(String m, int at) {
+    int i = at;
+    if (m.startsWith("-instant", i)) {
+      return true;
+    }
+    for (String family : new String[] {"-opus", "-sonnet", "-haiku"}) {
+      if (m.startsWith(family, i)) {
+        i += family.length();
+        break;
+      }
+    }
+    if (i >= m.length() || (m.charAt(i) != '-' && m.charAt(i) != '_') || i + 1 >= m.length()
+        || !Character.isDigit(m.charAt(i + 1))) {
+      return false;
+    }
+    i++;
+    int major = 0;
+    int digits = 0;
+    while (i < m.length() && Character.isDigit(m.charAt(i)) && digits < 3) {
+      major = major * 10 + (m.charAt(i++) - '0');
+      digits++;
+    }
+    if (digits > 2 || major == 0) {
+      return false; // a date (claude-20250101), not a version
+    }
+    if (major < 4) {
+      return true;
+    }
+    if (major > 4) {
+      return false;
+    }
+    // 4: a minor of one or two digits after a separator (4-5, 4.6, 4-10); a date (4-20250514) or a
+    // family word (4-opus) after it is 4.0
+    if (i + 1 < m.length() && (m.charAt(i) == '-' || m.charAt(i) == '.')) {
+      int minor = 0;
+      int run = 0;
+      for (int j = i + 1; j < m.length() && Character.isDigit(m.charAt(j)) && run < 3; j++, run++) {
+        minor = minor * 10 + (m.charAt(j) - '0');
+      }
+      if (run == 1 || run == 2) {
+        return minor <= 6;
+      }
+    }
+    return true;
   }
 
   private static long saturatedSum(long a, long times, long b, long bTimes) {

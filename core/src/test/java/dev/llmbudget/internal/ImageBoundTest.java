@@ -73,7 +73,7 @@ class ImageBoundTest {
         .isEqualTo(price("gpt-4o-mini").boundCostPicos(text + 2833 + 48169, 100));
     CallReservation claude = reserve(e, null, "claude-3-5-sonnet-20241022", 100, 3, 3);
     assertThat(BudgetEngine.amountPicos(claude.reservation())).as("Anthropic documents no low-detail cost")
-        .isEqualTo(price("claude-3-5-sonnet-20241022").boundCostPicos(text + 3 * 1600, 100));
+        .isEqualTo(price("claude-3-5-sonnet-20241022").boundCostPicos(text + 3 * 1700, 100));
   }
 
   @Test
@@ -136,13 +136,39 @@ class ImageBoundTest {
     assertThat(ImageTokens.perImage("gpt-5-nano", false, 1)).isEqualTo(3779);
     assertThat(ImageTokens.perImage("o4-mini", false, 1)).isEqualTo(2642);
     assertThat(ImageTokens.perImage("o3", true, 1)).isEqualTo(85);
-    assertThat(ImageTokens.perImage("anthropic.claude-3-5-sonnet-20240620-v1:0", false, 1)).isEqualTo(1600);
-    assertThat(ImageTokens.perImage("us.anthropic.claude-sonnet-4-20250514-v1:0", true, 1)).isEqualTo(1600);
+    assertThat(ImageTokens.perImage("anthropic.claude-3-5-sonnet-20240620-v1:0", false, 1)).isEqualTo(1700);
+    assertThat(ImageTokens.perImage("us.anthropic.claude-sonnet-4-20250514-v1:0", true, 1)).isEqualTo(1700);
     assertThat(ImageTokens.perImage("gemini/gemini-3-pro-preview", false, 1)).isEqualTo(2240);
     assertThat(ImageTokens.perImage("gemini-2.0-flash", false, 777)).isEqualTo(777);
     assertThat(ImageTokens.perImage("mistral-large", false, 777)).isEqualTo(777);
     assertThat(ImageTokens.bound("gpt-4o", 3, 5, 1)).as("low-detail images are among the images").isEqualTo(255);
     assertThat(ImageTokens.bound("gpt-4o", 0, 0, 1)).isZero();
+  }
+
+  /**
+   * No family is placed below what its provider documents: Claude's largest unresized image (784 x
+   * 1,568 px, 1,639 tokens by its w x h / 750 rule) and Claude Opus 4.7's 2,576 px images (about
+   * 3.75 megapixels, 5,000 tokens); a fine-tuned gpt-4o-mini bills images as gpt-4o-mini does.
+   */
+  @Test
+  void noFamilyIsPlacedBelowWhatItsProviderDocuments() {
+    long documented = 784 * 1568 / 750 + 1;
+    for (String older : new String[] {"claude-3-haiku-20240307", "claude-3-5-sonnet-20241022",
+        "claude-3-7-sonnet-20250219", "claude-sonnet-4-20250514", "claude-4-opus-20250514", "claude-opus-4-1-20250805",
+        "claude-sonnet-4-5-20250929", "claude-haiku-4-5", "claude-opus-4-6", "vertex_ai/claude-opus-4@20250514",
+        "anthropic.claude-3-haiku-20240307-v1:0", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"}) {
+      assertThat(ImageTokens.perImage(older, false, 1)).as(older).isEqualTo(1700).isGreaterThanOrEqualTo(documented);
+    }
+    for (String highRes : new String[] {"claude-opus-4-7", "claude-opus-4-7-20260416",
+        "us.anthropic.claude-opus-4-7-v1:0", "claude-sonnet-5", "claude-opus-4-10", "claude-next"}) {
+      assertThat(ImageTokens.perImage(highRes, false, 1)).as(highRes).isEqualTo(5000)
+          .isGreaterThanOrEqualTo(2576L * 1456 / 750);
+    }
+    assertThat(ImageTokens.perImage("ft:gpt-4o-mini-2024-07-18", false, 4096)).isEqualTo(48169);
+    assertThat(ImageTokens.perImage("ft:gpt-4o-mini-2024-07-18:acme::abc123", true, 4096)).isEqualTo(2833);
+    assertThat(ImageTokens.perImage("ft:gpt-4o-2024-08-06", false, 4096)).isEqualTo(1445);
+    // the price table's own spelling of a fine-tuned model resolves to the same family
+    assertThat(ImageTokens.perImage(price("ft:gpt-4o-mini-2024-07-18").name(), false, 4096)).isEqualTo(48169);
   }
 
   @Test
