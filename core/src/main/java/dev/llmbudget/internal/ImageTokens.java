@@ -26,6 +26,11 @@ final class ImageTokens {
   static final long PATCH_MINI = ceil(1536 * 162, 100); // gpt-4.1-mini, gpt-5-mini: 1.62
   static final long PATCH_NANO = ceil(1536 * 246, 100); // gpt-4.1-nano, gpt-5-nano: 2.46
   static final long PATCH_O4_MINI = ceil(1536 * 172, 100); // o4-mini: 1.72
+  /** gpt-5.2 and later: 32 px patches, at most 1,536 an image, times 1.2: 1,844. */
+  static final long PATCH_GPT_5_2 = ceil(1536 * 120, 100);
+  private static final long PATCH_PERCENT = 120;
+  /** OpenAI's {@code detail: original}: up to 10,000 patches an image (times the model's multiplier). */
+  static final long ORIGINAL_PATCHES = 10_000;
   /**
    * Anthropic, Claude 4.6 and before: about width x height / 750 after a resize to a long edge of
    * 1,568 px and about 1.15 megapixels; the largest size its table keeps, 784 x 1,568, is 1,639
@@ -48,18 +53,38 @@ final class ImageTokens {
    * this table cannot place (Gemini before 3 tiles an image by its size, with no documented cap).
    */
   static long bound(String model, int images, int lowDetail, long unplaced) {
+    return bound(model, images, lowDetail, 0, unplaced);
+  }
+
+  /**
+   * As {@link #bound(String, int, int, long)}, with {@code originalDetail} of the images asking for
+   * OpenAI's {@code detail: original} (up to 10,000 patches an image instead of 1,536).
+   */
+  static long bound(String model, int images, int lowDetail, int originalDetail, long unplaced) {
     if (images <= 0) {
       return 0;
     }
-    int low = Math.max(0, Math.min(lowDetail, images));
+    int original = Math.max(0, Math.min(originalDetail, images));
+    int low = Math.max(0, Math.min(lowDetail, images - original));
     String m = model == null ? "" : model.toLowerCase(Locale.ROOT);
-    long high = perImage(m, false, unplaced);
-    long lowEach = low == 0 ? high : perImage(m, true, unplaced);
-    return saturatedSum(high, images - low, lowEach, low);
+    long high = perImage(m, HIGH, unplaced);
+    long lowEach = low == 0 ? high : perImage(m, LOW, unplaced);
+    long originalEach = original == 0 ? high : perImage(m, ORIGINAL, unplaced);
+    return saturatedSum(saturatedSum(high, images - low - original, lowEach, low), 1, originalEach, original);
   }
 
-  /** The bound of one image on the lowercased model name {@code m}. */
+  /** The detail an image asks for: {@code high} or {@code auto} (or none), {@code low}, {@code original}. */
+  static final int HIGH = 0;
+  static final int LOW = 1;
+  static final int ORIGINAL = 2;
+
+  /** The bound of one image on the lowercased model name {@code m}, with or without {@code detail: low}. */
   static long perImage(String m, boolean lowDetail, long unplaced) {
+    return perImage(m, lowDetail ? LOW : HIGH, unplaced);
+  }
+
+  /** The bound of one image on the lowercased model name {@code m} at {@code detail} ({@link #HIGH}, ...). */
+  static long perImage(String m, int detail, long unplaced) {
     int claude = m.indexOf("claude");
     if (claude >= 0) {
       return isClaudeBefore47(m, claude + "claude".length()) ? CLAUDE : CLAUDE_HIGH_RES;
@@ -73,28 +98,57 @@ final class ImageTokens {
       // a fine-tuned model bills images as its base model (ft:gpt-4o-mini-2024-07-18:org::id)
       n = n.substring(3);
     }
+    boolean lowDetail = detail == LOW;
+    long each;
+    long multiplierPercent; // what detail: original's 10,000 patches cost, where a model accepts it
     if (n.startsWith("gpt-4o-mini")) {
-      return lowDetail ? MINI_4O_LOW : MINI_4O_HIGH;
-    }
-    if (n.startsWith("gpt-4.1") || n.startsWith("gpt-5")) {
-      // the mini and nano models bill patches (no low-detail figure); the others bill tiles
+      each = lowDetail ? MINI_4O_LOW : MINI_4O_HIGH;
+      multiplierPercent = PATCH_PERCENT;
+    } else if (n.startsWith("gpt-4.1") || n.startsWith("gpt-5")) {
+      // the mini and nano models bill patches (no low-detail figure); gpt-5.2 and later bill patches
+      // times 1.2 (no low-detail figure either); the others bill tiles
       if (n.contains("-nano")) {
-        return PATCH_NANO;
+        each = PATCH_NANO;
+        multiplierPercent = 246;
+      } else if (n.contains("-mini")) {
+        each = PATCH_MINI;
+        multiplierPercent = 162;
+      } else if (isGpt5Point2OrLater(n)) {
+        each = PATCH_GPT_5_2;
+        multiplierPercent = PATCH_PERCENT;
+      } else {
+        each = lowDetail ? TILE_LOW : TILE_HIGH;
+        multiplierPercent = PATCH_PERCENT;
       }
-      if (n.contains("-mini")) {
-        return PATCH_MINI;
-      }
-      return lowDetail ? TILE_LOW : TILE_HIGH;
-    }
-    if (n.startsWith("o4-mini")) {
-      return PATCH_O4_MINI;
-    }
-    if (n.startsWith("gpt-4") || n.startsWith("chatgpt-4o") || n.startsWith("o1") || n.startsWith("o3")
+    } else if (n.startsWith("o4-mini")) {
+      each = PATCH_O4_MINI;
+      multiplierPercent = 172;
+    } else if (n.startsWith("gpt-4") || n.startsWith("chatgpt-4o") || n.startsWith("o1") || n.startsWith("o3")
         || n.startsWith("computer-use")) {
       // gpt-4o, gpt-4-turbo, gpt-4.5 at 85 + 170 a tile; o1/o3 at 75 + 150, which this covers
-      return lowDetail ? TILE_LOW : TILE_HIGH;
+      each = lowDetail ? TILE_LOW : TILE_HIGH;
+      multiplierPercent = PATCH_PERCENT;
+    } else {
+      return unplaced;
     }
-    return unplaced;
+    // A model that does not take detail: original refuses the request, which then costs nothing and
+    // frees its reservation; so the larger figure is safe wherever original is asked for.
+    return detail == ORIGINAL ? Math.max(each, ceil(ORIGINAL_PATCHES * multiplierPercent, 100)) : each;
+  }
+
+  /** gpt-5.2, gpt-5.4, gpt-5.10-…: a point release from 5.2 on, which bills 32 px patches × 1.2. */
+  static boolean isGpt5Point2OrLater(String n) {
+    if (!n.startsWith("gpt-5.") || n.length() == "gpt-5.".length()) {
+      return false;
+    }
+    int minor = 0;
+    int i = "gpt-5.".length();
+    int digits = 0;
+    while (i < n.length() && Character.isDigit(n.charAt(i)) && digits < 4) {
+      minor = minor * 10 + (n.charAt(i++) - '0');
+      digits++;
+    }
+    return digits > 0 && minor >= 2;
   }
 
   /**

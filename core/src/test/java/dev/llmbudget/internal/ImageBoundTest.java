@@ -171,6 +171,44 @@ class ImageBoundTest {
     assertThat(ImageTokens.perImage(price("ft:gpt-4o-mini-2024-07-18").name(), false, 4096)).isEqualTo(48169);
   }
 
+  /**
+   * gpt-5.2 and later bill an image as 32 px patches times 1.2 (at most 1,536 patches: 1,844 tokens,
+   * with no low-detail figure), and {@code detail: original} lets an image take up to 10,000 patches
+   * (12,000 tokens): the tile figure (1,445, or 85 for low) is below both.
+   */
+  @Test
+  void gpt52AndLaterBillPatchesAndDetailOriginalUpToTenThousand() {
+    for (String model : new String[] {"gpt-5.2", "gpt-5.2-2025-12-11", "gpt-5.4", "gpt-5.4-pro", "gpt-5.5",
+        "gpt-5.6-sol", "azure/gpt-5.4", "gpt-5.2-chat-latest"}) {
+      assertThat(ImageTokens.perImage(model, ImageTokens.HIGH, 1)).as(model).isEqualTo(1844);
+      assertThat(ImageTokens.perImage(model, ImageTokens.LOW, 1)).as(model).isEqualTo(1844);
+      assertThat(ImageTokens.perImage(model, ImageTokens.ORIGINAL, 1)).as(model).isEqualTo(12_000);
+    }
+    assertThat(ImageTokens.perImage("gpt-5.1", ImageTokens.HIGH, 1)).as("gpt-5 and 5.1 bill tiles").isEqualTo(1445);
+    assertThat(ImageTokens.perImage("gpt-5", ImageTokens.LOW, 1)).isEqualTo(85);
+    assertThat(ImageTokens.perImage("gpt-5.4-mini", ImageTokens.ORIGINAL, 1)).isEqualTo(16_200);
+    assertThat(ImageTokens.perImage("gpt-4o-mini", ImageTokens.ORIGINAL, 1)).as("never below high")
+        .isEqualTo(48_169);
+    assertThat(ImageTokens.bound("gpt-5.4", 3, 1, 1, 1)).isEqualTo(2 * 1844 + 12_000);
+    assertThat(ImageTokens.bound("gpt-4o", 3, 2, 2, 1)).as("an original image is not also a low one")
+        .isEqualTo(85 + 2 * 12_000);
+
+    // through the engine: the byte bound and the refusal count an original image at 12,000 tokens
+    store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("100"), null, clock.instant());
+    BudgetEngine e = engine(OutputReserve.MODEL_MAX);
+    long text = TokenCounter.upperBoundTokens(PROMPT) + 6;
+    CallReservation r = e.reserveCall(null, "gpt-5.4", TokenCounter.upperBoundTokens(PROMPT), PROMPT, 1, 100, 1, 2,
+        0, 1, true, "test");
+    assertThat(BudgetEngine.amountPicos(r.reservation()))
+        .isEqualTo(price("gpt-5.4").boundCostPicos(text + 1844 + 12_000, 100));
+    store.putBudget("dora", Picodollars.toDollars(price("gpt-5.4").boundCostPicos(text + 2 * 1844, 100)), null,
+        clock.instant());
+    reserve(e, "dora", "gpt-5.4", 100, 2, 0).reservation().release();
+    assertThatThrownBy(() -> e.reserveCall("dora", "gpt-5.4", TokenCounter.upperBoundTokens(PROMPT), PROMPT, 1, 100,
+        1, 2, 0, 1, true, "test")).isInstanceOf(BudgetExceededError.class)
+        .hasMessageContaining("incl. 2 images (13,844 tokens)");
+  }
+
   @Test
   void imageTokensIsAValidatedKeyWithADefault() {
     assertThat(BudgetConfig.of(Map.of()).imageTokens()).isEqualTo(4096);

@@ -12,9 +12,10 @@ import java.nio.charset.StandardCharsets;
  * count and a bound of the prompt's tokens, without a tree or a copy of the text: the bound is the
  * UTF-8 length of the text {@link RequestReader#text} would build (each string as decoded, one
  * newline after each, tool definitions as compact JSON), which no token count exceeds. Images are
- * not text: the scan counts the image parts among the prompt's parts (openai-java's {@code image_url}
- * and {@code input_image}, anthropic-java's {@code image}) and those that ask for {@code detail: low},
- * and skips their URL or base64 data as it skips any string.
+ * not text: the scan counts the image parts among the prompt's parts (openai-java's {@code image_url},
+ * {@code input_image} and {@code computer_screenshot}, anthropic-java's {@code image}) and those that
+ * ask for {@code detail: low} or {@code detail: original}, and skips their URL or base64 data as it
+ * skips any string.
  */
 final class RequestScan {
 
@@ -41,8 +42,17 @@ final class RequestScan {
   private static final byte[] DETAIL = ascii("detail");
   private static final byte[] IMAGE_URL = ascii("image_url");
   private static final byte[] LOW = ascii("low");
-  /** The {@code type} of a content part that is an image: chat completions, Responses, Anthropic. */
-  private static final byte[][] IMAGE_TYPES = {IMAGE_URL, ascii("input_image"), ascii("image")};
+  private static final byte[] ORIGINAL = ascii("original");
+  /** The image detail levels the scan tells apart, the dearer the larger: none (high, auto), low, original. */
+  private static final int DETAIL_NONE = 0;
+  private static final int DETAIL_LOW = 1;
+  private static final int DETAIL_ORIGINAL = 2;
+  /**
+   * The {@code type} of a content part that is an image: chat completions, Responses, Anthropic, and
+   * the screenshot a Responses {@code computer_call_output} sends back.
+   */
+  private static final byte[][] IMAGE_TYPES = {
+      IMAGE_URL, ascii("input_image"), ascii("image"), ascii("computer_screenshot")};
   /** {@link RequestReader}'s text fields: their values are prompt text wherever they are. */
   private static final byte[][] TEXT_FIELDS = {
       ascii("text"), ascii("content"), ascii("input_text"), ascii("arguments"), ascii("output"), ascii("thinking")};
@@ -73,9 +83,10 @@ final class RequestScan {
   private long bestOf = -1;
   /** An OpenAI Responses call with {@code "background": true}. */
   boolean background;
-  /** Image parts in the prompt, and how many of them ask for {@code detail: low}. */
+  /** Image parts in the prompt, and how many of them ask for {@code detail: low} or {@code detail: original}. */
   int images;
   int lowDetailImages;
+  int originalDetailImages;
 
   private RequestScan(Endpoint endpoint, byte[] json) {
     this.endpoint = endpoint;
@@ -236,7 +247,7 @@ final class RequestScan {
       pos++;
       enter();
       boolean image = false;
-      boolean low = false;
+      int detail = DETAIL_NONE;
       if (firstMember()) {
         do {
           if (isTextField()) {
@@ -251,10 +262,10 @@ final class RequestScan {
             image = isImageType();
             skipValue();
           } else if (key(DETAIL)) {
-            low |= stringIs(LOW);
+            detail = Math.max(detail, detail());
             skipValue();
           } else if (key(IMAGE_URL) && peek() == '{') {
-            low |= imageUrlDetailIsLow();
+            detail = Math.max(detail, imageUrlDetail());
           } else {
             skipValue();
           }
@@ -262,7 +273,9 @@ final class RequestScan {
       }
       if (image) {
         images++;
-        if (low) {
+        if (detail == DETAIL_ORIGINAL) {
+          originalDetailImages++;
+        } else if (detail == DETAIL_LOW) {
           lowDetailImages++;
         }
       }
@@ -296,21 +309,26 @@ final class RequestScan {
     return true;
   }
 
-  /** Chat completions' {@code image_url} object: skips it, telling whether its {@code detail} is {@code low}. */
-  private boolean imageUrlDetailIsLow() throws IOException {
+  /** The detail level of the {@code detail} value here (not consumed): only {@code low} and {@code original} matter. */
+  private int detail() {
+    return stringIs(LOW) ? DETAIL_LOW : stringIs(ORIGINAL) ? DETAIL_ORIGINAL : DETAIL_NONE;
+  }
+
+  /** Chat completions' {@code image_url} object: skips it, telling its {@code detail}. */
+  private int imageUrlDetail() throws IOException {
     pos++; // {
     enter();
-    boolean low = false;
+    int detail = DETAIL_NONE;
     if (firstMember()) {
       do {
         if (key(DETAIL)) {
-          low = stringIs(LOW);
+          detail = detail();
         }
         skipValue();
       } while (nextMember());
     }
     depth--;
-    return low;
+    return detail;
   }
 
   private void functionArguments() throws IOException {
