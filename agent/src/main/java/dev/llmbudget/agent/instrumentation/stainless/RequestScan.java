@@ -86,7 +86,8 @@ final class RequestScan {
   /** Image parts in the prompt, and how many of them ask for {@code detail: low} or {@code detail: original}. */
   int images;
   int lowDetailImages;
-  int originalDetailImages;
+  /** A {@code short} (saturating; OpenAI takes at most 500 images): it fits the scan's padding, so a scan stays at 104 bytes. */
+  short originalDetailImages;
 
   private RequestScan(Endpoint endpoint, byte[] json) {
     this.endpoint = endpoint;
@@ -274,7 +275,9 @@ final class RequestScan {
       if (image) {
         images++;
         if (detail == DETAIL_ORIGINAL) {
-          originalDetailImages++;
+          if (originalDetailImages < Short.MAX_VALUE) {
+            originalDetailImages++;
+          }
         } else if (detail == DETAIL_LOW) {
           lowDetailImages++;
         }

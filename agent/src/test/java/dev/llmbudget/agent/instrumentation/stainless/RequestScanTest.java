@@ -237,7 +237,7 @@ class RequestScanTest {
         com.openai.core.ObjectMappers.jsonMapper().writeValueAsBytes(responses._body()));
     assertThat(r.images()).as("the input images and the screenshot").isEqualTo(3);
     assertThat(r.lowDetailImages()).isEqualTo(1);
-    assertThat(r.originalDetailImages()).isEqualTo(1);
+    assertThat((int) r.originalDetailImages()).isEqualTo(1);
     assertThat(r.promptBound()).as("the screenshot's URL is not text").isEqualTo("Read the small print\n".length());
 
     com.openai.models.chat.completions.ChatCompletionCreateParams chat = com.openai.models.chat.completions
@@ -252,7 +252,7 @@ class RequestScanTest {
     LlmRequest c = RequestReader.read(Endpoint.CHAT_COMPLETIONS,
         com.openai.core.ObjectMappers.jsonMapper().writeValueAsBytes(chat._body()));
     assertThat(c.images()).isEqualTo(1);
-    assertThat(c.originalDetailImages()).isEqualTo(1);
+    assertThat((int) c.originalDetailImages()).isEqualTo(1);
     assertThat(c.lowDetailImages()).isZero();
   }
 
