@@ -209,6 +209,30 @@ class ImageBoundTest {
         .hasMessageContaining("incl. 2 images (13,844 tokens)");
   }
 
+  /**
+   * A request for several answers bills its images once, in the one prompt, and each answer's output:
+   * the images are not multiplied by {@code n}. An unknown model with images meets
+   * {@code unknown_model} as a text call does: {@code block} refuses it, {@code warn} reserves nothing.
+   */
+  @Test
+  void imagesCountOnceForManyAnswersAndAnUnknownModelMeetsItsPolicy() {
+    store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("100"), null, clock.instant());
+    BudgetEngine e = engine(OutputReserve.MODEL_MAX);
+    long text = TokenCounter.upperBoundTokens(PROMPT) + 6;
+    CallReservation three = e.reserveCall(null, "gpt-4o", TokenCounter.upperBoundTokens(PROMPT), PROMPT, 1, 100, 3,
+        2, 0, true, "test");
+    assertThat(BudgetEngine.amountPicos(three.reservation()))
+        .isEqualTo(price("gpt-4o").boundCostPicos(text + 2 * 1445, 3 * 100));
+
+    assertThatThrownBy(() -> reserve(e, null, "house-vision-9", 100, 2, 0))
+        .isInstanceOf(dev.llmbudget.pricing.UnknownModelException.class);
+    BudgetEngine warn = new BudgetEngine(store, PriceTable::defaultTable, UnknownModelPolicy.WARN, clock, null, null,
+        OutputReserve.MODEL_MAX, 4096, 16);
+    CallReservation unknown = reserve(warn, null, "house-vision-9", 100, 2, 0);
+    assertThat(unknown.reservation().amount()).isEqualByComparingTo("0");
+    unknown.reservation().release();
+  }
+
   @Test
   void imageTokensIsAValidatedKeyWithADefault() {
     assertThat(BudgetConfig.of(Map.of()).imageTokens()).isEqualTo(4096);
