@@ -47,6 +47,7 @@ final class RequestReader {
       case RESPONSES:
         appendText(root.get("instructions"), prompt);
         appendText(root.get("input"), prompt);
+        appendText(root.get("prompt"), prompt);
         break;
       case EMBEDDINGS:
         appendText(root.get("input"), prompt);
@@ -93,6 +94,12 @@ final class RequestReader {
       JsonNode calls = node.get("tool_calls");
       if (calls != null) {
         appendText(calls, out);
+      }
+      JsonNode variables = node.get("variables");
+      if (variables != null && variables.isObject()) {
+        for (JsonNode value : variables) {
+          appendText(value, out);
+        }
       }
     }
   }

@@ -38,6 +38,7 @@ final class RequestScan {
   private static final byte[] FUNCTION = ascii("function");
   private static final byte[] ARGUMENTS = ascii("arguments");
   private static final byte[] TOOL_CALLS = ascii("tool_calls");
+  private static final byte[] VARIABLES = ascii("variables");
   private static final byte[] TYPE = ascii("type");
   private static final byte[] DETAIL = ascii("detail");
   private static final byte[] IMAGE_URL = ascii("image_url");
@@ -176,7 +177,8 @@ final class RequestScan {
       case MESSAGES:
         return key(MESSAGES) || key(SYSTEM);
       case RESPONSES:
-        return key(INSTRUCTIONS) || key(INPUT);
+        // prompt: a stored prompt's variables, text or images, are sent with the request
+        return key(INSTRUCTIONS) || key(INPUT) || key(PROMPT);
       case EMBEDDINGS:
         return key(INPUT);
       case COMPLETIONS:
@@ -229,7 +231,7 @@ final class RequestScan {
   /**
    * The prompt text under a value, as {@code RequestReader.appendText} collects it: a string with a
    * newline; every element of a list; an object's text fields, its {@code input} object as JSON,
-   * its {@code function.arguments} and its {@code tool_calls}.
+   * its {@code function.arguments}, its {@code tool_calls} and a stored prompt's {@code variables}.
    */
   private void text() throws IOException {
     byte c = peek();
@@ -259,6 +261,8 @@ final class RequestScan {
             functionArguments();
           } else if (key(TOOL_CALLS)) {
             text();
+          } else if (key(VARIABLES) && peek() == '{') {
+            variables();
           } else if (key(TYPE)) {
             image = isImageType();
             skipValue();
@@ -332,6 +336,18 @@ final class RequestScan {
     }
     depth--;
     return detail;
+  }
+
+  /** A stored prompt's {@code variables}: each value is prompt text (a string, an input_text) or an image. */
+  private void variables() throws IOException {
+    pos++; // {
+    enter();
+    if (firstMember()) {
+      do {
+        text();
+      } while (nextMember());
+    }
+    depth--;
   }
 
   private void functionArguments() throws IOException {

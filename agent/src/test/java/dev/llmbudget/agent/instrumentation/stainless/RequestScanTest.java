@@ -256,6 +256,31 @@ class RequestScanTest {
     assertThat(c.lowDetailImages()).isZero();
   }
 
+  /**
+   * A Responses call that uses a stored prompt sends its variables, text or images
+   * ({@code input_text}, {@code input_image}), with the request: they are prompt, as openai-java
+   * serializes them.
+   */
+  @Test
+  void aStoredPromptsVariablesAreTextAndImages() throws Exception {
+    com.openai.models.responses.ResponseCreateParams params = com.openai.models.responses.ResponseCreateParams
+        .builder().model("gpt-4o").prompt(com.openai.models.responses.ResponsePrompt.builder().id("pmpt_1")
+            .variables(com.openai.models.responses.ResponsePrompt.Variables.builder()
+                .putAdditionalProperty("city", com.openai.core.JsonValue.from("Lyon"))
+                .putAdditionalProperty("note", com.openai.core.JsonValue.from(
+                    java.util.Map.of("type", "input_text", "text", "in winter")))
+                .putAdditionalProperty("photo", com.openai.core.JsonValue.from(java.util.Map.of("type", "input_image",
+                    "image_url", "https://example.com/lyon.jpg", "detail", "low")))
+                .build())
+            .build())
+        .build();
+    byte[] body = com.openai.core.ObjectMappers.jsonMapper().writeValueAsBytes(params._body());
+    LlmRequest r = assertBoundIsTheDecodedTextsLength(Endpoint.RESPONSES, body);
+    assertThat(r.images()).isEqualTo(1);
+    assertThat(r.lowDetailImages()).isEqualTo(1);
+    assertThat(r.promptBound()).isEqualTo("Lyon\nin winter\n".length());
+  }
+
   @Test
   void aLongPromptIsBoundedWithoutCopyingItsText() throws Exception {
     String words = "The quick brown fox jumps over the lazy dog, and é too. ".repeat(2600); // ~150 KB
