@@ -11,7 +11,10 @@ import java.util.Locale;
  */
 final class ImageTokens {
 
-  /** {@code llmbudget.image_tokens}'s default: above every placed family's bound but gpt-4o-mini's. */
+  /**
+   * {@code llmbudget.image_tokens}'s default: above the high-detail bound of every placed family but
+   * gpt-4o-mini's and Claude Opus 4.7's.
+   */
   static final long DEFAULT = 4096;
 
   // OpenAI tile models: 85 base + 170 per 512 px tile; after scaling to fit 2048 x 2048 and then a

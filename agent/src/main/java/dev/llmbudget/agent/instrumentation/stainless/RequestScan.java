@@ -87,7 +87,7 @@ final class RequestScan {
   /** Image parts in the prompt, and how many of them ask for {@code detail: low} or {@code detail: original}. */
   int images;
   int lowDetailImages;
-  /** A {@code short} (saturating; OpenAI takes at most 500 images): it fits the scan's padding, so a scan stays at 104 bytes. */
+  /** A {@code short} (saturating; OpenAI takes at most 500 images): it fits the scan's padding, no byte more. */
   short originalDetailImages;
 
   private RequestScan(Endpoint endpoint, byte[] json) {
