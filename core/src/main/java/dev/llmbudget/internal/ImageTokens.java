@@ -47,6 +47,11 @@ final class ImageTokens {
   static final long CLAUDE_HIGH_RES = 5000;
   /** Gemini 3: 1,120 tokens an image at the default (high) media resolution, 2,240 at ultra high. */
   static final long GEMINI_3 = 2240;
+  /**
+   * Mistral's Pixtral: 16 px patches of an image of at most 1,024 x 1,024, a token each, plus a break
+   * token after each of the 64 rows (the last one an end token): 4,160, above the unplaced default.
+   */
+  static final long PIXTRAL = 64 * 64 + 64;
 
   private ImageTokens() {}
 
@@ -94,6 +99,9 @@ final class ImageTokens {
     }
     if (m.contains("gemini-3")) {
       return GEMINI_3;
+    }
+    if (m.contains("pixtral")) {
+      return Math.max(PIXTRAL, unplaced);
     }
     // OpenAI's names, also under a provider prefix (azure/gpt-4o, openai/gpt-4.1-mini)
     String n = m.substring(m.lastIndexOf('/') + 1);

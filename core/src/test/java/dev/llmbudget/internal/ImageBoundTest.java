@@ -148,7 +148,8 @@ class ImageBoundTest {
   /**
    * No family is placed below what its provider documents: Claude's largest unresized image (784 x
    * 1,568 px, 1,639 tokens by its w x h / 750 rule) and Claude Opus 4.7's 2,576 px images (about
-   * 3.75 megapixels, 5,000 tokens); a fine-tuned gpt-4o-mini bills images as gpt-4o-mini does.
+   * 3.75 megapixels, 5,000 tokens), Pixtral's 1,024 px images (4,160 tokens); a fine-tuned
+   * gpt-4o-mini bills images as gpt-4o-mini does.
    */
   @Test
   void noFamilyIsPlacedBelowWhatItsProviderDocuments() {
@@ -164,6 +165,10 @@ class ImageBoundTest {
       assertThat(ImageTokens.perImage(highRes, false, 1)).as(highRes).isEqualTo(5000)
           .isGreaterThanOrEqualTo(2576L * 1456 / 750);
     }
+    // Pixtral: 64 x 64 patches of 16 px and 64 row-break/end tokens, above the 4,096 default
+    assertThat(ImageTokens.perImage(price("mistral/pixtral-12b-2409").name(), false, 4096)).isEqualTo(4160);
+    assertThat(ImageTokens.perImage("mistral/pixtral-large-latest", true, 9000)).as("a larger setting wins")
+        .isEqualTo(9000);
     assertThat(ImageTokens.perImage("ft:gpt-4o-mini-2024-07-18", false, 4096)).isEqualTo(48169);
     assertThat(ImageTokens.perImage("ft:gpt-4o-mini-2024-07-18:acme::abc123", true, 4096)).isEqualTo(2833);
     assertThat(ImageTokens.perImage("ft:gpt-4o-2024-08-06", false, 4096)).isEqualTo(1445);
