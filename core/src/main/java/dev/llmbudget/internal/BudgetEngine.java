@@ -260,8 +260,20 @@ public final class BudgetEngine {
   public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
       int messages, long maxOutputTokens, int choices, int images, int lowDetailImages, boolean canRewrite,
       String sdk) {
+    return reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, choices, images,
+        lowDetailImages, 0, canRewrite, sdk);
+  }
+
+  /**
+   * As {@link #reserveCall(String, String, long, CharSequence, int, long, int, int, int, boolean, String)},
+   * with {@code originalDetailImages} of the images asking for OpenAI's {@code detail: original}, which
+   * may cost several times a high-detail image.
+   */
+  public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
+      int messages, long maxOutputTokens, int choices, int images, int lowDetailImages, int originalDetailImages,
+      boolean canRewrite, String sdk) {
     CallReservation r = reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, choices,
-        images, lowDetailImages, canRewrite);
+        images, lowDetailImages, originalDetailImages, canRewrite);
     // written before the reservation leaves this thread, read once at settle: a constant, no allocation
     ((Held) r.reservation()).sdk = sdk;
     return r;
@@ -299,11 +311,12 @@ public final class BudgetEngine {
    */
   public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
       int messages, long maxOutputTokens, boolean canRewrite) {
-    return reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, 1, 0, 0, canRewrite);
+    return reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, 1, 0, 0, 0, canRewrite);
   }
 
   private CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
-      int messages, long maxOutputTokens, int choices, int images, int lowDetailImages, boolean canRewrite) {
+      int messages, long maxOutputTokens, int choices, int images, int lowDetailImages, int originalDetailImages,
+      boolean canRewrite) {
     int answers = Math.max(1, choices);
     ModelPrice price = priceOf(model);
     Instant now = clock.instant();
@@ -317,7 +330,8 @@ public final class BudgetEngine {
     boolean addCap = mode == OutputReserve.CLAMP && requested == 0;
     long overhead = messages <= 0 ? 0 : (long) messages * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
     // images are not text: neither the byte bound nor a tokenizer sees them, so both add their bound
-    long imageTokens = images <= 0 ? 0 : ImageTokens.bound(price.name(), images, lowDetailImages, unplacedImageTokens);
+    long imageTokens = images <= 0 ? 0
+        : ImageTokens.bound(price.name(), images, lowDetailImages, originalDetailImages, unplacedImageTokens);
     overhead = saturatedAdd(overhead, imageTokens);
     long bound = saturatedAdd(Math.max(0, promptBound), overhead);
     long boundCost = boundCost(price, bound, times(output, answers));

@@ -73,7 +73,7 @@ class ImageBoundTest {
         .isEqualTo(price("gpt-4o-mini").boundCostPicos(text + 2833 + 48169, 100));
     CallReservation claude = reserve(e, null, "claude-3-5-sonnet-20241022", 100, 3, 3);
     assertThat(BudgetEngine.amountPicos(claude.reservation())).as("Anthropic documents no low-detail cost")
-        .isEqualTo(price("claude-3-5-sonnet-20241022").boundCostPicos(text + 3 * 1600, 100));
+        .isEqualTo(price("claude-3-5-sonnet-20241022").boundCostPicos(text + 3 * 1700, 100));
   }
 
   @Test
@@ -136,13 +136,106 @@ class ImageBoundTest {
     assertThat(ImageTokens.perImage("gpt-5-nano", false, 1)).isEqualTo(3779);
     assertThat(ImageTokens.perImage("o4-mini", false, 1)).isEqualTo(2642);
     assertThat(ImageTokens.perImage("o3", true, 1)).isEqualTo(85);
-    assertThat(ImageTokens.perImage("anthropic.claude-3-5-sonnet-20240620-v1:0", false, 1)).isEqualTo(1600);
-    assertThat(ImageTokens.perImage("us.anthropic.claude-sonnet-4-20250514-v1:0", true, 1)).isEqualTo(1600);
+    assertThat(ImageTokens.perImage("anthropic.claude-3-5-sonnet-20240620-v1:0", false, 1)).isEqualTo(1700);
+    assertThat(ImageTokens.perImage("us.anthropic.claude-sonnet-4-20250514-v1:0", true, 1)).isEqualTo(1700);
     assertThat(ImageTokens.perImage("gemini/gemini-3-pro-preview", false, 1)).isEqualTo(2240);
     assertThat(ImageTokens.perImage("gemini-2.0-flash", false, 777)).isEqualTo(777);
     assertThat(ImageTokens.perImage("mistral-large", false, 777)).isEqualTo(777);
     assertThat(ImageTokens.bound("gpt-4o", 3, 5, 1)).as("low-detail images are among the images").isEqualTo(255);
     assertThat(ImageTokens.bound("gpt-4o", 0, 0, 1)).isZero();
+  }
+
+  /**
+   * No family is placed below what its provider documents: Claude's largest unresized image (784 x
+   * 1,568 px, 1,639 tokens by its w x h / 750 rule) and Claude Opus 4.7's 2,576 px images (about
+   * 3.75 megapixels, 5,000 tokens), Pixtral's 1,024 px images (4,160 tokens); a fine-tuned
+   * gpt-4o-mini bills images as gpt-4o-mini does.
+   */
+  @Test
+  void noFamilyIsPlacedBelowWhatItsProviderDocuments() {
+    long documented = 784 * 1568 / 750 + 1;
+    for (String older : new String[] {"claude-3-haiku-20240307", "claude-3-5-sonnet-20241022",
+        "claude-3-7-sonnet-20250219", "claude-sonnet-4-20250514", "claude-4-opus-20250514", "claude-opus-4-1-20250805",
+        "claude-sonnet-4-5-20250929", "claude-haiku-4-5", "claude-opus-4-6", "vertex_ai/claude-opus-4@20250514",
+        "anthropic.claude-3-haiku-20240307-v1:0", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"}) {
+      assertThat(ImageTokens.perImage(older, false, 1)).as(older).isEqualTo(1700).isGreaterThanOrEqualTo(documented);
+    }
+    for (String highRes : new String[] {"claude-opus-4-7", "claude-opus-4-7-20260416",
+        "us.anthropic.claude-opus-4-7-v1:0", "claude-sonnet-5", "claude-opus-4-10", "claude-next"}) {
+      assertThat(ImageTokens.perImage(highRes, false, 1)).as(highRes).isEqualTo(5000)
+          .isGreaterThanOrEqualTo(2576L * 1456 / 750);
+    }
+    // Pixtral: 64 x 64 patches of 16 px and 64 row-break/end tokens, above the 4,096 default
+    assertThat(ImageTokens.perImage(price("mistral/pixtral-12b-2409").name(), false, 4096)).isEqualTo(4160);
+    assertThat(ImageTokens.perImage("mistral/pixtral-large-latest", true, 9000)).as("a larger setting wins")
+        .isEqualTo(9000);
+    assertThat(ImageTokens.perImage("ft:gpt-4o-mini-2024-07-18", false, 4096)).isEqualTo(48169);
+    assertThat(ImageTokens.perImage("ft:gpt-4o-mini-2024-07-18:acme::abc123", true, 4096)).isEqualTo(2833);
+    assertThat(ImageTokens.perImage("ft:gpt-4o-2024-08-06", false, 4096)).isEqualTo(1445);
+    // the price table's own spelling of a fine-tuned model resolves to the same family
+    assertThat(ImageTokens.perImage(price("ft:gpt-4o-mini-2024-07-18").name(), false, 4096)).isEqualTo(48169);
+  }
+
+  /**
+   * gpt-5.2 and later bill an image as 32 px patches times 1.2 (at most 1,536 patches: 1,844 tokens,
+   * with no low-detail figure), and {@code detail: original} lets an image take up to 10,000 patches
+   * (12,000 tokens): the tile figure (1,445, or 85 for low) is below both.
+   */
+  @Test
+  void gpt52AndLaterBillPatchesAndDetailOriginalUpToTenThousand() {
+    for (String model : new String[] {"gpt-5.2", "gpt-5.2-2025-12-11", "gpt-5.4", "gpt-5.4-pro", "gpt-5.5",
+        "gpt-5.6-sol", "azure/gpt-5.4", "gpt-5.2-chat-latest"}) {
+      assertThat(ImageTokens.perImage(model, ImageTokens.HIGH, 1)).as(model).isEqualTo(1844);
+      assertThat(ImageTokens.perImage(model, ImageTokens.LOW, 1)).as(model).isEqualTo(1844);
+      assertThat(ImageTokens.perImage(model, ImageTokens.ORIGINAL, 1)).as(model).isEqualTo(12_000);
+    }
+    assertThat(ImageTokens.perImage("gpt-5.1", ImageTokens.HIGH, 1)).as("gpt-5 and 5.1 bill tiles").isEqualTo(1445);
+    assertThat(ImageTokens.perImage("gpt-5", ImageTokens.LOW, 1)).isEqualTo(85);
+    assertThat(ImageTokens.perImage("gpt-5.4-mini", ImageTokens.ORIGINAL, 1)).isEqualTo(16_200);
+    assertThat(ImageTokens.perImage("gpt-4o-mini", ImageTokens.ORIGINAL, 1)).as("never below high")
+        .isEqualTo(48_169);
+    assertThat(ImageTokens.bound("gpt-5.4", 3, 1, 1, 1)).isEqualTo(2 * 1844 + 12_000);
+    assertThat(ImageTokens.bound("gpt-4o", 3, 2, 2, 1)).as("an original image is not also a low one")
+        .isEqualTo(85 + 2 * 12_000);
+
+    // through the engine: the byte bound and the refusal count an original image at 12,000 tokens
+    store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("100"), null, clock.instant());
+    BudgetEngine e = engine(OutputReserve.MODEL_MAX);
+    long text = TokenCounter.upperBoundTokens(PROMPT) + 6;
+    CallReservation r = e.reserveCall(null, "gpt-5.4", TokenCounter.upperBoundTokens(PROMPT), PROMPT, 1, 100, 1, 2,
+        0, 1, true, "test");
+    assertThat(BudgetEngine.amountPicos(r.reservation()))
+        .isEqualTo(price("gpt-5.4").boundCostPicos(text + 1844 + 12_000, 100));
+    store.putBudget("dora", Picodollars.toDollars(price("gpt-5.4").boundCostPicos(text + 2 * 1844, 100)), null,
+        clock.instant());
+    reserve(e, "dora", "gpt-5.4", 100, 2, 0).reservation().release();
+    assertThatThrownBy(() -> e.reserveCall("dora", "gpt-5.4", TokenCounter.upperBoundTokens(PROMPT), PROMPT, 1, 100,
+        1, 2, 0, 1, true, "test")).isInstanceOf(BudgetExceededError.class)
+        .hasMessageContaining("incl. 2 images (13,844 tokens)");
+  }
+
+  /**
+   * A request for several answers bills its images once, in the one prompt, and each answer's output:
+   * the images are not multiplied by {@code n}. An unknown model with images meets
+   * {@code unknown_model} as a text call does: {@code block} refuses it, {@code warn} reserves nothing.
+   */
+  @Test
+  void imagesCountOnceForManyAnswersAndAnUnknownModelMeetsItsPolicy() {
+    store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("100"), null, clock.instant());
+    BudgetEngine e = engine(OutputReserve.MODEL_MAX);
+    long text = TokenCounter.upperBoundTokens(PROMPT) + 6;
+    CallReservation three = e.reserveCall(null, "gpt-4o", TokenCounter.upperBoundTokens(PROMPT), PROMPT, 1, 100, 3,
+        2, 0, true, "test");
+    assertThat(BudgetEngine.amountPicos(three.reservation()))
+        .isEqualTo(price("gpt-4o").boundCostPicos(text + 2 * 1445, 3 * 100));
+
+    assertThatThrownBy(() -> reserve(e, null, "house-vision-9", 100, 2, 0))
+        .isInstanceOf(dev.llmbudget.pricing.UnknownModelException.class);
+    BudgetEngine warn = new BudgetEngine(store, PriceTable::defaultTable, UnknownModelPolicy.WARN, clock, null, null,
+        OutputReserve.MODEL_MAX, 4096, 16);
+    CallReservation unknown = reserve(warn, null, "house-vision-9", 100, 2, 0);
+    assertThat(unknown.reservation().amount()).isEqualByComparingTo("0");
+    unknown.reservation().release();
   }
 
   @Test

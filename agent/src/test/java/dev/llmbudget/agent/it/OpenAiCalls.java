@@ -98,6 +98,10 @@ final class OpenAiCalls implements LlmCalls {
       case "image-text":
         ImageCall.send(client, model, maxTokens, name.equals("image"));
         break;
+      case "image-original":
+      case "image-auto":
+        OriginalImageCall.send(client, maxTokens, name.equals("image-original"));
+        break;
       case "sleep3":
         Thread.sleep(3000);
         break;
@@ -132,6 +136,36 @@ final class OpenAiCalls implements LlmCalls {
           .addUserMessageOfArrayOfContentParts(parts);
       try {
         client.chat().completions().create(maxTokens > 0 ? b.maxCompletionTokens(maxTokens).build() : b.build());
+      } catch (RuntimeException e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+          if (c instanceof dev.llmbudget.BudgetExceededError) {
+            System.out.println("IMAGE REFUSAL " + c.getMessage());
+          }
+        }
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * A gpt-5.4 Responses request with one image part, at {@code detail: original} (up to 10,000
+   * patches, 12,000 tokens) or {@code auto} (1,844 at most); prints the refusal's message. A class of
+   * its own: the oldest SDK has no {@code Detail.ORIGINAL}.
+   */
+  private static final class OriginalImageCall {
+    static void send(OpenAIClient client, long maxTokens, boolean original) {
+      com.openai.models.responses.ResponseInputImage image = com.openai.models.responses.ResponseInputImage.builder()
+          .detail(original ? com.openai.models.responses.ResponseInputImage.Detail.ORIGINAL
+              : com.openai.models.responses.ResponseInputImage.Detail.AUTO)
+          .imageUrl("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+          .build();
+      ResponseCreateParams.Builder b = ResponseCreateParams.builder().model("gpt-5.4").inputOfResponse(
+          java.util.List.of(com.openai.models.responses.ResponseInputItem.ofMessage(
+              com.openai.models.responses.ResponseInputItem.Message.builder()
+                  .role(com.openai.models.responses.ResponseInputItem.Message.Role.USER)
+                  .addInputTextContent("Read the small print.").addContent(image).build())));
+      try {
+        client.responses().create(maxTokens > 0 ? b.maxOutputTokens(maxTokens).build() : b.build());
       } catch (RuntimeException e) {
         for (Throwable c = e; c != null; c = c.getCause()) {
           if (c instanceof dev.llmbudget.BudgetExceededError) {

@@ -67,4 +67,19 @@ class OpenAiNewestIT extends SdkAgentContract {
     assertThat(r.spent("alice")).isEqualByComparingTo(price(Usage.of(model(), 20, 10)));
     assertThat(r.output()).doesNotContain("LLMBUDGET RESERVATION EXCEEDED");
   }
+
+  /**
+   * A gpt-5.4 image at {@code detail: original} may bill 12,000 input tokens ($0.03): a budget of
+   * $0.01 pays for the same call at {@code detail: auto} (at most 1,844 tokens), which goes out, not
+   * for the original one, which is refused before it is sent, naming its image's bound.
+   */
+  @org.junit.jupiter.api.Test
+  void anImageAtDetailOriginalIsBoundedAtItsTenThousandPatches() throws Exception {
+    ChildJvm.Result r = run(child().agentArgs("store=memory,max_budget=10,user.max_budget=0.01")
+        .systemProperty("llmbudget.test.check_reservations", "true"), 100, "image-original@alice", "image-auto@alice");
+
+    assertThat(r.step("image-original@alice")).isEqualTo("BLOCKED user:alice");
+    assertThat(r.value("IMAGE REFUSAL ")).contains("incl. 1 image (12,000 tokens)");
+    assertThat(r.step("image-auto@alice")).isEqualTo("OK");
+  }
 }

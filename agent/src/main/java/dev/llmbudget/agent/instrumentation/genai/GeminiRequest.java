@@ -56,17 +56,28 @@ final class GeminiRequest {
 
   /**
    * The parts of {@code content} that send an image, inline ({@code inlineData}) or by URI ({@code
-   * fileData}), by their MIME type; documents, audio and video parts are not bounded.
+   * fileData}), by their MIME type, also those a function response carries (GenAI 2.x's {@code
+   * FunctionResponse.parts}); documents, audio and video parts are not bounded.
    */
   private static int images(JsonNode content) {
     int n = 0;
     for (JsonNode part : content.path("parts")) {
-      JsonNode data = part.has("inlineData") ? part.get("inlineData") : part.get("fileData");
-      if (data != null && data.path("mimeType").asText().startsWith("image/")) {
-        n++;
+      n += isImage(part) ? 1 : 0;
+      for (JsonNode inner : part.path("functionResponse").path("parts")) {
+        n += isImage(inner) ? 1 : 0;
       }
     }
     return n;
+  }
+
+  /** An {@code image/*} data part, or one that states no MIME type (a file by URI may leave it to the service). */
+  private static boolean isImage(JsonNode part) {
+    JsonNode data = part.has("inlineData") ? part.get("inlineData") : part.get("fileData");
+    if (data == null || !data.isObject()) {
+      return false;
+    }
+    JsonNode type = data.get("mimeType");
+    return type == null || !type.isTextual() || type.asText().isEmpty() || type.asText().startsWith("image/");
   }
 
   /** Text, function calls and function results count as prompt; inline images and files are not text. */

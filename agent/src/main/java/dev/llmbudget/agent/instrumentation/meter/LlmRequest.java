@@ -10,10 +10,12 @@ import dev.llmbudget.tokens.TokenCounter;
  * for (OpenAI's {@code n}, a completion's {@code best_of}), each of which may use the whole cap;
  * {@code background}: an OpenAI Responses call run in the background, whose answer reports its
  * usage only when it is retrieved later; {@code images}: how many images it sends (not text, so
- * outside {@code promptBound}), {@code lowDetailImages} of them with {@code detail: low}.
+ * outside {@code promptBound}), {@code lowDetailImages} of them with {@code detail: low} and
+ * {@code originalDetailImages} with OpenAI's {@code detail: original} (which bills up to 10,000 patches;
+ * a {@code short}, which no request's image count reaches, so the record stays at 56 bytes).
  */
 public record LlmRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens,
-    long promptBound, int choices, boolean background, int images, int lowDetailImages) {
+    long promptBound, int choices, boolean background, int images, int lowDetailImages, short originalDetailImages) {
 
   /** The most answers one request is reserved for: OpenAI's own limit of {@code n}, so the product stays finite. */
   public static final int MAX_CHOICES = 128;
@@ -26,13 +28,20 @@ public record LlmRequest(String model, CharSequence prompt, int messageCount, lo
   /** A request without images. */
   public LlmRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens, long promptBound,
       int choices, boolean background) {
-    this(model, prompt, messageCount, maxOutputTokens, promptBound, choices, background, 0, 0);
+    this(model, prompt, messageCount, maxOutputTokens, promptBound, choices, background, 0, 0, (short) 0);
+  }
+
+  /** A request with images, none of them with {@code detail: original}. */
+  public LlmRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens, long promptBound,
+      int choices, boolean background, int images, int lowDetailImages) {
+    this(model, prompt, messageCount, maxOutputTokens, promptBound, choices, background, images, lowDetailImages,
+        (short) 0);
   }
 
   /** This request with {@code images} images, {@code lowDetail} of them with {@code detail: low}. */
   public LlmRequest withImages(int images, int lowDetail) {
     return images <= 0 ? this : new LlmRequest(model, prompt, messageCount, maxOutputTokens, promptBound, choices,
-        background, images, lowDetail);
+        background, images, lowDetail, (short) 0);
   }
 
   /** A request for one answer, answered at once. */

@@ -84,7 +84,7 @@ public final class MeteredCall {
     try {
       reservation = BudgetRuntime.get().engine().reserveCall(user, request.model(), request.promptBound(),
           request.prompt(), request.messageCount(), request.maxOutputTokens(), request.choices(), request.images(),
-          request.lowDetailImages(), canRewrite, sdk);
+          request.lowDetailImages(), request.originalDetailImages(), canRewrite, sdk);
     } catch (Throwable t) {
       FailurePolicy.get().onMeteringFailure("an LLM call", t);
       return null;

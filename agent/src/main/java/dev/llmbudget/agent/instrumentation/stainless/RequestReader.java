@@ -24,7 +24,8 @@ final class RequestReader {
       return null;
     }
     return new LlmRequest(scan.model, new RequestText(endpoint, body), scan.messages, scan.maxOutput(), scan.bound,
-        scan.choices(), scan.background, scan.images, scan.lowDetailImages);
+        scan.choices(), scan.background, scan.images, scan.lowDetailImages,
+        scan.originalDetailImages);
   }
 
   /** The prompt text of a body that {@link RequestScan} read: each text and the tools' JSON, a newline after each. */
@@ -46,6 +47,7 @@ final class RequestReader {
       case RESPONSES:
         appendText(root.get("instructions"), prompt);
         appendText(root.get("input"), prompt);
+        appendText(root.get("prompt"), prompt);
         break;
       case EMBEDDINGS:
         appendText(root.get("input"), prompt);
@@ -92,6 +94,12 @@ final class RequestReader {
       JsonNode calls = node.get("tool_calls");
       if (calls != null) {
         appendText(calls, out);
+      }
+      JsonNode variables = node.get("variables");
+      if (variables != null && variables.isObject()) {
+        for (JsonNode value : variables) {
+          appendText(value, out);
+        }
       }
     }
   }

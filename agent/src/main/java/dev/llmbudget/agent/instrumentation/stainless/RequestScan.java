@@ -12,9 +12,10 @@ import java.nio.charset.StandardCharsets;
  * count and a bound of the prompt's tokens, without a tree or a copy of the text: the bound is the
  * UTF-8 length of the text {@link RequestReader#text} would build (each string as decoded, one
  * newline after each, tool definitions as compact JSON), which no token count exceeds. Images are
- * not text: the scan counts the image parts among the prompt's parts (openai-java's {@code image_url}
- * and {@code input_image}, anthropic-java's {@code image}) and those that ask for {@code detail: low},
- * and skips their URL or base64 data as it skips any string.
+ * not text: the scan counts the image parts among the prompt's parts (openai-java's {@code image_url},
+ * {@code input_image} and {@code computer_screenshot}, anthropic-java's {@code image}) and those that
+ * ask for {@code detail: low} or {@code detail: original}, and skips their URL or base64 data as it
+ * skips any string.
  */
 final class RequestScan {
 
@@ -37,12 +38,22 @@ final class RequestScan {
   private static final byte[] FUNCTION = ascii("function");
   private static final byte[] ARGUMENTS = ascii("arguments");
   private static final byte[] TOOL_CALLS = ascii("tool_calls");
+  private static final byte[] VARIABLES = ascii("variables");
   private static final byte[] TYPE = ascii("type");
   private static final byte[] DETAIL = ascii("detail");
   private static final byte[] IMAGE_URL = ascii("image_url");
   private static final byte[] LOW = ascii("low");
-  /** The {@code type} of a content part that is an image: chat completions, Responses, Anthropic. */
-  private static final byte[][] IMAGE_TYPES = {IMAGE_URL, ascii("input_image"), ascii("image")};
+  private static final byte[] ORIGINAL = ascii("original");
+  /** The image detail levels the scan tells apart, the dearer the larger: none (high, auto), low, original. */
+  private static final int DETAIL_NONE = 0;
+  private static final int DETAIL_LOW = 1;
+  private static final int DETAIL_ORIGINAL = 2;
+  /**
+   * The {@code type} of a content part that is an image: chat completions, Responses, Anthropic, and
+   * the screenshot a Responses {@code computer_call_output} sends back.
+   */
+  private static final byte[][] IMAGE_TYPES = {
+      IMAGE_URL, ascii("input_image"), ascii("image"), ascii("computer_screenshot")};
   /** {@link RequestReader}'s text fields: their values are prompt text wherever they are. */
   private static final byte[][] TEXT_FIELDS = {
       ascii("text"), ascii("content"), ascii("input_text"), ascii("arguments"), ascii("output"), ascii("thinking")};
@@ -73,9 +84,11 @@ final class RequestScan {
   private long bestOf = -1;
   /** An OpenAI Responses call with {@code "background": true}. */
   boolean background;
-  /** Image parts in the prompt, and how many of them ask for {@code detail: low}. */
+  /** Image parts in the prompt, and how many of them ask for {@code detail: low} or {@code detail: original}. */
   int images;
   int lowDetailImages;
+  /** A {@code short} (saturating; OpenAI takes at most 500 images): it fits the scan's padding, no byte more. */
+  short originalDetailImages;
 
   private RequestScan(Endpoint endpoint, byte[] json) {
     this.endpoint = endpoint;
@@ -164,7 +177,8 @@ final class RequestScan {
       case MESSAGES:
         return key(MESSAGES) || key(SYSTEM);
       case RESPONSES:
-        return key(INSTRUCTIONS) || key(INPUT);
+        // prompt: a stored prompt's variables, text or images, are sent with the request
+        return key(INSTRUCTIONS) || key(INPUT) || key(PROMPT);
       case EMBEDDINGS:
         return key(INPUT);
       case COMPLETIONS:
@@ -217,7 +231,7 @@ final class RequestScan {
   /**
    * The prompt text under a value, as {@code RequestReader.appendText} collects it: a string with a
    * newline; every element of a list; an object's text fields, its {@code input} object as JSON,
-   * its {@code function.arguments} and its {@code tool_calls}.
+   * its {@code function.arguments}, its {@code tool_calls} and a stored prompt's {@code variables}.
    */
   private void text() throws IOException {
     byte c = peek();
@@ -236,7 +250,7 @@ final class RequestScan {
       pos++;
       enter();
       boolean image = false;
-      boolean low = false;
+      int detail = DETAIL_NONE;
       if (firstMember()) {
         do {
           if (isTextField()) {
@@ -247,14 +261,16 @@ final class RequestScan {
             functionArguments();
           } else if (key(TOOL_CALLS)) {
             text();
+          } else if (key(VARIABLES) && peek() == '{') {
+            variables();
           } else if (key(TYPE)) {
             image = isImageType();
             skipValue();
           } else if (key(DETAIL)) {
-            low |= stringIs(LOW);
+            detail = Math.max(detail, detail());
             skipValue();
           } else if (key(IMAGE_URL) && peek() == '{') {
-            low |= imageUrlDetailIsLow();
+            detail = Math.max(detail, imageUrlDetail());
           } else {
             skipValue();
           }
@@ -262,7 +278,11 @@ final class RequestScan {
       }
       if (image) {
         images++;
-        if (low) {
+        if (detail == DETAIL_ORIGINAL) {
+          if (originalDetailImages < Short.MAX_VALUE) {
+            originalDetailImages++;
+          }
+        } else if (detail == DETAIL_LOW) {
           lowDetailImages++;
         }
       }
@@ -296,21 +316,38 @@ final class RequestScan {
     return true;
   }
 
-  /** Chat completions' {@code image_url} object: skips it, telling whether its {@code detail} is {@code low}. */
-  private boolean imageUrlDetailIsLow() throws IOException {
+  /** The detail level of the {@code detail} value here (not consumed): only {@code low} and {@code original} matter. */
+  private int detail() {
+    return stringIs(LOW) ? DETAIL_LOW : stringIs(ORIGINAL) ? DETAIL_ORIGINAL : DETAIL_NONE;
+  }
+
+  /** Chat completions' {@code image_url} object: skips it, telling its {@code detail}. */
+  private int imageUrlDetail() throws IOException {
     pos++; // {
     enter();
-    boolean low = false;
+    int detail = DETAIL_NONE;
     if (firstMember()) {
       do {
         if (key(DETAIL)) {
-          low = stringIs(LOW);
+          detail = detail();
         }
         skipValue();
       } while (nextMember());
     }
     depth--;
-    return low;
+    return detail;
+  }
+
+  /** A stored prompt's {@code variables}: each value is prompt text (a string, an input_text) or an image. */
+  private void variables() throws IOException {
+    pos++; // {
+    enter();
+    if (firstMember()) {
+      do {
+        text();
+      } while (nextMember());
+    }
+    depth--;
   }
 
   private void functionArguments() throws IOException {

@@ -208,6 +208,79 @@ class RequestScanTest {
     }
   }
 
+  /**
+   * Requests built and serialized by openai-java itself: a Responses {@code computer_call_output}
+   * sends its screenshot back as an image (billed as one), and {@code detail: original} (up to
+   * 10,000 patches an image) is told apart from high and low, in Responses and chat completions.
+   */
+  @Test
+  void computerScreenshotsAndDetailOriginalOfRealOpenAiJavaRequestsAreCounted() throws Exception {
+    String png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+    com.openai.models.responses.ResponseCreateParams responses = com.openai.models.responses.ResponseCreateParams
+        .builder().model("gpt-5.4").inputOfResponse(java.util.List.of(
+            com.openai.models.responses.ResponseInputItem.ofMessage(
+                com.openai.models.responses.ResponseInputItem.Message.builder()
+                    .role(com.openai.models.responses.ResponseInputItem.Message.Role.USER)
+                    .addInputTextContent("Read the small print")
+                    .addContent(com.openai.models.responses.ResponseInputImage.builder()
+                        .detail(com.openai.models.responses.ResponseInputImage.Detail.ORIGINAL).imageUrl(png).build())
+                    .addContent(com.openai.models.responses.ResponseInputImage.builder()
+                        .detail(com.openai.models.responses.ResponseInputImage.Detail.LOW).fileId("file-1").build())
+                    .build()),
+            com.openai.models.responses.ResponseInputItem.ofComputerCallOutput(
+                com.openai.models.responses.ResponseInputItem.ComputerCallOutput.builder().callId("call_1")
+                    .output(com.openai.models.responses.ResponseComputerToolCallOutputScreenshot.builder()
+                        .imageUrl(png).build())
+                    .build())))
+        .build();
+    LlmRequest r = RequestReader.read(Endpoint.RESPONSES,
+        com.openai.core.ObjectMappers.jsonMapper().writeValueAsBytes(responses._body()));
+    assertThat(r.images()).as("the input images and the screenshot").isEqualTo(3);
+    assertThat(r.lowDetailImages()).isEqualTo(1);
+    assertThat((int) r.originalDetailImages()).isEqualTo(1);
+    assertThat(r.promptBound()).as("the screenshot's URL is not text").isEqualTo("Read the small print\n".length());
+
+    com.openai.models.chat.completions.ChatCompletionCreateParams chat = com.openai.models.chat.completions
+        .ChatCompletionCreateParams.builder().model("gpt-5.4").addMessage(
+            com.openai.models.chat.completions.ChatCompletionUserMessageParam.builder().contentOfArrayOfContentParts(
+                java.util.List.of(com.openai.models.chat.completions.ChatCompletionContentPart.ofImageUrl(
+                    com.openai.models.chat.completions.ChatCompletionContentPartImage.builder().imageUrl(
+                        com.openai.models.chat.completions.ChatCompletionContentPartImage.ImageUrl.builder().url(png)
+                            .detail(com.openai.models.chat.completions.ChatCompletionContentPartImage.ImageUrl.Detail
+                                .ORIGINAL).build()).build()))).build())
+        .build();
+    LlmRequest c = RequestReader.read(Endpoint.CHAT_COMPLETIONS,
+        com.openai.core.ObjectMappers.jsonMapper().writeValueAsBytes(chat._body()));
+    assertThat(c.images()).isEqualTo(1);
+    assertThat((int) c.originalDetailImages()).isEqualTo(1);
+    assertThat(c.lowDetailImages()).isZero();
+  }
+
+  /**
+   * A Responses call that uses a stored prompt sends its variables, text or images
+   * ({@code input_text}, {@code input_image}), with the request: they are prompt, as openai-java
+   * serializes them.
+   */
+  @Test
+  void aStoredPromptsVariablesAreTextAndImages() throws Exception {
+    com.openai.models.responses.ResponseCreateParams params = com.openai.models.responses.ResponseCreateParams
+        .builder().model("gpt-4o").prompt(com.openai.models.responses.ResponsePrompt.builder().id("pmpt_1")
+            .variables(com.openai.models.responses.ResponsePrompt.Variables.builder()
+                .putAdditionalProperty("city", com.openai.core.JsonValue.from("Lyon"))
+                .putAdditionalProperty("note", com.openai.core.JsonValue.from(
+                    java.util.Map.of("type", "input_text", "text", "in winter")))
+                .putAdditionalProperty("photo", com.openai.core.JsonValue.from(java.util.Map.of("type", "input_image",
+                    "image_url", "https://example.com/lyon.jpg", "detail", "low")))
+                .build())
+            .build())
+        .build();
+    byte[] body = com.openai.core.ObjectMappers.jsonMapper().writeValueAsBytes(params._body());
+    LlmRequest r = assertBoundIsTheDecodedTextsLength(Endpoint.RESPONSES, body);
+    assertThat(r.images()).isEqualTo(1);
+    assertThat(r.lowDetailImages()).isEqualTo(1);
+    assertThat(r.promptBound()).isEqualTo("Lyon\nin winter\n".length());
+  }
+
   @Test
   void aLongPromptIsBoundedWithoutCopyingItsText() throws Exception {
     String words = "The quick brown fox jumps over the lazy dog, and é too. ".repeat(2600); // ~150 KB

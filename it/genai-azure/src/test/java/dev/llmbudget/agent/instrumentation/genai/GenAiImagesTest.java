@@ -25,4 +25,26 @@ class GenAiImagesTest {
     assertThat(read.images()).as(body).isEqualTo(2);
     assertThat(read.prompt().toString()).isEqualTo("Which is red?\n");
   }
+
+  /**
+   * A Gemini 3 function response may carry images of its own (GenAI 2.x's {@code
+   * FunctionResponse.parts}), billed as any image; and a file by URI that states no MIME type may be
+   * one: both count.
+   */
+  @Test
+  void imagesInAFunctionResponseAndAnUntypedFileCount() throws Exception {
+    Content content = Content.builder().role("user").parts(java.util.List.of(
+        Part.builder().functionResponse(com.google.genai.types.FunctionResponse.builder().name("screenshot")
+            .response(java.util.Map.of("ok", true))
+            .parts(com.google.genai.types.FunctionResponsePart.builder().inlineData(
+                com.google.genai.types.FunctionResponseBlob.builder().mimeType("image/png")
+                    .data(new byte[] {(byte) 0x89, 'P', 'N', 'G'}).build()).build())
+            .build()).build(),
+        Part.builder().fileData(com.google.genai.types.FileData.builder().fileUri("gs://bucket/photo").build()).build(),
+        Part.fromText("What changed?"))).build();
+    String body = "{\"contents\":[" + content.toJson() + "]}";
+
+    LlmRequest read = GeminiRequest.read("/v1beta/models/gemini-3-pro-preview:generateContent", body);
+    assertThat(read.images()).as(body).isEqualTo(2);
+  }
 }
