@@ -24,7 +24,7 @@ final class RequestReader {
       return null;
     }
     return new LlmRequest(scan.model, new RequestText(endpoint, body), scan.messages, scan.maxOutput(), scan.bound,
-        scan.choices(), scan.background);
+        scan.choices(), scan.background, scan.serviceTier);
   }
 
   /** The prompt text of a body that {@link RequestScan} read: each text and the tools' JSON, a newline after each. */
