@@ -1,6 +1,7 @@
 package dev.llmbudget.agent.instrumentation.langchain4j;
 
 import dev.llmbudget.Usage;
+import dev.llmbudget.internal.UsageJson;
 import java.util.List;
 
 /** Reads what the budget needs from LangChain4j's {@code ChatRequest} and {@code ChatResponse}. */
@@ -154,10 +155,13 @@ final class ChatRequests {
       reasoning = Math.min(output, Accessors.count(Accessors.call(tokens, "outputTokensDetails"), "reasoningTokens"));
     }
     String model = Accessors.string(response, "modelName");
+    Object metadata = Accessors.call(response, "metadata");
     if (model == null) {
-      model = Accessors.string(Accessors.call(response, "metadata"), "modelName");
+      model = Accessors.string(metadata, "modelName");
     }
     model = model == null || model.isEmpty() ? requestedModel : pricedName(chatModel, model);
-    return new Usage(model, input, output, cacheRead, cacheWrite, 0, reasoning, false);
+    // OpenAI's metadata (OpenAiChatResponseMetadata) names the service tier that served the call
+    String tier = UsageJson.serviceTier(Accessors.string(metadata, "serviceTier"));
+    return new Usage(model, input, output, cacheRead, cacheWrite, 0, reasoning, false, tier);
   }
 }
