@@ -153,6 +153,12 @@ public final class ModelPrice {
     return isStandardPriceField(standard != null ? standard : field);
   }
 
+  /** True for a service tier's variant of a price field ({@code input_cost_per_token_priority}). */
+  static boolean isServiceTierField(String field) {
+    String standard = withoutServiceTier(field);
+    return standard != null && isStandardPriceField(standard);
+  }
+
   /** The field a service-tier variant prices in the standard tier, or {@code null} when {@code field} is none. */
   private static String withoutServiceTier(String field) {
     if (field.endsWith(PRIORITY_SUFFIX)) {

@@ -100,6 +100,16 @@ class ModelPriceServiceTierTest {
   }
 
   @Test
+  void anEntryPricedInOtherUnitsWithZeroStandardTokenPricesIsLeftOutEvenWithAPriorityPrice() {
+    String json = "{\"img\": {\"input_cost_per_token\": 0.0, \"output_cost_per_token\": 0.0,"
+        + " \"input_cost_per_token_priority\": 1e-6, \"input_cost_per_image\": 0.04},"
+        + " \"m\": {\"input_cost_per_token\": 1e-6, \"output_cost_per_token\": 2e-6}}";
+    PriceTable table = PriceTable.parse(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "t.json");
+    assertThat(table.resolve("img")).as("not free at the standard tier").isEmpty();
+    assertThat(table.resolve("m")).isPresent();
+  }
+
+  @Test
   void audioAndBatchVariantsAreNotReadAsTokenPrices() {
     assertThat(ModelPrice.isPriceField("input_cost_per_token_priority")).isTrue();
     assertThat(ModelPrice.isPriceField("cache_read_input_token_cost_above_272k_tokens_flex")).isTrue();
