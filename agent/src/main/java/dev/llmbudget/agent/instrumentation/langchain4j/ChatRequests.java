@@ -15,12 +15,15 @@ final class ChatRequests {
     final CharSequence prompt;
     final int messageCount;
     final long maxOutputTokens;
+    /** The OpenAI service tier asked for ({@code OpenAiChatRequestParameters.serviceTier()}), or null. */
+    final String serviceTier;
 
-    Request(String model, CharSequence prompt, int messageCount, long maxOutputTokens) {
+    Request(String model, CharSequence prompt, int messageCount, long maxOutputTokens, String serviceTier) {
       this.model = model;
       this.prompt = prompt;
       this.messageCount = messageCount;
       this.maxOutputTokens = maxOutputTokens;
+      this.serviceTier = serviceTier;
     }
   }
 
@@ -66,7 +69,14 @@ final class ChatRequests {
       }
     }
     long cap = maxOutput instanceof Number ? Math.max(0, ((Number) maxOutput).longValue()) : 0;
-    return new Request(pricedName(chatModel, model), prompt, count, cap);
+    // OpenAI's parameters (langchain4j-open-ai 1.19+) name the service tier; priority is reserved at its rates
+    String tier = Accessors.string(params, "serviceTier");
+    if (tier == null) {
+      tier = Accessors.string(defaults != null ? defaults : Accessors.call(chatModel, "defaultRequestParameters"),
+          "serviceTier");
+    }
+    return new Request(pricedName(chatModel, model), prompt, count, cap,
+        tier == null ? null : UsageJson.serviceTier(tier.toLowerCase(java.util.Locale.ROOT)));
   }
 
   /**

@@ -61,8 +61,9 @@ public final class ChatSeam {
     Reservation reservation;
     Object capped = null;
     try {
-      BudgetEngine.CallReservation held = engine.reserveCall(user, read.model, read.prompt, read.messageCount,
-          read.maxOutputTokens, ChatRequestCaps.supports(chatModel), "langchain4j");
+      BudgetEngine.CallReservation held = engine.reserveCall(user, read.model,
+          dev.llmbudget.tokens.TokenCounter.upperBoundTokens(read.prompt), read.prompt, read.messageCount,
+          read.maxOutputTokens, 1, ChatRequestCaps.supports(chatModel), "langchain4j", read.serviceTier);
       reservation = held.reservation();
       if (held.rewrite()) {
         try {

@@ -32,4 +32,27 @@ class ChatRequestsTest {
 
     assertThat(ChatRequests.usage(new Object(), answer(null), "gpt-5").serviceTier()).isNull();
   }
+
+  @Test
+  void theServiceTierARequestOrItsModelsDefaultsAskForIsRead() throws Throwable {
+    Object params = FakeShapes.shape("dev.example.OpenAiChatRequestParameters").returning("modelName", "gpt-5")
+        .returning("maxOutputTokens", 50).returning("serviceTier", "priority").build();
+    Object request = FakeShapes.shape("dev.example.ChatRequest").returning("parameters", params)
+        .returning("messages", java.util.List.of()).build();
+    ChatRequests.Request read = ChatRequests.read(new Object(), request);
+    assertThat(read.serviceTier).isEqualTo("priority");
+    assertThat(read.maxOutputTokens).isEqualTo(50);
+
+    // unset on the request: the model's defaults, as LangChain4j merges them
+    Object bare = FakeShapes.shape("dev.example.OpenAiChatRequestParameters").returning("modelName", "gpt-5")
+        .returning("maxOutputTokens", 50).returning("serviceTier", null).build();
+    Object defaults = FakeShapes.shape("dev.example.OpenAiChatRequestParameters").returning("serviceTier", "FLEX")
+        .build();
+    Object model = FakeShapes.shape("dev.example.OpenAiChatModel").returning("defaultRequestParameters", defaults)
+        .build();
+    Object plain = FakeShapes.shape("dev.example.ChatRequest").returning("parameters", bare)
+        .returning("messages", java.util.List.of()).build();
+    assertThat(ChatRequests.read(model, plain).serviceTier).isEqualTo("flex");
+    assertThat(ChatRequests.read(new Object(), plain).serviceTier).isNull();
+  }
 }
