@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * One pass over a request's UTF-8 JSON bytes that finds the model, the output cap, the message
- * count and a bound of the prompt's tokens, without a tree or a copy of the text: the bound is the
+ * count, the service tier and a bound of the prompt's tokens, without a tree or a copy of the text: the bound is the
  * UTF-8 length of the text {@link RequestReader#text} would build (each string as decoded, one
  * newline after each, tool definitions as compact JSON), which no token count exceeds.
  */
