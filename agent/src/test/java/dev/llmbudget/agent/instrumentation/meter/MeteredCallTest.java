@@ -74,6 +74,24 @@ class MeteredCallTest {
     }
   }
 
+  /** gpt-5's priority rates are twice its standard ones, input and output alike. */
+  @Test
+  void aPriorityCallWhoseAnswerReportsNoUsageIsEstimatedAtPriorityRates() {
+    store.putBudget("std", new BigDecimal("10"), null, NOW);
+    store.putBudget("prio", new BigDecimal("10"), null, NOW);
+    byte[] noUsage = "{\"model\":\"gpt-5\",\"choices\":[{\"message\":{\"content\":\"Hi there\"}}]}"
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    new MeteredCall(engine.reserve("std", new BigDecimal("0.25")), new LlmRequest("gpt-5", "Say hello.", 1, 500, 10, 1,
+        false, null)).settle(noUsage, 200);
+    new MeteredCall(engine.reserve("prio", new BigDecimal("0.25")), new LlmRequest("gpt-5", "Say hello.", 1, 500, 10, 1,
+        false, "priority")).settle(noUsage, 200);
+
+    BigDecimal standard = store.snapshot("std", NOW).orElseThrow().currentCost();
+    assertThat(standard).isPositive();
+    assertThat(store.snapshot("prio", NOW).orElseThrow().currentCost())
+        .isEqualByComparingTo(standard.multiply(BigDecimal.valueOf(2)));
+  }
+
   @Test
   void aFailedCallIsReleasedAndChargedNothing() {
     store.putBudget("alice", new BigDecimal("10"), null, NOW);
