@@ -8,7 +8,10 @@ import java.util.Objects;
  * <p>The fields do not overlap: {@code inputTokens} are the prompt tokens billed at the plain
  * input rate (cache reads and cache writes are not in it), and {@code reasoningTokens} are the
  * part of {@code outputTokens} that the model spent on reasoning. {@code estimated} is true when
- * the numbers were counted locally rather than reported by the provider.
+ * the numbers were counted locally rather than reported by the provider. {@code serviceTier} is
+ * the OpenAI service tier that served the call ({@code default}, {@code priority}, {@code flex},
+ * {@code scale}), as the answer's {@code service_tier} names it, or {@code null} when unknown; it
+ * selects the rates the call is priced at ({@code ModelPrice.forServiceTier}).
  */
 public record Usage(
     String model,
@@ -18,7 +21,15 @@ public record Usage(
     long cacheWrite5mTokens,
     long cacheWrite1hTokens,
     long reasoningTokens,
-    boolean estimated) {
+    boolean estimated,
+    String serviceTier) {
+
+  /** A usage whose service tier is unknown, priced at the standard rates: the shape before service tiers. */
+  public Usage(String model, long inputTokens, long outputTokens, long cacheReadTokens, long cacheWrite5mTokens,
+      long cacheWrite1hTokens, long reasoningTokens, boolean estimated) {
+    this(model, inputTokens, outputTokens, cacheReadTokens, cacheWrite5mTokens, cacheWrite1hTokens, reasoningTokens,
+        estimated, null);
+  }
 
   public Usage {
     Objects.requireNonNull(model, "model");
@@ -47,17 +58,23 @@ public record Usage(
 
   public Usage withCache(long cacheRead, long cacheWrite5m, long cacheWrite1h) {
     return new Usage(model, inputTokens, outputTokens, cacheRead, cacheWrite5m, cacheWrite1h,
-        reasoningTokens, estimated);
+        reasoningTokens, estimated, serviceTier);
   }
 
   public Usage withReasoning(long reasoning) {
     return new Usage(model, inputTokens, outputTokens, cacheReadTokens, cacheWrite5mTokens,
-        cacheWrite1hTokens, reasoning, estimated);
+        cacheWrite1hTokens, reasoning, estimated, serviceTier);
   }
 
   public Usage asEstimated() {
     return new Usage(model, inputTokens, outputTokens, cacheReadTokens, cacheWrite5mTokens,
-        cacheWrite1hTokens, reasoningTokens, true);
+        cacheWrite1hTokens, reasoningTokens, true, serviceTier);
+  }
+
+  /** This usage as served in OpenAI's service tier {@code tier} ({@code null}: unknown, priced at standard rates). */
+  public Usage withServiceTier(String tier) {
+    return new Usage(model, inputTokens, outputTokens, cacheReadTokens, cacheWrite5mTokens,
+        cacheWrite1hTokens, reasoningTokens, estimated, tier);
   }
 
   private static void requireNonNegative(String name, long value) {

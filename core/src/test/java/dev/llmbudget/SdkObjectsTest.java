@@ -40,6 +40,18 @@ class SdkObjectsTest {
   }
 
   @Test
+  void anOpenAiChatCompletionServedAtPriorityIsChargedThePriorityPrice() throws Exception {
+    ChatCompletion completion = ObjectMappers.jsonMapper().readValue("{\"id\":\"c1\",\"object\":\"chat.completion\","
+        + "\"created\":1,\"model\":\"gpt-4o\",\"service_tier\":\"priority\",\"choices\":[{\"index\":0,"
+        + "\"finish_reason\":\"stop\",\"message\":{\"role\":\"assistant\",\"content\":\"hi\",\"refusal\":null},"
+        + "\"logprobs\":null}],\"usage\":{\"prompt_tokens\":500,\"completion_tokens\":40,\"total_tokens\":540,"
+        + "\"prompt_tokens_details\":{\"cached_tokens\":100}}}", ChatCompletion.class);
+    assertThat(BudgetManager.usageOf(completion).serviceTier()).isEqualTo("priority");
+    // gpt-4o priority: 400 x 4.25e-6 + 40 x 1.7e-5 + 100 cached x 2.125e-6 = 0.0025925 (standard: 0.0015250)
+    assertThat(manager.updateCost(completion, "ann")).isEqualByComparingTo("0.0025925");
+  }
+
+  @Test
   void openAiResponse() throws Exception {
     Response response = ObjectMappers.jsonMapper().readValue("{\"id\":\"r1\",\"object\":\"response\",\"created_at\":1,"
         + "\"model\":\"gpt-4.1-mini\",\"output\":[],\"parallel_tool_calls\":true,\"tool_choice\":\"auto\",\"tools\":[],"

@@ -145,10 +145,13 @@ public final class BudgetEngine {
     return price;
   }
 
-  /** What {@code usage} costs, exactly; zero for an unknown model the policy lets through. */
+  /**
+   * What {@code usage} costs, exactly, at the rates of the service tier that served it; zero for an
+   * unknown model the policy lets through.
+   */
   public BigDecimal cost(Usage usage) {
     ModelPrice price = priceOf(usage.model());
-    return price == null ? BigDecimal.ZERO : price.cost(usage);
+    return price == null ? BigDecimal.ZERO : price.forServiceTier(usage.serviceTier()).cost(usage);
   }
 
   /**
@@ -168,14 +171,15 @@ public final class BudgetEngine {
     if (price == null && reservedModel != null && model != null && !reservedModel.equals(model)) {
       ModelPrice fallback = prices.get().resolve(reservedModel).orElse(null);
       if (fallback != null) {
-        return fallback.costPicos(usage);
+        return fallback.forServiceTier(usage.serviceTier()).costPicos(usage);
       }
     }
     if (price == null) {
       onUnknown(model);
       return 0;
     }
-    return price.costPicos(usage);
+    // an OpenAI priority or flex answer pays that tier's rates; the lookup is a switch, no allocation
+    return price.forServiceTier(usage.serviceTier()).costPicos(usage);
   }
 
   /** What this engine reserves for an uncapped call's output. */
@@ -248,7 +252,8 @@ public final class BudgetEngine {
    */
   public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
       int messages, long maxOutputTokens, int choices, boolean canRewrite, String sdk) {
-    return reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, choices, 0, 0, canRewrite, sdk);
+    return reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, choices, 0, 0, 0, canRewrite, sdk,
+        null);
   }
 
   /**
@@ -261,7 +266,7 @@ public final class BudgetEngine {
       int messages, long maxOutputTokens, int choices, int images, int lowDetailImages, boolean canRewrite,
       String sdk) {
     return reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, choices, images,
-        lowDetailImages, 0, canRewrite, sdk);
+        lowDetailImages, 0, canRewrite, sdk, null);
   }
 
   /**
@@ -272,8 +277,34 @@ public final class BudgetEngine {
   public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
       int messages, long maxOutputTokens, int choices, int images, int lowDetailImages, int originalDetailImages,
       boolean canRewrite, String sdk) {
-    CallReservation r = reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, choices,
-        images, lowDetailImages, originalDetailImages, canRewrite);
+    return reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, choices, images,
+        lowDetailImages, originalDetailImages, canRewrite, sdk, null);
+  }
+
+  /**
+   * As {@link #reserveCall(String, String, long, CharSequence, int, long, int, boolean, String)} for a
+   * request that states OpenAI's {@code service_tier}: {@code priority} is reserved at the model's
+   * priority rates; any other tier, or none ({@code null}, {@code auto}: the project's setting decides),
+   * at the standard rates, which are also the dearer of standard and flex, so a flex request served
+   * at the default tier still fits what it reserved.
+   */
+  public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
+      int messages, long maxOutputTokens, int choices, boolean canRewrite, String sdk, String serviceTier) {
+    return reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, choices, 0, 0, 0, canRewrite,
+        sdk, serviceTier);
+  }
+
+  /**
+   * The whole form: {@code choices} answers, {@code images} images of which {@code lowDetailImages}
+   * ask for {@code detail: low} and {@code originalDetailImages} for OpenAI's {@code detail: original}
+   * (which may cost several times a high-detail image), and OpenAI's {@code service_tier} as the
+   * request states it (see the overloads above for what each adds to the reservation).
+   */
+  public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
+      int messages, long maxOutputTokens, int choices, int images, int lowDetailImages, int originalDetailImages,
+      boolean canRewrite, String sdk, String serviceTier) {
+    CallReservation r = reserveAtTier(user, model, promptBound, prompt, messages, maxOutputTokens, choices,
+        images, lowDetailImages, originalDetailImages, canRewrite, serviceTier);
     // written before the reservation leaves this thread, read once at settle: a constant, no allocation
     ((Held) r.reservation()).sdk = sdk;
     return r;
@@ -311,14 +342,18 @@ public final class BudgetEngine {
    */
   public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
       int messages, long maxOutputTokens, boolean canRewrite) {
-    return reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, 1, 0, 0, 0, canRewrite);
+    return reserveAtTier(user, model, promptBound, prompt, messages, maxOutputTokens, 1, 0, 0, 0, canRewrite, null);
   }
 
-  private CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
+  private CallReservation reserveAtTier(String user, String model, long promptBound, CharSequence prompt,
       int messages, long maxOutputTokens, int choices, int images, int lowDetailImages, int originalDetailImages,
-      boolean canRewrite) {
+      boolean canRewrite, String serviceTier) {
     int answers = Math.max(1, choices);
     ModelPrice price = priceOf(model);
+    if (price != null && UsageJson.PRIORITY_TIER.equals(serviceTier)) {
+      // the one tier dearer than the standard: what a priority answer will be charged
+      price = price.forServiceTier(UsageJson.PRIORITY_TIER);
+    }
     Instant now = clock.instant();
     String[] keys = keysFor(user, now);
     long requested = Math.max(0, maxOutputTokens);
@@ -346,7 +381,7 @@ public final class BudgetEngine {
         + Math.max(0, messages) * TOKENS_PER_ROLE : bound;
     if (mode != OutputReserve.CLAMP) {
       return new CallReservation(reserveKeys(keys, user, boundCost(price, input, times(output, answers)), model,
-          note(capNote(output, answers), images, imageTokens)), output, false);
+          note(capNote(price, output, answers), images, imageTokens)), output, false);
     }
     return clamp(keys, user, model, price, input, output, requested, answers, images, imageTokens);
   }
@@ -379,7 +414,7 @@ public final class BudgetEngine {
     // The prompt and the least useful output: refused with the budget's error unless it now fits.
     long cost = boundCost(price, input, times(least, answers));
     return clamped(user, model, keys, least, output, requested,
-        reserveKeys(keys, user, cost, model, note(capNote(least, answers), images, imageTokens)));
+        reserveKeys(keys, user, cost, model, note(capNote(price, least, answers), images, imageTokens)));
   }
 
   private CallReservation clamped(String user, String model, String[] keys, long cap, long output, long requested,
@@ -452,9 +487,11 @@ public final class BudgetEngine {
    * What the refusal says about the call's output cap, e.g. {@code max_tokens 800}, or {@code
    * max_tokens 800 × 3 answers} for a request that asks for several (shown in parentheses).
    */
-  private static String capNote(long outputTokens, int answers) {
-    return outputTokens <= 0 ? null : answers > 1 ? "max_tokens " + outputTokens + " × " + answers + " answers"
+  private static String capNote(ModelPrice price, long outputTokens, int answers) {
+    String cap = outputTokens <= 0 ? null : answers > 1 ? "max_tokens " + outputTokens + " × " + answers + " answers"
         : "max_tokens " + outputTokens;
+    String tier = price.serviceTier();
+    return tier == null ? cap : (cap == null ? "" : cap + ", ") + "at " + tier + " service-tier rates";
   }
 
   /**

@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * Reads the usage of a whole JSON answer straight from its bytes, as {@link UsageJson#fromResponse}
  * reads it from a tree, without a parser or a tree: one pass that skips everything but the usage
- * and model members. Anything it does not read exactly as Jackson would (an escape in a member
+ * and model members (and the {@code service_tier}, which prices the call). Anything it does not read exactly as Jackson would (an escape in a member
  * name or the model, a count that is not a plain integer, a member named twice, bytes that are
  * not JSON) makes it answer {@code null}, and the caller reads the answer with a parser instead.
  */
@@ -48,11 +48,18 @@ public final class UsageBytes {
   private static final int INPUT_DETAILS = 30;
   private static final int OUTPUT_DETAILS = 31;
   private static final int CACHE_CREATION = 32;
+  private static final int SERVICE_TIER = 33;
+  /** OpenAI's service tiers, whose names an answer's {@code service_tier} is matched against without a copy. */
+  private static final String[] SERVICE_TIERS = {UsageJson.DEFAULT_TIER, UsageJson.PRIORITY_TIER,
+      UsageJson.FLEX_TIER, UsageJson.SCALE_TIER, UsageJson.AUTO_TIER};
+  /** Longer than any tier OpenAI names: such a value is not kept (the standard price applies). */
+  private static final int MAX_TIER_LENGTH = 32;
 
   // The objects whose members are read; each names its members and their slots.
   private static final String[] ROOT_NAMES = {"model", "modelVersion", "usage", "usageMetadata",
-      "prompt_eval_count", "eval_count"};
-  private static final int[] ROOT_SLOTS = {MODEL, MODEL_VERSION, USAGE, USAGE_METADATA, PROMPT_EVAL, EVAL};
+      "prompt_eval_count", "eval_count", "service_tier"};
+  private static final int[] ROOT_SLOTS = {MODEL, MODEL_VERSION, USAGE, USAGE_METADATA, PROMPT_EVAL, EVAL,
+      SERVICE_TIER};
   private static final String[] USAGE_NAMES = {"prompt_tokens", "completion_tokens", "input_tokens",
       "output_tokens", "total_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "inputTokens",
       "outputTokens", "cacheReadInputTokens", "cacheWriteInputTokens", "prompt_tokens_details",
@@ -91,6 +98,8 @@ public final class UsageBytes {
   private int modelTo;
   private int versionFrom = -1;
   private int versionTo;
+  private int tierFrom = -1;
+  private int tierTo;
 
   private UsageBytes() {}
 
@@ -121,6 +130,7 @@ public final class UsageBytes {
     objects = 0;
     modelFrom = -1;
     versionFrom = -1;
+    tierFrom = -1;
   }
 
   private Usage usage(String fallbackModel) {
@@ -137,12 +147,12 @@ public final class UsageBytes {
     if (isObject(USAGE)) {
       if (has(PROMPT)) {
         return UsageJson.openAi(model, values[PROMPT], values[PROMPT_CACHED], values[COMPLETION],
-            values[COMPLETION_REASONING]);
+            values[COMPLETION_REASONING], serviceTier());
       }
       if (has(INPUT) || has(OUTPUT)) {
         if (has(INPUT_DETAILS) || has(OUTPUT_DETAILS) || has(TOTAL)) {
           return UsageJson.openAi(model, values[INPUT], values[INPUT_CACHED], values[OUTPUT],
-              values[OUTPUT_REASONING]);
+              values[OUTPUT_REASONING], serviceTier());
         }
         boolean split = isObject(CACHE_CREATION) && (has(EPHEMERAL_5M) || has(EPHEMERAL_1H));
         return new Usage(model, values[INPUT], values[OUTPUT], values[CACHE_READ_INPUT],
@@ -161,6 +171,26 @@ public final class UsageBytes {
       return Usage.of(model, values[PROMPT_EVAL], values[EVAL]);
     }
     return null;
+  }
+
+  /** The answer's {@code service_tier}: one of {@link #SERVICE_TIERS} itself (no copy), else a copy, else null. */
+  private String serviceTier() {
+    if (tierFrom < 0) {
+      return null;
+    }
+    int n = tierTo - tierFrom;
+    for (String tier : SERVICE_TIERS) {
+      if (tier.length() == n) {
+        int k = 0;
+        while (k < n && b[tierFrom + k] == tier.charAt(k)) {
+          k++;
+        }
+        if (k == n) {
+          return tier;
+        }
+      }
+    }
+    return text(tierFrom, tierTo, null);
   }
 
   private boolean has(int slot) {
@@ -249,7 +279,7 @@ public final class UsageBytes {
     if (slot < NUMBERS) {
       return c == '-' || (c >= '0' && c <= '9') ? number(i, slot) : skip(i);
     }
-    if (slot == MODEL || slot == MODEL_VERSION) {
+    if (slot == MODEL || slot == MODEL_VERSION || slot == SERVICE_TIER) {
       if (c != '"') {
         return skip(i);
       }
@@ -265,6 +295,11 @@ public final class UsageBytes {
       if (slot == MODEL) {
         modelFrom = i + 1;
         modelTo = to;
+      } else if (slot == SERVICE_TIER) {
+        if (to - i - 1 <= MAX_TIER_LENGTH) {
+          tierFrom = i + 1;
+          tierTo = to;
+        }
       } else {
         versionFrom = i + 1;
         versionTo = to;

@@ -30,11 +30,11 @@ public final class UsageJson {
     JsonNode usage = root.get("usage");
     if (usage != null && usage.isObject()) {
       if (usage.has("prompt_tokens")) {
-        return openAiChat(model, usage);
+        return openAiChat(model, usage, serviceTier(text(root, "service_tier")));
       }
       if (usage.has("input_tokens") || usage.has("output_tokens")) {
         return usage.has("input_tokens_details") || usage.has("output_tokens_details") || usage.has("total_tokens")
-            ? openAiResponses(model, usage) : anthropic(model, usage);
+            ? openAiResponses(model, usage, serviceTier(text(root, "service_tier"))) : anthropic(model, usage);
       }
       if (usage.has("inputTokens") || usage.has("outputTokens")) {
         return bedrock(model, usage);
@@ -51,26 +51,63 @@ public final class UsageJson {
   }
 
   /** OpenAI chat/completions/embeddings: prompt_tokens include cached reads; completion_tokens include reasoning. */
-  static Usage openAiChat(String model, JsonNode u) {
+  static Usage openAiChat(String model, JsonNode u, String serviceTier) {
     long prompt = num(u, "prompt_tokens");
     long cached = num(u.path("prompt_tokens_details"), "cached_tokens");
     long output = num(u, "completion_tokens");
-    return openAi(model, prompt, cached, output, num(u.path("completion_tokens_details"), "reasoning_tokens"));
+    return openAi(model, prompt, cached, output, num(u.path("completion_tokens_details"), "reasoning_tokens"),
+        serviceTier);
   }
 
-  /** OpenAI's counts (chat and Responses alike): the prompt includes cached reads, the output includes reasoning. */
-  static Usage openAi(String model, long prompt, long cached, long output, long reasoning) {
+  /**
+   * OpenAI's counts (chat and Responses alike): the prompt includes cached reads, the output includes
+   * reasoning; {@code serviceTier} is the answer's top-level {@code service_tier}, or null.
+   */
+  static Usage openAi(String model, long prompt, long cached, long output, long reasoning, String serviceTier) {
     return new Usage(model, Math.max(0, prompt - cached), output, Math.min(cached, prompt), 0, 0,
-        Math.min(output, reasoning), false);
+        Math.min(output, reasoning), false, serviceTier);
   }
 
   /** OpenAI Responses: input_tokens include cached reads; output_tokens include reasoning. */
-  static Usage openAiResponses(String model, JsonNode u) {
+  static Usage openAiResponses(String model, JsonNode u, String serviceTier) {
     long input = num(u, "input_tokens");
     long cached = num(u.path("input_tokens_details"), "cached_tokens");
     long output = num(u, "output_tokens");
-    return openAi(model, input, cached, output, num(u.path("output_tokens_details"), "reasoning_tokens"));
+    return openAi(model, input, cached, output, num(u.path("output_tokens_details"), "reasoning_tokens"),
+        serviceTier);
   }
+
+  /**
+   * OpenAI's {@code service_tier} as one of the constants {@link #DEFAULT_TIER}, {@link #PRIORITY_TIER},
+   * {@link #FLEX_TIER}, {@link #SCALE_TIER}, {@link #AUTO_TIER} when it spells one (so that usages share
+   * them), else as given; {@code null} for null.
+   */
+  public static String serviceTier(String tier) {
+    if (tier == null) {
+      return null;
+    }
+    switch (tier) {
+      case DEFAULT_TIER:
+        return DEFAULT_TIER;
+      case PRIORITY_TIER:
+        return PRIORITY_TIER;
+      case FLEX_TIER:
+        return FLEX_TIER;
+      case SCALE_TIER:
+        return SCALE_TIER;
+      case AUTO_TIER:
+        return AUTO_TIER;
+      default:
+        return tier;
+    }
+  }
+
+  /** OpenAI's service tiers, as its answers and requests spell them. */
+  public static final String DEFAULT_TIER = "default";
+  public static final String PRIORITY_TIER = "priority";
+  public static final String FLEX_TIER = "flex";
+  public static final String SCALE_TIER = "scale";
+  public static final String AUTO_TIER = "auto";
 
   /** Anthropic: input_tokens exclude cache reads and writes, which are reported beside them. */
   static Usage anthropic(String model, JsonNode u) {

@@ -60,6 +60,11 @@ public final class ModelPrice {
       List.of(INPUT, OUTPUT, CACHE_READ, CACHE_WRITE_5M, CACHE_WRITE_1H);
   private static final String ABOVE = "_above_";
   private static final String K_TOKENS = "k_tokens";
+  /** OpenAI's service tiers that the table prices apart, as {@code <field>_priority} and {@code <field>_flex}. */
+  static final String PRIORITY = "priority";
+  static final String FLEX = "flex";
+  private static final String PRIORITY_SUFFIX = "_" + PRIORITY;
+  private static final String FLEX_SUFFIX = "_" + FLEX;
 
   private final String name;
   private final String provider;
@@ -76,9 +81,51 @@ public final class ModelPrice {
   private static final long[] NOT_WHOLE = new long[0];
   /** Set once on first use (threads that race compute the same array); see {@link #picoRates()}. */
   private volatile long[] picoRates;
+  /** The service tier whose rates these are: {@code null} for the standard ones. */
+  private final String serviceTier;
+  /** The standard price and its service-tier variants; a tier the entry does not price is the standard itself. */
+  private final ModelPrice standard;
+  private final ModelPrice priority;
+  private final ModelPrice flex;
+
+  /**
+   * The standard price of an entry's {@code prices}, with its priority and flex variants made at
+   * once (the few extra objects are cheaper than a lookup per call, and only for entries that
+   * price those tiers).
+   */
+  private ModelPrice(String name, String provider, String mode, long maxInputTokens,
+      long maxOutputTokens, Map<String, BigDecimal> prices) {
+    // the tier builders read standard field names only, so the variants' fields are not in their way
+    this(name, provider, mode, maxInputTokens, maxOutputTokens, baseTier(prices), higherTiers(prices), null, null,
+        prices);
+  }
+
+  /** A service-tier variant of {@code standard}, from {@code prices} already named as standard fields. */
+  private ModelPrice(String name, String provider, String mode, long maxInputTokens,
+      long maxOutputTokens, Map<String, BigDecimal> prices, String serviceTier, ModelPrice standard) {
+    this(name, provider, mode, maxInputTokens, maxOutputTokens, baseTier(prices), higherTiers(prices), serviceTier,
+        standard, prices);
+  }
 
   private ModelPrice(String name, String provider, String mode, long maxInputTokens,
-      long maxOutputTokens, Tier base, List<Tier> tiers) {
+      long maxOutputTokens, Tier base, List<Tier> tiers, String serviceTier, ModelPrice standard,
+      Map<String, BigDecimal> allPrices) {
+    this.serviceTier = serviceTier;
+    if (standard == null) {
+      this.standard = this;
+      this.priority = pricesTier(allPrices, PRIORITY_SUFFIX)
+          ? new ModelPrice(name, provider, mode, maxInputTokens, maxOutputTokens,
+              inServiceTier(allPrices, PRIORITY_SUFFIX), PRIORITY, this)
+          : this;
+      this.flex = pricesTier(allPrices, FLEX_SUFFIX)
+          ? new ModelPrice(name, provider, mode, maxInputTokens, maxOutputTokens,
+              inServiceTier(allPrices, FLEX_SUFFIX), FLEX, this)
+          : this;
+    } else {
+      this.standard = standard;
+      this.priority = null;
+      this.flex = null;
+    }
     this.name = name;
     this.provider = provider;
     this.mode = mode;
@@ -96,8 +143,34 @@ public final class ModelPrice {
     this.maxPerTokenInputRate = highest;
   }
 
-  /** True for the JSON fields this class reads: the token prices and their tiers. */
+  /**
+   * True for the JSON fields this class reads: the token prices, their tiers, and the priority and
+   * flex service-tier variants of both ({@code input_cost_per_token_priority},
+   * {@code output_cost_per_token_above_272k_tokens_flex}).
+   */
   static boolean isPriceField(String field) {
+    String standard = withoutServiceTier(field);
+    return isStandardPriceField(standard != null ? standard : field);
+  }
+
+  /** True for a service tier's variant of a price field ({@code input_cost_per_token_priority}). */
+  static boolean isServiceTierField(String field) {
+    String standard = withoutServiceTier(field);
+    return standard != null && isStandardPriceField(standard);
+  }
+
+  /** The field a service-tier variant prices in the standard tier, or {@code null} when {@code field} is none. */
+  private static String withoutServiceTier(String field) {
+    if (field.endsWith(PRIORITY_SUFFIX)) {
+      return field.substring(0, field.length() - PRIORITY_SUFFIX.length());
+    }
+    if (field.endsWith(FLEX_SUFFIX)) {
+      return field.substring(0, field.length() - FLEX_SUFFIX.length());
+    }
+    return null;
+  }
+
+  private static boolean isStandardPriceField(String field) {
     switch (field) {
       case INPUT: case OUTPUT: case REASONING: case CACHE_READ: case CACHE_WRITE_5M:
       case CACHE_WRITE_1H:
@@ -129,15 +202,61 @@ public final class ModelPrice {
    */
   static ModelPrice of(String name, String provider, String mode, long maxInputTokens,
       long maxOutputTokens, Map<String, BigDecimal> prices) {
+    return new ModelPrice(name, provider, mode, maxInputTokens, maxOutputTokens, prices);
+  }
+
+  /** The standard fields of {@code prices}: without any service-tier variant. */
+  private static Map<String, BigDecimal> standardFields(Map<String, BigDecimal> prices) {
+    Map<String, BigDecimal> standard = new HashMap<>(prices);
+    standard.keySet().removeIf(field -> withoutServiceTier(field) != null);
+    return standard;
+  }
+
+  /** Whether {@code prices} has a field of the service tier that ends fields with {@code suffix}. */
+  private static boolean pricesTier(Map<String, BigDecimal> prices, String suffix) {
+    for (String field : prices.keySet()) {
+      if (field.endsWith(suffix)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The standard fields as the service tier that ends fields with {@code suffix} prices them, by
+   * LiteLLM's rule: {@code <field><suffix>} where the entry has it, else {@code <field>} itself.
+   */
+  private static Map<String, BigDecimal> inServiceTier(Map<String, BigDecimal> prices, String suffix) {
+    Map<String, BigDecimal> tier = standardFields(prices);
+    prices.forEach((field, price) -> {
+      if (field.endsWith(suffix)) {
+        tier.put(field.substring(0, field.length() - suffix.length()), price);
+      }
+    });
+    return tier;
+  }
+
+  /** The base rates of standard-named {@code prices}, with the fallbacks the class comment names. */
+  private static Tier baseTier(Map<String, BigDecimal> prices) {
     BigDecimal input = prices.getOrDefault(INPUT, BigDecimal.ZERO);
     BigDecimal output = prices.getOrDefault(OUTPUT, BigDecimal.ZERO);
     BigDecimal reasoningPrice = prices.get(REASONING);
     BigDecimal cacheRead = prices.getOrDefault(CACHE_READ, input);
     BigDecimal cacheWrite5m = prices.getOrDefault(CACHE_WRITE_5M, input);
     BigDecimal cacheWrite1h = prices.getOrDefault(CACHE_WRITE_1H, cacheWrite5m);
-    Tier base = new Tier(0, input, output, reasoningPrice != null ? reasoningPrice : output,
+    return new Tier(0, input, output, reasoningPrice != null ? reasoningPrice : output,
         cacheRead, cacheWrite5m, cacheWrite1h);
+  }
 
+  /** The tiers above the base of standard-named {@code prices}, ascending; a kind a tier lacks pays its base rate. */
+  private static List<Tier> higherTiers(Map<String, BigDecimal> prices) {
+    Tier base = baseTier(prices);
+    BigDecimal input = base.input();
+    BigDecimal output = base.output();
+    BigDecimal reasoningPrice = prices.get(REASONING);
+    BigDecimal cacheRead = base.cacheRead();
+    BigDecimal cacheWrite5m = base.cacheWrite5m();
+    BigDecimal cacheWrite1h = base.cacheWrite1h();
     TreeMap<Long, Map<String, BigDecimal>> byThreshold = new TreeMap<>();
     prices.forEach((field, price) -> {
       long threshold = tierThreshold(field);
@@ -159,7 +278,34 @@ public final class ModelPrice {
           kinds.getOrDefault(CACHE_WRITE_5M, cacheWrite5m),
           kinds.getOrDefault(CACHE_WRITE_1H, cacheWrite1h)));
     });
-    return new ModelPrice(name, provider, mode, maxInputTokens, maxOutputTokens, base, tiers);
+    return tiers;
+  }
+
+  /**
+   * The price of a call served in OpenAI's service tier {@code serviceTier} (the answer's
+   * {@code service_tier}): for {@code priority} and {@code flex} each kind of token pays the table's
+   * {@code <field>_priority} / {@code <field>_flex} rate where the entry has one, else its standard
+   * rate (LiteLLM's rule); for {@code null}, {@code default}, {@code auto}, {@code scale} and any
+   * other value, the standard price. Returns an object made when the price was, so a call allocates nothing.
+   */
+  public ModelPrice forServiceTier(String serviceTier) {
+    ModelPrice s = standard;
+    if (serviceTier == null) {
+      return s;
+    }
+    switch (serviceTier) {
+      case PRIORITY:
+        return s.priority;
+      case FLEX:
+        return s.flex;
+      default:
+        return s;
+    }
+  }
+
+  /** The service tier whose rates this price holds ({@code priority}, {@code flex}); {@code null} for the standard rates. */
+  public String serviceTier() {
+    return serviceTier;
   }
 
   /**
@@ -375,7 +521,8 @@ public final class ModelPrice {
 
   @Override
   public String toString() {
-    return "ModelPrice[" + name + ", " + provider + ", input " + base.input().toPlainString()
+    return "ModelPrice[" + name + ", " + provider + (serviceTier == null ? "" : ", service tier " + serviceTier)
+        + ", input " + base.input().toPlainString()
         + " $/token, output " + base.output().toPlainString() + " $/token"
         + (tiers.isEmpty() ? "" : ", " + tiers.size() + " higher tier(s)") + "]";
   }

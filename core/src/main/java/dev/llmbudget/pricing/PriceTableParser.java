@@ -120,9 +120,11 @@ final class PriceTableParser {
     if (!prices.containsKey(ModelPrice.INPUT) && !prices.containsKey(ModelPrice.OUTPUT)) {
       return false;
     }
-    if (pricedInOtherUnits && prices.values().stream().allMatch(p -> p.signum() == 0)) {
+    if (pricedInOtherUnits && prices.entrySet().stream()
+        .allMatch(p -> p.getValue().signum() == 0 || ModelPrice.isServiceTierField(p.getKey()))) {
       // Image, rerank and similar entries write 0.0 token prices next to their real price per
-      // pixel or query; answering "free" for them would silently un-budget the call.
+      // pixel or query; answering "free" for them would silently un-budget the call (a priority
+      // price beside them does not make the standard tier, the usual one, any less free).
       return false;
     }
     sink.entry(model, provider, mode, maxInput, maxOutput >= 0 ? maxOutput : maxTokens, prices);

@@ -43,6 +43,12 @@ class UsageBytesTest {
       "{'output':{'message':{}},'usage':{'inputTokens':12,'outputTokens':4,'cacheReadInputTokens':2,"
           + "'cacheWriteInputTokens':1,'totalTokens':19},'metrics':{'latencyMs':5}}",
       "{'model':'llama3','done':true,'prompt_eval_count':9,'eval_count':4}",
+      "{'id':'c','object':'chat.completion.chunk','model':'gpt-5','service_tier':'priority','choices':[],"
+          + "'usage':{'prompt_tokens':4,'completion_tokens':2,'total_tokens':6}}",
+      "{'id':'r','object':'response','model':'o3','service_tier':'turbo','usage':{'input_tokens':4,"
+          + "'output_tokens':2,'total_tokens':6}}",
+      "{'model':'gpt-5','service_tier':null,'usage':{'prompt_tokens':4,'completion_tokens':2}}",
+      "{'model':'gpt-5','service_tier':'  ','usage':{'prompt_tokens':4,'completion_tokens':2}}",
       "{'model':'   ','usage':{'prompt_tokens':1,'completion_tokens':1}}",
       "{'model':null,'modelVersion':'v','usage':{'prompt_tokens':1,'completion_tokens':1}}",
       "{'model':5,'usage':{'prompt_tokens':'1','completion_tokens':true}}",
@@ -111,7 +117,7 @@ class UsageBytesTest {
     Usage u = UsageBytes.read(b, 0, b.length, "gpt-4o-mini");
     long allocated = threads.getCurrentThreadAllocatedBytes() - before;
 
-    assertThat(u).isEqualTo(new Usage("gpt-4o-mini-2024-07-18", 19, 10, 0, 0, 0, 0, false));
+    assertThat(u).isEqualTo(new Usage("gpt-4o-mini-2024-07-18", 19, 10, 0, 0, 0, 0, false, "default"));
     System.out.println("UsageBytesTest: bytes allocated reading a " + b.length + "-byte answer: " + allocated);
     // the model's name and the Usage (the reader and its counts are the thread's, reused): a new
     // reader per answer took 400 B, a tree and its parser ~1.5 KB
@@ -131,5 +137,33 @@ class UsageBytesTest {
     assertThat(UsageBytes.read(bare, 0, bare.length, "claude-3-5-haiku"))
         .isEqualTo(new Usage("claude-3-5-haiku", 2, 1, 0, 0, 0, 0, false));
     assertThat(UsageBytes.read(bytes("{'model':'x'}"), 0, 13, "y")).isNull();
+  }
+
+  @Test
+  void readsTheServiceTierOfAChatCompletionAStreamsLastChunkAndAResponsesObject() {
+    byte[] chat = bytes("{'id':'chatcmpl-1','object':'chat.completion','model':'gpt-5-2025-08-07','choices':[],"
+        + "'usage':{'prompt_tokens':12,'completion_tokens':5},'service_tier':'priority','system_fingerprint':null}");
+    Usage u = UsageBytes.read(chat, 0, chat.length, "gpt-5");
+    assertThat(u).isEqualTo(new Usage("gpt-5-2025-08-07", 12, 5, 0, 0, 0, 0, false, "priority"));
+    assertThat(u.serviceTier()).as("the shared constant, not a copy").isSameAs(UsageJson.PRIORITY_TIER);
+
+    // the last chunk of a stream with stream_options.include_usage: no choices, the usage, the tier
+    byte[] last = bytes("{'id':'chatcmpl-1','object':'chat.completion.chunk','created':1,'model':'gpt-5',"
+        + "'service_tier':'flex','system_fingerprint':'fp','choices':[],'usage':{'prompt_tokens':12,"
+        + "'completion_tokens':5,'total_tokens':17,'prompt_tokens_details':{'cached_tokens':2}}}");
+    assertThat(UsageBytes.read(last, 0, last.length, "gpt-5"))
+        .isEqualTo(new Usage("gpt-5", 10, 5, 2, 0, 0, 0, false, "flex"));
+
+    // a Responses object, as a blocking answer and as response.completed's response carry it
+    byte[] response = bytes("{'id':'resp_1','object':'response','status':'completed','model':'o3',"
+        + "'output':[],'service_tier':'priority','usage':{'input_tokens':30,'input_tokens_details':"
+        + "{'cached_tokens':0},'output_tokens':9,'output_tokens_details':{'reasoning_tokens':4},'total_tokens':39}}");
+    assertThat(UsageBytes.read(response, 0, response.length, "o3"))
+        .isEqualTo(new Usage("o3", 30, 9, 0, 0, 0, 4, false, "priority"));
+
+    byte[] noTier = bytes("{'model':'gpt-5','usage':{'prompt_tokens':1,'completion_tokens':1}}");
+    assertThat(UsageBytes.read(noTier, 0, noTier.length, "gpt-5").serviceTier()).isNull();
+    byte[] huge = bytes("{'model':'gpt-5','service_tier':'" + "x".repeat(33) + "','usage':{'prompt_tokens':1}}");
+    assertThat(UsageBytes.read(huge, 0, huge.length, "gpt-5").serviceTier()).as("not a tier name").isNull();
   }
 }

@@ -53,4 +53,17 @@ class UsageJsonTest {
     assertThat(read("[1,2]")).isNull();
     assertThat(UsageJson.fromResponse(null, null)).isNull();
   }
+
+  @Test
+  void theServiceTierOfAChatCompletionAndOfAResponsesObjectIsRead() {
+    assertThat(read("{\"model\":\"gpt-5\",\"service_tier\":\"priority\",\"usage\":{\"prompt_tokens\":8,"
+        + "\"completion_tokens\":2}}")).isEqualTo(new Usage("gpt-5", 8, 2, 0, 0, 0, 0, false, "priority"));
+    // a streamed Responses call's usage comes in response.completed's response object, read as this one
+    assertThat(read("{\"object\":\"response\",\"model\":\"o3\",\"service_tier\":\"flex\",\"usage\":"
+        + "{\"input_tokens\":10,\"output_tokens\":5,\"total_tokens\":15}}"))
+        .isEqualTo(new Usage("o3", 10, 5, 0, 0, 0, 0, false, "flex"));
+    // Anthropic's usage.service_tier ("standard", "priority") is not OpenAI's and prices nothing here
+    assertThat(read("{\"type\":\"message\",\"model\":\"m\",\"usage\":{\"input_tokens\":1,\"output_tokens\":1,"
+        + "\"service_tier\":\"priority\"}}").serviceTier()).isNull();
+  }
 }

@@ -64,10 +64,13 @@ class ModelPricePicosTest {
       }
       models++;
       tiered += price.tiers().size() > 1 ? 1 : 0;
-      for (Usage u : usages(price.name())) {
-        assertThat(price.costPicos(u)).as("%s %s", price.name(), u).isEqualTo(Picodollars.of(price.cost(u)));
-        assertThat(price.boundCostPicos(u.promptTokens(), u.outputTokens())).as("bound %s %s", price.name(), u)
-            .isEqualTo(boundAsDollars(price, u.promptTokens(), u.outputTokens()));
+      // the service-tier variants too: each has its own rates in picodollars
+      for (ModelPrice p : List.of(price, price.forServiceTier("priority"), price.forServiceTier("flex"))) {
+        for (Usage u : usages(p.name())) {
+          assertThat(p.costPicos(u)).as("%s %s", p, u).isEqualTo(Picodollars.of(p.cost(u)));
+          assertThat(p.boundCostPicos(u.promptTokens(), u.outputTokens())).as("bound %s %s", p, u)
+              .isEqualTo(boundAsDollars(p, u.promptTokens(), u.outputTokens()));
+        }
       }
     }
     assertThat(models).isGreaterThan(1000);
@@ -127,19 +130,25 @@ class ModelPricePicosTest {
   void pricingACallInPicodollarsAllocatesNothing() {
     ModelPrice sonnet = PriceTable.defaultTable().require("claude-sonnet-4-5");
     Usage u = new Usage("claude-sonnet-4-5", 250_000, 800, 1_000, 2_000, 3_000, 100, false);
+    ModelPrice gpt5 = PriceTable.defaultTable().require("gpt-5");
+    Usage u5 = Usage.of("gpt-5", 1_000, 500).withServiceTier("priority");
     long sum = 0;
     for (int i = 0; i < 20_000; i++) {
-      sum += sonnet.costPicos(u) + sonnet.boundCostPicos(250_000, 800); // compiled before measuring
+      sum += sonnet.costPicos(u) + sonnet.boundCostPicos(250_000, 800) // compiled before measuring
+          + gpt5.forServiceTier(u.serviceTier()).costPicos(u5) + gpt5.forServiceTier("priority").costPicos(u5);
     }
     com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long before = threads.getCurrentThreadAllocatedBytes();
     long cost = sonnet.costPicos(u);
     long bound = sonnet.boundCostPicos(250_000, 800);
+    long priority = gpt5.forServiceTier(u.serviceTier()).costPicos(u5)
+        + gpt5.forServiceTier("priority").costPicos(u5);
     long allocated = threads.getCurrentThreadAllocatedBytes() - before;
 
     assertThat(sum).isPositive();
     assertThat(cost).isEqualTo(Picodollars.of(sonnet.cost(u)));
     assertThat(bound).isGreaterThan(cost);
+    assertThat(priority).isPositive();
     assertThat(allocated).as("bytes allocated pricing a call and its bound").isZero();
   }
 }

@@ -18,7 +18,8 @@ class PriceIndexTest {
 
   /** Everything a price is made of, as a value that compares with equals (BigDecimal scale included). */
   private static List<Object> facts(ModelPrice p) {
-    return List.of(p.name(), p.provider(), p.mode(), p.maxInputTokens(), p.maxOutputTokens(), p.tiers());
+    return List.of(p.name(), p.provider(), p.mode(), p.maxInputTokens(), p.maxOutputTokens(), p.tiers(),
+        p.forServiceTier("priority").tiers(), p.forServiceTier("flex").tiers());
   }
 
   private static List<List<Object>> facts(Map<String, ModelPrice> models) {

@@ -49,6 +49,8 @@ public final class FakeLlmServer implements AutoCloseable {
   private volatile long cachedTokens;
   private volatile long cacheCreationTokens;
   private volatile long reasoningTokens;
+  /** The OpenAI {@code service_tier} answers name; {@code default} unless a test sets another. */
+  private volatile String serviceTier = "default";
   private volatile String reply = "Hello from the fake LLM server.";
   private volatile int chunks = 4;
   /** How long each answer waits after its request was received and counted; 0 for none. */
@@ -253,6 +255,16 @@ public final class FakeLlmServer implements AutoCloseable {
 
   public FakeLlmServer reasoning(long reasoning) {
     this.reasoningTokens = reasoning;
+    return this;
+  }
+
+  /**
+   * The {@code service_tier} every OpenAI answer names from now on ({@code priority}, {@code flex},
+   * ...), as OpenAI echoes the tier that served it: in a chat completion, in every chunk of a chat
+   * stream, and in a Responses object (blocking and in the stream's events).
+   */
+  public FakeLlmServer serviceTier(String tier) {
+    this.serviceTier = tier;
     return this;
   }
 
@@ -469,7 +481,7 @@ public final class FakeLlmServer implements AutoCloseable {
     choice.put("index", 0).put("finish_reason", "stop").putNull("logprobs");
     choice.putObject("message").put("role", "assistant").put("content", reply).putNull("refusal");
     root.set("usage", openAiUsage());
-    root.put("service_tier", "default").put("system_fingerprint", "fp_fake");
+    root.put("service_tier", serviceTier).put("system_fingerprint", "fp_fake");
     return root.toString();
   }
 
@@ -496,7 +508,7 @@ public final class FakeLlmServer implements AutoCloseable {
   private ObjectNode chunkBase(String id, String model) {
     ObjectNode c = JSON.createObjectNode();
     c.put("id", id).put("object", "chat.completion.chunk").put("created", 1_700_000_000L).put("model", model)
-        .put("system_fingerprint", "fp_fake");
+        .put("service_tier", serviceTier).put("system_fingerprint", "fp_fake");
     return c;
   }
 
@@ -521,7 +533,7 @@ public final class FakeLlmServer implements AutoCloseable {
         .put("model", model).putNull("error").putNull("incomplete_details").putNull("instructions")
         .put("parallel_tool_calls", true).put("tool_choice", "auto").putArray("tools");
     r.putObject("metadata");
-    r.put("temperature", 1.0).put("top_p", 1.0);
+    r.put("temperature", 1.0).put("top_p", 1.0).put("service_tier", serviceTier);
     ArrayNode output = r.putArray("output");
     if ("completed".equals(status)) {
       ObjectNode msg = output.addObject();

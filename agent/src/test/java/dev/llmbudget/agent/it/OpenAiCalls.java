@@ -76,6 +76,18 @@ final class OpenAiCalls implements LlmCalls {
         client.responses().create(ResponseCreateParams.builder().model(model).input("Say hello.")
             .background(true).maxOutputTokens(100).build());
         break;
+      case "priority":
+        // Priority processing, billed at its own (higher) rates; 4.x only (1.x has no PRIORITY).
+        client.chat().completions().create(params().toBuilder()
+            .serviceTier(ChatCompletionCreateParams.ServiceTier.PRIORITY).build());
+        break;
+      case "priority-stream":
+        try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(params().toBuilder()
+            .serviceTier(ChatCompletionCreateParams.ServiceTier.PRIORITY)
+            .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build())) {
+          s.stream().forEach(c -> { });
+        }
+        break;
       case "n3":
         // Three answers, each may use the whole cap, each billed.
         client.chat().completions().create(params().toBuilder().n(3).build());

@@ -82,4 +82,21 @@ class OpenAiNewestIT extends SdkAgentContract {
     assertThat(r.value("IMAGE REFUSAL ")).contains("incl. 1 image (12,000 tokens)");
     assertThat(r.step("image-auto@alice")).isEqualTo("OK");
   }
+
+  /**
+   * A call that asks for priority processing, answered by the priority tier, is charged gpt-4o-mini's
+   * priority rates, blocking and streamed: 20 x 2.5e-7 + 10 x 1e-6 = $0.000015 each (the standard
+   * rates would make it $0.000009).
+   */
+  @org.junit.jupiter.api.Test
+  void callsServedAtThePriorityTierAreChargedItsPrice() throws Exception {
+    server.serviceTier("priority");
+    ChildJvm.Result r = run(child().agentArgs("store=memory,max_budget=10"), 100, "priority@alice",
+        "priority-stream@alice");
+
+    assertThat(r.step("priority@alice")).isEqualTo("OK");
+    assertThat(r.step("priority-stream@alice")).isEqualTo("OK");
+    assertThat(r.spent("alice")).isEqualByComparingTo("0.000030");
+    assertThat(server.requests(llmPath())).isEqualTo(2);
+  }
 }

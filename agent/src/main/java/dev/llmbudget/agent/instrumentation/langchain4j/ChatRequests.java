@@ -2,6 +2,7 @@ package dev.llmbudget.agent.instrumentation.langchain4j;
 
 import dev.llmbudget.Usage;
 import dev.llmbudget.internal.BudgetEngine;
+import dev.llmbudget.internal.UsageJson;
 import dev.llmbudget.tokens.TokenCounter;
 import java.util.List;
 
@@ -19,18 +20,21 @@ final class ChatRequests {
     /** {@code ImageContent}s of the user messages, and those with {@code DetailLevel.LOW}: not text. */
     int images;
     int lowDetailImages;
+    /** The OpenAI service tier asked for ({@code OpenAiChatRequestParameters.serviceTier()}), or null. */
+    final String serviceTier;
 
-    Request(String model, CharSequence prompt, int messageCount, long maxOutputTokens) {
+    Request(String model, CharSequence prompt, int messageCount, long maxOutputTokens, String serviceTier) {
       this.model = model;
       this.prompt = prompt;
       this.messageCount = messageCount;
       this.maxOutputTokens = maxOutputTokens;
+      this.serviceTier = serviceTier;
     }
 
     /** Reserves what this call may cost for {@code user}; {@code canRewrite} as the engine's. */
     BudgetEngine.CallReservation reserve(BudgetEngine engine, String user, boolean canRewrite) {
       return engine.reserveCall(user, model, TokenCounter.upperBoundTokens(prompt), prompt, messageCount,
-          maxOutputTokens, 1, images, lowDetailImages, canRewrite, "langchain4j");
+          maxOutputTokens, 1, images, lowDetailImages, 0, canRewrite, "langchain4j", serviceTier);
     }
   }
 
@@ -92,7 +96,14 @@ final class ChatRequests {
       }
     }
     long cap = maxOutput instanceof Number ? Math.max(0, ((Number) maxOutput).longValue()) : 0;
-    Request read = new Request(pricedName(chatModel, model), prompt, count, cap);
+    // OpenAI's parameters (langchain4j-open-ai 1.19+) name the service tier; priority is reserved at its rates
+    String tier = Accessors.string(params, "serviceTier");
+    if (tier == null) {
+      tier = Accessors.string(defaults != null ? defaults : Accessors.call(chatModel, "defaultRequestParameters"),
+          "serviceTier");
+    }
+    Request read = new Request(pricedName(chatModel, model), prompt, count, cap,
+        tier == null ? null : UsageJson.serviceTier(tier.toLowerCase(java.util.Locale.ROOT)));
     read.images = images;
     read.lowDetailImages = low;
     return read;
@@ -184,10 +195,13 @@ final class ChatRequests {
       reasoning = Math.min(output, Accessors.count(Accessors.call(tokens, "outputTokensDetails"), "reasoningTokens"));
     }
     String model = Accessors.string(response, "modelName");
+    Object metadata = Accessors.call(response, "metadata");
     if (model == null) {
-      model = Accessors.string(Accessors.call(response, "metadata"), "modelName");
+      model = Accessors.string(metadata, "modelName");
     }
     model = model == null || model.isEmpty() ? requestedModel : pricedName(chatModel, model);
-    return new Usage(model, input, output, cacheRead, cacheWrite, 0, reasoning, false);
+    // OpenAI's metadata (OpenAiChatResponseMetadata) names the service tier that served the call
+    String tier = UsageJson.serviceTier(Accessors.string(metadata, "serviceTier"));
+    return new Usage(model, input, output, cacheRead, cacheWrite, 0, reasoning, false, tier);
   }
 }

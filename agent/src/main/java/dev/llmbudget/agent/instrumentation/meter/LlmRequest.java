@@ -12,10 +12,12 @@ import dev.llmbudget.tokens.TokenCounter;
  * usage only when it is retrieved later; {@code images}: how many images it sends (not text, so
  * outside {@code promptBound}), {@code lowDetailImages} of them with {@code detail: low} and
  * {@code originalDetailImages} with OpenAI's {@code detail: original} (which bills up to 10,000 patches;
- * a {@code short}, which no request's image count reaches, so the record stays at 56 bytes).
+ * a {@code short}, which no request's image count reaches); {@code serviceTier}: the OpenAI
+ * {@code service_tier} it asks for ({@code priority} is reserved at priority rates), or {@code null}.
  */
 public record LlmRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens,
-    long promptBound, int choices, boolean background, int images, int lowDetailImages, short originalDetailImages) {
+    long promptBound, int choices, boolean background, int images, int lowDetailImages, short originalDetailImages,
+    String serviceTier) {
 
   /** The most answers one request is reserved for: OpenAI's own limit of {@code n}, so the product stays finite. */
   public static final int MAX_CHOICES = 128;
@@ -25,23 +27,37 @@ public record LlmRequest(String model, CharSequence prompt, int messageCount, lo
     return (int) Math.max(1, Math.min(asked, MAX_CHOICES));
   }
 
-  /** A request without images. */
+  /** A request without images that states no service tier. */
   public LlmRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens, long promptBound,
       int choices, boolean background) {
-    this(model, prompt, messageCount, maxOutputTokens, promptBound, choices, background, 0, 0, (short) 0);
+    this(model, prompt, messageCount, maxOutputTokens, promptBound, choices, background, 0, 0, (short) 0, null);
   }
 
-  /** A request with images, none of them with {@code detail: original}. */
+  /** A request without images that states {@code serviceTier} (or {@code null}). */
+  public LlmRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens, long promptBound,
+      int choices, boolean background, String serviceTier) {
+    this(model, prompt, messageCount, maxOutputTokens, promptBound, choices, background, 0, 0, (short) 0,
+        serviceTier);
+  }
+
+  /** A request with images, none of them with {@code detail: original}, that states no service tier. */
   public LlmRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens, long promptBound,
       int choices, boolean background, int images, int lowDetailImages) {
     this(model, prompt, messageCount, maxOutputTokens, promptBound, choices, background, images, lowDetailImages,
-        (short) 0);
+        (short) 0, null);
+  }
+
+  /** A request with images that states no service tier. */
+  public LlmRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens, long promptBound,
+      int choices, boolean background, int images, int lowDetailImages, short originalDetailImages) {
+    this(model, prompt, messageCount, maxOutputTokens, promptBound, choices, background, images, lowDetailImages,
+        originalDetailImages, null);
   }
 
   /** This request with {@code images} images, {@code lowDetail} of them with {@code detail: low}. */
   public LlmRequest withImages(int images, int lowDetail) {
     return images <= 0 ? this : new LlmRequest(model, prompt, messageCount, maxOutputTokens, promptBound, choices,
-        background, images, lowDetail, (short) 0);
+        background, images, lowDetail, (short) 0, serviceTier);
   }
 
   /** A request for one answer, answered at once. */

@@ -8,6 +8,7 @@ import dev.llmbudget.internal.BudgetEngine;
 import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.FailurePolicy;
 import dev.llmbudget.internal.Log;
+import dev.llmbudget.internal.UsageJson;
 import dev.llmbudget.pricing.UnknownModelException;
 import dev.llmbudget.tokens.TokenCounter;
 import java.io.InputStream;
@@ -84,7 +85,7 @@ public final class MeteredCall {
     try {
       reservation = BudgetRuntime.get().engine().reserveCall(user, request.model(), request.promptBound(),
           request.prompt(), request.messageCount(), request.maxOutputTokens(), request.choices(), request.images(),
-          request.lowDetailImages(), request.originalDetailImages(), canRewrite, sdk);
+          request.lowDetailImages(), request.originalDetailImages(), canRewrite, sdk, request.serviceTier());
     } catch (Throwable t) {
       FailurePolicy.get().onMeteringFailure("an LLM call", t);
       return null;
@@ -364,7 +365,9 @@ public final class MeteredCall {
     long overhead = request.messageCount() <= 0 ? 0
         : (long) request.messageCount() * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
     long input = counter.count(request.prompt().toString()) + overhead;
-    return new Usage(model, input, out, 0, 0, 0, 0, true);
+    // a priority request whose answer named no tier is estimated as priority: the dearer, as reserved
+    return new Usage(model, input, out, 0, 0, 0, 0, true,
+        UsageJson.PRIORITY_TIER.equals(request.serviceTier()) ? UsageJson.PRIORITY_TIER : null);
   }
 
   /**

@@ -25,7 +25,7 @@ final class RequestReader {
     }
     return new LlmRequest(scan.model, new RequestText(endpoint, body), scan.messages, scan.maxOutput(), scan.bound,
         scan.choices(), scan.background, scan.images, scan.lowDetailImages,
-        scan.originalDetailImages);
+        scan.originalDetailImages, scan.serviceTier);
   }
 
   /** The prompt text of a body that {@link RequestScan} read: each text and the tools' JSON, a newline after each. */

@@ -1,6 +1,7 @@
 package dev.llmbudget.agent.instrumentation.stainless;
 
 import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
+import dev.llmbudget.internal.UsageJson;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -9,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * One pass over a request's UTF-8 JSON bytes that finds the model, the output cap, the message
- * count and a bound of the prompt's tokens, without a tree or a copy of the text: the bound is the
+ * count, the service tier and a bound of the prompt's tokens, without a tree or a copy of the text: the bound is the
  * UTF-8 length of the text {@link RequestReader#text} would build (each string as decoded, one
  * newline after each, tool definitions as compact JSON), which no token count exceeds. Images are
  * not text: the scan counts the image parts among the prompt's parts (openai-java's {@code image_url},
@@ -35,6 +36,10 @@ final class RequestScan {
   private static final byte[] N = ascii("n");
   private static final byte[] BEST_OF = ascii("best_of");
   private static final byte[] BACKGROUND = ascii("background");
+  private static final byte[] SERVICE_TIER = ascii("service_tier");
+  /** OpenAI's service tiers: a request's {@code service_tier} is matched against them, not copied. */
+  private static final String[] SERVICE_TIERS = {UsageJson.PRIORITY_TIER, UsageJson.FLEX_TIER,
+      UsageJson.DEFAULT_TIER, UsageJson.AUTO_TIER, UsageJson.SCALE_TIER};
   private static final byte[] FUNCTION = ascii("function");
   private static final byte[] ARGUMENTS = ascii("arguments");
   private static final byte[] TOOL_CALLS = ascii("tool_calls");
@@ -89,6 +94,8 @@ final class RequestScan {
   int lowDetailImages;
   /** A {@code short} (saturating; OpenAI takes at most 500 images): it fits the scan's padding, no byte more. */
   short originalDetailImages;
+  /** The OpenAI {@code service_tier} the request asks for, as one of {@link #SERVICE_TIERS}; else null. */
+  String serviceTier;
 
   private RequestScan(Endpoint endpoint, byte[] json) {
     this.endpoint = endpoint;
@@ -157,6 +164,8 @@ final class RequestScan {
           bestOf = numberOrMinus();
         } else if (endpoint == Endpoint.RESPONSES && key(BACKGROUND)) {
           background = literalTrue();
+        } else if (key(SERVICE_TIER)) {
+          serviceTier = tierName();
         } else if (isPrompt()) {
           if (key(MESSAGES)) {
             messages();
@@ -515,6 +524,26 @@ final class RequestScan {
         }
         return pos - start;
     }
+  }
+
+  /** The string here when it spells one of {@link #SERVICE_TIERS} (that constant), else null; consumed either way. */
+  private String tierName() throws IOException {
+    String tier = null;
+    if (peek() == '"') {
+      for (String t : SERVICE_TIERS) {
+        int n = t.length();
+        boolean same = pos + n + 1 < json.length && json[pos + n + 1] == '"';
+        for (int i = 0; same && i < n; i++) {
+          same = json[pos + 1 + i] == t.charAt(i);
+        }
+        if (same) {
+          tier = t;
+          break;
+        }
+      }
+    }
+    skipValue();
+    return tier;
   }
 
   /** A number as a non-negative long (a fraction truncated, a huge one clamped), or -1 for any other value. */

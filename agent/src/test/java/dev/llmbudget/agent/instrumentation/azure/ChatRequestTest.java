@@ -28,6 +28,14 @@ class ChatRequestTest {
     assertThat(request.model()).isEqualTo("my-gpt");
     assertThat(request.maxOutputTokens()).isEqualTo(7);
     assertThat(request.messageCount()).isEqualTo(1);
+    assertThat(request.serviceTier()).isNull();
+  }
+
+  @Test
+  void theServiceTierTheRequestAsksForIsRead() throws Exception {
+    assertThat(ChatRequest.read("my-gpt", json("{'messages':[],'service_tier':'priority'}")).serviceTier())
+        .isEqualTo("priority");
+    assertThat(ChatRequest.read("my-gpt", json("{'messages':[],'service_tier':7}")).serviceTier()).isNull();
   }
 
   @Test

@@ -46,6 +46,52 @@ class MeteredCallTest {
     assertThat(store.snapshot("alice", NOW).orElseThrow().currentCost()).isEqualByComparingTo("0.25");
   }
 
+  /**
+   * The tier the answer names prices it, read as the agent reads every answer: a whole chat
+   * completion, a chat stream's last chunk, a Responses stream's response.completed. gpt-5 at
+   * priority: 1,000 x 2.5e-6 + 500 x 2e-5 = $0.0125 (standard $0.00625, flex $0.003125).
+   */
+  @Test
+  void answersServedAtPriorityOrFlexArePricedAtThatTiersRates() {
+    store.putBudget("alice", new BigDecimal("10"), null, NOW);
+    String[] bodies = {
+        "{\"id\":\"c\",\"object\":\"chat.completion\",\"model\":\"gpt-5\",\"choices\":[],\"usage\":"
+            + "{\"prompt_tokens\":1000,\"completion_tokens\":500,\"total_tokens\":1500},\"service_tier\":\"priority\"}",
+        "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-5\",\"service_tier\":\"priority\","
+            + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}],\"usage\":null}\n\n"
+            + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-5\",\"service_tier\":\"priority\","
+            + "\"choices\":[],\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":500,\"total_tokens\":1500}}\n\n"
+            + "data: [DONE]\n\n",
+        "event: response.completed\ndata: {\"type\":\"response.completed\",\"sequence_number\":3,\"response\":"
+            + "{\"id\":\"r\",\"object\":\"response\",\"model\":\"gpt-5\",\"service_tier\":\"flex\",\"output\":[],"
+            + "\"usage\":{\"input_tokens\":1000,\"output_tokens\":500,\"total_tokens\":1500}}}\n\n"};
+    String[] spent = {"0.0125", "0.025", "0.028125"};
+    for (int i = 0; i < bodies.length; i++) {
+      MeteredCall call = new MeteredCall(engine.reserve("alice", new BigDecimal("0.25")),
+          new LlmRequest("gpt-5", "Say hello.", 1, 500));
+      call.settle(bodies[i].getBytes(java.nio.charset.StandardCharsets.UTF_8), 200);
+      assertThat(store.snapshot("alice", NOW).orElseThrow().currentCost()).as(bodies[i]).isEqualByComparingTo(spent[i]);
+    }
+  }
+
+  /** gpt-5's priority rates are twice its standard ones, input and output alike. */
+  @Test
+  void aPriorityCallWhoseAnswerReportsNoUsageIsEstimatedAtPriorityRates() {
+    store.putBudget("std", new BigDecimal("10"), null, NOW);
+    store.putBudget("prio", new BigDecimal("10"), null, NOW);
+    byte[] noUsage = "{\"model\":\"gpt-5\",\"choices\":[{\"message\":{\"content\":\"Hi there\"}}]}"
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    new MeteredCall(engine.reserve("std", new BigDecimal("0.25")), new LlmRequest("gpt-5", "Say hello.", 1, 500, 10, 1,
+        false, null)).settle(noUsage, 200);
+    new MeteredCall(engine.reserve("prio", new BigDecimal("0.25")), new LlmRequest("gpt-5", "Say hello.", 1, 500, 10, 1,
+        false, "priority")).settle(noUsage, 200);
+
+    BigDecimal standard = store.snapshot("std", NOW).orElseThrow().currentCost();
+    assertThat(standard).isPositive();
+    assertThat(store.snapshot("prio", NOW).orElseThrow().currentCost())
+        .isEqualByComparingTo(standard.multiply(BigDecimal.valueOf(2)));
+  }
+
   @Test
   void aFailedCallIsReleasedAndChargedNothing() {
     store.putBudget("alice", new BigDecimal("10"), null, NOW);

@@ -158,6 +158,26 @@ class RequestScanTest {
   }
 
   @Test
+  void theServiceTierARequestAsksForIsReadAsOpenAiSpellsIt() throws Exception {
+    LlmRequest priority = RequestReader.read(Endpoint.CHAT_COMPLETIONS,
+        json("{'model':'gpt-5','service_tier':'priority','messages':[{'role':'user','content':'hi'}]}"));
+    assertThat(priority.serviceTier()).isSameAs(dev.llmbudget.internal.UsageJson.PRIORITY_TIER);
+    // the member does not count as prompt text
+    assertThat(priority.promptBound()).isEqualTo(RequestReader.read(Endpoint.CHAT_COMPLETIONS,
+        json("{'model':'gpt-5','messages':[{'role':'user','content':'hi'}]}")).promptBound());
+    assertThat(RequestReader.read(Endpoint.RESPONSES, json("{'model':'o3','input':'x','service_tier':'flex'}"))
+        .serviceTier()).isEqualTo("flex");
+    assertThat(RequestReader.read(Endpoint.RESPONSES, json("{'model':'o3','input':'x','service_tier':'auto'}"))
+        .serviceTier()).isEqualTo("auto");
+    for (String other : new String[] {"'priorityx'", "'prio'", "null", "3", "{'a':'priority'}", "'pri\\u006frity'"}) {
+      assertThat(RequestReader.read(Endpoint.CHAT_COMPLETIONS,
+          json("{'model':'gpt-5','service_tier':" + other + ",'messages':[]}")).serviceTier()).as(other).isNull();
+    }
+    assertThat(RequestReader.read(Endpoint.CHAT_COMPLETIONS, json("{'model':'gpt-5','messages':[]}")).serviceTier())
+        .isNull();
+  }
+
+  @Test
   void bodiesWithoutAStringModelAreReadWithoutOneAndBrokenOnesAreUnreadable() throws Exception {
     // No model (a Responses call whose stored prompt chooses it): still metered, as an unknown model.
     LlmRequest storedPrompt = RequestReader.read(Endpoint.RESPONSES,

@@ -57,7 +57,8 @@ abstract class LangChain4jContract {
   @BeforeEach
   void resetServer() {
     server.resetCounts();
-    server.usage(20, 10).cache(0, 0).reasoning(0).failNext(0).reply("Hello from the fake LLM server.", 4);
+    server.usage(20, 10).cache(0, 0).reasoning(0).failNext(0).reply("Hello from the fake LLM server.", 4)
+        .serviceTier("default");
   }
 
   /**
