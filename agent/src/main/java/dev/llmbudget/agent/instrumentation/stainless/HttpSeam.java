@@ -97,6 +97,12 @@ public final class HttpSeam {
     if (state instanceof MeteredCall && ((MeteredCall) state).capToSend() > 0) {
       return withCap((MeteredCall) state, request, read, user, async);
     }
+    if (state instanceof MeteredCall) {
+      byte[] asked = askUsage(read, read.bytes);
+      if (asked != null) {
+        sendAsking((MeteredCall) state, request, read, asked);
+      }
+    }
     return state;
   }
 
@@ -111,8 +117,13 @@ public final class HttpSeam {
    */
   private static Object withCap(MeteredCall call, Object request, Read read, String user, boolean async) {
     try {
-      byte[] body = RequestCaps.withCap(read.endpoint, read.bytes, call.capToSend());
+      // The usage option first: the scan's offsets are those of the bytes the SDK made.
+      byte[] asked = askUsage(read, read.bytes);
+      byte[] body = RequestCaps.withCap(read.endpoint, asked != null ? asked : read.bytes, call.capToSend());
       call.sendInstead(read.handles.withBody(request, read.body, body));
+      if (asked != null) {
+        call.hideUsageChunk();
+      }
       return call;
     } catch (Throwable t) {
       Log.warnOnce("cap:" + t.getClass().getName(), "llm-budget: could not write the output cap into an LLM "
@@ -123,19 +134,50 @@ public final class HttpSeam {
     }
   }
 
+  /**
+   * {@code bytes} asking for the stream's usage chunk, when the request is a stream that did not
+   * ask for it ({@link StreamUsage}); {@code null} when it needs none or the agent is unsure how to
+   * write it: that stream is estimated, as it was before the agent asked.
+   */
+  private static byte[] askUsage(Read read, byte[] bytes) {
+    try {
+      return StreamUsage.asked(read.endpoint, read.scan, bytes);
+    } catch (Throwable t) {
+      Log.warnOnce("stream-usage:" + t.getClass().getName(), "llm-budget: could not ask an OpenAI stream for its "
+          + "usage (" + t + "); a stream without it is charged an estimate", t);
+      return null;
+    }
+  }
+
+  /**
+   * Sends {@code call}'s request with {@code asked} as its body and hides the usage chunk that the
+   * app did not ask for from its SDK; if the request cannot be rebuilt it goes out as the app made it.
+   */
+  private static void sendAsking(MeteredCall call, Object request, Read read, byte[] asked) {
+    try {
+      call.sendInstead(read.handles.withBody(request, read.body, asked));
+      call.hideUsageChunk();
+    } catch (Throwable t) {
+      Log.warnOnce("stream-usage:" + t.getClass().getName(), "llm-budget: could not ask an OpenAI stream for its "
+          + "usage (" + t + "); a stream without it is charged an estimate", t);
+    }
+  }
+
   /** What the seam read of a priced request. */
   private static final class Read {
     final SdkHandles handles;
     final Endpoint endpoint;
     final Object body;
     final byte[] bytes;
+    final RequestScan scan;
     final LlmRequest llm;
 
-    Read(SdkHandles handles, Endpoint endpoint, Object body, byte[] bytes, LlmRequest llm) {
+    Read(SdkHandles handles, Endpoint endpoint, Object body, byte[] bytes, RequestScan scan, LlmRequest llm) {
       this.handles = handles;
       this.endpoint = endpoint;
       this.body = body;
       this.bytes = bytes;
+      this.scan = scan;
       this.llm = llm;
     }
   }
@@ -165,8 +207,9 @@ public final class HttpSeam {
         throw new IllegalStateException("the body of a priced " + endpoint + " request cannot be read without "
             + "consuming it (" + body.getClass().getName() + " is not repeatable)");
       }
-      LlmRequest llm = bytes == null ? null : RequestReader.read(endpoint, bytes);
-      return llm == null ? null : new Read(handles, endpoint, body, bytes, llm);
+      RequestScan scan = bytes == null ? null : RequestScan.of(endpoint, bytes);
+      LlmRequest llm = scan == null ? null : RequestReader.read(endpoint, bytes, scan);
+      return llm == null ? null : new Read(handles, endpoint, body, bytes, scan, llm);
     } catch (Throwable t) {
       MeteredCall.unreadable("an LLM call (reading its request)", t); // refuses under on_error=block
       return null;

@@ -167,7 +167,7 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
         case "equals":
           return proxy == args[0];
         case "toString":
-          return "HttpRequestBody[" + json.length + " bytes, output cap set by llm-budget]";
+          return "HttpRequestBody[" + json.length + " bytes, rewritten by llm-budget]";
         default:
           throw new UnsupportedOperationException(method.toString());
       }
