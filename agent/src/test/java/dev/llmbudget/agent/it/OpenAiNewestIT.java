@@ -42,12 +42,39 @@ class OpenAiNewestIT extends SdkAgentContract {
 
   @Override
   String[] otherExactCalls() {
-    return new String[] {"raw"};
+    // a stream without stream options: the agent asks for its usage, so it is charged exactly too
+    return new String[] {"raw", "stream-nousage"};
   }
 
   @Override
   String capField() {
     return "max_completion_tokens";
+  }
+
+  /**
+   * A reasoning model's stream whose app asked for no usage, as openai-java's {@code
+   * createStreaming} sends it by default: the agent asks for the usage, so the call is charged what
+   * the provider reports, its 450 hidden reasoning tokens included (an estimate from the visible
+   * text saw 7 tokens), and hides that usage chunk from the app, whose loops over {@code
+   * choices().get(0)} (blocking and async) get every piece of text; an app that asked for the
+   * usage chunk still gets it.
+   */
+  @org.junit.jupiter.api.Test
+  void aReasoningStreamThatAskedNoUsageIsChargedItsReportedUsageAndTheAppSeesNoUsageChunk() throws Exception {
+    server.usage(20, 500).reasoning(450);
+    ChildJvm.Result r = run(child().agentArgs("store=memory,max_budget=10").jvmArg("-Dit.model=gpt-5-mini"), 0,
+        "stream-nousage@alice", "async-stream-nousage@bob", "stream@carol");
+
+    for (String step : new String[] {"stream-nousage@alice", "async-stream-nousage@bob", "stream@carol"}) {
+      assertThat(r.step(step)).as(step).isEqualTo("OK");
+    }
+    assertThat(r.value("STREAMED sync ")).isEqualTo("Hello from the fake LLM server.");
+    assertThat(r.value("STREAMED async ")).isEqualTo("Hello from the fake LLM server.");
+    java.math.BigDecimal reported = price(new Usage("gpt-5-mini", 20, 500, 0, 0, 0, 450, false));
+    for (String user : new String[] {"alice", "bob", "carol"}) {
+      assertThat(r.spent(user)).as(user).isEqualByComparingTo(reported);
+    }
+    assertThat(server.requests(llmPath())).isEqualTo(3);
   }
 
   /**
