@@ -52,6 +52,11 @@ class UsageChunkFilterTest {
     return all;
   }
 
+  /** The stream of the tests, with its usage chunk, for {@link UsageChunkFilterCpu}. */
+  static String[] eventsForBenchmark() {
+    return events("\n", true);
+  }
+
   private static String join(String... parts) {
     return String.join("", parts);
   }
@@ -67,7 +72,7 @@ class UsageChunkFilterTest {
   }
 
   /** Gives {@code bytes} in reads that end at {@code cuts} (ascending offsets), as a socket may. */
-  private static InputStream cutAt(byte[] bytes, int... cuts) {
+  static InputStream cutAt(byte[] bytes, int... cuts) {
     return new InputStream() {
       private int pos;
       private int next;
@@ -178,6 +183,46 @@ class UsageChunkFilterTest {
     String done = "data: [DONE]\n\n";
     assertThat(filtered(new ByteArrayInputStream((big + done).getBytes(StandardCharsets.UTF_8)), 8192))
         .isEqualTo(big + done);
+  }
+
+  /** Bytes the calling thread allocates filtering {@code body} given one event a read, the least of 5 after warm-up. */
+  static long leastBytesToFilter(byte[] body, int[] cuts, byte[] sink) throws IOException {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long least = Long.MAX_VALUE;
+    for (int round = 0; round < 5_005; round++) {
+      InputStream source = cutAt(body, cuts);
+      long before = threads.getCurrentThreadAllocatedBytes();
+      InputStream in = new UsageChunkFilter(source);
+      while (in.read(sink, 0, sink.length) >= 0) {
+        // the SDK's reader takes what comes
+      }
+      if (round >= 5_000) {
+        least = Math.min(least, threads.getCurrentThreadAllocatedBytes() - before);
+      }
+    }
+    return least;
+  }
+
+  /** Where each event of {@code events} ends in their concatenation. */
+  static int[] eventEnds(String[] events) {
+    int[] ends = new int[events.length];
+    int at = 0;
+    for (int i = 0; i < events.length; i++) {
+      at += events[i].getBytes(StandardCharsets.UTF_8).length;
+      ends[i] = at;
+    }
+    return ends;
+  }
+
+  @Test
+  void filteringAStreamAllocatesTheFilterAndItsBufferAlone() throws IOException {
+    String[] events = events("\n", true);
+    byte[] body = join(events).getBytes(StandardCharsets.UTF_8);
+    long least = leastBytesToFilter(body, eventEnds(events), new byte[8192]);
+    System.out.println("UsageChunkFilterTest: bytes allocated filtering a " + body.length + "-byte stream: " + least);
+    // the filter (~40 B) and its 1 KB buffer, whatever the stream's length: nothing per event
+    assertThat(least).as("bytes allocated filtering a %d-byte stream", body.length).isLessThan(1200);
   }
 
   /** A meter of a call for gpt-5-mini; {@code hide}: the agent asked the stream for its usage. */
