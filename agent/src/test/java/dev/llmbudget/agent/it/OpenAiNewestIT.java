@@ -57,7 +57,7 @@ class OpenAiNewestIT extends SdkAgentContract {
    * the provider reports, its 450 hidden reasoning tokens included (an estimate from the visible
    * text saw 7 tokens), and hides that usage chunk from the app, whose loops over {@code
    * choices().get(0)} (blocking and async) get every piece of text; an app that asked for the
-   * usage chunk still gets it.
+   * usage chunk still gets it. With {@code llmbudget.stream_usage=estimate} the stream is estimated, as before.
    */
   @org.junit.jupiter.api.Test
   void aReasoningStreamThatAskedNoUsageIsChargedItsReportedUsageAndTheAppSeesNoUsageChunk() throws Exception {
@@ -75,6 +75,14 @@ class OpenAiNewestIT extends SdkAgentContract {
       assertThat(r.spent(user)).as(user).isEqualByComparingTo(reported);
     }
     assertThat(server.requests(llmPath())).isEqualTo(3);
+
+    // llmbudget.stream_usage=estimate (for a server that rejects stream_options): sent as the app
+    // made it, charged the estimate of before (its prompt and visible text), far below the usage.
+    ChildJvm.Result estimated = run(child().agentArgs("store=memory,max_budget=10,stream_usage=estimate")
+        .jvmArg("-Dit.model=gpt-5-mini"), 0, "stream-nousage@dave");
+    assertThat(estimated.step("stream-nousage@dave")).isEqualTo("OK");
+    assertThat(estimated.value("STREAMED sync ")).isEqualTo("Hello from the fake LLM server.");
+    assertThat(estimated.spent("dave")).isPositive().isLessThan(price(Usage.of("gpt-5-mini", 40, 20)));
   }
 
   /**

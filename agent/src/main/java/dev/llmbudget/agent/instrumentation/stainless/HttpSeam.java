@@ -5,6 +5,7 @@ import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
 import dev.llmbudget.agent.instrumentation.meter.Refusal;
+import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.pricing.UnknownModelException;
@@ -141,7 +142,7 @@ public final class HttpSeam {
    */
   private static byte[] askUsage(Read read, byte[] bytes) {
     try {
-      return StreamUsage.asked(read.endpoint, read.scan, bytes);
+      return BudgetRuntime.config().askStreamUsage() ? StreamUsage.asked(read.endpoint, read.scan, bytes) : null;
     } catch (Throwable t) {
       Log.warnOnce("stream-usage:" + t.getClass().getName(), "llm-budget: could not ask an OpenAI stream for its "
           + "usage (" + t + "); a stream without it is charged an estimate", t);
