@@ -99,7 +99,7 @@ public final class HttpSeam {
       return withCap((MeteredCall) state, request, read, user, async);
     }
     if (state instanceof MeteredCall) {
-      byte[] asked = askUsage(read, read.bytes);
+      StreamUsage.Splice asked = askUsage(read);
       if (asked != null) {
         sendAsking((MeteredCall) state, request, read, asked);
       }
@@ -119,8 +119,9 @@ public final class HttpSeam {
   private static Object withCap(MeteredCall call, Object request, Read read, String user, boolean async) {
     try {
       // The usage option first: the scan's offsets are those of the bytes the SDK made.
-      byte[] asked = askUsage(read, read.bytes);
-      byte[] body = RequestCaps.withCap(read.endpoint, asked != null ? asked : read.bytes, call.capToSend());
+      StreamUsage.Splice asked = askUsage(read);
+      byte[] body = RequestCaps.withCap(read.endpoint, asked != null ? asked.applyTo(read.bytes) : read.bytes,
+          call.capToSend());
       call.sendInstead(read.handles.withBody(request, read.body, body));
       if (asked != null) {
         call.hideUsageChunk();
@@ -136,13 +137,13 @@ public final class HttpSeam {
   }
 
   /**
-   * {@code bytes} asking for the stream's usage chunk, when the request is a stream that did not
+   * How the request's bytes ask for the stream's usage chunk, when it is a stream that did not
    * ask for it ({@link StreamUsage}); {@code null} when it needs none or the agent is unsure how to
    * write it: that stream is estimated, as it was before the agent asked.
    */
-  private static byte[] askUsage(Read read, byte[] bytes) {
+  private static StreamUsage.Splice askUsage(Read read) {
     try {
-      return BudgetRuntime.config().askStreamUsage() ? StreamUsage.asked(read.endpoint, read.scan, bytes) : null;
+      return BudgetRuntime.config().askStreamUsage() ? StreamUsage.asked(read.endpoint, read.scan, read.bytes) : null;
     } catch (Throwable t) {
       Log.warnOnce("stream-usage:" + t.getClass().getName(), "llm-budget: could not ask an OpenAI stream for its "
           + "usage (" + t + "); a stream without it is charged an estimate", t);
@@ -151,12 +152,12 @@ public final class HttpSeam {
   }
 
   /**
-   * Sends {@code call}'s request with {@code asked} as its body and hides the usage chunk that the
+   * Sends {@code call}'s request with its body spliced by {@code asked} and hides the usage chunk that the
    * app did not ask for from its SDK; if the request cannot be rebuilt it goes out as the app made it.
    */
-  private static void sendAsking(MeteredCall call, Object request, Read read, byte[] asked) {
+  private static void sendAsking(MeteredCall call, Object request, Read read, StreamUsage.Splice asked) {
     try {
-      call.sendInstead(read.handles.withBody(request, read.body, asked));
+      call.sendInstead(read.handles.withBody(request, read.body, read.bytes, asked.from, asked.to, asked.bytes));
       call.hideUsageChunk();
     } catch (Throwable t) {
       Log.warnOnce("stream-usage:" + t.getClass().getName(), "llm-budget: could not ask an OpenAI stream for its "

@@ -14,17 +14,44 @@ final class StreamUsage {
   private static final byte[] MEMBER = ascii("\"stream_options\":{\"include_usage\":true},");
   private static final byte[] OBJECT = ascii("{\"include_usage\":true}");
   private static final byte[] FIELD = ascii("\"include_usage\":true");
+  private static final byte[] FIELD_AND_COMMA = ascii("\"include_usage\":true,");
   private static final byte[] TRUE = ascii("true");
 
   private StreamUsage() {}
 
   /**
-   * {@code body} with {@code stream_options.include_usage} set to {@code true}, or {@code null} when
-   * it needs none (not a streamed chat or completions request, or the app asked already) or the
+   * Where {@code body} gets {@code stream_options.include_usage: true}: its bytes {@code [from, to)}
+   * replaced by {@code bytes}. Kept apart from the body so that the body is written around it, not
+   * copied.
+   */
+  static final class Splice {
+    final int from;
+    final int to;
+    final byte[] bytes;
+
+    Splice(int from, int to, byte[] bytes) {
+      this.from = from;
+      this.to = to;
+      this.bytes = bytes;
+    }
+
+    /** {@code body} with the splice made, a new array. */
+    byte[] applyTo(byte[] body) {
+      byte[] out = new byte[body.length - (to - from) + bytes.length];
+      System.arraycopy(body, 0, out, 0, from);
+      System.arraycopy(bytes, 0, out, from, bytes.length);
+      System.arraycopy(body, to, out, from + bytes.length, body.length - to);
+      return out;
+    }
+  }
+
+  /**
+   * How {@code body} is made to ask for {@code stream_options.include_usage}, or {@code null} when
+   * it needs not (not a streamed chat or completions request, or the app asked already) or the
    * agent is not sure how to write it (a {@code stream_options} that is neither an object nor null,
    * a member named twice): such a stream is estimated, as before.
    */
-  static byte[] asked(Endpoint endpoint, RequestScan scan, byte[] body) {
+  static Splice asked(Endpoint endpoint, RequestScan scan, byte[] body) {
     if (endpoint != Endpoint.CHAT_COMPLETIONS && endpoint != Endpoint.COMPLETIONS || !scan.stream
         || scan.includeUsage || scan.streamOptionsRepeated) {
       return null;
@@ -36,36 +63,22 @@ final class StreamUsage {
       while (brace < body.length && body[brace] != '{') {
         brace++;
       }
-      return brace == body.length ? null : splice(body, brace + 1, brace + 1, MEMBER);
+      return brace == body.length ? null : new Splice(brace + 1, brace + 1, MEMBER);
     }
     if (body[at] == 'n') {
-      return splice(body, at, scan.streamOptionsEnd, OBJECT); // "stream_options": null
+      return new Splice(at, scan.streamOptionsEnd, OBJECT); // "stream_options": null
     }
     if (body[at] != '{') {
       return null;
     }
     if (scan.includeUsageStart >= 0) {
-      return splice(body, scan.includeUsageStart, scan.includeUsageEnd, TRUE); // false, null, 0, ...
+      return new Splice(scan.includeUsageStart, scan.includeUsageEnd, TRUE); // false, null, 0, ...
     }
     int next = at + 1;
     while (next < body.length && (body[next] == ' ' || body[next] == '\n' || body[next] == '\r' || body[next] == '\t')) {
       next++;
     }
-    if (body[next] == '}') {
-      return splice(body, at + 1, at + 1, FIELD);
-    }
-    byte[] field = new byte[FIELD.length + 1];
-    System.arraycopy(FIELD, 0, field, 0, FIELD.length);
-    field[FIELD.length] = ',';
-    return splice(body, at + 1, at + 1, field);
-  }
-
-  private static byte[] splice(byte[] body, int from, int to, byte[] replacement) {
-    byte[] out = new byte[body.length - (to - from) + replacement.length];
-    System.arraycopy(body, 0, out, 0, from);
-    System.arraycopy(replacement, 0, out, from, replacement.length);
-    System.arraycopy(body, to, out, from + replacement.length, body.length - to);
-    return out;
+    return new Splice(at + 1, at + 1, body[next] == '}' ? FIELD : FIELD_AND_COMMA);
   }
 
   private static byte[] ascii(String s) {

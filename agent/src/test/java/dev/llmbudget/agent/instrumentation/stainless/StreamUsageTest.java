@@ -23,10 +23,11 @@ class StreamUsageTest {
   private static String sent(Endpoint endpoint, String body) throws Exception {
     byte[] bytes = json(body);
     RequestScan scan = RequestScan.of(endpoint, bytes);
-    byte[] asked = StreamUsage.asked(endpoint, scan, bytes);
-    if (asked == null) {
+    StreamUsage.Splice splice = StreamUsage.asked(endpoint, scan, bytes);
+    if (splice == null) {
       return null;
     }
+    byte[] asked = splice.applyTo(bytes);
     // What goes out is a request that asks for the usage and is otherwise the app's.
     RequestScan again = RequestScan.of(endpoint, asked);
     assertThat(again.includeUsage).isTrue();
