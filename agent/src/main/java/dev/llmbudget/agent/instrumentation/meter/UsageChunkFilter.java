@@ -17,7 +17,7 @@ final class UsageChunkFilter extends InputStream {
   /** OpenAI's usage chunk is well under 1 KB: an event held this long undecided is passed on. */
   static final int MAX_HELD = 64 << 10;
   /** Holds the event being decided and what one read of the body brought; grown only for a longer held event. */
-  private static final int INITIAL = 1024;
+  private static final int INITIAL = 512;
   private static final byte[] CHOICES = "\"choices\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] USAGE = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
   /** {@link #match}'s answer when the byte given starts the member's value. */
