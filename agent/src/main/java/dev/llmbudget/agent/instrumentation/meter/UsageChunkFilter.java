@@ -116,51 +116,77 @@ final class UsageChunkFilter extends InputStream {
     }
   }
 
-  /** Looks at every byte read: it passes, is held, or (the usage chunk, at its end) is dropped. */
+  /**
+   * Looks at every byte read: it passes, is held, or (the usage chunk, at its end) is dropped. The
+   * state is worked on in locals, written back at an event's end: fields in the loop cost ~3x.
+   */
   private void look() {
     byte[] b = buf;
-    while (pos < filled) {
-      byte c = b[pos++];
+    int p = pos;
+    int end = filled;
+    int line = lineLength;
+    boolean through = passing;
+    int ch = choices;
+    int us = usage;
+    boolean object = usageObject;
+    while (p < end) {
+      byte c = b[p++];
       if (c == '\n') {
-        if (lineLength == 0) {
+        if (line == 0) {
+          pos = p;
+          passing = through;
+          choices = ch;
+          usageObject = object;
           endEvent();
+          p = pos;
+          end = filled;
+          line = 0;
+          through = false;
+          ch = 0;
+          us = 0;
+          object = false;
           continue;
         }
-        lineLength = 0;
+        line = 0;
       } else if (c != '\r') {
-        lineLength++;
+        line++;
       }
-      if (passing) {
-        ready = pos;
+      if (through) {
         continue;
       }
-      if (choices == IN_ARRAY) {
+      if (ch == IN_ARRAY) {
         if (!isSpace(c)) {
           if (c == ']') {
-            choices = EMPTY;
+            ch = EMPTY;
           } else {
-            pass(); // a chunk with choices: what the app reads
+            through = true; // a chunk with choices: what the app reads
+            ready = p;
             continue;
           }
         }
-      } else if (choices != EMPTY) {
-        int s = match(CHOICES, choices, c);
-        choices = s != VALUE ? s : c == '[' ? IN_ARRAY : 0;
+      } else if (ch != EMPTY) {
+        int s = match(CHOICES, ch, c);
+        ch = s != VALUE ? s : c == '[' ? IN_ARRAY : 0;
       }
-      if (!usageObject) {
-        int s = match(USAGE, usage, c);
-        usageObject = s == VALUE && c == '{';
-        usage = s == VALUE ? 0 : s;
+      if (!object) {
+        int s = match(USAGE, us, c);
+        object = s == VALUE && c == '{';
+        us = s == VALUE ? 0 : s;
       }
-      if (pos - ready > MAX_HELD) {
-        pass();
+      if (p - ready > MAX_HELD) {
+        through = true;
+        ready = p;
       }
     }
-  }
-
-  private void pass() {
-    passing = true;
-    ready = pos;
+    if (through) {
+      ready = p;
+    }
+    pos = p;
+    lineLength = line;
+    passing = through;
+    choices = ch;
+    usage = us;
+    usageObject = object;
   }
 
   /** The held event ends at {@code pos}: the usage chunk is dropped, anything else is ready; the next one starts. */
