@@ -70,6 +70,7 @@ public final class BudgetConfig {
     k.put("llmbudget.postgres.password", null);
     k.put("llmbudget.postgres.schema", "llmbudget");
     k.put("llmbudget.postgres.pool_size", "4");
+    k.put("llmbudget.stream_usage", "ask");
     KEYS = Collections.unmodifiableMap(k);
   }
 
@@ -111,6 +112,7 @@ public final class BudgetConfig {
   private final Integer metricsPort;
   private final String metricsHost;
   private final boolean metricsUserTags;
+  private final boolean askStreamUsage;
   private final List<BigDecimal> alertThresholds;
   private final String alertWebhook;
   private final String redisUrl;
@@ -160,6 +162,7 @@ public final class BudgetConfig {
     metricsPort = parse(source, "llmbudget.metrics.port", BudgetConfig::port);
     metricsHost = nonBlank(source, "llmbudget.metrics.host");
     metricsUserTags = Boolean.parseBoolean(choice(source, "llmbudget.metrics.user_tags", "true", "false"));
+    askStreamUsage = choice(source, "llmbudget.stream_usage", "ask", "estimate").equals("ask");
     List<BigDecimal> thresholds = parse(source, "llmbudget.alert.thresholds", BudgetConfig::thresholds);
     alertThresholds = thresholds == null ? List.of() : thresholds;
     alertWebhook = parse(source, "llmbudget.alert.webhook", BudgetConfig::httpUrl);
@@ -404,6 +407,12 @@ public final class BudgetConfig {
   public String metricsHost() { return metricsHost; }
   /** {@code llmbudget.metrics.user_tags}: Micrometer meters carry a {@code user} tag (unbounded cardinality; off by default). */
   public boolean metricsUserTags() { return metricsUserTags; }
+  /**
+   * {@code llmbudget.stream_usage=ask} (the default): an openai-java stream that asks for no usage is
+   * sent asking for it, and the usage chunk is hidden from the app; {@code estimate}: it is sent as
+   * the app made it and charged an estimate (for an OpenAI-compatible server that rejects {@code stream_options}).
+   */
+  public boolean askStreamUsage() { return askStreamUsage; }
 
   /** {@code llmbudget.alert.thresholds}: shares of a budget (0.8 = 80 %) whose crossing is announced, ascending. */
   public List<BigDecimal> alertThresholds() { return alertThresholds; }

@@ -138,6 +138,16 @@ class BudgetConfigTest {
   }
 
   @Test
+  void streamUsageIsAskedForByDefaultAndCanBeLeftToAnEstimate() {
+    assertThat(BudgetConfig.of(Map.of()).askStreamUsage()).isTrue();
+    assertThat(BudgetConfig.from(BudgetConfig.parseAgentArgs("stream_usage=estimate"), Map.of()).askStreamUsage())
+        .isFalse();
+    assertThat(BudgetConfig.from(Map.of(), Map.of("LLMBUDGET_STREAM_USAGE", "ASK")).askStreamUsage()).isTrue();
+    assertThatThrownBy(() -> BudgetConfig.from(BudgetConfig.parseAgentArgs("stream_usage=off"), Map.of()))
+        .hasMessageContaining("llmbudget.stream_usage must be one of ask, estimate, was 'off'");
+  }
+
+  @Test
   void knownKeysRaiseNoWarning() {
     Map<String, String> props = new java.util.HashMap<>();
     Map<String, String> env = new java.util.HashMap<>();

@@ -111,6 +111,19 @@ public abstract class AgentOverheadBenchmark {
     });
   }
 
+  /**
+   * As {@link #streamingShort}, without stream options, as most apps stream: with the agent the
+   * request goes out asking for the usage and the usage chunk is filtered out of what the SDK reads.
+   */
+  @Benchmark
+  public long streamingShortNoUsage() throws Exception {
+    return BudgetContext.call(USER, () -> {
+      try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(shortParams)) {
+        return s.stream().count();
+      }
+    });
+  }
+
   private static ChatCompletionCreateParams params(String prompt) {
     return ChatCompletionCreateParams.builder().model(MODEL).addUserMessage(prompt)
         .maxCompletionTokens(256).build();

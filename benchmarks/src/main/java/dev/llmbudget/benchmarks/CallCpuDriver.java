@@ -44,8 +44,11 @@ public final class CallCpuDriver {
       case "streamingShort":
         call = bench::streamingShort;
         break;
+      case "streamingShortNoUsage":
+        call = bench::streamingShortNoUsage;
+        break;
       default:
-        throw new IllegalArgumentException("a case is blockingShort, blockingLong or streamingShort, or one of "
+        throw new IllegalArgumentException("a case is blockingShort, blockingLong, streamingShort or streamingShortNoUsage, or one of "
             + "them prefixed with recorded (recordedStreamingShort: the answers from memory, no socket): " + name);
     }
     com.sun.management.ThreadMXBean threads =

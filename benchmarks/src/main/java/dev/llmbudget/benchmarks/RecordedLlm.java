@@ -26,10 +26,13 @@ final class RecordedLlm implements HttpClient {
 
   private final byte[] json;
   private final byte[][] events;
+  /** The stream of a request that asks for no usage: no usage chunk, as OpenAI answers it. */
+  private final byte[][] eventsWithoutUsage;
 
-  private RecordedLlm(byte[] json, byte[][] events) {
+  private RecordedLlm(byte[] json, byte[][] events, byte[][] eventsWithoutUsage) {
     this.json = json;
     this.events = events;
+    this.eventsWithoutUsage = eventsWithoutUsage;
   }
 
   /** Records a blocking and a streaming chat answer from {@code server} for {@code model}. */
@@ -37,6 +40,12 @@ final class RecordedLlm implements HttpClient {
     byte[] json = post(server, "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
     byte[] stream = post(server, "{\"model\":\"" + model + "\",\"stream\":true,\"stream_options\":"
         + "{\"include_usage\":true},\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    byte[] withoutUsage = post(server, "{\"model\":\"" + model + "\",\"stream\":true,"
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    return new RecordedLlm(json, frames(stream), frames(withoutUsage));
+  }
+
+  private static byte[][] frames(byte[] stream) {
     List<byte[]> frames = new ArrayList<>();
     String all = new String(stream, StandardCharsets.UTF_8);
     int from = 0;
@@ -44,7 +53,7 @@ final class RecordedLlm implements HttpClient {
       frames.add(all.substring(from, end + 2).getBytes(StandardCharsets.UTF_8));
       from = end + 2;
     }
-    return new RecordedLlm(json, frames.toArray(new byte[0][]));
+    return frames.toArray(new byte[0][]);
   }
 
   private static byte[] post(FakeLlmServer server, String body) throws Exception {
@@ -64,14 +73,16 @@ final class RecordedLlm implements HttpClient {
   public HttpResponse execute(HttpRequest request, RequestOptions options) {
     // The SDK's body is written out, as OkHttp would; whether it streams decides the answer.
     boolean stream;
+    boolean usage;
     try (ByteArrayOutputStream out = new ByteArrayOutputStream(1024)) {
       request.body().writeTo(out);
       stream = contains(out, "\"stream\":true");
+      usage = contains(out, "\"include_usage\":true");
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-    return stream ? new Answer("text/event-stream", new Frames(events)) : new Answer("application/json",
-        new Frames(new byte[][] {json}));
+    return stream ? new Answer("text/event-stream", new Frames(usage ? events : eventsWithoutUsage))
+        : new Answer("application/json", new Frames(new byte[][] {json}));
   }
 
   private static boolean contains(ByteArrayOutputStream out, String s) {

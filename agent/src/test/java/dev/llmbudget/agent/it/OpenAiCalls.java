@@ -44,8 +44,12 @@ final class OpenAiCalls implements LlmCalls {
   public void stream() {
     ChatCompletionCreateParams p = params().toBuilder()
         .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build();
+    boolean[] usageChunk = {false};
     try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(p)) {
-      s.stream().forEach(c -> { });
+      s.stream().forEach(c -> usageChunk[0] |= c.choices().isEmpty() && c.usage().isPresent());
+    }
+    if (!usageChunk[0]) {
+      throw new IllegalStateException("the app asked for the usage chunk and did not get it");
     }
   }
 
@@ -59,11 +63,22 @@ final class OpenAiCalls implements LlmCalls {
   @Override
   public void other(String name) throws Exception {
     switch (name) {
-      case "stream-nousage":
+      case "stream-nousage": {
+        // As most apps read a stream: the first choice of every chunk, which a usage chunk has not.
+        StringBuilder text = new StringBuilder();
         try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(params())) {
-          s.stream().forEach(c -> { });
+          s.stream().forEach(c -> text.append(c.choices().get(0).delta().content().orElse("")));
         }
+        System.out.println("STREAMED sync " + text);
         break;
+      }
+      case "async-stream-nousage": {
+        StringBuilder text = new StringBuilder();
+        client.async().chat().completions().createStreaming(params())
+            .subscribe(c -> text.append(c.choices().get(0).delta().content().orElse(""))).onCompleteFuture().get();
+        System.out.println("STREAMED async " + text);
+        break;
+      }
       case "raw":
         client.chat().completions().withRawResponse().create(params()).parse();
         break;

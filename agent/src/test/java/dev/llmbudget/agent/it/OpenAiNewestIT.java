@@ -42,12 +42,55 @@ class OpenAiNewestIT extends SdkAgentContract {
 
   @Override
   String[] otherExactCalls() {
-    return new String[] {"raw"};
+    // a stream without stream options: the agent asks for its usage, so it is charged exactly too
+    return new String[] {"raw", "stream-nousage"};
   }
 
   @Override
   String capField() {
     return "max_completion_tokens";
+  }
+
+  /**
+   * A reasoning model's stream whose app asked for no usage, as openai-java's {@code
+   * createStreaming} sends it by default: the agent asks for the usage, so the call is charged what
+   * the provider reports, its 450 hidden reasoning tokens included (an estimate from the visible
+   * text saw 7 tokens), and hides that usage chunk from the app, whose loops over {@code
+   * choices().get(0)} (blocking and async) get every piece of text; an app that asked for the
+   * usage chunk still gets it. With {@code llmbudget.stream_usage=estimate} the stream is estimated, as before.
+   */
+  @org.junit.jupiter.api.Test
+  void aReasoningStreamThatAskedNoUsageIsChargedItsReportedUsageAndTheAppSeesNoUsageChunk() throws Exception {
+    server.usage(20, 500).reasoning(450);
+    // erin's $0.01 cannot pay for gpt-5-mini's 128,000 output tokens: clamp writes a cap into the
+    // same request the agent asks the usage of
+    ChildJvm.Result r = run(child().agentArgs("store=memory,max_budget=10,output_reserve=clamp,user.budgets=erin:0.01")
+        .jvmArg("-Dit.model=gpt-5-mini"), 0, "stream-nousage@alice", "async-stream-nousage@bob", "stream@carol",
+        "stream-nousage@erin");
+
+    for (String step : new String[] {"stream-nousage@alice", "async-stream-nousage@bob", "stream@carol",
+        "stream-nousage@erin"}) {
+      assertThat(r.step(step)).as(step).isEqualTo("OK");
+    }
+    assertThat(server.bills()).filteredOn(b -> b.cap() < modelMaxOutput("gpt-5-mini")).singleElement().satisfies(b -> {
+      assertThat(b.capField()).isEqualTo("max_completion_tokens");
+      assertThat(b.cap()).isBetween(500L, 5_000L);
+    });
+    assertThat(r.value("STREAMED sync ")).isEqualTo("Hello from the fake LLM server.");
+    assertThat(r.value("STREAMED async ")).isEqualTo("Hello from the fake LLM server.");
+    java.math.BigDecimal reported = price(new Usage("gpt-5-mini", 20, 500, 0, 0, 0, 450, false));
+    for (String user : new String[] {"alice", "bob", "carol", "erin"}) {
+      assertThat(r.spent(user)).as(user).isEqualByComparingTo(reported);
+    }
+    assertThat(server.requests(llmPath())).isEqualTo(4);
+
+    // llmbudget.stream_usage=estimate (for a server that rejects stream_options): sent as the app
+    // made it, charged the estimate of before (its prompt and visible text), far below the usage.
+    ChildJvm.Result estimated = run(child().agentArgs("store=memory,max_budget=10,stream_usage=estimate")
+        .jvmArg("-Dit.model=gpt-5-mini"), 0, "stream-nousage@dave");
+    assertThat(estimated.step("stream-nousage@dave")).isEqualTo("OK");
+    assertThat(estimated.value("STREAMED sync ")).isEqualTo("Hello from the fake LLM server.");
+    assertThat(estimated.spent("dave")).isPositive().isLessThan(price(Usage.of("gpt-5-mini", 40, 20)));
   }
 
   /**

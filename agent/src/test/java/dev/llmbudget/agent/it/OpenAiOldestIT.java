@@ -38,7 +38,8 @@ class OpenAiOldestIT extends SdkAgentContract {
 
   @Override
   String[] otherExactCalls() {
-    return new String[] {"raw"};
+    // a stream without stream options: the agent asks for its usage, so it is charged exactly too
+    return new String[] {"raw", "stream-nousage"};
   }
 
   @Override

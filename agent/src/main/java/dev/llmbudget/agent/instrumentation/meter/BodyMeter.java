@@ -91,7 +91,9 @@ public final class BodyMeter {
    * abandoned response when its owner is collected; {@code null} for none.
    */
   public InputStream stream(InputStream body, Object owner) {
-    return new MeteringInputStream(body, this, owner);
+    InputStream metered = new MeteringInputStream(body, this, owner);
+    // The meter reads the usage chunk; only what the SDK reads goes without it.
+    return call.hidesUsageChunk() ? new UsageChunkFilter(metered) : metered;
   }
 
   /**

@@ -51,6 +51,8 @@ public final class MeteredCall {
   private long capToSend;
   /** The SDK request sent in place of the caller's, carrying {@link #capToSend}; null: the caller's. */
   private Object sentRequest;
+  /** The agent, not the app, asked the stream for its usage chunk: the SDK must not see it. */
+  private boolean hideUsageChunk;
 
   MeteredCall(Reservation reservation, LlmRequest request) {
     this.reservation = reservation;
@@ -257,6 +259,19 @@ public final class MeteredCall {
   /** Records the SDK request that goes out in place of the caller's, carrying {@link #capToSend()}. */
   public void sendInstead(Object rewrittenRequest) {
     this.sentRequest = rewrittenRequest;
+  }
+
+  /**
+   * Records that the request sent asks its stream for the usage chunk the app did not ask for
+   * (OpenAI's {@code stream_options.include_usage}): the chunk is read, then removed from the body
+   * the SDK reads, since an app that reads {@code choices().get(0)} of every chunk would fail on it.
+   */
+  public void hideUsageChunk() {
+    this.hideUsageChunk = true;
+  }
+
+  boolean hidesUsageChunk() {
+    return hideUsageChunk;
   }
 
   /** The request to send: the rewritten one, if any, else {@code original}. */

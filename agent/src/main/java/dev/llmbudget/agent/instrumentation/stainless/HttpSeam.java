@@ -5,6 +5,7 @@ import dev.llmbudget.BudgetExceededError;
 import dev.llmbudget.agent.instrumentation.meter.LlmRequest;
 import dev.llmbudget.agent.instrumentation.meter.MeteredCall;
 import dev.llmbudget.agent.instrumentation.meter.Refusal;
+import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.pricing.UnknownModelException;
@@ -97,6 +98,12 @@ public final class HttpSeam {
     if (state instanceof MeteredCall && ((MeteredCall) state).capToSend() > 0) {
       return withCap((MeteredCall) state, request, read, user, async);
     }
+    if (state instanceof MeteredCall) {
+      StreamUsage.Splice asked = askUsage(read);
+      if (asked != null) {
+        sendAsking((MeteredCall) state, request, read, asked);
+      }
+    }
     return state;
   }
 
@@ -111,8 +118,14 @@ public final class HttpSeam {
    */
   private static Object withCap(MeteredCall call, Object request, Read read, String user, boolean async) {
     try {
-      byte[] body = RequestCaps.withCap(read.endpoint, read.bytes, call.capToSend());
+      // The usage option first: the scan's offsets are those of the bytes the SDK made.
+      StreamUsage.Splice asked = askUsage(read);
+      byte[] body = RequestCaps.withCap(read.endpoint, asked != null ? asked.applyTo(read.bytes) : read.bytes,
+          call.capToSend());
       call.sendInstead(read.handles.withBody(request, read.body, body));
+      if (asked != null) {
+        call.hideUsageChunk();
+      }
       return call;
     } catch (Throwable t) {
       Log.warnOnce("cap:" + t.getClass().getName(), "llm-budget: could not write the output cap into an LLM "
@@ -123,19 +136,50 @@ public final class HttpSeam {
     }
   }
 
+  /**
+   * How the request's bytes ask for the stream's usage chunk, when it is a stream that did not
+   * ask for it ({@link StreamUsage}); {@code null} when it needs none or the agent is unsure how to
+   * write it: that stream is estimated, as it was before the agent asked.
+   */
+  private static StreamUsage.Splice askUsage(Read read) {
+    try {
+      return BudgetRuntime.config().askStreamUsage() ? StreamUsage.asked(read.endpoint, read.scan, read.bytes) : null;
+    } catch (Throwable t) {
+      Log.warnOnce("stream-usage:" + t.getClass().getName(), "llm-budget: could not ask an OpenAI stream for its "
+          + "usage (" + t + "); a stream without it is charged an estimate", t);
+      return null;
+    }
+  }
+
+  /**
+   * Sends {@code call}'s request with its body spliced by {@code asked} and hides the usage chunk that the
+   * app did not ask for from its SDK; if the request cannot be rebuilt it goes out as the app made it.
+   */
+  private static void sendAsking(MeteredCall call, Object request, Read read, StreamUsage.Splice asked) {
+    try {
+      call.sendInstead(read.handles.withBody(request, read.body, read.bytes, asked.from, asked.to, asked.bytes));
+      call.hideUsageChunk();
+    } catch (Throwable t) {
+      Log.warnOnce("stream-usage:" + t.getClass().getName(), "llm-budget: could not ask an OpenAI stream for its "
+          + "usage (" + t + "); a stream without it is charged an estimate", t);
+    }
+  }
+
   /** What the seam read of a priced request. */
   private static final class Read {
     final SdkHandles handles;
     final Endpoint endpoint;
     final Object body;
     final byte[] bytes;
+    final RequestScan scan;
     final LlmRequest llm;
 
-    Read(SdkHandles handles, Endpoint endpoint, Object body, byte[] bytes, LlmRequest llm) {
+    Read(SdkHandles handles, Endpoint endpoint, Object body, byte[] bytes, RequestScan scan, LlmRequest llm) {
       this.handles = handles;
       this.endpoint = endpoint;
       this.body = body;
       this.bytes = bytes;
+      this.scan = scan;
       this.llm = llm;
     }
   }
@@ -165,8 +209,9 @@ public final class HttpSeam {
         throw new IllegalStateException("the body of a priced " + endpoint + " request cannot be read without "
             + "consuming it (" + body.getClass().getName() + " is not repeatable)");
       }
-      LlmRequest llm = bytes == null ? null : RequestReader.read(endpoint, bytes);
-      return llm == null ? null : new Read(handles, endpoint, body, bytes, llm);
+      RequestScan scan = bytes == null ? null : RequestScan.of(endpoint, bytes);
+      LlmRequest llm = scan == null ? null : RequestReader.read(endpoint, bytes, scan);
+      return llm == null ? null : new Read(handles, endpoint, body, bytes, scan, llm);
     } catch (Throwable t) {
       MeteredCall.unreadable("an LLM call (reading its request)", t); // refuses under on_error=block
       return null;

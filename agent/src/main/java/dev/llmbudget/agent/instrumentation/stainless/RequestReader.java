@@ -20,9 +20,11 @@ final class RequestReader {
   /** The request, or {@code null} when the body is not a JSON object; its model is null when it names none. */
   static LlmRequest read(Endpoint endpoint, byte[] body) throws IOException {
     RequestScan scan = RequestScan.of(endpoint, body);
-    if (scan == null) {
-      return null;
-    }
+    return scan == null ? null : read(endpoint, body, scan);
+  }
+
+  /** The request that {@code scan}, made of {@code body}, found. */
+  static LlmRequest read(Endpoint endpoint, byte[] body, RequestScan scan) {
     return new LlmRequest(scan.model, new RequestText(endpoint, body), scan.messages, scan.maxOutput(), scan.bound,
         scan.choices(), scan.background, scan.images, scan.lowDetailImages,
         scan.originalDetailImages, scan.serviceTier);

@@ -40,6 +40,9 @@ final class RequestScan {
   /** OpenAI's service tiers: a request's {@code service_tier} is matched against them, not copied. */
   private static final String[] SERVICE_TIERS = {UsageJson.PRIORITY_TIER, UsageJson.FLEX_TIER,
       UsageJson.DEFAULT_TIER, UsageJson.AUTO_TIER, UsageJson.SCALE_TIER};
+  private static final byte[] STREAM = ascii("stream");
+  private static final byte[] STREAM_OPTIONS = ascii("stream_options");
+  private static final byte[] INCLUDE_USAGE = ascii("include_usage");
   private static final byte[] FUNCTION = ascii("function");
   private static final byte[] ARGUMENTS = ascii("arguments");
   private static final byte[] TOOL_CALLS = ascii("tool_calls");
@@ -96,6 +99,21 @@ final class RequestScan {
   short originalDetailImages;
   /** The OpenAI {@code service_tier} the request asks for, as one of {@link #SERVICE_TIERS}; else null. */
   String serviceTier;
+  /** {@code "stream": true}. */
+  boolean stream;
+  /**
+   * Where {@code stream_options}' value is, {@code [streamOptionsStart, streamOptionsEnd)}, and its
+   * {@code include_usage} value, {@code [includeUsageStart, includeUsageEnd)}: byte offsets, -1 when
+   * absent, so that {@link StreamUsage} can write the option without parsing the body again.
+   */
+  int streamOptionsStart = -1;
+  int streamOptionsEnd = -1;
+  int includeUsageStart = -1;
+  int includeUsageEnd = -1;
+  /** {@code include_usage} is the literal {@code true}: the app asked for the usage chunk itself. */
+  boolean includeUsage;
+  /** A member named twice: which one the server takes is not ours to guess, so nothing is written. */
+  boolean streamOptionsRepeated;
 
   private RequestScan(Endpoint endpoint, byte[] json) {
     this.endpoint = endpoint;
@@ -166,6 +184,10 @@ final class RequestScan {
           background = literalTrue();
         } else if (key(SERVICE_TIER)) {
           serviceTier = tierName();
+        } else if (key(STREAM)) {
+          stream = literalTrue();
+        } else if (key(STREAM_OPTIONS)) {
+          streamOptions();
         } else if (isPrompt()) {
           if (key(MESSAGES)) {
             messages();
@@ -177,6 +199,32 @@ final class RequestScan {
         }
       } while (nextMember());
     }
+  }
+
+  /** Notes where {@code stream_options} and its {@code include_usage} are, and whether that is {@code true}. */
+  private void streamOptions() throws IOException {
+    streamOptionsRepeated |= streamOptionsStart >= 0;
+    streamOptionsStart = pos;
+    if (peek() == '{') {
+      pos++;
+      enter();
+      if (firstMember()) {
+        do {
+          if (key(INCLUDE_USAGE)) {
+            streamOptionsRepeated |= includeUsageStart >= 0;
+            includeUsageStart = pos;
+            includeUsage = literalTrue();
+            includeUsageEnd = pos;
+          } else {
+            skipValue();
+          }
+        } while (nextMember());
+      }
+      depth--;
+    } else {
+      skipValue();
+    }
+    streamOptionsEnd = pos;
   }
 
   /** Whether the current top-level member holds prompt text at this endpoint. */

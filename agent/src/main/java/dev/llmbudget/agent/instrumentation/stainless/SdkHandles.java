@@ -147,16 +147,31 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
    * closing it closes {@code original}.
    */
   Object withBody(Object request, Object original, byte[] json) throws Throwable {
+    return withBody(request, original, json, json.length, json.length, NO_BYTES);
+  }
+
+  private static final byte[] NO_BYTES = new byte[0];
+
+  /**
+   * As {@link #withBody(Object, Object, byte[])}, the body being {@code json} with {@code json[from,
+   * to)} replaced by {@code insert}: written in three parts rather than copied, since a long prompt
+   * would be copied whole for a few bytes changed.
+   */
+  Object withBody(Object request, Object original, byte[] json, int from, int to, byte[] insert) throws Throwable {
     Object contentType = bodyContentType.invokeExact(original);
+    long length = (long) json.length - (to - from) + insert.length;
     InvocationHandler body = (proxy, method, args) -> {
       switch (method.getName()) {
         case "writeTo":
-          ((OutputStream) args[0]).write(json);
+          OutputStream out = (OutputStream) args[0];
+          out.write(json, 0, from);
+          out.write(insert);
+          out.write(json, to, json.length - to);
           return null;
         case "contentType":
           return contentType;
         case "contentLength":
-          return (long) json.length;
+          return length;
         case "repeatable":
           return true;
         case "close":
@@ -167,7 +182,7 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
         case "equals":
           return proxy == args[0];
         case "toString":
-          return "HttpRequestBody[" + json.length + " bytes, output cap set by llm-budget]";
+          return "HttpRequestBody[" + length + " bytes, rewritten by llm-budget]";
         default:
           throw new UnsupportedOperationException(method.toString());
       }
