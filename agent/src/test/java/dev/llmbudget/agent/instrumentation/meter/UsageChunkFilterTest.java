@@ -28,7 +28,8 @@ class UsageChunkFilterTest {
       + "'prompt_tokens_details':{'cached_tokens':4,'audio_tokens':0},"
       + "'completion_tokens_details':{'reasoning_tokens':384,'audio_tokens':0}},'obfuscation':'y2'}";
   /** What the meter must charge for {@link #USAGE}. */
-  private static final Usage REPORTED = new Usage("gpt-5-mini-2025-08-07", 20, 410, 4, 0, 0, 384, false);
+  private static final Usage REPORTED = new Usage("gpt-5-mini-2025-08-07", 20, 410, 4, 0, 0, 384, false)
+      .withServiceTier("default"); // the chunks name the tier that served them
 
   private static String event(String data, String eol) {
     return "data: " + data.replace('\'', '"') + eol + eol;
