@@ -180,6 +180,37 @@ class PeriodicFlusherTest {
     assertThat(interruptedAfterStop).isTrue();
   }
 
+  /** After one failed flush the recovery is logged once, with the count; later good flushes say nothing. */
+  @Test
+  void onlyTheFirstGoodFlushAfterAFailureIsLogged() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    CountDownLatch fourth = new CountDownLatch(1);
+    CountDownLatch never = new CountDownLatch(1);
+    try (LogCapture log = new LogCapture()) {
+      PeriodicFlusher flusher = new PeriodicFlusher("test store", Duration.ofMillis(5), () -> true, () -> {
+        int call = calls.incrementAndGet();
+        if (call == 1) {
+          throw new IllegalStateException("disk full");
+        }
+        if (call == 4) {
+          fourth.countDown(); // the flush thread logged what followed calls 1 to 3 before it got here
+          try {
+            never.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return 0L;
+      });
+      fourth.await();
+      List<String> recoveries = log.messages().stream().filter(m -> m.contains("durable again")).toList();
+      never.countDown();
+      flusher.stop();
+
+      assertThat(recoveries).containsExactly("llm-budget: test store is durable again after 1 failed flushes");
+    }
+  }
+
   /** Waits, without sleeping, until {@code t} waits (in {@code join}) or has ended. */
   private static void awaitBlockedOrDone(Thread t) {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
