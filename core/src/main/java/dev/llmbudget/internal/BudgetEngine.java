@@ -155,15 +155,10 @@ public final class BudgetEngine {
   }
 
   /**
-   * As {@link #cost(Usage)}, but a response naming a model the table lacks (a deployment alias, a
-   * snapshot newer than the table) is priced as the model the call was reserved for.
+   * What {@code usage} costs in picodollars, rounded up as {@link Picodollars#of} rounds; a response
+   * naming a model the table lacks (a deployment alias, a snapshot newer than the table) is priced as
+   * the model the call was reserved for.
    */
-  BigDecimal cost(Usage usage, String reservedModel) {
-    // what is charged: the cost in whole picodollars (rounded up, as a store books it), priced in longs
-    return Picodollars.toDollars(costPicos(usage, reservedModel));
-  }
-
-  /** {@link #cost(Usage, String)} in picodollars, rounded up as {@link Picodollars#of} rounds. */
   long costPicos(Usage usage, String reservedModel) {
     String model = usage.model();
     // one lookup of the answer's model: the reserved model's price is looked up only when it lacks one

@@ -36,7 +36,8 @@ final class ExitFlush {
     OPEN.remove(store);
   }
 
-  private static void flushAll() {
+  /** What the hook runs at exit; package-private so a test can see what a JVM leaves on disk at exit. */
+  static void flushAll() {
     try {
       PendingCharges.flushAtExit(); // before the stores close their connections
     } catch (RuntimeException e) {

@@ -718,10 +718,6 @@ final class Ledger {
     }
   }
 
-  ZoneId zone() {
-    return zone;
-  }
-
   /** Grows with every change; persistence compares it to know whether there is anything to write. */
   long mutationCount() {
     return mutations.sum();

@@ -68,6 +68,12 @@ class BudgetEnginePerCallTest {
         .isEqualTo(Picodollars.of(store.snapshot("alice", clock.instant()).orElseThrow().reserved()));
     assertThat(BudgetEngine.commitPicos(a, usage)).isEqualTo(perCall);
 
+    // three answers asked for (n = 3): the prompt once, each answer's 256 output tokens at $0.60/M
+    Reservation three = engine.reserveForCall("alice", "gpt-4o-mini", "Say hello.", 1, 256, 3, "openai-java");
+    assertThat(BudgetEngine.amountPicos(three)).isEqualTo(held + 2 * 256 * 600_000L)
+        .isEqualTo(Picodollars.of(store.snapshot("alice", clock.instant()).orElseThrow().reserved()));
+    three.release();
+
     BudgetEngine.CallReservation b = engine.reserveCall("alice", "gpt-4o-mini", "Say hello.", 1, 256, false,
         "openai-java");
     assertThat(b.outputCap()).isEqualTo(256);

@@ -151,4 +151,31 @@ class ModelPricePicosTest {
     assertThat(priority).isPositive();
     assertThat(allocated).as("bytes allocated pricing a call and its bound").isZero();
   }
+  /**
+   * A model read from a table at run time (a table given by {@code llmbudget.prices}, not the
+   * bundled one whose rates this JVM converted once already) is priced in longs too: whole rates,
+   * a zero one (free cache reads) and a tier's, allocate nothing per call.
+   */
+  @Test
+  void aModelParsedHereWithWholeAndZeroRatesIsPricedWithoutAllocating() {
+    ModelPrice tiered = ModelPrice.of("tiered-here", "vertex_ai", "chat", -1, -1, Map.of(
+        ModelPrice.INPUT, new BigDecimal("1.25E-6"), ModelPrice.OUTPUT, new BigDecimal("5.000001E-6"),
+        ModelPrice.CACHE_READ, BigDecimal.ZERO, "input_cost_per_token_above_128k_tokens", new BigDecimal("2.5E-6"),
+        "output_cost_per_token_above_128k_tokens", new BigDecimal("1E-5")));
+    Usage u = Usage.of("tiered-here", 200_000, 1_000);
+    long sum = 0;
+    for (int i = 0; i < 20_000; i++) {
+      sum += tiered.costPicos(u) + tiered.boundCostPicos(200_000, 1_000); // compiled before measuring
+    }
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    long cost = tiered.costPicos(u);
+    long bound = tiered.boundCostPicos(200_000, 1_000);
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+    assertThat(sum).isPositive();
+    // 200,000 x 2.5e-6 + 1,000 x 1e-5 = $0.51
+    assertThat(cost).isEqualTo(bound).isEqualTo(Picodollars.of(new BigDecimal("0.51")));
+    assertThat(allocated).as("bytes allocated pricing a call and its bound").isZero();
+  }
 }

@@ -146,6 +146,22 @@ class PriceTableFieldRulesTest {
     assertThat(t.resolve("us.anthropic.claude-region")).map(ModelPrice::name).contains("anthropic.claude-region");
   }
 
+  /**
+   * A name that is all provider prefix ({@code other/}) or all snapshot suffix ({@code -latest},
+   * {@code @20250929}) leaves no model name once stripped: it is unknown, not priced as a table entry
+   * that is itself a bare prefix ({@code custom/}, whose name after its provider is empty).
+   */
+  @Test
+  void aNameThatIsAllPrefixOrAllSuffixIsUnknownNotPricedAsAnEmptyName() {
+    PriceTable t = table("{\"custom/\": {\"input_cost_per_token\": 1e-6}, \"gpt-x\": {\"input_cost_per_token\": 2e-6}}");
+
+    assertThat(t.resolve("custom/")).map(ModelPrice::name).contains("custom/");
+    assertThat(t.resolve("other/")).isEmpty();
+    assertThat(t.resolve("-latest")).isEmpty();
+    assertThat(t.resolve("@20250929")).isEmpty();
+    assertThat(t.resolve("other/gpt-x-latest")).map(ModelPrice::name).contains("gpt-x");
+  }
+
   @Test
   void aTableAndAPriceDescribeThemselves() {
     PriceTable t = table("{\"xai/grok-x\": {\"litellm_provider\": \"xai\", \"input_cost_per_token\": 3e-06,"

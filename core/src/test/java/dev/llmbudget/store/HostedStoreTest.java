@@ -143,6 +143,22 @@ class HostedStoreTest extends BudgetStoreContract {
     assertThat(snapshots(store)).isEqualTo(before);
   }
 
+  /** An application that never closes its hosted store still gets its charges to the server at exit, and a closed one posts nothing more then. */
+  @Test
+  void theExitHookPushesAnUnclosedStoresChargesAndLeavesAClosedOneAlone() {
+    store.charge(keys("alice", BudgetStore.GLOBAL_KEY), Picodollars.of(usd("0.25")), "gpt-4o", T0);
+    assertThat(server.dicts).as("hourly: nothing pushed yet").doesNotContainKey("proj");
+
+    ExitFlush.flushAll();
+
+    assertThat(server.dicts.get("proj").get("alice").get("current_cost").decimalValue()).isEqualByComparingTo("0.25");
+    store.close();
+    store = null;
+    int sets = server.setCalls.get();
+    ExitFlush.flushAll();
+    assertThat(server.setCalls.get()).as("a closed store is not flushed at exit").isEqualTo(sets);
+  }
+
   @Test
   void loadsWhatLiteLlmStoredOnTheServer() throws Exception {
     store.close();

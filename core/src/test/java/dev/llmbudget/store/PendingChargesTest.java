@@ -224,4 +224,17 @@ class PendingChargesTest {
     }
     assertThat(spent()).isZero();
   }
+  /** A charge still held back when the JVM exits is booked by the exit hook once its store answers. */
+  @Test
+  void aChargeStillHeldBackAtExitIsBookedByTheExitHook() {
+    link.down = true;
+    PendingCharges.charge(link, CLOCK, new String[] {"alice"}, DOLLAR, "gpt-4o", null, null);
+    assertThat(spent()).isZero();
+    link.down = false;
+
+    ExitFlush.flushAll();
+
+    assertThat(spent()).isEqualTo(DOLLAR);
+    assertThat(PendingCharges.size() - pendingBefore).isZero();
+  }
 }

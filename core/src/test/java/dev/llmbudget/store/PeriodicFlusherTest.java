@@ -12,6 +12,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,5 +117,108 @@ class PeriodicFlusherTest {
     flusher.stop();
 
     assertThat(flushes.size()).isGreaterThan(5);
+  }
+  /**
+   * {@code close()} of a store returns only once a flush in progress has finished, so the file is
+   * complete when the caller goes on (e.g. exits, or opens it again).
+   */
+  @Test
+  void stopWaitsForAFlushInProgressToFinish() throws Exception {
+    CountDownLatch inFlush = new CountDownLatch(1);
+    CountDownLatch finish = new CountDownLatch(1);
+    AtomicBoolean flushed = new AtomicBoolean();
+    PeriodicFlusher flusher = new PeriodicFlusher("test", Duration.ofMillis(5), () -> true, () -> {
+      inFlush.countDown();
+      try {
+        finish.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      flushed.set(true);
+      return 0L;
+    });
+    inFlush.await();
+    AtomicBoolean flushedWhenStopReturned = new AtomicBoolean();
+    Thread stopper = new Thread(() -> {
+      flusher.stop();
+      flushedWhenStopReturned.set(flushed.get());
+    });
+    stopper.start();
+    awaitBlockedOrDone(stopper);
+    finish.countDown();
+    stopper.join();
+
+    assertThat(flushedWhenStopReturned).isTrue();
+  }
+
+  /** A caller interrupted while {@code stop()} waits for the flush keeps its interrupt, as Java code expects. */
+  @Test
+  void aCallerInterruptedWhileStopWaitsKeepsItsInterrupt() throws Exception {
+    CountDownLatch inFlush = new CountDownLatch(1);
+    CountDownLatch finish = new CountDownLatch(1);
+    PeriodicFlusher flusher = new PeriodicFlusher("test", Duration.ofMillis(5), () -> true, () -> {
+      inFlush.countDown();
+      try {
+        finish.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return 0L;
+    });
+    inFlush.await();
+    AtomicBoolean interruptedAfterStop = new AtomicBoolean();
+    Thread stopper = new Thread(() -> {
+      flusher.stop();
+      interruptedAfterStop.set(Thread.currentThread().isInterrupted());
+    });
+    stopper.start();
+    awaitBlockedOrDone(stopper);
+    stopper.interrupt();
+    stopper.join();
+    finish.countDown();
+
+    assertThat(interruptedAfterStop).isTrue();
+  }
+
+  /** After one failed flush the recovery is logged once, with the count; later good flushes say nothing. */
+  @Test
+  void onlyTheFirstGoodFlushAfterAFailureIsLogged() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    CountDownLatch fourth = new CountDownLatch(1);
+    CountDownLatch never = new CountDownLatch(1);
+    try (LogCapture log = new LogCapture()) {
+      PeriodicFlusher flusher = new PeriodicFlusher("test store", Duration.ofMillis(5), () -> true, () -> {
+        int call = calls.incrementAndGet();
+        if (call == 1) {
+          throw new IllegalStateException("disk full");
+        }
+        if (call == 4) {
+          fourth.countDown(); // the flush thread logged what followed calls 1 to 3 before it got here
+          try {
+            never.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return 0L;
+      });
+      fourth.await();
+      List<String> recoveries = log.messages().stream().filter(m -> m.contains("durable again")).toList();
+      never.countDown();
+      flusher.stop();
+
+      assertThat(recoveries).containsExactly("llm-budget: test store is durable again after 1 failed flushes");
+    }
+  }
+
+  /** Waits, without sleeping, until {@code t} waits (in {@code join}) or has ended. */
+  private static void awaitBlockedOrDone(Thread t) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TERMINATED) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the stopping thread neither waits nor ends: " + t.getState());
+      }
+      Thread.onSpinWait();
+    }
   }
 }
