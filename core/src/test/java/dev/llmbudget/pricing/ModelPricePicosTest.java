@@ -26,6 +26,8 @@ class ModelPricePicosTest {
       all.add(Usage.of(model, prompt, 0));
       all.add(new Usage(model, prompt, 777, 0, 0, 0, 0, false));
       all.add(new Usage(model, prompt / 3, 1_234, prompt / 3, prompt / 6, prompt / 6, 1_000, false));
+      // audio on both sides: its own rates, or the text ones of its side
+      all.add(new Usage(model, prompt, 777, 0, 0, 0, 100, false).withAudio(prompt / 2, 300));
     }
     return all;
   }
@@ -34,11 +36,12 @@ class ModelPricePicosTest {
   private static long boundAsDollars(ModelPrice price, long input, long output) {
     ModelPrice.Tier base = price.tierFor(0);
     ModelPrice.Tier tier = price.tierFor(input);
-    BigDecimal in = inputRate(base).max(inputRate(tier));
+    // an entry's audio rate is not tiered; without one, audio pays the text rate, already in the max
+    BigDecimal in = inputRate(base).max(inputRate(tier)).max(price.audioInputCostPerToken());
     BigDecimal cost = in.multiply(BigDecimal.valueOf(input));
     if (output > 0) {
       BigDecimal out = tier.output().max(tier.reasoning()).max(price.outputCostPerToken())
-          .max(price.reasoningCostPerToken());
+          .max(price.reasoningCostPerToken()).max(price.audioOutputCostPerToken());
       cost = cost.add(out.multiply(BigDecimal.valueOf(output)));
     }
     return Picodollars.of(cost);
