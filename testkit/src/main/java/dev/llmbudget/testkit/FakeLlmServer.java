@@ -49,6 +49,8 @@ public final class FakeLlmServer implements AutoCloseable {
   private volatile long cachedTokens;
   private volatile long cacheCreationTokens;
   private volatile long reasoningTokens;
+  private volatile long audioInputTokens;
+  private volatile long audioOutputTokens;
   /** The OpenAI {@code service_tier} answers name; {@code default} unless a test sets another. */
   private volatile String serviceTier = "default";
   private volatile String reply = "Hello from the fake LLM server.";
@@ -255,6 +257,19 @@ public final class FakeLlmServer implements AutoCloseable {
 
   public FakeLlmServer reasoning(long reasoning) {
     this.reasoningTokens = reasoning;
+    return this;
+  }
+
+  /**
+   * The audio parts of the usage every OpenAI chat answer reports from now on, in
+   * {@code prompt_tokens_details.audio_tokens} and {@code completion_tokens_details.audio_tokens}
+   * (blocking and in a stream's usage chunk): {@code in} of the uncached prompt tokens, {@code out} of
+   * the output tokens beside the reasoning ones, each capped at what there is, as gpt-4o-audio-preview
+   * reports an answer in audio.
+   */
+  public FakeLlmServer audio(long in, long out) {
+    this.audioInputTokens = in;
+    this.audioOutputTokens = out;
     return this;
   }
 
@@ -468,8 +483,10 @@ public final class FakeLlmServer implements AutoCloseable {
     u.put("prompt_tokens", inputTokens() + cachedTokens);
     u.put("completion_tokens", outputTokens());
     u.put("total_tokens", inputTokens() + cachedTokens + outputTokens());
-    u.putObject("prompt_tokens_details").put("cached_tokens", cachedTokens).put("audio_tokens", 0);
-    u.putObject("completion_tokens_details").put("reasoning_tokens", reasoningTokens()).put("audio_tokens", 0)
+    u.putObject("prompt_tokens_details").put("cached_tokens", cachedTokens)
+        .put("audio_tokens", Math.min(audioInputTokens, inputTokens()));
+    u.putObject("completion_tokens_details").put("reasoning_tokens", reasoningTokens())
+        .put("audio_tokens", Math.min(audioOutputTokens, outputTokens() - reasoningTokens()))
         .put("accepted_prediction_tokens", 0).put("rejected_prediction_tokens", 0);
     return u;
   }
