@@ -135,10 +135,13 @@ class ModelPricePicosTest {
     Usage u = new Usage("claude-sonnet-4-5", 250_000, 800, 1_000, 2_000, 3_000, 100, false);
     ModelPrice gpt5 = PriceTable.defaultTable().require("gpt-5");
     Usage u5 = Usage.of("gpt-5", 1_000, 500).withServiceTier("priority");
+    ModelPrice audio = PriceTable.defaultTable().require("gpt-4o-audio-preview");
+    Usage ua = Usage.of("gpt-4o-audio-preview", 1_000, 500).withAudio(600, 400);
     long sum = 0;
     for (int i = 0; i < 20_000; i++) {
       sum += sonnet.costPicos(u) + sonnet.boundCostPicos(250_000, 800) // compiled before measuring
-          + gpt5.forServiceTier(u.serviceTier()).costPicos(u5) + gpt5.forServiceTier("priority").costPicos(u5);
+          + gpt5.forServiceTier(u.serviceTier()).costPicos(u5) + gpt5.forServiceTier("priority").costPicos(u5)
+          + audio.costPicos(ua) + audio.boundCostPicos(1_000, 500);
     }
     com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long before = threads.getCurrentThreadAllocatedBytes();
@@ -146,12 +149,14 @@ class ModelPricePicosTest {
     long bound = sonnet.boundCostPicos(250_000, 800);
     long priority = gpt5.forServiceTier(u.serviceTier()).costPicos(u5)
         + gpt5.forServiceTier("priority").costPicos(u5);
+    long audioCost = audio.costPicos(ua) + audio.boundCostPicos(1_000, 500);
     long allocated = threads.getCurrentThreadAllocatedBytes() - before;
 
     assertThat(sum).isPositive();
     assertThat(cost).isEqualTo(Picodollars.of(sonnet.cost(u)));
     assertThat(bound).isGreaterThan(cost);
     assertThat(priority).isPositive();
+    assertThat(audioCost).isEqualTo(58_000_000_000L + 80_000_000_000L);
     assertThat(allocated).as("bytes allocated pricing a call and its bound").isZero();
   }
 }

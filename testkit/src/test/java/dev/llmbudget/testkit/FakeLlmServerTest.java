@@ -73,8 +73,8 @@ class FakeLlmServerTest {
   void audioIsReportedInTheDetailsOfABlockingAnswerAndOfAStreamsUsageChunkWithinTheTokensThereAre()
       throws Exception {
     try (FakeLlmServer server = FakeLlmServer.start().usage(1_000, 500).audio(600, 400)) {
-      JsonNode r = post(server, "/v1/chat/completions", "{"model":"gpt-4o-audio-preview","
-          + ""messages":[{"role":"user","content":"hi"}]}");
+      JsonNode r = post(server, "/v1/chat/completions", "{\"model\":\"gpt-4o-audio-preview\","
+          + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
       assertThat(r.path("usage").path("prompt_tokens_details").path("audio_tokens").asLong()).isEqualTo(600);
       assertThat(r.path("usage").path("completion_tokens_details").path("audio_tokens").asLong()).isEqualTo(400);
 
