@@ -12,6 +12,10 @@ import java.util.Objects;
  * the OpenAI service tier that served the call ({@code default}, {@code priority}, {@code flex},
  * {@code scale}), as the answer's {@code service_tier} names it, or {@code null} when unknown; it
  * selects the rates the call is priced at ({@code ModelPrice.forServiceTier}).
+ *
+ * <p>{@code audioInputTokens} are the part of {@code inputTokens} that was audio, and
+ * {@code audioOutputTokens} the part of {@code outputTokens} that the model answered in audio (apart
+ * from its reasoning tokens); both pay the entry's audio rates, which are dearer than text.
  */
 public record Usage(
     String model,
@@ -22,13 +26,22 @@ public record Usage(
     long cacheWrite1hTokens,
     long reasoningTokens,
     boolean estimated,
-    String serviceTier) {
+    String serviceTier,
+    long audioInputTokens,
+    long audioOutputTokens) {
+
+  /** A usage without audio: the shape before audio tokens were priced apart. */
+  public Usage(String model, long inputTokens, long outputTokens, long cacheReadTokens, long cacheWrite5mTokens,
+      long cacheWrite1hTokens, long reasoningTokens, boolean estimated, String serviceTier) {
+    this(model, inputTokens, outputTokens, cacheReadTokens, cacheWrite5mTokens, cacheWrite1hTokens, reasoningTokens,
+        estimated, serviceTier, 0, 0);
+  }
 
   /** A usage whose service tier is unknown, priced at the standard rates: the shape before service tiers. */
   public Usage(String model, long inputTokens, long outputTokens, long cacheReadTokens, long cacheWrite5mTokens,
       long cacheWrite1hTokens, long reasoningTokens, boolean estimated) {
     this(model, inputTokens, outputTokens, cacheReadTokens, cacheWrite5mTokens, cacheWrite1hTokens, reasoningTokens,
-        estimated, null);
+        estimated, null, 0, 0);
   }
 
   public Usage {
@@ -44,6 +57,18 @@ public record Usage(
           "reasoningTokens (" + reasoningTokens + ") are part of outputTokens (" + outputTokens
               + ") and cannot exceed them");
     }
+    requireNonNegative("audioInputTokens", audioInputTokens);
+    requireNonNegative("audioOutputTokens", audioOutputTokens);
+    if (audioInputTokens > inputTokens) {
+      throw new IllegalArgumentException(
+          "audioInputTokens (" + audioInputTokens + ") are part of inputTokens (" + inputTokens
+              + ") and cannot exceed them");
+    }
+    if (audioOutputTokens > outputTokens - reasoningTokens) {
+      throw new IllegalArgumentException(
+          "audioOutputTokens (" + audioOutputTokens + ") and reasoningTokens (" + reasoningTokens
+              + ") are parts of outputTokens (" + outputTokens + ") and cannot exceed them together");
+    }
   }
 
   /** Plain input and output tokens, as reported by the provider. */
@@ -58,23 +83,34 @@ public record Usage(
 
   public Usage withCache(long cacheRead, long cacheWrite5m, long cacheWrite1h) {
     return new Usage(model, inputTokens, outputTokens, cacheRead, cacheWrite5m, cacheWrite1h,
-        reasoningTokens, estimated, serviceTier);
+        reasoningTokens, estimated, serviceTier, audioInputTokens, audioOutputTokens);
   }
 
   public Usage withReasoning(long reasoning) {
     return new Usage(model, inputTokens, outputTokens, cacheReadTokens, cacheWrite5mTokens,
-        cacheWrite1hTokens, reasoning, estimated, serviceTier);
+        cacheWrite1hTokens, reasoning, estimated, serviceTier, audioInputTokens, audioOutputTokens);
   }
 
   public Usage asEstimated() {
     return new Usage(model, inputTokens, outputTokens, cacheReadTokens, cacheWrite5mTokens,
-        cacheWrite1hTokens, reasoningTokens, true, serviceTier);
+        cacheWrite1hTokens, reasoningTokens, true, serviceTier, audioInputTokens, audioOutputTokens);
   }
 
   /** This usage as served in OpenAI's service tier {@code tier} ({@code null}: unknown, priced at standard rates). */
   public Usage withServiceTier(String tier) {
     return new Usage(model, inputTokens, outputTokens, cacheReadTokens, cacheWrite5mTokens,
-        cacheWrite1hTokens, reasoningTokens, estimated, tier);
+        cacheWrite1hTokens, reasoningTokens, estimated, tier, audioInputTokens, audioOutputTokens);
+  }
+
+  /**
+   * This usage with {@code in} of its input tokens and {@code out} of its output tokens in audio.
+   *
+   * @throws IllegalArgumentException when they are more than the input tokens, or than the output
+   *     tokens beside the reasoning tokens
+   */
+  public Usage withAudio(long in, long out) {
+    return new Usage(model, inputTokens, outputTokens, cacheReadTokens, cacheWrite5mTokens,
+        cacheWrite1hTokens, reasoningTokens, estimated, serviceTier, in, out);
   }
 
   private static void requireNonNegative(String name, long value) {

@@ -37,18 +37,29 @@ public final class UsageBytes {
   private static final int META_CACHED = 21;
   private static final int META_THOUGHTS = 22;
   private static final int META_CANDIDATES = 23;
-  private static final int NUMBERS = 24;
-  // Names whose value is an object (or a string): only their presence and their members count.
-  private static final int MODEL = 24;
-  private static final int MODEL_VERSION = 25;
-  private static final int USAGE = 26;
-  private static final int USAGE_METADATA = 27;
-  private static final int PROMPT_DETAILS = 28;
-  private static final int COMPLETION_DETAILS = 29;
-  private static final int INPUT_DETAILS = 30;
-  private static final int OUTPUT_DETAILS = 31;
-  private static final int CACHE_CREATION = 32;
-  private static final int SERVICE_TIER = 33;
+  private static final int PROMPT_AUDIO = 24;
+  private static final int COMPLETION_AUDIO = 25;
+  // the AUDIO tokenCounts of Gemini's modality lists, summed; never named, so never "seen"
+  private static final int META_PROMPT_AUDIO = 26;
+  private static final int META_CACHED_AUDIO = 27;
+  private static final int META_CANDIDATES_AUDIO = 28;
+  /** Where a modality's tokenCount is read before it is known to be audio; never named. */
+  private static final int SCRATCH = 29;
+  private static final int NUMBERS = 30;
+  // Names whose value is an object, a list (or a string): only their presence and their members count.
+  private static final int MODEL = 30;
+  private static final int MODEL_VERSION = 31;
+  private static final int USAGE = 32;
+  private static final int USAGE_METADATA = 33;
+  private static final int PROMPT_DETAILS = 34;
+  private static final int COMPLETION_DETAILS = 35;
+  private static final int INPUT_DETAILS = 36;
+  private static final int OUTPUT_DETAILS = 37;
+  private static final int CACHE_CREATION = 38;
+  private static final int SERVICE_TIER = 39;
+  private static final int META_PROMPT_DETAILS = 40;
+  private static final int META_CACHE_DETAILS = 41;
+  private static final int META_CANDIDATES_DETAILS = 42;
   /** OpenAI's service tiers, whose names an answer's {@code service_tier} is matched against without a copy. */
   private static final String[] SERVICE_TIERS = {UsageJson.DEFAULT_TIER, UsageJson.PRIORITY_TIER,
       UsageJson.FLEX_TIER, UsageJson.SCALE_TIER, UsageJson.AUTO_TIER};
@@ -69,12 +80,19 @@ public final class UsageBytes {
       COMPLETION_DETAILS, INPUT_DETAILS, OUTPUT_DETAILS, CACHE_CREATION};
   private static final String[] CACHED_NAMES = {"cached_tokens"};
   private static final String[] REASONING_NAMES = {"reasoning_tokens"};
+  private static final String[] PROMPT_DETAILS_NAMES = {"cached_tokens", "audio_tokens"};
+  private static final String[] COMPLETION_DETAILS_NAMES = {"reasoning_tokens", "audio_tokens"};
   private static final String[] CACHE_CREATION_NAMES = {"ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens"};
   private static final String[] META_NAMES = {"promptTokenCount", "toolUsePromptTokenCount",
-      "cachedContentTokenCount", "thoughtsTokenCount", "candidatesTokenCount"};
+      "cachedContentTokenCount", "thoughtsTokenCount", "candidatesTokenCount", "promptTokensDetails",
+      "cacheTokensDetails", "candidatesTokensDetails"};
   private static final int[] META_SLOTS = {META_PROMPT, META_TOOL_PROMPT, META_CACHED, META_THOUGHTS,
-      META_CANDIDATES};
-  private static final int[] PROMPT_CACHED_SLOT = {PROMPT_CACHED};
+      META_CANDIDATES, META_PROMPT_DETAILS, META_CACHE_DETAILS, META_CANDIDATES_DETAILS};
+  private static final int[] PROMPT_DETAILS_SLOTS = {PROMPT_CACHED, PROMPT_AUDIO};
+  private static final int[] COMPLETION_DETAILS_SLOTS = {COMPLETION_REASONING, COMPLETION_AUDIO};
+  private static final byte[] MODALITY = "modality".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] TOKEN_COUNT = "tokenCount".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] AUDIO = UsageJson.AUDIO.getBytes(StandardCharsets.US_ASCII);
   private static final int[] INPUT_CACHED_SLOT = {INPUT_CACHED};
   private static final int[] COMPLETION_REASONING_SLOT = {COMPLETION_REASONING};
   private static final int[] OUTPUT_REASONING_SLOT = {OUTPUT_REASONING};
@@ -147,7 +165,7 @@ public final class UsageBytes {
     if (isObject(USAGE)) {
       if (has(PROMPT)) {
         return UsageJson.openAi(model, values[PROMPT], values[PROMPT_CACHED], values[COMPLETION],
-            values[COMPLETION_REASONING], serviceTier());
+            values[COMPLETION_REASONING], serviceTier(), values[PROMPT_AUDIO], values[COMPLETION_AUDIO]);
       }
       if (has(INPUT) || has(OUTPUT)) {
         if (has(INPUT_DETAILS) || has(OUTPUT_DETAILS) || has(TOTAL)) {
@@ -165,7 +183,8 @@ public final class UsageBytes {
     }
     if (isObject(USAGE_METADATA)) {
       return UsageJson.gemini(model, values[META_PROMPT], values[META_TOOL_PROMPT], values[META_CACHED],
-          values[META_THOUGHTS], values[META_CANDIDATES]);
+          values[META_THOUGHTS], values[META_CANDIDATES], values[META_PROMPT_AUDIO], values[META_CACHED_AUDIO],
+          values[META_CANDIDATES_AUDIO]);
     }
     if (has(PROMPT_EVAL) || has(EVAL)) {
       return Usage.of(model, values[PROMPT_EVAL], values[EVAL]);
@@ -306,6 +325,9 @@ public final class UsageBytes {
       }
       return to + 1;
     }
+    if (slot >= META_PROMPT_DETAILS) {
+      return c == '[' ? modalities(i, slot - META_PROMPT_DETAILS + META_PROMPT_AUDIO) : skip(i);
+    }
     if (c != '{') {
       return skip(i);
     }
@@ -316,11 +338,11 @@ public final class UsageBytes {
       case USAGE_METADATA:
         return members(i, META_NAMES, META_SLOTS);
       case PROMPT_DETAILS:
-        return members(i, CACHED_NAMES, PROMPT_CACHED_SLOT);
+        return members(i, PROMPT_DETAILS_NAMES, PROMPT_DETAILS_SLOTS);
       case INPUT_DETAILS:
         return members(i, CACHED_NAMES, INPUT_CACHED_SLOT);
       case COMPLETION_DETAILS:
-        return members(i, REASONING_NAMES, COMPLETION_REASONING_SLOT);
+        return members(i, COMPLETION_DETAILS_NAMES, COMPLETION_DETAILS_SLOTS);
       case OUTPUT_DETAILS:
         return members(i, REASONING_NAMES, OUTPUT_REASONING_SLOT);
       case CACHE_CREATION:
@@ -328,6 +350,127 @@ public final class UsageBytes {
       default:
         return skip(i);
     }
+  }
+
+  /**
+   * Reads Gemini's list of {@code ModalityTokenCount}s that opens at {@code i}, adding the
+   * {@code tokenCount} of its {@code AUDIO} entries into {@code slot}, as {@link UsageJson#audio} sums
+   * them. Returns the index after the closing bracket, or {@link #GIVE_UP}.
+   */
+  private int modalities(int i, int slot) {
+    i = space(i + 1);
+    if (i < end && b[i] == ']') {
+      return i + 1;
+    }
+    while (i < end) {
+      i = b[i] == '{' ? modality(i, slot) : skip(i);
+      if (i == GIVE_UP) {
+        return GIVE_UP;
+      }
+      i = space(i);
+      if (i >= end) {
+        return GIVE_UP;
+      }
+      if (b[i] == ']') {
+        return i + 1;
+      }
+      if (b[i] != ',') {
+        return GIVE_UP;
+      }
+      i = space(i + 1);
+    }
+    return GIVE_UP;
+  }
+
+  /** One {@code {"modality": ..., "tokenCount": ...}} at {@code i}: its count is added to {@code slot} if it is audio. */
+  private int modality(int i, int slot) {
+    boolean audio = false;
+    boolean namedModality = false;
+    boolean namedCount = false;
+    long count = 0;
+    i = space(i + 1);
+    if (i < end && b[i] == '}') {
+      return i + 1;
+    }
+    while (i < end) {
+      if (b[i] != '"') {
+        return GIVE_UP;
+      }
+      int nameFrom = i + 1;
+      int nameTo = plainString(nameFrom);
+      if (nameTo == GIVE_UP) {
+        return GIVE_UP;
+      }
+      i = space(nameTo + 1);
+      if (i >= end || b[i] != ':') {
+        return GIVE_UP;
+      }
+      i = space(i + 1);
+      if (i >= end) {
+        return GIVE_UP;
+      }
+      byte c = b[i];
+      if (spells(nameFrom, nameTo, MODALITY)) {
+        if (namedModality) {
+          return GIVE_UP; // a tree keeps the last of two
+        }
+        namedModality = true;
+        if (c == '"') {
+          int to = plainString(i + 1);
+          if (to == GIVE_UP) {
+            return GIVE_UP;
+          }
+          audio = spells(i + 1, to, AUDIO);
+          i = to + 1;
+        } else {
+          i = skip(i);
+        }
+      } else if (spells(nameFrom, nameTo, TOKEN_COUNT)) {
+        if (namedCount) {
+          return GIVE_UP;
+        }
+        namedCount = true;
+        if (c == '-' || (c >= '0' && c <= '9')) {
+          i = number(i, SCRATCH);
+          count = values[SCRATCH];
+        } else {
+          i = skip(i);
+        }
+      } else {
+        i = skip(i);
+      }
+      if (i == GIVE_UP) {
+        return GIVE_UP;
+      }
+      i = space(i);
+      if (i >= end) {
+        return GIVE_UP;
+      }
+      if (b[i] == '}') {
+        if (audio) {
+          values[slot] += count;
+        }
+        return i + 1;
+      }
+      if (b[i] != ',') {
+        return GIVE_UP;
+      }
+      i = space(i + 1);
+    }
+    return GIVE_UP;
+  }
+
+  /** Whether {@code b[from, to)} is exactly {@code word}. */
+  private boolean spells(int from, int to, byte[] word) {
+    if (to - from != word.length) {
+      return false;
+    }
+    for (int k = 0; k < word.length; k++) {
+      if (b[from + k] != word[k]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A plain integer (what {@code asLong} reads exactly), floored at zero; anything else gives up. */

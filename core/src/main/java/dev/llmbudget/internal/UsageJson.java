@@ -50,13 +50,18 @@ public final class UsageJson {
     return null;
   }
 
-  /** OpenAI chat/completions/embeddings: prompt_tokens include cached reads; completion_tokens include reasoning. */
+  /**
+   * OpenAI chat/completions/embeddings: prompt_tokens include cached reads and audio; completion_tokens
+   * include reasoning and audio.
+   */
   static Usage openAiChat(String model, JsonNode u, String serviceTier) {
     long prompt = num(u, "prompt_tokens");
-    long cached = num(u.path("prompt_tokens_details"), "cached_tokens");
+    JsonNode promptDetails = u.path("prompt_tokens_details");
+    JsonNode completionDetails = u.path("completion_tokens_details");
     long output = num(u, "completion_tokens");
-    return openAi(model, prompt, cached, output, num(u.path("completion_tokens_details"), "reasoning_tokens"),
-        serviceTier);
+    return openAi(model, prompt, num(promptDetails, "cached_tokens"), output,
+        num(completionDetails, "reasoning_tokens"), serviceTier, num(promptDetails, "audio_tokens"),
+        num(completionDetails, "audio_tokens"));
   }
 
   /**
@@ -64,8 +69,21 @@ public final class UsageJson {
    * reasoning; {@code serviceTier} is the answer's top-level {@code service_tier}, or null.
    */
   static Usage openAi(String model, long prompt, long cached, long output, long reasoning, String serviceTier) {
-    return new Usage(model, Math.max(0, prompt - cached), output, Math.min(cached, prompt), 0, 0,
-        Math.min(output, reasoning), false, serviceTier);
+    return openAi(model, prompt, cached, output, reasoning, serviceTier, 0, 0);
+  }
+
+  /**
+   * {@link #openAi(String, long, long, long, long, String)} with the audio parts of the prompt and of
+   * the output ({@code *_tokens_details.audio_tokens}). Audio is counted among the uncached prompt
+   * tokens (an answer does not say how much of its cache was audio): if some was, it is charged at
+   * the audio rate rather than the cache rate, never below.
+   */
+  static Usage openAi(String model, long prompt, long cached, long output, long reasoning, String serviceTier,
+      long audioIn, long audioOut) {
+    long input = Math.max(0, prompt - cached);
+    long thinking = Math.min(output, reasoning);
+    return new Usage(model, input, output, Math.min(cached, prompt), 0, 0, thinking, false, serviceTier,
+        Math.min(audioIn, input), Math.min(audioOut, output - thinking));
   }
 
   /** OpenAI Responses: input_tokens include cached reads; output_tokens include reasoning. */
@@ -132,19 +150,52 @@ public final class UsageJson {
         num(u, "cacheReadInputTokens"), num(u, "cacheWriteInputTokens"), 0, 0, false);
   }
 
-  /** Gemini: promptTokenCount includes cached content; thoughts are billed as output. */
+  /**
+   * Gemini: promptTokenCount includes cached content; thoughts are billed as output. The audio of the
+   * prompt, of the cache and of the candidates is the {@code AUDIO} entry of
+   * {@code promptTokensDetails}, {@code cacheTokensDetails} and {@code candidatesTokensDetails}.
+   */
   static Usage gemini(String model, JsonNode m) {
     return gemini(model, num(m, "promptTokenCount"), num(m, "toolUsePromptTokenCount"),
-        num(m, "cachedContentTokenCount"), num(m, "thoughtsTokenCount"), num(m, "candidatesTokenCount"));
+        num(m, "cachedContentTokenCount"), num(m, "thoughtsTokenCount"), num(m, "candidatesTokenCount"),
+        audio(m.get("promptTokensDetails")), audio(m.get("cacheTokensDetails")),
+        audio(m.get("candidatesTokensDetails")));
   }
 
   static Usage gemini(String model, long promptCount, long toolUsePrompt, long cachedCount, long thoughts,
       long candidates) {
+    return gemini(model, promptCount, toolUsePrompt, cachedCount, thoughts, candidates, 0, 0, 0);
+  }
+
+  /**
+   * Gemini's counts with the audio parts of its prompt, its cached content and its candidates: the
+   * prompt's audio beyond the cache's is uncached input at the audio rate (cached audio pays the cache
+   * rate, which the table does not price apart for Gemini).
+   */
+  public static Usage gemini(String model, long promptCount, long toolUsePrompt, long cachedCount, long thoughts,
+      long candidates, long promptAudio, long cachedAudio, long candidatesAudio) {
     long prompt = promptCount + toolUsePrompt;
     long cached = Math.min(prompt, cachedCount);
     long output = candidates + thoughts;
-    return new Usage(model, prompt - cached, output, cached, 0, 0, thoughts, false);
+    return new Usage(model, prompt - cached, output, cached, 0, 0, thoughts, false, null,
+        Math.min(Math.max(0, promptAudio - cachedAudio), prompt - cached), Math.min(candidatesAudio, candidates));
   }
+
+  /** The tokens of the {@code AUDIO} entries of a Gemini {@code *TokensDetails} list ({@code ModalityTokenCount}s). */
+  static long audio(JsonNode details) {
+    long audio = 0;
+    if (details != null && details.isArray()) {
+      for (JsonNode d : details) {
+        if (d.isObject() && AUDIO.equals(text(d, "modality"))) {
+          audio += num(d, "tokenCount");
+        }
+      }
+    }
+    return audio;
+  }
+
+  /** The modality Gemini names audio with. */
+  public static final String AUDIO = "AUDIO";
 
   public static String text(JsonNode node, String field) {
     JsonNode v = node.get(field);

@@ -18,7 +18,8 @@ import java.util.TreeMap;
  * <p>Every rate accessor returns the <em>effective</em> rate, after the fallbacks that
  * {@link #cost(Usage)} applies: a missing cache-read or cache-write price is the input price, a
  * missing one-hour cache-write price is the five-minute one, a missing reasoning price is the
- * output price. See {@code docs/pricing.md} for the tier rules.
+ * output price, a missing audio input or output price is the text rate of the same side (of the
+ * tier the call falls in). See {@code docs/pricing.md} for the tier and audio rules.
  */
 public final class ModelPrice {
 
@@ -56,6 +57,8 @@ public final class ModelPrice {
   static final String CACHE_READ = "cache_read_input_token_cost";
   static final String CACHE_WRITE_5M = "cache_creation_input_token_cost";
   static final String CACHE_WRITE_1H = "cache_creation_input_token_cost_above_1hr";
+  static final String AUDIO_INPUT = "input_cost_per_audio_token";
+  static final String AUDIO_OUTPUT = "output_cost_per_audio_token";
   private static final List<String> TIERED_KINDS =
       List.of(INPUT, OUTPUT, CACHE_READ, CACHE_WRITE_5M, CACHE_WRITE_1H);
   private static final String ABOVE = "_above_";
@@ -76,8 +79,14 @@ public final class ModelPrice {
   private final List<Tier> tiers;
   private final boolean inclusiveThresholds;
   private final BigDecimal maxPerTokenInputRate;
-  /** Rates a tier in {@link #picoRates}: input, output, reasoning, cache read, 5-minute and 1-hour write. */
-  private static final int RATES = 6;
+  /** The table's audio rates, not tiered (as LiteLLM prices them); {@code null}: audio pays the text rate of its side. */
+  private final BigDecimal audioInput;
+  private final BigDecimal audioOutput;
+  /**
+   * Rates a tier in {@link #picoRates}: input, output, reasoning, cache read, 5-minute and 1-hour
+   * write, audio input, audio output.
+   */
+  private static final int RATES = 8;
   private static final long[] NOT_WHOLE = new long[0];
   /** Set once on first use (threads that race compute the same array); see {@link #picoRates()}. */
   private volatile long[] picoRates;
@@ -136,6 +145,8 @@ public final class ModelPrice {
     // LiteLLM bills xAI's higher tier once the prompt reaches the threshold, everyone else's once
     // it passes it.
     this.inclusiveThresholds = "xai".equals(provider);
+    this.audioInput = allPrices.get(AUDIO_INPUT);
+    this.audioOutput = allPrices.get(AUDIO_OUTPUT);
     BigDecimal highest = base.highestInputSideRate();
     for (Tier tier : tiers) {
       highest = highest.max(tier.highestInputSideRate());
@@ -173,7 +184,7 @@ public final class ModelPrice {
   private static boolean isStandardPriceField(String field) {
     switch (field) {
       case INPUT: case OUTPUT: case REASONING: case CACHE_READ: case CACHE_WRITE_5M:
-      case CACHE_WRITE_1H:
+      case CACHE_WRITE_1H: case AUDIO_INPUT: case AUDIO_OUTPUT:
         return true;
       default:
         return tierThreshold(field) > 0;
@@ -310,14 +321,17 @@ public final class ModelPrice {
 
   /**
    * The exact cost of a call in US dollars. Reasoning tokens, which are part of the output tokens,
-   * pay the reasoning rate; the rest pay the output rate. All kinds pay the rates of the highest
-   * tier whose threshold the call's prompt tokens exceed.
+   * pay the reasoning rate, audio output tokens the audio output rate; the rest pay the output rate.
+   * Audio input tokens, part of the input tokens, pay the audio input rate. All kinds pay the rates
+   * of the highest tier whose threshold the call's prompt tokens exceed.
    */
   public BigDecimal cost(Usage usage) {
     Tier t = tierFor(usage.promptTokens());
-    long plainOutput = usage.outputTokens() - usage.reasoningTokens();
-    return times(t.input(), usage.inputTokens())
+    long plainOutput = usage.outputTokens() - usage.reasoningTokens() - usage.audioOutputTokens();
+    return times(t.input(), usage.inputTokens() - usage.audioInputTokens())
+        .add(times(audioInput(t), usage.audioInputTokens()))
         .add(times(t.output(), plainOutput))
+        .add(times(audioOutput(t), usage.audioOutputTokens()))
         .add(times(t.reasoning(), usage.reasoningTokens()))
         .add(times(t.cacheRead(), usage.cacheReadTokens()))
         .add(times(t.cacheWrite5m(), usage.cacheWrite5mTokens()))
@@ -336,9 +350,12 @@ public final class ModelPrice {
     if (r != NOT_WHOLE) {
       int t = RATES * tierIndex(usage.promptTokens());
       try {
-        long sum = Math.multiplyExact(r[t], usage.inputTokens());
-        sum = Math.addExact(sum, Math.multiplyExact(r[t + 1], usage.outputTokens() - usage.reasoningTokens()));
+        long sum = Math.multiplyExact(r[t], usage.inputTokens() - usage.audioInputTokens());
+        sum = Math.addExact(sum, Math.multiplyExact(r[t + 1],
+            usage.outputTokens() - usage.reasoningTokens() - usage.audioOutputTokens()));
         sum = Math.addExact(sum, Math.multiplyExact(r[t + 2], usage.reasoningTokens()));
+        sum = Math.addExact(sum, Math.multiplyExact(r[t + 6], usage.audioInputTokens()));
+        sum = Math.addExact(sum, Math.multiplyExact(r[t + 7], usage.audioOutputTokens()));
         sum = Math.addExact(sum, Math.multiplyExact(r[t + 3], usage.cacheReadTokens()));
         sum = Math.addExact(sum, Math.multiplyExact(r[t + 4], usage.cacheWrite5mTokens()));
         return Math.addExact(sum, Math.multiplyExact(r[t + 5], usage.cacheWrite1hTokens()));
@@ -353,7 +370,10 @@ public final class ModelPrice {
    * The most a call of {@code inputTokens} prompt tokens and {@code outputTokens} output tokens can
    * cost, in picodollars, rounded up: every prompt token at the dearest input-side rate (input,
    * cache read or write) of the base and of the tier the prompt falls in, every output token at the
-   * dearest of output and reasoning in the same two. In {@code long}s when the rates allow, as
+   * dearest of output, reasoning and audio output in the same two (an audio model may answer in
+   * audio). The audio input rate is left out on purpose: the prompt's tokens here are its text's (an
+   * audio clip's tokens are not in a request's bound at all), and pricing text at it would reserve
+   * three times a Gemini Flash call's text for nothing. In {@code long}s when the rates allow, as
    * {@link #costPicos}.
    *
    * @throws IllegalArgumentException when the bound is beyond {@link Picodollars#MAX_DOLLARS}
@@ -367,6 +387,7 @@ public final class ModelPrice {
       long in = Math.max(Math.max(Math.max(r[b], r[b + 3]), Math.max(r[b + 4], r[b + 5])),
           Math.max(Math.max(r[t], r[t + 3]), Math.max(r[t + 4], r[t + 5])));
       long out = Math.max(Math.max(r[b + 1], r[b + 2]), Math.max(r[t + 1], r[t + 2]));
+      out = Math.max(out, Math.max(r[b + 7], r[t + 7]));
       try {
         long cost = Math.multiplyExact(in, inputTokens);
         return outputTokens > 0 ? Math.addExact(cost, Math.multiplyExact(out, outputTokens)) : cost;
@@ -377,7 +398,8 @@ public final class ModelPrice {
     Tier t = tier == 0 ? base : tiers.get(tier - 1);
     BigDecimal cost = base.highestInputSideRate().max(t.highestInputSideRate()).multiply(BigDecimal.valueOf(inputTokens));
     if (outputTokens > 0) {
-      BigDecimal out = t.output().max(t.reasoning()).max(base.output()).max(base.reasoning());
+      BigDecimal out = t.output().max(t.reasoning()).max(base.output()).max(base.reasoning())
+          .max(audioOutput(base)).max(audioOutput(t));
       cost = cost.add(out.multiply(BigDecimal.valueOf(outputTokens)));
     }
     return Picodollars.of(cost);
@@ -403,7 +425,8 @@ public final class ModelPrice {
       r = new long[RATES * (tiers.size() + 1)];
       for (int i = 0; i <= tiers.size() && r != NOT_WHOLE; i++) {
         Tier t = i == 0 ? base : tiers.get(i - 1);
-        BigDecimal[] rates = {t.input(), t.output(), t.reasoning(), t.cacheRead(), t.cacheWrite5m(), t.cacheWrite1h()};
+        BigDecimal[] rates = {t.input(), t.output(), t.reasoning(), t.cacheRead(), t.cacheWrite5m(), t.cacheWrite1h(),
+            audioInput(t), audioOutput(t)};
         for (int k = 0; k < RATES; k++) {
           long pico = wholePicos(rates[k]);
           if (pico < 0) {
@@ -416,6 +439,16 @@ public final class ModelPrice {
       picoRates = r;
     }
     return r;
+  }
+
+  /** The audio input rate in tier {@code t}: the table's, else the tier's text input rate. */
+  private BigDecimal audioInput(Tier t) {
+    return audioInput != null ? audioInput : t.input();
+  }
+
+  /** The audio output rate in tier {@code t}: the table's, else the tier's text output rate. */
+  private BigDecimal audioOutput(Tier t) {
+    return audioOutput != null ? audioOutput : t.output();
   }
 
   /** {@code dollars} as whole picodollars, or -1 when it has a fraction of one or does not fit. */
@@ -441,7 +474,7 @@ public final class ModelPrice {
     return times(base.output(), tokens);
   }
 
-  /** The highest input-side rate (input, cache read or write) in any tier: a cheap upper bound. */
+  /** The highest input-side rate (input, cache read or write, audio input) in any tier: a cheap upper bound. */
   public BigDecimal maxPerTokenInputRate() {
     return maxPerTokenInputRate;
   }
@@ -497,6 +530,16 @@ public final class ModelPrice {
 
   public BigDecimal reasoningCostPerToken() {
     return base.reasoning();
+  }
+
+  /** The base rate of an audio input token: {@code input_cost_per_audio_token}, else the input rate. */
+  public BigDecimal audioInputCostPerToken() {
+    return audioInput(base);
+  }
+
+  /** The base rate of an audio output token: {@code output_cost_per_audio_token}, else the output rate. */
+  public BigDecimal audioOutputCostPerToken() {
+    return audioOutput(base);
   }
 
   public BigDecimal cacheReadCostPerToken() {

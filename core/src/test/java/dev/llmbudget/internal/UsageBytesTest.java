@@ -43,6 +43,15 @@ class UsageBytesTest {
       "{'output':{'message':{}},'usage':{'inputTokens':12,'outputTokens':4,'cacheReadInputTokens':2,"
           + "'cacheWriteInputTokens':1,'totalTokens':19},'metrics':{'latencyMs':5}}",
       "{'model':'llama3','done':true,'prompt_eval_count':9,'eval_count':4}",
+      // audio: more audio than the uncached prompt or the output has room for; odd modality lists
+      "{'model':'gpt-audio','usage':{'prompt_tokens':10,'completion_tokens':5,'prompt_tokens_details':"
+          + "{'cached_tokens':4,'audio_tokens':9},'completion_tokens_details':{'reasoning_tokens':2,'audio_tokens':9}}}",
+      "{'modelVersion':'gemini-2.5-flash','usageMetadata':{'promptTokenCount':10,'candidatesTokenCount':4,"
+          + "'promptTokensDetails':[null,7,{'modality':'AUDIO'},{'tokenCount':3},{'modality':null,'tokenCount':2},"
+          + "{'modality':'AUDIO','tokenCount':-1,'x':[{}]},{'modality':'AUDIO','tokenCount':6},{}],"
+          + "'cacheTokensDetails':{'modality':'AUDIO','tokenCount':1},'candidatesTokensDetails':"
+          + "[{'modality':'audio','tokenCount':1},{'modality':'AUDIO','tokenCount':3},{'modality':'AUDIO','tokenCount':9}]}}",
+      "{'modelVersion':'m','usageMetadata':{'promptTokenCount':10,'promptTokensDetails':[],'candidatesTokensDetails':null}}",
       "{'id':'c','object':'chat.completion.chunk','model':'gpt-5','service_tier':'priority','choices':[],"
           + "'usage':{'prompt_tokens':4,'completion_tokens':2,'total_tokens':6}}",
       "{'id':'r','object':'response','model':'o3','service_tier':'turbo','usage':{'input_tokens':4,"
@@ -68,6 +77,10 @@ class UsageBytesTest {
       "{'model':'gpt-4o','usage':{'prompt_tokens':1,'completion_tokens':1}",
       "{'model':'gpt-4o' 'usage':{}}",
       "{'model':'gpt-4o','usage':{'prompt_tokens':01}}",
+      "{'usageMetadata':{'promptTokenCount':10,'promptTokensDetails':[{'modality':'AUDI\\u004f','tokenCount':3}]}}",
+      "{'usageMetadata':{'promptTokenCount':10,'promptTokensDetails':[{'modality':'AUDIO','tokenCount':3.0}]}}",
+      "{'usageMetadata':{'promptTokenCount':10,'promptTokensDetails':[{'modality':'AUDIO','modality':'TEXT'}]}}",
+      "{'usageMetadata':{'promptTokenCount':10,'promptTokensDetails':[{'modality':'AUDIO','tokenCount':3}}}",
       "");
 
   private static byte[] bytes(String json) {
@@ -165,5 +178,67 @@ class UsageBytesTest {
     assertThat(UsageBytes.read(noTier, 0, noTier.length, "gpt-5").serviceTier()).isNull();
     byte[] huge = bytes("{'model':'gpt-5','service_tier':'" + "x".repeat(33) + "','usage':{'prompt_tokens':1}}");
     assertThat(UsageBytes.read(huge, 0, huge.length, "gpt-5").serviceTier()).as("not a tier name").isNull();
+  }
+
+  @Test
+  void readsTheAudioOfAChatCompletionAStreamsUsageChunkAndAGeminiAnswer() throws Exception {
+    // gpt-4o-audio-preview answering in audio: audio_tokens are parts of prompt_tokens and completion_tokens
+    byte[] chat = bytes("{'id':'chatcmpl-A','object':'chat.completion','created':1,"
+        + "'model':'gpt-4o-audio-preview-2024-12-17','choices':[{'index':0,'message':{'role':'assistant',"
+        + "'content':null,'refusal':null,'audio':{'id':'audio_1','data':'UklGRg==','expires_at':1,"
+        + "'transcript':'Hello'}},'finish_reason':'stop'}],'usage':{'prompt_tokens':1000,'completion_tokens':500,"
+        + "'total_tokens':1500,'prompt_tokens_details':{'cached_tokens':0,'audio_tokens':600,'text_tokens':400,"
+        + "'image_tokens':0},'completion_tokens_details':{'reasoning_tokens':0,'audio_tokens':400,"
+        + "'accepted_prediction_tokens':0,'rejected_prediction_tokens':0,'text_tokens':100}},"
+        + "'service_tier':'default','system_fingerprint':'fp_1'}");
+    Usage blocking = new Usage("gpt-4o-audio-preview-2024-12-17", 1_000, 500, 0, 0, 0, 0, false, "default", 600, 400);
+    assertThat(UsageBytes.read(chat, 0, chat.length, "gpt-4o-audio-preview")).isEqualTo(blocking);
+    assertThat(fromTree(chat)).isEqualTo(blocking);
+
+    // the last chunk of a stream (stream_options.include_usage), with a cached part of the prompt
+    byte[] last = bytes("{'id':'chatcmpl-A','object':'chat.completion.chunk','created':1,"
+        + "'model':'gpt-4o-audio-preview-2024-12-17','service_tier':'default','system_fingerprint':'fp',"
+        + "'choices':[],'usage':{'prompt_tokens':1000,'completion_tokens':500,'total_tokens':1500,"
+        + "'prompt_tokens_details':{'cached_tokens':200,'audio_tokens':600},"
+        + "'completion_tokens_details':{'reasoning_tokens':0,'audio_tokens':400}}}");
+    Usage streamed = new Usage("gpt-4o-audio-preview-2024-12-17", 800, 500, 200, 0, 0, 0, false, "default", 600, 400);
+    assertThat(UsageBytes.read(last, 0, last.length, "gpt-4o-audio-preview")).isEqualTo(streamed);
+    assertThat(fromTree(last)).isEqualTo(streamed);
+
+    // Gemini: the prompt's AUDIO beyond the cache's is uncached audio input; the candidates' AUDIO is audio output
+    byte[] gemini = bytes("{'candidates':[{'content':{'role':'model','parts':[{'inlineData':{'mimeType':"
+        + "'audio/pcm','data':'AAAA'}}]},'finishReason':'STOP'}],'usageMetadata':{'promptTokenCount':3000,"
+        + "'candidatesTokenCount':200,'totalTokenCount':3300,'cachedContentTokenCount':1000,'thoughtsTokenCount':100,"
+        + "'promptTokensDetails':[{'modality':'TEXT','tokenCount':500},{'modality':'AUDIO','tokenCount':2500}],"
+        + "'cacheTokensDetails':[{'modality':'AUDIO','tokenCount':1000}],"
+        + "'candidatesTokensDetails':[{'tokenCount':50,'modality':'AUDIO'},{'modality':'TEXT','tokenCount':150}]},"
+        + "'modelVersion':'gemini-2.5-flash','responseId':'r1'}");
+    Usage g = new Usage("gemini-2.5-flash", 2_000, 300, 1_000, 0, 0, 100, false, null, 1_500, 50);
+    assertThat(UsageBytes.read(gemini, 0, gemini.length, "gemini-2.5-flash")).isEqualTo(g);
+    assertThat(fromTree(gemini)).isEqualTo(g);
+    // priced at gemini-2.5-flash's audio input rate: 2,430,000,000 picodollars (ModelPriceAudioTest works it out)
+    assertThat(dev.llmbudget.pricing.PriceTable.defaultTable().require("gemini-2.5-flash").costPicos(g))
+        .isEqualTo(2_430_000_000L);
+  }
+
+  @Test
+  void aGeminiAnswerWithModalityListsIsReadInPlaceWithAFewSmallObjects() {
+    byte[] b = bytes("{'candidates':[{'content':{'role':'model','parts':[{'text':'Hello'}]},'finishReason':'STOP'}],"
+        + "'usageMetadata':{'promptTokenCount':3000,'candidatesTokenCount':200,'totalTokenCount':3200,"
+        + "'promptTokensDetails':[{'modality':'TEXT','tokenCount':500},{'modality':'AUDIO','tokenCount':2500}],"
+        + "'candidatesTokensDetails':[{'modality':'TEXT','tokenCount':200}]},"
+        + "'modelVersion':'gemini-2.5-flash','responseId':'r1'}");
+    for (int i = 0; i < 2000; i++) {
+      UsageBytes.read(b, 0, b.length, "gemini-2.5-flash");
+    }
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    Usage u = UsageBytes.read(b, 0, b.length, "gemini-2.5-flash");
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+    assertThat(u).isEqualTo(Usage.of("gemini-2.5-flash", 3_000, 200).withAudio(2_500, 0));
+    System.out.println("UsageBytesTest: bytes allocated reading a " + b.length + "-byte Gemini answer: " + allocated);
+    // the Usage alone (the model is the caller's string): the lists are read, not handed to a parser (~1.5 KB)
+    assertThat(allocated).as("bytes allocated reading a %d-byte Gemini answer", b.length).isLessThan(160);
   }
 }

@@ -26,6 +26,8 @@ class ModelPricePicosTest {
       all.add(Usage.of(model, prompt, 0));
       all.add(new Usage(model, prompt, 777, 0, 0, 0, 0, false));
       all.add(new Usage(model, prompt / 3, 1_234, prompt / 3, prompt / 6, prompt / 6, 1_000, false));
+      // audio on both sides: its own rates, or the text ones of its side
+      all.add(new Usage(model, prompt, 777, 0, 0, 0, 100, false).withAudio(prompt / 2, 300));
     }
     return all;
   }
@@ -34,11 +36,13 @@ class ModelPricePicosTest {
   private static long boundAsDollars(ModelPrice price, long input, long output) {
     ModelPrice.Tier base = price.tierFor(0);
     ModelPrice.Tier tier = price.tierFor(input);
+    // the prompt's tokens are text: the audio input rate is not in the bound (an audio clip's tokens
+    // are not in a request's bound at all); the audio output rate is, as a model may answer in audio
     BigDecimal in = inputRate(base).max(inputRate(tier));
     BigDecimal cost = in.multiply(BigDecimal.valueOf(input));
     if (output > 0) {
       BigDecimal out = tier.output().max(tier.reasoning()).max(price.outputCostPerToken())
-          .max(price.reasoningCostPerToken());
+          .max(price.reasoningCostPerToken()).max(price.audioOutputCostPerToken());
       cost = cost.add(out.multiply(BigDecimal.valueOf(output)));
     }
     return Picodollars.of(cost);
@@ -132,10 +136,13 @@ class ModelPricePicosTest {
     Usage u = new Usage("claude-sonnet-4-5", 250_000, 800, 1_000, 2_000, 3_000, 100, false);
     ModelPrice gpt5 = PriceTable.defaultTable().require("gpt-5");
     Usage u5 = Usage.of("gpt-5", 1_000, 500).withServiceTier("priority");
+    ModelPrice audio = PriceTable.defaultTable().require("gpt-4o-audio-preview");
+    Usage ua = Usage.of("gpt-4o-audio-preview", 1_000, 500).withAudio(600, 400);
     long sum = 0;
     for (int i = 0; i < 20_000; i++) {
       sum += sonnet.costPicos(u) + sonnet.boundCostPicos(250_000, 800) // compiled before measuring
-          + gpt5.forServiceTier(u.serviceTier()).costPicos(u5) + gpt5.forServiceTier("priority").costPicos(u5);
+          + gpt5.forServiceTier(u.serviceTier()).costPicos(u5) + gpt5.forServiceTier("priority").costPicos(u5)
+          + audio.costPicos(ua) + audio.boundCostPicos(1_000, 500);
     }
     com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long before = threads.getCurrentThreadAllocatedBytes();
@@ -143,12 +150,15 @@ class ModelPricePicosTest {
     long bound = sonnet.boundCostPicos(250_000, 800);
     long priority = gpt5.forServiceTier(u.serviceTier()).costPicos(u5)
         + gpt5.forServiceTier("priority").costPicos(u5);
+    long audioCost = audio.costPicos(ua) + audio.boundCostPicos(1_000, 500);
     long allocated = threads.getCurrentThreadAllocatedBytes() - before;
 
     assertThat(sum).isPositive();
     assertThat(cost).isEqualTo(Picodollars.of(sonnet.cost(u)));
     assertThat(bound).isGreaterThan(cost);
     assertThat(priority).isPositive();
+    // the bound: 1,000 text prompt tokens at 2,500,000 and 500 output tokens at 80,000,000
+    assertThat(audioCost).isEqualTo(58_000_000_000L + 42_500_000_000L);
     assertThat(allocated).as("bytes allocated pricing a call and its bound").isZero();
   }
   /**

@@ -110,10 +110,11 @@ class ModelPriceServiceTierTest {
   }
 
   @Test
-  void audioAndBatchVariantsAreNotReadAsTokenPrices() {
+  void batchVariantsAreNotReadAsTokenPricesButAudioOnesAre() {
     assertThat(ModelPrice.isPriceField("input_cost_per_token_priority")).isTrue();
     assertThat(ModelPrice.isPriceField("cache_read_input_token_cost_above_272k_tokens_flex")).isTrue();
-    assertThat(ModelPrice.isPriceField("input_cost_per_audio_token_priority")).isFalse();
+    // audio tokens are priced since audio in chat answers is charged (ModelPriceAudioTest)
+    assertThat(ModelPrice.isPriceField("input_cost_per_audio_token_priority")).isTrue();
     assertThat(ModelPrice.isPriceField("input_cost_per_token_batches")).isFalse();
     assertThat(ModelPrice.isPriceField("input_cost_per_token_priority_flex")).isFalse();
   }

@@ -49,6 +49,8 @@ public final class FakeLlmServer implements AutoCloseable {
   private volatile long cachedTokens;
   private volatile long cacheCreationTokens;
   private volatile long reasoningTokens;
+  private volatile long audioInputTokens;
+  private volatile long audioOutputTokens;
   /** The OpenAI {@code service_tier} answers name; {@code default} unless a test sets another. */
   private volatile String serviceTier = "default";
   private volatile String reply = "Hello from the fake LLM server.";
@@ -259,6 +261,20 @@ public final class FakeLlmServer implements AutoCloseable {
   }
 
   /**
+   * The audio parts of the usage every OpenAI chat answer reports from now on, in
+   * {@code prompt_tokens_details.audio_tokens} and {@code completion_tokens_details.audio_tokens}
+   * (blocking and in a stream's usage chunk), and in the {@code AUDIO} entries of a Gemini answer's
+   * {@code promptTokensDetails} and {@code candidatesTokensDetails}: {@code in} of the uncached prompt
+   * tokens, {@code out} of the output tokens beside the reasoning ones, each capped at what there is,
+   * as gpt-4o-audio-preview and Gemini report an answer in audio.
+   */
+  public FakeLlmServer audio(long in, long out) {
+    this.audioInputTokens = in;
+    this.audioOutputTokens = out;
+    return this;
+  }
+
+  /**
    * The {@code service_tier} every OpenAI answer names from now on ({@code priority}, {@code flex},
    * ...), as OpenAI echoes the tier that served it: in a chat completion, in every chunk of a chat
    * stream, and in a Responses object (blocking and in the stream's events).
@@ -284,6 +300,16 @@ public final class FakeLlmServer implements AutoCloseable {
 
   long reasoningTokens() {
     return Math.min(reasoningTokens, outputTokens());
+  }
+
+  /** The audio part of the uncached prompt tokens answers report. */
+  long audioInputTokens() {
+    return Math.min(audioInputTokens, inputTokens());
+  }
+
+  /** The audio part of {@code output} tokens of which {@code reasoning} are reasoning. */
+  long audioOutputTokens(long output, long reasoning) {
+    return Math.min(audioOutputTokens, output - reasoning);
   }
 
   String reply() {
@@ -468,8 +494,10 @@ public final class FakeLlmServer implements AutoCloseable {
     u.put("prompt_tokens", inputTokens() + cachedTokens);
     u.put("completion_tokens", outputTokens());
     u.put("total_tokens", inputTokens() + cachedTokens + outputTokens());
-    u.putObject("prompt_tokens_details").put("cached_tokens", cachedTokens).put("audio_tokens", 0);
-    u.putObject("completion_tokens_details").put("reasoning_tokens", reasoningTokens()).put("audio_tokens", 0)
+    u.putObject("prompt_tokens_details").put("cached_tokens", cachedTokens)
+        .put("audio_tokens", audioInputTokens());
+    u.putObject("completion_tokens_details").put("reasoning_tokens", reasoningTokens())
+        .put("audio_tokens", audioOutputTokens(outputTokens(), reasoningTokens()))
         .put("accepted_prediction_tokens", 0).put("rejected_prediction_tokens", 0);
     return u;
   }

@@ -80,7 +80,18 @@ public final class GeminiApi implements FakeApi {
     if (thoughts > 0) {
       u.put("thoughtsTokenCount", thoughts);
     }
-    u.putArray("promptTokensDetails").addObject().put("modality", "TEXT").put("tokenCount", prompt);
+    long audioIn = server.audioInputTokens();
+    com.fasterxml.jackson.databind.node.ArrayNode promptDetails = u.putArray("promptTokensDetails");
+    promptDetails.addObject().put("modality", "TEXT").put("tokenCount", prompt - audioIn);
+    if (audioIn > 0) {
+      promptDetails.addObject().put("modality", "AUDIO").put("tokenCount", audioIn);
+    }
+    long audioOut = server.audioOutputTokens(output, thoughts);
+    if (audioOut > 0) {
+      com.fasterxml.jackson.databind.node.ArrayNode candidates = u.putArray("candidatesTokensDetails");
+      candidates.addObject().put("modality", "TEXT").put("tokenCount", output - thoughts - audioOut);
+      candidates.addObject().put("modality", "AUDIO").put("tokenCount", audioOut);
+    }
     r.put("modelVersion", model);
     r.put("responseId", server.id("gemini-"));
     return r;

@@ -70,6 +70,28 @@ class FakeLlmServerTest {
   }
 
   @Test
+  void audioIsReportedInTheDetailsOfABlockingAnswerAndOfAStreamsUsageChunkWithinTheTokensThereAre()
+      throws Exception {
+    try (FakeLlmServer server = FakeLlmServer.start().usage(1_000, 500).audio(600, 400)) {
+      JsonNode r = post(server, "/v1/chat/completions", "{\"model\":\"gpt-4o-audio-preview\","
+          + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+      assertThat(r.path("usage").path("prompt_tokens_details").path("audio_tokens").asLong()).isEqualTo(600);
+      assertThat(r.path("usage").path("completion_tokens_details").path("audio_tokens").asLong()).isEqualTo(400);
+
+      // a cap of 100 output tokens leaves room for 100 of audio
+      HttpResponse<String> stream = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create(server.baseUrl() + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString(
+              "{\"model\":\"gpt-4o-audio-preview\",\"max_tokens\":100,\"stream\":true,"
+                  + "\"stream_options\":{\"include_usage\":true},\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+          .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+      String usageChunk = stream.body().lines().filter(l -> l.contains("\"usage\":{")).findFirst().orElseThrow();
+      JsonNode usage = JSON.readTree(usageChunk.substring("data: ".length())).path("usage");
+      assertThat(usage.path("prompt_tokens_details").path("audio_tokens").asLong()).isEqualTo(600);
+      assertThat(usage.path("completion_tokens_details").path("audio_tokens").asLong()).isEqualTo(100);
+    }
+  }
+
+  @Test
   void byteCountedUsageBillsAQuarterOfThePromptBytesWithinTheCap() throws Exception {
     try (FakeLlmServer server = FakeLlmServer.start().byteCountedUsage(500)) {
       // "Say hello to the budget." is 24 bytes: 6 tokens, plus 3 for the message and 3 for the reply.

@@ -30,6 +30,15 @@ final class OpenAiCalls implements LlmCalls {
     return maxTokens > 0 ? b.maxCompletionTokens(maxTokens).build() : b.build();
   }
 
+  /** A chat request to gpt-4o-audio-preview that asks for a spoken answer beside its text. */
+  private ChatCompletionCreateParams audioParams() {
+    return params().toBuilder().model("gpt-4o-audio-preview")
+        .addModality(ChatCompletionCreateParams.Modality.TEXT).addModality(ChatCompletionCreateParams.Modality.AUDIO)
+        .audio(com.openai.models.chat.completions.ChatCompletionAudioParam.builder().voice("alloy")
+            .format(com.openai.models.chat.completions.ChatCompletionAudioParam.Format.WAV).build())
+        .build();
+  }
+
   @Override
   public void sync() {
     client.chat().completions().create(params());
@@ -100,6 +109,16 @@ final class OpenAiCalls implements LlmCalls {
         try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(params().toBuilder()
             .serviceTier(ChatCompletionCreateParams.ServiceTier.PRIORITY)
             .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build())) {
+          s.stream().forEach(c -> { });
+        }
+        break;
+      case "audio":
+        // gpt-4o-audio-preview asked to answer in audio: its audio tokens are billed at their own rates.
+        client.chat().completions().create(audioParams());
+        break;
+      case "audio-stream":
+        try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(audioParams()
+            .toBuilder().streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build())) {
           s.stream().forEach(c -> { });
         }
         break;

@@ -142,4 +142,22 @@ class OpenAiNewestIT extends SdkAgentContract {
     assertThat(r.spent("alice")).isEqualByComparingTo("0.000030");
     assertThat(server.requests(llmPath())).isEqualTo(2);
   }
+
+  /**
+   * gpt-4o-audio-preview answering in audio, blocking and streamed, each answer reporting 12 of its
+   * 20 prompt tokens and 6 of its 10 completion tokens as audio, is charged the audio rates: 8 x
+   * 2,500,000 + 12 x 40,000,000 + 4 x 10,000,000 + 6 x 80,000,000 = 1,020,000,000 picodollars a call
+   * (at the text rates it would be 150,000,000).
+   */
+  @org.junit.jupiter.api.Test
+  void audioTokensOfAnAnswerAreChargedAtTheAudioPrices() throws Exception {
+    server.audio(12, 6);
+    ChildJvm.Result r = run(child().agentArgs("store=memory,max_budget=10"), 100, "audio@alice",
+        "audio-stream@alice");
+
+    assertThat(r.step("audio@alice")).isEqualTo("OK");
+    assertThat(r.step("audio-stream@alice")).isEqualTo("OK");
+    assertThat(dev.llmbudget.store.Picodollars.of(r.spent("alice"))).isEqualTo(2 * 1_020_000_000L);
+    assertThat(server.requests(llmPath())).isEqualTo(2);
+  }
 }

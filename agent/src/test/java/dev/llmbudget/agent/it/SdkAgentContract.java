@@ -157,7 +157,7 @@ abstract class SdkAgentContract {
   @BeforeEach
   void resetServer() {
     server.resetCounts();
-    server.usage(20, 10).cache(0, 0).reasoning(0).failNext(0).serviceTier("default");
+    server.usage(20, 10).cache(0, 0).reasoning(0).audio(0, 0).failNext(0).serviceTier("default");
   }
 
   ChildJvm child() {

@@ -152,6 +152,7 @@ final class MeteredStream {
 
   private static Usage withModel(Usage u, String model) {
     return model.equals(u.model()) ? u : new Usage(model, u.inputTokens(), u.outputTokens(), u.cacheReadTokens(),
-        u.cacheWrite5mTokens(), u.cacheWrite1hTokens(), u.reasoningTokens(), u.estimated());
+        u.cacheWrite5mTokens(), u.cacheWrite1hTokens(), u.reasoningTokens(), u.estimated(), u.serviceTier(),
+        u.audioInputTokens(), u.audioOutputTokens());
   }
 }

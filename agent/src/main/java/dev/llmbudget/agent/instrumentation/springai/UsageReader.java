@@ -31,10 +31,14 @@ final class UsageReader {
     } else if (Accessors.has(nativeUsage, "promptTokensDetails")) {
       long prompt = Accessors.number(nativeUsage, "promptTokens");
       long output = Accessors.number(nativeUsage, "completionTokens");
-      long cached = Math.min(prompt, Accessors.number(Accessors.get(nativeUsage, "promptTokensDetails"), "cachedTokens"));
-      long reasoning = Math.min(output,
-          Accessors.number(Accessors.get(nativeUsage, "completionTokenDetails"), "reasoningTokens"));
-      usage = new Usage(model, prompt - cached, output, cached, 0, 0, reasoning, false);
+      Object promptDetails = Accessors.get(nativeUsage, "promptTokensDetails");
+      Object completionDetails = Accessors.get(nativeUsage, "completionTokenDetails");
+      long cached = Math.min(prompt, Accessors.number(promptDetails, "cachedTokens"));
+      long reasoning = Math.min(output, Accessors.number(completionDetails, "reasoningTokens"));
+      // audio is part of the prompt and of the output, and dearer than text (gpt-4o-audio-preview)
+      usage = new Usage(model, prompt - cached, output, cached, 0, 0, reasoning, false, null,
+          Math.min(prompt - cached, Accessors.number(promptDetails, "audioTokens")),
+          Math.min(output - reasoning, Accessors.number(completionDetails, "audioTokens")));
     }
     if (usage == null || usage.promptTokens() + usage.outputTokens() == 0) {
       usage = Usage.of(model, Accessors.number(springUsage, "getPromptTokens"),
@@ -52,9 +56,12 @@ final class UsageReader {
       return a;
     }
     long output = Math.max(a.outputTokens(), b.outputTokens());
-    return new Usage(b.model(), Math.max(a.inputTokens(), b.inputTokens()), output,
+    long input = Math.max(a.inputTokens(), b.inputTokens());
+    long reasoning = Math.min(output, Math.max(a.reasoningTokens(), b.reasoningTokens()));
+    return new Usage(b.model(), input, output,
         Math.max(a.cacheReadTokens(), b.cacheReadTokens()), Math.max(a.cacheWrite5mTokens(), b.cacheWrite5mTokens()),
-        Math.max(a.cacheWrite1hTokens(), b.cacheWrite1hTokens()),
-        Math.min(output, Math.max(a.reasoningTokens(), b.reasoningTokens())), false);
+        Math.max(a.cacheWrite1hTokens(), b.cacheWrite1hTokens()), reasoning, false, null,
+        Math.min(input, Math.max(a.audioInputTokens(), b.audioInputTokens())),
+        Math.min(output - reasoning, Math.max(a.audioOutputTokens(), b.audioOutputTokens())));
   }
 }

@@ -36,7 +36,7 @@ class UsageReaderTest {
 
   public record PromptDetails(Integer audioTokens, Integer cachedTokens) {}
 
-  public record CompletionDetails(Integer reasoningTokens) {}
+  public record CompletionDetails(Integer reasoningTokens, Integer audioTokens) {}
 
   @Test
   void anthropicCacheTokensAreChargedBesideTheInput() throws Exception {
@@ -47,8 +47,23 @@ class UsageReaderTest {
   @Test
   void openAiCachedTokensComeOutOfThePromptAndReasoningIsPartOfTheOutput() throws Exception {
     Usage u = UsageReader.read("gpt-4o-mini",
-        new SpringUsage(24, 10, new OpenAiUsage(10, 24, 34, new PromptDetails(0, 4), new CompletionDetails(3))));
+        new SpringUsage(24, 10, new OpenAiUsage(10, 24, 34, new PromptDetails(0, 4), new CompletionDetails(3, 0))));
     assertThat(u).isEqualTo(new Usage("gpt-4o-mini", 20, 10, 4, 0, 0, 3, false));
+  }
+
+  @Test
+  void openAiAudioTokensArePartsOfThePromptAndOfTheOutputAndSurviveAStreamsMaximum() throws Exception {
+    // Spring AI 1.x's OpenAiApi.Usage: 1,000 prompt tokens, 600 of them audio; 500 completion tokens, 400 audio
+    Usage u = UsageReader.read("gpt-4o-audio-preview", new SpringUsage(1_000, 500,
+        new OpenAiUsage(500, 1_000, 1_500, new PromptDetails(600, 0), new CompletionDetails(0, 400))));
+    assertThat(u).isEqualTo(Usage.of("gpt-4o-audio-preview", 1_000, 500).withAudio(600, 400));
+    // priced at the audio rates: 400 x 2,500,000 + 600 x 40,000,000 + 100 x 10,000,000 + 400 x 80,000,000
+    assertThat(dev.llmbudget.pricing.PriceTable.defaultTable().require("gpt-4o-audio-preview").costPicos(u))
+        .isEqualTo(58_000_000_000L);
+
+    Usage start = UsageReader.read("gpt-4o-audio-preview", new SpringUsage(1_000, 0,
+        new OpenAiUsage(0, 1_000, 1_000, new PromptDetails(600, 0), null)));
+    assertThat(UsageReader.max(start, u)).isEqualTo(u);
   }
 
   @Test

@@ -64,7 +64,7 @@ abstract class AgentContract {
   @BeforeEach
   void resetServer() {
     server.resetCounts();
-    server.usage(20, 10).cache(0, 0).reasoning(0).failNext(0);
+    server.usage(20, 10).cache(0, 0).reasoning(0).audio(0, 0).failNext(0);
   }
 
   /** The model the agent reserves for (the deployment's model, for Azure). */

@@ -65,4 +65,20 @@ abstract class GenAiContract extends AgentContract {
     assertThat(r.spent("erin")).isEqualByComparingTo(BigDecimal.ZERO);
     assertThat(server.totalRequests()).isEqualTo(1);
   }
+
+  /**
+   * A Gemini answer whose usage names 12 of its 20 prompt tokens and 6 of its 10 candidates' tokens
+   * AUDIO, blocking and streamed, is charged gemini-2.5-flash's audio input rate (its table entry has
+   * no output audio rate, so audio out pays the output rate): 8 x 300,000 + 12 x 1,000,000 + 10 x
+   * 2,500,000 = 39,400,000 picodollars a call (31,000,000 at the text rates).
+   */
+  @Test
+  void audioInTheAnswersUsageIsChargedAtTheAudioRate() throws Exception {
+    server.audio(12, 6);
+    ChildJvm.Result r = run("store=memory,max_budget=10", 100, "sync@alice", "stream@alice");
+
+    assertThat(r.step("sync@alice")).isEqualTo("OK");
+    assertThat(r.step("stream@alice")).isEqualTo("OK");
+    assertThat(dev.llmbudget.store.Picodollars.of(r.spent("alice"))).isEqualTo(2 * 39_400_000L);
+  }
 }
