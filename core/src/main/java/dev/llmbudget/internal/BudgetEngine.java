@@ -381,6 +381,29 @@ public final class BudgetEngine {
     return clamp(keys, user, model, price, input, output, requested, answers, images, imageTokens);
   }
 
+  /**
+   * The tokens {@code images} images of a request on {@code model} are reserved at ({@link
+   * ImageTokens}: the most its provider bills for each), for an estimate of a call whose answer
+   * reported no usage: its images were billed, and what the reservation held for them is the one
+   * figure there is. 0 without images or for a model the table does not price.
+   */
+  public static long imageTokens(Reservation reservation, String model, int images, int lowDetailImages,
+      int originalDetailImages) {
+    return reservation instanceof Held
+        ? ((Held) reservation).engine.imageTokens(model, images, lowDetailImages, originalDetailImages) : 0;
+  }
+
+  /** As {@link #imageTokens(Reservation, String, int, int, int)}, on this engine. */
+  public long imageTokens(String model, int images, int lowDetailImages, int originalDetailImages) {
+    if (images <= 0) {
+      return 0;
+    }
+    // not priceOf: an unknown model was met (and refused or warned about) when the call was reserved
+    ModelPrice price = model == null ? null : prices.get().resolve(model).orElse(null);
+    return price == null ? 0
+        : ImageTokens.bound(price.name(), images, lowDetailImages, originalDetailImages, unplacedImageTokens);
+  }
+
   private static long saturatedAdd(long a, long b) {
     long sum = a + b;
     return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;

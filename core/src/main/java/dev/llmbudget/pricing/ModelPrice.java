@@ -474,7 +474,7 @@ public final class ModelPrice {
     return times(base.output(), tokens);
   }
 
-  /** The highest input-side rate (input, cache read or write, audio input) in any tier: a cheap upper bound. */
+  /** The highest input-side rate (input, cache read or write; not audio input, as in the bound) in any tier: a cheap upper bound. */
   public BigDecimal maxPerTokenInputRate() {
     return maxPerTokenInputRate;
   }

@@ -141,6 +141,15 @@ class OpenAiNewestIT extends SdkAgentContract {
     assertThat(r.step("priority-stream@alice")).isEqualTo("OK");
     assertThat(r.spent("alice")).isEqualByComparingTo("0.000030");
     assertThat(server.requests(llmPath())).isEqualTo(2);
+
+    // and it is reserved at priority rates: $0.0001 pays for the call at standard rates (at most
+    // $0.0000645 reserved: ~30 prompt tokens at $0.15/M and 100 output at $0.60/M), not at priority
+    // ones (at least $0.0001025), so the priority request is refused before it is sent
+    ChildJvm.Result small = run(child().agentArgs("store=memory,max_budget=10,user.max_budget=0.0001")
+        .systemProperty("llmbudget.test.check_reservations", "true"), 100, "priority@bob", "sync@carol");
+    assertThat(small.step("priority@bob")).isEqualTo("BLOCKED user:bob");
+    assertThat(small.step("sync@carol")).isEqualTo("OK");
+    assertThat(server.requests(llmPath())).isEqualTo(3);
   }
 
   /**

@@ -146,8 +146,24 @@ final class MeteredChat {
     TokenCounter counter = TokenCounter.forModel(request.model);
     long overhead = request.messageCount <= 0 ? 0
         : (long) request.messageCount * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
-    long prompt = counter.count(request.prompt.toString()) + overhead;
+    long prompt = counter.count(request.prompt.toString()) + overhead + imageTokens();
     long output = answer.tokens(counter);
-    return Usage.of(request.model, prompt, output).asEstimated();
+    // a priority request is estimated at priority rates, as it was reserved
+    return Usage.of(request.model, prompt, output).asEstimated()
+        .withServiceTier(dev.llmbudget.internal.UsageJson.PRIORITY_TIER.equals(request.serviceTier)
+            ? dev.llmbudget.internal.UsageJson.PRIORITY_TIER : null);
+  }
+
+  /** What the request's images were reserved at: billed, and not in the text a tokenizer counts. */
+  private long imageTokens() {
+    if (request.images <= 0) {
+      return 0;
+    }
+    try {
+      return dev.llmbudget.internal.BudgetEngine.imageTokens(reservation, request.model, request.images,
+          request.lowDetailImages, 0);
+    } catch (RuntimeException e) {
+      return 0;
+    }
   }
 }

@@ -379,10 +379,27 @@ public final class MeteredCall {
   private Usage estimate(String model, TokenCounter counter, long out) {
     long overhead = request.messageCount() <= 0 ? 0
         : (long) request.messageCount() * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
-    long input = counter.count(request.prompt().toString()) + overhead;
+    long input = counter.count(request.prompt().toString()) + overhead + imageTokens(model);
     // a priority request whose answer named no tier is estimated as priority: the dearer, as reserved
     return new Usage(model, input, out, 0, 0, 0, 0, true,
         UsageJson.PRIORITY_TIER.equals(request.serviceTier()) ? UsageJson.PRIORITY_TIER : null);
+  }
+
+  /**
+   * What the request's images were reserved at: they were billed, and their text is not in the
+   * prompt a tokenizer counts, so an estimate that left them out would charge a multimodal call as
+   * if it had sent text alone. 0 without images, or when the engine cannot say.
+   */
+  private long imageTokens(String model) {
+    if (request.images() <= 0) {
+      return 0;
+    }
+    try {
+      return BudgetEngine.imageTokens(reservation, model, request.images(), request.lowDetailImages(),
+          request.originalDetailImages());
+    } catch (RuntimeException e) {
+      return 0;
+    }
   }
 
   /**

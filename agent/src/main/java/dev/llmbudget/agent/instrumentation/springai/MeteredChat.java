@@ -117,7 +117,7 @@ final class MeteredChat {
     long overhead = request.messageCount() <= 0 ? 0
         : (long) request.messageCount() * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
     TokenCounter counter = TokenCounter.forModel(model);
-    long input = counter.count(request.prompt().toString()) + overhead;
+    long input = counter.count(request.prompt().toString()) + overhead + imageTokens(model);
     long output = received.length() == 0 ? 0 : counter.count(received.toString());
     return Usage.of(model, input, output).asEstimated();
   }
@@ -127,8 +127,21 @@ final class MeteredChat {
     long overhead = request.messageCount() <= 0 ? 0
         : (long) request.messageCount() * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
     TokenCounter counter = TokenCounter.forModel(model);
-    long input = counter.count(request.prompt().toString()) + overhead;
+    long input = counter.count(request.prompt().toString()) + overhead + imageTokens(model);
     return Usage.of(model, input, received.tokens(counter)).asEstimated();
+  }
+
+  /** What the request's images were reserved at: billed, and not in the text a tokenizer counts. */
+  private long imageTokens(String model) {
+    if (request.images() <= 0) {
+      return 0;
+    }
+    try {
+      // the engine that reserved the call (ChatRequest.reserve)
+      return dev.llmbudget.internal.BudgetRuntime.get().engine().imageTokens(model, request.images(), 0, 0);
+    } catch (RuntimeException e) {
+      return 0;
+    }
   }
 
   /** The text of every generation in a response (or stream chunk). */

@@ -92,6 +92,28 @@ class MeteredCallTest {
         .isEqualByComparingTo(standard.multiply(BigDecimal.valueOf(2)));
   }
 
+  /**
+   * A call that sent an image and whose answer reports no usage (an Azure SDK stream, a stream closed
+   * early) is estimated with what its image was reserved at: OpenAI billed the image, and a tokenizer
+   * sees only the text. gpt-4o-mini: one high-detail image, 48,169 tokens at $0.15/M = $0.00722535.
+   */
+  @Test
+  void anEstimateOfACallThatSentAnImageChargesWhatTheImageWasReservedAt() {
+    store.putBudget("text", new BigDecimal("10"), null, NOW);
+    store.putBudget("image", new BigDecimal("10"), null, NOW);
+    byte[] noUsage = "{\"model\":\"gpt-4o-mini\",\"choices\":[{\"message\":{\"content\":\"A cat.\"}}]}"
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    new MeteredCall(engine.reserve("text", new BigDecimal("0.5")),
+        new LlmRequest("gpt-4o-mini", "What is this?", 1, 500, 20, 1, false)).settle(noUsage, 200);
+    new MeteredCall(engine.reserve("image", new BigDecimal("0.5")),
+        new LlmRequest("gpt-4o-mini", "What is this?", 1, 500, 20, 1, false, 1, 0)).settle(noUsage, 200);
+
+    BigDecimal text = store.snapshot("text", NOW).orElseThrow().currentCost();
+    assertThat(text).isPositive();
+    assertThat(store.snapshot("image", NOW).orElseThrow().currentCost().subtract(text))
+        .isEqualByComparingTo("0.00722535");
+  }
+
   @Test
   void aFailedCallIsReleasedAndChargedNothing() {
     store.putBudget("alice", new BigDecimal("10"), null, NOW);
