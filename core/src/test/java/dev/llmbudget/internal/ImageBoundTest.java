@@ -46,6 +46,27 @@ class ImageBoundTest {
         true, "test");
   }
 
+  /**
+   * What an estimate (an answer that reported no usage) adds for a call's images: what its
+   * reservation held for them, from the engine that made the reservation; nothing for a call
+   * without images, for a model the table does not price, or without a reservation of an engine.
+   */
+  @Test
+  void anEstimateAddsWhatTheImagesWereReservedAt() {
+    store.putBudget("alice", new BigDecimal("10"), null, clock.instant());
+    BudgetEngine e = engine(OutputReserve.MODEL_MAX);
+    CallReservation call = reserve(e, "alice", "gpt-4o-mini", 100, 2, 1);
+
+    // gpt-4o-mini: one high-detail image 48,169 tokens, one low-detail 2,833
+    assertThat(BudgetEngine.imageTokens(call.reservation(), "gpt-4o-mini", 2, 1, 0)).isEqualTo(48_169 + 2_833);
+    assertThat(e.imageTokens("gpt-4o-mini", 1, 0, 0)).isEqualTo(48_169);
+    assertThat(e.imageTokens("gpt-4o-mini", 0, 0, 0)).isZero();
+    assertThat(e.imageTokens("no-such-model-anywhere", 1, 0, 0)).isZero();
+    assertThat(e.imageTokens(null, 1, 0, 0)).isZero();
+    assertThat(BudgetEngine.imageTokens(null, "gpt-4o-mini", 1, 0, 0)).isZero();
+    call.reservation().release();
+  }
+
   @Test
   void aCallWhoseTextFitsButWhoseImageDoesNotIsRefusedNamingTheImage() {
     // $0.001 pays for the prompt and 100 output tokens of gpt-4o-mini many times over, not for
