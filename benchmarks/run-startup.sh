@@ -3,8 +3,10 @@
 # one call to a loopback fake, then exiting) started with no agent, with the llm-budget agent (local
 # store, global and user budgets), with the agent and llmbudget.enabled=false, with an empty agent
 # (a 1 KB jar whose premain does nothing: the floor any -javaagent costs, since the JVM then resolves
-# java.instrument and drops CDS's archived module graph), and with the OpenTelemetry Java agent
-# (exporters off). The variants alternate within each round, so a noisy
+# java.instrument and drops CDS's archived module graph), with a hook agent (the empty agent plus one
+# transformer that changes nothing: the floor of any agent that weaves classes as they load, since
+# every class loaded after it, those from the CDS archive included, is then shown to it), and with
+# the OpenTelemetry Java agent (exporters off). The variants alternate within each round, so a noisy
 # spell hits all of them. Prints medians of the time from launching the JVM to the app's first
 # answer (start-up plus the first call: issue 14's figure), of the whole process's wall time (which
 # also holds the GC the app forces to read its heap, and the exit: the local store's exit flush is
@@ -41,7 +43,14 @@ printf 'public final class EmptyAgent { public static void premain(String a, jav
 "$jdk_bin/javac" -d "$work/empty" "$work/empty/EmptyAgent.java"
 printf 'Premain-Class: EmptyAgent\n' >"$work/empty/manifest"
 "$jdk_bin/jar" cfm "$work/empty-agent.jar" "$work/empty/manifest" -C "$work/empty" EmptyAgent.class
-variants=(none empty agent disabled)
+printf '%s\n' 'public final class HookAgent implements java.lang.instrument.ClassFileTransformer {' \
+  '  public static void premain(String a, java.lang.instrument.Instrumentation i) { i.addTransformer(new HookAgent(), true); }' \
+  '  @Override public byte[] transform(ClassLoader l, String n, Class<?> c, java.security.ProtectionDomain d, byte[] b) { return null; }' \
+  '}' >"$work/empty/HookAgent.java"
+"$jdk_bin/javac" -d "$work/empty" "$work/empty/HookAgent.java"
+printf 'Premain-Class: HookAgent\nCan-Retransform-Classes: true\n' >"$work/empty/hook-manifest"
+"$jdk_bin/jar" cfm "$work/hook-agent.jar" "$work/empty/hook-manifest" -C "$work/empty" HookAgent.class
+variants=(none empty hook agent disabled)
 if [ -n "${BASELINE_AGENT:-}" ]; then variants+=(baseline); fi
 if [ "${OTEL:-1}" != 0 ]; then
   [ -f "$otel" ] || mvn -q -B -ntp dependency:copy \
@@ -58,6 +67,7 @@ options() {
       "-Dllmbudget.max_budget=1000000 -Dllmbudget.user.max_budget=100000" ;;
     disabled) echo "-javaagent:$agent -Dllmbudget.enabled=false" ;;
     empty) echo "-javaagent:$work/empty-agent.jar" ;;
+    hook) echo "-javaagent:$work/hook-agent.jar" ;;
     baseline) echo "-javaagent:$BASELINE_AGENT -Dllmbudget.store=local -Dllmbudget.store.path=$work/user_cost-b$2.json" \
       "-Dllmbudget.max_budget=1000000 -Dllmbudget.user.max_budget=100000" ;;
     otel) echo "-javaagent:$otel -Dotel.traces.exporter=none -Dotel.metrics.exporter=none -Dotel.logs.exporter=none" ;;
@@ -110,7 +120,7 @@ median() { # variant column
   for v in "${variants[@]}"; do
     w=$(median "$v" 2); c=$(median "$v" 3); m=$(median "$v" 4); f=$(median "$v" 5); a=$(median "$v" 6)
     case $v in none) name="no agent" ;; agent) name="llm-budget agent" ;;
-      disabled) name="llm-budget, enabled=false" ;; empty) name="empty agent (any -javaagent's floor)" ;; baseline) name="baseline agent $BASELINE_AGENT" ;; otel) name="OpenTelemetry agent $otel_version" ;; esac
+      disabled) name="llm-budget, enabled=false" ;; empty) name="empty agent (any -javaagent's floor)" ;; hook) name="hook agent (any weaving agent's floor)" ;; baseline) name="baseline agent $BASELINE_AGENT" ;; otel) name="OpenTelemetry agent $otel_version" ;; esac
     awk -v n="$name" -v w="$w" -v c="$c" -v m="$m" -v f="$f" -v a="$a" -v bw="$bw" -v bc="$bc" -v bm="$bm" -v bf="$bf" -v ba="$ba" 'BEGIN {
       printf "| %s | %.0f | %+.0f | %.3f | %+.0f | %.2f | %.2f | %+.2f | %.2f | %.1f | %+.1f | %.2f | %.0f | %+.0f |\n",
         n, a, a - ba, w, (w - bw) * 1000, w / bw, c, c - bc, c / bc, m, m - bm, m / bm, f, f - bf }'
