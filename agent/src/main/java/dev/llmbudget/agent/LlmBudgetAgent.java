@@ -1,6 +1,7 @@
 package dev.llmbudget.agent;
 
 import java.io.File;
+import java.io.IOException;
 import java.lang.instrument.Instrumentation;
 import java.net.URISyntaxException;
 import java.util.jar.JarFile;
@@ -99,7 +100,11 @@ public final class LlmBudgetAgent {
       }
       return;
     }
-    inst.appendToBootstrapClassLoaderSearch(new JarFile(agentJar()));
+    long started = System.nanoTime();
+    appendToBootClassPath(inst, agentJar());
+    if (Boolean.getBoolean("llmbudget.debug.startup")) {
+      System.err.printf("llm-budget: jar on the bootstrap class path in %.1f ms%n", (System.nanoTime() - started) / 1e6);
+    }
     Class<?> installer = Class.forName(INSTALLER, true, null);
     try {
       installer.getMethod("install", String.class, Instrumentation.class).invoke(null, args, inst);
@@ -110,6 +115,55 @@ public final class LlmBudgetAgent {
         throw (Exception) cause;
       }
       throw (Error) cause;
+    }
+  }
+
+  /**
+   * Puts {@code jar} on the bootstrap class path. {@link Instrumentation#appendToBootstrapClassLoaderSearch}
+   * hands the JVM only the {@link JarFile}'s name, and the JVM opens the path itself; but opening our
+   * jar as a {@code JarFile} first reads its directory of ~6,000 entries in still-interpreted Java,
+   * 7 to 20 ms on premain's path. So the JDK's own small {@code lib/jrt-fs.jar} is opened under our
+   * jar's name; if the bootstrap loader does not then see our classes (a JDK that reads the file
+   * given, or no such file) our jar is opened and appended as usual.
+   */
+  static void appendToBootClassPath(Instrumentation inst, File jar) throws IOException {
+    File small = new File(System.getProperty("java.home"), "lib" + File.separator + "jrt-fs.jar");
+    if (small.isFile()) {
+      try (JarFile named = new NamedJar(small, jar.getPath())) {
+        inst.appendToBootstrapClassLoaderSearch(named);
+      } catch (IOException | RuntimeException e) {
+        // The usual way, below.
+      }
+      if (bootSees(INSTALLER)) {
+        return;
+      }
+    }
+    try (JarFile opened = new JarFile(jar)) {
+      inst.appendToBootstrapClassLoaderSearch(opened);
+    }
+  }
+
+  static boolean bootSees(String className) {
+    try {
+      Class.forName(className, false, null);
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
+  }
+
+  /** A {@link JarFile} that reports another path as its name (see {@link #appendToBootClassPath}). */
+  private static final class NamedJar extends JarFile {
+    private final String name;
+
+    NamedJar(File file, String name) throws IOException {
+      super(file, false);
+      this.name = name;
+    }
+
+    @Override
+    public String getName() {
+      return name;
     }
   }
 
