@@ -48,7 +48,7 @@ public interface CallRequest {
   }
 
   /**
-   * The OpenAI {@code service_tier} it states (one of {@link UsageJson#SERVICE_TIERS} or any other
+   * The OpenAI {@code service_tier} it states (one of {@link UsageJson}'s tier constants or any other
    * string), or {@code null}: {@code priority} is reserved at the model's priority rates, any other
    * at the standard rates.
    */
