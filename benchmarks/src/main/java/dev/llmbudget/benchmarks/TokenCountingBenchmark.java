@@ -5,6 +5,7 @@ import dev.llmbudget.Reservation;
 import dev.llmbudget.UnknownModelPolicy;
 import dev.llmbudget.Usage;
 import dev.llmbudget.internal.BudgetEngine;
+import dev.llmbudget.internal.CallRequest;
 import dev.llmbudget.pricing.ModelPrice;
 import dev.llmbudget.pricing.PriceTable;
 import dev.llmbudget.store.MemoryStore;
@@ -109,7 +110,8 @@ public class TokenCountingBenchmark {
 
   /** Released at once, so every call sees the same headroom. */
   private Reservation reserveAndRelease(BudgetEngine engine) {
-    Reservation r = engine.reserveForCall("alice", MODEL, prompt, MESSAGES, MAX_OUTPUT_TOKENS);
+    Reservation r = engine.reserveCall("alice", CallRequest.of(MODEL, prompt, MESSAGES, MAX_OUTPUT_TOKENS), false, null)
+        .reservation();
     r.release();
     return r;
   }

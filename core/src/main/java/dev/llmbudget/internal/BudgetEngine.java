@@ -202,110 +202,6 @@ public final class BudgetEngine {
   }
 
   /**
-   * Reserves what a chat call may cost when its request cannot be changed: {@code clamp} is then
-   * treated as {@code model_max}, so the reservation still bounds the call.
-   */
-  public Reservation reserveForCall(String user, String model, CharSequence prompt, int messages,
-      long maxOutputTokens) {
-    return reserveCall(user, model, prompt, messages, maxOutputTokens, false).reservation();
-  }
-
-  /** As {@link #reserveForCall(String, String, CharSequence, int, long)}, naming the SDK whose call it is, for the ledger. */
-  public Reservation reserveForCall(String user, String model, CharSequence prompt, int messages,
-      long maxOutputTokens, String sdk) {
-    return reserveCall(user, model, prompt, messages, maxOutputTokens, false, sdk).reservation();
-  }
-
-  /** As {@link #reserveForCall(String, String, CharSequence, int, long, String)} for a request that asks for {@code choices} answers. */
-  public Reservation reserveForCall(String user, String model, CharSequence prompt, int messages,
-      long maxOutputTokens, int choices, String sdk) {
-    return reserveCall(user, model, TokenCounter.upperBoundTokens(prompt), prompt, messages, maxOutputTokens, choices,
-        false, sdk).reservation();
-  }
-
-  /**
-   * As {@link #reserveCall(String, String, CharSequence, int, long, boolean)}; {@code sdk} names the
-   * SDK or framework that metered the call (e.g. {@code openai-java}), booked with its charge.
-   */
-  public CallReservation reserveCall(String user, String model, CharSequence prompt, int messages,
-      long maxOutputTokens, boolean canRewrite, String sdk) {
-    return reserveCall(user, model, TokenCounter.upperBoundTokens(prompt), prompt, messages, maxOutputTokens,
-        canRewrite, sdk);
-  }
-
-  /** As {@link #reserveCall(String, String, long, CharSequence, int, long, boolean)}, naming the SDK whose call it is, for the ledger. */
-  public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
-      int messages, long maxOutputTokens, boolean canRewrite, String sdk) {
-    return reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, 1, canRewrite, sdk);
-  }
-
-  /**
-   * As {@link #reserveCall(String, String, long, CharSequence, int, long, boolean, String)} for a
-   * request that asks for {@code choices} answers (OpenAI's {@code n}, a completion's {@code
-   * best_of}): each may use the whole output cap and each is billed, so the output is reserved that
-   * many times over; the prompt once. The returned cap is per answer, as the request states it.
-   */
-  public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
-      int messages, long maxOutputTokens, int choices, boolean canRewrite, String sdk) {
-    return reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, choices, 0, 0, 0, canRewrite, sdk,
-        null);
-  }
-
-  /**
-   * As {@link #reserveCall(String, String, long, CharSequence, int, long, int, boolean, String)} for a
-   * request that sends {@code images} images, {@code lowDetailImages} of them with {@code detail: low}:
-   * each adds the most its model's provider can bill for one image to the prompt's bound (and to its
-   * exact count), so the reservation stays an upper bound of a multimodal call.
-   */
-  public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
-      int messages, long maxOutputTokens, int choices, int images, int lowDetailImages, boolean canRewrite,
-      String sdk) {
-    return reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, choices, images,
-        lowDetailImages, 0, canRewrite, sdk, null);
-  }
-
-  /**
-   * As {@link #reserveCall(String, String, long, CharSequence, int, long, int, int, int, boolean, String)},
-   * with {@code originalDetailImages} of the images asking for OpenAI's {@code detail: original}, which
-   * may cost several times a high-detail image.
-   */
-  public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
-      int messages, long maxOutputTokens, int choices, int images, int lowDetailImages, int originalDetailImages,
-      boolean canRewrite, String sdk) {
-    return reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, choices, images,
-        lowDetailImages, originalDetailImages, canRewrite, sdk, null);
-  }
-
-  /**
-   * As {@link #reserveCall(String, String, long, CharSequence, int, long, int, boolean, String)} for a
-   * request that states OpenAI's {@code service_tier}: {@code priority} is reserved at the model's
-   * priority rates; any other tier, or none ({@code null}, {@code auto}: the project's setting decides),
-   * at the standard rates, which are also the dearer of standard and flex, so a flex request served
-   * at the default tier still fits what it reserved.
-   */
-  public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
-      int messages, long maxOutputTokens, int choices, boolean canRewrite, String sdk, String serviceTier) {
-    return reserveCall(user, model, promptBound, prompt, messages, maxOutputTokens, choices, 0, 0, 0, canRewrite,
-        sdk, serviceTier);
-  }
-
-  /**
-   * The whole form: {@code choices} answers, {@code images} images of which {@code lowDetailImages}
-   * ask for {@code detail: low} and {@code originalDetailImages} for OpenAI's {@code detail: original}
-   * (which may cost several times a high-detail image), and OpenAI's {@code service_tier} as the
-   * request states it (see the overloads above for what each adds to the reservation).
-   */
-  public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
-      int messages, long maxOutputTokens, int choices, int images, int lowDetailImages, int originalDetailImages,
-      boolean canRewrite, String sdk, String serviceTier) {
-    CallReservation r = reserveAtTier(user, model, promptBound, prompt, messages, maxOutputTokens, choices,
-        images, lowDetailImages, originalDetailImages, canRewrite, serviceTier);
-    // written before the reservation leaves this thread, read once at settle: a constant, no allocation
-    ((Held) r.reservation()).sdk = sdk;
-    return r;
-  }
-
-  /**
    * A reservation and the output cap it pays for. When {@code rewrite} is true the request must go
    * out with {@code outputCap} as its output cap (the cap was lowered or added); otherwise it goes
    * out unchanged. {@code outputCap} is 0 when the reservation pays for no output.
@@ -315,7 +211,20 @@ public final class BudgetEngine {
   /**
    * Reserves what a chat call may cost: an upper bound of its prompt and the output that
    * {@code llmbudget.output_reserve} says ({@code canRewrite}: the caller can write a new cap into
-   * the request, which {@code clamp} needs). A cheap byte bound of the prompt is tried first; an
+   * the request, which {@code clamp} needs; without it {@code clamp} is treated as {@code model_max},
+   * so the reservation still bounds the call). {@code sdk} names the SDK or framework that metered
+   * the call (e.g. {@code openai-java}), booked with its charge; {@code null}: none.
+   *
+   * <p>What the request adds: {@code choices} answers each may use the whole output cap and each is
+   * billed, so the output is reserved that many times over, the prompt once (the returned cap is per
+   * answer, as the request states it); each image adds the most its model's provider can bill for
+   * one ({@code detail: low} and OpenAI's {@code detail: original} priced as such) to the prompt's
+   * bound and to its exact count; a {@code priority} service tier is reserved at the model's
+   * priority rates, any other tier or none ({@code auto}: the project's setting decides) at the
+   * standard rates, which are also the dearer of standard and flex, so a flex request served at
+   * the default tier still fits what it reserved.
+   *
+   * <p>A cheap byte bound of the prompt ({@link CallRequest#promptBound()}) is tried first; an
    * OpenAI model's prompt is only tokenized when that bound does not fit, so calls with ample
    * headroom never pay for a full count. Other vendors' prompts are always bounded by bytes: we do
    * not have their tokenizers, and a {@code cl100k_base} count can be below what they bill.
@@ -324,20 +233,13 @@ public final class BudgetEngine {
    * refusal, to compute a smaller cap that it then tries to reserve, again atomically (a concurrent
    * call may take the remainder first, so it retries, smaller each time).
    */
-  public CallReservation reserveCall(String user, String model, CharSequence prompt, int messages,
-      long maxOutputTokens, boolean canRewrite) {
-    return reserveCall(user, model, TokenCounter.upperBoundTokens(prompt), prompt, messages, maxOutputTokens,
-        canRewrite);
-  }
-
-  /**
-   * As {@link #reserveCall(String, String, CharSequence, int, long, boolean)}, with the prompt's
-   * byte bound computed by the caller (e.g. from the request's bytes); {@code prompt} is then only
-   * read when that bound does not fit.
-   */
-  public CallReservation reserveCall(String user, String model, long promptBound, CharSequence prompt,
-      int messages, long maxOutputTokens, boolean canRewrite) {
-    return reserveAtTier(user, model, promptBound, prompt, messages, maxOutputTokens, 1, 0, 0, 0, canRewrite, null);
+  public CallReservation reserveCall(String user, CallRequest request, boolean canRewrite, String sdk) {
+    CallReservation r = reserveAtTier(user, request.model(), request.promptBound(), request.prompt(),
+        request.messageCount(), request.maxOutputTokens(), request.choices(), request.images(),
+        request.lowDetailImages(), request.originalDetailImages(), canRewrite, request.serviceTier());
+    // written before the reservation leaves this thread, read once at settle: a constant, no allocation
+    ((Held) r.reservation()).sdk = sdk;
+    return r;
   }
 
   private CallReservation reserveAtTier(String user, String model, long promptBound, CharSequence prompt,

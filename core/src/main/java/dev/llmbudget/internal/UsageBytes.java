@@ -60,9 +60,6 @@ public final class UsageBytes {
   private static final int META_PROMPT_DETAILS = 40;
   private static final int META_CACHE_DETAILS = 41;
   private static final int META_CANDIDATES_DETAILS = 42;
-  /** OpenAI's service tiers, whose names an answer's {@code service_tier} is matched against without a copy. */
-  private static final String[] SERVICE_TIERS = {UsageJson.DEFAULT_TIER, UsageJson.PRIORITY_TIER,
-      UsageJson.FLEX_TIER, UsageJson.SCALE_TIER, UsageJson.AUTO_TIER};
   /** Longer than any tier OpenAI names: such a value is not kept (the standard price applies). */
   private static final int MAX_TIER_LENGTH = 32;
 
@@ -192,24 +189,13 @@ public final class UsageBytes {
     return null;
   }
 
-  /** The answer's {@code service_tier}: one of {@link #SERVICE_TIERS} itself (no copy), else a copy, else null. */
+  /** The answer's {@code service_tier}: one of {@link UsageJson}'s tier constants itself (no copy), else a copy, else null. */
   private String serviceTier() {
     if (tierFrom < 0) {
       return null;
     }
-    int n = tierTo - tierFrom;
-    for (String tier : SERVICE_TIERS) {
-      if (tier.length() == n) {
-        int k = 0;
-        while (k < n && b[tierFrom + k] == tier.charAt(k)) {
-          k++;
-        }
-        if (k == n) {
-          return tier;
-        }
-      }
-    }
-    return text(tierFrom, tierTo, null);
+    String tier = UsageJson.serviceTier(b, tierFrom, tierTo);
+    return tier != null ? tier : text(tierFrom, tierTo, null);
   }
 
   private boolean has(int slot) {

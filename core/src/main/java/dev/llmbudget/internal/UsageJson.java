@@ -95,6 +95,33 @@ public final class UsageJson {
         serviceTier);
   }
 
+  /** OpenAI's service tiers, as its answers and requests spell them. */
+  public static final String DEFAULT_TIER = "default";
+  public static final String PRIORITY_TIER = "priority";
+  public static final String FLEX_TIER = "flex";
+  public static final String SCALE_TIER = "scale";
+  public static final String AUTO_TIER = "auto";
+
+  /**
+   * The one table a service tier's name is matched against, by this class, {@link UsageBytes} and
+   * the agent's request scan: a match returns the constant itself, so usages and requests share it
+   * and none is copied. The names all differ, so the order never changes what matches; it is the
+   * order of how often they are met: what answers report ({@code default}), then what requests ask
+   * for ({@code priority}, {@code flex}, {@code auto}), then {@code scale}.
+   */
+  private static final String[] SERVICE_TIERS = {DEFAULT_TIER, PRIORITY_TIER, FLEX_TIER, AUTO_TIER, SCALE_TIER};
+
+  /** The longest name in {@link #SERVICE_TIERS}: a longer value is none of them, whatever it spells. */
+  public static final int LONGEST_TIER = longest(SERVICE_TIERS);
+
+  private static int longest(String[] names) {
+    int n = 0;
+    for (String name : names) {
+      n = Math.max(n, name.length());
+    }
+    return n;
+  }
+
   /**
    * OpenAI's {@code service_tier} as one of the constants {@link #DEFAULT_TIER}, {@link #PRIORITY_TIER},
    * {@link #FLEX_TIER}, {@link #SCALE_TIER}, {@link #AUTO_TIER} when it spells one (so that usages share
@@ -104,28 +131,36 @@ public final class UsageJson {
     if (tier == null) {
       return null;
     }
-    switch (tier) {
-      case DEFAULT_TIER:
-        return DEFAULT_TIER;
-      case PRIORITY_TIER:
-        return PRIORITY_TIER;
-      case FLEX_TIER:
-        return FLEX_TIER;
-      case SCALE_TIER:
-        return SCALE_TIER;
-      case AUTO_TIER:
-        return AUTO_TIER;
-      default:
-        return tier;
+    for (String t : SERVICE_TIERS) {
+      if (t.equals(tier)) {
+        return t;
+      }
     }
+    return tier;
   }
 
-  /** OpenAI's service tiers, as its answers and requests spell them. */
-  public static final String DEFAULT_TIER = "default";
-  public static final String PRIORITY_TIER = "priority";
-  public static final String FLEX_TIER = "flex";
-  public static final String SCALE_TIER = "scale";
-  public static final String AUTO_TIER = "auto";
+  /**
+   * The constant of {@link #SERVICE_TIERS} that the bytes {@code [from, to)} of {@code json} spell
+   * (a JSON string's content, unescaped as ASCII), else {@code null}; nothing is allocated.
+   */
+  public static String serviceTier(byte[] json, int from, int to) {
+    int n = to - from;
+    if (from < 0 || n <= 0 || n > LONGEST_TIER || to > json.length) {
+      return null;
+    }
+    for (String t : SERVICE_TIERS) {
+      if (t.length() == n) {
+        int k = 0;
+        while (k < n && json[from + k] == t.charAt(k)) {
+          k++;
+        }
+        if (k == n) {
+          return t;
+        }
+      }
+    }
+    return null;
+  }
 
   /** Anthropic: input_tokens exclude cache reads and writes, which are reported beside them. */
   static Usage anthropic(String model, JsonNode u) {

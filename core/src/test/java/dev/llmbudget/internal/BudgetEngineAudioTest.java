@@ -34,8 +34,8 @@ class BudgetEngineAudioTest {
   void anAnswerWithAudioIsChargedAtTheAudioRates() {
     Usage usage = Usage.of("gpt-4o-audio-preview", 1_000, 500).withAudio(600, 400);
 
-    BudgetEngine.CallReservation call = engine.reserveCall("alice", "gpt-4o-audio-preview", 100, "Say hello.", 1,
-        1_000, 1, false, "openai-java", null);
+    BudgetEngine.CallReservation call = engine.reserveCall("alice", CallRequest.of("gpt-4o-audio-preview",
+        "Say hello.", 1, 1_000, 100, 1, 0, 0, 0, null), false, "openai-java");
     // reserved: 106 prompt tokens (text: the request's audio is not in its bound) at the text rate +
     // 1,000 output tokens at the audio output rate, as the answer may be audio
     assertThat(BudgetEngine.amountPicos(call.reservation())).isEqualTo(106 * 2_500_000L + 1_000 * 80_000_000L);
@@ -53,14 +53,14 @@ class BudgetEngineAudioTest {
     // $0.05: 1,000 output tokens cost at most $0.01 as text but $0.08 as audio
     store.putBudget("carol", new BigDecimal("0.05"), null, clock.instant());
 
-    assertThatThrownBy(() -> engine.reserveCall("carol", "gpt-4o-audio-preview", 100, "Say hello.", 1, 1_000, 1,
-        false, "openai-java", null))
+    assertThatThrownBy(() -> engine.reserveCall("carol", CallRequest.of("gpt-4o-audio-preview", "Say hello.", 1, 1_000,
+        100, 1, 0, 0, 0, null), false, "openai-java"))
         .isInstanceOf(BudgetExceededError.class);
     assertThat(store.snapshot("carol", clock.instant()).orElseThrow().reserved()).isZero();
 
     // a text model's reservation is unchanged: 106 x 2,500,000 + 1,000 x 10,000,000
-    BudgetEngine.CallReservation text = engine.reserveCall("carol", "gpt-4o", 100, "Say hello.", 1, 1_000, 1,
-        false, "openai-java", null);
+    BudgetEngine.CallReservation text = engine.reserveCall("carol", CallRequest.of("gpt-4o", "Say hello.", 1, 1_000,
+        100, 1, 0, 0, 0, null), false, "openai-java");
     assertThat(BudgetEngine.amountPicos(text.reservation())).isEqualTo(106 * 2_500_000L + 10_000_000_000L);
     text.reservation().release();
   }

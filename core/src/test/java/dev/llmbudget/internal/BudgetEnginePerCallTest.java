@@ -1,5 +1,6 @@
 package dev.llmbudget.internal;
 
+import dev.llmbudget.tokens.TokenCounter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmbudget.BudgetDuration;
@@ -62,25 +63,28 @@ class BudgetEnginePerCallTest {
     Usage usage = new Usage("gpt-4o-mini-2024-07-18", 180, 40, 20, 0, 0, 0, false);
     long perCall = Picodollars.of(new BigDecimal("0.0000525"));
 
-    Reservation a = engine.reserveForCall("alice", "gpt-4o-mini", "Say hello.", 1, 256, "openai-java");
+    Reservation a = engine.reserveCall("alice", CallRequest.of("gpt-4o-mini", "Say hello.", 1, 256), false,
+        "openai-java").reservation();
     long held = BudgetEngine.amountPicos(a);
     assertThat(held).isPositive().isEqualTo(Picodollars.of(a.amount()))
         .isEqualTo(Picodollars.of(store.snapshot("alice", clock.instant()).orElseThrow().reserved()));
     assertThat(BudgetEngine.commitPicos(a, usage)).isEqualTo(perCall);
 
     // three answers asked for (n = 3): the prompt once, each answer's 256 output tokens at $0.60/M
-    Reservation three = engine.reserveForCall("alice", "gpt-4o-mini", "Say hello.", 1, 256, 3, "openai-java");
+    Reservation three = engine.reserveCall("alice", CallRequest.of("gpt-4o-mini", "Say hello.", 1, 256,
+        TokenCounter.upperBoundTokens("Say hello."), 3, 0, 0, 0, null), false, "openai-java").reservation();
     assertThat(BudgetEngine.amountPicos(three)).isEqualTo(held + 2 * 256 * 600_000L)
         .isEqualTo(Picodollars.of(store.snapshot("alice", clock.instant()).orElseThrow().reserved()));
     three.release();
 
-    BudgetEngine.CallReservation b = engine.reserveCall("alice", "gpt-4o-mini", "Say hello.", 1, 256, false,
-        "openai-java");
+    BudgetEngine.CallReservation b = engine.reserveCall("alice", CallRequest.of("gpt-4o-mini", "Say hello.", 1, 256),
+        false, "openai-java");
     assertThat(b.outputCap()).isEqualTo(256);
     assertThat(BudgetEngine.amountPicos(b.reservation())).isEqualTo(held);
     assertThat(BudgetEngine.commitPicos(b.reservation(), usage)).isEqualTo(perCall);
 
-    BudgetEngine.CallReservation c = engine.reserveCall("alice", "gpt-4o-mini", 200, null, 1, 256, false, "spring-ai");
+    BudgetEngine.CallReservation c = engine.reserveCall("alice", CallRequest.of("gpt-4o-mini", null, 1, 256, 200, 1, 0,
+        0, 0, null), false, "spring-ai");
     assertThat(BudgetEngine.amountPicos(c.reservation())).isPositive()
         .isEqualTo(Picodollars.of(store.snapshot("alice", clock.instant()).orElseThrow().reserved()));
     assertThat(BudgetEngine.commitPicos(c.reservation(), usage)).isEqualTo(perCall);
@@ -90,8 +94,11 @@ class BudgetEnginePerCallTest {
     assertThat(alice.reserved()).isZero();
   }
 
+  /** Made once: in the agent the seam's request record is the argument, so the engine's bytes are measured alone. */
+  private static final CallRequest REQUEST = CallRequest.of("gpt-4o-mini", null, 1, 256, 200, 1, 0, 0, 0, null);
+
   private static void call(BudgetEngine engine, Usage usage) {
     // as the agent settles a call: the charge in picodollars
-    BudgetEngine.commitPicos(engine.reserveCall("alice", "gpt-4o-mini", 200, null, 1, 256, false).reservation(), usage);
+    BudgetEngine.commitPicos(engine.reserveCall("alice", REQUEST, false, null).reservation(), usage);
   }
 }

@@ -34,15 +34,15 @@ class BudgetEngineServiceTierTest {
   void aPriorityAnswerIsChargedAtPriorityRatesAndADefaultOneAtTheStandardRates() {
     Usage usage = Usage.of("gpt-5", 1_000, 500).withCache(200, 0, 0);
 
-    BudgetEngine.CallReservation priority = engine.reserveCall("alice", "gpt-5", 100, "Say hello.", 1, 1_000, 1,
-        false, "openai-java", "priority");
+    BudgetEngine.CallReservation priority = engine.reserveCall("alice", CallRequest.of("gpt-5", "Say hello.", 1, 1_000,
+        100, 1, 0, 0, 0, "priority"), false, "openai-java");
     // 1,000 x 2,500,000 + 500 x 20,000,000 + 200 x 250,000
     assertThat(BudgetEngine.commitPicos(priority.reservation(), usage.withServiceTier("priority")))
         .isEqualTo(12_550_000_000L);
     // an answer served at the default tier pays the standard rates, whatever the request asked:
     // 1,000 x 1,250,000 + 500 x 10,000,000 + 200 x 125,000
-    BudgetEngine.CallReservation asked = engine.reserveCall("alice", "gpt-5", 100, "Say hello.", 1, 1_000, 1,
-        false, "openai-java", "priority");
+    BudgetEngine.CallReservation asked = engine.reserveCall("alice", CallRequest.of("gpt-5", "Say hello.", 1, 1_000,
+        100, 1, 0, 0, 0, "priority"), false, "openai-java");
     assertThat(BudgetEngine.commitPicos(asked.reservation(), usage.withServiceTier("default")))
         .isEqualTo(6_275_000_000L);
     assertThat(spent("alice")).isEqualTo(12_550_000_000L + 6_275_000_000L);
@@ -59,16 +59,16 @@ class BudgetEngineServiceTierTest {
     // $0.02 + the prompt at priority rates
     store.putBudget("carol", new BigDecimal("0.015"), null, clock.instant());
 
-    assertThatThrownBy(() -> engine.reserveCall("carol", "gpt-5", 100, "Say hello.", 1, 1_000, 1, false,
-        "openai-java", "priority"))
+    assertThatThrownBy(() -> engine.reserveCall("carol", CallRequest.of("gpt-5", "Say hello.", 1, 1_000, 100, 1, 0, 0,
+        0, "priority"), false, "openai-java"))
         .isInstanceOf(BudgetExceededError.class)
         .hasMessageContaining("max_tokens 1000, at priority service-tier rates");
     assertThat(store.snapshot("carol", clock.instant()).orElseThrow().reserved()).isZero();
 
     // the same request without a tier, with auto (the project's default decides) or flex fits
     for (String tier : new String[] {null, "auto", "default", "flex"}) {
-      BudgetEngine.CallReservation fits = engine.reserveCall("carol", "gpt-5", 100, "Say hello.", 1, 1_000, 1,
-          false, "openai-java", tier);
+      BudgetEngine.CallReservation fits = engine.reserveCall("carol", CallRequest.of("gpt-5", "Say hello.", 1, 1_000,
+          100, 1, 0, 0, 0, tier), false, "openai-java");
       // 100 bytes + 1 message's overhead (3 + 3) at 1,250,000 + 1,000 x 10,000,000
       assertThat(BudgetEngine.amountPicos(fits.reservation())).as(String.valueOf(tier))
           .isEqualTo(106 * 1_250_000L + 10_000_000_000L);
@@ -78,8 +78,8 @@ class BudgetEngineServiceTierTest {
 
   @Test
   void aPriorityRequestReservesWhatItsPriorityAnswerCanCost() {
-    BudgetEngine.CallReservation r = engine.reserveCall("dave", "gpt-5", 100, "Say hello.", 1, 1_000, 1, false,
-        "openai-java", "priority");
+    BudgetEngine.CallReservation r = engine.reserveCall("dave", CallRequest.of("gpt-5", "Say hello.", 1, 1_000, 100, 1,
+        0, 0, 0, "priority"), false, "openai-java");
     // 106 prompt tokens at most at 2,500,000 + 1,000 x 20,000,000
     assertThat(BudgetEngine.amountPicos(r.reservation())).isEqualTo(106 * 2_500_000L + 20_000_000_000L);
     r.reservation().release();

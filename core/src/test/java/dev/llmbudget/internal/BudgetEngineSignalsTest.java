@@ -54,15 +54,18 @@ class BudgetEngineSignalsTest {
     BigDecimal dated = counted.apply("gpt-4o-mini-2024-07-18");
     BigDecimal other = counted.apply("gpt-4o");
 
-    dev.llmbudget.Reservation call = e.reserveForCall("ivan", "gpt-4o-mini", "Say hello.", 1, 100);
+    dev.llmbudget.Reservation call = e.reserveCall("ivan", CallRequest.of("gpt-4o-mini", "Say hello.", 1, 100), false,
+        null).reservation();
     BigDecimal cost = call.commit(new Usage("gpt-4o-mini-2024-07-18", 180, 40, 20, 0, 0, 0, false));
     assertThat(cost).isPositive();
     assertThat(counted.apply("gpt-4o-mini").subtract(asked)).isEqualByComparingTo(cost);
     assertThat(counted.apply("gpt-4o-mini-2024-07-18").subtract(dated)).isZero();
 
-    e.reserveForCall("ivan", "gpt-4o-mini", "Say hello.", 1, 100).commit(new BigDecimal("0.25"), null);
+    e.reserveCall("ivan", CallRequest.of("gpt-4o-mini", "Say hello.", 1, 100), false,
+        null).reservation().commit(new BigDecimal("0.25"), null);
     assertThat(counted.apply("gpt-4o-mini").subtract(asked)).isEqualByComparingTo(cost.add(new BigDecimal("0.25")));
-    e.reserveForCall("ivan", "gpt-4o-mini", "Say hello.", 1, 100).commit(new BigDecimal("0.5"), "gpt-4o");
+    e.reserveCall("ivan", CallRequest.of("gpt-4o-mini", "Say hello.", 1, 100), false,
+        null).reservation().commit(new BigDecimal("0.5"), "gpt-4o");
     assertThat(counted.apply("gpt-4o").subtract(other)).isEqualByComparingTo("0.5");
     assertThat(counted.apply("gpt-4o-mini").subtract(asked)).isEqualByComparingTo(cost.add(new BigDecimal("0.25")));
   }
@@ -98,7 +101,8 @@ class BudgetEngineSignalsTest {
     store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("0.000001"), null, Clock.systemUTC().instant());
     BudgetEngine e = engine(UnknownModelPolicy.WARN, OutputReserve.REQUEST);
 
-    assertThatThrownBy(() -> e.reserveForCall(null, "gpt-4o", "Say hello to the budget, briefly please.", 1, 0))
+    assertThatThrownBy(() -> e.reserveCall(null, CallRequest.of("gpt-4o", "Say hello to the budget, briefly please.",
+        1, 0), false, null).reservation())
         .isInstanceOf(BudgetExceededError.class)
         .hasMessageStartingWith("Global LLM budget would be exceeded: spent $0 + reserved $0 of $0.000001;")
         .hasMessageNotContaining("max_tokens");
@@ -148,10 +152,10 @@ class BudgetEngineSignalsTest {
     store.putBudget(user, limit, null, Clock.systemUTC().instant());
     BudgetEngine e = engine(UnknownModelPolicy.WARN, OutputReserve.CLAMP);
     try (LogCapture log = new LogCapture()) {
-      BudgetEngine.CallReservation r = e.reserveCall(user, "gpt-4o", prompt, 1, 0, true);
+      BudgetEngine.CallReservation r = e.reserveCall(user, CallRequest.of("gpt-4o", prompt, 1, 0), true, null);
       assertThat(r.outputCap()).isEqualTo(300);
       r.reservation().release();
-      e.reserveCall(user, "gpt-4o", prompt, 1, 0, true).reservation().release();
+      e.reserveCall(user, CallRequest.of("gpt-4o", prompt, 1, 0), true, null).reservation().release();
 
       assertThat(log.messages()).filteredOn(m -> m.contains(user)).singleElement()
           .isEqualTo("llm-budget: calls of user '" + user + "' are being clamped to what the remaining budget can pay "
@@ -184,16 +188,16 @@ class BudgetEngineSignalsTest {
     BudgetEngine e = new BudgetEngine(store, PriceTable::defaultTable, UnknownModelPolicy.WARN, clock, null, null,
         OutputReserve.CLAMP, 4096, 16);
     try (LogCapture log = new LogCapture()) {
-      BudgetEngine.CallReservation whole = e.reserveCall(roomy, "gpt-4o", prompt, 1, 0, true);
+      BudgetEngine.CallReservation whole = e.reserveCall(roomy, CallRequest.of("gpt-4o", prompt, 1, 0), true, null);
       assertThat(whole.outputCap()).isEqualTo(maxOutput);
       whole.reservation().release();
       for (String user : new String[] {a, b, a}) {
-        BudgetEngine.CallReservation r = e.reserveCall(user, "gpt-4o", prompt, 1, 0, true);
+        BudgetEngine.CallReservation r = e.reserveCall(user, CallRequest.of("gpt-4o", prompt, 1, 0), true, null);
         assertThat(r.outputCap()).isEqualTo(300);
         r.reservation().release();
       }
       clock.advanceMillis(java.time.Duration.ofDays(1).toMillis());
-      e.reserveCall(a, "gpt-4o", prompt, 1, 0, true).reservation().release();
+      e.reserveCall(a, CallRequest.of("gpt-4o", prompt, 1, 0), true, null).reservation().release();
 
       assertThat(log.messages()).filteredOn(m -> m.contains(roomy)).isEmpty();
       assertThat(log.messages()).filteredOn(m -> m.contains(b)).hasSize(1);
@@ -220,7 +224,8 @@ class BudgetEngineSignalsTest {
   void aCallToAModelThePolicyLetsThroughUnpricedReservesNothingAndKeepsItsCap() {
     BudgetEngine e = engine(UnknownModelPolicy.ALLOW, OutputReserve.MODEL_MAX);
 
-    BudgetEngine.CallReservation r = e.reserveCall("hank", "unpriced-model-signals", "hello", 1, 123, true);
+    BudgetEngine.CallReservation r = e.reserveCall("hank", CallRequest.of("unpriced-model-signals", "hello", 1, 123),
+        true, null);
 
     assertThat(r.reservation().amount()).isZero();
     assertThat(r.outputCap()).isEqualTo(123);
@@ -249,7 +254,7 @@ class BudgetEngineSignalsTest {
     BudgetEngine e = new BudgetEngine(store, () -> table, UnknownModelPolicy.BLOCK, Clock.systemUTC(), null, null,
         OutputReserve.MODEL_MAX, 1000, 16);
 
-    BudgetEngine.CallReservation r = e.reserveCall(null, "zero-out", "", 0, 0, false);
+    BudgetEngine.CallReservation r = e.reserveCall(null, CallRequest.of("zero-out", "", 0, 0), false, null);
 
     assertThat(r.outputCap()).isEqualTo(1000);
     assertThat(r.reservation().amount()).isEqualByComparingTo("0.001"); // 1000 output tokens at $1e-6

@@ -28,7 +28,8 @@ class BudgetEngineTest {
   @Test
   void blockPolicyRefusesUnknownModelsBeforeTheCall() {
     BudgetEngine e = engine(UnknownModelPolicy.BLOCK, null);
-    assertThatThrownBy(() -> e.reserveForCall("u", "no-such-model-123", "hi", 1, 10))
+    assertThatThrownBy(() -> e.reserveCall("u", CallRequest.of("no-such-model-123", "hi", 1, 10), false,
+        null).reservation())
         .isInstanceOf(UnknownModelException.class).hasMessageContaining("no-such-model-123");
     assertThat(engine(UnknownModelPolicy.ALLOW, null).cost(Usage.of("no-such-model-123", 5, 5))).isZero();
   }
@@ -38,7 +39,7 @@ class BudgetEngineTest {
     store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("100"), null, Clock.systemUTC().instant());
     BudgetEngine e = engine(UnknownModelPolicy.WARN, null);
     String prompt = "a".repeat(4000);
-    try (Reservation r = e.reserveForCall(null, "gpt-4o", prompt, 1, 100)) {
+    try (Reservation r = e.reserveCall(null, CallRequest.of("gpt-4o", prompt, 1, 100), false, null).reservation()) {
       BigDecimal bound = PriceTable.defaultTable().resolve("gpt-4o").orElseThrow()
           .cost(Usage.of("gpt-4o", TokenCounter.upperBoundTokens(prompt) + 6, 100));
       assertThat(r.amount()).isEqualByComparingTo(bound);
@@ -55,11 +56,11 @@ class BudgetEngineTest {
     // Reserving the prompt alone for an uncapped call is the request mode; model_max adds 16384.
     BudgetEngine e = new BudgetEngine(store, PriceTable::defaultTable, UnknownModelPolicy.WARN, Clock.systemUTC(),
         null, null, OutputReserve.REQUEST, 4096, 16);
-    try (Reservation r = e.reserveForCall(null, "gpt-4o", prompt, 1, 0)) {
+    try (Reservation r = e.reserveCall(null, CallRequest.of("gpt-4o", prompt, 1, 0), false, null).reservation()) {
       assertThat(r.amount()).isEqualByComparingTo(exactCost);
     }
     store.putBudget(BudgetStore.GLOBAL_KEY, exactCost.subtract(new BigDecimal("0.000000001")), null, Clock.systemUTC().instant());
-    assertThatThrownBy(() -> e.reserveForCall(null, "gpt-4o", prompt, 1, 0))
+    assertThatThrownBy(() -> e.reserveCall(null, CallRequest.of("gpt-4o", prompt, 1, 0), false, null).reservation())
         .isInstanceOfSatisfying(BudgetExceededError.class, err -> assertThat(err.isGlobal()).isTrue());
   }
 
@@ -85,7 +86,7 @@ class BudgetEngineTest {
   @Test
   void aResponseNamingAnUnknownModelIsPricedAsTheReservedModel() {
     BudgetEngine e = engine(UnknownModelPolicy.BLOCK, null);
-    Reservation r = e.reserveForCall("alias-user", "gpt-4o-mini", "hi", 1, 10);
+    Reservation r = e.reserveCall("alias-user", CallRequest.of("gpt-4o-mini", "hi", 1, 10), false, null).reservation();
     BigDecimal cost = r.commit(Usage.of("my-azure-deployment", 100, 10));
     assertThat(cost).isEqualByComparingTo(PriceTable.defaultTable().resolve("gpt-4o-mini").orElseThrow()
         .cost(Usage.of("gpt-4o-mini", 100, 10)));
@@ -192,7 +193,8 @@ class BudgetEngineTest {
     clock.now = clock.now.plusSeconds(3);
 
     for (int i = 0; i < 2; i++) {
-      try (Reservation r = e.reserveForCall("carol", "gpt-4o-mini", "hello", 1, 100)) {
+      try (Reservation r = e.reserveCall("carol", CallRequest.of("gpt-4o-mini", "hello", 1, 100), false,
+          null).reservation()) {
         r.commit(Usage.of("gpt-4o-mini", 20, 10));
       }
     }
@@ -225,10 +227,10 @@ class BudgetEngineTest {
     BudgetEngine e = new BudgetEngine(store, PriceTable::defaultTable, UnknownModelPolicy.WARN, Clock.systemUTC(),
         null, null, OutputReserve.REQUEST, 4096, 16);
 
-    try (Reservation r = e.reserveForCall(null, "gpt-4o", "", 0, 0)) {
+    try (Reservation r = e.reserveCall(null, CallRequest.of("gpt-4o", "", 0, 0), false, null).reservation()) {
       assertThat(r.amount()).isZero();
     }
-    try (Reservation r = e.reserveForCall(null, "gpt-4o", "", 1, 0)) {
+    try (Reservation r = e.reserveCall(null, CallRequest.of("gpt-4o", "", 1, 0), false, null).reservation()) {
       assertThat(r.amount()).isEqualByComparingTo(e.cost(Usage.of("gpt-4o", 6, 0)));
     }
   }
@@ -238,7 +240,8 @@ class BudgetEngineTest {
     BudgetEngine e = engine(UnknownModelPolicy.WARN, null);
     store.putBudget("erin", new BigDecimal("0.00001"), null, Clock.systemUTC().instant());
 
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> e.reserveForCall("erin", "gpt-4o", "Say hello.", 1, 200))
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> e.reserveCall("erin", CallRequest.of("gpt-4o",
+        "Say hello.", 1, 200), false, null).reservation())
         .isInstanceOf(dev.llmbudget.BudgetExceededError.class)
         .hasMessageStartingWith("LLM budget of user 'erin' would be exceeded: spent $0 + reserved $0 of $0.00001;")
         .hasMessageEndingWith(" (max_tokens 200)");

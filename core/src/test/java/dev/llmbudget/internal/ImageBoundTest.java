@@ -42,8 +42,8 @@ class ImageBoundTest {
   }
 
   private CallReservation reserve(BudgetEngine e, String user, String model, long maxTokens, int images, int low) {
-    return e.reserveCall(user, model, TokenCounter.upperBoundTokens(PROMPT), PROMPT, 1, maxTokens, 1, images, low,
-        true, "test");
+    return e.reserveCall(user, CallRequest.of(model, PROMPT, 1, maxTokens, TokenCounter.upperBoundTokens(PROMPT), 1,
+        images, low, 0, null), true, "test");
   }
 
   /**
@@ -137,11 +137,13 @@ class ImageBoundTest {
     store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("100"), null, clock.instant());
     BudgetEngine e = new BudgetEngine(store, () -> table, UnknownModelPolicy.BLOCK, clock, null, null,
         OutputReserve.MODEL_MAX, 4096, 16, Duration.ofMinutes(10), 500);
-    CallReservation r = e.reserveCall(null, "house-vision", 0, "", 0, 10, 1, 2, 0, false, "test");
+    CallReservation r = e.reserveCall(null, CallRequest.of("house-vision", "", 0, 10, 0, 1, 2, 0, 0, null), false,
+        "test");
     assertThat(r.reservation().amount()).isEqualByComparingTo("0.00102"); // 1,000 image tokens, 10 output
     BudgetEngine byDefault = new BudgetEngine(store, () -> table, UnknownModelPolicy.BLOCK, clock, null, null,
         OutputReserve.MODEL_MAX, 4096, 16);
-    assertThat(byDefault.reserveCall(null, "house-vision", 0, "", 0, 10, 1, 1, 0, false, "test").reservation()
+    assertThat(byDefault.reserveCall(null, CallRequest.of("house-vision", "", 0, 10, 0, 1, 1, 0, 0, null), false,
+        "test").reservation()
         .amount()).isEqualByComparingTo("0.004116");
   }
 
@@ -223,15 +225,15 @@ class ImageBoundTest {
     store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("100"), null, clock.instant());
     BudgetEngine e = engine(OutputReserve.MODEL_MAX);
     long text = TokenCounter.upperBoundTokens(PROMPT) + 6;
-    CallReservation r = e.reserveCall(null, "gpt-5.4", TokenCounter.upperBoundTokens(PROMPT), PROMPT, 1, 100, 1, 2,
-        0, 1, true, "test");
+    CallReservation r = e.reserveCall(null, CallRequest.of("gpt-5.4", PROMPT, 1, 100,
+        TokenCounter.upperBoundTokens(PROMPT), 1, 2, 0, 1, null), true, "test");
     assertThat(BudgetEngine.amountPicos(r.reservation()))
         .isEqualTo(price("gpt-5.4").boundCostPicos(text + 1844 + 12_000, 100));
     store.putBudget("dora", Picodollars.toDollars(price("gpt-5.4").boundCostPicos(text + 2 * 1844, 100)), null,
         clock.instant());
     reserve(e, "dora", "gpt-5.4", 100, 2, 0).reservation().release();
-    assertThatThrownBy(() -> e.reserveCall("dora", "gpt-5.4", TokenCounter.upperBoundTokens(PROMPT), PROMPT, 1, 100,
-        1, 2, 0, 1, true, "test")).isInstanceOf(BudgetExceededError.class)
+    assertThatThrownBy(() -> e.reserveCall("dora", CallRequest.of("gpt-5.4", PROMPT, 1, 100,
+        TokenCounter.upperBoundTokens(PROMPT), 1, 2, 0, 1, null), true, "test")).isInstanceOf(BudgetExceededError.class)
         .hasMessageContaining("incl. 2 images (13,844 tokens)");
   }
 
@@ -245,8 +247,8 @@ class ImageBoundTest {
     store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("100"), null, clock.instant());
     BudgetEngine e = engine(OutputReserve.MODEL_MAX);
     long text = TokenCounter.upperBoundTokens(PROMPT) + 6;
-    CallReservation three = e.reserveCall(null, "gpt-4o", TokenCounter.upperBoundTokens(PROMPT), PROMPT, 1, 100, 3,
-        2, 0, true, "test");
+    CallReservation three = e.reserveCall(null, CallRequest.of("gpt-4o", PROMPT, 1, 100,
+        TokenCounter.upperBoundTokens(PROMPT), 3, 2, 0, 0, null), true, "test");
     assertThat(BudgetEngine.amountPicos(three.reservation()))
         .isEqualTo(price("gpt-4o").boundCostPicos(text + 2 * 1445, 3 * 100));
 

@@ -80,7 +80,8 @@ class OutputReserveTest {
   @Test
   void modelMaxReservesTheTablesMaximumOutputForAnUncappedCall() {
     limit(BudgetStore.GLOBAL_KEY, new BigDecimal("100"));
-    CallReservation r = engine(OutputReserve.MODEL_MAX).reserveCall(null, "gpt-4o", PROMPT, 1, 0, true);
+    CallReservation r = engine(OutputReserve.MODEL_MAX).reserveCall(null, CallRequest.of("gpt-4o", PROMPT, 1, 0), true,
+        null);
     assertThat(r.outputCap()).isEqualTo(16384);
     assertThat(r.rewrite()).isFalse();
     assertThat(r.reservation().amount()).isEqualByComparingTo(price("gpt-4o")
@@ -93,14 +94,15 @@ class OutputReserveTest {
         + " \"output_cost_per_token\": 0.000002, \"mode\": \"chat\"}}", "test");
     BudgetEngine e = new BudgetEngine(store, () -> table, UnknownModelPolicy.BLOCK, clock, null, null,
         OutputReserve.MODEL_MAX, 777, 16);
-    CallReservation r = e.reserveCall(null, "house-model", "", 0, 0, false);
+    CallReservation r = e.reserveCall(null, CallRequest.of("house-model", "", 0, 0), false, null);
     assertThat(r.outputCap()).isEqualTo(777);
     assertThat(r.reservation().amount()).isEqualByComparingTo("0.001554");
   }
 
   @Test
   void requestModeReservesThePromptAloneForAnUncappedCall() {
-    CallReservation r = engine(OutputReserve.REQUEST).reserveCall(null, "gpt-4o", PROMPT, 1, 0, true);
+    CallReservation r = engine(OutputReserve.REQUEST).reserveCall(null, CallRequest.of("gpt-4o", PROMPT, 1, 0), true,
+        null);
     assertThat(r.outputCap()).isZero();
     assertThat(r.reservation().amount()).isEqualByComparingTo(price("gpt-4o")
         .cost(Usage.of("gpt-4o", TokenCounter.upperBoundTokens(PROMPT) + 6, 0)));
@@ -109,10 +111,12 @@ class OutputReserveTest {
   @Test
   void clampAddsTheModelMaximumAsTheCapWhenTheBudgetCanPayForIt() {
     limit(BudgetStore.GLOBAL_KEY, new BigDecimal("100"));
-    CallReservation r = engine(OutputReserve.CLAMP).reserveCall(null, "gpt-4o", PROMPT, 1, 0, true);
+    CallReservation r = engine(OutputReserve.CLAMP).reserveCall(null, CallRequest.of("gpt-4o", PROMPT, 1, 0), true,
+        null);
     assertThat(r.outputCap()).isEqualTo(16384);
     assertThat(r.rewrite()).isTrue();
-    CallReservation capped = engine(OutputReserve.CLAMP).reserveCall(null, "gpt-4o", PROMPT, 1, 50, true);
+    CallReservation capped = engine(OutputReserve.CLAMP).reserveCall(null, CallRequest.of("gpt-4o", PROMPT, 1, 50),
+        true, null);
     assertThat(capped.outputCap()).isEqualTo(50);
     assertThat(capped.rewrite()).as("a cap the budget can pay for is left alone").isFalse();
   }
@@ -125,13 +129,13 @@ class OutputReserveTest {
     BigDecimal limit = gpt.cost(Usage.of("gpt-4o", prompt, 300));
     limit("alice", limit);
     BudgetEngine e = engine(OutputReserve.CLAMP);
-    CallReservation r = e.reserveCall("alice", "gpt-4o", PROMPT, 1, 0, true);
+    CallReservation r = e.reserveCall("alice", CallRequest.of("gpt-4o", PROMPT, 1, 0), true, null);
     assertThat(r.rewrite()).isTrue();
     assertThat(r.outputCap()).isEqualTo(300);
     assertThat(r.reservation().amount()).isEqualByComparingTo(limit);
     r.reservation().release();
 
-    CallReservation lowered = e.reserveCall("alice", "gpt-4o", PROMPT, 1, 1000, true);
+    CallReservation lowered = e.reserveCall("alice", CallRequest.of("gpt-4o", PROMPT, 1, 1000), true, null);
     assertThat(lowered.outputCap()).isEqualTo(300);
     assertThat(lowered.rewrite()).isTrue();
     assertThat(store.snapshot("alice", clock.instant()).orElseThrow().reserved()).isEqualByComparingTo(limit);
@@ -145,12 +149,12 @@ class OutputReserveTest {
   void aRequestForSeveralAnswersReservesTheOutputOfEachAndClampsEachAnswersCap() {
     limit(BudgetStore.GLOBAL_KEY, new BigDecimal("100"));
     long bound = TokenCounter.upperBoundTokens(PROMPT) + 6;
-    CallReservation three = engine(OutputReserve.MODEL_MAX).reserveCall(null, "gpt-4o", bound - 6, PROMPT, 1, 200, 3,
-        false, "openai-java");
+    CallReservation three = engine(OutputReserve.MODEL_MAX).reserveCall(null, CallRequest.of("gpt-4o", PROMPT, 1, 200,
+        bound - 6, 3, 0, 0, 0, null), false, "openai-java");
     assertThat(three.outputCap()).as("the cap stays per answer").isEqualTo(200);
     assertThat(three.reservation().amount()).isEqualByComparingTo(price("gpt-4o").cost(Usage.of("gpt-4o", bound, 600)));
-    CallReservation uncapped = engine(OutputReserve.MODEL_MAX).reserveCall(null, "gpt-4o", bound - 6, PROMPT, 1, 0, 2,
-        false, "openai-java");
+    CallReservation uncapped = engine(OutputReserve.MODEL_MAX).reserveCall(null, CallRequest.of("gpt-4o", PROMPT, 1, 0,
+        bound - 6, 2, 0, 0, 0, null), false, "openai-java");
     assertThat(uncapped.reservation().amount()).isEqualByComparingTo(price("gpt-4o")
         .cost(Usage.of("gpt-4o", bound, 2 * 16384)));
 
@@ -159,15 +163,16 @@ class OutputReserveTest {
     long prompt = TokenCounter.forModel("gpt-4o").count(PROMPT) + 7;
     BigDecimal room = gpt.cost(Usage.of("gpt-4o", prompt, 300));
     limit("carol", room);
-    CallReservation clamped = engine(OutputReserve.CLAMP).reserveCall("carol", "gpt-4o", bound - 6, PROMPT, 1, 0, 3,
-        true, "openai-java");
+    CallReservation clamped = engine(OutputReserve.CLAMP).reserveCall("carol", CallRequest.of("gpt-4o", PROMPT, 1, 0,
+        bound - 6, 3, 0, 0, 0, null), true, "openai-java");
     assertThat(clamped.rewrite()).isTrue();
     assertThat(clamped.outputCap()).isEqualTo(100);
     assertThat(clamped.reservation().amount()).isEqualByComparingTo(room);
     clamped.reservation().release();
     // Not even the least useful output for each of 128 answers: refused, naming the answers.
-    assertThatThrownBy(() -> engine(OutputReserve.MODEL_MAX).reserveCall("carol", "gpt-4o", bound - 6, PROMPT, 1, 50,
-        128, false, "openai-java")).isInstanceOf(BudgetExceededError.class).hasMessageContaining("max_tokens 50 × 128 answers");
+    assertThatThrownBy(() -> engine(OutputReserve.MODEL_MAX).reserveCall("carol", CallRequest.of("gpt-4o", PROMPT, 1,
+        50, bound - 6, 128, 0, 0, 0, null), false,
+        "openai-java")).isInstanceOf(BudgetExceededError.class).hasMessageContaining("max_tokens 50 × 128 answers");
   }
 
   /** The cap comes from what is left: the limit less what was spent and what other calls in flight hold. */
@@ -183,7 +188,7 @@ class OutputReserveTest {
     e.charge("dave", Usage.of("gpt-4o", 1000, 1000));
     Reservation other = e.reserve("dave", held);
 
-    CallReservation r = e.reserveCall("dave", "gpt-4o", PROMPT, 1, 0, true);
+    CallReservation r = e.reserveCall("dave", CallRequest.of("gpt-4o", PROMPT, 1, 0), true, null);
     assertThat(r.outputCap()).isEqualTo(300);
     assertThat(r.reservation().amount()).isEqualByComparingTo(room);
     assertThat(store.snapshot("dave", clock.instant()).orElseThrow().reserved()).isEqualByComparingTo(held.add(room));
@@ -197,11 +202,11 @@ class OutputReserveTest {
     long prompt = TokenCounter.forModel("gpt-4o").count(PROMPT) + 7;
     limit("bob", gpt.cost(Usage.of("gpt-4o", prompt, 16)));
     BudgetEngine e = engine(OutputReserve.CLAMP);
-    CallReservation r = e.reserveCall("bob", "gpt-4o", PROMPT, 1, 0, true);
+    CallReservation r = e.reserveCall("bob", CallRequest.of("gpt-4o", PROMPT, 1, 0), true, null);
     assertThat(r.outputCap()).isEqualTo(16);
     r.reservation().release();
     limit("bob", gpt.cost(Usage.of("gpt-4o", prompt, 15)));
-    assertThatThrownBy(() -> e.reserveCall("bob", "gpt-4o", PROMPT, 1, 0, true))
+    assertThatThrownBy(() -> e.reserveCall("bob", CallRequest.of("gpt-4o", PROMPT, 1, 0), true, null))
         .isInstanceOfSatisfying(BudgetExceededError.class, err -> assertThat(err.user()).contains("bob"));
     assertThat(store.snapshot("bob", clock.instant()).orElseThrow().reserved()).isZero();
   }
@@ -211,7 +216,8 @@ class OutputReserveTest {
     ModelPrice gpt = price("gpt-4o");
     long prompt = TokenCounter.forModel("gpt-4o").count(PROMPT) + 7;
     limit("carol", gpt.cost(Usage.of("gpt-4o", prompt, 300)));
-    assertThatThrownBy(() -> engine(OutputReserve.CLAMP).reserveForCall("carol", "gpt-4o", PROMPT, 1, 0))
+    assertThatThrownBy(() -> engine(OutputReserve.CLAMP).reserveCall("carol", CallRequest.of("gpt-4o", PROMPT, 1, 0),
+        false, null).reservation())
         .isInstanceOf(BudgetExceededError.class);
   }
 
@@ -227,10 +233,12 @@ class OutputReserveTest {
     // tokenizer may count more than cl100k does. Cache writes cost more than input, so the bound
     // prices prompt tokens at the 1-hour cache-write rate.
     limit("dave", claude.cacheWrite1hCostPerToken().multiply(BigDecimal.valueOf(bytes - 1)));
-    assertThatThrownBy(() -> engine(OutputReserve.REQUEST).reserveCall("dave", model, prompt, 1, 0, true))
+    assertThatThrownBy(() -> engine(OutputReserve.REQUEST).reserveCall("dave", CallRequest.of(model, prompt, 1, 0),
+        true, null))
         .isInstanceOf(BudgetExceededError.class);
     limit("dave", claude.cacheWrite1hCostPerToken().multiply(BigDecimal.valueOf(bytes)));
-    assertThat(engine(OutputReserve.REQUEST).reserveCall("dave", model, prompt, 1, 0, true).reservation().amount())
+    assertThat(engine(OutputReserve.REQUEST).reserveCall("dave", CallRequest.of(model, prompt, 1, 0), true,
+        null).reservation().amount())
         .isEqualByComparingTo(claude.cacheWrite1hCostPerToken().multiply(BigDecimal.valueOf(bytes)));
   }
 
@@ -241,7 +249,7 @@ class OutputReserveTest {
         + " \"max_output_tokens\": 1000, \"mode\": \"chat\"}}", "test");
     BudgetEngine e = new BudgetEngine(store, () -> table, UnknownModelPolicy.BLOCK, clock, null, null,
         OutputReserve.MODEL_MAX, 4096, 16);
-    CallReservation r = e.reserveCall(null, "thinker", "", 0, 0, false);
+    CallReservation r = e.reserveCall(null, CallRequest.of("thinker", "", 0, 0), false, null);
     assertThat(r.reservation().amount()).isEqualByComparingTo("0.005");
   }
 
@@ -263,7 +271,7 @@ class OutputReserveTest {
         long billed = 0;
         for (int i = 0; i < 50; i++) {
           try {
-            CallReservation r = e.reserveCall(null, "gpt-4o-mini", PROMPT, 1, 0, true);
+            CallReservation r = e.reserveCall(null, CallRequest.of("gpt-4o-mini", PROMPT, 1, 0), true, null);
             BudgetSnapshot s = global();
             assertThat(s.currentCost().add(s.reserved())).isLessThanOrEqualTo(limit);
             // The worst case, the whole cap, always fits the reservation; the answer is shorter.

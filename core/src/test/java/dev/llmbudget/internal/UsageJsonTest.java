@@ -66,4 +66,32 @@ class UsageJsonTest {
     assertThat(read("{\"type\":\"message\",\"model\":\"m\",\"usage\":{\"input_tokens\":1,\"output_tokens\":1,"
         + "\"service_tier\":\"priority\"}}").serviceTier()).isNull();
   }
+
+  /**
+   * The one tier table, as the request scan and the answer readers use it: every name read from its
+   * bytes or its string is the shared constant itself, and no other value (a prefix, a longer word,
+   * a case variant, a range past the array) is taken for one.
+   */
+  @Test
+  void everyServiceTierIsMatchedToItsConstantFromBytesAndFromAStringAndNothingElseIs() {
+    String[] tiers = {UsageJson.DEFAULT_TIER, UsageJson.PRIORITY_TIER, UsageJson.FLEX_TIER, UsageJson.SCALE_TIER,
+        UsageJson.AUTO_TIER};
+    for (String tier : tiers) {
+      byte[] json = ("{\"service_tier\":\"" + tier + "\"}").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      int from = "{\"service_tier\":\"".length();
+      assertThat(UsageJson.serviceTier(json, from, from + tier.length())).isSameAs(tier);
+      assertThat(UsageJson.serviceTier(new String(tier.toCharArray()))).isSameAs(tier);
+      assertThat(UsageJson.serviceTier(json, from, from + tier.length() - 1)).as("a prefix of " + tier).isNull();
+      assertThat(tier.length()).isLessThanOrEqualTo(UsageJson.LONGEST_TIER);
+    }
+    assertThat(UsageJson.LONGEST_TIER).isEqualTo("priority".length());
+    byte[] other = "priority2 Priority flex".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    assertThat(UsageJson.serviceTier(other, 0, 9)).isNull();
+    assertThat(UsageJson.serviceTier(other, 10, 18)).isNull();
+    assertThat(UsageJson.serviceTier(other, 19, 23)).isSameAs(UsageJson.FLEX_TIER);
+    assertThat(UsageJson.serviceTier(other, 19, 24)).as("past the array").isNull();
+    assertThat(UsageJson.serviceTier(other, 5, 5)).isNull();
+    assertThat(UsageJson.serviceTier("on_demand")).isEqualTo("on_demand");
+    assertThat(UsageJson.serviceTier((String) null)).isNull();
+  }
 }

@@ -61,7 +61,7 @@ final class ChatRequest {
     // n answers (a completion's best_of: made and billed), each may use the whole cap
     long choices = Math.max(root.path("n").asLong(1), root.path("best_of").asLong(1));
     return new LlmRequest(model, prompt, messages, maxOutput, dev.llmbudget.tokens.TokenCounter.upperBoundTokens(prompt),
-        LlmRequest.choices(choices), false, images, lowDetail, (short) 0,
+        LlmRequest.choices(choices), false, images, lowDetail, 0,
         dev.llmbudget.internal.UsageJson.serviceTier(dev.llmbudget.internal.UsageJson.text(root, "service_tier")));
   }
 

@@ -58,7 +58,8 @@ final class BedrockRequest {
       prompt.append('\n').append(tools);
     }
     long max = Accessors.count(Accessors.get(request, "inferenceConfig"), "maxTokens");
-    return new LlmRequest(model, prompt, messages, max).withImages(images, 0);
+    return new LlmRequest(model, prompt, messages, max, dev.llmbudget.tokens.TokenCounter.upperBoundTokens(prompt), 1,
+        false, images, 0, 0, null);
   }
 
   /** A Converse {@code ContentBlock}'s images: its {@code image()}, or those of its tool result's content. */
@@ -116,7 +117,9 @@ final class BedrockRequest {
     }
     JsonNode messages = root.get("messages");
     int count = messages != null && messages.isArray() ? messages.size() : 0;
-    return new LlmRequest(model, prompt, count, maxOutput(root, 2)).withImages(count > 0 ? images(messages) : 0, 0);
+    return new LlmRequest(model, prompt, count, maxOutput(root, 2),
+        dev.llmbudget.tokens.TokenCounter.upperBoundTokens(prompt), 1, false, count > 0 ? images(messages) : 0, 0, 0,
+        null);
   }
 
   /**

@@ -51,7 +51,7 @@ final class GeminiRequest {
     long candidates = root.path("generationConfig").path("candidateCount").asLong(1);
     // Gemini adds no per-message tokens the way OpenAI does.
     return new LlmRequest(model, prompt, 0, maxOutput, dev.llmbudget.tokens.TokenCounter.upperBoundTokens(prompt),
-        LlmRequest.choices(candidates), false, images, 0);
+        LlmRequest.choices(candidates), false, images, 0, 0, null);
   }
 
   /**

@@ -2,8 +2,8 @@ package dev.llmbudget.agent.instrumentation.langchain4j;
 
 import dev.llmbudget.Usage;
 import dev.llmbudget.internal.BudgetEngine;
+import dev.llmbudget.internal.CallRequest;
 import dev.llmbudget.internal.UsageJson;
-import dev.llmbudget.tokens.TokenCounter;
 import java.util.List;
 
 /** Reads what the budget needs from LangChain4j's {@code ChatRequest} and {@code ChatResponse}. */
@@ -12,7 +12,7 @@ final class ChatRequests {
   private ChatRequests() {}
 
   /** What a request asks for, before the provider is called. */
-  static final class Request {
+  static final class Request implements CallRequest {
     final String model;
     final CharSequence prompt;
     final int messageCount;
@@ -33,8 +33,42 @@ final class ChatRequests {
 
     /** Reserves what this call may cost for {@code user}; {@code canRewrite} as the engine's. */
     BudgetEngine.CallReservation reserve(BudgetEngine engine, String user, boolean canRewrite) {
-      return engine.reserveCall(user, model, TokenCounter.upperBoundTokens(prompt), prompt, messageCount,
-          maxOutputTokens, 1, images, lowDetailImages, 0, canRewrite, "langchain4j", serviceTier);
+      return engine.reserveCall(user, this, canRewrite, "langchain4j");
+    }
+
+    @Override
+    public String model() {
+      return model;
+    }
+
+    @Override
+    public CharSequence prompt() {
+      return prompt;
+    }
+
+    @Override
+    public int messageCount() {
+      return messageCount;
+    }
+
+    @Override
+    public long maxOutputTokens() {
+      return maxOutputTokens;
+    }
+
+    @Override
+    public int images() {
+      return images;
+    }
+
+    @Override
+    public int lowDetailImages() {
+      return lowDetailImages;
+    }
+
+    @Override
+    public String serviceTier() {
+      return serviceTier;
     }
   }
 

@@ -85,9 +85,7 @@ public final class MeteredCall {
     }
     BudgetEngine.CallReservation reservation;
     try {
-      reservation = BudgetRuntime.get().engine().reserveCall(user, request.model(), request.promptBound(),
-          request.prompt(), request.messageCount(), request.maxOutputTokens(), request.choices(), request.images(),
-          request.lowDetailImages(), request.originalDetailImages(), canRewrite, sdk, request.serviceTier());
+      reservation = BudgetRuntime.get().engine().reserveCall(user, request, canRewrite, sdk);
     } catch (Throwable t) {
       FailurePolicy.get().onMeteringFailure("an LLM call", t);
       return null;

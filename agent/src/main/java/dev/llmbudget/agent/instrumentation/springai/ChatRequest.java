@@ -11,7 +11,7 @@ import java.util.List;
  * images its messages carry ({@code getMedia()} of an {@code image/*} MIME type), which are not text.
  */
 record ChatRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens, int choices,
-    int images) {
+    int images) implements dev.llmbudget.internal.CallRequest {
 
   static ChatRequest read(Object chatModel, Object prompt) throws ReflectiveOperationException {
     StringBuilder text = new StringBuilder();
@@ -52,9 +52,8 @@ record ChatRequest(String model, CharSequence prompt, int messageCount, long max
 
   /** Reserves what this call may cost for {@code user}: its request cannot be rewritten, so {@code clamp} is {@code model_max}. */
   dev.llmbudget.Reservation reserve(String user) {
-    return dev.llmbudget.internal.BudgetRuntime.get().engine().reserveCall(user, model,
-        dev.llmbudget.tokens.TokenCounter.upperBoundTokens(prompt), prompt, messageCount, maxOutputTokens, choices,
-        images, 0, false, "spring-ai").reservation();
+    return dev.llmbudget.internal.BudgetRuntime.get().engine().reserveCall(user, this, false, "spring-ai")
+        .reservation();
   }
 
   /** The media of {@code message} ({@code UserMessage.getMedia()}) whose MIME type is an image's. */

@@ -37,9 +37,6 @@ final class RequestScan {
   private static final byte[] BEST_OF = ascii("best_of");
   private static final byte[] BACKGROUND = ascii("background");
   private static final byte[] SERVICE_TIER = ascii("service_tier");
-  /** OpenAI's service tiers: a request's {@code service_tier} is matched against them, not copied. */
-  private static final String[] SERVICE_TIERS = {UsageJson.PRIORITY_TIER, UsageJson.FLEX_TIER,
-      UsageJson.DEFAULT_TIER, UsageJson.AUTO_TIER, UsageJson.SCALE_TIER};
   private static final byte[] STREAM = ascii("stream");
   private static final byte[] STREAM_OPTIONS = ascii("stream_options");
   private static final byte[] INCLUDE_USAGE = ascii("include_usage");
@@ -97,7 +94,7 @@ final class RequestScan {
   int lowDetailImages;
   /** A {@code short} (saturating; OpenAI takes at most 500 images): it fits the scan's padding, no byte more. */
   short originalDetailImages;
-  /** The OpenAI {@code service_tier} the request asks for, as one of {@link #SERVICE_TIERS}; else null. */
+  /** The OpenAI {@code service_tier} the request asks for, as one of {@link UsageJson}'s tier constants; else null. */
   String serviceTier;
   /** {@code "stream": true}. */
   boolean stream;
@@ -574,21 +571,17 @@ final class RequestScan {
     }
   }
 
-  /** The string here when it spells one of {@link #SERVICE_TIERS} (that constant), else null; consumed either way. */
+  /** The string here when it spells one of OpenAI's service tiers (that constant of {@link UsageJson}), else null; consumed either way. */
   private String tierName() throws IOException {
     String tier = null;
     if (peek() == '"') {
-      for (String t : SERVICE_TIERS) {
-        int n = t.length();
-        boolean same = pos + n + 1 < json.length && json[pos + n + 1] == '"';
-        for (int i = 0; same && i < n; i++) {
-          same = json[pos + 1 + i] == t.charAt(i);
-        }
-        if (same) {
-          tier = t;
-          break;
-        }
+      int from = pos + 1;
+      int to = from;
+      // no tier's name has an escape or is longer: the first quote within that length ends it, or it is none
+      while (to < json.length && to - from <= UsageJson.LONGEST_TIER && json[to] != '"') {
+        to++;
       }
+      tier = to < json.length && json[to] == '"' ? UsageJson.serviceTier(json, from, to) : null;
     }
     skipValue();
     return tier;

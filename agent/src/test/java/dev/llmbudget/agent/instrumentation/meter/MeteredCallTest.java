@@ -82,9 +82,9 @@ class MeteredCallTest {
     byte[] noUsage = "{\"model\":\"gpt-5\",\"choices\":[{\"message\":{\"content\":\"Hi there\"}}]}"
         .getBytes(java.nio.charset.StandardCharsets.UTF_8);
     new MeteredCall(engine.reserve("std", new BigDecimal("0.25")), new LlmRequest("gpt-5", "Say hello.", 1, 500, 10, 1,
-        false, null)).settle(noUsage, 200);
+        false, 0, 0, 0, null)).settle(noUsage, 200);
     new MeteredCall(engine.reserve("prio", new BigDecimal("0.25")), new LlmRequest("gpt-5", "Say hello.", 1, 500, 10, 1,
-        false, "priority")).settle(noUsage, 200);
+        false, 0, 0, 0, "priority")).settle(noUsage, 200);
 
     BigDecimal standard = store.snapshot("std", NOW).orElseThrow().currentCost();
     assertThat(standard).isPositive();
@@ -104,9 +104,9 @@ class MeteredCallTest {
     byte[] noUsage = "{\"model\":\"gpt-4o-mini\",\"choices\":[{\"message\":{\"content\":\"A cat.\"}}]}"
         .getBytes(java.nio.charset.StandardCharsets.UTF_8);
     new MeteredCall(engine.reserve("text", new BigDecimal("0.5")),
-        new LlmRequest("gpt-4o-mini", "What is this?", 1, 500, 20, 1, false)).settle(noUsage, 200);
+        new LlmRequest("gpt-4o-mini", "What is this?", 1, 500, 20, 1, false, 0, 0, 0, null)).settle(noUsage, 200);
     new MeteredCall(engine.reserve("image", new BigDecimal("0.5")),
-        new LlmRequest("gpt-4o-mini", "What is this?", 1, 500, 20, 1, false, 1, 0)).settle(noUsage, 200);
+        new LlmRequest("gpt-4o-mini", "What is this?", 1, 500, 20, 1, false, 1, 0, 0, null)).settle(noUsage, 200);
 
     BigDecimal text = store.snapshot("text", NOW).orElseThrow().currentCost();
     assertThat(text).isPositive();
@@ -162,7 +162,7 @@ class MeteredCallTest {
   void aBackgroundResponsesCallAnsweredWithoutUsageIsChargedWhatItReserved() {
     store.putBudget("alice", new BigDecimal("10"), null, NOW);
     MeteredCall call = new MeteredCall(engine.reserve("alice", new BigDecimal("0.25")),
-        new LlmRequest("gpt-4o-mini", "Say hello.", 0, 100, 10, 1, true));
+        new LlmRequest("gpt-4o-mini", "Say hello.", 0, 100, 10, 1, true, 0, 0, 0, null));
     long unmeteredBefore = CallCounters.unmeteredCount();
     byte[] queued = ("{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"queued\",\"model\":\"gpt-4o-mini\","
         + "\"output\":[],\"usage\":null}").getBytes(java.nio.charset.StandardCharsets.UTF_8);

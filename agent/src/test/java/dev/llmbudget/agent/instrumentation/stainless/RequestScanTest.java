@@ -169,6 +169,17 @@ class RequestScanTest {
         .serviceTier()).isEqualTo("flex");
     assertThat(RequestReader.read(Endpoint.RESPONSES, json("{'model':'o3','input':'x','service_tier':'auto'}"))
         .serviceTier()).isEqualTo("auto");
+    // every tier of core's one table, as its constant (the scan and the answer readers share them)
+    for (String tier : new String[] {dev.llmbudget.internal.UsageJson.DEFAULT_TIER,
+        dev.llmbudget.internal.UsageJson.PRIORITY_TIER, dev.llmbudget.internal.UsageJson.FLEX_TIER,
+        dev.llmbudget.internal.UsageJson.SCALE_TIER, dev.llmbudget.internal.UsageJson.AUTO_TIER}) {
+      assertThat(RequestReader.read(Endpoint.RESPONSES, json("{'model':'o3','input':'x','service_tier':'" + tier + "'}"))
+          .serviceTier()).isSameAs(tier);
+    }
+    for (String other : new String[] {"''", "'Priority'", "'default priority'"}) {
+      assertThat(RequestReader.read(Endpoint.CHAT_COMPLETIONS,
+          json("{'model':'gpt-5','service_tier':" + other + ",'messages':[]}")).serviceTier()).as(other).isNull();
+    }
     for (String other : new String[] {"'priorityx'", "'prio'", "null", "3", "{'a':'priority'}", "'pri\\u006frity'"}) {
       assertThat(RequestReader.read(Endpoint.CHAT_COMPLETIONS,
           json("{'model':'gpt-5','service_tier':" + other + ",'messages':[]}")).serviceTier()).as(other).isNull();

@@ -30,6 +30,17 @@ class LangChain4jImagesTest {
     assertThat(read.images).isEqualTo(2);
     assertThat(read.lowDetailImages).isEqualTo(1);
     assertThat(read.prompt.toString()).isEqualTo("Be brief.\nWhich of these is red?\n");
+    // what the engine reads of it, as a CallRequest: what was read, one answer, the prompt's byte bound
+    dev.llmbudget.internal.CallRequest call = read;
+    assertThat(call.model()).isEqualTo("gpt-4o");
+    assertThat(call.maxOutputTokens()).isEqualTo(100);
+    assertThat(call.messageCount()).isEqualTo(read.messageCount).isPositive();
+    assertThat(call.images()).isEqualTo(2);
+    assertThat(call.lowDetailImages()).isEqualTo(1);
+    assertThat(call.originalDetailImages()).isZero();
+    assertThat(call.choices()).isEqualTo(1);
+    assertThat(call.promptBound()).isEqualTo("Be brief.\nWhich of these is red?\n".length());
+    assertThat(call.serviceTier()).isNull();
     // LangChain4j's own default detail is LOW, which its OpenAI module sends as "low"
     assertThat(ChatRequests.read(null, ChatRequest.builder().modelName("gpt-4o").maxOutputTokens(10)
         .messages(UserMessage.from(ImageContent.from("https://example.com/b.png"))).build()).lowDetailImages)

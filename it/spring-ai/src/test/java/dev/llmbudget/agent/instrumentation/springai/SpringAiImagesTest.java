@@ -34,6 +34,14 @@ class SpringAiImagesTest {
     assertThat(request.images()).isEqualTo(2);
     assertThat(request.model()).isEqualTo("gpt-4o");
     assertThat(request.prompt().toString()).isEqualTo("Be brief.\nWhich of these is red?");
+    // what the engine reads of it, as a CallRequest: what was read, one answer, the prompt's byte bound
+    dev.llmbudget.internal.CallRequest call = request;
+    assertThat(call.maxOutputTokens()).isEqualTo(100);
+    assertThat(call.images()).isEqualTo(2);
+    assertThat(call.lowDetailImages()).isZero();
+    assertThat(call.choices()).isEqualTo(1);
+    assertThat(call.promptBound()).isEqualTo("Be brief.\nWhich of these is red?".length());
+    assertThat(call.serviceTier()).isNull();
     assertThat(ChatRequest.read(null, new Prompt("No picture here.",
         OpenAiChatOptions.builder().model("gpt-4o").build())).images()).isZero();
   }
