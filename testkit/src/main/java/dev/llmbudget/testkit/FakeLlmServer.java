@@ -37,6 +37,8 @@ public final class FakeLlmServer implements AutoCloseable {
   private final ExecutorService executor;
   private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
   private final AtomicInteger failNext = new AtomicInteger();
+  private volatile boolean rejectStreamOptions;
+  private final AtomicInteger streamOptionsRejected = new AtomicInteger();
   private final AtomicLong ids = new AtomicLong();
   /** Provider APIs beyond OpenAI and Anthropic, each in its own class; the first that takes a path answers it. */
   private final List<FakeApi> apis = List.of(new GeminiApi(this), new AzureOpenAiApi(this), new BedrockApi(this));
@@ -353,6 +355,21 @@ public final class FakeLlmServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Every chat or completions request that carries {@code stream_options} gets a 400 with the body
+   * Azure OpenAI (api-versions before 2024-09-01-preview) gives, as servers that reject unknown
+   * fields do ({@code false}: answered as any other request, the default).
+   */
+  public FakeLlmServer rejectStreamOptions(boolean reject) {
+    this.rejectStreamOptions = reject;
+    return this;
+  }
+
+  /** The requests answered 400 by {@link #rejectStreamOptions(boolean)}. */
+  public int streamOptionsRejected() {
+    return streamOptionsRejected.get();
+  }
+
   /** Requests received on {@code path}, e.g. {@code /v1/chat/completions}, failed ones included. */
   public int requests(String path) {
     AtomicInteger n = requests.get(path);
@@ -380,6 +397,7 @@ public final class FakeLlmServer implements AutoCloseable {
     }
     requests.clear();
     bills.clear();
+    streamOptionsRejected.set(0);
   }
 
   @Override
@@ -410,6 +428,13 @@ public final class FakeLlmServer implements AutoCloseable {
         return;
       }
       JsonNode body = bytes.length == 0 ? JSON.createObjectNode() : JSON.readTree(bytes);
+      if (rejectStreamOptions && body.has("stream_options") && (path.endsWith("/chat/completions")
+          || path.endsWith("/completions"))) {
+        streamOptionsRejected.incrementAndGet();
+        send(ex, 400, "application/json", "{\"error\":{\"message\":\"Unrecognized request argument supplied: "
+            + "stream_options\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}");
+        return;
+      }
       Bill bill = bill(path, body);
       bills.add(bill);
       answering.set(bill);
