@@ -137,6 +137,30 @@ class RejectedStreamOptionsTest {
     assertThat(GlobalBudget.snapshot().reserved()).isZero();
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"asm", "advice"})
+  void aHostThatTookTheOptionIsNotSentARequestTwiceForIt(String weaver) throws Exception {
+    Client client = wovenClient(weaver);
+    server.rejectStreamOptions(false);
+    assertThat(client.execute(streamRequest("{'model':'gpt-5-mini','stream':true,"
+        + "'messages':[{'role':'user','content':'Say hello.'}]}"))).contains("Hello");
+    BigDecimal before = GlobalBudget.currentCost();
+
+    // The same host now answers 400 (a gateway's rule, a bad parameter): not the option's fault.
+    server.rejectStreamOptions(true);
+    HttpResponse response = client.raw(streamRequest("{'model':'gpt-5-mini','stream':true,"
+        + "'messages':[{'role':'user','content':'Say hello.'}]}"));
+    try (response) {
+      assertThat(response.statusCode()).isEqualTo(400);
+      assertThat(new String(response.body().readAllBytes(), StandardCharsets.UTF_8))
+          .contains("Unrecognized request argument supplied: stream_options");
+    }
+
+    assertThat(server.requests("/v1/chat/completions")).isEqualTo(2);
+    assertThat(GlobalBudget.currentCost()).as("the error is free").isEqualByComparingTo(before);
+    assertThat(GlobalBudget.snapshot().reserved()).isZero();
+  }
+
   private HttpRequest streamRequest(String json) {
     byte[] bytes = json.replace('\'', '"').getBytes(StandardCharsets.UTF_8);
     return HttpRequest.builder().method(HttpMethod.POST).baseUrl(server.openAiBaseUrl())
