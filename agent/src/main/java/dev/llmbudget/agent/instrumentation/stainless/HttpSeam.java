@@ -273,8 +273,7 @@ public final class HttpSeam {
    */
   public static Object exit(Object client, Object options, Object state, Object request, Object response,
       Throwable thrown) {
-    if (thrown == null && response != null && state instanceof MeteredCall
-        && ((MeteredCall) state).unaskedRequest() != null) {
+    if (thrown == null && response != null && mayResend(state)) {
       response = resendIfRejected(client, options, (MeteredCall) state, response);
     }
     return exit(state, request, response, thrown);
@@ -288,11 +287,23 @@ public final class HttpSeam {
   /** As {@link #exit(Object, Object, Object, Object, Object, Throwable)}, for {@code client.executeAsync}. */
   public static Object exitAsync(Object client, Object options, Object state, Object request, Object future,
       Throwable thrown) {
-    if (thrown == null && future instanceof CompletableFuture && state instanceof MeteredCall
-        && ((MeteredCall) state).unaskedRequest() != null) {
+    if (thrown == null && future instanceof CompletableFuture && mayResend(state)) {
       future = resendIfRejectedAsync(client, options, (MeteredCall) state, future);
     }
     return exitAsync(state, request, future, thrown);
+  }
+
+  /**
+   * {@code true} when {@code state} is a call the agent added the usage option to, for a host not
+   * known to take it: once the host took it, nothing more is done (an async call's future is not
+   * wrapped once more).
+   */
+  private static boolean mayResend(Object state) {
+    if (!(state instanceof MeteredCall)) {
+      return false;
+    }
+    Object unasked = ((MeteredCall) state).unaskedRequest();
+    return unasked != null && !HOSTS.accepts(original(unasked));
   }
 
   /**
@@ -385,7 +396,7 @@ public final class HttpSeam {
 
   /**
    * {@code true} when {@code response}, to a request the agent added the usage option to, is a 400
-   * or 422 from a host not known to take the option; a success teaches that the host takes it.
+   * or 422; a success teaches that the host takes the option.
    */
   private static boolean rejectsTheOption(Object original, Object response) {
     int status;
@@ -398,7 +409,7 @@ public final class HttpSeam {
       HOSTS.accepted(original);
       return false;
     }
-    return (status == 400 || status == 422) && !HOSTS.accepts(original);
+    return status == 400 || status == 422;
   }
 
   /** A host that answered the request without the option with a success rejects the option. */
