@@ -37,7 +37,7 @@ public final class FakeLlmServer implements AutoCloseable {
   private final ExecutorService executor;
   private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
   private final AtomicInteger failNext = new AtomicInteger();
-  private volatile boolean rejectStreamOptions;
+  private volatile int rejectStreamOptions;
   private final AtomicInteger streamOptionsRejected = new AtomicInteger();
   private final AtomicLong ids = new AtomicLong();
   /** Provider APIs beyond OpenAI and Anthropic, each in its own class; the first that takes a path answers it. */
@@ -356,16 +356,19 @@ public final class FakeLlmServer implements AutoCloseable {
   }
 
   /**
-   * Every chat or completions request that carries {@code stream_options} gets a 400 with the body
-   * Azure OpenAI (api-versions before 2024-09-01-preview) gives, as servers that reject unknown
-   * fields do ({@code false}: answered as any other request, the default).
+   * Every chat or completions request that carries {@code stream_options} gets {@code status}, as
+   * servers that reject unknown fields answer: 400 with the body Azure OpenAI (api-versions before
+   * 2024-09-01-preview) gives, 422 with Mistral's; 0 answers them as any other request (the default).
    */
-  public FakeLlmServer rejectStreamOptions(boolean reject) {
-    this.rejectStreamOptions = reject;
+  public FakeLlmServer rejectStreamOptions(int status) {
+    if (status != 0 && status != 400 && status != 422) {
+      throw new IllegalArgumentException("rejectStreamOptions: 0, 400 (Azure) or 422 (Mistral), not " + status);
+    }
+    this.rejectStreamOptions = status;
     return this;
   }
 
-  /** The requests answered 400 by {@link #rejectStreamOptions(boolean)}. */
+  /** The requests answered with an error by {@link #rejectStreamOptions(int)}. */
   public int streamOptionsRejected() {
     return streamOptionsRejected.get();
   }
@@ -428,11 +431,17 @@ public final class FakeLlmServer implements AutoCloseable {
         return;
       }
       JsonNode body = bytes.length == 0 ? JSON.createObjectNode() : JSON.readTree(bytes);
-      if (rejectStreamOptions && body.has("stream_options") && (path.endsWith("/chat/completions")
+      int reject = rejectStreamOptions;
+      if (reject != 0 && body.has("stream_options") && (path.endsWith("/chat/completions")
           || path.endsWith("/completions"))) {
         streamOptionsRejected.incrementAndGet();
-        send(ex, 400, "application/json", "{\"error\":{\"message\":\"Unrecognized request argument supplied: "
-            + "stream_options\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}");
+        send(ex, reject, "application/json", reject == 400
+            ? "{\"error\":{\"message\":\"Unrecognized request argument supplied: stream_options\","
+                + "\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}"
+            : "{\"object\":\"error\",\"message\":{\"detail\":[{\"type\":\"extra_forbidden\","
+                + "\"loc\":[\"body\",\"stream_options\"],\"msg\":\"Extra inputs are not permitted\","
+                + "\"input\":{\"include_usage\":true}}]},\"type\":\"invalid_request_error\",\"param\":null,"
+                + "\"code\":null}");
         return;
       }
       Bill bill = bill(path, body);

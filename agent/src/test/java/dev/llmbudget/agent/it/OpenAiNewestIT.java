@@ -102,7 +102,7 @@ class OpenAiNewestIT extends SdkAgentContract {
    */
   @org.junit.jupiter.api.Test
   void aStreamWhoseServerRejectsStreamOptionsIsSentAgainWithoutThemAndEstimated() throws Exception {
-    server.usage(20, 500).reasoning(450).rejectStreamOptions(true);
+    server.usage(20, 500).reasoning(450).rejectStreamOptions(400);
     try {
       ChildJvm.Result r = run(child().agentArgs("store=memory,max_budget=10,output_reserve=clamp,user.budgets=erin:0.01")
           .jvmArg("-Dit.model=gpt-5-mini").systemProperty("llmbudget.test.check_reservations", "true"), 0,
@@ -127,7 +127,7 @@ class OpenAiNewestIT extends SdkAgentContract {
       assertThat(r.output()).contains("http://127.0.0.1:" + server.baseUrl().replaceAll(".*:", "") + " rejects stream_options")
           .doesNotContain("LLMBUDGET RESERVATION EXCEEDED");
     } finally {
-      server.rejectStreamOptions(false);
+      server.rejectStreamOptions(0);
     }
   }
 

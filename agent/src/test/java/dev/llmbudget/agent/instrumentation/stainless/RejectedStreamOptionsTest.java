@@ -62,7 +62,7 @@ class RejectedStreamOptionsTest {
     HttpSeam.register(List.of(OpenAiInstrumentation.SDK, AnthropicInstrumentation.SDK));
     // The engine is made once per JVM: a limit high enough that no other test's spend reaches it.
     BudgetRuntime.configure(Map.of("llmbudget.store", "memory", "llmbudget.max_budget", "10"));
-    server = FakeLlmServer.start().rejectStreamOptions(true);
+    server = FakeLlmServer.start().rejectStreamOptions(400);
     server.usage(20, 500).reasoning(450);
     sdkClient = RetryingHttpClient.builder().httpClient(OkHttpClient.builder().build()).maxRetries(0).build();
   }
@@ -118,6 +118,23 @@ class RejectedStreamOptionsTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"asm", "advice"})
+  void aMistralStyle422IsSentAgainToo(String weaver) throws Exception {
+    server.rejectStreamOptions(422);
+    Client client = wovenClient(weaver);
+    BigDecimal before = GlobalBudget.currentCost();
+
+    String body = client.execute(streamRequest("{'model':'gpt-5-mini','stream':true,"
+        + "'messages':[{'role':'user','content':'Say hello.'}]}"));
+
+    assertThat(body).contains("Hello").contains("[DONE]");
+    assertThat(server.requests("/v1/chat/completions")).isEqualTo(2);
+    assertThat(server.streamOptionsRejected()).isEqualTo(1);
+    assertThat(GlobalBudget.currentCost().subtract(before)).isPositive().isLessThan(REPORTED);
+    assertThat(GlobalBudget.snapshot().reserved()).isZero();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"asm", "advice"})
   void aRejectionOfARequestTheAgentDidNotTouchIsTheAppsAndNotSentAgain(String weaver) throws Exception {
     Client client = wovenClient(weaver);
     BigDecimal before = GlobalBudget.currentCost();
@@ -141,13 +158,13 @@ class RejectedStreamOptionsTest {
   @ValueSource(strings = {"asm", "advice"})
   void aHostThatTookTheOptionIsNotSentARequestTwiceForIt(String weaver) throws Exception {
     Client client = wovenClient(weaver);
-    server.rejectStreamOptions(false);
+    server.rejectStreamOptions(0);
     assertThat(client.execute(streamRequest("{'model':'gpt-5-mini','stream':true,"
         + "'messages':[{'role':'user','content':'Say hello.'}]}"))).contains("Hello");
     BigDecimal before = GlobalBudget.currentCost();
 
     // The same host now answers 400 (a gateway's rule, a bad parameter): not the option's fault.
-    server.rejectStreamOptions(true);
+    server.rejectStreamOptions(400);
     HttpResponse response = client.raw(streamRequest("{'model':'gpt-5-mini','stream':true,"
         + "'messages':[{'role':'user','content':'Say hello.'}]}"));
     try (response) {
