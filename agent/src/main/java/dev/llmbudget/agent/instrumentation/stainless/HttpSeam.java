@@ -9,9 +9,9 @@ import dev.llmbudget.internal.BudgetRuntime;
 import dev.llmbudget.internal.CallCounters;
 import dev.llmbudget.internal.Log;
 import dev.llmbudget.pricing.UnknownModelException;
-import java.util.List;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -150,7 +150,7 @@ public final class HttpSeam {
       }
     }
     try {
-      call.sendInstead(new CapOnly(request, read, call.capToSend()).build());
+      call.sendInstead(CapOnly.build(request, read, call.capToSend()));
       return call;
     } catch (Throwable t) {
       Log.warnOnce("cap:" + t.getClass().getName(), "llm-budget: could not write the output cap into an LLM "
@@ -174,6 +174,10 @@ public final class HttpSeam {
     }
 
     Object build() throws Throwable {
+      return build(request, read, cap);
+    }
+
+    static Object build(Object request, Read read, long cap) throws Throwable {
       return read.handles.withBody(request, read.body, RequestCaps.withCap(read.endpoint, read.bytes, cap));
     }
   }
