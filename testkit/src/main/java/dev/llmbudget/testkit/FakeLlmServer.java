@@ -37,6 +37,8 @@ public final class FakeLlmServer implements AutoCloseable {
   private final ExecutorService executor;
   private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
   private final AtomicInteger failNext = new AtomicInteger();
+  private volatile int rejectStreamOptions;
+  private final AtomicInteger streamOptionsRejected = new AtomicInteger();
   private final AtomicLong ids = new AtomicLong();
   /** Provider APIs beyond OpenAI and Anthropic, each in its own class; the first that takes a path answers it. */
   private final List<FakeApi> apis = List.of(new GeminiApi(this), new AzureOpenAiApi(this), new BedrockApi(this));
@@ -353,6 +355,24 @@ public final class FakeLlmServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Every chat or completions request that carries {@code stream_options} gets {@code status}, as
+   * servers that reject unknown fields answer: 400 with the body Azure OpenAI (api-versions before
+   * 2024-09-01-preview) gives, 422 with Mistral's; 0 answers them as any other request (the default).
+   */
+  public FakeLlmServer rejectStreamOptions(int status) {
+    if (status != 0 && status != 400 && status != 422) {
+      throw new IllegalArgumentException("rejectStreamOptions: 0, 400 (Azure) or 422 (Mistral), not " + status);
+    }
+    this.rejectStreamOptions = status;
+    return this;
+  }
+
+  /** The requests answered with an error by {@link #rejectStreamOptions(int)}. */
+  public int streamOptionsRejected() {
+    return streamOptionsRejected.get();
+  }
+
   /** Requests received on {@code path}, e.g. {@code /v1/chat/completions}, failed ones included. */
   public int requests(String path) {
     AtomicInteger n = requests.get(path);
@@ -380,6 +400,7 @@ public final class FakeLlmServer implements AutoCloseable {
     }
     requests.clear();
     bills.clear();
+    streamOptionsRejected.set(0);
   }
 
   @Override
@@ -410,6 +431,19 @@ public final class FakeLlmServer implements AutoCloseable {
         return;
       }
       JsonNode body = bytes.length == 0 ? JSON.createObjectNode() : JSON.readTree(bytes);
+      int reject = rejectStreamOptions;
+      if (reject != 0 && body.has("stream_options") && (path.endsWith("/chat/completions")
+          || path.endsWith("/completions"))) {
+        streamOptionsRejected.incrementAndGet();
+        send(ex, reject, "application/json", reject == 400
+            ? "{\"error\":{\"message\":\"Unrecognized request argument supplied: stream_options\","
+                + "\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}"
+            : "{\"object\":\"error\",\"message\":{\"detail\":[{\"type\":\"extra_forbidden\","
+                + "\"loc\":[\"body\",\"stream_options\"],\"msg\":\"Extra inputs are not permitted\","
+                + "\"input\":{\"include_usage\":true}}]},\"type\":\"invalid_request_error\",\"param\":null,"
+                + "\"code\":null}");
+        return;
+      }
       Bill bill = bill(path, body);
       bills.add(bill);
       answering.set(bill);

@@ -94,6 +94,44 @@ class OpenAiNewestIT extends SdkAgentContract {
   }
 
   /**
+   * A server that rejects unknown fields (here as Azure OpenAI before api-version 2024-09-01-preview
+   * answers) fails the stream_options the agent adds with 400: the agent sends the app's request
+   * again as the app made it (with the cap clamp wrote), so erin's stream works as it does without
+   * the agent, charged an estimate within her budget; the host is learned, so bob's async stream goes
+   * out once, as the app made it. carol's own stream_options are hers: their 400 is not retried.
+   */
+  @org.junit.jupiter.api.Test
+  void aStreamWhoseServerRejectsStreamOptionsIsSentAgainWithoutThemAndEstimated() throws Exception {
+    server.usage(20, 500).reasoning(450).rejectStreamOptions(400);
+    try {
+      ChildJvm.Result r = run(child().agentArgs("store=memory,max_budget=10,output_reserve=clamp,user.budgets=erin:0.01")
+          .jvmArg("-Dit.model=gpt-5-mini").systemProperty("llmbudget.test.check_reservations", "true"), 0,
+          "stream-nousage@erin", "async-stream-nousage@bob", "stream@carol");
+
+      assertThat(r.step("stream-nousage@erin")).isEqualTo("OK");
+      assertThat(r.step("async-stream-nousage@bob")).isEqualTo("OK");
+      assertThat(r.step("stream@carol")).startsWith("ERROR").contains("400");
+      assertThat(r.value("STREAMED sync ")).isEqualTo("Hello from the fake LLM server.");
+      assertThat(r.value("STREAMED async ")).isEqualTo("Hello from the fake LLM server.");
+      // erin's stream twice (rejected, then as the app made it), bob's and carol's once each
+      assertThat(server.requests(llmPath())).isEqualTo(4);
+      assertThat(server.streamOptionsRejected()).as("erin's asked, carol's own").isEqualTo(2);
+      assertThat(server.bills()).filteredOn(b -> b.cap() < modelMaxOutput("gpt-5-mini")).singleElement()
+          .satisfies(b -> assertThat(b.cap()).isBetween(500L, 5_000L));
+      java.math.BigDecimal reported = price(new Usage("gpt-5-mini", 20, 500, 0, 0, 0, 450, false));
+      for (String user : new String[] {"erin", "bob"}) {
+        assertThat(r.spent(user)).as(user).isPositive().isLessThan(reported);
+      }
+      assertThat(r.spent("erin")).isLessThanOrEqualTo(new java.math.BigDecimal("0.01"));
+      assertThat(r.spent("carol")).isZero();
+      assertThat(r.output()).contains("http://127.0.0.1:" + server.baseUrl().replaceAll(".*:", "") + " rejects stream_options")
+          .doesNotContain("LLMBUDGET RESERVATION EXCEEDED");
+    } finally {
+      server.rejectStreamOptions(0);
+    }
+  }
+
+  /**
    * One high-detail image on gpt-4o-mini may bill 48,169 input tokens ($0.0072): a budget of $0.001
    * pays for the text of the call many times over, not for its image, so the call is refused before
    * anything is sent, naming the image; the same call without the image goes out.

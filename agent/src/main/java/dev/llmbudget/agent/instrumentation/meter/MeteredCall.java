@@ -53,6 +53,8 @@ public final class MeteredCall {
   private Object sentRequest;
   /** The agent, not the app, asked the stream for its usage chunk: the SDK must not see it. */
   private boolean hideUsageChunk;
+  /** What to send if the server rejects the usage option the agent added; null: the agent added none. */
+  private Object unasked;
 
   MeteredCall(Reservation reservation, LlmRequest request) {
     this.reservation = reservation;
@@ -266,6 +268,29 @@ public final class MeteredCall {
    */
   public void hideUsageChunk() {
     this.hideUsageChunk = true;
+  }
+
+  /**
+   * As {@link #hideUsageChunk()}, remembering {@code unasked}: the request (or a seam's recipe for it)
+   * to send in its place if a server that rejects unknown fields answers the option with 400 or 422.
+   */
+  public void hideUsageChunk(Object unasked) {
+    this.hideUsageChunk = true;
+    this.unasked = unasked;
+  }
+
+  /** What {@link #hideUsageChunk(Object)} remembered, or {@code null} when the agent asked for no usage. */
+  public Object unaskedRequest() {
+    return unasked;
+  }
+
+  /**
+   * Records that the request was sent again without the usage option: its answer carries no usage
+   * chunk to hide (one the app asked for is the app's), so it is estimated as any such stream.
+   */
+  public void sentUnasked() {
+    this.hideUsageChunk = false;
+    this.unasked = null;
   }
 
   boolean hidesUsageChunk() {

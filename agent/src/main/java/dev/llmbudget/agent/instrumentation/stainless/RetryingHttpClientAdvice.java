@@ -20,7 +20,9 @@ public final class RetryingHttpClientAdvice {
 
     /**
      * Throws {@code BudgetExceededError} before anything is sent; nothing else escapes. The request
-     * may be replaced by one with a lower output cap ({@code llmbudget.output_reserve=clamp}).
+     * may be replaced by one with a lower output cap ({@code llmbudget.output_reserve=clamp}) or
+     * one that asks a stream for its usage; exit may send the app's own again through {@code this}
+     * (a server that rejected the usage option), which its advice lets pass.
      */
     @Advice.OnMethodEnter
     static Object enter(@Advice.Argument(value = 0, readOnly = false, typing = Assigner.Typing.DYNAMIC) Object request) {
@@ -30,10 +32,11 @@ public final class RetryingHttpClientAdvice {
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-    static void exit(@Advice.Enter Object call, @Advice.Argument(0) Object request,
+    static void exit(@Advice.This Object client, @Advice.Argument(1) Object options, @Advice.Enter Object call,
+        @Advice.Argument(0) Object request,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object response,
         @Advice.Thrown Throwable thrown) {
-      response = HttpSeam.exit(call, request, response, thrown);
+      response = HttpSeam.exit(client, options, call, request, response, thrown);
     }
   }
 
@@ -50,10 +53,11 @@ public final class RetryingHttpClientAdvice {
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-    static void exit(@Advice.Enter Object call, @Advice.Argument(0) Object request,
+    static void exit(@Advice.This Object client, @Advice.Argument(1) Object options, @Advice.Enter Object call,
+        @Advice.Argument(0) Object request,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object future,
         @Advice.Thrown Throwable thrown) {
-      future = HttpSeam.exitAsync(call, request, future, thrown);
+      future = HttpSeam.exitAsync(client, options, call, request, future, thrown);
     }
   }
 

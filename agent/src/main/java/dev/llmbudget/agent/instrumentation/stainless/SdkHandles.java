@@ -214,6 +214,10 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
    * SDK's own classes. What goes wrong is left for the first call to find and report.
    */
   static void prepareSoon(StainlessSdk sdk, ClassLoader loader) {
+    if (HttpSeam.sdks().isEmpty()) {
+      // Not registered (a test that weaves only): the look-up would cache "no SDK" for the request class for good.
+      return;
+    }
     Thread t = new Thread(() -> {
       try {
         BY_REQUEST_CLASS.get(Class.forName(sdk.httpPackage() + ".HttpRequest", false, loader));
@@ -230,7 +234,8 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
    * an {@link #unknownShape} when it is one in a shape the agent cannot read.
    */
   static SdkHandles of(Object request) {
-    return BY_REQUEST_CLASS.get(request.getClass());
+    // Before the seam is registered no SDK is known; asking would cache that answer for the class.
+    return HttpSeam.sdks().isEmpty() ? null : BY_REQUEST_CLASS.get(request.getClass());
   }
 
   String httpMethod(Object request) throws Throwable {

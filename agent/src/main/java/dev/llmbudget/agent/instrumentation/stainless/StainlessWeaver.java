@@ -31,8 +31,9 @@ final class StainlessWeaver implements Opcodes {
   private static final String THROWABLE = "java/lang/Throwable";
   private static final String ENTER = "(Ljava/lang/Object;)Ljava/lang/Object;";
   private static final String SENT = "(Ljava/lang/Object;Ljava/lang/Object;)Ljava/lang/Object;";
-  private static final String EXIT =
-      "(Ljava/lang/Object;Ljava/lang/Object;Ljava/lang/Object;Ljava/lang/Throwable;)Ljava/lang/Object;";
+  /** {@code exit(client, options, state, request, returned, thrown)}. */
+  private static final String EXIT = "(Ljava/lang/Object;Ljava/lang/Object;Ljava/lang/Object;Ljava/lang/Object;"
+      + "Ljava/lang/Object;Ljava/lang/Throwable;)Ljava/lang/Object;";
 
   private enum Kind { EXECUTE, EXECUTE_ASYNC, PREPARE_ASYNC }
 
@@ -139,7 +140,8 @@ final class StainlessWeaver implements Opcodes {
     switch (name) {
       case "execute":
       case "executeAsync":
-        if (!instance || args.length != 2 || args[0].getSort() != Type.OBJECT) {
+        // Both arguments objects: exit is handed the request and the options (to send the call again).
+        if (!instance || args.length != 2 || args[0].getSort() != Type.OBJECT || args[1].getSort() != Type.OBJECT) {
           return null;
         }
         return name.equals("execute") ? Kind.EXECUTE : Kind.EXECUTE_ASYNC;
@@ -177,6 +179,7 @@ final class StainlessWeaver implements Opcodes {
   private static final class MeterAdapter extends MethodVisitor {
     private final boolean async;
     private final int requestSlot;
+    private final int optionsSlot;
     private final int stateSlot;
     private final String requestType;
     private final String returnType;
@@ -189,6 +192,7 @@ final class StainlessWeaver implements Opcodes {
       super(ASM9, mv);
       this.async = async;
       this.requestSlot = 1;
+      this.optionsSlot = 2;
       this.stateSlot = maxLocals;
       Type[] args = Type.getArgumentTypes(descriptor);
       this.requestType = args[0].getInternalName();
@@ -253,6 +257,10 @@ final class StainlessWeaver implements Opcodes {
       if (nothing) {
         mv.visitInsn(ACONST_NULL);
       }
+      mv.visitVarInsn(ALOAD, 0);
+      mv.visitInsn(SWAP);
+      mv.visitVarInsn(ALOAD, optionsSlot);
+      mv.visitInsn(SWAP);
       mv.visitVarInsn(ALOAD, stateSlot);
       mv.visitInsn(SWAP);
       mv.visitVarInsn(ALOAD, requestSlot);
@@ -300,8 +308,12 @@ final class StainlessWeaver implements Opcodes {
       mark();
       Label handler = ranges.get(ranges.size() - 1);
       mv.visitFrame(F_NEW, entryLocals.length, entryLocals, 1, new Object[] {THROWABLE});
-      // [t] -> [t, state, request, null, t] -> exit -> [t] -> rethrown, as the advice's exit does.
+      // [t] -> [t, this, options, state, request, null, t] -> exit -> [t] -> rethrown, as the advice's exit does.
       mv.visitInsn(DUP);
+      mv.visitVarInsn(ALOAD, 0);
+      mv.visitInsn(SWAP);
+      mv.visitVarInsn(ALOAD, optionsSlot);
+      mv.visitInsn(SWAP);
       mv.visitVarInsn(ALOAD, stateSlot);
       mv.visitInsn(SWAP);
       mv.visitVarInsn(ALOAD, requestSlot);
@@ -318,7 +330,7 @@ final class StainlessWeaver implements Opcodes {
           mv.visitTryCatchBlock(start, end, handler, THROWABLE);
         }
       }
-      super.visitMaxs(maxStack + 5, stateSlot + 1);
+      super.visitMaxs(maxStack + 7, stateSlot + 1);
     }
   }
 }

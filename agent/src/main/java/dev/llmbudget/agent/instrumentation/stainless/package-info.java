@@ -7,7 +7,10 @@
  * {@code dev.llmbudget.agent.instrumentation.meter}. What is Stainless's own is here: which
  * requests are priced, how their JSON reads, and how the SDK's {@code HttpResponse} is proxied.
  * Nothing here links against an SDK: SDK objects are reached through method handles cached per
- * class ({@link java.lang.ClassValue}).
+ * class ({@link java.lang.ClassValue}). A stream whose server rejected the {@code stream_options}
+ * the seam added is sent again through the same client, as the app made it; the advice lets that
+ * second sending pass, so the call still holds one reservation ({@code StreamOptionHosts} keeps
+ * which hosts reject the option).
  *
  * <p>{@code HttpSeam} and the advice classes are public only because the advice is inlined into
  * SDK classes in other packages, which must be able to call them.
