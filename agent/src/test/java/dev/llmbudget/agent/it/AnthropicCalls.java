@@ -56,8 +56,40 @@ final class AnthropicCalls implements LlmCalls {
       case "raw":
         client.messages().withRawResponse().create(params()).parse();
         break;
+      case "image":
+        ImageCall.send(client, maxTokens);
+        break;
       default:
         throw new IllegalArgumentException(name);
+    }
+  }
+
+  /**
+   * A message with a text block and a base64 PNG image block, as a multimodal app sends it; prints
+   * the refusal's message. A class of its own, so a JVM that never sends it never links the image types.
+   */
+  private static final class ImageCall {
+    static void send(AnthropicClient client, long maxTokens) {
+      java.util.List<com.anthropic.models.messages.ContentBlockParam> blocks = java.util.List.of(
+          com.anthropic.models.messages.ContentBlockParam.ofText(
+              com.anthropic.models.messages.TextBlockParam.builder().text("What is in this picture?").build()),
+          com.anthropic.models.messages.ContentBlockParam.ofImage(com.anthropic.models.messages.ImageBlockParam.builder()
+              .source(com.anthropic.models.messages.Base64ImageSource.builder()
+                  .mediaType(com.anthropic.models.messages.Base64ImageSource.MediaType.IMAGE_PNG)
+                  .data("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+                  .build())
+              .build()));
+      try {
+        client.messages().create(MessageCreateParams.builder().model(MODEL).maxTokens(maxTokens)
+            .addUserMessageOfContentBlockParams(blocks).build());
+      } catch (RuntimeException e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+          if (c instanceof dev.llmbudget.BudgetExceededError) {
+            System.out.println("IMAGE REFUSAL " + c.getMessage());
+          }
+        }
+        throw e;
+      }
     }
   }
 }

@@ -114,6 +114,13 @@ public final class BedrockApp {
         System.out.println("UNMETERED " + action + " " + dev.llmbudget.GlobalBudget.unmeteredCalls());
         break;
       }
+      case "converse-image":
+        printingRefusal(action, () -> blocking.converse(ConverseImage.request(model, inferenceConfig())));
+        break;
+      case "invoke-image":
+        printingRefusal(action, () -> blocking.invokeModel(InvokeModelRequest.builder().modelId(model)
+            .body(SdkBytes.fromString(imageBody(), StandardCharsets.UTF_8)).build()));
+        break;
       case "ainvoke":
         async.invokeModel(InvokeModelRequest.builder().modelId(model).body(body(model)).build()).get(60, TimeUnit.SECONDS);
         break;
@@ -250,6 +257,48 @@ public final class BedrockApp {
       json = "{\"prompt\":\"<s>[INST] " + PROMPT + " [/INST]\",\"max_tokens\":" + maxTokens + "}";
     }
     return SdkBytes.fromString(json, StandardCharsets.UTF_8);
+  }
+
+  static final String PNG_BASE64 =
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+  /** An Anthropic InvokeModel body with a text block and a base64 PNG image block. */
+  private String imageBody() {
+    return "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":" + maxTokens
+        + ",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"What is in this picture?\"},"
+        + "{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"image/png\",\"data\":\"" + PNG_BASE64
+        + "\"}}]}]}";
+  }
+
+  /**
+   * A Converse request with a text block and a PNG image block. A class of its own, so a JVM that
+   * never sends it never links the image types.
+   */
+  private static final class ConverseImage {
+    static ConverseRequest request(String model, InferenceConfiguration config) {
+      return ConverseRequest.builder().modelId(model).messages(Message.builder().role(ConversationRole.USER)
+          .content(ContentBlock.fromText("What is in this picture?"),
+              ContentBlock.fromImage(software.amazon.awssdk.services.bedrockruntime.model.ImageBlock.builder()
+                  .format(software.amazon.awssdk.services.bedrockruntime.model.ImageFormat.PNG)
+                  .source(software.amazon.awssdk.services.bedrockruntime.model.ImageSource.fromBytes(
+                      SdkBytes.fromByteArray(java.util.Base64.getDecoder().decode(PNG_BASE64))))
+                  .build()))
+          .build()).inferenceConfig(config).build();
+    }
+  }
+
+  /** Runs {@code call}; when it is refused, first prints {@code REFUSAL <action> <message>}, the message the caller reads. */
+  private static void printingRefusal(String action, ChildApp.Call call) throws Exception {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      for (Throwable c = e; c != null; c = c.getCause()) {
+        if (c instanceof dev.llmbudget.BudgetExceededError) {
+          System.out.println("REFUSAL " + action + " " + c.getMessage());
+        }
+      }
+      throw e;
+    }
   }
 
   /** Requests one event at a time and cancels after the first that {@code stop} accepts. */

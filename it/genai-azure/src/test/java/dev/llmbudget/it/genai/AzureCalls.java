@@ -88,7 +88,7 @@ final class AzureCalls implements LlmCalls {
   }
 
   @Override
-  public void other(String name) {
+  public void other(String name) throws Exception {
     if (name.equals("abandon")) {
       // A blocking stream the app keeps and never iterates: its answer is never read.
       ABANDONED.add(client.getChatCompletionsStream(DEPLOYMENT, options()));
@@ -98,6 +98,9 @@ final class AzureCalls implements LlmCalls {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    } else if (name.equals("image")) {
+      CallsApp.printingRefusal(name, () -> check(client.getChatCompletions(DEPLOYMENT, ImageCall.options(maxTokens))
+          .getChoices().get(0).getMessage().getContent()));
     } else if (name.equals("astream")) {
       asyncStream();
     } else if (name.equals("embeddings")) {
@@ -107,6 +110,22 @@ final class AzureCalls implements LlmCalls {
       }
     } else {
       throw new IllegalArgumentException(name);
+    }
+  }
+
+  /**
+   * A user message of a text item and a high-detail base64 PNG image item, as a multimodal app sends
+   * it. A class of its own, so a JVM that never sends it never links the content-item types.
+   */
+  private static final class ImageCall {
+    static ChatCompletionsOptions options(long maxTokens) {
+      List<com.azure.ai.openai.models.ChatMessageContentItem> items = List.of(
+          new com.azure.ai.openai.models.ChatMessageTextContentItem("What is in this picture?"),
+          new com.azure.ai.openai.models.ChatMessageImageContentItem(new com.azure.ai.openai.models.ChatMessageImageUrl(
+              "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+              .setDetail(com.azure.ai.openai.models.ChatMessageImageDetailLevel.HIGH)));
+      ChatCompletionsOptions options = new ChatCompletionsOptions(List.of(new ChatRequestUserMessage(items)));
+      return maxTokens > 0 ? options.setMaxTokens((int) maxTokens) : options;
     }
   }
 

@@ -37,4 +37,18 @@ public final class CallsApp {
         calls.other(action);
     }
   }
+
+  /** Runs {@code call}; when it is refused, first prints {@code REFUSAL <action> <message>}, the message the caller reads. */
+  static void printingRefusal(String action, ChildApp.Call call) throws Exception {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      for (Throwable c = e; c != null; c = c.getCause()) {
+        if (c instanceof dev.llmbudget.BudgetExceededError) {
+          System.out.println("REFUSAL " + action + " " + c.getMessage());
+        }
+      }
+      throw e;
+    }
+  }
 }

@@ -69,8 +69,23 @@ final class GenAiCalls implements LlmCalls {
         }
       }
       check(text.toString());
+    } else if (name.equals("image")) {
+      CallsApp.printingRefusal(name, () -> check(client.models.generateContent(MODEL, ImageCall.content(), config).text()));
     } else {
       throw new IllegalArgumentException(name);
+    }
+  }
+
+  /**
+   * A user content of a text part and an inline PNG part, as a multimodal app sends it. A class of
+   * its own, so a JVM that never sends it never links the part types.
+   */
+  private static final class ImageCall {
+    static com.google.genai.types.Content content() {
+      return com.google.genai.types.Content.fromParts(com.google.genai.types.Part.fromText("What is in this picture?"),
+          com.google.genai.types.Part.fromBytes(java.util.Base64.getDecoder().decode(
+              "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="),
+              "image/png"));
     }
   }
 

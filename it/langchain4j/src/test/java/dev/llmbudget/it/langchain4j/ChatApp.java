@@ -89,6 +89,20 @@ public final class ChatApp {
         .build();
   }
 
+  /**
+   * A user message of text and a high-detail base64 PNG {@code ImageContent}, as a multimodal app
+   * sends it. A class of its own, so a JVM that never sends it never links the content types.
+   */
+  private static final class ImageRequest {
+    static ChatRequest build() {
+      return ChatRequest.builder().messages(UserMessage.from(
+          dev.langchain4j.data.message.TextContent.from("What is in this picture?"),
+          dev.langchain4j.data.message.ImageContent.from(
+              "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+              "image/png", dev.langchain4j.data.message.ImageContent.DetailLevel.HIGH))).build();
+    }
+  }
+
   private static void run(ChatModel chat, StreamingChatModel streaming, String action) throws Exception {
     switch (action) {
       case "sync": {
@@ -135,6 +149,18 @@ public final class ChatApp {
       }
       case "sleep3":
         Thread.sleep(3000);
+        break;
+      case "image":
+        try {
+          require(chat.chat(ImageRequest.build()).aiMessage().text() != null, "no text");
+        } catch (RuntimeException e) {
+          for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof dev.llmbudget.BudgetExceededError) {
+              System.out.println("REFUSAL image " + c.getMessage());
+            }
+          }
+          throw e;
+        }
         break;
       case "early":
         if (hasStreamingHandle()) {

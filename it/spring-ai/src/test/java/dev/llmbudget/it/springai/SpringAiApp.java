@@ -114,6 +114,21 @@ public final class SpringAiApp {
     }
   }
 
+  /**
+   * The prompt's options with one user message of text and a PNG image ({@code Media}), as a
+   * multimodal app sends it. A class of its own, so a JVM that never sends it never links the media types.
+   */
+  private static final class ImagePrompt {
+    static Prompt of(Prompt prompt) {
+      org.springframework.ai.content.Media png = new org.springframework.ai.content.Media(
+          org.springframework.util.MimeTypeUtils.IMAGE_PNG,
+          new org.springframework.core.io.ByteArrayResource(java.util.Base64.getDecoder().decode(
+              "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")));
+      return new Prompt(java.util.List.of(org.springframework.ai.chat.messages.UserMessage.builder()
+          .text("What is in this picture?").media(png).build()), prompt.getOptions());
+    }
+  }
+
   private static String outcome(ChatModel model, Prompt prompt, String action) {
     try {
       switch (action) {
@@ -147,6 +162,18 @@ public final class SpringAiApp {
         case "sleep3":
           Thread.sleep(3000);
           return "OK";
+        case "image": {
+          try {
+            return "OK " + model.call(ImagePrompt.of(prompt)).getResult().getOutput().getText();
+          } catch (RuntimeException e) {
+            for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+              if (c instanceof BudgetExceededError) {
+                System.out.println("REFUSAL image " + c.getMessage());
+              }
+            }
+            throw e;
+          }
+        }
         case "stream-count": {
           // A huge answer: counted as it flows, never kept, so only the agent could hold it.
           long[] chars = new long[1];
