@@ -45,4 +45,30 @@ class BedrockNewestIT extends BedrockContract {
     assertThat(r.value("UNMETERED invoke-unread ")).isEqualTo("1");
     assertThat(r.output()).contains("could not read a Bedrock answer");
   }
+
+  /**
+   * One image on Claude 3 Haiku may bill 1,700 input tokens ($0.000425): a budget of $0.0003 pays for
+   * the text of a call (its prompt and 100 output tokens, about $0.00014), not for its image, so a
+   * Converse and an InvokeModel call with one image each are refused before anything is sent, naming
+   * the image; under a budget of $0.01 the same two calls go out and are charged what the server
+   * reports. (The newest SDK only: one child JVM.)
+   */
+  @Test
+  void callsWhoseImageTheBudgetCannotPayForAreRefusedBeforeTheyAreSent() throws Exception {
+    String[] args = {server.baseUrl(), "100", "budget:bob=0.01", "converse-image@alice", "invoke-image@alice",
+        "converse-image@bob", "invoke-image@bob"};
+    ChildJvm.Result r = child().agentArgs("store=memory,max_budget=10,user.max_budget=0.0003")
+        .run(BedrockApp.class.getName(), args);
+
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(r.step("converse-image@alice")).isEqualTo("BLOCKED user:alice");
+    assertThat(r.step("invoke-image@alice")).isEqualTo("BLOCKED user:alice");
+    assertThat(r.value("REFUSAL converse-image ")).contains("incl. 1 image (1,700 tokens)");
+    assertThat(r.value("REFUSAL invoke-image ")).contains("incl. 1 image (1,700 tokens)");
+    assertThat(r.spent("alice")).isZero();
+    assertThat(r.step("converse-image@bob")).isEqualTo("OK");
+    assertThat(r.step("invoke-image@bob")).isEqualTo("OK");
+    assertThat(server.totalRequests()).as("only bob's calls reached the server").isEqualTo(2);
+    assertThat(r.spent("bob")).isEqualByComparingTo(price(Usage.of(HAIKU, 20, 10)).multiply(java.math.BigDecimal.valueOf(2)));
+  }
 }

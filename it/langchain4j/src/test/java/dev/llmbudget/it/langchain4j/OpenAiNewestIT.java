@@ -1,5 +1,6 @@
 package dev.llmbudget.it.langchain4j;
 
+import static dev.llmbudget.testkit.DefaultPrices.price;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmbudget.Usage;
@@ -41,5 +42,24 @@ class OpenAiNewestIT extends LangChain4jContract {
 
     assertThat(r.step("sync@dana")).isEqualTo("OK");
     assertThat(r.spent("dana")).isEqualByComparingTo("0.00001575");
+  }
+
+  /**
+   * One high-detail image on gpt-4o-mini may bill 48,169 input tokens ($0.0072): a budget of $0.001
+   * pays for the text of a call many times over, not for its {@code ImageContent}, so the call is
+   * refused before anything is sent, naming the image; under a budget of $0.01 it goes out and is
+   * charged what the server reports.
+   */
+  @Test
+  void aCallWhoseImageTheBudgetCannotPayForIsRefusedBeforeItIsSent() throws Exception {
+    ChildJvm.Result r = run("store=memory,max_budget=10,user.max_budget=0.001", "budget:bob=0.01", "image@alice",
+        "image@bob");
+
+    assertThat(r.step("image@alice")).isEqualTo("BLOCKED user:alice");
+    assertThat(r.value("REFUSAL image ")).contains("incl. 1 image (48,169 tokens)");
+    assertThat(r.spent("alice")).isZero();
+    assertThat(r.step("image@bob")).isEqualTo("OK");
+    assertThat(server.requests(llmPath())).as("only bob's call reached the server").isEqualTo(1);
+    assertThat(r.spent("bob")).isEqualByComparingTo(price(reportedUsage()));
   }
 }

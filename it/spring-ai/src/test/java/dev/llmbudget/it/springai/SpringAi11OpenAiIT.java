@@ -54,4 +54,23 @@ class SpringAi11OpenAiIT extends OpenAiCase {
     assertThat(with.spent("alice")).isZero();
     assertThat(server.requests(llmPath())).isEqualTo(4);
   }
+
+  /**
+   * One image on gpt-4o-mini may bill 48,169 input tokens ($0.0072): a budget of $0.001 pays for the
+   * text of a call many times over, not for the image a user message carries as Spring AI {@code
+   * Media}, so the call is refused before anything is sent, naming the image; under a budget of $0.01
+   * it goes out and is charged what the server reports.
+   */
+  @Test
+  void aCallWhoseImageTheBudgetCannotPayForIsRefusedBeforeItIsSent() throws Exception {
+    ChildJvm.Result r = run("store=memory,max_budget=10,user.max_budget=0.001", 100, "budget:bob=0.01",
+        "image@alice", "image@bob");
+
+    assertThat(r.step("image@alice")).isEqualTo("BLOCKED user:alice");
+    assertThat(r.value("REFUSAL image ")).contains("incl. 1 image (48,169 tokens)");
+    assertThat(r.spent("alice")).isZero();
+    assertThat(r.step("image@bob")).startsWith("OK Hello");
+    assertThat(server.requests(llmPath())).as("only bob's call reached the server").isEqualTo(1);
+    assertThat(r.spent("bob")).isEqualByComparingTo(price(Usage.of(model(), 20, 10)));
+  }
 }
