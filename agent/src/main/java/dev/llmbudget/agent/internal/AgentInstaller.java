@@ -135,6 +135,8 @@ public final class AgentInstaller {
         Log.warn("llm-budget: could not load the price table or open the budget store: " + e.getMessage()
             + "; " + FailurePolicy.get().consequence(), e);
       }
+      // Last: the app's thread may be weaving its SDK client by now, and finds what is loaded here defined.
+      Preload.load();
       if (DEBUG_STARTUP) {
         System.err.printf("llm-budget: store and price table ready in %.1f ms, thread CPU %.1f ms%n",
             (System.nanoTime() - started) / 1e6, (debugCpu() - startedCpu) / 1e6);
