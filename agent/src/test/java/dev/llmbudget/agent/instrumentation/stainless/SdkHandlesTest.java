@@ -104,6 +104,8 @@ class SdkHandlesTest {
     assertThat(sent.body().contentType()).isEqualTo("application/json");
     assertThat(sent.body().repeatable()).isTrue();
     assertThat(written(sent.body())).as("written again, as a retry does").isEqualTo(SPLICED);
+    // a default method, for an app's own transport, reads the same bytes
+    assertThat(new String(sent.body().content().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(SPLICED);
     sent.body().close();
     assertThat(closed[0]).as("closing the rewritten body closes the SDK's").isEqualTo(1);
     // The whole body replaced, as the output cap is written.
