@@ -15,7 +15,9 @@ import java.nio.charset.StandardCharsets;
  * <p>Bytes are read into the reader's own array and decided there: a read that ends on an event's
  * end (as a provider flushes them) passes with no copy and no buffer of ours. Only the undecided
  * tail of a read is copied aside, into a buffer made at the first such tail, and the reads after it
- * go through that buffer until nothing is held.
+ * go through that buffer until nothing is held. The reader's array past the bytes a read returns
+ * may hold that tail: {@code InputStream} says it is left unaffected, but it is the free end of the
+ * reader's buffer (a decoder's, the SDK's line reader's), which nothing reads before a read fills it.
  */
 final class UsageChunkFilter extends InputStream {
 
