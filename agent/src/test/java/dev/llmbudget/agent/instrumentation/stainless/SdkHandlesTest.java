@@ -160,6 +160,61 @@ class SdkHandlesTest {
     assertThat(least).as("bytes allocated rewriting a request's body").isLessThan(256);
   }
 
+  @Test
+  void aRequestOfAnotherShapeIsRebuiltByItsBuilder() throws Throwable {
+    String pkg = dev.llmbudget.agent.instrumentation.stainless.buildershape.HttpRequest.class.getPackageName();
+    HttpSeam.register(List.of(new StainlessSdk(pkg, (method, path) -> Endpoint.CHAT_COMPLETIONS)));
+    int[] closed = {0};
+    dev.llmbudget.agent.instrumentation.stainless.buildershape.HttpRequestBody body =
+        new dev.llmbudget.agent.instrumentation.stainless.buildershape.HttpRequestBody() {
+          @Override
+          public void writeTo(OutputStream out) {
+            throw new AssertionError("the rewritten body is written, not the SDK's");
+          }
+
+          @Override
+          public String contentType() {
+            return "application/json";
+          }
+
+          @Override
+          public long contentLength() {
+            return JSON.length;
+          }
+
+          @Override
+          public boolean repeatable() {
+            return true;
+          }
+
+          @Override
+          public void close() {
+            closed[0]++;
+          }
+        };
+    dev.llmbudget.agent.instrumentation.stainless.buildershape.HttpRequest request =
+        dev.llmbudget.agent.instrumentation.stainless.buildershape.HttpRequest.builder().method("POST")
+            .pathSegments(List.of("chat", "completions")).headers(java.util.Map.of("Authorization", "Bearer sk"))
+            .body(body).build();
+    assertThat(SdkHandles.copierWithBody(MethodHandles.publicLookup(), request.getClass(),
+        dev.llmbudget.agent.instrumentation.stainless.buildershape.HttpRequestBody.class))
+        .as("no constructor of Kotlin's shape").isNull();
+
+    dev.llmbudget.agent.instrumentation.stainless.buildershape.HttpRequest sent =
+        (dev.llmbudget.agent.instrumentation.stainless.buildershape.HttpRequest) SdkHandles.of(request)
+            .withBody(request, body, JSON, 1, 1, OPTION);
+
+    assertThat(sent.method()).isEqualTo("POST");
+    assertThat(sent.pathSegments()).containsExactly("chat", "completions");
+    assertThat(sent.headers()).isEqualTo(request.headers());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    sent.body().writeTo(out);
+    assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo(SPLICED);
+    assertThat(sent.body().contentLength()).isEqualTo(SPLICED.length());
+    sent.body().close();
+    assertThat(closed[0]).isEqualTo(1);
+  }
+
   /** The SDK's classes of {@code classPathFile} (an oldest-sdks module's class path), in a loader of their own. */
   private static ClassLoader oldest(String classPathFile) throws Exception {
     List<URL> urls = new ArrayList<>();
