@@ -11,13 +11,21 @@ import java.nio.charset.StandardCharsets;
  * chunk does at its {@code "choices":[{}, about 150 bytes in; an event without choices (such as
  * {@code [DONE]}) is held to its end. So at most one event is held, never the stream, and one
  * that outgrows {@link #MAX_HELD} undecided is passed on as it is.
+ *
+ * <p>Bytes are read into the reader's own array and decided there: a read that ends on an event's
+ * end (as a provider flushes them) passes with no copy and no buffer of ours. Only the undecided
+ * tail of a read is copied aside, into a buffer made at the first such tail, and the reads after it
+ * go through that buffer until nothing is held. The reader's array past the bytes a read returns
+ * may hold that tail: {@code InputStream} says it is left unaffected, but it is the free end of the
+ * reader's buffer (a decoder's, the SDK's line reader's), which nothing reads before a read fills it.
  */
 final class UsageChunkFilter extends InputStream {
 
   /** OpenAI's usage chunk is well under 1 KB: an event held this long undecided is passed on. */
   static final int MAX_HELD = 64 << 10;
-  /** Holds the event being decided and what one read of the body brought; grown only for a longer held event. */
-  private static final int INITIAL = 512;
+  /** The least a hold buffer is made; grown only for a longer held event. */
+  private static final int INITIAL = 256;
+  private static final byte[] NONE = new byte[0];
   private static final byte[] CHOICES = "\"choices\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] USAGE = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
   /** {@link #match}'s answer when the byte given starts the member's value. */
@@ -28,9 +36,11 @@ final class UsageChunkFilter extends InputStream {
   private static final int EMPTY = -3;
 
   private final InputStream in;
-  private byte[] buf = new byte[INITIAL];
+  /** Made at the first undecided tail of a read, or the first one-byte read. */
+  private byte[] buf = NONE;
   // buf[start, ready): decided, for the reader; buf[ready, pos): the current event, held undecided;
-  // buf[pos, filled): read, not yet looked at.
+  // buf[pos, filled): read, not yet looked at. start == filled: nothing is held, reads go to the
+  // reader's array, where these index it for the time of one read.
   private int start;
   private int ready;
   private int pos;
@@ -60,6 +70,36 @@ final class UsageChunkFilter extends InputStream {
     if (len == 0) {
       return 0;
     }
+    while (start == filled) {
+      if (eof) {
+        return -1;
+      }
+      int n = in.read(b, off, len);
+      if (n < 0) {
+        eof = true;
+        return -1;
+      }
+      start = off;
+      ready = off;
+      pos = off;
+      filled = off + n;
+      look(b);
+      int held = filled - ready;
+      if (held > 0) {
+        if (buf.length < held) {
+          buf = new byte[Math.max(INITIAL, Integer.highestOneBit(held) << 1)];
+        }
+        System.arraycopy(b, ready, buf, 0, held);
+      }
+      int decided = ready - off;
+      start = 0;
+      ready = 0;
+      pos = held;
+      filled = held;
+      if (decided > 0) {
+        return decided; // else all was held, or it was the usage chunk: read on
+      }
+    }
     if (!haveReady()) {
       return -1;
     }
@@ -83,11 +123,11 @@ final class UsageChunkFilter extends InputStream {
   private boolean haveReady() throws IOException {
     while (ready == start) {
       if (pos < filled) {
-        look();
+        look(buf);
       } else if (eof) {
         // The last event, unterminated: the usage chunk is still dropped whole, anything else passes.
         if (ready < pos) {
-          endEvent();
+          endEvent(buf);
         }
         return ready > start;
       } else {
@@ -106,7 +146,8 @@ final class UsageChunkFilter extends InputStream {
       start = 0;
     }
     if (filled == buf.length) {
-      buf = java.util.Arrays.copyOf(buf, buf.length * 2); // only an event held whole grows it
+      // only an event held whole grows it
+      buf = java.util.Arrays.copyOf(buf, Math.max(INITIAL, buf.length * 2));
     }
     int n = in.read(buf, filled, buf.length - filled);
     if (n < 0) {
@@ -120,8 +161,7 @@ final class UsageChunkFilter extends InputStream {
    * Looks at every byte read: it passes, is held, or (the usage chunk, at its end) is dropped. The
    * state is worked on in locals, written back at an event's end: fields in the loop cost ~3x.
    */
-  private void look() {
-    byte[] b = buf;
+  private void look(byte[] b) {
     int p = pos;
     int end = filled;
     int line = lineLength;
@@ -137,7 +177,7 @@ final class UsageChunkFilter extends InputStream {
           passing = through;
           choices = ch;
           usageObject = object;
-          endEvent();
+          endEvent(b);
           p = pos;
           end = filled;
           line = 0;
@@ -190,9 +230,9 @@ final class UsageChunkFilter extends InputStream {
   }
 
   /** The held event ends at {@code pos}: the usage chunk is dropped, anything else is ready; the next one starts. */
-  private void endEvent() {
+  private void endEvent(byte[] b) {
     if (!passing && choices == EMPTY && usageObject) {
-      System.arraycopy(buf, pos, buf, ready, filled - pos);
+      System.arraycopy(b, pos, b, ready, filled - pos);
       filled -= pos - ready;
       pos = ready;
     } else {

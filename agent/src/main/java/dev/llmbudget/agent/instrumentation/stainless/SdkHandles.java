@@ -59,6 +59,8 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
   private final MethodHandle toBuilder;
   private final MethodHandle builderBody;
   private final MethodHandle builderBuild;
+  /** {@code (request, body) -> a request like it with that body}, or {@code null}: the builder is used. */
+  private final MethodHandle copyWithBody;
   private final MethodHandle bodyContentType;
   private final MethodHandle bodyClose;
   private final MethodHandle newBodyProxy;
@@ -93,6 +95,7 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
     builderBody = lookup.unreflect(builderType.getMethod("body", bodyType))
         .asType(MethodType.methodType(Object.class, Object.class, Object.class));
     builderBuild = getter(lookup, builderType, "build");
+    copyWithBody = copierWithBody(lookup, requestType, bodyType);
     bodyContentType = getter(lookup, bodyType, "contentType");
     bodyClose = lookup.unreflect(bodyType.getMethod("close")).asType(MethodType.methodType(void.class, Object.class));
     Class<?> bodyProxyType = Proxy.newProxyInstance(loader, new Class<?>[] {bodyType}, (p, m, a) -> null).getClass();
@@ -132,6 +135,7 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
     toBuilder = null;
     builderBody = null;
     builderBuild = null;
+    copyWithBody = null;
     bodyContentType = null;
     bodyClose = null;
     newBodyProxy = null;
@@ -159,37 +163,76 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
    */
   Object withBody(Object request, Object original, byte[] json, int from, int to, byte[] insert) throws Throwable {
     Object contentType = bodyContentType.invokeExact(original);
-    long length = (long) json.length - (to - from) + insert.length;
-    InvocationHandler body = (proxy, method, args) -> {
-      switch (method.getName()) {
-        case "writeTo":
-          OutputStream out = (OutputStream) args[0];
-          out.write(json, 0, from);
-          out.write(insert);
-          out.write(json, to, json.length - to);
-          return null;
-        case "contentType":
-          return contentType;
-        case "contentLength":
-          return length;
-        case "repeatable":
-          return true;
-        case "close":
-          bodyClose.invokeExact(original);
-          return null;
-        case "hashCode":
-          return System.identityHashCode(proxy);
-        case "equals":
-          return proxy == args[0];
-        case "toString":
-          return "HttpRequestBody[" + length + " bytes, rewritten by llm-budget]";
-        default:
-          throw new UnsupportedOperationException(method.toString());
-      }
-    };
+    InvocationHandler body = new RewrittenBody(this, original, contentType, json, from, to, insert);
+    Object newBody = newBodyProxy.invokeExact(body);
+    if (copyWithBody != null) {
+      return copyWithBody.invokeExact(request, newBody);
+    }
     Object builder = toBuilder.invokeExact(request);
-    builder = builderBody.invokeExact(builder, newBodyProxy.invokeExact(body));
+    builder = builderBody.invokeExact(builder, newBody);
     return builderBuild.invokeExact(builder);
+  }
+
+  /**
+   * {@code (request, body) -> new HttpRequest(request.method(), ..., body)} through the public
+   * constructor Kotlin makes for the builder (its last parameter a {@code DefaultConstructorMarker}),
+   * or {@code null} when the class has no such constructor or its parameters are not each one field
+   * of a distinct type with a getter of the field's name. The builder would copy the headers and
+   * query parameters into new maps and lists (2.4 KB a call) to make the same immutable request;
+   * this shares the original's, which are immutable. Parameters are matched to fields by type, so
+   * the order of the fields does not matter, and a field more than the constructor takes (which it
+   * would lose) means the builder.
+   */
+  static MethodHandle copierWithBody(MethodHandles.Lookup lookup, Class<?> requestType, Class<?> bodyType) {
+    try {
+      java.util.List<java.lang.reflect.Field> fields = new java.util.ArrayList<>();
+      for (java.lang.reflect.Field f : requestType.getDeclaredFields()) {
+        if (!java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+          fields.add(f);
+        }
+      }
+      for (java.lang.reflect.Constructor<?> c : requestType.getConstructors()) {
+        Class<?>[] params = c.getParameterTypes();
+        int n = params.length - 1;
+        if (n != fields.size() || n < 1 || !params[n].getName().endsWith("kotlin.jvm.internal.DefaultConstructorMarker")) {
+          continue;
+        }
+        MethodHandle[] filters = new MethodHandle[n];
+        int[] order = new int[n];
+        int bodies = 0;
+        for (int i = 0; i < n; i++) {
+          if (params[i] == bodyType) {
+            bodies++;
+            order[i] = 1; // the new body, unfiltered
+            continue;
+          }
+          java.lang.reflect.Field only = null;
+          for (java.lang.reflect.Field f : fields) {
+            if (f.getType() == params[i]) {
+              if (only != null) {
+                return null;
+              }
+              only = f;
+            }
+          }
+          java.lang.reflect.Method get = only == null ? null : requestType.getMethod(only.getName());
+          if (get == null || get.getReturnType() != params[i]) {
+            return null;
+          }
+          filters[i] = lookup.unreflect(get).asType(GETTER);
+        }
+        if (bodies != 1) {
+          return null;
+        }
+        MethodHandle make = MethodHandles.insertArguments(lookup.unreflectConstructor(c), n, (Object) null)
+            .asType(MethodType.methodType(Object.class, java.util.Collections.nCopies(n, Object.class)));
+        return MethodHandles.permuteArguments(MethodHandles.filterArguments(make, 0, filters),
+            MethodType.methodType(Object.class, Object.class, Object.class), order);
+      }
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      // The builder is the way, as before.
+    }
+    return null;
   }
 
   @Override
@@ -270,6 +313,11 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
     BodyBytes out = new BodyBytes();
     bodyWriteTo.invokeExact(b, (OutputStream) out);
     return out.bytes();
+  }
+
+  /** Closes an SDK {@code HttpRequestBody}. */
+  void closeBody(Object body) throws Throwable {
+    bodyClose.invokeExact(body);
   }
 
   int statusCode(Object response) throws Throwable {
