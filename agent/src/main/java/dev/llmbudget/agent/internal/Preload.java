@@ -28,7 +28,7 @@ final class Preload {
           "AnnotationVisitor", "AnnotationWriter", "FieldVisitor", "FieldWriter", "Handler", "Frame"},
       {HttpSeam.class, "StainlessWeaver", "StainlessWeaver$Kind", "StainlessWeaver$MeterAdapter",
           "StainlessWeaver$PrepareAdapter", "SdkHandles", "BodyBytes", "RequestScan", "RequestReader", "RequestText",
-          "HttpSeam$Read", "StreamUsage", "MeteredResponse"},
+          "HttpSeam$Read", "StreamUsage", "MeteredResponse", "RewrittenBody", "StreamOptionHosts"},
       {MeteredCall.class, "MeteredCall$ResponseWrapper", "LlmRequest", "BodyMeter", "ChunkReader", "StreamedText",
           "MeteringInputStream"},
       {BudgetContext.class, "Reservation", "Usage"},
