@@ -101,7 +101,7 @@ public final class LlmBudgetAgent {
       return;
     }
     long started = System.nanoTime();
-    appendToBootClassPath(inst, agentJar());
+    BootClassPath.append(inst, agentJar());
     if (Boolean.getBoolean("llmbudget.debug.startup")) {
       System.err.printf("llm-budget: jar on the bootstrap class path in %.1f ms%n", (System.nanoTime() - started) / 1e6);
     }
@@ -119,40 +119,48 @@ public final class LlmBudgetAgent {
   }
 
   /**
-   * Puts {@code jar} on the bootstrap class path. {@link Instrumentation#appendToBootstrapClassLoaderSearch}
-   * hands the JVM only the {@link JarFile}'s name, and the JVM opens the path itself; but opening our
-   * jar as a {@code JarFile} first reads its directory of ~6,000 entries in still-interpreted Java,
-   * 7 to 20 ms on premain's path. So the JDK's own small {@code lib/jrt-fs.jar} is opened under our
-   * jar's name; if the bootstrap loader does not then see our classes (a JDK that reads the file
-   * given, or no such file) our jar is opened and appended as usual.
+   * Puts the agent jar on the bootstrap class path. A class of its own, so that verifying the entry
+   * point (which a disabled agent loads alone) loads none of it.
    */
-  static void appendToBootClassPath(Instrumentation inst, File jar) throws IOException {
-    File small = new File(System.getProperty("java.home"), "lib" + File.separator + "jrt-fs.jar");
-    if (small.isFile()) {
-      try (JarFile named = new NamedJar(small, jar.getPath())) {
-        inst.appendToBootstrapClassLoaderSearch(named);
-      } catch (IOException | RuntimeException e) {
-        // The usual way, below.
+  static final class BootClassPath {
+    private BootClassPath() {}
+
+    /**
+     * Puts {@code jar} on the bootstrap class path. {@link Instrumentation#appendToBootstrapClassLoaderSearch}
+     * hands the JVM only the {@link JarFile}'s name, and the JVM opens the path itself; but opening our
+     * jar as a {@code JarFile} first reads its directory of ~6,000 entries in still-interpreted Java,
+     * 7 to 20 ms on premain's path. So the JDK's own small {@code lib/jrt-fs.jar} is opened under our
+     * jar's name; if the bootstrap loader does not then see our classes (a JDK that reads the file
+     * given, or no such file) our jar is opened and appended as usual.
+     */
+    static void append(Instrumentation inst, File jar) throws IOException {
+      File small = new File(System.getProperty("java.home"), "lib" + File.separator + "jrt-fs.jar");
+      if (small.isFile()) {
+        try (JarFile named = new NamedJar(small, jar.getPath())) {
+          inst.appendToBootstrapClassLoaderSearch(named);
+        } catch (IOException | RuntimeException e) {
+          // The usual way, below.
+        }
+        if (sees(INSTALLER)) {
+          return;
+        }
       }
-      if (bootSees(INSTALLER)) {
-        return;
+      try (JarFile opened = new JarFile(jar)) {
+        inst.appendToBootstrapClassLoaderSearch(opened);
       }
     }
-    try (JarFile opened = new JarFile(jar)) {
-      inst.appendToBootstrapClassLoaderSearch(opened);
+
+    static boolean sees(String className) {
+      try {
+        Class.forName(className, false, null);
+        return true;
+      } catch (ClassNotFoundException e) {
+        return false;
+      }
     }
   }
 
-  static boolean bootSees(String className) {
-    try {
-      Class.forName(className, false, null);
-      return true;
-    } catch (ClassNotFoundException e) {
-      return false;
-    }
-  }
-
-  /** A {@link JarFile} that reports another path as its name (see {@link #appendToBootClassPath}). */
+  /** A {@link JarFile} that reports another path as its name (see {@link BootClassPath#append}). */
   private static final class NamedJar extends JarFile {
     private final String name;
 

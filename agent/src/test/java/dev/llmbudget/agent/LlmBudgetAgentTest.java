@@ -72,11 +72,11 @@ class LlmBudgetAgentTest {
           return null;
         });
 
-    LlmBudgetAgent.appendToBootClassPath(inst, jar);
+    LlmBudgetAgent.BootClassPath.append(inst, jar);
 
     assertThat(names).containsExactly(jar.getPath(), jar.getPath());
     assertThat(holdsOurClasses).containsExactly(false, true);
-    assertThat(LlmBudgetAgent.bootSees("dev.llmbudget.agent.internal.AgentInstaller")).isFalse();
-    assertThat(LlmBudgetAgent.bootSees("java.lang.String")).isTrue();
+    assertThat(LlmBudgetAgent.BootClassPath.sees("dev.llmbudget.agent.internal.AgentInstaller")).isFalse();
+    assertThat(LlmBudgetAgent.BootClassPath.sees("java.lang.String")).isTrue();
   }
 }
