@@ -69,7 +69,10 @@ class PriceIndexTest {
         + " \"cache_creation_input_token_cost_above_1hr\": 6e-6, \"output_cost_per_reasoning_token\": 0.0},"
         + " \"images-only\": {\"input_cost_per_token\": 0.0, \"output_cost_per_token\": 0, \"input_cost_per_image\": 0.04},"
         // an unscaled value of exactly 64 bits (2^64 - 1): one bit more than a signed long holds
-        + " \"other\": {\"output_cost_per_token\": 4e-6, \"input_cost_per_token\": 1.8446744073709551615e-6}}";
+        + " \"other\": {\"output_cost_per_token\": 4e-6, \"input_cost_per_token\": 1.8446744073709551615e-6},"
+        // names beyond ASCII (a two- and a three-byte character, and modified UTF-8's two-byte NUL)
+        + " \"mod\u00e8le-\u20ac\": {\"litellm_provider\": \"fournisseur-\u00e9\", \"input_cost_per_token\": 5e-6},"
+        + " \"nul\\u0000name\": {\"input_cost_per_token\": 6e-6}}";
     ByteArrayOutputStream compiled = new ByteArrayOutputStream();
     PriceIndex.write(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "t.json", compiled);
 
@@ -77,7 +80,8 @@ class PriceIndexTest {
     Map<String, ModelPrice> parsed = PriceTableParser.parse(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "t.json");
 
     assertThat(facts(read)).isEqualTo(facts(parsed));
-    assertThat(read).containsOnlyKeys("exact", "other");
+    assertThat(read).containsOnlyKeys("exact", "other", "mod\u00e8le-\u20ac", "nul\u0000name");
+    assertThat(read.get("mod\u00e8le-\u20ac").provider()).isEqualTo("fournisseur-\u00e9");
     assertThat(read.get("other").inputCostPerToken()).isEqualByComparingTo("1.8446744073709551615e-6");
   }
 
@@ -114,6 +118,18 @@ class PriceIndexTest {
     byte[] cut = java.util.Arrays.copyOf(whole, whole.length - 5);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> PriceIndex.readLazily(new ByteArrayInputStream(cut)))
         .isInstanceOf(IOException.class);
+    // Cut anywhere after the header: a typed IOException, never an index out of bounds.
+    ByteArrayOutputStream small = new ByteArrayOutputStream();
+    PriceIndex.write(new ByteArrayInputStream(("{\"a\": {\"input_cost_per_token\": 1e-6, \"output_cost_per_token\": "
+        + "\"2.0000000000000000000000000001e-6\"}, \"b\u00e9\": {\"litellm_provider\": \"p\", \"mode\": \"chat\", \"input_cost_per_token\": 3e-6}}")
+        .getBytes(StandardCharsets.UTF_8)), "s.json", small);
+    byte[] index = small.toByteArray();
+    assertThat(PriceIndex.readLazily(new ByteArrayInputStream(index))).containsOnlyKeys("a", "b\u00e9");
+    for (int length = 8; length < index.length; length++) {
+      byte[] shorter = java.util.Arrays.copyOf(index, length);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> PriceIndex.readLazily(new ByteArrayInputStream(shorter)))
+          .as("cut at %d of %d", length, index.length).isInstanceOf(IOException.class);
+    }
   }
 
   private static byte[] bundledJson() throws IOException {
