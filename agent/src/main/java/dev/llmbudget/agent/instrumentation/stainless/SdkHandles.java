@@ -60,7 +60,7 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
   private final MethodHandle builderBody;
   private final MethodHandle builderBuild;
   /** {@code (request, body) -> a request like it with that body}, or {@code null}: the builder is used. */
-  private final MethodHandle copyWithBody;
+  private final Copier copyWithBody;
   private final MethodHandle bodyContentType;
   private final MethodHandle bodyClose;
   private final MethodHandle newBodyProxy;
@@ -95,7 +95,7 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
     builderBody = lookup.unreflect(builderType.getMethod("body", bodyType))
         .asType(MethodType.methodType(Object.class, Object.class, Object.class));
     builderBuild = getter(lookup, builderType, "build");
-    copyWithBody = copierWithBody(lookup, requestType, bodyType);
+    copyWithBody = copierWithBody(requestType, bodyType);
     bodyContentType = getter(lookup, bodyType, "contentType");
     bodyClose = lookup.unreflect(bodyType.getMethod("close")).asType(MethodType.methodType(void.class, Object.class));
     Class<?> bodyProxyType = Proxy.newProxyInstance(loader, new Class<?>[] {bodyType}, (p, m, a) -> null).getClass();
@@ -166,7 +166,7 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
     InvocationHandler body = new RewrittenBody(this, original, contentType, json, from, to, insert);
     Object newBody = newBodyProxy.invokeExact(body);
     if (copyWithBody != null) {
-      return copyWithBody.invokeExact(request, newBody);
+      return copyWithBody.copy(request, newBody);
     }
     Object builder = toBuilder.invokeExact(request);
     builder = builderBody.invokeExact(builder, newBody);
@@ -183,7 +183,7 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
    * the order of the fields does not matter, and a field more than the constructor takes (which it
    * would lose) means the builder.
    */
-  static MethodHandle copierWithBody(MethodHandles.Lookup lookup, Class<?> requestType, Class<?> bodyType) {
+  static Copier copierWithBody(Class<?> requestType, Class<?> bodyType) {
     try {
       java.util.List<java.lang.reflect.Field> fields = new java.util.ArrayList<>();
       for (java.lang.reflect.Field f : requestType.getDeclaredFields()) {
@@ -197,13 +197,14 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
         if (n != fields.size() || n < 1 || !params[n].getName().endsWith("kotlin.jvm.internal.DefaultConstructorMarker")) {
           continue;
         }
-        MethodHandle[] filters = new MethodHandle[n];
-        int[] order = new int[n];
-        int bodies = 0;
+        java.lang.reflect.Method[] getters = new java.lang.reflect.Method[n];
+        int bodyAt = -1;
         for (int i = 0; i < n; i++) {
           if (params[i] == bodyType) {
-            bodies++;
-            order[i] = 1; // the new body, unfiltered
+            if (bodyAt >= 0) {
+              return null;
+            }
+            bodyAt = i; // the new body
             continue;
           }
           java.lang.reflect.Field only = null;
@@ -219,20 +220,46 @@ final class SdkHandles implements MeteredCall.ResponseWrapper {
           if (get == null || get.getReturnType() != params[i]) {
             return null;
           }
-          filters[i] = lookup.unreflect(get).asType(GETTER);
+          getters[i] = get;
         }
-        if (bodies != 1) {
-          return null;
-        }
-        MethodHandle make = MethodHandles.insertArguments(lookup.unreflectConstructor(c), n, (Object) null)
-            .asType(MethodType.methodType(Object.class, java.util.Collections.nCopies(n, Object.class)));
-        return MethodHandles.permuteArguments(MethodHandles.filterArguments(make, 0, filters),
-            MethodType.methodType(Object.class, Object.class, Object.class), order);
+        return bodyAt < 0 ? null : new Copier(c, getters, bodyAt);
       }
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       // The builder is the way, as before.
     }
     return null;
+  }
+
+  /**
+   * What {@link #copierWithBody} finds, called by reflection: method handle combinators over the
+   * constructor (filter, permute, insert) would spin ~60 classes of the JDK's on the thread that
+   * builds the handles, some 30 ms of CPU at every start of an app, for a copy that reflection makes
+   * with one array of the constructor's arguments.
+   */
+  static final class Copier {
+    private static final Object[] NO_ARGUMENTS = new Object[0];
+    private final java.lang.reflect.Constructor<?> make;
+    /** The getter of each constructor argument but the body's, in order; {@code null} at {@link #bodyAt}. */
+    private final java.lang.reflect.Method[] getters;
+    private final int bodyAt;
+
+    Copier(java.lang.reflect.Constructor<?> make, java.lang.reflect.Method[] getters, int bodyAt) {
+      this.make = make;
+      this.getters = getters;
+      this.bodyAt = bodyAt;
+    }
+
+    Object copy(Object request, Object body) throws Throwable {
+      Object[] arguments = new Object[getters.length + 1]; // the last, Kotlin's marker, stays null
+      try {
+        for (int i = 0; i < getters.length; i++) {
+          arguments[i] = i == bodyAt ? body : getters[i].invoke(request, NO_ARGUMENTS);
+        }
+        return make.newInstance(arguments);
+      } catch (java.lang.reflect.InvocationTargetException e) {
+        throw e.getCause();
+      }
+    }
   }
 
   @Override

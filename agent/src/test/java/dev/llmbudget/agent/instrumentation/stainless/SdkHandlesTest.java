@@ -6,7 +6,6 @@ import dev.llmbudget.agent.instrumentation.anthropic.AnthropicInstrumentation;
 import dev.llmbudget.agent.instrumentation.openai.OpenAiInstrumentation;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
-import java.lang.invoke.MethodHandles;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
@@ -196,7 +195,7 @@ class SdkHandlesTest {
         dev.llmbudget.agent.instrumentation.stainless.buildershape.HttpRequest.builder().method("POST")
             .pathSegments(List.of("chat", "completions")).headers(java.util.Map.of("Authorization", "Bearer sk"))
             .body(body).build();
-    assertThat(SdkHandles.copierWithBody(MethodHandles.publicLookup(), request.getClass(),
+    assertThat(SdkHandles.copierWithBody(request.getClass(),
         dev.llmbudget.agent.instrumentation.stainless.buildershape.HttpRequestBody.class))
         .as("no constructor of Kotlin's shape").isNull();
 
@@ -241,7 +240,7 @@ class SdkHandlesTest {
           continue; // an oldest-sdks loader holds one SDK
         }
         Class<?> bodyType = Class.forName(pkg + ".HttpRequestBody", false, loader);
-        assertThat(SdkHandles.copierWithBody(MethodHandles.publicLookup(), requestType, bodyType))
+        assertThat(SdkHandles.copierWithBody(requestType, bodyType))
             .as("%s of %s", requestType.getName(), requestType.getProtectionDomain().getCodeSource().getLocation())
             .isNotNull();
         checked++;
