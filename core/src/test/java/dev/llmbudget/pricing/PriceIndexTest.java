@@ -60,6 +60,8 @@ class PriceIndexTest {
     assertThat(PriceTable.defaultTable().source()).isEqualTo("bundled dev/llmbudget/pricing/model_prices_and_context_window.json");
   }
 
+  private static final String LONG_NAME = "provider/" + "x".repeat(300);
+
   @Test
   void pricesBeyondALongTiersAndLimitsSurviveTheRoundTrip() throws IOException {
     String json = "{\"sample_spec\": {\"input_cost_per_token\": 1},"
@@ -72,7 +74,9 @@ class PriceIndexTest {
         + " \"other\": {\"output_cost_per_token\": 4e-6, \"input_cost_per_token\": 1.8446744073709551615e-6},"
         // names beyond ASCII (a two- and a three-byte character, and modified UTF-8's two-byte NUL)
         + " \"mod\u00e8le-\u20ac\": {\"litellm_provider\": \"fournisseur-\u00e9\", \"input_cost_per_token\": 5e-6},"
-        + " \"nul\\u0000name\": {\"input_cost_per_token\": 6e-6}}";
+        + " \"nul\\u0000name\": {\"input_cost_per_token\": 6e-6},"
+        // a name whose only character beyond ASCII is its last, and one longer than 255 bytes
+        + " \"tail-\u00e9\": {\"input_cost_per_token\": 7e-6}, \"" + LONG_NAME + "\": {\"input_cost_per_token\": 8e-6}}";
     ByteArrayOutputStream compiled = new ByteArrayOutputStream();
     PriceIndex.write(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "t.json", compiled);
 
@@ -80,7 +84,7 @@ class PriceIndexTest {
     Map<String, ModelPrice> parsed = PriceTableParser.parse(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "t.json");
 
     assertThat(facts(read)).isEqualTo(facts(parsed));
-    assertThat(read).containsOnlyKeys("exact", "other", "mod\u00e8le-\u20ac", "nul\u0000name");
+    assertThat(read).containsOnlyKeys("exact", "other", "mod\u00e8le-\u20ac", "nul\u0000name", "tail-\u00e9", LONG_NAME);
     assertThat(read.get("mod\u00e8le-\u20ac").provider()).isEqualTo("fournisseur-\u00e9");
     assertThat(read.get("other").inputCostPerToken()).isEqualByComparingTo("1.8446744073709551615e-6");
   }

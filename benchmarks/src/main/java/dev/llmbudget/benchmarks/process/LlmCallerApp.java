@@ -46,6 +46,9 @@ public final class LlmCallerApp {
         long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
         System.out.println("STARTUP heapAfterGcBytes=" + heap + " peakRssKb=" + peakRssKb()
             + " firstCallThreadCpuMs=" + firstCallCpu / 1_000_000 + " firstAnswerEpochUs=" + answeredEpochUs);
+        if (args.length > 1 && args[1].equals("threads")) {
+          printThreadCpu();
+        }
       } else {
         int warmup = Integer.parseInt(args[1]);
         int calls = Integer.parseInt(args[2]);
@@ -99,6 +102,32 @@ public final class LlmCallerApp {
     try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(withUsage)) {
       return s.stream().count();
     }
+  }
+
+  /**
+   * {@code startup threads}: the CPU each of the JVM's threads used so far, the JIT compilers' and
+   * the GC's included (which ThreadMXBean does not show), from {@code /proc/self/task}: where an
+   * agent's start-up CPU goes besides its own threads. One {@code THREAD <name> <ms>} line each,
+   * threads of one name summed.
+   */
+  private static void printThreadCpu() throws java.io.IOException {
+    long tick = 10; // ms per clock tick: USER_HZ is 100 on Linux
+    java.util.Map<String, Long> byName = new java.util.TreeMap<>();
+    try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        String stat;
+        try {
+          stat = Files.readString(task.resolve("stat"));
+        } catch (java.io.IOException gone) {
+          continue;
+        }
+        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[#0-9 ]+$", "");
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ms = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * tick;
+        byName.merge(name.replace(' ', '_'), ms, Long::sum);
+      }
+    }
+    byName.forEach((name, ms) -> System.out.println("THREAD " + name + " " + ms));
   }
 
   private static long peakRssKb() throws java.io.IOException {
