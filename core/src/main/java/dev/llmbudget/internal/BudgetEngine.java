@@ -356,6 +356,30 @@ public final class BudgetEngine {
         : ImageTokens.bound(price.name(), images, lowDetailImages, originalDetailImages, unplacedImageTokens);
   }
 
+  /**
+   * The prompt tokens an estimate (an answer that reported no usage) charges a call of {@code
+   * promptTokens} counted tokens (text, overhead, images) that sent {@code mediaParts} file or audio
+   * parts: what its reservation held for them, as for images; {@code llmbudget.file_tokens} a part,
+   * else the model's context window, never below the count. {@code promptTokens} unchanged without
+   * such parts, for a model the table does not price, or with no window known (nothing bounds them).
+   */
+  public static long mediaPromptTokens(Reservation reservation, String model, int mediaParts, long promptTokens) {
+    return reservation instanceof Held
+        ? ((Held) reservation).engine.mediaPromptTokens(model, mediaParts, promptTokens) : promptTokens;
+  }
+
+  /** As {@link #mediaPromptTokens(Reservation, String, int, long)}, on this engine. */
+  public long mediaPromptTokens(String model, int mediaParts, long promptTokens) {
+    if (mediaParts <= 0) {
+      return promptTokens;
+    }
+    if (fileTokens > 0) {
+      return saturatedAdd(promptTokens, times(fileTokens, mediaParts));
+    }
+    ModelPrice price = model == null ? null : prices.get().resolve(model).orElse(null);
+    return price == null ? promptTokens : Math.max(promptTokens, price.maxInputTokens().orElse(0));
+  }
+
   private static long saturatedAdd(long a, long b) {
     long sum = a + b;
     return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;

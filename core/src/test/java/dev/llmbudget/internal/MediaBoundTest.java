@@ -177,4 +177,21 @@ class MediaBoundTest {
         .hasMessageContaining("llmbudget.file_tokens").hasMessageContaining("'many' is not a whole number");
     assertThatThrownBy(() -> engine(-1)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  /**
+   * An estimate (an answer that reported no usage) charges the file parts what the reservation held
+   * for them, as for images, and never more than it held: the window, never below the counted text.
+   */
+  @Test
+  void anEstimateChargesTheFilePartsWhatTheyWereReservedAt() {
+    store.putBudget(BudgetStore.GLOBAL_KEY, new BigDecimal("100"), null, clock.instant());
+    CallReservation r = reserve(engine(0), null, "gpt-4o-mini", 100, 1);
+    assertThat(BudgetEngine.mediaPromptTokens(r.reservation(), "gpt-4o-mini", 1, 20)).isEqualTo(128_000);
+    assertThat(BudgetEngine.mediaPromptTokens(r.reservation(), "gpt-4o-mini", 1, 200_000)).isEqualTo(200_000);
+    assertThat(BudgetEngine.mediaPromptTokens(r.reservation(), "gpt-4o-mini", 0, 20)).isEqualTo(20);
+    assertThat(BudgetEngine.mediaPromptTokens(null, "gpt-4o-mini", 1, 20)).isEqualTo(20);
+    r.reservation().release();
+    assertThat(engine(1_000).mediaPromptTokens("gpt-4o-mini", 2, 20)).isEqualTo(2_020);
+    assertThat(engine(0).mediaPromptTokens("no-such-model-anywhere", 1, 20)).isEqualTo(20);
+  }
 }
