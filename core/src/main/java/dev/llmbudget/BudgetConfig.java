@@ -53,6 +53,7 @@ public final class BudgetConfig {
     k.put("llmbudget.default_max_output_tokens", "4096");
     k.put("llmbudget.min_output_tokens", "16");
     k.put("llmbudget.image_tokens", "4096");
+    k.put("llmbudget.file_tokens", null);
     k.put("llmbudget.reservation_ttl", "10m");
     k.put("llmbudget.user.budgets", null);
     k.put("llmbudget.budgets.file", null);
@@ -107,6 +108,7 @@ public final class BudgetConfig {
   private final long defaultMaxOutputTokens;
   private final long minOutputTokens;
   private final long imageTokens;
+  private final long fileTokens;
   private final Map<String, BigDecimal> userBudgets;
   private final Path budgetsFile;
   private final Integer metricsPort;
@@ -155,6 +157,7 @@ public final class BudgetConfig {
     defaultMaxOutputTokens = tokens(source, "llmbudget.default_max_output_tokens");
     minOutputTokens = tokens(source, "llmbudget.min_output_tokens");
     imageTokens = tokens(source, "llmbudget.image_tokens");
+    fileTokens = value(source, "llmbudget.file_tokens") == null ? 0 : tokens(source, "llmbudget.file_tokens");
     Map<String, BigDecimal> budgets = parse(source, "llmbudget.user.budgets", BudgetConfig::userBudgets);
     userBudgets = budgets == null ? Map.of() : budgets;
     String file = value(source, "llmbudget.budgets.file");
@@ -519,6 +522,11 @@ public final class BudgetConfig {
   public long minOutputTokens() { return minOutputTokens; }
   /** Tokens reserved for an image in a request when its model's family has no documented per-image bound. */
   public long imageTokens() { return imageTokens; }
+  /**
+   * The tokens each file, PDF or audio part of a request is reserved at ({@code llmbudget.file_tokens}),
+   * trusting the operator's knowledge of their files; 0 when unset: such a call reserves its model's context window.
+   */
+  public long fileTokens() { return fileTokens; }
 
   /** An unquoted SQL identifier, so the schema name can be put into statements as it is. */
   private static String sqlName(String v) {

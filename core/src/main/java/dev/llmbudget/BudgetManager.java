@@ -55,7 +55,8 @@ public final class BudgetManager {
     this.store = StoreRegistry.open(clientType, projectName, apiBase, config);
     this.engine = new BudgetEngine(store, BudgetRuntime.prices(), config.unknownModel(), clock,
         config.userMaxBudget(), config.userBudgetDuration(), config.outputReserve(), config.defaultMaxOutputTokens(),
-        config.minOutputTokens(), config.reservationTtl(), config.imageTokens());
+        config.minOutputTokens(), config.reservationTtl(), config.imageTokens(),
+        config.fileTokens());
   }
 
   /**

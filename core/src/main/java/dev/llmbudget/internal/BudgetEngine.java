@@ -53,6 +53,12 @@ public final class BudgetEngine {
   private final Duration reservationTtl;
   /** Tokens reserved for an image on a model family {@link ImageTokens} cannot place ({@code llmbudget.image_tokens}). */
   private final long unplacedImageTokens;
+  /**
+   * Tokens a file, PDF or audio part of a request is reserved at ({@code llmbudget.file_tokens}); 0:
+   * unset, and such a request's prompt is reserved at its model's context window, the only bound
+   * of what a file can bill that the request's bytes do not give.
+   */
+  private final long fileTokens;
 
   /** The default lease of a reservation ({@code llmbudget.reservation_ttl}). */
   public static final Duration DEFAULT_RESERVATION_TTL = Duration.ofMinutes(10);
@@ -98,10 +104,26 @@ public final class BudgetEngine {
       Clock clock, BigDecimal userDefaultBudget, BudgetDuration userDefaultDuration,
       OutputReserve outputReserve, long defaultMaxOutputTokens, long minOutputTokens, Duration reservationTtl,
       long unplacedImageTokens) {
+    this(store, prices, unknownModel, clock, userDefaultBudget, userDefaultDuration, outputReserve,
+        defaultMaxOutputTokens, minOutputTokens, reservationTtl, unplacedImageTokens, 0);
+  }
+
+  /**
+   * As the long form with image tokens, and the tokens each file, PDF or audio part of a request is
+   * reserved at ({@code llmbudget.file_tokens}; 0: unset, the model's context window bounds them).
+   */
+  public BudgetEngine(BudgetStore store, Supplier<PriceTable> prices, UnknownModelPolicy unknownModel,
+      Clock clock, BigDecimal userDefaultBudget, BudgetDuration userDefaultDuration,
+      OutputReserve outputReserve, long defaultMaxOutputTokens, long minOutputTokens, Duration reservationTtl,
+      long unplacedImageTokens, long fileTokens) {
     if (unplacedImageTokens < 0) {
       throw new IllegalArgumentException("image tokens must not be negative, was " + unplacedImageTokens);
     }
+    if (fileTokens < 0) {
+      throw new IllegalArgumentException("file tokens must not be negative, was " + fileTokens);
+    }
     this.unplacedImageTokens = unplacedImageTokens;
+    this.fileTokens = fileTokens;
     this.outputReserve = Objects.requireNonNull(outputReserve, "outputReserve");
     this.defaultMaxOutputTokens = defaultMaxOutputTokens;
     this.minOutputTokens = minOutputTokens;
@@ -236,7 +258,8 @@ public final class BudgetEngine {
   public CallReservation reserveCall(String user, CallRequest request, boolean canRewrite, String sdk) {
     CallReservation r = reserveAtTier(user, request.model(), request.promptBound(), request.prompt(),
         request.messageCount(), request.maxOutputTokens(), request.choices(), request.images(),
-        request.lowDetailImages(), request.originalDetailImages(), canRewrite, request.serviceTier());
+        request.lowDetailImages(), request.originalDetailImages(), request.mediaParts(), canRewrite,
+        request.serviceTier());
     // written before the reservation leaves this thread, read once at settle: a constant, no allocation
     ((Held) r.reservation()).sdk = sdk;
     return r;
@@ -244,7 +267,7 @@ public final class BudgetEngine {
 
   private CallReservation reserveAtTier(String user, String model, long promptBound, CharSequence prompt,
       int messages, long maxOutputTokens, int choices, int images, int lowDetailImages, int originalDetailImages,
-      boolean canRewrite, String serviceTier) {
+      int mediaParts, boolean canRewrite, String serviceTier) {
     int answers = Math.max(1, choices);
     ModelPrice price = priceOf(model);
     if (price != null && UsageJson.PRIORITY_TIER.equals(serviceTier)) {
@@ -265,22 +288,49 @@ public final class BudgetEngine {
     long imageTokens = images <= 0 ? 0
         : ImageTokens.bound(price.name(), images, lowDetailImages, originalDetailImages, unplacedImageTokens);
     overhead = saturatedAdd(overhead, imageTokens);
+    // Files and audio are not text either, and their bytes (an id, a URL, base64) do not bound what
+    // they bill: each is reserved at llmbudget.file_tokens if the operator set it, else the prompt is
+    // reserved at the model's context window, which bounds any prompt; with no window known, there
+    // is no bound, and any limited budget refuses the call (the note says how to give one).
+    boolean media = mediaParts > 0;
+    boolean window = media && fileTokens <= 0;
+    long mediaTokens = media && !window ? times(fileTokens, mediaParts) : 0;
+    overhead = saturatedAdd(overhead, mediaTokens);
     long bound = saturatedAdd(Math.max(0, promptBound), overhead);
-    long boundCost = boundCost(price, bound, times(output, answers));
+    if (window) {
+      long context = price.maxInputTokens().orElse(0);
+      mediaTokens = context > 0 ? context : UNBOUNDED;
+      bound = Math.max(bound, mediaTokens);
+    }
+    long boundCost = promptCost(price, bound, times(output, answers), media);
     Held fits = tryReserve(keys, user, boundCost, model, now);
     if (fits != null) {
       return new CallReservation(fits, output, addCap);
     }
     TokenCounter counter = TokenCounter.forModel(model);
     // The prompt text holds the messages' content, not their roles, which OpenAI counts too (one
-    // token each); the byte bound covers them with the newline that ends each message's text.
-    long input = counter.exact() ? counter.count(prompt == null ? "" : prompt.toString()) + overhead
+    // token each); the byte bound covers them with the newline that ends each message's text. A
+    // prompt reserved at its context window stays there: its text's count says nothing of its files.
+    long input = counter.exact() && !window ? counter.count(prompt == null ? "" : prompt.toString()) + overhead
         + Math.max(0, messages) * TOKENS_PER_ROLE : bound;
-    if (mode != OutputReserve.CLAMP) {
-      return new CallReservation(reserveKeys(keys, user, boundCost(price, input, times(output, answers)), model,
-          note(capNote(price, output, answers), images, imageTokens)), output, false);
+    String note = note(capNote(price, output, answers), images, imageTokens, mediaParts, mediaTokens, price);
+    if (mode != OutputReserve.CLAMP || input == UNBOUNDED) {
+      return new CallReservation(reserveKeys(keys, user, promptCost(price, input, times(output, answers), media),
+          model, note), output, false);
     }
-    return clamp(keys, user, model, price, input, output, requested, answers, images, imageTokens);
+    return clamp(keys, user, model, price, input, output, requested, answers, images, imageTokens, mediaParts,
+        mediaTokens);
+  }
+
+  /** A prompt bound that is no bound: a file or audio part on a model whose context window the table does not give. */
+  private static final long UNBOUNDED = Long.MAX_VALUE;
+
+  /**
+   * {@link #boundCost}, with the audio input rate among the prompt's rates when it has file or audio
+   * parts ({@code media}); an {@link #UNBOUNDED} prompt costs the most a reservation can hold.
+   */
+  private static long promptCost(ModelPrice price, long input, long output, boolean media) {
+    return input == UNBOUNDED ? Long.MAX_VALUE : price.boundCostPicos(input, output, media);
   }
 
   /**
@@ -306,6 +356,30 @@ public final class BudgetEngine {
         : ImageTokens.bound(price.name(), images, lowDetailImages, originalDetailImages, unplacedImageTokens);
   }
 
+  /**
+   * The prompt tokens an estimate (an answer that reported no usage) charges a call of {@code
+   * promptTokens} counted tokens (text, overhead, images) that sent {@code mediaParts} file or audio
+   * parts: what its reservation held for them, as for images; {@code llmbudget.file_tokens} a part,
+   * else the model's context window, never below the count. {@code promptTokens} unchanged without
+   * such parts, for a model the table does not price, or with no window known (nothing bounds them).
+   */
+  public static long mediaPromptTokens(Reservation reservation, String model, int mediaParts, long promptTokens) {
+    return reservation instanceof Held
+        ? ((Held) reservation).engine.mediaPromptTokens(model, mediaParts, promptTokens) : promptTokens;
+  }
+
+  /** As {@link #mediaPromptTokens(Reservation, String, int, long)}, on this engine. */
+  public long mediaPromptTokens(String model, int mediaParts, long promptTokens) {
+    if (mediaParts <= 0) {
+      return promptTokens;
+    }
+    if (fileTokens > 0) {
+      return saturatedAdd(promptTokens, times(fileTokens, mediaParts));
+    }
+    ModelPrice price = model == null ? null : prices.get().resolve(model).orElse(null);
+    return price == null ? promptTokens : Math.max(promptTokens, price.maxInputTokens().orElse(0));
+  }
+
   private static long saturatedAdd(long a, long b) {
     long sum = a + b;
     return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
@@ -317,24 +391,25 @@ public final class BudgetEngine {
   }
 
   private CallReservation clamp(String[] keys, String user, String model, ModelPrice price, long input,
-      long output, long requested, int answers, int images, long imageTokens) {
+      long output, long requested, int answers, int images, long imageTokens, int mediaParts, long mediaTokens) {
+    boolean media = mediaParts > 0;
     long least = requested > 0 ? Math.min(requested, minOutputTokens) : minOutputTokens;
     long cap = output;
     for (int attempt = 0; attempt < CLAMP_ATTEMPTS && cap >= least; attempt++) {
-      long cost = boundCost(price, input, times(cap, answers));
+      long cost = promptCost(price, input, times(cap, answers), media);
       Instant now = clock.instant();
       Held fits = tryReserve(keys, user, cost, model, now);
       if (fits != null) {
         return clamped(user, model, keys, cap, output, requested, fits);
       }
       // the cap is per answer: what the headroom pays for, shared by every answer
-      long affordable = affordableOutput(price, input, headroom(keys, now)) / answers;
+      long affordable = affordableOutput(price, input, headroom(keys, now), media) / answers;
       cap = Math.min(affordable, cap - 1);
     }
     // The prompt and the least useful output: refused with the budget's error unless it now fits.
-    long cost = boundCost(price, input, times(least, answers));
-    return clamped(user, model, keys, least, output, requested,
-        reserveKeys(keys, user, cost, model, note(capNote(price, least, answers), images, imageTokens)));
+    long cost = promptCost(price, input, times(least, answers), media);
+    return clamped(user, model, keys, least, output, requested, reserveKeys(keys, user, cost, model,
+        note(capNote(price, least, answers), images, imageTokens, mediaParts, mediaTokens, price)));
   }
 
   private CallReservation clamped(String user, String model, String[] keys, long cap, long output, long requested,
@@ -364,7 +439,12 @@ public final class BudgetEngine {
 
   /** The most output tokens that {@code headroom} picodollars pay for after {@code input} prompt tokens. */
   static long affordableOutput(ModelPrice price, long input, long headroom) {
-    long left = headroom - boundCost(price, input, 0);
+    return affordableOutput(price, input, headroom, false);
+  }
+
+  /** As {@link #affordableOutput(ModelPrice, long, long)}; {@code media}: the prompt is priced as {@link #promptCost} does. */
+  static long affordableOutput(ModelPrice price, long input, long headroom, boolean media) {
+    long left = headroom - promptCost(price, input, 0, media);
     if (left <= 0) {
       return 0;
     }
@@ -425,6 +505,23 @@ public final class BudgetEngine {
     String incl = "incl. " + images + (images == 1 ? " image (" : " images (")
         + String.format(java.util.Locale.ROOT, "%,d", imageTokens) + " tokens)";
     return capNote == null ? incl : capNote + ", " + incl;
+  }
+
+  /**
+   * As the images' note, with the file and audio parts and what they were reserved at, e.g. {@code
+   * incl. 1 file/audio part (up to 128,000 tokens)}, or why they have no bound.
+   */
+  private static String note(String capNote, int images, long imageTokens, int mediaParts, long mediaTokens,
+      ModelPrice price) {
+    String note = note(capNote, images, imageTokens);
+    if (mediaParts <= 0) {
+      return note;
+    }
+    String incl = "incl. " + mediaParts + (mediaParts == 1 ? " file/audio part (" : " file/audio parts (")
+        + (mediaTokens == UNBOUNDED ? "no bound: the price table gives " + price.name()
+            + " no max_input_tokens; set llmbudget.file_tokens)"
+            : "up to " + String.format(java.util.Locale.ROOT, "%,d", mediaTokens) + " tokens)");
+    return note == null ? incl : note + ", " + incl;
   }
 
   /** Charges {@code usage} to {@code user} (and the global budget) without a reservation; returns the cost. */

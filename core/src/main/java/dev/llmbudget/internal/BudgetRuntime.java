@@ -49,7 +49,7 @@ public final class BudgetRuntime {
     }
     this.engine = new BudgetEngine(store, PRICES, cfg.unknownModel(), Clock.systemUTC(),
         cfg.userMaxBudget(), cfg.userBudgetDuration(), cfg.outputReserve(), cfg.defaultMaxOutputTokens(),
-        cfg.minOutputTokens(), cfg.reservationTtl(), cfg.imageTokens());
+        cfg.minOutputTokens(), cfg.reservationTtl(), cfg.imageTokens(), cfg.fileTokens());
     ConfiguredBudgets.start(store, cfg, Clock.systemUTC());
     BudgetAlerts.start(store, cfg, Clock.systemUTC());
   }

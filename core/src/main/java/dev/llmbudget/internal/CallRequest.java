@@ -48,6 +48,15 @@ public interface CallRequest {
   }
 
   /**
+   * How many file, PDF, audio or video parts it sends whose tokens its bytes do not bound (an uploaded
+   * file's id, a URL, base64 data): the engine reserves them at {@code llmbudget.file_tokens} each,
+   * else the prompt at its model's context window.
+   */
+  default int mediaParts() {
+    return 0;
+  }
+
+  /**
    * The OpenAI {@code service_tier} it states (one of {@link UsageJson}'s tier constants or any other
    * string), or {@code null}: {@code priority} is reserved at the model's priority rates, any other
    * at the standard rates.

@@ -371,14 +371,25 @@ public final class ModelPrice {
    * cost, in picodollars, rounded up: every prompt token at the dearest input-side rate (input,
    * cache read or write) of the base and of the tier the prompt falls in, every output token at the
    * dearest of output, reasoning and audio output in the same two (an audio model may answer in
-   * audio). The audio input rate is left out on purpose: the prompt's tokens here are its text's (an
-   * audio clip's tokens are not in a request's bound at all), and pricing text at it would reserve
-   * three times a Gemini Flash call's text for nothing. In {@code long}s when the rates allow, as
+   * audio). The audio input rate is left out on purpose: the prompt's tokens here are its text's (a
+   * request with audio or files is bounded by the three-argument form), and pricing text at it would
+   * reserve three times a Gemini Flash call's text for nothing. In {@code long}s when the rates allow, as
    * {@link #costPicos}.
    *
    * @throws IllegalArgumentException when the bound is beyond {@link Picodollars#MAX_DOLLARS}
    */
   public long boundCostPicos(long inputTokens, long outputTokens) {
+    return boundCostPicos(inputTokens, outputTokens, false);
+  }
+
+  /**
+   * As {@link #boundCostPicos(long, long)}; with {@code audioInput} the prompt's tokens are priced at
+   * the audio input rate too when it is dearer: a request that sends audio or files has a bound that
+   * is not its text's, and any of those tokens may be billed at that rate.
+   *
+   * @throws IllegalArgumentException when the bound is beyond {@link Picodollars#MAX_DOLLARS}
+   */
+  public long boundCostPicos(long inputTokens, long outputTokens, boolean audioInput) {
     long[] r = picoRates();
     int tier = tierIndex(inputTokens);
     if (r != NOT_WHOLE) {
@@ -386,6 +397,9 @@ public final class ModelPrice {
       int t = RATES * tier;
       long in = Math.max(Math.max(Math.max(r[b], r[b + 3]), Math.max(r[b + 4], r[b + 5])),
           Math.max(Math.max(r[t], r[t + 3]), Math.max(r[t + 4], r[t + 5])));
+      if (audioInput) {
+        in = Math.max(in, Math.max(r[b + 6], r[t + 6]));
+      }
       long out = Math.max(Math.max(r[b + 1], r[b + 2]), Math.max(r[t + 1], r[t + 2]));
       out = Math.max(out, Math.max(r[b + 7], r[t + 7]));
       try {
@@ -396,7 +410,11 @@ public final class ModelPrice {
       }
     }
     Tier t = tier == 0 ? base : tiers.get(tier - 1);
-    BigDecimal cost = base.highestInputSideRate().max(t.highestInputSideRate()).multiply(BigDecimal.valueOf(inputTokens));
+    BigDecimal in = base.highestInputSideRate().max(t.highestInputSideRate());
+    if (audioInput) {
+      in = in.max(audioInput(base)).max(audioInput(t));
+    }
+    BigDecimal cost = in.multiply(BigDecimal.valueOf(inputTokens));
     if (outputTokens > 0) {
       BigDecimal out = t.output().max(t.reasoning()).max(base.output()).max(base.reasoning())
           .max(audioOutput(base)).max(audioOutput(t));

@@ -148,6 +148,9 @@ final class OpenAiCalls implements LlmCalls {
       case "image-auto":
         OriginalImageCall.send(client, maxTokens, name.equals("image-original"));
         break;
+      case "file":
+        FileCall.send(client, model, maxTokens);
+        break;
       case "sleep3":
         Thread.sleep(3000);
         break;
@@ -186,6 +189,35 @@ final class OpenAiCalls implements LlmCalls {
         for (Throwable c = e; c != null; c = c.getCause()) {
           if (c instanceof dev.llmbudget.BudgetExceededError) {
             System.out.println("IMAGE REFUSAL " + c.getMessage());
+          }
+        }
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * A chat request with a text part and a {@code file} part that names an uploaded PDF by its id, a
+   * few bytes that may bill the model's whole context window; prints the refusal's message. A class
+   * of its own, so the oldest SDK's JVM never links the content-part types.
+   */
+  private static final class FileCall {
+    static void send(OpenAIClient client, String model, long maxTokens) {
+      ChatCompletionCreateParams.Builder b = ChatCompletionCreateParams.builder().model(model)
+          .addUserMessageOfArrayOfContentParts(java.util.List.of(
+              com.openai.models.chat.completions.ChatCompletionContentPart.ofText(
+                  com.openai.models.chat.completions.ChatCompletionContentPartText.builder()
+                      .text("Summarize this report.").build()),
+              com.openai.models.chat.completions.ChatCompletionContentPart.ofFile(
+                  com.openai.models.chat.completions.ChatCompletionContentPart.File.builder().file(
+                      com.openai.models.chat.completions.ChatCompletionContentPart.File.FileObject.builder()
+                          .fileId("file-report100pages").build()).build())));
+      try {
+        client.chat().completions().create(maxTokens > 0 ? b.maxCompletionTokens(maxTokens).build() : b.build());
+      } catch (RuntimeException e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+          if (c instanceof dev.llmbudget.BudgetExceededError) {
+            System.out.println("FILE REFUSAL " + c.getMessage());
           }
         }
         throw e;

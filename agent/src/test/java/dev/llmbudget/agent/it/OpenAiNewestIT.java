@@ -150,6 +150,27 @@ class OpenAiNewestIT extends SdkAgentContract {
   }
 
   /**
+   * A {@code file} part naming an uploaded PDF by id is a few bytes that may bill gpt-4o-mini's whole
+   * context window, 128,000 input tokens ($0.0192): a budget of $0.01 pays for the text of the call
+   * many times over, not for the file, so the call is refused before anything is sent, naming the
+   * part; a budget of $0.05 pays for the window, so the same call goes out and is charged the usage
+   * the server reports.
+   */
+  @org.junit.jupiter.api.Test
+  void aCallWhoseFileTheBudgetCannotPayForIsRefusedBeforeItIsSent() throws Exception {
+    ChildJvm.Result r = run(child().agentArgs("store=memory,max_budget=10,user.budgets=alice:0.01;bob:0.05")
+        .systemProperty("llmbudget.test.check_reservations", "true"), 100, "file@alice", "file@bob");
+
+    assertThat(r.step("file@alice")).isEqualTo("BLOCKED user:alice");
+    assertThat(r.value("FILE REFUSAL ")).contains("max_tokens 100, incl. 1 file/audio part (up to 128,000 tokens)");
+    assertThat(r.step("file@bob")).isEqualTo("OK");
+    assertThat(server.requests(llmPath())).as("only bob's call reached the server").isEqualTo(1);
+    assertThat(r.spent("alice")).isZero();
+    assertThat(r.spent("bob")).isEqualByComparingTo(price(Usage.of(model(), 20, 10)));
+    assertThat(r.output()).doesNotContain("LLMBUDGET RESERVATION EXCEEDED");
+  }
+
+  /**
    * A gpt-5.4 image at {@code detail: original} may bill 12,000 input tokens ($0.03): a budget of
    * $0.01 pays for the same call at {@code detail: auto} (at most 1,844 tokens), which goes out, not
    * for the original one, which is refused before it is sent, naming its image's bound.

@@ -28,6 +28,7 @@ final class ChatRequest {
     int messages = 0;
     int images = 0;
     int lowDetail = 0;
+    int media = 0;
     for (JsonNode m : root.path("messages")) {
       appendText(m.get("content"), prompt);
       // ChatMessageImageContentItem: {"type":"image_url","image_url":{"url":…,"detail":…}}, not text
@@ -38,6 +39,14 @@ final class ChatRequest {
             lowDetail++;
           }
         }
+        // ChatMessageAudioContentItem ({"type":"input_audio"}) and file parts: their tokens are not in their bytes
+        String type = part.path("type").asText();
+        if ("input_audio".equals(type) || "file".equals(type)) {
+          media++;
+        }
+      }
+      if (m.path("audio").isObject()) {
+        media++; // an assistant's earlier spoken answer, sent back by id: billed as audio input
       }
       for (JsonNode call : m.path("tool_calls")) {
         appendText(call.path("function").get("arguments"), prompt);
@@ -62,7 +71,8 @@ final class ChatRequest {
     long choices = Math.max(root.path("n").asLong(1), root.path("best_of").asLong(1));
     return new LlmRequest(model, prompt, messages, maxOutput, dev.llmbudget.tokens.TokenCounter.upperBoundTokens(prompt),
         LlmRequest.choices(choices), false, images, lowDetail, 0,
-        dev.llmbudget.internal.UsageJson.serviceTier(dev.llmbudget.internal.UsageJson.text(root, "service_tier")));
+        dev.llmbudget.internal.UsageJson.serviceTier(dev.llmbudget.internal.UsageJson.text(root, "service_tier")),
+        (short) Math.min(media, Short.MAX_VALUE));
   }
 
   /** True for a chat or completions body, whose output a cap bounds; false for embeddings and the unreadable. */

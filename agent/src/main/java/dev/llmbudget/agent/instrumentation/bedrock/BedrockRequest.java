@@ -43,11 +43,13 @@ final class BedrockRequest {
     StringBuilder prompt = new StringBuilder(256);
     int messages = 0;
     int images = 0;
+    int media = 0;
     for (Object message : Accessors.list(request, "messages")) {
       messages++;
       for (Object block : Accessors.list(message, "content")) {
         appendBlock(block, prompt);
         images += images(block);
+        media += media(block);
       }
     }
     for (Object block : Accessors.list(request, "system")) {
@@ -59,7 +61,27 @@ final class BedrockRequest {
     }
     long max = Accessors.count(Accessors.get(request, "inferenceConfig"), "maxTokens");
     return new LlmRequest(model, prompt, messages, max, dev.llmbudget.tokens.TokenCounter.upperBoundTokens(prompt), 1,
-        false, images, 0, 0, null);
+        false, images, 0, 0, null, (short) Math.min(media, Short.MAX_VALUE));
+  }
+
+  /** The getters of a Converse {@code ContentBlock} (and a tool result's content) that send a file: not text, not bounded by bytes. */
+  private static final String[] MEDIA_BLOCKS = {"document", "video", "audio"};
+
+  /** A Converse {@code ContentBlock}'s documents, videos and audio, or those of its tool result's content. */
+  private static int media(Object block) {
+    int n = 0;
+    for (String name : MEDIA_BLOCKS) {
+      n += Accessors.get(block, name) != null ? 1 : 0;
+    }
+    Object toolResult = Accessors.get(block, "toolResult");
+    if (toolResult != null) {
+      for (Object part : Accessors.list(toolResult, "content")) {
+        for (String name : MEDIA_BLOCKS) {
+          n += Accessors.get(part, name) != null ? 1 : 0;
+        }
+      }
+    }
+    return n;
   }
 
   /** A Converse {@code ContentBlock}'s images: its {@code image()}, or those of its tool result's content. */
@@ -119,12 +141,38 @@ final class BedrockRequest {
     int count = messages != null && messages.isArray() ? messages.size() : 0;
     return new LlmRequest(model, prompt, count, maxOutput(root, 2),
         dev.llmbudget.tokens.TokenCounter.upperBoundTokens(prompt), 1, false, count > 0 ? images(messages) : 0, 0, 0,
-        null);
+        null, (short) (count > 0 ? Math.min(media(messages), Short.MAX_VALUE) : 0));
+  }
+
+  /**
+   * The file blocks under an InvokeModel body's messages, whose tokens their bytes do not bound:
+   * Anthropic's {@code {"type":"document"}} (but for a content source, whose blocks are text)
+   * and Nova's {@code {"document"|"video"|"audio":{...}}}.
+   */
+  static int media(JsonNode node) {
+    int n = 0;
+    if (node.isArray()) {
+      for (JsonNode item : node) {
+        n += media(item);
+      }
+    } else if (node.isObject()) {
+      // a content source's blocks are collected as text; a plain-text source's data is not, so it counts
+      if ("document".equals(node.path("type").asText()) && !"content".equals(node.path("source").path("type").asText())
+          || node.path("document").isObject() || node.path("video").isObject() || node.path("audio").isObject()) {
+        return 1;
+      }
+      for (JsonNode value : node) {
+        if (value.isContainerNode()) {
+          n += media(value);
+        }
+      }
+    }
+    return n;
   }
 
   /**
    * The image blocks under an InvokeModel body's messages: Anthropic's {@code {"type":"image"}} (also
-   * inside a tool result) and Nova's {@code {"image":{...}}}; documents and video are not bounded.
+   * inside a tool result) and Nova's {@code {"image":{...}}}; documents, video and audio are {@link #media}.
    */
   static int images(JsonNode node) {
     int n = 0;

@@ -36,9 +36,11 @@ final class GeminiRequest {
     }
     StringBuilder prompt = new StringBuilder(256);
     int images = 0;
+    int media = 0;
     for (JsonNode content : root.path("contents")) {
       appendParts(content, prompt);
       images += images(content);
+      media += media(content);
     }
     appendParts(root.get("systemInstruction"), prompt);
     JsonNode tools = root.get("tools");
@@ -51,13 +53,34 @@ final class GeminiRequest {
     long candidates = root.path("generationConfig").path("candidateCount").asLong(1);
     // Gemini adds no per-message tokens the way OpenAI does.
     return new LlmRequest(model, prompt, 0, maxOutput, dev.llmbudget.tokens.TokenCounter.upperBoundTokens(prompt),
-        LlmRequest.choices(candidates), false, images, 0, 0, null);
+        LlmRequest.choices(candidates), false, images, 0, 0, null, (short) Math.min(media, Short.MAX_VALUE));
+  }
+
+  /**
+   * The parts of {@code content} that send a document, audio or video, inline or by URI (a data
+   * part of another MIME type than {@code image/*}), also in a function response: their tokens are
+   * not in their bytes, so they are reserved as file parts.
+   */
+  private static int media(JsonNode content) {
+    int n = 0;
+    for (JsonNode part : content.path("parts")) {
+      n += isMedia(part) ? 1 : 0;
+      for (JsonNode inner : part.path("functionResponse").path("parts")) {
+        n += isMedia(inner) ? 1 : 0;
+      }
+    }
+    return n;
+  }
+
+  private static boolean isMedia(JsonNode part) {
+    JsonNode data = part.has("inlineData") ? part.get("inlineData") : part.get("fileData");
+    return data != null && data.isObject() && !isImage(part);
   }
 
   /**
    * The parts of {@code content} that send an image, inline ({@code inlineData}) or by URI ({@code
    * fileData}), by their MIME type, also those a function response carries (GenAI 2.x's {@code
-   * FunctionResponse.parts}); documents, audio and video parts are not bounded.
+   * FunctionResponse.parts}); documents, audio and video parts are {@link #media} parts.
    */
   private static int images(JsonNode content) {
     int n = 0;

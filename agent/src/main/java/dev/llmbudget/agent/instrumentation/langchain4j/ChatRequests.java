@@ -20,6 +20,8 @@ final class ChatRequests {
     /** {@code ImageContent}s of the user messages, and those with {@code DetailLevel.LOW}: not text. */
     int images;
     int lowDetailImages;
+    /** {@code AudioContent}, {@code VideoContent} and {@code PdfFileContent}s: their tokens are not in their bytes. */
+    int mediaParts;
     /** The OpenAI service tier asked for ({@code OpenAiChatRequestParameters.serviceTier()}), or null. */
     final String serviceTier;
 
@@ -67,6 +69,11 @@ final class ChatRequests {
     }
 
     @Override
+    public int mediaParts() {
+      return mediaParts;
+    }
+
+    @Override
     public String serviceTier() {
       return serviceTier;
     }
@@ -108,6 +115,7 @@ final class ChatRequests {
     int count = 0;
     int images = 0;
     int low = 0;
+    int media = 0;
     Object messages = Accessors.call(request, "messages");
     if (messages instanceof List) {
       for (Object message : (List<?>) messages) {
@@ -116,9 +124,13 @@ final class ChatRequests {
         Object contents = Accessors.call(message, "contents");
         if (contents instanceof List) {
           for (Object content : (List<?>) contents) {
-            // Content.type() is ContentType.IMAGE for an ImageContent (audio, video, PDF: not bounded)
+            // Content.type() is ContentType.IMAGE for an ImageContent; AUDIO, VIDEO, PDF are file parts
             Object type = Accessors.call(content, "type");
-            if (type != null && "IMAGE".equals(type.toString())) {
+            String kind = type == null ? null : type.toString();
+            if ("AUDIO".equals(kind) || "VIDEO".equals(kind) || "PDF".equals(kind)) {
+              media++;
+            }
+            if ("IMAGE".equals(kind)) {
               images++;
               Object detail = Accessors.call(content, "detailLevel");
               if (detail != null && "LOW".equals(detail.toString())) {
@@ -140,6 +152,7 @@ final class ChatRequests {
         tier == null ? null : UsageJson.serviceTier(tier.toLowerCase(java.util.Locale.ROOT)));
     read.images = images;
     read.lowDetailImages = low;
+    read.mediaParts = media;
     return read;
   }
 

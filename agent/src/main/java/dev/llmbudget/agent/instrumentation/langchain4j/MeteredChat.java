@@ -146,12 +146,25 @@ final class MeteredChat {
     TokenCounter counter = TokenCounter.forModel(request.model);
     long overhead = request.messageCount <= 0 ? 0
         : (long) request.messageCount * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
-    long prompt = counter.count(request.prompt.toString()) + overhead + imageTokens();
+    long prompt = withMedia(counter.count(request.prompt.toString()) + overhead + imageTokens());
     long output = answer.tokens(counter);
     // a priority request is estimated at priority rates, as it was reserved
     return Usage.of(request.model, prompt, output).asEstimated()
         .withServiceTier(dev.llmbudget.internal.UsageJson.PRIORITY_TIER.equals(request.serviceTier)
             ? dev.llmbudget.internal.UsageJson.PRIORITY_TIER : null);
+  }
+
+  /** {@code prompt} with what the request's file parts were reserved at, as for images. */
+  private long withMedia(long prompt) {
+    if (request.mediaParts <= 0) {
+      return prompt;
+    }
+    try {
+      return dev.llmbudget.internal.BudgetEngine.mediaPromptTokens(reservation, request.model, request.mediaParts,
+          prompt);
+    } catch (RuntimeException e) {
+      return prompt;
+    }
   }
 
   /** What the request's images were reserved at: billed, and not in the text a tokenizer counts. */

@@ -402,7 +402,7 @@ public final class MeteredCall {
   private Usage estimate(String model, TokenCounter counter, long out) {
     long overhead = request.messageCount() <= 0 ? 0
         : (long) request.messageCount() * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
-    long input = counter.count(request.prompt().toString()) + overhead + imageTokens(model);
+    long input = mediaTokens(model, counter.count(request.prompt().toString()) + overhead + imageTokens(model));
     // a priority request whose answer named no tier is estimated as priority: the dearer, as reserved
     return new Usage(model, input, out, 0, 0, 0, 0, true,
         UsageJson.PRIORITY_TIER.equals(request.serviceTier()) ? UsageJson.PRIORITY_TIER : null);
@@ -422,6 +422,22 @@ public final class MeteredCall {
           request.originalDetailImages());
     } catch (RuntimeException e) {
       return 0;
+    }
+  }
+
+  /**
+   * {@code input} with what the request's file and audio parts were reserved at, as for images: they
+   * were billed, and a tokenizer sees none of them. {@code input} without such parts, or when the
+   * engine cannot say.
+   */
+  private long mediaTokens(String model, long input) {
+    if (request.mediaParts() <= 0) {
+      return input;
+    }
+    try {
+      return BudgetEngine.mediaPromptTokens(reservation, model, request.mediaParts(), input);
+    } catch (RuntimeException e) {
+      return input;
     }
   }
 

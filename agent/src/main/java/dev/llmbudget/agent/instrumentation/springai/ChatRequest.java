@@ -8,15 +8,17 @@ import java.util.List;
  * else the chat model's defaults), the messages' text, their number, the output cap, 0 when
  * neither sets one, and how many answers it asks for ({@code getN()}, Gemini's {@code
  * getCandidateCount()}; 1 when neither sets one), each of which may use the whole cap; and how many
- * images its messages carry ({@code getMedia()} of an {@code image/*} MIME type), which are not text.
+ * images its messages carry ({@code getMedia()} of an {@code image/*} MIME type), which are not text,
+ * and their other media (documents, audio, video: {@code mediaParts}), whose tokens their bytes do not bound.
  */
 record ChatRequest(String model, CharSequence prompt, int messageCount, long maxOutputTokens, int choices,
-    int images) implements dev.llmbudget.internal.CallRequest {
+    int images, int mediaParts) implements dev.llmbudget.internal.CallRequest {
 
   static ChatRequest read(Object chatModel, Object prompt) throws ReflectiveOperationException {
     StringBuilder text = new StringBuilder();
     int count = 0;
     int images = 0;
+    int media = 0;
     Object instructions = Accessors.get(prompt, "getInstructions");
     if (instructions instanceof List) {
       for (Object message : (List<?>) instructions) {
@@ -27,7 +29,8 @@ record ChatRequest(String model, CharSequence prompt, int messageCount, long max
           }
           text.append(t);
         }
-        images += images(message);
+        images += media(message, true);
+        media += media(message, false);
         count++;
       }
     }
@@ -47,7 +50,7 @@ record ChatRequest(String model, CharSequence prompt, int messageCount, long max
         choices = choices(defaults);
       }
     }
-    return new ChatRequest(model, text, count, maxTokens, LlmRequest.choices(choices), images);
+    return new ChatRequest(model, text, count, maxTokens, LlmRequest.choices(choices), images, media);
   }
 
   /** Reserves what this call may cost for {@code user}: its request cannot be rewritten, so {@code clamp} is {@code model_max}. */
@@ -56,8 +59,11 @@ record ChatRequest(String model, CharSequence prompt, int messageCount, long max
         .reservation();
   }
 
-  /** The media of {@code message} ({@code UserMessage.getMedia()}) whose MIME type is an image's. */
-  private static int images(Object message) throws ReflectiveOperationException {
+  /**
+   * The media of {@code message} ({@code UserMessage.getMedia()}) whose MIME type is an image's
+   * ({@code images}), else the others (Spring AI's {@code Media} always has a MIME type).
+   */
+  private static int media(Object message, boolean images) throws ReflectiveOperationException {
     Object media = Accessors.get(message, "getMedia");
     if (!(media instanceof Iterable)) {
       return 0;
@@ -65,7 +71,7 @@ record ChatRequest(String model, CharSequence prompt, int messageCount, long max
     int n = 0;
     for (Object m : (Iterable<?>) media) {
       String type = Accessors.string(m, "getMimeType");
-      if (type != null && type.startsWith("image/")) {
+      if (type != null && type.startsWith("image/") == images) {
         n++;
       }
     }

@@ -117,7 +117,7 @@ final class MeteredChat {
     long overhead = request.messageCount() <= 0 ? 0
         : (long) request.messageCount() * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
     TokenCounter counter = TokenCounter.forModel(model);
-    long input = counter.count(request.prompt().toString()) + overhead + imageTokens(model);
+    long input = withMedia(model, counter.count(request.prompt().toString()) + overhead + imageTokens(model));
     long output = received.length() == 0 ? 0 : counter.count(received.toString());
     return Usage.of(model, input, output).asEstimated();
   }
@@ -127,8 +127,20 @@ final class MeteredChat {
     long overhead = request.messageCount() <= 0 ? 0
         : (long) request.messageCount() * TOKENS_PER_MESSAGE + TOKENS_PER_REPLY;
     TokenCounter counter = TokenCounter.forModel(model);
-    long input = counter.count(request.prompt().toString()) + overhead + imageTokens(model);
+    long input = withMedia(model, counter.count(request.prompt().toString()) + overhead + imageTokens(model));
     return Usage.of(model, input, received.tokens(counter)).asEstimated();
+  }
+
+  /** {@code input} with what the request's file parts were reserved at, as for images. */
+  private long withMedia(String model, long input) {
+    if (request.mediaParts() <= 0) {
+      return input;
+    }
+    try {
+      return dev.llmbudget.internal.BudgetRuntime.get().engine().mediaPromptTokens(model, request.mediaParts(), input);
+    } catch (RuntimeException e) {
+      return input;
+    }
   }
 
   /** What the request's images were reserved at: billed, and not in the text a tokenizer counts. */

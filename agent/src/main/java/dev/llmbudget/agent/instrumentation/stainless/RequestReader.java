@@ -27,7 +27,7 @@ final class RequestReader {
   static LlmRequest read(Endpoint endpoint, byte[] body, RequestScan scan) {
     return new LlmRequest(scan.model, new RequestText(endpoint, body), scan.messages, scan.maxOutput(), scan.bound,
         scan.choices(), scan.background, scan.images, scan.lowDetailImages,
-        scan.originalDetailImages, scan.serviceTier);
+        scan.originalDetailImages, scan.serviceTier, scan.mediaParts);
   }
 
   /** The prompt text of a body that {@link RequestScan} read: each text and the tools' JSON, a newline after each. */
@@ -69,7 +69,8 @@ final class RequestReader {
 
   /**
    * Appends the prompt text under {@code node}: strings, part lists, tool results and tool-call
-   * arguments. Images, audio and file data are skipped: their bytes are not text tokens.
+   * arguments, an Anthropic document's plain-text or content source. Images, audio and file data
+   * are skipped: their bytes are not text tokens.
    */
   static void appendText(JsonNode node, StringBuilder out) {
     if (node == null) {
@@ -96,6 +97,14 @@ final class RequestReader {
       JsonNode calls = node.get("tool_calls");
       if (calls != null) {
         appendText(calls, out);
+      }
+      JsonNode source = node.get("source");
+      if (source != null && source.isObject()) {
+        JsonNode data = source.get("data");
+        if (data != null && data.isTextual() && "text".equals(source.path("type").asText(null))) {
+          appendText(data, out);
+        }
+        appendText(source.get("content"), out);
       }
       JsonNode variables = node.get("variables");
       if (variables != null && variables.isObject()) {

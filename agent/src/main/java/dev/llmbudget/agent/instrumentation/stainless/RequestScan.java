@@ -16,7 +16,11 @@ import java.nio.charset.StandardCharsets;
  * not text: the scan counts the image parts among the prompt's parts (openai-java's {@code image_url},
  * {@code input_image} and {@code computer_screenshot}, anthropic-java's {@code image}) and those that
  * ask for {@code detail: low} or {@code detail: original}, and skips their URL or base64 data as it
- * skips any string.
+ * skips any string. Files and audio are counted the same way as media parts, whose tokens the
+ * bytes do not bound: chat completions' {@code file} and {@code input_audio} parts and an assistant
+ * message's {@code audio} by id, Responses' {@code input_file} and {@code input_audio}, Anthropic's
+ * {@code document} (but for a plain-text or content source, whose text is prompt text like any
+ * other) and {@code container_upload}.
  */
 final class RequestScan {
 
@@ -49,6 +53,25 @@ final class RequestScan {
   private static final byte[] IMAGE_URL = ascii("image_url");
   private static final byte[] LOW = ascii("low");
   private static final byte[] ORIGINAL = ascii("original");
+  private static final byte[] SOURCE = ascii("source");
+  private static final byte[] DATA = ascii("data");
+  private static final byte[] AUDIO = ascii("audio");
+  private static final byte[] DOCUMENT = ascii("document");
+  /** An Anthropic document source whose text is sent as prompt: {@code text} (its {@code data}) or {@code content} (its blocks). */
+  private static final byte[] TEXT = ascii("text");
+  private static final byte[] CONTENT = ascii("content");
+  /**
+   * The {@code type} of a content part whose tokens its bytes do not bound: chat completions' file
+   * and audio, Responses' file and audio, Anthropic's code-execution upload (its document is told
+   * apart by its source).
+   */
+  private static final byte[][] MEDIA_TYPES = {
+      ascii("file"), ascii("input_audio"), ascii("input_file"), ascii("container_upload")};
+  /** What a part's {@code type} says it is, for the count it goes to. */
+  private static final int PART_OTHER = 0;
+  private static final int PART_IMAGE = 1;
+  private static final int PART_MEDIA = 2;
+  private static final int PART_DOCUMENT = 3;
   /** The image detail levels the scan tells apart, the dearer the larger: none (high, auto), low, original. */
   private static final int DETAIL_NONE = 0;
   private static final int DETAIL_LOW = 1;
@@ -72,7 +95,8 @@ final class RequestScan {
   private final byte[] json;
   private final Endpoint endpoint;
   private int pos;
-  private int depth;
+  /** A {@code short}: {@link #MAX_DEPTH} fits, and the two bytes it frees hold {@link #mediaParts} in the same object size. */
+  private short depth;
   // The current member name: json[keyStart, keyEnd), escaped when it holds a backslash.
   private int keyStart;
   private int keyEnd;
@@ -94,6 +118,8 @@ final class RequestScan {
   int lowDetailImages;
   /** A {@code short} (saturating; OpenAI takes at most 500 images): it fits the scan's padding, no byte more. */
   short originalDetailImages;
+  /** File, audio and document parts whose tokens the bytes do not bound; saturating, a {@code short} as above. */
+  short mediaParts;
   /** The OpenAI {@code service_tier} the request asks for, as one of {@link UsageJson}'s tier constants; else null. */
   String serviceTier;
   /** {@code "stream": true}. */
@@ -303,7 +329,9 @@ final class RequestScan {
     } else if (c == '{') {
       pos++;
       enter();
-      boolean image = false;
+      int part = PART_OTHER;
+      boolean textSource = false;
+      boolean audioById = false;
       int detail = DETAIL_NONE;
       if (firstMember()) {
         do {
@@ -318,7 +346,13 @@ final class RequestScan {
           } else if (key(VARIABLES) && peek() == '{') {
             variables();
           } else if (key(TYPE)) {
-            image = isImageType();
+            part = partType();
+            skipValue();
+          } else if (key(SOURCE) && peek() == '{') {
+            textSource = source();
+          } else if (key(AUDIO) && peek() == '{') {
+            // a chat assistant message's earlier audio answer, sent back by id and billed as audio input
+            audioById = true;
             skipValue();
           } else if (key(DETAIL)) {
             detail = Math.max(detail, detail());
@@ -330,7 +364,12 @@ final class RequestScan {
           }
         } while (nextMember());
       }
-      if (image) {
+      if (audioById || part == PART_MEDIA || part == PART_DOCUMENT && !textSource) {
+        if (mediaParts < Short.MAX_VALUE) {
+          mediaParts++;
+        }
+      }
+      if (part == PART_IMAGE) {
         images++;
         if (detail == DETAIL_ORIGINAL) {
           if (originalDetailImages < Short.MAX_VALUE) {
@@ -346,14 +385,53 @@ final class RequestScan {
     }
   }
 
-  /** Whether the value here is one of the {@link #IMAGE_TYPES}; not consumed. */
-  private boolean isImageType() {
+  /** Which of the part kinds the {@code type} value here names; not consumed. */
+  private int partType() {
     for (byte[] t : IMAGE_TYPES) {
       if (stringIs(t)) {
-        return true;
+        return PART_IMAGE;
       }
     }
-    return false;
+    for (byte[] t : MEDIA_TYPES) {
+      if (stringIs(t)) {
+        return PART_MEDIA;
+      }
+    }
+    return stringIs(DOCUMENT) ? PART_DOCUMENT : PART_OTHER;
+  }
+
+  /**
+   * An Anthropic {@code source} object (of a document or an image): a plain-text source's {@code
+   * data} and a content source's {@code content} are prompt text and go to the bound, as {@link
+   * RequestReader#appendText} reads them; base64, URL and file sources are skipped. Returns whether
+   * it was a text or content source, which bounds its document by its bytes.
+   */
+  private boolean source() throws IOException {
+    pos++; // {
+    enter();
+    long data = 0;
+    boolean text = false;
+    boolean content = false;
+    if (firstMember()) {
+      do {
+        if (key(TYPE)) {
+          text = stringIs(TEXT);
+          content = stringIs(CONTENT);
+          skipValue();
+        } else if (key(DATA) && peek() == '"') {
+          data = stringBytes(false) + 1;
+        } else if (key(CONTENT)) {
+          text();
+        } else {
+          skipValue();
+        }
+      } while (nextMember());
+    }
+    depth--;
+    if (text) {
+      bound += data;
+    }
+    return text || content;
   }
 
   /** Whether the value here is the string {@code value}, unescaped; not consumed. */

@@ -48,4 +48,15 @@ class ChatRequestTest {
     assertThat(request.lowDetailImages()).isEqualTo(1);
     assertThat(request.promptBound()).isEqualTo("Compare\n".length());
   }
+
+  /** Azure's {@code ChatMessageAudioContentItem} ({@code input_audio}), file parts and an assistant's audio by id are file parts. */
+  @Test
+  void audioAndFilePartsAreFileParts() throws Exception {
+    var request = ChatRequest.read("my-gpt", json("{'messages':[{'role':'user','content':[{'type':'text','text':'hi'},"
+        + "{'type':'input_audio','input_audio':{'data':'UklGRg==','format':'wav'}},"
+        + "{'type':'file','file':{'file_id':'assistant-abc'}}]},{'role':'assistant','audio':{'id':'audio_1'}}]}"));
+    assertThat(request.mediaParts()).isEqualTo(3);
+    assertThat(request.images()).isZero();
+    assertThat(ChatRequest.read("my-gpt", json("{'messages':[{'role':'user','content':'hi'}]}")).mediaParts()).isZero();
+  }
 }

@@ -29,7 +29,20 @@ class GeminiRequestTest {
         + "{\"inlineData\":{\"mimeType\":\"audio/wav\",\"data\":\"UklGRg==\"}}]}]}";
     var request = GeminiRequest.read(PATH, body);
     assertThat(request.images()).as("PDFs and audio are not images").isEqualTo(2);
+    assertThat(request.mediaParts()).as("the PDF and the audio clip").isEqualTo(2);
     assertThat(request.promptBound()).isEqualTo("Which is red?\n".length());
     assertThat(GeminiRequest.read(PATH, "{\"contents\":[{\"parts\":[{\"text\":\"hi\"}]}]}").images()).isZero();
+  }
+
+  @Test
+  void documentAudioAndVideoPartsAreMediaPartsAlsoInAFunctionResponse() throws Exception {
+    String body = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Summarize\"},"
+        + "{\"fileData\":{\"mimeType\":\"video/mp4\",\"fileUri\":\"https://generativelanguage.googleapis.com/v1beta/files/abc\"}}]},"
+        + "{\"role\":\"user\",\"parts\":[{\"functionResponse\":{\"name\":\"fetch\",\"response\":{},"
+        + "\"parts\":[{\"inlineData\":{\"mimeType\":\"application/pdf\",\"data\":\"JVBERi0=\"}}]}}]}]}";
+    var request = GeminiRequest.read(PATH, body);
+    assertThat(request.mediaParts()).isEqualTo(2);
+    assertThat(request.images()).isZero();
+    assertThat(GeminiRequest.read(PATH, "{\"contents\":[{\"parts\":[{\"text\":\"hi\"}]}]}").mediaParts()).isZero();
   }
 }

@@ -55,4 +55,25 @@ class ChatRequestsTest {
     assertThat(ChatRequests.read(model, plain).serviceTier).isEqualTo("flex");
     assertThat(ChatRequests.read(new Object(), plain).serviceTier).isNull();
   }
+
+  /**
+   * A user message's {@code AudioContent}, {@code VideoContent} and {@code PdfFileContent} (their
+   * {@code type()} is {@code ContentType.AUDIO}, {@code VIDEO}, {@code PDF}) are file parts; an
+   * {@code ImageContent} is an image, a {@code TextContent} neither.
+   */
+  @Test
+  void audioVideoAndPdfContentsAreFileParts() throws Throwable {
+    java.util.List<Object> contents = new java.util.ArrayList<>();
+    for (String type : new String[] {"TEXT", "IMAGE", "AUDIO", "VIDEO", "PDF", "PDF"}) {
+      contents.add(FakeShapes.shape("dev.example.Content" + type).returning("type", type).build());
+    }
+    Object message = FakeShapes.shape("dev.example.UserMessage").returning("contents", contents).build();
+    Object params = FakeShapes.shape("dev.example.ChatRequestParameters").returning("modelName", "gpt-4o-mini")
+        .returning("maxOutputTokens", 50).build();
+    Object request = FakeShapes.shape("dev.example.ChatRequest").returning("parameters", params)
+        .returning("messages", java.util.List.of(message)).build();
+    ChatRequests.Request read = ChatRequests.read(new Object(), request);
+    assertThat(read.mediaParts()).isEqualTo(4);
+    assertThat(read.images()).isEqualTo(1);
+  }
 }

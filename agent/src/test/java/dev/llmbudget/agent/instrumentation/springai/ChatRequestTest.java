@@ -118,7 +118,7 @@ class ChatRequestTest {
   }
 
   @Test
-  void imageMediaOfTheMessagesAreCountedAndOtherMediaAreNot() throws Exception {
+  void imageMediaOfTheMessagesAreImagesAndOtherMediaAreFileParts() throws Exception {
     Object prompt = new Object() {
       public List<Object> getInstructions() {
         return List.of(new Message(), new UserMessage());
@@ -126,7 +126,9 @@ class ChatRequestTest {
     };
     ChatRequest request = ChatRequest.read(new Model(new OpenAiLikeOptions("gpt-4o", 100, null)), prompt);
     assertThat(request.images()).isEqualTo(2);
+    assertThat(request.mediaParts()).as("the PDF").isEqualTo(1);
     assertThat(request.prompt().toString()).isEqualTo("Say hello.\nWhich is red?");
     assertThat(ChatRequest.read(new Model(null), new Prompt(null)).images()).isZero();
+    assertThat(ChatRequest.read(new Model(null), new Prompt(null)).mediaParts()).isZero();
   }
 }

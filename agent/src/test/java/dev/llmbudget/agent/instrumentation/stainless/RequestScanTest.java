@@ -346,4 +346,129 @@ class RequestScanTest {
     assertThat(r.lowDetailImages()).isZero();
     assertThat(allocated).as("bytes allocated reading a %d-byte body", body.length).isLessThan(4096);
   }
+
+  /**
+   * Chat completions' {@code file} (by id or inline data) and {@code input_audio} parts, and an
+   * assistant message's audio sent back by id, are media parts, as openai-java serializes them: their
+   * tokens are not in the bytes, and their data is not text.
+   */
+  @Test
+  void chatFileAndAudioPartsOfRealOpenAiJavaRequestsAreMediaParts() throws Exception {
+    String pdf = "data:application/pdf;base64," + java.util.Base64.getEncoder().encodeToString(new byte[3000]);
+    com.openai.models.chat.completions.ChatCompletionCreateParams chat = com.openai.models.chat.completions
+        .ChatCompletionCreateParams.builder().model("gpt-4o-audio-preview").addMessage(
+            com.openai.models.chat.completions.ChatCompletionUserMessageParam.builder().contentOfArrayOfContentParts(
+                java.util.List.of(
+                    com.openai.models.chat.completions.ChatCompletionContentPart.ofText(
+                        com.openai.models.chat.completions.ChatCompletionContentPartText.builder()
+                            .text("Summarize both").build()),
+                    com.openai.models.chat.completions.ChatCompletionContentPart.ofFile(
+                        com.openai.models.chat.completions.ChatCompletionContentPart.File.builder().file(
+                            com.openai.models.chat.completions.ChatCompletionContentPart.File.FileObject.builder()
+                                .fileId("file-abc123").build()).build()),
+                    com.openai.models.chat.completions.ChatCompletionContentPart.ofFile(
+                        com.openai.models.chat.completions.ChatCompletionContentPart.File.builder().file(
+                            com.openai.models.chat.completions.ChatCompletionContentPart.File.FileObject.builder()
+                                .fileData(pdf).filename("report.pdf").build()).build()),
+                    com.openai.models.chat.completions.ChatCompletionContentPart.ofInputAudio(
+                        com.openai.models.chat.completions.ChatCompletionContentPartInputAudio.builder().inputAudio(
+                            com.openai.models.chat.completions.ChatCompletionContentPartInputAudio.InputAudio
+                                .builder().data("UklGRiQAAABXQVZF").format(com.openai.models.chat.completions
+                                    .ChatCompletionContentPartInputAudio.InputAudio.Format.WAV).build()).build())))
+                .build())
+        .addMessage(com.openai.models.chat.completions.ChatCompletionAssistantMessageParam.builder()
+            .audio(com.openai.models.chat.completions.ChatCompletionAssistantMessageParam.Audio.builder()
+                .id("audio_abc").build()).build())
+        .build();
+    byte[] body = com.openai.core.ObjectMappers.jsonMapper().writeValueAsBytes(chat._body());
+    LlmRequest r = assertBoundIsTheDecodedTextsLength(Endpoint.CHAT_COMPLETIONS, body);
+    assertThat(r.mediaParts()).as("two files, one audio clip, one earlier audio answer").isEqualTo(4);
+    assertThat(r.images()).isZero();
+    assertThat(r.promptBound()).as("the file's data is not text").isEqualTo("Summarize both\n".length());
+
+    LlmRequest text = RequestReader.read(Endpoint.CHAT_COMPLETIONS, json("{'model':'gpt-4o','messages':[{'role':'user',"
+        + "'content':[{'type':'text','text':'file'},{'type':'text','text':'input_audio'}]}]}"));
+    assertThat(text.mediaParts()).as("a text part is not a file, whatever its text says").isZero();
+  }
+
+  /** Responses' {@code input_file} (by id, URL or data, also in a function call's output) and {@code input_audio}. */
+  @Test
+  void responsesInputFilesAndAudioAreMediaParts() throws Exception {
+    com.openai.models.responses.ResponseCreateParams responses = com.openai.models.responses.ResponseCreateParams
+        .builder().model("gpt-5").inputOfResponse(java.util.List.of(
+            com.openai.models.responses.ResponseInputItem.ofMessage(
+                com.openai.models.responses.ResponseInputItem.Message.builder()
+                    .role(com.openai.models.responses.ResponseInputItem.Message.Role.USER)
+                    .addInputTextContent("Compare")
+                    .addContent(com.openai.models.responses.ResponseInputFile.builder().fileId("file-1").build())
+                    .addContent(com.openai.models.responses.ResponseInputFile.builder()
+                        .fileUrl("https://example.com/a.pdf").build())
+                    .addContent(com.openai.models.responses.ResponseInputFile.builder().filename("b.pdf")
+                        .fileData("data:application/pdf;base64,JVBERi0xLjQK").build())
+                    .build())))
+        .build();
+    LlmRequest r = assertBoundIsTheDecodedTextsLength(Endpoint.RESPONSES,
+        com.openai.core.ObjectMappers.jsonMapper().writeValueAsBytes(responses._body()));
+    assertThat(r.mediaParts()).isEqualTo(3);
+    assertThat(r.promptBound()).isEqualTo("Compare\n".length());
+
+    LlmRequest audio = assertBoundIsTheDecodedTextsLength(Endpoint.RESPONSES, json("{'model':'gpt-5','input':["
+        + "{'role':'user','content':[{'type':'input_audio','input_audio':{'data':'UklGRg==','format':'wav'}}]},"
+        + "{'type':'function_call_output','call_id':'c','output':[{'type':'input_file','file_id':'file-2'}]}]}"));
+    assertThat(audio.mediaParts()).isEqualTo(2);
+  }
+
+  /**
+   * Anthropic documents as anthropic-java serializes them: a base64 PDF, a URL and an uploaded file
+   * are media parts; a plain-text or content source is prompt text, in the bound and not a media part.
+   * A code-execution {@code container_upload} is a media part too.
+   */
+  @Test
+  void anthropicDocumentsAreMediaPartsUnlessTheirSourceIsText() throws Exception {
+    com.anthropic.models.messages.MessageCreateParams params = com.anthropic.models.messages.MessageCreateParams
+        .builder().model("claude-sonnet-4-5").maxTokens(100).addUserMessageOfContentBlockParams(java.util.List.of(
+            com.anthropic.models.messages.ContentBlockParam.ofDocument(com.anthropic.models.messages.DocumentBlockParam
+                .builder().base64Source("JVBERi0xLjQK").build()),
+            com.anthropic.models.messages.ContentBlockParam.ofDocument(com.anthropic.models.messages.DocumentBlockParam
+                .builder().urlSource("https://example.com/a.pdf").build()),
+            com.anthropic.models.messages.ContentBlockParam.ofDocument(com.anthropic.models.messages.DocumentBlockParam
+                .builder().fileSource("file_011").build()),
+            com.anthropic.models.messages.ContentBlockParam.ofDocument(com.anthropic.models.messages.DocumentBlockParam
+                .builder().textSource("The plain text of a memo.").title("memo").build()),
+            com.anthropic.models.messages.ContentBlockParam.ofDocument(com.anthropic.models.messages.DocumentBlockParam
+                .builder().contentSourceOfBlockSource(java.util.List.of(
+                    com.anthropic.models.messages.ContentBlockSourceContent.ofText("First chunk"),
+                    com.anthropic.models.messages.ContentBlockSourceContent.ofText("Second chunk"))).build()),
+            com.anthropic.models.messages.ContentBlockParam.ofText("Which says more?")))
+        .build();
+    byte[] body = com.anthropic.core.ObjectMappers.jsonMapper().writeValueAsBytes(params._body());
+    LlmRequest r = assertBoundIsTheDecodedTextsLength(Endpoint.MESSAGES, body);
+    assertThat(r.mediaParts()).as("the PDF, the URL and the file").isEqualTo(3);
+    assertThat(r.images()).isZero();
+    assertThat(r.promptBound()).as("the plain-text and content sources are prompt text")
+        .isEqualTo("The plain text of a memo.\nFirst chunk\nSecond chunk\nWhich says more?\n".length());
+
+    LlmRequest upload = assertBoundIsTheDecodedTextsLength(Endpoint.MESSAGES, json("{'model':'claude-sonnet-4-5',"
+        + "'max_tokens':10,'messages':[{'role':'user','content':[{'type':'container_upload','file_id':'file_1'},"
+        + "{'source':{'data':'memo','media_type':'text/plain','type':'text'},'type':'document'},"
+        + "{'type':'image','source':{'type':'file','file_id':'file_img'}}]}]}"));
+    assertThat(upload.mediaParts()).as("the upload; the text document is text, the image an image").isEqualTo(1);
+    assertThat(upload.images()).isEqualTo(1);
+    assertThat(upload.promptBound()).isEqualTo("memo\n".length());
+  }
+
+  @Test
+  void aBase64PdfIsSkippedWithoutCopying() throws Exception {
+    String base64 = java.util.Base64.getEncoder().encodeToString(new byte[300_000]);
+    byte[] body = json("{'model':'gpt-4o-mini','messages':[{'role':'user','content':[{'type':'text','text':'Read'},"
+        + "{'type':'file','file':{'file_data':'data:application/pdf;base64," + base64 + "','filename':'a.pdf'}}]}]}");
+    RequestReader.read(Endpoint.CHAT_COMPLETIONS, body); // warm
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    LlmRequest r = RequestReader.read(Endpoint.CHAT_COMPLETIONS, body);
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    assertThat(r.mediaParts()).isEqualTo(1);
+    assertThat(r.promptBound()).isEqualTo("Read\n".length());
+    assertThat(allocated).as("bytes allocated reading a %d-byte body", body.length).isLessThan(4096);
+  }
 }

@@ -23,7 +23,7 @@ import software.amazon.awssdk.services.bedrockruntime.model.ToolResultContentBlo
 /**
  * What the Bedrock seam reads of real multimodal requests, built with the SDK's builders: Converse
  * image blocks (also in a tool result) and the image blocks of an Anthropic InvokeModel body are
- * counted; a document block is not an image.
+ * counted; a document block is not an image but a file part.
  */
 class BedrockImagesTest {
 
@@ -47,6 +47,7 @@ class BedrockImagesTest {
 
     LlmRequest read = BedrockRequest.fromConverse(request);
     assertThat(read.images()).isEqualTo(2);
+    assertThat(read.mediaParts()).as("the PDF document: not an image, a file part").isEqualTo(1);
     assertThat(read.prompt().toString()).isEqualTo("Which is red?");
   }
 

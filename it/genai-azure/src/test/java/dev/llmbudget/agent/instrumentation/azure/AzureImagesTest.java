@@ -35,4 +35,19 @@ class AzureImagesTest {
     assertThat(read.lowDetailImages()).isEqualTo(1);
     assertThat(read.prompt().toString()).isEqualTo("Which is red?\n");
   }
+
+  /** A {@code ChatMessageAudioContentItem} ({@code input_audio}) is a file part: its tokens are not in its bytes. */
+  @Test
+  void audioContentItemsOfARealRequestAreFileParts() throws Exception {
+    List<ChatMessageContentItem> items = List.of(new ChatMessageTextContentItem("Transcribe this."),
+        new com.azure.ai.openai.models.ChatMessageAudioContentItem(new com.azure.ai.openai.models.InputAudioContent(
+            new byte[] {'R', 'I', 'F', 'F'}, com.azure.ai.openai.models.InputAudioFormat.WAV)));
+    byte[] body = BinaryData.fromObject(new ChatCompletionsOptions(List.of(new ChatRequestUserMessage(items)))
+        .setMaxTokens(100)).toBytes();
+
+    LlmRequest read = ChatRequest.read("my-gpt-4o-audio", body);
+    assertThat(read.mediaParts()).as(new String(body)).isEqualTo(1);
+    assertThat(read.images()).isZero();
+    assertThat(read.prompt().toString()).isEqualTo("Transcribe this.\n");
+  }
 }

@@ -23,6 +23,7 @@ class GenAiImagesTest {
 
     LlmRequest read = GeminiRequest.read("/v1beta/models/gemini-2.5-flash:generateContent", body);
     assertThat(read.images()).as(body).isEqualTo(2);
+    assertThat(read.mediaParts()).as("the PDF: not an image, a file part").isEqualTo(1);
     assertThat(read.prompt().toString()).isEqualTo("Which is red?\n");
   }
 

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What the LangChain4j seam reads of a real multimodal {@code ChatRequest}, built as an application
- * builds it: {@code ImageContent}s are counted with their detail level, a PDF is not an image.
+ * builds it: {@code ImageContent}s are counted with their detail level, a PDF, audio or video is a
+ * file part.
  */
 class LangChain4jImagesTest {
 
@@ -23,12 +24,15 @@ class LangChain4jImagesTest {
         UserMessage.from(TextContent.from("Which of these is red?"),
             ImageContent.from("https://example.com/a.png", ImageContent.DetailLevel.LOW),
             ImageContent.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB", "image/png", ImageContent.DetailLevel.HIGH),
-            PdfFileContent.from("JVBERi0xLjQ=", "application/pdf")))
+            PdfFileContent.from("JVBERi0xLjQ=", "application/pdf"),
+            dev.langchain4j.data.message.AudioContent.from("UklGRiQAAABXQVZF", "audio/wav"),
+            dev.langchain4j.data.message.VideoContent.from("https://example.com/clip.mp4")))
         .build();
 
     ChatRequests.Request read = ChatRequests.read(null, request);
     assertThat(read.images).isEqualTo(2);
     assertThat(read.lowDetailImages).isEqualTo(1);
+    assertThat(read.mediaParts()).as("the PDF, the audio and the video: file parts").isEqualTo(3);
     assertThat(read.prompt.toString()).isEqualTo("Be brief.\nWhich of these is red?\n");
     // what the engine reads of it, as a CallRequest: what was read, one answer, the prompt's byte bound
     dev.llmbudget.internal.CallRequest call = read;

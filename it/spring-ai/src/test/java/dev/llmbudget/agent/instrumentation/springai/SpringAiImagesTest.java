@@ -32,6 +32,7 @@ class SpringAiImagesTest {
 
     ChatRequest request = ChatRequest.read(null, prompt);
     assertThat(request.images()).isEqualTo(2);
+    assertThat(request.mediaParts()).as("the PDF: not an image, a file part").isEqualTo(1);
     assertThat(request.model()).isEqualTo("gpt-4o");
     assertThat(request.prompt().toString()).isEqualTo("Be brief.\nWhich of these is red?");
     // what the engine reads of it, as a CallRequest: what was read, one answer, the prompt's byte bound
