@@ -300,7 +300,11 @@ public final class BudgetEngine {
     if (window) {
       long context = price.maxInputTokens().orElse(0);
       mediaTokens = context > 0 ? context : UNBOUNDED;
-      bound = Math.max(bound, mediaTokens);
+      // No bound and no budget on any of the keys: nothing is limited, so the text's bound is held,
+      // and no store is ever asked to hold (and sum, and report) "no bound" for a call that goes out.
+      if (context > 0 || headroom(keys, now) != Long.MAX_VALUE) {
+        bound = Math.max(bound, mediaTokens);
+      }
     }
     long boundCost = promptCost(price, bound, times(output, answers), media);
     Held fits = tryReserve(keys, user, boundCost, model, now);

@@ -144,8 +144,11 @@ class MediaBoundTest {
         Picodollars.toDollars(table.resolve("windowless").orElseThrow().boundCostPicos(TEXT + 5_000, 100)));
     bounded.reservation().release();
 
-    // no budget limits the call: there is nothing for an unbounded reservation to break
+    // No budget limits the call: it goes through holding its text's bound, never "no bound", which
+    // no store then has to add to a total (a key without a limit holds nothing, the global one here).
     CallReservation unlimited = reserve(engine(() -> table, OutputReserve.MODEL_MAX, 0), null, "windowless", 100, 1);
+    assertThat(BudgetEngine.amountPicos(unlimited.reservation()))
+        .isEqualTo(table.resolve("windowless").orElseThrow().boundCostPicos(TEXT, 100));
     unlimited.reservation().release();
   }
 
