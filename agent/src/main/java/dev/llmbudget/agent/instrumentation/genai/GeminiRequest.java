@@ -62,11 +62,16 @@ final class GeminiRequest {
    * not in their bytes, so they are reserved as file parts.
    */
   private static int media(JsonNode content) {
+    return count(content, GeminiRequest::isMedia);
+  }
+
+  /** The parts of {@code content}, and those its function responses carry, that {@code kind} accepts. */
+  private static int count(JsonNode content, java.util.function.Predicate<JsonNode> kind) {
     int n = 0;
     for (JsonNode part : content.path("parts")) {
-      n += isMedia(part) ? 1 : 0;
+      n += kind.test(part) ? 1 : 0;
       for (JsonNode inner : part.path("functionResponse").path("parts")) {
-        n += isMedia(inner) ? 1 : 0;
+        n += kind.test(inner) ? 1 : 0;
       }
     }
     return n;
@@ -83,14 +88,7 @@ final class GeminiRequest {
    * FunctionResponse.parts}); documents, audio and video parts are {@link #media} parts.
    */
   private static int images(JsonNode content) {
-    int n = 0;
-    for (JsonNode part : content.path("parts")) {
-      n += isImage(part) ? 1 : 0;
-      for (JsonNode inner : part.path("functionResponse").path("parts")) {
-        n += isImage(inner) ? 1 : 0;
-      }
-    }
-    return n;
+    return count(content, GeminiRequest::isImage);
   }
 
   /** An {@code image/*} data part, or one that states no MIME type (a file by URI may leave it to the service). */
