@@ -140,43 +140,39 @@ public final class BudgetConfig {
     apiTimeout = span(source, "llmbudget.api_timeout");
     mdcKey = nonBlank(source, "llmbudget.mdc_key");
     prices = value(source, "llmbudget.prices");
-    unknownModel = parse(source, "llmbudget.unknown_model", UnknownModelPolicy::parse);
-    zone = parse(source, "llmbudget.timezone", ZoneId::of);
+    unknownModel = parse(source, "llmbudget.unknown_model", Form.UNKNOWN_MODEL);
+    zone = parse(source, "llmbudget.timezone", Form.ZONE);
     reservationTtl = span(source, "llmbudget.reservation_ttl");
     evictIdleAfter = idleSpan(source, "llmbudget.store.evict_idle_after");
     enabled = Boolean.parseBoolean(choice(source, "llmbudget.enabled", "true", "false"));
     debug = Boolean.parseBoolean(choice(source, "llmbudget.debug", "true", "false"));
     quiet = Boolean.parseBoolean(choice(source, "llmbudget.quiet", "true", "false"));
-    Map<String, String> deployments = parse(source, "llmbudget.azure.deployments", v -> pairs(v, ";", "deployment:model"));
+    Map<String, String> deployments = parse(source, "llmbudget.azure.deployments", Form.DEPLOYMENTS);
     azureDeployments = deployments == null ? Map.of() : deployments;
-    Map<String, String> aliases = parse(source, "llmbudget.model_aliases", v -> pairs(v, "[,;]", "alias:model"));
+    Map<String, String> aliases = parse(source, "llmbudget.model_aliases", Form.ALIASES);
     modelAliases = aliases == null ? Map.of() : aliases;
     onError = value(source, "llmbudget.on_error") == null ? null : choice(source, "llmbudget.on_error", "block", "allow");
-    OutputReserve reserve = parse(source, "llmbudget.output_reserve", OutputReserve::parse);
+    OutputReserve reserve = parse(source, "llmbudget.output_reserve", Form.OUTPUT_RESERVE);
     outputReserve = reserve == null ? OutputReserve.MODEL_MAX : reserve;
     defaultMaxOutputTokens = tokens(source, "llmbudget.default_max_output_tokens");
     minOutputTokens = tokens(source, "llmbudget.min_output_tokens");
     imageTokens = tokens(source, "llmbudget.image_tokens");
     fileTokens = value(source, "llmbudget.file_tokens") == null ? 0 : tokens(source, "llmbudget.file_tokens");
-    Map<String, BigDecimal> budgets = parse(source, "llmbudget.user.budgets", BudgetConfig::userBudgets);
+    Map<String, BigDecimal> budgets = parse(source, "llmbudget.user.budgets", Form.USER_BUDGETS);
     userBudgets = budgets == null ? Map.of() : budgets;
     String file = value(source, "llmbudget.budgets.file");
     budgetsFile = file == null ? null : Path.of(file);
-    metricsPort = parse(source, "llmbudget.metrics.port", BudgetConfig::port);
+    metricsPort = parse(source, "llmbudget.metrics.port", Form.PORT);
     metricsHost = nonBlank(source, "llmbudget.metrics.host");
     metricsUserTags = Boolean.parseBoolean(choice(source, "llmbudget.metrics.user_tags", "true", "false"));
     askStreamUsage = choice(source, "llmbudget.stream_usage", "ask", "estimate").equals("ask");
-    List<BigDecimal> thresholds = parse(source, "llmbudget.alert.thresholds", BudgetConfig::thresholds);
+    List<BigDecimal> thresholds = parse(source, "llmbudget.alert.thresholds", Form.THRESHOLDS);
     alertThresholds = thresholds == null ? List.of() : thresholds;
-    alertWebhook = parse(source, "llmbudget.alert.webhook", BudgetConfig::httpUrl);
-    redisUrl = parse(source, "llmbudget.redis.url", BudgetConfig::redisUrl);
-    redisCluster = parse(source, "llmbudget.redis.cluster", BudgetConfig::hostPorts);
+    alertWebhook = parse(source, "llmbudget.alert.webhook", Form.HTTP_URL);
+    redisUrl = parse(source, "llmbudget.redis.url", Form.REDIS_URL);
+    redisCluster = parse(source, "llmbudget.redis.cluster", Form.HOST_PORTS);
     redisTimeout = span(source, "llmbudget.redis.timeout");
-    offlineAllowance = parse(source, "llmbudget.store.offline_allowance", v -> {
-      BigDecimal d = Money.parseBudget(v, "llmbudget.store.offline_allowance");
-      dev.llmbudget.store.Picodollars.of(d); // refuses an amount beyond what a store can count
-      return d;
-    });
+    offlineAllowance = parse(source, "llmbudget.store.offline_allowance", Form.OFFLINE_ALLOWANCE);
     if ("redis".equals(store) && redisUrl == null && redisCluster == null) {
       throw new IllegalArgumentException("llmbudget.store=redis needs llmbudget.redis.url "
           + "(redis://[user:password@]host:port[/db], rediss:// for TLS) or llmbudget.redis.cluster (host:port,...)");
@@ -184,9 +180,9 @@ public final class BudgetConfig {
     postgresUrl = value(source, "llmbudget.postgres.url");
     postgresUser = value(source, "llmbudget.postgres.user");
     postgresPassword = source.apply("llmbudget.postgres.password");
-    String schema = parse(source, "llmbudget.postgres.schema", BudgetConfig::sqlName);
+    String schema = parse(source, "llmbudget.postgres.schema", Form.SQL_NAME);
     postgresSchema = schema == null ? "llmbudget" : schema;
-    Integer pool = parse(source, "llmbudget.postgres.pool_size", v -> wholeNumber(v, 1, 64));
+    Integer pool = parse(source, "llmbudget.postgres.pool_size", Form.POOL_SIZE);
     postgresPoolSize = pool == null ? 4 : pool;
     if ("postgres".equals(store) && postgresUrl == null) {
       throw new IllegalArgumentException("llmbudget.store=postgres needs llmbudget.postgres.url "
@@ -207,7 +203,21 @@ public final class BudgetConfig {
   public static BudgetConfig from(Map<String, String> agentArgs, Map<String, String> env) {
     Objects.requireNonNull(agentArgs, "agentArgs");
     Objects.requireNonNull(env, "env");
-    return new BudgetConfig(key -> {
+    return new BudgetConfig(new Layered(agentArgs, env));
+  }
+
+  /** Agent arguments, then system properties, then the environment, then the defaults (a class, not a lambda: see {@link Form}). */
+  private static final class Layered implements Function<String, String> {
+    private final Map<String, String> agentArgs;
+    private final Map<String, String> env;
+
+    Layered(Map<String, String> agentArgs, Map<String, String> env) {
+      this.agentArgs = agentArgs;
+      this.env = env;
+    }
+
+    @Override
+    public String apply(String key) {
       String v = agentArgs.get(key);
       if (v == null) {
         v = System.getProperty(key);
@@ -216,7 +226,7 @@ public final class BudgetConfig {
         v = env.get(envName(key));
       }
       return v == null ? KEYS.get(key) : v;
-    });
+    }
   }
 
   /** Settings from exactly these values; absent keys take their defaults. */
@@ -562,43 +572,84 @@ public final class BudgetConfig {
     return v;
   }
 
-  private static <T> T parse(Function<String, String> source, String key, Function<String, T> parser) {
+  /**
+   * What a key's value is parsed as. One switch rather than a lambda per key: the agent builds its
+   * configuration on the JVM's main thread before the app's {@code main}, where linking each of ~20
+   * lambdas cost ~0.3 ms.
+   */
+  private enum Form {
+    MONEY, DURATION, TOKENS, SPAN, UNKNOWN_MODEL, ZONE, DEPLOYMENTS, ALIASES, OUTPUT_RESERVE, USER_BUDGETS, PORT,
+    THRESHOLDS, HTTP_URL, REDIS_URL, HOST_PORTS, OFFLINE_ALLOWANCE, SQL_NAME, POOL_SIZE
+  }
+
+  /** The value of {@code key} parsed as {@code form}, or null when it is unset or blank. */
+  @SuppressWarnings("unchecked")
+  private static <T> T parse(Function<String, String> source, String key, Form form) {
     String v = value(source, key);
     if (v == null) {
       return null;
     }
     try {
-      return parser.apply(v);
+      return (T) convert(form, key, v);
     } catch (IllegalArgumentException | DateTimeException e) {
       throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
     }
   }
 
+  private static Object convert(Form form, String key, String v) {
+    switch (form) {
+      case MONEY: return Money.parseBudget(v, key);
+      case DURATION: return BudgetDuration.parse(v);
+      case TOKENS: return tokenCount(v);
+      case SPAN: return timeSpan(v);
+      case UNKNOWN_MODEL: return UnknownModelPolicy.parse(v);
+      case ZONE: return ZoneId.of(v);
+      case DEPLOYMENTS: return pairs(v, ";", "deployment:model");
+      case ALIASES: return pairs(v, "[,;]", "alias:model");
+      case OUTPUT_RESERVE: return OutputReserve.parse(v);
+      case USER_BUDGETS: return userBudgets(v);
+      case PORT: return port(v);
+      case THRESHOLDS: return thresholds(v);
+      case HTTP_URL: return httpUrl(v);
+      case REDIS_URL: return redisUrl(v);
+      case HOST_PORTS: return hostPorts(v);
+      case OFFLINE_ALLOWANCE:
+        BigDecimal d = Money.parseBudget(v, key);
+        dev.llmbudget.store.Picodollars.of(d); // refuses an amount beyond what a store can count
+        return d;
+      case SQL_NAME: return sqlName(v);
+      case POOL_SIZE: return wholeNumber(v, 1, 64);
+      default: throw new AssertionError(form);
+    }
+  }
+
   private static BigDecimal money(Function<String, String> source, String key) {
-    return parse(source, key, v -> Money.parseBudget(v, key));
+    return parse(source, key, Form.MONEY);
   }
 
   private static BudgetDuration duration(Function<String, String> source, String key) {
-    return parse(source, key, BudgetDuration::parse);
+    return parse(source, key, Form.DURATION);
   }
 
   private static long tokens(Function<String, String> source, String key) {
-    Long n = parse(source, key, v -> {
-      long t;
-      try {
-        t = Long.parseLong(v);
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("'" + v + "' is not a whole number of tokens");
-      }
-      if (t < 1) {
-        throw new IllegalArgumentException("'" + v + "' must be at least 1 token");
-      }
-      return t;
-    });
+    Long n = parse(source, key, Form.TOKENS);
     if (n == null) {
       throw new IllegalArgumentException(key + " must not be blank");
     }
     return n;
+  }
+
+  private static long tokenCount(String v) {
+    long t;
+    try {
+      t = Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + v + "' is not a whole number of tokens");
+    }
+    if (t < 1) {
+      throw new IllegalArgumentException("'" + v + "' must be at least 1 token");
+    }
+    return t;
   }
 
   /** A time span, or {@code off} / {@code 0} for none ({@link Duration#ZERO}). */
@@ -611,31 +662,33 @@ public final class BudgetConfig {
   }
 
   private static Duration span(Function<String, String> source, String key) {
-    return parse(source, key, v -> {
-      String t = v.toLowerCase(Locale.ROOT);
-      long n;
-      Duration d;
-      try {
-        if (t.endsWith("ms")) {
-          d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-        } else if (t.endsWith("s")) {
-          d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
-        } else if (t.endsWith("m")) {
-          d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
-        } else if (t.endsWith("h")) {
-          d = Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1)));
-        } else {
-          n = Long.parseLong(t);
-          d = Duration.ofSeconds(n);
-        }
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("'" + v + "' is not a time span like 500ms, 1s, 2m or 1h");
+    return parse(source, key, Form.SPAN);
+  }
+
+  private static Duration timeSpan(String v) {
+    String t = v.toLowerCase(Locale.ROOT);
+    long n;
+    Duration d;
+    try {
+      if (t.endsWith("ms")) {
+        d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+      } else if (t.endsWith("s")) {
+        d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
+      } else if (t.endsWith("m")) {
+        d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+      } else if (t.endsWith("h")) {
+        d = Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1)));
+      } else {
+        n = Long.parseLong(t);
+        d = Duration.ofSeconds(n);
       }
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException("'" + v + "' must be a positive time span");
-      }
-      return d;
-    });
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + v + "' is not a time span like 500ms, 1s, 2m or 1h");
+    }
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException("'" + v + "' must be a positive time span");
+    }
+    return d;
   }
 
   private static String choice(Function<String, String> source, String key, String... allowed) {

@@ -107,7 +107,9 @@ public final class ConfiguredBudgets {
     if (config.budgetsFile() != null) {
       out.putAll(readFile(config.budgetsFile(), config.userBudgetDuration()));
     }
-    config.userBudgets().forEach((user, amount) -> out.put(user, new Terms(amount, config.userBudgetDuration())));
+    for (Map.Entry<String, java.math.BigDecimal> e : config.userBudgets().entrySet()) { // no lambda on premain's path
+      out.put(e.getKey(), new Terms(e.getValue(), config.userBudgetDuration()));
+    }
     return out;
   }
 
