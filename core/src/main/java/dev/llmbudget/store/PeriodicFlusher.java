@@ -1,6 +1,6 @@
 package dev.llmbudget.store;
 
-import java.lang.System.Logger.Level;
+import dev.llmbudget.internal.Log;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +16,6 @@ import java.util.function.LongSupplier;
  */
 final class PeriodicFlusher {
 
-  private static final System.Logger LOG = System.getLogger("dev.llmbudget");
   private static final long MAX_BACKOFF_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final CountDownLatch stop = new CountDownLatch(1);
@@ -52,14 +51,14 @@ final class PeriodicFlusher {
         try {
           long atLeast = dirty.getAsBoolean() ? flush.getAsLong() : 0;
           if (failures > 0) {
-            LOG.log(Level.INFO, "llm-budget: {0} is durable again after {1} failed flushes", storeName, failures);
+            Log.info("llm-budget: " + storeName + " is durable again after " + failures + " failed flushes");
           }
           failures = 0;
           wait = Math.max(base, atLeast);
         } catch (RuntimeException e) {
           failures++;
           wait = Math.min(Math.max(base, MAX_BACKOFF_NANOS), wait * 2);
-          LOG.log(Level.WARNING, "llm-budget: flushing " + storeName + " failed (attempt " + failures
+          Log.warn("llm-budget: flushing " + storeName + " failed (attempt " + failures
               + "); keeping the spend in memory and retrying in " + Duration.ofNanos(wait).toMillis() + " ms", e);
         }
       }
