@@ -38,8 +38,8 @@ public final class PriceTable {
 
   private final String source;
   private final Map<String, LazyPrice> byKey;
-  private final Map<String, LazyPrice> byLowerCaseKey;
-  private final Map<String, LazyPrice> byLowerCaseBareName;
+  /** The lower-case and bare-name forms, built on the first name that is not a key as it is. */
+  private final NameForms nameForms;
   private final Map<String, ModelPrice> aliases;
   private final ConcurrentHashMap<String, Optional<ModelPrice>> resolved =
       new ConcurrentHashMap<>();
@@ -47,26 +47,59 @@ public final class PriceTable {
   private PriceTable(String source, Map<String, LazyPrice> byKey) {
     this.source = source;
     this.byKey = Collections.unmodifiableMap(byKey);
-    Map<String, LazyPrice> lowerCase = new HashMap<>(byKey.size() * 2);
-    Map<String, LazyPrice> bareNames = new HashMap<>(byKey.size() * 2);
-    byKey.forEach((key, price) -> {
-      lowerCase.putIfAbsent(key.toLowerCase(Locale.ROOT), price);
-      if (key.indexOf('/') >= 0 && key.indexOf('*') < 0) {
-        bareNames.merge(ModelNameForms.bareName(key).toLowerCase(Locale.ROOT), price,
-            PriceTable::dearer);
-      }
-    });
-    this.byLowerCaseKey = lowerCase;
-    this.byLowerCaseBareName = bareNames;
+    this.nameForms = new NameForms(this.byKey);
     this.aliases = Map.of();
   }
 
   private PriceTable(PriceTable table, Map<String, ModelPrice> aliases) {
     this.source = table.source;
     this.byKey = table.byKey;
-    this.byLowerCaseKey = table.byLowerCaseKey;
-    this.byLowerCaseBareName = table.byLowerCaseBareName;
+    this.nameForms = table.nameForms;
     this.aliases = aliases;
+  }
+
+  /**
+   * The table's keys in lower case, and the bare names of keys with a provider prefix. Most calls
+   * name a key as it is (the names SDKs send are LiteLLM's keys), so start-up does not walk the
+   * ~2,500 keys to build these; the first name that needs them does, once.
+   */
+  private static final class NameForms {
+    private final Map<String, LazyPrice> byKey;
+    private volatile Map<String, LazyPrice> byLowerCaseKey;
+    private volatile Map<String, LazyPrice> byLowerCaseBareName;
+
+    NameForms(Map<String, LazyPrice> byKey) {
+      this.byKey = byKey;
+    }
+
+    Map<String, LazyPrice> byLowerCaseKey() {
+      if (byLowerCaseKey == null) {
+        build();
+      }
+      return byLowerCaseKey;
+    }
+
+    Map<String, LazyPrice> byLowerCaseBareName() {
+      if (byLowerCaseBareName == null) {
+        build();
+      }
+      return byLowerCaseBareName;
+    }
+
+    /** Two threads may both build: each builds the same maps from the same keys. */
+    private void build() {
+      Map<String, LazyPrice> lowerCase = new HashMap<>(byKey.size() * 2);
+      Map<String, LazyPrice> bareNames = new HashMap<>(byKey.size() * 2);
+      for (Map.Entry<String, LazyPrice> e : byKey.entrySet()) {
+        String key = e.getKey();
+        lowerCase.putIfAbsent(key.toLowerCase(Locale.ROOT), e.getValue());
+        if (key.indexOf('/') >= 0 && key.indexOf('*') < 0) {
+          bareNames.merge(ModelNameForms.bareName(key).toLowerCase(Locale.ROOT), e.getValue(), PriceTable::dearer);
+        }
+      }
+      byLowerCaseBareName = bareNames;
+      byLowerCaseKey = lowerCase; // last: the field the lookup reads first
+    }
   }
 
   /** The table bundled with llm-budget: LiteLLM's, as of the release. Parsed once, on first use. */
@@ -218,13 +251,13 @@ public final class PriceTable {
     }
     var forms = ModelNameForms.of(name.toLowerCase(Locale.ROOT));
     for (String form : forms) {
-      LazyPrice price = byLowerCaseKey.get(form);
+      LazyPrice price = nameForms.byLowerCaseKey().get(form);
       if (price != null) {
         return Optional.of(price.get());
       }
     }
     for (String form : forms) {
-      LazyPrice price = byLowerCaseBareName.get(form);
+      LazyPrice price = nameForms.byLowerCaseBareName().get(form);
       if (price != null) {
         return Optional.of(price.get());
       }
