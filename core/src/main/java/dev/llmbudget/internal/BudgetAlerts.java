@@ -64,6 +64,7 @@ public final class BudgetAlerts {
   /** {@code key|periodStart|threshold} of every crossing already noticed here. */
   private final Set<String> announced = ConcurrentHashMap.newKeySet();
   private final List<Consumer<BudgetThresholdEvent>> listeners = new CopyOnWriteArrayList<>();
+  /** The webhook's delivery thread; null without a webhook. */
   private final ExecutorService delivery;
   private final Thread watcher;
   private volatile boolean scanned;
@@ -73,11 +74,13 @@ public final class BudgetAlerts {
     this.clock = clock;
     this.thresholds = config.alertThresholds();
     this.webhook = config.alertWebhook() == null ? null : URI.create(config.alertWebhook());
-    this.delivery = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1000), r -> {
-      Thread t = new Thread(r, "llm-budget-alert-webhook");
-      t.setDaemon(true);
-      return t;
-    });
+    // Only a webhook is delivered on a thread of its own; without one, start-up spares the executor.
+    this.delivery = webhook == null ? null
+        : new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(1000), r -> {
+          Thread t = new Thread(r, "llm-budget-alert-webhook");
+          t.setDaemon(true);
+          return t;
+        });
     long every = Math.max(100, config.flushInterval().toMillis());
     this.watcher = new Thread(() -> run(every), "llm-budget-alerts");
     watcher.setDaemon(true);
@@ -140,7 +143,9 @@ public final class BudgetAlerts {
       BudgetAlerts a = it.next();
       it.remove();
       a.watcher.interrupt();
-      a.delivery.shutdownNow();
+      if (a.delivery != null) {
+        a.delivery.shutdownNow();
+      }
       try {
         a.watcher.join(1000);
       } catch (InterruptedException e) {
