@@ -136,6 +136,37 @@ class PriceIndexTest {
     }
   }
 
+  @Test
+  void aNameIsFoundByTheNameTableAndEntriesAreWalkedInFileOrder() throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PriceIndex.write(new ByteArrayInputStream(("{\"zeta\": {\"input_cost_per_token\": 1e-6}, \"alpha\": "
+        + "{\"input_cost_per_token\": 2e-6}, \"mid\": {\"input_cost_per_token\": 3e-6}}").getBytes(StandardCharsets.UTF_8)),
+        "o.json", out);
+    byte[] index = out.toByteArray();
+    Map<String, LazyPrice> entries = PriceIndex.readLazily(new ByteArrayInputStream(index));
+    assertThat(entries.keySet()).containsExactly("zeta", "alpha", "mid");
+    assertThat(entries.get("alpha").get().inputCostPerToken()).isEqualByComparingTo("2e-6");
+    assertThat(entries.get("zeta").get().inputCostPerToken()).isEqualByComparingTo("1e-6");
+    assertThat(entries.get("mid").get().inputCostPerToken()).isEqualByComparingTo("3e-6");
+    assertThat(entries.get("beta")).isNull();
+    assertThat(entries.get("zz")).isNull();
+    assertThat(entries.get("a")).isNull();
+    assertThat(entries.containsKey("mid")).isTrue();
+    assertThat(entries.containsKey(42)).isFalse();
+    assertThat(entries).hasSize(3);
+
+    // A name table pointing outside the index: a typed error naming the index, not an index out of bounds.
+    byte[] damaged = index.clone();
+    int last = damaged.length - 4;
+    damaged[last] = 0x7f;
+    Map<String, LazyPrice> bad = PriceIndex.readLazily(new ByteArrayInputStream(damaged));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+      for (String name : List.of("alpha", "mid", "zeta")) {
+        bad.get(name);
+      }
+    }).isInstanceOf(PriceTableException.class).hasMessageContaining(PriceIndex.RESOURCE);
+  }
+
   private static byte[] bundledJson() throws IOException {
     try (InputStream in = PriceIndexTest.class.getResourceAsStream(PriceTable.DEFAULT_RESOURCE)) {
       return in.readAllBytes();
