@@ -101,13 +101,14 @@ public final class LlmBudgetAgent {
       return;
     }
     long started = System.nanoTime();
-    BootClassPath.append(inst, agentJar());
+    File jar = agentJar();
+    BootClassPath.append(inst, jar);
     if (Boolean.getBoolean("llmbudget.debug.startup")) {
       System.err.printf("llm-budget: jar on the bootstrap class path in %.1f ms%n", (System.nanoTime() - started) / 1e6);
     }
     Class<?> installer = Class.forName(INSTALLER, true, null);
     try {
-      installer.getMethod("install", String.class, Instrumentation.class).invoke(null, args, inst);
+      installer.getMethod("install", String.class, Instrumentation.class, File.class).invoke(null, args, inst, jar);
     } catch (java.lang.reflect.InvocationTargetException e) {
       // A bad configuration must stop start-up with its own message, not a reflection wrapper.
       Throwable cause = e.getCause();

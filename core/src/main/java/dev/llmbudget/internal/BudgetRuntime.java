@@ -140,7 +140,7 @@ public final class BudgetRuntime {
 
   /** This build's version, as Maven wrote it into {@code dev/llmbudget/version.properties}. */
   public static String version() {
-    try (InputStream in = BudgetRuntime.class.getResourceAsStream("/dev/llmbudget/version.properties")) {
+    try (InputStream in = Bundled.open("/dev/llmbudget/version.properties")) {
       Properties p = new Properties();
       if (in != null) {
         p.load(in);

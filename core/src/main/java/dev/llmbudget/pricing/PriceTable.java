@@ -3,6 +3,7 @@ package dev.llmbudget.pricing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
+import dev.llmbudget.internal.Bundled;
 import dev.llmbudget.internal.RemoteReader;
 import java.io.ByteArrayInputStream;
 import java.io.InterruptedIOException;
@@ -114,9 +115,8 @@ public final class PriceTable {
       String source = "bundled " + DEFAULT_RESOURCE.substring(1);
       // The index the build compiled from the JSON: the same entries, without parsing 1.6 MB of
       // JSON. Missing only when the classes were built without Maven (an IDE); then the JSON.
-      // Class#getResourceAsStream with an absolute name also works when the agent puts core on
-      // the bootstrap class path, where there is no class loader to ask.
-      try (InputStream index = PriceTable.class.getResourceAsStream(PriceIndex.RESOURCE)) {
+      // Read from llm-budget's own jar (Bundled), never an app's copy of another version.
+      try (InputStream index = Bundled.open(PriceIndex.RESOURCE)) {
         Map<String, LazyPrice> models = index == null ? null : PriceIndex.readLazily(index);
         if (models != null) {
           return new PriceTable(source, models);
@@ -124,12 +124,15 @@ public final class PriceTable {
       } catch (IOException e) {
         // A damaged index: the JSON it was compiled from is right beside it.
       }
-      InputStream in = PriceTable.class.getResourceAsStream(DEFAULT_RESOURCE);
-      if (in == null) {
-        throw new PriceTableException("The bundled price table " + DEFAULT_RESOURCE
-            + " is missing from the llm-budget jar");
+      try (InputStream in = Bundled.open(DEFAULT_RESOURCE)) {
+        if (in == null) {
+          throw new PriceTableException("The bundled price table " + DEFAULT_RESOURCE
+              + " is missing from the llm-budget jar");
+        }
+        return parse(in, source);
+      } catch (IOException e) {
+        throw new PriceTableException("The bundled price table " + DEFAULT_RESOURCE + " cannot be read: " + e, e);
       }
-      return parse(in, source);
     }
   }
 

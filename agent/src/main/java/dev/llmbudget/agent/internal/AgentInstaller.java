@@ -12,6 +12,7 @@ import dev.llmbudget.agent.instrumentation.openai.OpenAiInstrumentation;
 import dev.llmbudget.agent.instrumentation.stainless.HttpSeam;
 import dev.llmbudget.agent.instrumentation.stainless.StainlessSdk;
 import dev.llmbudget.internal.BudgetRuntime;
+import dev.llmbudget.internal.Bundled;
 import dev.llmbudget.internal.FailurePolicy;
 import dev.llmbudget.internal.Extensions;
 import dev.llmbudget.internal.Log;
@@ -47,12 +48,15 @@ public final class AgentInstaller {
   }
 
   /**
-   * Installs the agent. A bad configuration throws (the JVM then refuses to start, which is the
-   * documented behaviour); any other failure is logged and leaves the host running unmetered.
+   * Installs the agent from {@code jar}. A bad configuration throws (the JVM then refuses to start,
+   * which is the documented behaviour); any other failure is logged and leaves the host running
+   * unmetered.
    */
-  public static void install(String args, Instrumentation inst) {
+  public static void install(String args, Instrumentation inst, java.io.File jar) {
     long started = System.nanoTime();
     long startedCpu = debugCpu();
+    // The price table and version come from this jar, not from an app's own llm-budget-core.
+    Bundled.useJar(jar);
     // Before any configuration is read: the price table or store it names may need the isolated classes.
     Extensions.useIsolatedLoader(new IsolatedClassLoader());
     BudgetConfig config;

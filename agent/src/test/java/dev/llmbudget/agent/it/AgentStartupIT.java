@@ -280,4 +280,26 @@ class AgentStartupIT {
         .agentArgs("max_budget=5.00,max_budget_duration=monthly,quiet=true"), "sync");
     assertThat(quiet.output()).doesNotContain("llm-budget " + System.getProperty("llmbudget.it.version"));
   }
+  @Test
+  void thePricesAndVersionComeFromTheAgentJarNotFromAnAppsOwnCopyOfCore(@TempDir Path dir) throws Exception {
+    // An app that bundles another llm-budget-core has these resources first on its class path; the
+    // agent used to read its price table (here one a thousand times dearer) and version from there.
+    Path appCore = dir.resolve("app-core.jar");
+    try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(appCore))) {
+      out.putNextEntry(new java.util.zip.ZipEntry("dev/llmbudget/version.properties"));
+      out.write("version=0.0.1-app\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.putNextEntry(new java.util.zip.ZipEntry("dev/llmbudget/pricing/model_prices.idx"));
+      out.write("LLMP not an index of this version".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.putNextEntry(new java.util.zip.ZipEntry("dev/llmbudget/pricing/model_prices_and_context_window.json"));
+      out.write(("{\"" + OpenAiCalls.MODEL + "\": {\"litellm_provider\": \"openai\", \"mode\": \"chat\", "
+          + "\"input_cost_per_token\": 0.001, \"output_cost_per_token\": 0.001}}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    ChildJvm.Result r = openAi(new ChildJvm().classPath(appCore + File.pathSeparator + ChildClassPath.newest())
+        .agentArgs("store=memory"), "sync");
+
+    assertThat(r.step("sync")).isEqualTo("OK");
+    assertThat(r.spent("global")).isEqualByComparingTo(price(OpenAiCalls.MODEL, 20, 10));
+    assertThat(r.output()).contains("llm-budget " + System.getProperty("llmbudget.it.version") + ": ")
+        .doesNotContain("0.0.1-app");
+  }
 }
