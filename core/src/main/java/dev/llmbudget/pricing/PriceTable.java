@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -66,40 +67,38 @@ public final class PriceTable {
    */
   private static final class NameForms {
     private final Map<String, LazyPrice> byKey;
-    private volatile Map<String, LazyPrice> byLowerCaseKey;
-    private volatile Map<String, LazyPrice> byLowerCaseBareName;
+    /** {@code [lower-case key -> entry, lower-case bare name -> entry]}, null until first needed. */
+    private volatile List<Map<String, LazyPrice>> maps;
 
     NameForms(Map<String, LazyPrice> byKey) {
       this.byKey = byKey;
     }
 
     Map<String, LazyPrice> byLowerCaseKey() {
-      if (byLowerCaseKey == null) {
-        build();
-      }
-      return byLowerCaseKey;
+      return maps().get(0);
     }
 
     Map<String, LazyPrice> byLowerCaseBareName() {
-      if (byLowerCaseBareName == null) {
-        build();
-      }
-      return byLowerCaseBareName;
+      return maps().get(1);
     }
 
     /** Two threads may both build: each builds the same maps from the same keys. */
-    private void build() {
-      Map<String, LazyPrice> lowerCase = new HashMap<>(byKey.size() * 2);
-      Map<String, LazyPrice> bareNames = new HashMap<>(byKey.size() * 2);
-      for (Map.Entry<String, LazyPrice> e : byKey.entrySet()) {
-        String key = e.getKey();
-        lowerCase.putIfAbsent(key.toLowerCase(Locale.ROOT), e.getValue());
-        if (key.indexOf('/') >= 0 && key.indexOf('*') < 0) {
-          bareNames.merge(ModelNameForms.bareName(key).toLowerCase(Locale.ROOT), e.getValue(), PriceTable::dearer);
+    private List<Map<String, LazyPrice>> maps() {
+      List<Map<String, LazyPrice>> built = maps;
+      if (built == null) {
+        Map<String, LazyPrice> lowerCase = new HashMap<>(byKey.size() * 2);
+        Map<String, LazyPrice> bareNames = new HashMap<>(byKey.size() * 2);
+        for (Map.Entry<String, LazyPrice> e : byKey.entrySet()) {
+          String key = e.getKey();
+          lowerCase.putIfAbsent(key.toLowerCase(Locale.ROOT), e.getValue());
+          if (key.indexOf('/') >= 0 && key.indexOf('*') < 0) {
+            bareNames.merge(ModelNameForms.bareName(key).toLowerCase(Locale.ROOT), e.getValue(), PriceTable::dearer);
+          }
         }
+        built = List.of(lowerCase, bareNames);
+        maps = built;
       }
-      byLowerCaseBareName = bareNames;
-      byLowerCaseKey = lowerCase; // last: the field the lookup reads first
+      return built;
     }
   }
 

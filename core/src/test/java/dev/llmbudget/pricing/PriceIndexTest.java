@@ -154,6 +154,13 @@ class PriceIndexTest {
     assertThat(entries.containsKey("mid")).isTrue();
     assertThat(entries.containsKey(42)).isFalse();
     assertThat(entries).hasSize(3);
+    assertThat(entries.entrySet()).hasSize(3);
+    var walk = entries.entrySet().iterator();
+    for (int i = 0; i < 3; i++) {
+      walk.next();
+    }
+    assertThat(walk.hasNext()).isFalse();
+    org.assertj.core.api.Assertions.assertThatThrownBy(walk::next).isInstanceOf(java.util.NoSuchElementException.class);
 
     // A name table pointing outside the index: a typed error naming the index, not an index out of bounds.
     byte[] damaged = index.clone();
