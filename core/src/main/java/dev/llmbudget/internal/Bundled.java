@@ -41,6 +41,21 @@ public final class Bundled {
   }
 
   /**
+   * The URL of the resource at {@code absoluteName} of llm-budget's jar, or null when it has none
+   * (for a class loader's {@code findResource}, whose callers open URLs).
+   */
+  public static java.net.URL url(String absoluteName) throws IOException {
+    File from = jar;
+    if (from == null) {
+      return Bundled.class.getResource(absoluteName);
+    }
+    if (jarFile(from).getEntry(absoluteName.substring(1)) == null) {
+      return null;
+    }
+    return java.net.URI.create("jar:" + from.toURI() + "!" + absoluteName).toURL();
+  }
+
+  /**
    * Kept open for the JVM's life, as the class loaders keep the jars they read: the system class
    * loader has this jar open already (it loaded the agent's entry point from it), so opening it
    * again shares that directory instead of reading ~6,000 entries once more.

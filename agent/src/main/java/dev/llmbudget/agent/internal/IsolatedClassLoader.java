@@ -1,5 +1,6 @@
 package dev.llmbudget.agent.internal;
 
+import dev.llmbudget.internal.Bundled;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
@@ -37,7 +38,7 @@ public final class IsolatedClassLoader extends ClassLoader {
   @Override
   protected Class<?> findClass(String name) throws ClassNotFoundException {
     String entry = "/" + PREFIX + name.replace('.', '/') + ".classdata";
-    try (InputStream in = IsolatedClassLoader.class.getResourceAsStream(entry)) {
+    try (InputStream in = Bundled.open(entry)) {
       if (in == null) {
         throw new ClassNotFoundException(name);
       }
@@ -62,7 +63,11 @@ public final class IsolatedClassLoader extends ClassLoader {
 
   @Override
   protected URL findResource(String name) {
-    // The agent jar is on the bootstrap path, so the boot loader finds its inst/ entries.
-    return IsolatedClassLoader.class.getResource("/" + PREFIX + name);
+    // From the agent's own jar (Bundled), not the first inst/ entry on the app's class path.
+    try {
+      return Bundled.url("/" + PREFIX + name);
+    } catch (IOException e) {
+      return null;
+    }
   }
 }
